@@ -1,0 +1,1 @@
+"""The ``capsim`` command line: thin wrappers over the Python API."""

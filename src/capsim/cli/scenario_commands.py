@@ -1,0 +1,111 @@
+"""Commands about scenario files: validate, describe, cite, schema, seeds."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from capsim.scenario.document import Scenario
+from capsim.scenario.inventory import citations, entity_counts, param_rows
+from capsim.scenario.loader import load_scenario
+from capsim.scenario.problems import ScenarioError
+from capsim.seeds import load_seed_facts
+
+
+def add_scenario_arguments(parser: argparse.ArgumentParser, *, many: bool = False) -> None:
+    """The scenario file argument(s) and ``--set PATH=VALUE``."""
+    parser.add_argument(
+        "files" if many else "file",
+        nargs="+" if many else None,
+        type=Path,
+        metavar="FILE",
+        help="scenario YAML file",
+    )
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a value, e.g. horizon.end=2030-12-31",
+    )
+
+
+def register(commands) -> None:
+    """Add the scenario subcommands to ``commands``."""
+    validate = commands.add_parser("validate", help="check scenario files; exit 2 on problems")
+    add_scenario_arguments(validate, many=True)
+    validate.set_defaults(handler=validate_command)
+
+    describe = commands.add_parser("describe", help="entities and every parameter of a scenario")
+    add_scenario_arguments(describe)
+    describe.set_defaults(handler=describe_command)
+
+    cite = commands.add_parser(
+        "cite", help="the sources a scenario uses; warns on unsourced values"
+    )
+    add_scenario_arguments(cite)
+    cite.set_defaults(handler=cite_command)
+
+    schema = commands.add_parser("schema", help="JSON Schema of scenario files (editor completion)")
+    schema.set_defaults(handler=schema_command)
+
+    seeds = commands.add_parser("seeds", help="the seed facts scenarios may cite")
+    seeds.set_defaults(handler=seeds_command)
+
+
+def validate_command(arguments: argparse.Namespace) -> int:
+    problems = []
+    for path in arguments.files:
+        try:
+            load_scenario(path, arguments.overrides)
+        except ScenarioError as error:
+            problems += error.problems
+            continue
+    if problems:
+        raise ScenarioError(problems)
+    return 0
+
+
+def _summary(scenario: Scenario) -> str:
+    counts = entity_counts(scenario)
+    return ", ".join(f"{len(ids)} {table}" for table, ids in counts.items() if ids)
+
+
+def describe_command(arguments: argparse.Namespace) -> int:
+    scenario = load_scenario(arguments.file, arguments.overrides)
+    if scenario.description:
+        pass
+    for _table, ids in entity_counts(scenario).items():
+        if ids:
+            pass
+    rows = param_rows(scenario)
+    max(len(row.path) for row in rows)
+    for _row in rows:
+        pass
+    return 0
+
+
+def cite_command(arguments: argparse.Namespace) -> int:
+    scenario = load_scenario(arguments.file, arguments.overrides)
+    cited = citations(scenario)
+    for _seed_id, _count in sorted(cited.seeds.items()):
+        pass
+    for _text, _count in sorted(cited.public.items()):
+        pass
+    for _path in cited.unsourced:
+        pass
+    return 0
+
+
+def schema_command(arguments: argparse.Namespace) -> int:
+    schema = Scenario.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "capsim scenario"
+    return 0
+
+
+def seeds_command(arguments: argparse.Namespace) -> int:
+    for fact in load_seed_facts().values():
+        "" if fact.figure is None else f" = {fact.figure:g} {fact.unit or ''}".rstrip()
+    return 0

@@ -1,0 +1,1 @@
+"""The SimPy world of capsim and its components."""

@@ -1,0 +1,136 @@
+"""Composition: a scenario ``extends`` a base file and overrides parts of it, and
+``--set PATH=VALUE`` overrides from the command line.
+
+Mappings merge key by key; lists and parameters (mappings with ``value``, ``dist``
+or ``points``) are replaced whole, so a value never keeps a stale source.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from capsim.scenario.problems import KeyPath, Location, Problem, ScenarioError, format_path
+from capsim.scenario.yamlsource import Document, read_yaml_file, read_yaml_text
+
+_WHOLE_KEYS = {"value", "dist", "points"}
+_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+SET_SOURCE = "assumption: set on the command line"
+
+
+def resolve_extends(path: Path, chain: tuple[Path, ...] = ()) -> tuple[Document, list[Path]]:
+    """Read ``path`` and every base it extends; the merged document and the files used."""
+    document = read_yaml_file(path)
+    if document.data is None:
+        raise ScenarioError([Problem(Location(str(path), 1, 1), "", _EMPTY)])
+    if not isinstance(document.data, dict):
+        found = type(document.data).__name__
+        message = f"expected a mapping of scenario keys at the top level, found a {found}"
+        raise ScenarioError([Problem(Location(str(path), 1, 1), "", message)])
+    base_name = document.data.pop("extends", None)
+    if base_name is None:
+        return document, [path]
+    where = document.keys.get(("extends",))
+    if not isinstance(base_name, str):
+        message = f"expected the file name of a base scenario, found {base_name!r}"
+        raise ScenarioError([Problem(where, "extends", message)])
+    base_path = (path.parent / base_name).resolve()
+    seen = (*chain, path.resolve())
+    if base_path in seen:
+        loop = " -> ".join(p.name for p in (*seen, base_path))
+        raise ScenarioError([Problem(where, "extends", f"cyclic extends: {loop}")])
+    if not base_path.exists():
+        message = f"base scenario {base_name!r} not found (looked for {base_path})"
+        raise ScenarioError([Problem(where, "extends", message)])
+    base, files = resolve_extends(base_path, seen)
+    merge_into(base, document, ())
+    return base, [*files, path]
+
+
+_EMPTY = "empty scenario: expected a mapping with at least name and horizon"
+
+
+def merge_into(base: Document, override: Document, path: KeyPath) -> None:
+    """Merge ``override``'s data at ``path`` into ``base`` (in place), locations too."""
+    target = _get(base.data, path)
+    source = _get(override.data, path)
+    for key, value in source.items():
+        child = (*path, key)
+        existing = target.get(key)
+        if isinstance(value, dict) and isinstance(existing, dict) and not _WHOLE_KEYS & set(value):
+            _copy_location(override, base, child, subtree=False)
+            merge_into(base, override, child)
+        else:
+            _forget(base, child)
+            target[key] = value
+            _copy_location(override, base, child, subtree=True)
+
+
+def _get(data: Any, path: KeyPath) -> Any:
+    for part in path:
+        data = data[part]
+    return data
+
+
+def _forget(document: Document, path: KeyPath) -> None:
+    for table in (document.keys, document.values):
+        for key in [k for k in table if k[: len(path)] == path]:
+            del table[key]
+
+
+def _copy_location(source: Document, target: Document, path: KeyPath, *, subtree: bool) -> None:
+    for name in ("keys", "values"):
+        table_from, table_to = getattr(source, name), getattr(target, name)
+        for key, location in table_from.items():
+            if key == path or (subtree and key[: len(path)] == path):
+                table_to[key] = location
+
+
+def parse_set_path(text: str) -> KeyPath:
+    """``"sites.a.buildings[0].shell"`` -> ``("sites", "a", "buildings", 0, "shell")``."""
+    parts: list[Any] = []
+    position = 0
+    for match in _PATH_PART.finditer(text):
+        if match.start() != position and text[position : match.start()] != ".":
+            raise ValueError(f"cannot read key path {text!r}")
+        parts.append(match[1] if match[1] is not None else int(match[2]))
+        position = match.end()
+    if not parts or position != len(text):
+        raise ValueError(f"cannot read key path {text!r}")
+    return tuple(parts)
+
+
+def apply_override(document: Document, assignment: str) -> None:
+    """Apply one ``PATH=VALUE`` (VALUE is YAML) to ``document``; raises ScenarioError."""
+    where = Location(f"--set {assignment}")
+    if "=" not in assignment:
+        raise ScenarioError(
+            [Problem(where, "", "expected PATH=VALUE, e.g. horizon.end=2032-12-31")]
+        )
+    path_text, value_text = assignment.split("=", 1)
+    try:
+        path = parse_set_path(path_text.strip())
+    except ValueError as error:
+        raise ScenarioError([Problem(where, "", str(error))]) from None
+    value = read_yaml_text(value_text, f"--set {path_text}").data
+    parent = document.data
+    for depth, part in enumerate(path[:-1]):
+        try:
+            parent = parent[part]
+        except (KeyError, IndexError, TypeError):
+            missing = format_path(path[: depth + 1])
+            raise ScenarioError([Problem(where, missing, "no such key in the scenario")]) from None
+    last = path[-1]
+    current = parent.get(last) if isinstance(parent, dict) else None
+    if isinstance(current, dict) and "value" in current and not isinstance(value, dict):
+        value = {"value": value, "source": SET_SOURCE}
+    try:
+        parent[last] = value
+    except (IndexError, TypeError):
+        raise ScenarioError(
+            [Problem(where, format_path(path), "no such key in the scenario")]
+        ) from None
+    _forget(document, path)
+    document.keys[path] = where
+    document.values[path] = where

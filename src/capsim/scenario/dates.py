@@ -1,0 +1,42 @@
+"""Calendar dates in scenarios: ISO days (``2026-12-31``) or months (``2026-07``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any
+
+from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+_MONTH = re.compile(r"^(?P<year>\d{4})-(?P<month>\d{2})$")
+
+
+def parse_date(raw: Any) -> dt.date:
+    """Read a date; a month (``2026-07``) means its first day."""
+    if isinstance(raw, dt.datetime):
+        return raw.date()
+    if isinstance(raw, dt.date):
+        return raw
+    if isinstance(raw, str):
+        text = raw.strip()
+        match = _MONTH.match(text)
+        try:
+            if match:
+                return dt.date(int(match["year"]), int(match["month"]), 1)
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass
+    raise PydanticCustomError(
+        "capsim",
+        "{message}",
+        {"message": f"expected a date (e.g. 2026-12-31 or 2026-07), found {raw!r}", "subkey": None},
+    )
+
+
+Date = Annotated[
+    dt.date,
+    PlainValidator(parse_date),
+    PlainSerializer(lambda value: value.isoformat()),
+    WithJsonSchema({"type": "string", "description": "a date: YYYY-MM-DD or YYYY-MM"}),
+]

@@ -1,0 +1,140 @@
+"""Turning pydantic's validation errors into capsim problems: file, line, key path,
+what was expected and what was found, with a "did you mean" for unknown keys."""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from capsim.scenario.problems import KeyPath, Location, Problem, format_path
+from capsim.scenario.yamlsource import Document
+
+
+def problems_from_validation(
+    error: ValidationError, document: Document, root: type[BaseModel]
+) -> list[Problem]:
+    """One problem per pydantic error, located in ``document``."""
+    problems = []
+    for item in error.errors(include_url=False):
+        path, message, at_key = _explain(item, root)
+        location = document.where(path, key=at_key) or Location("<scenario>")
+        problems.append(Problem(location, format_path(path), message))
+    return problems
+
+
+def _explain(item: dict[str, Any], root: type[BaseModel]) -> tuple[KeyPath, str, bool]:
+    path = _yaml_path(tuple(item["loc"]), root)
+    kind = item["type"]
+    if kind == "capsim":
+        context = item.get("ctx") or {}
+        inner = context.get("subkey")
+        if inner is not None:
+            path = (*path, *_split_subkey(inner))
+        return path, context["message"], False
+    if kind == "extra_forbidden":
+        return path, _unknown_key(path, root), True
+    if kind == "missing":
+        return path[:-1], f"missing key {path[-1]!r}", False
+    found = item.get("input")
+    message = item["msg"]
+    message = message[0].lower() + message[1:]
+    message = message.replace("input should be", "expected", 1)
+    if kind.endswith("_type") or kind.endswith("_parsing") or kind.startswith("literal"):
+        message += f", found {found!r}"
+    elif kind.startswith(("greater", "less")):
+        message = f"{message}, found {found!r}"
+    return path, message, False
+
+
+def _split_subkey(inner: Any) -> KeyPath:
+    parts = inner if isinstance(inner, tuple) else (inner,)
+    split: list[Any] = []
+    for part in parts:
+        if isinstance(part, str) and part.endswith("]") and "[" in part:
+            name, index = part[:-1].split("[", 1)
+            split.extend((name, int(index)))
+        else:
+            split.append(part)
+    return tuple(split)
+
+
+def _yaml_path(loc: KeyPath, root: type[BaseModel]) -> KeyPath:
+    """Drop pydantic's union tags from ``loc``, keeping the keys the YAML has."""
+    path: list[Any] = []
+    annotation: Any = root
+    for part in loc:
+        tagged = _tagged_model(annotation, part)
+        if tagged is not None:
+            annotation = tagged
+            continue
+        path.append(part)
+        annotation = _child(annotation, part)
+    return tuple(path)
+
+
+def _tagged_model(annotation: Any, tag: Any) -> type[BaseModel] | None:
+    options = _models(annotation)
+    if len(options) < 2:
+        return None
+    for model in options:
+        field = model.model_fields.get("kind")
+        if field is not None and typing.get_args(field.annotation) == (tag,):
+            return model
+    return None
+
+
+def _unknown_key(path: KeyPath, root: type[BaseModel]) -> str:
+    annotation: Any = root
+    for part in path[:-1]:
+        annotation = _child(annotation, part)
+    names: list[str] = []
+    for model in _models(annotation):
+        names += [field.alias or name for name, field in model.model_fields.items()]
+    close = difflib.get_close_matches(str(path[-1]), names, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    allowed = ", ".join(sorted(set(names)))
+    return f"unknown key {path[-1]!r}{hint} (expected one of: {allowed})"
+
+
+def _models(annotation: Any) -> list[type[BaseModel]]:
+    annotation = _unwrap(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    if _is_union(annotation):
+        return [m for arg in typing.get_args(annotation) for m in _models(arg)]
+    return []
+
+
+def _child(annotation: Any, part: Any) -> Any:
+    annotation = _unwrap(annotation)
+    models = _models(annotation)
+    for model in models:
+        for name, field in model.model_fields.items():
+            if part in (name, field.alias):
+                return field.annotation
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is dict and args:
+        return args[1]
+    if origin in (list, tuple) and args:
+        return args[0]
+    if _is_union(annotation):
+        for arg in args:
+            found = _child(arg, part)
+            if found is not None:
+                return found
+    return None
+
+
+def _unwrap(annotation: Any) -> Any:
+    while typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    return annotation
+
+
+def _is_union(annotation: Any) -> bool:
+    return typing.get_origin(annotation) in (typing.Union, types.UnionType)

@@ -1,0 +1,61 @@
+"""The scenario document: horizon, run settings and every entity, keyed by id."""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+
+from capsim.scenario.base import Entity
+from capsim.scenario.buildout import Programme, Site
+from capsim.scenario.dates import Date
+from capsim.scenario.params import Duration, default_param, param_error
+from capsim.scenario.policy import ExportRule, Funding, RiskEvent
+from capsim.scenario.supply import HbmVendor, LogicFab, PackagingLine, Product, Supplier
+from capsim.scenario.targets import Claim, Milestone
+
+FORMAT_VERSION = 1
+
+
+class Horizon(Entity):
+    """The simulated period; results are reported every ``step`` (whole months)."""
+
+    start: Date
+    end: Date
+    step: Duration = default_param("1 month", "month")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Horizon:
+        if self.end <= self.start:
+            raise param_error(f"end must come after start ({self.start}), found {self.end}", "end")
+        return self
+
+
+class Correlation(Entity):
+    """A rank correlation between two uncertain parameters, by their key paths."""
+
+    between: tuple[str, str]
+    rank: float = Field(ge=-1.0, le=1.0)
+
+
+class Scenario(Entity):
+    """A whole scenario, after ``extends`` and overrides are resolved."""
+
+    capsim: int = Field(default=FORMAT_VERSION, description="scenario format version")
+    name: str
+    description: str = ""
+    extends: str | None = Field(default=None, description="base scenario file, resolved on load")
+    seed: int = Field(default=0, ge=0, description="root random seed")
+    samples: int = Field(default=1000, ge=1, description="default Monte Carlo sample count")
+    horizon: Horizon
+    products: dict[str, Product] = Field(default_factory=dict)
+    logic_fabs: dict[str, LogicFab] = Field(default_factory=dict)
+    packaging: dict[str, PackagingLine] = Field(default_factory=dict)
+    hbm_vendors: dict[str, HbmVendor] = Field(default_factory=dict)
+    suppliers: dict[str, Supplier] = Field(default_factory=dict)
+    programmes: dict[str, Programme] = Field(default_factory=dict)
+    sites: dict[str, Site] = Field(default_factory=dict)
+    export_rules: dict[str, ExportRule] = Field(default_factory=dict)
+    funding: dict[str, Funding] = Field(default_factory=dict)
+    milestones: dict[str, Milestone] = Field(default_factory=dict)
+    claims: dict[str, Claim] = Field(default_factory=dict)
+    risks: dict[str, RiskEvent] = Field(default_factory=dict)
+    correlations: list[Correlation] = Field(default_factory=list)

@@ -1,0 +1,57 @@
+"""Loading a scenario: read YAML, resolve ``extends`` and ``--set``, validate, check.
+
+All problems in a file are reported together in one :class:`ScenarioError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from capsim.scenario import semantic
+from capsim.scenario.compose import apply_override, resolve_extends
+from capsim.scenario.diagnostics import problems_from_validation
+from capsim.scenario.document import Scenario
+from capsim.scenario.problems import Location, Problem, ScenarioError, format_path
+from capsim.scenario.yamlsource import Document, read_yaml_text
+
+
+def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
+    """Load, compose and validate the scenario file at ``path``.
+
+    ``overrides`` are ``PATH=VALUE`` strings applied after ``extends``. Raises
+    :class:`ScenarioError` listing every problem found.
+    """
+    document, _files = resolve_extends(Path(path))
+    for assignment in overrides:
+        apply_override(document, assignment)
+    return validate_document(document)
+
+
+def loads_scenario(text: str, name: str = "<string>") -> Scenario:
+    """Validate a scenario given as YAML text (no ``extends``)."""
+    document = read_yaml_text(text, name)
+    if not isinstance(document.data, dict):
+        raise ScenarioError(
+            [Problem(Location(name, 1, 1), "", "expected a mapping of scenario keys")]
+        )
+    return validate_document(document)
+
+
+def validate_document(document: Document) -> Scenario:
+    """Validate composed data against the schema, then across entities."""
+    try:
+        scenario = Scenario.model_validate(document.data)
+    except ValidationError as error:
+        raise ScenarioError(problems_from_validation(error, document, Scenario)) from None
+    findings = semantic.check(scenario)
+    if findings:
+        raise ScenarioError(
+            [
+                Problem(document.where(path) or Location("<scenario>"), format_path(path), message)
+                for path, message in findings
+            ]
+        )
+    return scenario

@@ -1,0 +1,283 @@
+"""Parameters: a value (number or distribution) in a canonical unit, with its provenance.
+
+In YAML a parameter is written either bare (``1800 W``) or as a mapping with its
+source: ``{value: 1800 W, source: "NVIDIA GTC, 2025-03", confidence: M}``, or uncertain:
+``{dist: triangular, low: 1.6 kW, mode: 1.8 kW, high: 2.0 kW, source: assumption}``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Annotated, Any
+
+from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+from capsim.scenario import distributions as dist
+from capsim.scenario.provenance import Confidence, Source, SourceError, parse_source
+from capsim.scenario.units import UnitParseError, describe_unit, parse_quantity
+
+META_KEYS = ("source", "confidence", "note")
+
+
+@dataclass(frozen=True)
+class Param:
+    """A scenario value in canonical ``unit``: a float or a :class:`Distribution`."""
+
+    value: float | dist.Distribution
+    unit: str
+    source: Source | None = None
+    confidence: Confidence | None = None
+    note: str | None = None
+    written: str | None = field(default=None, compare=False)
+
+    @property
+    def is_uncertain(self) -> bool:
+        return isinstance(self.value, dist.Distribution)
+
+    @property
+    def central(self) -> float:
+        """The value for deterministic runs (a distribution's median), in ``unit``."""
+        return self.value.central() if self.is_uncertain else self.value
+
+
+def param_error(message: str, subkey: str | None = None) -> PydanticCustomError:
+    """A validation error whose location may point inside the parameter's mapping."""
+    return PydanticCustomError("capsim", "{message}", {"message": message, "subkey": subkey})
+
+
+def nested_error(error: PydanticCustomError, *prefix: Any) -> PydanticCustomError:
+    """``error`` with ``prefix`` put before its location inside the parameter."""
+    context = error.context or {}
+    inner = context.get("subkey")
+    inner_path = () if inner is None else (inner if isinstance(inner, tuple) else (inner,))
+    return param_error(context.get("message", error.message()), (*prefix, *inner_path))
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """Closed bounds a parameter must respect, in canonical units."""
+
+    ge: float | None = None
+    le: float | None = None
+    gt: float | None = None
+
+    def check(self, number: float, expected: str, written: object, subkey: str | None) -> None:
+        if not math.isfinite(number):
+            raise param_error(f"expected {expected}, found {written!r} (not finite)", subkey)
+        broken = (
+            (self.ge is not None and number < self.ge)
+            or (self.le is not None and number > self.le)
+            or (self.gt is not None and number <= self.gt)
+        )
+        if broken:
+            raise param_error(f"expected {expected} {self.describe()}, found {written!r}", subkey)
+
+    def describe(self) -> str:
+        if self.ge == 0 and self.le == 1 and self.gt is None:
+            return "between 0 and 1 (0-100 %)"
+        parts = []
+        if self.gt is not None:
+            parts.append(f"> {self.gt:g}")
+        if self.ge is not None:
+            parts.append(f">= {self.ge:g}")
+        if self.le is not None:
+            parts.append(f"<= {self.le:g}")
+        return "that is " + " and ".join(parts) if parts else ""
+
+
+NO_BOUNDS = Bounds()
+NON_NEGATIVE = Bounds(ge=0.0)
+
+
+def parse_param(raw: Any, unit: str, bounds: Bounds = NO_BOUNDS) -> Param:
+    """Read a parameter from its YAML form; raises a pydantic error with a clear message."""
+    if isinstance(raw, Param):
+        return raw
+    expected = describe_unit(unit)
+    if isinstance(raw, dict):
+        return _parse_mapping(raw, unit, bounds, expected)
+    return Param(_number(raw, unit, bounds, expected, None), unit, written=str(raw))
+
+
+def _number(raw: Any, unit: str, bounds: Bounds, expected: str, subkey: str | None) -> float:
+    try:
+        number = parse_quantity(raw, unit)
+    except UnitParseError as error:
+        raise param_error(str(error), subkey) from None
+    except TypeError:
+        raise param_error(f"expected {expected}, found {raw!r}", subkey) from None
+    bounds.check(number, expected, raw, subkey)
+    return number
+
+
+def _parse_mapping(raw: dict, unit: str, bounds: Bounds, expected: str) -> Param:
+    meta = {key: raw[key] for key in META_KEYS if key in raw}
+    body = {key: val for key, val in raw.items() if key not in META_KEYS}
+    source = None
+    if "source" in meta:
+        try:
+            source = parse_source(meta["source"])
+        except SourceError as error:
+            raise param_error(str(error), "source") from None
+    confidence = meta.get("confidence")
+    if confidence is not None and confidence not in ("H", "M", "L"):
+        raise param_error(f"expected confidence H, M or L, found {confidence!r}", "confidence")
+    note = meta.get("note")
+    if "dist" in body:
+        value = _distribution(body, unit, bounds, expected)
+    elif set(body) == {"value"}:
+        value = _number(body["value"], unit, bounds, expected, "value")
+    else:
+        raise param_error(_explain_keys(body, "value or dist"), _first_unknown(body, ("value",)))
+    written = None if isinstance(value, dist.Distribution) else str(body["value"])
+    return Param(value, unit, source, confidence, None if note is None else str(note), written)
+
+
+def _distribution(body: dict, unit: str, bounds: Bounds, expected: str) -> dist.Distribution:
+    kind = body["dist"]
+    if kind not in dist.DISTRIBUTION_KEYS:
+        choices = ", ".join(dist.DISTRIBUTION_KEYS)
+        raise param_error(f"expected a distribution ({choices}), found {kind!r}", "dist")
+    quantity_keys, number_keys = dist.DISTRIBUTION_KEYS[kind]
+    allowed = ("dist", *quantity_keys, *number_keys)
+    unknown = _first_unknown(body, allowed)
+    if unknown is not None:
+        raise param_error(
+            f"unknown key {unknown!r} for a {kind} distribution; expected {', '.join(allowed[1:])}",
+            unknown,
+        )
+
+    def quantity(key: str, raw: Any = None) -> float:
+        if raw is None and key not in body:
+            raise param_error(f"a {kind} distribution needs {key!r}", None)
+        value_bounds = Bounds() if key == "sd" else bounds
+        return _number(body[key] if raw is None else raw, unit, value_bounds, expected, key)
+
+    try:
+        return _build(kind, body, quantity)
+    except dist.DistributionError as error:
+        raise param_error(f"bad {kind} distribution: {error}", error.key) from None
+
+
+def _build(kind: str, body: dict, quantity) -> dist.Distribution:
+    if kind == "uniform":
+        return dist.Uniform(quantity("low"), quantity("high"))
+    if kind == "triangular":
+        return dist.Triangular(quantity("low"), quantity("mode"), quantity("high"))
+    if kind == "pert":
+        lamb = body.get("lamb", 4.0)
+        if isinstance(lamb, bool) or not isinstance(lamb, int | float):
+            raise param_error(f"expected a number for 'lamb', found {lamb!r}", "lamb")
+        return dist.Pert(quantity("low"), quantity("mode"), quantity("high"), float(lamb))
+    if kind == "normal":
+        return dist.Normal(quantity("mean"), quantity("sd"))
+    if kind == "lognormal":
+        return _lognormal(body, quantity)
+    return _choice(body, quantity)
+
+
+def _lognormal(body: dict, quantity) -> dist.LogNormal:
+    if "median" in body and "p90" in body and not {"p5", "p95"} & set(body):
+        return dist.LogNormal.from_median_p90(quantity("median"), quantity("p90"))
+    if "p5" in body and "p95" in body and not {"median", "p90"} & set(body):
+        return dist.LogNormal.from_interval(quantity("p5"), quantity("p95"))
+    raise param_error("a lognormal needs either 'median' and 'p90', or 'p5' and 'p95'", None)
+
+
+def _choice(body: dict, quantity) -> dist.Choice:
+    values = body.get("values")
+    if not isinstance(values, list) or not values:
+        raise param_error(f"a choice needs a list of 'values', found {values!r}", "values")
+    numbers = [quantity(f"values[{index}]", raw) for index, raw in enumerate(values)]
+    weights = body.get("weights", [1.0] * len(values))
+    if not isinstance(weights, list) or not all(
+        isinstance(w, int | float) and not isinstance(w, bool) for w in weights
+    ):
+        raise param_error(f"expected a list of numbers for 'weights', found {weights!r}", "weights")
+    return dist.Choice(tuple(numbers), tuple(float(w) for w in weights))
+
+
+def _first_unknown(body: dict, allowed: tuple[str, ...]) -> str | None:
+    return next((key for key in body if key not in allowed), None)
+
+
+def _explain_keys(body: dict, wanted: str) -> str:
+    found = ", ".join(repr(key) for key in body) or "nothing"
+    return f"expected a mapping with {wanted} (and optional {', '.join(META_KEYS)}), found {found}"
+
+
+DEFAULT_SOURCE = Source("assumption", "assumption: capsim default")
+
+
+def default_param(raw: Any, unit: str) -> Param:
+    """A field's default value, sourced as a capsim default."""
+    return replace(parse_param(raw, unit), source=DEFAULT_SOURCE)
+
+
+def dump_param(param: Param) -> Any:
+    """The YAML form of ``param`` that :func:`parse_param` reads back to an equal Param."""
+    if param.is_uncertain:
+        body: dict[str, Any] = {"dist": param.value.kind}
+        for name, number in param.value.parameters().items():
+            body[name] = _dump_number(number, param.unit, name)
+    else:
+        body = {"value": _dump_number(param.value, param.unit, "value")}
+    for key in META_KEYS:
+        value = getattr(param, key)
+        if value is not None:
+            body[key] = str(value)
+    return body
+
+
+def _dump_number(number: Any, unit: str, name: str) -> Any:
+    if isinstance(number, tuple):
+        return [_dump_number(item, unit, name) for item in number]
+    if not unit or name in ("lamb", "weights", "sigma"):
+        return float(number)
+    return f"{float(number)!r} {unit}"
+
+
+def Quantity(unit: str, *, ge: float | None = None, le: float | None = None, gt=None):
+    """Annotated Param type for a pydantic field in canonical ``unit`` with bounds."""
+    bounds = Bounds(ge=ge, le=le, gt=gt)
+    return Annotated[
+        Param,
+        PlainValidator(lambda raw: parse_param(raw, unit, bounds)),
+        PlainSerializer(dump_param),
+        WithJsonSchema(_json_schema(unit)),
+    ]
+
+
+def _json_schema(unit: str) -> dict:
+    scalar = {"type": "number"} if not unit else {"type": "string"}
+    scalar = {"anyOf": [scalar, {"type": "number"}]} if not unit else scalar
+    return {
+        "description": f"{describe_unit(unit)}; bare, or a mapping with value or dist and source",
+        "anyOf": [
+            scalar,
+            {
+                "type": "object",
+                "properties": {
+                    "value": scalar,
+                    "dist": {"enum": list(dist.DISTRIBUTION_KEYS)},
+                    "source": {"type": "string"},
+                    "confidence": {"enum": ["H", "M", "L"]},
+                    "note": {"type": "string"},
+                },
+            },
+        ],
+    }
+
+
+AnyParam = Annotated[
+    Param,
+    PlainValidator(lambda raw: raw if isinstance(raw, Param) else parse_param(raw, "")),
+    PlainSerializer(dump_param),
+    WithJsonSchema({"description": "a quantity in the unit its context names"}),
+]
+Fraction = Quantity("", ge=0.0, le=1.0)
+Duration = Quantity("month", ge=0.0)
+Power = Quantity("W", ge=0.0)
+Money = Quantity("USD", ge=0.0)

@@ -1,0 +1,209 @@
+"""Checks across entities: references exist, shares add up, dates are in order."""
+
+from __future__ import annotations
+
+import difflib
+from collections import defaultdict
+from collections.abc import Iterator
+
+from capsim.scenario.document import Scenario
+from capsim.scenario.params import Param
+from capsim.scenario.policy import CapacityLoss, Delay, QualificationFailure
+from capsim.scenario.problems import KeyPath
+from capsim.scenario.walk import iter_entity_sources, iter_params
+from capsim.seeds import load_seed_facts
+
+Finding = tuple[KeyPath, str]
+_CAPACITY_OWNERS = ("logic_fabs", "packaging", "hbm_vendors")
+
+
+def check(scenario: Scenario) -> list[Finding]:
+    """Every cross-entity problem in ``scenario``, as (key path, message)."""
+    checks = (_references, _shares, _dates, _buildings, _milestones, _correlations, _seed_ids)
+    return [finding for rule in checks for finding in rule(scenario)]
+
+
+def _ref(kind: str, table: dict, name: str | None, path: KeyPath) -> Iterator[Finding]:
+    if name is not None and name not in table:
+        close = difflib.get_close_matches(name, list(table), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        known = ", ".join(sorted(table)) or "none defined"
+        yield path, f"unknown {kind} {name!r}{hint} (known: {known})"
+
+
+def _references(s: Scenario) -> Iterator[Finding]:
+    for pid, product in s.products.items():
+        yield from _ref(
+            "logic fab", s.logic_fabs, product.logic.fab, ("products", pid, "logic", "fab")
+        )
+        line = product.packaging.line
+        yield from _ref("packaging line", s.packaging, line, ("products", pid, "packaging", "line"))
+    for vid, vendor in s.hbm_vendors.items():
+        for pid in vendor.qualification:
+            yield from _ref("product", s.products, pid, ("hbm_vendors", vid, "qualification", pid))
+    for gid, programme in s.programmes.items():
+        yield from _ref("product", s.products, programme.product, ("programmes", gid, "product"))
+        for index, site in enumerate(programme.sites):
+            yield from _ref("site", s.sites, site, ("programmes", gid, "sites", index))
+    for sid, site in s.sites.items():
+        yield from _supplier(
+            s, site.transformer_supplier, "transformer", ("sites", sid, "transformer_supplier")
+        )
+        for index, onsite in enumerate(site.power.onsite):
+            path = ("sites", sid, "power", "onsite", index, "supplier")
+            yield from _supplier(s, onsite.supplier, "turbine", path)
+        if (
+            any(b.transformers.central > 0 for b in site.buildings)
+            and site.transformer_supplier is None
+        ):
+            yield (
+                ("sites", sid, "transformer_supplier"),
+                "buildings need transformers: name a supplier",
+            )
+    for rid, rule in s.export_rules.items():
+        for index, pid in enumerate(rule.products or []):
+            yield from _ref("product", s.products, pid, ("export_rules", rid, "products", index))
+    for fid, funding in s.funding.items():
+        yield from _ref("programme", s.programmes, funding.programme, ("funding", fid, "programme"))
+    for cid, claim in s.claims.items():
+        yield from _ref("milestone", s.milestones, claim.milestone, ("claims", cid, "milestone"))
+    for rid, risk in s.risks.items():
+        yield from _risk(s, rid, risk.effect)
+
+
+def _supplier(s: Scenario, name: str | None, kind: str, path: KeyPath) -> Iterator[Finding]:
+    yield from _ref("supplier", s.suppliers, name, path)
+    if name in s.suppliers and s.suppliers[name].kind not in (kind, "other"):
+        yield path, f"expected a {kind} supplier, found {name!r} of kind {s.suppliers[name].kind!r}"
+
+
+def _risk(s: Scenario, rid: str, effect) -> Iterator[Finding]:
+    path = ("risks", rid, "effect")
+    if isinstance(effect, QualificationFailure):
+        yield from _ref("HBM vendor", s.hbm_vendors, effect.vendor, (*path, "vendor"))
+        yield from _ref("product", s.products, effect.product, (*path, "product"))
+    elif isinstance(effect, CapacityLoss):
+        table, _, name = effect.target.partition(".")
+        if table not in _CAPACITY_OWNERS:
+            expected = ", ".join(f"{t}.<id>" for t in _CAPACITY_OWNERS)
+            yield (*path, "target"), f"expected one of {expected}, found {effect.target!r}"
+        else:
+            yield from _ref(
+                table.replace("_", " ").rstrip("s"), getattr(s, table), name, (*path, "target")
+            )
+    elif isinstance(effect, Delay):
+        yield from _ref("site", s.sites, effect.site, (*path, "site"))
+        if (
+            effect.what == "grid"
+            and effect.site in s.sites
+            and s.sites[effect.site].power.grid is None
+        ):
+            yield (*path, "what"), f"site {effect.site!r} has no grid connection to delay"
+
+
+def _shares(s: Scenario) -> Iterator[Finding]:
+    for table in _CAPACITY_OWNERS:
+        for oid, owner in getattr(s, table).items():
+            yield from _sum_at_most_one(owner.shares, (table, oid, "shares"))
+    by_product: dict[str, dict[str, Param]] = defaultdict(dict)
+    for gid, programme in s.programmes.items():
+        if programme.share is not None:
+            by_product[programme.product][gid] = programme.share
+    for pid, shares in by_product.items():
+        total = sum(p.central for p in shares.values())
+        if total > 1 + 1e-9:
+            names = ", ".join(shares)
+            yield (
+                ("programmes", next(iter(shares)), "share"),
+                (
+                    f"contracted shares of product {pid!r} add up to {total:.0%} ({names}); "
+                    "expected <= 100%"
+                ),
+            )
+
+
+def _sum_at_most_one(shares: dict[str, Param], path: KeyPath) -> Iterator[Finding]:
+    total = sum(param.central for param in shares.values())
+    if total > 1 + 1e-9:
+        yield path, f"shares add up to {total:.0%}; expected <= 100%"
+
+
+def _dates(s: Scenario) -> Iterator[Finding]:
+    for gid, programme in s.programmes.items():
+        if programme.end is not None and programme.end <= programme.start:
+            yield (
+                ("programmes", gid, "end"),
+                (f"end must come after start ({programme.start}), found {programme.end}"),
+            )
+    for rid, rule in s.export_rules.items():
+        if rule.end is not None and rule.end <= rule.start:
+            yield (
+                ("export_rules", rid, "end"),
+                f"end must come after start ({rule.start}), found {rule.end}",
+            )
+    for cid, claim in s.claims.items():
+        if claim.by < s.horizon.start:
+            yield (
+                ("claims", cid, "by"),
+                (f"deadline {claim.by} is before the horizon starts ({s.horizon.start})"),
+            )
+
+
+def _buildings(s: Scenario) -> Iterator[Finding]:
+    for sid, site in s.sites.items():
+        seen: dict[str, int] = {}
+        for index, building in enumerate(site.buildings):
+            if building.id in seen:
+                yield (
+                    ("sites", sid, "buildings", index, "id"),
+                    (
+                        f"duplicate building id {building.id!r} "
+                        f"(also buildings[{seen[building.id]}])"
+                    ),
+                )
+            seen.setdefault(building.id, index)
+
+
+def _milestones(s: Scenario) -> Iterator[Finding]:
+    for mid, milestone in s.milestones.items():
+        path = ("milestones", mid)
+        yield from _ref("programme", s.programmes, milestone.programme, (*path, "programme"))
+        yield from _ref("site", s.sites, milestone.site, (*path, "site"))
+        yield from _ref("product", s.products, milestone.product, (*path, "product"))
+        if (milestone.quantity == "flops_online") != (milestone.precision is not None):
+            yield (*path, "precision"), "flops_online milestones (and only they) need a precision"
+        if milestone.precision and milestone.product in s.products:
+            flops = s.products[milestone.product].flops
+            yield from _ref("precision", flops, milestone.precision, (*path, "precision"))
+
+
+def _correlations(s: Scenario) -> Iterator[Finding]:
+    uncertain = {path for path, param in iter_params(s) if param.is_uncertain}
+    for index, correlation in enumerate(s.correlations):
+        for side, name in enumerate(correlation.between):
+            if name not in uncertain:
+                yield (
+                    ("correlations", index, "between", side),
+                    (f"{name!r} is not an uncertain parameter of this scenario"),
+                )
+
+
+def _seed_ids(s: Scenario) -> Iterator[Finding]:
+    facts = load_seed_facts()
+    sources = [(path, param.source) for path, param in iter_params(s)]
+    sources += list(iter_entity_sources(s))
+    for path, source in sources:
+        if source is not None and source.seed_id is not None and source.seed_id not in facts:
+            close = difflib.get_close_matches(source.seed_id, list(facts), n=1)
+            hint = f"; did you mean 'seed:{close[0]}'?" if close else ""
+            yield (
+                (*_split(path), "source"),
+                f"unknown seed fact {source.text!r}{hint} (see: capsim seeds)",
+            )
+
+
+def _split(path: str) -> KeyPath:
+    parts: list[object] = []
+    for piece in path.replace("[", ".[").split("."):
+        parts.append(int(piece[1:-1]) if piece.startswith("[") else piece)
+    return tuple(parts)

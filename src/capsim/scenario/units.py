@@ -1,0 +1,138 @@
+"""Units: one pint registry for capsim, and parsing of quantities as people write them.
+
+Canonical internal units: W for power, month for durations (1 month = 1/12 year),
+USD for money, and per-month rates; counts carry capsim's own dimensions (wafer,
+die, package, stack) so that "packages per wafer" cannot be confused with "per die".
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import pint
+
+ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+for _definition in (
+    "wafer = [wafer]",
+    "die = [die]",
+    "package = [package]",
+    "GPU = package",
+    "accelerator = package",
+    "stack = [hbm_stack]",
+    "rack = [rack]",
+    "USD = [currency] = usd",
+    "FLOP = [flop]",
+    "H100e = [h100_equivalent]",
+    "unit = count",
+    "transformer = count",
+    "turbine = count",
+    "user = count",
+):
+    ureg.define(_definition)
+
+_CURRENCY_PREFIX = re.compile(r"^\s*(?:USD|US\$|\$)\s*(?P<number>[-+0-9.eE_,]+)\s*(?P<rest>.*)$")
+_PERCENT = re.compile(r"^\s*(?P<number>[-+]?[0-9.]+(?:[eE][-+]?\d+)?)\s*%\s*$")
+_MULTIPLIERS = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+
+#: What each canonical unit is called in messages, and an example of how to write it.
+KIND_NAMES: dict[str, tuple[str, str]] = {
+    "W": ("a power", "1800 W"),
+    "month": ("a duration", "18 months"),
+    "USD": ("an amount of money", "USD 100e9"),
+    "": ("a dimensionless number", "0.85"),
+    "mm**2": ("an area", "750 mm^2"),
+    "mm": ("a length", "300 mm"),
+    "1/cm**2": ("a defect density", "0.1 /cm^2"),
+    "GB": ("a memory capacity", "36 GB"),
+    "wafer/month": ("a wafer rate", "35 kwafer/month"),
+    "stack/month": ("an HBM stack rate", "1.2e6 stack/month"),
+    "package/month": ("a package rate", "50000 package/month"),
+    "package/wafer": ("packages per wafer", "14 package/wafer"),
+    "die/package": ("dies per package", "2 die/package"),
+    "stack/package": ("HBM stacks per package", "8 stack/package"),
+    "package/rack": ("packages per rack", "72 package/rack"),
+    "rack/month": ("a rack installation rate", "40 rack/week"),
+    "count/month": ("a rate of equipment units", "80 turbine/year"),
+    "FLOP/s": ("a compute rate", "50 PFLOP/s"),
+    "package": ("a number of packages", "10000 GPU"),
+    "H100e": ("a number of H100 equivalents", "50000 H100e"),
+    "H100e/month": ("a rate of H100 equivalents", "50000 H100e/year"),
+    "package/month/package": ("a rate", "1 /month"),
+    "USD/W": ("money per power", "USD 10e9/GW"),
+    "USD/package": ("a price per package", "USD 40000/package"),
+}
+
+
+class UnitParseError(ValueError):
+    """A quantity could not be read or has the wrong dimension."""
+
+
+def describe_unit(canonical: str) -> str:
+    """Human name of a canonical unit with an example, e.g. "a power, e.g. '1800 W'"."""
+    name, example = KIND_NAMES.get(canonical, (f"a quantity in {canonical}", f"1 {canonical}"))
+    return f"{name} (e.g. '{example}')"
+
+
+def _normalise_text(text: str) -> str:
+    text = text.strip().replace("%", " percent").replace("\u00d7", "*").replace("_", "")
+    match = _CURRENCY_PREFIX.match(text)
+    if match:
+        text = f"{match['number'].replace(',', '')} {match['rest']} USD".strip()
+    for word, factor in _MULTIPLIERS.items():
+        text = re.sub(rf"\b{word}\b", f"* {factor:g}", text)
+    return text
+
+
+@lru_cache(maxsize=256)
+def _unit(canonical: str) -> pint.Unit:
+    return ureg.Unit(canonical) if canonical else ureg.dimensionless
+
+
+@lru_cache(maxsize=4096)
+def parse_quantity(raw: str | int | float, canonical: str) -> float:
+    """Read ``raw`` (e.g. ``"35 kwafer/month"``) and return its magnitude in ``canonical`` units.
+
+    Bare numbers are accepted only where ``canonical`` is dimensionless. Raises
+    :class:`UnitParseError` with a message saying what was expected and what was found.
+    """
+    expected = describe_unit(canonical)
+    target = _unit(canonical)
+    if isinstance(raw, bool):
+        raise UnitParseError(f"expected {expected}, found {raw!r}")
+    if isinstance(raw, int | float):
+        if target.dimensionless:
+            return float(raw)
+        raise UnitParseError(f"expected {expected}, found {raw!r} (a number without a unit)")
+    percent = _PERCENT.match(raw)
+    if percent and target.dimensionless:
+        return float(percent["number"]) / 100.0
+    try:
+        quantity = ureg.Quantity(_normalise_text(raw))
+    except Exception as error:  # pint raises many types for unreadable text
+        raise UnitParseError(f"expected {expected}, found {raw!r} ({_reason(error)})") from None
+    if not isinstance(quantity, pint.Quantity):
+        quantity = ureg.Quantity(quantity)
+    if quantity.dimensionality != target.dimensionality:
+        found = (
+            "a number without a unit"
+            if quantity.dimensionless
+            else f"{quantity.units:~}, which is {quantity.dimensionality}"
+        )
+        raise UnitParseError(f"expected {expected}, found {raw!r} ({found})")
+    return float(quantity.to(target).magnitude)
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, pint.UndefinedUnitError):
+        return f"unknown unit {error.unit_names[0]!r}" if error.unit_names else "unknown unit"
+    return "not a quantity"
+
+
+def format_quantity(magnitude: float, canonical: str) -> str:
+    """``magnitude`` in ``canonical`` units as short readable text, e.g. ``"1.8 kW"``."""
+    quantity = ureg.Quantity(magnitude, _unit(canonical))
+    if canonical in {"W", "FLOP/s", "USD/W"}:
+        quantity = quantity.to_compact()
+    unit_text = f"{quantity.units:~}" if canonical else ""
+    return f"{quantity.magnitude:.4g} {unit_text}".strip()

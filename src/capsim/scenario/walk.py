@@ -1,0 +1,52 @@
+"""Walking a scenario: every parameter and every entity source, with its key path."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from pydantic import BaseModel
+
+from capsim.scenario.params import Param
+from capsim.scenario.problems import KeyPath, format_path
+from capsim.scenario.provenance import Source
+from capsim.scenario.series import Series
+
+
+def iter_params(node: Any, path: KeyPath = ()) -> Iterator[tuple[str, Param]]:
+    """Every :class:`Param` under ``node`` as (dotted key path, parameter)."""
+    for key_path, param in _walk(node, path):
+        yield format_path(key_path), param
+
+
+def _walk(node: Any, path: KeyPath) -> Iterator[tuple[KeyPath, Param]]:
+    if isinstance(node, Param):
+        yield path, node
+    elif isinstance(node, Series):
+        for inner, param in node.params():
+            yield (*path, *inner), param
+    elif isinstance(node, BaseModel):
+        for name, field in type(node).model_fields.items():
+            yield from _walk(getattr(node, name), (*path, field.alias or name))
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _walk(value, (*path, key))
+    elif isinstance(node, list | tuple):
+        for index, value in enumerate(node):
+            yield from _walk(value, (*path, index))
+
+
+def iter_entity_sources(node: Any, path: KeyPath = ()) -> Iterator[tuple[str, Source | None]]:
+    """Every entity that has a ``source`` field, as (dotted key path, its source or None)."""
+    if isinstance(node, BaseModel):
+        fields = type(node).model_fields
+        if "source" in fields and path:
+            yield format_path(path), node.source
+        for name, field in fields.items():
+            yield from iter_entity_sources(getattr(node, name), (*path, field.alias or name))
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from iter_entity_sources(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from iter_entity_sources(value, (*path, index))

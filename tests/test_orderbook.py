@@ -1,0 +1,130 @@
+"""The long-lead supplier's order book, by exact event logs and invariants."""
+
+import math
+
+import pytest
+import simpy
+from hypothesis import given
+from hypothesis import strategies as st
+
+from capsim.model.orderbook import OrderBook
+
+
+@pytest.fixture
+def env():
+    return simpy.Environment()
+
+
+@pytest.fixture
+def log():
+    return []
+
+
+def buyer(env, book, log, plan):
+    name, at, amount = plan
+    yield env.timeout(at)
+    filled = yield book.order(amount)
+    log.append((name, filled))
+
+
+def watcher(env, book, log, times):
+    for t in times:
+        yield env.timeout(t - env.now)
+        log.append(("queued", env.now, book.queued))
+
+
+def test_dd1_with_backlog(env, log):
+    # 10 /month, 25 in backlog. a: 10 at t=0 -> (25 + 10)/10 = 3.5.
+    # b: 5 at t=1, with 25 + 10 - 10 = 25 still to build -> 1 + (25 + 5)/10 = 4.0.
+    book = OrderBook(env, output_per_month=10.0, backlog=25.0)
+    env.process(buyer(env, book, log, ("a", 0, 10)))
+    env.process(buyer(env, book, log, ("b", 1, 5)))
+    # queued: t=0.5: 20 + 10; t=2: 5 + 10 + 5; t=3.75: 5 (b); t=4.5: 0.
+    env.process(watcher(env, book, log, [0.5, 2, 3.75, 4.5]))
+    env.run()
+    assert log == [
+        ("queued", 0.5, 30.0),
+        ("queued", 2, 20.0),
+        ("a", 3.5),
+        ("queued", 3.75, 5.0),
+        ("b", 4.0),
+        ("queued", 4.5, 0.0),
+    ]
+
+
+def test_min_lead_time(env, log):
+    # 10 /month, lead >= 2. a, b: 5 each at t=0, built by 0.5 and 1.0, held to 2.0.
+    # c: 10 at t=1, nothing left to build ahead -> built by 2.0, held to 1 + 2 = 3.0.
+    # d: 40 at t=1.5, building until 2.0 -> built by 2.0 + 40/10 = 6.0 > 3.5.
+    book = OrderBook(env, output_per_month=10.0, min_lead_time=2.0)
+    for plan in [("a", 0, 5), ("b", 0, 5), ("c", 1, 10), ("d", 1.5, 40)]:
+        env.process(buyer(env, book, log, plan))
+    env.run()
+    assert log == [("a", 2.0), ("b", 2.0), ("c", 3.0), ("d", 6.0)]
+
+
+def test_fifo_head_blocks_and_idle_time_is_lost(env, log):
+    # 1 /month. big: 10 at t=0 -> 10. small: 1 at t=0.5 waits behind it -> 11,
+    # not 1.5. late: 1 at t=20; the idle supplier built nothing ahead -> 21.
+    book = OrderBook(env, output_per_month=1.0)
+    for plan in [("big", 0, 10), ("small", 0.5, 1), ("late", 20, 1)]:
+        env.process(buyer(env, book, log, plan))
+    env.run()
+    assert log == [("big", 10.0), ("small", 11.0), ("late", 21.0)]
+
+
+def test_an_idle_book_schedules_nothing(env):
+    OrderBook(env, output_per_month=5.0, backlog=100.0)
+    assert env.peek() == math.inf
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"output_per_month": 0.0}, "output_per_month"),
+        ({"output_per_month": math.inf}, "output_per_month"),
+        ({"output_per_month": 1.0, "backlog": -1.0}, "backlog"),
+        ({"output_per_month": 1.0, "min_lead_time": math.nan}, "min_lead_time"),
+    ],
+)
+def test_bad_parameters_name_the_field(env, kwargs, field):
+    with pytest.raises(ValueError, match=f'"{field}"'):
+        OrderBook(env, **kwargs)
+
+
+@pytest.mark.parametrize("amount", [0, -1.0, math.inf])
+def test_bad_amount(env, amount):
+    with pytest.raises(ValueError, match='"amount"'):
+        OrderBook(env, output_per_month=1.0).order(amount)
+
+
+plans = st.lists(st.tuples(st.floats(0.0, 5.0), st.floats(0.01, 50.0)), min_size=1, max_size=30)
+
+
+@given(
+    plan=plans,
+    rate=st.floats(0.5, 20.0),
+    backlog=st.floats(0.0, 100.0),
+    lead=st.floats(0.0, 10.0),
+)
+def test_fifo_and_no_delivery_beyond_production(plan, rate, backlog, lead):
+    env = simpy.Environment()
+    book = OrderBook(env, rate, backlog, lead)
+    placed = []
+
+    def placer():
+        for gap, amount in plan:
+            yield env.timeout(gap)
+            placed.append((env.now, amount, book.order(amount)))
+
+    env.process(placer())
+    env.run()
+    fills = [event.value for _, _, event in placed]
+    assert fills == sorted(fills)
+    delivered = 0.0
+    for at, amount, event in placed:
+        assert event.value >= at + lead
+        delivered += amount
+        built = rate * event.value - backlog
+        assert delivered <= built + 1e-9 * max(1.0, built)
+    assert book.queued == 0.0
