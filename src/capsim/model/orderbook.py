@@ -5,7 +5,9 @@ backlog and then each order in the sequence it was placed, never building ahead
 into stock (an idle month is lost). An order of ``n`` units placed at ``t`` with
 ``q`` units still to build ahead of it is therefore filled at
 ``max(t + (q + n)/rate, t + min_lead_time)``. Orders are delivered strictly first
-in, first out: a large order at the head holds back every later one.
+in, first out: a large order at the head holds back every later one. Units built
+and held only by the lead time do not count in ``q``. A cancelled order leaves the
+book but not the production schedule: the supplier builds it anyway.
 
 Production is continuous and computed, not stepped: the book schedules one
 wake-up for the order at its head, so an idle supplier costs no events.

@@ -1,0 +1,1 @@
+"""Reading results: milestones, claims and bottlenecks."""

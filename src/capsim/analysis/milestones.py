@@ -1,0 +1,112 @@
+"""Milestones and claims from a run's monthly series.
+
+A milestone is met on the first day its quantity reaches the threshold, found by
+linear interpolation within the month in which it crosses (flows are summed from
+the start of the horizon first). A claim holds when its milestone is met on or
+before its deadline.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from capsim.scenario.document import Scenario
+from capsim.scenario.targets import Milestone
+
+#: Dataset variable and dimension that each milestone quantity is read from.
+_SOURCES = {
+    "packages_produced": ("packages_produced", "product"),
+    "packages_delivered": ("packages_delivered", "programme"),
+    "packages_installed": ("packages_installed", "programme"),
+    "it_power_online": ("it_power_online", "programme"),
+    "facility_power_online": ("facility_power_online", "programme"),
+    "h100e_online": ("h100e_online", "programme"),
+    "flops_online": ("flops_online", "programme"),
+    "capex_spent": ("capex_spent", "programme"),
+    "funding_received": ("funding_received", "programme"),
+}
+_SITE_SOURCES = {
+    "packages_installed": "site_packages_installed",
+    "it_power_online": "site_it_power_online",
+    "facility_power_online": "site_facility_power_online",
+}
+
+
+def milestone_series(result: xr.Dataset, milestone: Milestone, programmes_of: dict) -> xr.DataArray:
+    """The monthly cumulative or stock series a milestone watches (over ``time``)."""
+    if milestone.site is not None:
+        series = result[_SITE_SOURCES[milestone.quantity]].sel(site=milestone.site)
+    else:
+        name, dim = _SOURCES[milestone.quantity]
+        series = result[name]
+        if milestone.precision is not None:
+            series = series.sel(precision=milestone.precision)
+        if dim == "programme":
+            chosen = _programmes(milestone, programmes_of, list(result.programme.values))
+            series = series.sel(programme=chosen).sum("programme")
+        elif milestone.product is not None:
+            series = series.sel(product=milestone.product)
+        else:
+            series = series.sum("product")
+    if result[_SOURCES[milestone.quantity][0]].attrs.get("kind") == "flow":
+        series = series.cumsum("time")
+    return series
+
+
+def _programmes(milestone: Milestone, programmes_of: dict, all_programmes: list[str]) -> list[str]:
+    if milestone.programme is not None:
+        return [milestone.programme]
+    if milestone.product is not None:
+        return [g for g in all_programmes if programmes_of[g] == milestone.product]
+    return all_programmes
+
+
+def crossing_date(series: xr.DataArray, threshold: float) -> np.datetime64:
+    """First date ``series`` (end-of-month values) reaches ``threshold``, else NaT."""
+    values = series.values
+    reached = np.flatnonzero(values >= threshold - 1e-9 * max(abs(threshold), 1.0))
+    if reached.size == 0:
+        return np.datetime64("NaT", "ns")
+    month = int(reached[0])
+    before = values[month - 1] if month > 0 else 0.0
+    gain = values[month] - before
+    fraction = 1.0 if gain <= 0 else min(1.0, max(0.0, (threshold - before) / gain))
+    times = series["time"].values.astype("datetime64[D]")
+    start = times[month]
+    end = times[month + 1] if month + 1 < len(times) else start + np.timedelta64(31, "D")
+    days = int(round(fraction * (end - start).astype(int)))
+    return (start + np.timedelta64(days, "D")).astype("datetime64[ns]")
+
+
+def evaluate(result: xr.Dataset, scenario: Scenario) -> xr.Dataset:
+    """``result`` with ``milestone_date`` per milestone and ``claim_met`` per claim."""
+    programmes_of = {gid: g.product for gid, g in scenario.programmes.items()}
+    names = list(scenario.milestones)
+    dates = [
+        crossing_date(milestone_series(result, m, programmes_of), m.threshold.central)
+        for m in scenario.milestones.values()
+    ]
+    result = result.assign(
+        milestone_date=xr.DataArray(
+            np.array(dates, dtype="datetime64[ns]"),
+            dims="milestone",
+            coords={"milestone": names},
+            attrs={"description": "first date the milestone is met (NaT: not in the horizon)"},
+        )
+    )
+    claims = list(scenario.claims)
+    deadlines = np.array([c.by for c in scenario.claims.values()], dtype="datetime64[ns]")
+    met_dates = np.array(
+        [result.milestone_date.sel(milestone=c.milestone).values for c in scenario.claims.values()],
+        dtype="datetime64[ns]",
+    )
+    return result.assign(
+        claim_deadline=xr.DataArray(deadlines, dims="claim", coords={"claim": claims}),
+        claim_met=xr.DataArray(
+            ~np.isnat(met_dates) & (met_dates <= deadlines),
+            dims="claim",
+            coords={"claim": claims},
+            attrs={"description": "the claim's milestone is met by its deadline"},
+        ),
+    )

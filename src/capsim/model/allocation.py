@@ -1,0 +1,146 @@
+"""Allocation of finished packages among programmes, and delivery to them.
+
+A programme wants what it still lacks of its target (at most ``volume`` a month,
+and what its cash can pay for) while it is open. Finished packages of a product go
+first to programmes with a contracted ``share`` (up to that share of the lot), then
+to the others by priority, then to share-holders still wanting more; export rules
+cap what each destination may receive per calendar year. What nobody takes waits
+as finished stock. Allocated packages are delivered after the product's lead time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import simpy
+
+from capsim.model.calendar import Calendar
+from capsim.model.inputs import ExportIn, ProductIn, ProgrammeIn
+from capsim.model.stock import EPSILON
+
+
+@dataclass
+class ProgrammeBook:
+    """What a programme has been allocated, delivered and paid."""
+
+    spec: ProgrammeIn
+    allocated: float = 0.0
+    delivered: float = 0.0
+    spent_on_packages: float = 0.0
+    limited_by: str | None = None
+
+    def remaining(self) -> float:
+        return max(0.0, self.spec.target_packages - self.allocated)
+
+
+class Allocator:
+    """Shares each product's finished packages among the programmes that order it."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        calendar: Calendar,
+        products: dict[str, ProductIn],
+        programmes: dict[str, ProgrammeIn],
+        export_rules: dict[str, ExportIn],
+        cash: Callable[[str], float],
+        on_delivered: Callable[[str, float], None],
+    ):
+        self.env = env
+        self.calendar = calendar
+        self.products = products
+        self.books = {gid: ProgrammeBook(spec) for gid, spec in programmes.items()}
+        self.by_product: dict[str, list[ProgrammeBook]] = {pid: [] for pid in products}
+        for book in sorted(self.books.values(), key=lambda b: b.spec.priority):
+            self.by_product[book.spec.product].append(book)
+        self.export_rules = export_rules
+        self.export_used: dict[tuple[str, int], float] = {}
+        self.finished = dict.fromkeys(products, 0.0)
+        self.cash = cash
+        self.on_delivered = on_delivered
+
+    def wanted(self, book: ProgrammeBook) -> float:
+        """Packages ``book``'s programme would take now [package]."""
+        spec = book.spec
+        now = self.env.now
+        book.limited_by = None
+        if book.remaining() <= EPSILON:
+            book.limited_by = "complete"
+            return 0.0
+        if not spec.start <= now < spec.end:
+            book.limited_by = "closed"
+            return 0.0
+        want = min(book.remaining(), spec.volume)
+        price = self.products[spec.product].price
+        if price > 0 and self.cash(spec.id) < want * price:
+            want = max(0.0, self.cash(spec.id) / price)
+            book.limited_by = "money"
+        headroom = self._export_headroom(spec)
+        if headroom < want:
+            want = headroom
+            book.limited_by = "export_cap"
+        return want
+
+    def demand(self, product: str, in_flight: float) -> float:
+        """Packages of ``product`` wanted now, less finished stock and what is in flight."""
+        wanted = sum(self.wanted(book) for book in self.by_product[product])
+        return max(0.0, wanted - self.finished[product] - in_flight)
+
+    def receive(self, product: str, good: float) -> None:
+        """Allocate newly finished packages (and finished stock) of ``product``."""
+        lot = self.finished[product] + good
+        books = self.by_product[product]
+        wants = {book.spec.id: self.wanted(book) for book in books}
+        given = dict.fromkeys(wants, 0.0)
+        for book in books:
+            if book.spec.share is not None:
+                given[book.spec.id] = min(book.spec.share * lot, wants[book.spec.id])
+        left = lot - sum(given.values())
+        for round_ in ("unshared", "shared"):
+            for book in books:
+                if left <= EPSILON or (book.spec.share is None) != (round_ == "unshared"):
+                    continue
+                extra = min(left, wants[book.spec.id] - given[book.spec.id])
+                given[book.spec.id] += extra
+                left -= extra
+        self.finished[product] = max(0.0, left)
+        for book in books:
+            if given[book.spec.id] > EPSILON:
+                self._allocate(book, given[book.spec.id])
+
+    def _allocate(self, book: ProgrammeBook, amount: float) -> None:
+        spec = book.spec
+        product = self.products[spec.product]
+        book.allocated += amount
+        book.spent_on_packages += amount * product.price
+        for rule in self._rules(spec):
+            key = (rule.id, self._year())
+            self.export_used[key] = self.export_used.get(key, 0.0) + amount * product.h100e
+        self.env.timeout(product.lead_time).callbacks.append(lambda _: self._deliver(book, amount))
+
+    def _deliver(self, book: ProgrammeBook, amount: float) -> None:
+        book.delivered += amount
+        self.on_delivered(book.spec.id, amount)
+
+    def _year(self) -> int:
+        return self.calendar.to_date(self.env.now).year
+
+    def _rules(self, spec: ProgrammeIn) -> list[ExportIn]:
+        now = self.env.now
+        return [
+            rule
+            for rule in self.export_rules.values()
+            if rule.destination == spec.destination
+            and rule.start <= now < rule.end
+            and (rule.products is None or spec.product in rule.products)
+        ]
+
+    def _export_headroom(self, spec: ProgrammeIn) -> float:
+        h100e = self.products[spec.product].h100e
+        year = self._year()
+        headroom = float("inf")
+        for rule in self._rules(spec):
+            left = rule.cap_per_year - self.export_used.get((rule.id, year), 0.0)
+            headroom = min(headroom, max(0.0, left) / h100e)
+        return headroom

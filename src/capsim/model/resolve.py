@@ -1,0 +1,229 @@
+"""Resolving a scenario into the plain inputs of one run."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from capsim.model.calendar import Calendar
+from capsim.model.inputs import (
+    INF,
+    BuildingIn,
+    CapacityIn,
+    ExportIn,
+    FundingIn,
+    ModelInputs,
+    OnsiteIn,
+    ProductIn,
+    ProgrammeIn,
+    Resolver,
+    SiteIn,
+    SupplierIn,
+    VendorIn,
+)
+from capsim.model.risks import apply_risks, occurring
+from capsim.model.wafer import die_yield, gross_dies_per_wafer
+from capsim.scenario.document import Scenario
+
+PHASES = ("permits", "shell", "fit_out", "cooling", "commissioning")
+
+
+def resolve(scenario: Scenario, draw: Mapping[str, float] | None = None) -> ModelInputs:
+    """The inputs of one run of ``scenario``: central values unless ``draw`` gives others."""
+    calendar = Calendar.spanning(scenario.horizon.start, scenario.horizon.end)
+    r = Resolver(calendar, draw)
+    products = {pid: _product(scenario, pid, r) for pid in scenario.products}
+    sites = {sid: _site(scenario, sid, r) for sid in scenario.sites}
+    inputs = ModelInputs(
+        calendar=calendar,
+        products=products,
+        fabs={fid: _fab(scenario, fid, r) for fid in scenario.logic_fabs},
+        lines={lid: _line(scenario, lid, r) for lid in scenario.packaging},
+        vendors={vid: _vendor(scenario, vid, r) for vid in scenario.hbm_vendors},
+        suppliers={sid: _supplier(scenario, sid, r) for sid in scenario.suppliers},
+        programmes={
+            gid: _programme(scenario, gid, r, products, sites) for gid in scenario.programmes
+        },
+        sites=sites,
+        export_rules={eid: _export(scenario, eid, r) for eid in scenario.export_rules},
+        funding={fid: _funding(scenario, fid, r) for fid in scenario.funding},
+    )
+    return apply_risks(scenario, inputs, r, occurring(scenario, r))
+
+
+def _product(s: Scenario, pid: str, r: Resolver) -> ProductIn:
+    p = s.products[pid]
+    path = f"products.{pid}"
+    fab = s.logic_fabs[p.logic.fab]
+    area = r.value(f"{path}.logic.die_area", p.logic.die_area)
+    density = r.value(f"logic_fabs.{p.logic.fab}.defect_density", fab.defect_density)
+    diameter = r.value(f"logic_fabs.{p.logic.fab}.wafer_diameter", fab.wafer_diameter)
+    good = gross_dies_per_wafer(area, diameter) * die_yield(area, density, model=fab.yield_model)
+    return ProductIn(
+        id=pid,
+        designer=p.designer,
+        mix=r.series(f"{path}.mix", p.mix),
+        fab=p.logic.fab,
+        line=p.packaging.line,
+        good_dies_per_wafer=float(good),
+        dies_per_package=r.value(f"{path}.logic.compute_dies", p.logic.compute_dies),
+        hbm_generation=p.hbm.generation,
+        stacks_per_package=r.value(f"{path}.hbm.stacks", p.hbm.stacks),
+        packages_per_wafer=r.value(
+            f"{path}.packaging.packages_per_wafer", p.packaging.packages_per_wafer
+        ),
+        it_power=r.value(f"{path}.it_power", p.it_power),
+        h100e=r.value(f"{path}.h100e", p.h100e),
+        flops={k: r.value(f"{path}.flops.{k}", v) for k, v in p.flops.items()},
+        packages_per_rack=r.value(f"{path}.packages_per_rack", p.packages_per_rack),
+        price=r.value(f"{path}.price", p.price),
+        lead_time=r.value(f"{path}.lead_time", p.lead_time),
+    )
+
+
+def _shares(path: str, shares, r: Resolver) -> dict[str, float]:
+    return {name: r.value(f"{path}.shares.{name}", share) for name, share in shares.items()}
+
+
+def _fab(s: Scenario, fid: str, r: Resolver) -> CapacityIn:
+    fab, path = s.logic_fabs[fid], f"logic_fabs.{fid}"
+    return CapacityIn(
+        id=fid,
+        capacity=r.series(f"{path}.wafer_starts", fab.wafer_starts),
+        shares=_shares(path, fab.shares, r),
+        delay=r.value(f"{path}.cycle_time", fab.cycle_time),
+    )
+
+
+def _line(s: Scenario, lid: str, r: Resolver) -> CapacityIn:
+    line, path = s.packaging[lid], f"packaging.{lid}"
+    return CapacityIn(
+        id=lid,
+        capacity=r.series(f"{path}.capacity", line.capacity),
+        shares=_shares(path, line.shares, r),
+        delay=r.value(f"{path}.cycle_time", line.cycle_time),
+        unit_yield=r.value(f"{path}.yield", line.packaging_yield),
+    )
+
+
+def _vendor(s: Scenario, vid: str, r: Resolver) -> VendorIn:
+    vendor, path = s.hbm_vendors[vid], f"hbm_vendors.{vid}"
+    shares = _shares(path, vendor.shares, r)
+    lead = r.value(f"{path}.lead_time", vendor.lead_time)
+    capacity = {
+        generation: CapacityIn(
+            f"{vid}/{generation}", r.series(f"{path}.capacity.{generation}", series), shares, lead
+        )
+        for generation, series in vendor.capacity.items()
+    }
+    qualified = {}
+    for pid, qualification in vendor.qualification.items():
+        slip = r.value(f"{path}.qualification.{pid}.slip", qualification.slip)
+        qualified[pid] = (r.time(qualification.date) + slip, INF)
+    return VendorIn(vid, capacity, qualified)
+
+
+def _supplier(s: Scenario, sid: str, r: Resolver) -> SupplierIn:
+    supplier, path = s.suppliers[sid], f"suppliers.{sid}"
+    return SupplierIn(
+        id=sid,
+        output_per_month=r.value(f"{path}.output", supplier.output),
+        backlog=r.value(f"{path}.backlog", supplier.backlog),
+        lead_time=r.value(f"{path}.lead_time", supplier.lead_time),
+    )
+
+
+def _site(s: Scenario, sid: str, r: Resolver) -> SiteIn:
+    site, path = s.sites[sid], f"sites.{sid}"
+    buildings = tuple(
+        BuildingIn(
+            id=b.id,
+            it_capacity=r.value(f"{path}.buildings[{i}].it_capacity", b.it_capacity),
+            start=r.time(b.start),
+            phases=tuple(
+                (phase, r.value(f"{path}.buildings[{i}].{phase}", getattr(b, phase)))
+                for phase in PHASES
+            ),
+            transformers=r.value(f"{path}.buildings[{i}].transformers", b.transformers),
+        )
+        for i, b in enumerate(site.buildings)
+    )
+    grid = site.power.grid
+    onsite = tuple(
+        OnsiteIn(
+            supplier=o.supplier,
+            units=r.value(f"{path}.power.onsite[{i}].units", o.units),
+            unit_capacity=r.value(f"{path}.power.onsite[{i}].unit_capacity", o.unit_capacity),
+            ordered=r.time(o.ordered),
+            install=r.value(f"{path}.power.onsite[{i}].install", o.install),
+        )
+        for i, o in enumerate(site.power.onsite)
+    )
+    return SiteIn(
+        id=sid,
+        buildings=buildings,
+        existing_power=r.value(f"{path}.power.existing", site.power.existing),
+        grid_capacity=0.0
+        if grid is None
+        else r.value(f"{path}.power.grid.capacity", grid.capacity),
+        grid_ready=INF
+        if grid is None
+        else r.time(grid.requested) + r.value(f"{path}.power.grid.wait", grid.wait),
+        onsite=onsite,
+        transformer_supplier=site.transformer_supplier,
+        pue=r.value(f"{path}.pue", site.pue),
+        crews=r.value(f"{path}.crews", site.crews),
+        racks_per_crew_month=r.value(f"{path}.crew_rate", site.crew_rate),
+        burn_in=r.value(f"{path}.burn_in", site.burn_in),
+        capex_per_watt=r.value(f"{path}.capex", site.capex),
+    )
+
+
+def _programme(
+    s: Scenario, gid: str, r: Resolver, products: dict[str, ProductIn], sites: dict[str, SiteIn]
+) -> ProgrammeIn:
+    g, path = s.programmes[gid], f"programmes.{gid}"
+    product = products[g.product]
+    if g.target_packages is not None:
+        target = r.value(f"{path}.target_packages", g.target_packages)
+    else:
+        pue = 1.0
+        if g.power_basis == "facility" and g.sites:
+            pue = sum(sites[site].pue for site in g.sites) / len(g.sites)
+        target = r.value(f"{path}.target_power", g.target_power) / (product.it_power * pue)
+    return ProgrammeIn(
+        id=gid,
+        product=g.product,
+        target_packages=target,
+        priority=g.priority,
+        share=None if g.share is None else r.value(f"{path}.share", g.share),
+        volume=r.value(f"{path}.volume", g.volume, default=INF),
+        start=r.time(g.start),
+        end=r.time(g.end),
+        destination=g.destination,
+        sites=tuple(g.sites),
+        budget=r.value(f"{path}.budget", g.budget, default=INF),
+    )
+
+
+def _export(s: Scenario, eid: str, r: Resolver) -> ExportIn:
+    rule, path = s.export_rules[eid], f"export_rules.{eid}"
+    return ExportIn(
+        id=eid,
+        destination=rule.destination,
+        cap_per_year=r.value(f"{path}.cap", rule.cap) * 12.0,
+        start=r.time(rule.start),
+        end=r.time(rule.end),
+        products=None if rule.products is None else tuple(rule.products),
+    )
+
+
+def _funding(s: Scenario, fid: str, r: Resolver) -> FundingIn:
+    f, path = s.funding[fid], f"funding.{fid}"
+    return FundingIn(
+        id=fid,
+        programme=f.programme,
+        amount_per_step=r.value(f"{path}.amount_per_step", f.amount_per_step),
+        step=r.value(f"{path}.step", f.step),
+        basis=f.basis,
+        cap=r.value(f"{path}.cap", f.cap),
+    )

@@ -1,0 +1,74 @@
+"""Risk events: which occur in a run, and how they change the run's inputs.
+
+A risk occurs when ``draw["risks.<id>.occurs"]`` is true or, without a draw, when its
+probability is above one half (so deterministic runs show the likely world).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from capsim.model.inputs import INF, ModelInputs, Resolver
+from capsim.scenario.document import Scenario
+from capsim.scenario.policy import CapacityLoss, Delay, QualificationFailure
+
+
+def occurring(scenario: Scenario, resolver: Resolver) -> tuple[str, ...]:
+    """Ids of the risk events that occur in this run."""
+    return tuple(
+        rid
+        for rid, risk in scenario.risks.items()
+        if resolver.draw.get(f"risks.{rid}.occurs", risk.probability.central > 0.5)
+    )
+
+
+def apply_risks(
+    scenario: Scenario, inputs: ModelInputs, resolver: Resolver, occurred: tuple[str, ...]
+) -> ModelInputs:
+    """``inputs`` with the effects of the risk events that occurred."""
+    vendors, sites = dict(inputs.vendors), dict(inputs.sites)
+    for rid in occurred:
+        risk = scenario.risks[rid]
+        when = inputs.calendar.to_time(risk.date)
+        effect = risk.effect
+        path = f"risks.{rid}.effect"
+        if isinstance(effect, QualificationFailure):
+            vendor = vendors[effect.vendor]
+            start, _ = vendor.qualified.get(effect.product, (INF, INF))
+            qualified = {**vendor.qualified, effect.product: (start, max(when, start))}
+            vendors[effect.vendor] = replace(vendor, qualified=qualified)
+        elif isinstance(effect, CapacityLoss):
+            loss = resolver.value(f"{path}.loss", effect.loss)
+            duration = resolver.value(f"{path}.duration", effect.duration)
+            _lose_capacity(inputs, effect.target, when, loss, duration)
+        elif isinstance(effect, Delay):
+            by = resolver.value(f"{path}.by", effect.by)
+            sites[effect.site] = _delay(sites[effect.site], effect.what, when, by)
+    return replace(inputs, vendors=vendors, sites=sites, risks_occurred=occurred)
+
+
+def _lose_capacity(inputs: ModelInputs, target: str, when: float, loss: float, duration: float):
+    table, _, name = target.partition(".")
+    months = np.arange(inputs.calendar.months) + 0.5
+    factor = np.where((months >= when) & (months < when + duration), 1.0 - loss, 1.0)
+    if table == "hbm_vendors":
+        owners = list(inputs.vendors[name].capacity.values())
+    else:
+        owners = [(inputs.fabs if table == "logic_fabs" else inputs.lines)[name]]
+    for owner in owners:
+        owner.capacity[:] = owner.capacity * factor
+
+
+def _delay(site, what: str, when: float, by: float):
+    if what == "grid":
+        return replace(site, grid_ready=site.grid_ready + by) if site.grid_ready > when else site
+    buildings = []
+    for building in site.buildings:
+        done = building.start + sum(duration for _, duration in building.phases)
+        if done > when:
+            *head, (name, duration) = building.phases
+            building = replace(building, phases=(*head, (name, duration + by)))
+        buildings.append(building)
+    return replace(site, buildings=tuple(buildings))

@@ -1,0 +1,168 @@
+"""A data-centre site: buildings, power and installation, as SimPy processes.
+
+A building goes permits -> shell -> electrical fit-out -> cooling -> commissioning;
+fit-out also waits for its transformers, ordered from the site's shared supplier
+when the building starts. A finished building then waits, first come first served,
+for the site's facility power (existing, grid after its interconnection date, and
+on-site units from a shared, backlogged supplier). A ready building opens slots for
+``it_capacity / it_power`` packages; the site's crews, working as one team, install
+delivered packages into open slots, a month of crew output at most per lot; after
+burn-in they are online.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import simpy
+
+from capsim.model.crews import CrewPool
+from capsim.model.inputs import BuildingIn, ProductIn, SiteIn
+from capsim.model.orderbook import OrderBook
+from capsim.model.stock import EPSILON, Stock
+
+
+@dataclass
+class BuildingLog:
+    """Dates of one building [month] and what it waited for last."""
+
+    id: str
+    shell_done: float = float("nan")
+    transformers_in: float = float("nan")
+    construction_done: float = float("nan")
+    ready: float = float("nan")
+    critical: str = "not ready"
+    margin: float = float("nan")
+
+
+class SiteModel:
+    """One site's buildings, power and installation crews."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        spec: SiteIn,
+        product: ProductIn,
+        inventory: Stock,
+        books: dict[str, OrderBook],
+    ):
+        self.env = env
+        self.spec = spec
+        self.product = product
+        self.inventory = inventory
+        self.books = books
+        self.power = simpy.Container(env, init=spec.existing_power)
+        self.power_available = spec.existing_power
+        self.power_history = [(0.0, spec.existing_power)]
+        self.power_reserved = 0.0
+        self.last_power_source = "existing"
+        self.slots = Stock(env)
+        self.crews = CrewPool(env, 1)
+        self.install_rate = spec.crews * spec.racks_per_crew_month * product.packages_per_rack
+        self.installed = 0.0
+        self.installing = 0.0
+        self.online = 0.0
+        self.ready_it_capacity = 0.0
+        self.logs = [BuildingLog(b.id) for b in spec.buildings]
+        self.waiting_for = dict.fromkeys((b.id for b in spec.buildings), "construction")
+
+    def start(self) -> None:
+        """Start the site's processes."""
+        spec = self.spec
+        if spec.grid_ready < float("inf") and spec.grid_capacity > 0:
+            self._add_power_at(max(0.0, spec.grid_ready), spec.grid_capacity, "grid")
+        for onsite in spec.onsite:
+            if onsite.units > 0 and onsite.unit_capacity > 0:
+                self.env.process(self._onsite(onsite))
+        for building, log in zip(spec.buildings, self.logs, strict=True):
+            self.env.process(self._build(building, log))
+        self.env.process(self._install())
+
+    def _add_power_at(self, delay: float, watts: float, source: str) -> None:
+        def add(_):
+            self.last_power_source = source
+            self.power_available += watts
+            self.power_history.append((self.env.now, self.power_available))
+            self.power.put(watts)
+
+        self.env.timeout(delay).callbacks.append(add)
+
+    def _onsite(self, onsite):
+        yield self.env.timeout(max(0.0, onsite.ordered - self.env.now))
+        yield self.books[onsite.supplier].order(onsite.units)
+        self._add_power_at(onsite.install, onsite.units * onsite.unit_capacity, "onsite_power")
+
+    def _build(self, building: BuildingIn, log: BuildingLog):
+        env = self.env
+        phases = dict(building.phases)
+        yield env.timeout(max(0.0, building.start - env.now))
+        delivery = None
+        if building.transformers > 0 and self.spec.transformer_supplier is not None:
+            delivery = self.books[self.spec.transformer_supplier].order(building.transformers)
+        log.shell_done = building.start + phases["permits"] + phases["shell"]
+        yield env.timeout(max(0.0, log.shell_done - env.now))
+        fit_out_start = max(env.now, log.shell_done)
+        if delivery is not None:
+            self.waiting_for[building.id] = "transformers"
+            log.transformers_in = yield delivery
+            fit_out_start = max(fit_out_start, log.transformers_in)
+        self.waiting_for[building.id] = "construction"
+        rest = phases["fit_out"] + phases["cooling"] + phases["commissioning"]
+        yield env.timeout(max(0.0, fit_out_start + rest - env.now))
+        log.construction_done = env.now
+        need = building.it_capacity * self.spec.pue
+        if need > 0:
+            self.waiting_for[building.id] = "power"
+            yield self.power.get(need)
+            self.power_reserved += need
+        log.ready = env.now
+        self._critical_path(log, fit_out_start)
+        self.waiting_for[building.id] = "ready"
+        self.ready_it_capacity += building.it_capacity
+        if building.it_capacity > 0:
+            self.slots.put(building.it_capacity / self.product.it_power)
+
+    def _critical_path(self, log: BuildingLog, fit_out_start: float) -> None:
+        if log.ready > log.construction_done:
+            log.critical = self.last_power_source
+            log.margin = log.ready - log.construction_done
+        elif log.transformers_in > log.shell_done:
+            log.critical = "transformers"
+            log.margin = log.transformers_in - log.shell_done
+        else:
+            log.critical = "construction"
+            log.margin = log.construction_done - self._power_covered_at(self.power_reserved)
+
+    def _power_covered_at(self, amount: float) -> float:
+        """First time the site's cumulative power reached ``amount`` [month]."""
+        return next(t for t, total in self.power_history if total >= amount - EPSILON)
+
+    def _install(self):
+        env = self.env
+        while True:
+            slots = yield self.slots.take(self.install_rate)
+            taken = yield self.inventory.take(slots)
+            if slots - taken > EPSILON:
+                self.slots.put(slots - taken)
+            self.installing = taken
+            yield from self.crews.serve(taken, self._install_time)
+            self.installing = 0.0
+            self.installed += taken
+            env.timeout(self.spec.burn_in).callbacks.append(lambda _, n=taken: self._online(n))
+
+    def _install_time(self, packages: float) -> float:
+        return packages / self.install_rate
+
+    def _online(self, packages: float) -> None:
+        self.online += packages
+
+    def binding(self) -> str | None:
+        """What holds the site back now: a waiting building's reason, crews, or None."""
+        waiting = [reason for reason in self.waiting_for.values() if reason != "ready"]
+        if self.slots.level > EPSILON or self.installing > 0:
+            return "crews" if self.inventory.level > EPSILON else None
+        if not waiting:
+            return "site_capacity"
+        if "power" in waiting:
+            return "grid" if self.spec.grid_ready > self.env.now else "onsite_power"
+        return "transformers" if "transformers" in waiting else "construction"
