@@ -75,7 +75,7 @@ def crossing_date(series: xr.DataArray, threshold: float) -> np.datetime64:
     times = series["time"].values.astype("datetime64[D]")
     start = times[month]
     end = times[month + 1] if month + 1 < len(times) else start + np.timedelta64(31, "D")
-    days = int(round(fraction * (end - start).astype(int)))
+    days = int(np.floor(fraction * (end - start).astype(int) + 1e-9))
     return (start + np.timedelta64(days, "D")).astype("datetime64[ns]")
 
 

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from capsim import __version__
-from capsim.cli import scenario_commands
+from capsim.cli import run_command, scenario_commands
 from capsim.scenario.problems import ScenarioError
 
 EXIT_BAD_INPUT = 2
@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"capsim {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     scenario_commands.register(commands)
+    run_command.register(commands)
     return parser
 
 

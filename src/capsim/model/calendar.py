@@ -39,11 +39,11 @@ class Calendar:
         return index + (day.day - 1) / length
 
     def to_date(self, time: float) -> dt.date:
-        """The day at ``time`` months since the start (rounded to the day)."""
-        index = int(np.floor(time))
+        """The day during which ``time`` (months since the start) falls."""
+        index = int(np.floor(time + 1e-9))
         first = self.month_start(index)
         length = _calendar.monthrange(first.year, first.month)[1]
-        return first + dt.timedelta(days=round((time - index) * length))
+        return first + dt.timedelta(days=int(np.floor((time - index) * length + 1e-9)))
 
     def to_datetime64(self, time: float) -> np.datetime64:
         """``time`` as a NumPy date (NaT when ``time`` is NaN or infinite)."""

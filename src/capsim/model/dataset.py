@@ -13,6 +13,12 @@ import xarray as xr
 from capsim.model.record import PROGRAMME_INPUTS, Record
 from capsim.model.supply import SUPPLY_INPUTS
 
+_PRODUCT_STOCKS = {
+    "finished_stock": ("finished", "package", "finished packages no programme has taken"),
+    "die_inventory": ("dies", "die", "good compute dies waiting for packaging"),
+    "hbm_inventory": ("stacks", "stack", "HBM stacks waiting for packaging"),
+    "packages_in_packaging": ("in_packaging", "package", "good packages still in CoWoS"),
+}
 _PROGRAMME_VARIABLES = {
     "packages_allocated": ("allocated", "package", "flow", "packages allocated to the programme"),
     "packages_delivered": ("delivered", "package", "flow", "packages delivered to the programme"),
@@ -79,6 +85,10 @@ def record_to_dataset(record: Record) -> xr.Dataset:
         dims=(*time_dim, "product"),
         attrs=_attrs("package", "flow", "packages wanted minus packages started"),
     )
+    for name, (key, unit, description) in _PRODUCT_STOCKS.items():
+        data[name] = xr.DataArray(
+            record.stocks[key], dims=(*time_dim, "product"), attrs=_attrs(unit, "stock", description)
+        )
     for name, (key, unit, kind, description) in _PROGRAMME_VARIABLES.items():
         values = record.programme[key]
         if kind == "flow":

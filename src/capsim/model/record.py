@@ -23,6 +23,7 @@ PROGRAMME_INPUTS = (
     "grid",
     "onsite_power",
     "crews",
+    "power_capacity",
     "site_capacity",
     "complete",
     "closed",
@@ -46,6 +47,9 @@ class Record:
         self.binding = np.zeros((months, n_p), dtype=np.int8)
         self.limits = np.zeros((months, n_p, len(SUPPLY_INPUTS)))
         self.unmet = np.zeros((months, n_p))
+        self.stocks = {
+            name: np.zeros((months, n_p)) for name in ("finished", "dies", "stacks", "in_packaging")
+        }
         self.programme = {
             name: np.zeros((months, n_g))
             for name in (
@@ -78,6 +82,12 @@ class Record:
 
     def month_end(self, month: int) -> None:
         """Record the stocks at the end of ``month``."""
+        for column, pid in enumerate(self.products):
+            chain = self.world.chains[pid]
+            self.stocks["finished"][month, column] = self.world.allocator.finished[pid]
+            self.stocks["dies"][month, column] = chain.dies
+            self.stocks["stacks"][month, column] = chain.stacks
+            self.stocks["in_packaging"][month, column] = chain.in_packaging
         for column, sid in enumerate(self.sites):
             self._site(month, column, self.world.sites[sid])
         for column, gid in enumerate(self.programmes):
@@ -86,7 +96,7 @@ class Record:
     def _site(self, month: int, column: int, site) -> None:
         it_online = site.online * site.product.it_power
         values = self.site
-        values["installed"][month, column] = site.installed
+        values["installed"][month, column] = site.installed_at(site.env.now)
         values["online"][month, column] = site.online
         values["it_power_online"][month, column] = it_online
         values["facility_power_online"][month, column] = it_online * site.spec.pue
@@ -100,16 +110,15 @@ class Record:
         product = world.inputs.products[spec.product]
         book = world.allocator.books[gid]
         sites = [world.sites[sid] for sid in spec.sites]
+        now = world.env.now
         online = sum(site.online for site in sites)
         it, facility = world.power_online(gid)
-        now = world.env.now
         values = self.programme
         values["allocated"][month, column] = book.allocated
         values["delivered"][month, column] = book.delivered
-        values["installed"][month, column] = sum(site.installed for site in sites)
-        values["stranded"][month, column] = world.inventories[gid].level + sum(
-            site.installing for site in sites
-        )
+        installed = sum(site.installed_at(now) for site in sites)
+        values["installed"][month, column] = installed
+        values["stranded"][month, column] = book.delivered - installed if sites else 0.0
         values["online"][month, column] = online
         values["it_power_online"][month, column] = it
         values["facility_power_online"][month, column] = facility

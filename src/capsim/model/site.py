@@ -6,12 +6,13 @@ when the building starts. A finished building then waits, first come first serve
 for the site's facility power (existing, grid after its interconnection date, and
 on-site units from a shared, backlogged supplier). A ready building opens slots for
 ``it_capacity / it_power`` packages; the site's crews, working as one team, install
-delivered packages into open slots, a month of crew output at most per lot; after
-burn-in they are online.
+delivered packages into open slots, a month of crew output at most per lot, at a
+steady rate within the lot; after burn-in they are online.
 """
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 
 import simpy
@@ -61,7 +62,11 @@ class SiteModel:
         self.install_rate = spec.crews * spec.racks_per_crew_month * product.packages_per_rack
         self.installed = 0.0
         self.installing = 0.0
-        self.online = 0.0
+        self.installing_since = 0.0
+        self.history_times = [0.0]
+        self.history_installed = [0.0]
+        self.grid_connected = False
+        self.onsite_pending = 0
         self.ready_it_capacity = 0.0
         self.logs = [BuildingLog(b.id) for b in spec.buildings]
         self.waiting_for = dict.fromkeys((b.id for b in spec.buildings), "construction")
@@ -73,6 +78,7 @@ class SiteModel:
             self._add_power_at(max(0.0, spec.grid_ready), spec.grid_capacity, "grid")
         for onsite in spec.onsite:
             if onsite.units > 0 and onsite.unit_capacity > 0:
+                self.onsite_pending += 1
                 self.env.process(self._onsite(onsite))
         for building, log in zip(spec.buildings, self.logs, strict=True):
             self.env.process(self._build(building, log))
@@ -80,6 +86,10 @@ class SiteModel:
 
     def _add_power_at(self, delay: float, watts: float, source: str) -> None:
         def add(_):
+            if source == "grid":
+                self.grid_connected = True
+            else:
+                self.onsite_pending -= 1
             self.last_power_source = source
             self.power_available += watts
             self.power_history.append((self.env.now, self.power_available))
@@ -144,17 +154,39 @@ class SiteModel:
             taken = yield self.inventory.take(slots)
             if slots - taken > EPSILON:
                 self.slots.put(slots - taken)
-            self.installing = taken
+            self.installing, self.installing_since = taken, env.now
+            self._mark()
             yield from self.crews.serve(taken, self._install_time)
             self.installing = 0.0
             self.installed += taken
-            env.timeout(self.spec.burn_in).callbacks.append(lambda _, n=taken: self._online(n))
+            self._mark()
 
     def _install_time(self, packages: float) -> float:
         return packages / self.install_rate
 
-    def _online(self, packages: float) -> None:
-        self.online += packages
+    def _mark(self) -> None:
+        self.history_times.append(self.env.now)
+        self.history_installed.append(self.installed)
+
+    def installed_at(self, time: float) -> float:
+        """Packages installed by ``time`` [package], lots in progress pro rata."""
+        if time >= self.installing_since and self.installing > 0:
+            done = (time - self.installing_since) / self._install_time(self.installing)
+            return self.installed + self.installing * min(1.0, done)
+        index = bisect.bisect_right(self.history_times, time) - 1
+        if index < 0:
+            return 0.0
+        if index + 1 < len(self.history_times):
+            t0, t1 = self.history_times[index], self.history_times[index + 1]
+            n0, n1 = self.history_installed[index], self.history_installed[index + 1]
+            if n1 > n0 and t1 > t0:
+                return n0 + (n1 - n0) * (time - t0) / (t1 - t0)
+        return self.history_installed[index]
+
+    @property
+    def online(self) -> float:
+        """Packages installed and burned in by now [package]."""
+        return self.installed_at(self.env.now - self.spec.burn_in)
 
     def binding(self) -> str | None:
         """What holds the site back now: a waiting building's reason, crews, or None."""
@@ -164,5 +196,7 @@ class SiteModel:
         if not waiting:
             return "site_capacity"
         if "power" in waiting:
-            return "grid" if self.spec.grid_ready > self.env.now else "onsite_power"
+            if self.spec.grid_capacity > 0 and not self.grid_connected:
+                return "grid"
+            return "onsite_power" if self.onsite_pending else "power_capacity"
         return "transformers" if "transformers" in waiting else "construction"

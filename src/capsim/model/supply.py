@@ -68,11 +68,15 @@ class ProductChain:
         return source.capacity[month] * share * self.product.mix[month]
 
     def _arrive_dies(self, delay: float, amount: float) -> None:
-        if amount > 0:
+        if amount > 0 and delay <= 0:
+            self.dies += amount
+        elif amount > 0:
             self.env.timeout(delay).callbacks.append(lambda _: self._add_dies(amount))
 
     def _arrive_stacks(self, delay: float, amount: float) -> None:
-        if amount > 0:
+        if amount > 0 and delay <= 0:
+            self.stacks += amount
+        elif amount > 0:
             self.env.timeout(delay).callbacks.append(lambda _: self._add_stacks(amount))
 
     def _add_dies(self, amount: float) -> None:

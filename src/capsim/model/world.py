@@ -102,7 +102,9 @@ class World:
         return it, facility
 
     def _packaged(self, product: str, good: float) -> None:
-        self.record.produced[int(self.env.now), self.record.product_index[product]] += good
+        month = int(self.env.now)
+        if month < self.months:
+            self.record.produced[month, self.record.product_index[product]] += good
         self.allocator.receive(product, good)
 
     def _delivered(self, programme: str, amount: float) -> None:

@@ -1,0 +1,125 @@
+"""Small scenarios built in code, for tests with hand-calculable answers."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from capsim.scenario.document import Scenario
+
+SOURCE = "assumption: test case"
+
+
+def chain_data(**changes: Any) -> dict[str, Any]:
+    """A one-product, one-programme, one-site world; ``changes`` override by dotted path.
+
+    Central numbers (month 0, no delays): 640.2 good dies per wafer (100 mm^2, D0 = 0)
+    x 10 wafer/month = 6402 packages of dies; CoWoS 100 wafer/month x 10 = 1000 slots;
+    HBM 4000 stack/month / 8 = 500 packages. So HBM binds at 500 packages/month.
+    """
+    data: dict[str, Any] = {
+        "name": "chain",
+        "horizon": {"start": "2026-01-01", "end": "2026-12-31"},
+        "products": {
+            "p": {
+                "designer": "d",
+                "logic": {"fab": "f", "compute_dies": "1 die/package", "die_area": "100 mm^2"},
+                "hbm": {"generation": "HBM4", "stacks": "8 stack/package"},
+                "packaging": {"line": "c", "packages_per_wafer": "10 package/wafer"},
+                "tdp": "1000 W",
+                "it_power": "2000 W",
+                "h100e": 2,
+                "flops": {"FP8": "4 PFLOP/s"},
+                "packages_per_rack": "100 package/rack",
+                "lead_time": "0 month",
+                "price": "USD 10000/package",
+            }
+        },
+        "logic_fabs": {
+            "f": {
+                "operator": "x",
+                "node": "N3",
+                "wafer_starts": "10 wafer/month",
+                "shares": {"d": 1},
+                "defect_density": "0 /cm^2",
+                "cycle_time": "0 month",
+            }
+        },
+        "packaging": {
+            "c": {
+                "operator": "x",
+                "capacity": "100 wafer/month",
+                "shares": {"d": 1},
+                "yield": 1,
+                "cycle_time": "0 month",
+            }
+        },
+        "hbm_vendors": {
+            "v": {
+                "capacity": {"HBM4": "4000 stack/month"},
+                "shares": {"d": 1},
+                "lead_time": "0 month",
+                "qualification": {"p": "2025-01-01"},
+            }
+        },
+        "suppliers": {
+            "tx": {"kind": "transformer", "output": "12 transformer/year", "lead_time": "0 month"}
+        },
+        "programmes": {
+            "g": {
+                "buyer": "b",
+                "product": "p",
+                "target_packages": "1e9 package",
+                "start": "2025-01-01",
+                "destination": "US",
+                "sites": ["s"],
+            }
+        },
+        "sites": {
+            "s": {
+                "country": "US",
+                "buildings": [
+                    {
+                        "id": "b1",
+                        "it_capacity": "100 GW",
+                        "start": "2025-01-01",
+                        "permits": "0 month",
+                        "shell": "0 month",
+                        "fit_out": "0 month",
+                        "cooling": "0 month",
+                        "commissioning": "0 month",
+                    }
+                ],
+                "power": {"existing": "1000 GW"},
+                "transformer_supplier": "tx",
+                "pue": 1.25,
+                "crews": 10,
+                "crew_rate": "1000 rack/month",
+                "burn_in": "0 month",
+            }
+        },
+        "milestones": {
+            "first-gw": {"quantity": "it_power_online", "threshold": "1 GW", "programme": "g"}
+        },
+    }
+    for path, value in changes.items():
+        set_path(data, path, value)
+    return data
+
+
+def set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
+    """Set ``a.b.0.c`` in nested dicts and lists."""
+    parts = dotted.split(".")
+    node: Any = data
+    for part in parts[:-1]:
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    last = parts[-1]
+    if isinstance(node, list):
+        node[int(last)] = value
+    else:
+        node[last] = value
+
+
+def chain(**changes: Any) -> Scenario:
+    """The chain scenario, validated."""
+    return Scenario.model_validate(copy.deepcopy(chain_data(**changes)))

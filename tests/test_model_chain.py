@@ -1,0 +1,169 @@
+"""The capacity model on constructed cases with hand-calculated answers."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from builders import chain
+
+from capsim.simulation import simulate
+
+# Good dies per wafer for a 100 mm^2 die on a 300 mm wafer with no defects:
+# pi * 150^2 / 100 - pi * 300 / sqrt(2 * 100) = 706.858 - 66.643 = 640.215
+DIES_PER_WAFER = math.pi * 150**2 / 100 - math.pi * 300 / math.sqrt(200)
+
+
+def test_leontief_month_matches_hand_calculation():
+    # CoWoS 100 wafer x 10 package/wafer = 1000; dies 10 wafer x 640.2 = 6402;
+    # HBM 4000 stack / 8 stack/package = 500 -> 500 packages, HBM binds.
+    result = simulate(chain())
+    limits = result.input_limit.isel(time=0).sel(product="p")
+    assert float(limits.sel(input="cowos")) == pytest.approx(1000.0)
+    assert float(limits.sel(input="logic_wafers")) == pytest.approx(10 * DIES_PER_WAFER)
+    assert float(limits.sel(input="hbm")) == pytest.approx(500.0)
+    assert result.packages_produced.isel(time=0).item() == pytest.approx(500.0)
+    assert result.binding_input.isel(time=0).item() == "hbm"
+    # Unused dies wait in inventory: 6402 - 500 after month 0.
+    assert result.die_inventory.isel(time=0).item() == pytest.approx(10 * DIES_PER_WAFER - 500)
+
+
+@pytest.mark.parametrize(
+    ("changes", "binding", "packages"),
+    [
+        ({"packaging.c.capacity": "20 wafer/month"}, "cowos", 200.0),
+        ({"logic_fabs.f.wafer_starts": "0.5 wafer/month"}, "logic_wafers", 0.5 * DIES_PER_WAFER),
+        ({"hbm_vendors.v.capacity.HBM4": "800 stack/month"}, "hbm", 100.0),
+        ({"programmes.g.target_packages": "50 package"}, "demand", 50.0),
+    ],
+)
+def test_only_the_scarce_input_binds(changes, binding, packages):
+    result = simulate(chain(**changes))
+    assert result.binding_input.isel(time=0).item() == binding
+    assert result.packages_produced.isel(time=0).item() == pytest.approx(packages)
+
+
+def test_packaging_yield_consumes_inputs_of_failed_packages():
+    # 80 % yield: 500 package starts (HBM-limited) give 400 good packages.
+    result = simulate(chain(**{"packaging.c.yield": "80 %"}))
+    assert result.packages_produced.isel(time=0).item() == pytest.approx(400.0)
+
+
+def test_cycle_times_delay_output():
+    # Fab cycle 2 months: dies started in month 0 arrive at t = 2. The pipeline
+    # is prefilled as if running before the horizon, so output starts at once.
+    result = simulate(chain(**{"packaging.c.cycle_time": "1 month"}))
+    produced = result.packages_produced.sel(product="p").values
+    assert produced[0] == pytest.approx(0.0)
+    assert produced[1] == pytest.approx(500.0)
+
+
+def test_unqualified_vendor_supplies_nothing_until_qualified():
+    result = simulate(chain(**{"hbm_vendors.v.qualification.p": "2026-04-01"}))
+    produced = result.packages_produced.sel(product="p").values
+    assert produced[:3] == pytest.approx([0.0, 0.0, 0.0])
+    assert produced[3] == pytest.approx(500.0)
+    assert list(result.binding_input.sel(product="p").values[:3]) == ["hbm"] * 3
+
+
+def test_installation_rate_and_power_online():
+    # One crew of 1 rack/month with 100 package/rack installs 100 packages a month;
+    # 2 kW each -> 0.2 MW IT a month, x PUE 1.25 facility.
+    result = simulate(chain(**{"sites.s.crews": 1, "sites.s.crew_rate": "1 rack/month"}))
+    installed = result.packages_installed.sel(programme="g").values
+    assert installed[:3] == pytest.approx([100.0, 100.0, 100.0])
+    it_online = result.it_power_online.sel(programme="g").values
+    assert it_online[2] == pytest.approx(300 * 2000.0)
+    facility = result.facility_power_online.sel(programme="g").values
+    assert facility[2] == pytest.approx(300 * 2000.0 * 1.25)
+    # Delivered 500/month, installed 100/month: 400 more stranded each month.
+    stranded = result.stranded_packages.sel(programme="g").values
+    assert stranded[:3] == pytest.approx([400.0, 800.0, 1200.0])
+    assert result.programme_binding.sel(programme="g").values[0] == "crews"
+
+
+def test_late_grid_binds_and_names_the_grid_on_the_critical_path():
+    # No power until the grid connects: requested 2026-01-01 + 6 months wait.
+    changes = {
+        "sites.s.power": {
+            "grid": {"capacity": "1000 GW", "requested": "2026-01-01", "wait": "6 months"}
+        }
+    }
+    result = simulate(chain(**changes))
+    binding = result.programme_binding.sel(programme="g").values
+    assert list(binding[:6]) == ["grid"] * 6
+    assert result.packages_installed.sel(programme="g").values[:6] == pytest.approx([0.0] * 6)
+    assert result.critical_path.sel(building="s/b1").item() == "grid"
+    ready = result.building_ready.sel(building="s/b1").values.astype("datetime64[D]")
+    assert ready == np.datetime64("2026-07-01")
+    # The building was finished (no construction time) ~6 months before the grid came.
+    assert result.critical_margin.sel(building="s/b1").item() == pytest.approx(6 * 365.25 / 12)
+
+
+def test_late_transformers_name_transformers_on_the_critical_path():
+    # 12 transformers a year with 24 already on order: 2 ordered at 2026-01-01 arrive at
+    # (24 + 2) / 1 per month = 26 months later (2028-03-01), after the 1-month shell.
+    changes = {
+        "horizon.end": "2028-12-31",
+        "suppliers.tx.backlog": 24,
+        "sites.s.buildings.0.start": "2026-01-01",
+        "sites.s.buildings.0.shell": "1 month",
+        "sites.s.buildings.0.transformers": 2,
+    }
+    result = simulate(chain(**changes))
+    assert result.critical_path.sel(building="s/b1").item() == "transformers"
+    done = result.construction_done.sel(building="s/b1").values.astype("datetime64[D]")
+    assert done == np.datetime64("2028-03-01")
+    assert result.critical_margin.sel(building="s/b1").item() == pytest.approx(25 * 365.25 / 12)
+
+
+def test_export_cap_limits_deliveries_per_calendar_year():
+    # 12,000 H100e/year at 2 H100e per package: 6,000 packages a year to KR.
+    changes = {
+        "programmes.g.destination": "KR",
+        "export_rules": {
+            "cap": {"destination": "KR", "cap": "12000 H100e/year", "start": "2025-01-01"}
+        },
+    }
+    result = simulate(chain(**changes))
+    delivered = result.packages_delivered.sel(programme="g").values
+    assert delivered.sum() == pytest.approx(6000.0)
+    assert "export_cap" in set(result.programme_binding.sel(programme="g").values)
+
+
+def test_funding_tranches_follow_power_online():
+    # 2 kW per package, 500 installed a month -> 1 MW IT a month; USD 1e6 per 3 MW.
+    changes = {
+        "funding": {
+            "f": {
+                "programme": "g",
+                "funder": "n",
+                "amount_per_step": "USD 1e6",
+                "step": "3 MW",
+                "basis": "it",
+                "cap": "USD 2e6",
+            }
+        }
+    }
+    result = simulate(chain(**changes))
+    funding = result.funding_received.sel(programme="g").values
+    assert funding[:8] == pytest.approx([0, 0, 1e6, 1e6, 1e6, 2e6, 2e6, 2e6])
+
+
+def test_budget_delays_orders():
+    # USD 1e6 buys 100 packages at USD 10,000; nothing more arrives without funding.
+    result = simulate(chain(**{"programmes.g.budget": "USD 1e6"}))
+    delivered = result.packages_delivered.sel(programme="g").values
+    assert delivered.sum() == pytest.approx(100.0)
+    assert result.programme_binding.sel(programme="g").values[-1] == "money"
+
+
+def test_milestone_date_is_interpolated_within_the_month():
+    # 1 MW IT a month online; the 2.5 MW milestone falls halfway through March 2026.
+    changes = {
+        "milestones.first-gw.threshold": "2.5 MW",
+    }
+    result = simulate(chain(**changes))
+    date = result.milestone_date.sel(milestone="first-gw").values.astype("datetime64[D]")
+    assert date == np.datetime64("2026-03-16")
