@@ -6,6 +6,7 @@ Bad input exits with code 2 and one message per problem, never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -39,11 +40,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return arguments.handler(arguments) or 0
     except ScenarioError as error:
-        for _problem in error.problems:
-            pass
-        len(error.problems)
+        for problem in error.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        count = len(error.problems)
+        print(f"{count} problem{'s' * (count != 1)} found", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except OSError as error:
+        where = f" {error.filename}" if error.filename else ""
+        print(f"error:{where}: {error.strerror or error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
 
 

@@ -16,10 +16,12 @@ def register(commands) -> None:
     """Add ``run`` to ``commands``."""
     run = commands.add_parser("run", help="simulate a scenario; print and save the results")
     add_scenario_arguments(run)
-    run.add_argument("--deterministic", action="store_true",
-                     help="one run at the central value of every input")
-    run.add_argument("-o", "--output", type=Path, metavar="FILE.nc",
-                     help="write the result as NetCDF")
+    run.add_argument(
+        "--deterministic", action="store_true", help="one run at the central value of every input"
+    )
+    run.add_argument(
+        "-o", "--output", type=Path, metavar="FILE.nc", help="write the result as NetCDF"
+    )
     run.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
     run.set_defaults(handler=run_command)
 
@@ -27,8 +29,10 @@ def register(commands) -> None:
 def run_command(arguments: argparse.Namespace) -> int:
     scenario = load_scenario(arguments.file, arguments.overrides)
     result = simulate(scenario, seed=arguments.seed)
-    print(f"{scenario.name}: deterministic run at central values, "
-          f"{result.sizes['time']} months from {str(result.time.values[0])[:10]}")
+    print(
+        f"{scenario.name}: deterministic run at central values, "
+        f"{result.sizes['time']} months from {str(result.time.values[0])[:10]}"
+    )
     print()
     print(format_timeline(result))
     print()

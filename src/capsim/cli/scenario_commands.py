@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 from capsim.scenario.document import Scenario
-from capsim.scenario.inventory import citations, entity_counts, param_rows
+from capsim.scenario.inventory import citations, entity_counts, param_rows, seed_meaning
 from capsim.scenario.loader import load_scenario
 from capsim.scenario.problems import ScenarioError
 from capsim.seeds import load_seed_facts
@@ -58,10 +59,11 @@ def validate_command(arguments: argparse.Namespace) -> int:
     problems = []
     for path in arguments.files:
         try:
-            load_scenario(path, arguments.overrides)
+            scenario = load_scenario(path, arguments.overrides)
         except ScenarioError as error:
             problems += error.problems
             continue
+        print(f"ok: {path} ({scenario.name}: {_summary(scenario)})")
     if problems:
         raise ScenarioError(problems)
     return 0
@@ -74,38 +76,57 @@ def _summary(scenario: Scenario) -> str:
 
 def describe_command(arguments: argparse.Namespace) -> int:
     scenario = load_scenario(arguments.file, arguments.overrides)
+    print(f"scenario: {scenario.name}")
     if scenario.description:
-        pass
-    for _table, ids in entity_counts(scenario).items():
+        print(f"  {scenario.description.strip()}")
+    print(f"horizon: {scenario.horizon.start} to {scenario.horizon.end}")
+    print("\nentities:")
+    for table, ids in entity_counts(scenario).items():
         if ids:
-            pass
+            print(f"  {table}: {', '.join(ids)}")
     rows = param_rows(scenario)
-    max(len(row.path) for row in rows)
-    for _row in rows:
-        pass
+    print(f"\nparameters ({len(rows)}; value is the central value, in canonical units):")
+    width = max(len(row.path) for row in rows)
+    for row in rows:
+        spread = f"  ~ {row.distribution}" if row.distribution else ""
+        confidence = f" [{row.confidence}]" if row.confidence else ""
+        print(f"  {row.path:<{width}}  {row.value:>16} ({row.unit}){spread}")
+        print(f"  {'':<{width}}  source: {row.source}{confidence}")
     return 0
 
 
 def cite_command(arguments: argparse.Namespace) -> int:
     scenario = load_scenario(arguments.file, arguments.overrides)
     cited = citations(scenario)
-    for _seed_id, _count in sorted(cited.seeds.items()):
-        pass
-    for _text, _count in sorted(cited.public.items()):
-        pass
-    for _path in cited.unsourced:
-        pass
+    print(f"sources used by {scenario.name}:")
+    print(f"\nseed facts ({len(cited.seeds)}):")
+    for seed_id, count in sorted(cited.seeds.items()):
+        print(f"  seed:{seed_id}  ({_values(count)}): {seed_meaning(seed_id)}")
+    print(f"\npublic sources ({len(cited.public)}):")
+    for text, count in sorted(cited.public.items()):
+        print(f"  {text}  ({_values(count)})")
+    defaults = _values(cited.defaults)
+    print(f"\nassumptions: {_values(cited.assumptions)}; capsim defaults: {defaults}")
+    for path in cited.unsourced:
+        print(f"warning: {path} has no source")
     return 0
+
+
+def _values(count: int) -> str:
+    return f"{count} value{'s' * (count != 1)}"
 
 
 def schema_command(arguments: argparse.Namespace) -> int:
     schema = Scenario.model_json_schema(by_alias=True)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "capsim scenario"
+    print(json.dumps(schema, indent=2))
     return 0
 
 
 def seeds_command(arguments: argparse.Namespace) -> int:
     for fact in load_seed_facts().values():
-        "" if fact.figure is None else f" = {fact.figure:g} {fact.unit or ''}".rstrip()
+        figure = "" if fact.figure is None else f" = {fact.figure:g} {fact.unit or ''}".rstrip()
+        print(f"seed:{fact.id}{figure}  [{fact.kind}, {fact.claim_date}, {fact.article}]")
+        print(f"    {fact.meaning}")
     return 0

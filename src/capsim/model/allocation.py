@@ -41,6 +41,7 @@ class Allocator:
         self,
         env: simpy.Environment,
         calendar: Calendar,
+        *,
         products: dict[str, ProductIn],
         programmes: dict[str, ProgrammeIn],
         export_rules: dict[str, ExportIn],

@@ -87,7 +87,9 @@ def record_to_dataset(record: Record) -> xr.Dataset:
     )
     for name, (key, unit, description) in _PRODUCT_STOCKS.items():
         data[name] = xr.DataArray(
-            record.stocks[key], dims=(*time_dim, "product"), attrs=_attrs(unit, "stock", description)
+            record.stocks[key],
+            dims=(*time_dim, "product"),
+            attrs=_attrs(unit, "stock", description),
         )
     for name, (key, unit, kind, description) in _PROGRAMME_VARIABLES.items():
         values = record.programme[key]
@@ -127,11 +129,7 @@ def record_to_dataset(record: Record) -> xr.Dataset:
 
 def _buildings(record: Record) -> dict[str, xr.DataArray]:
     calendar = record.world.inputs.calendar
-    rows = [
-        (sid, log)
-        for sid in record.sites
-        for log in record.world.sites[sid].logs
-    ]
+    rows = [(sid, log) for sid in record.sites for log in record.world.sites[sid].logs]
     names = [f"{sid}/{log.id}" for sid, log in rows]
     dims = ("building",)
     coords = {"building": names}
@@ -139,7 +137,9 @@ def _buildings(record: Record) -> dict[str, xr.DataArray]:
     def dates(attribute: str) -> xr.DataArray:
         values = [calendar.to_datetime64(getattr(log, attribute)) for _, log in rows]
         return xr.DataArray(
-            np.array(values, dtype="datetime64[ns]"), dims=dims, coords=coords,
+            np.array(values, dtype="datetime64[ns]"),
+            dims=dims,
+            coords=coords,
             attrs={"description": f"date the building's {attribute.replace('_', ' ')}"},
         )
 
@@ -149,11 +149,17 @@ def _buildings(record: Record) -> dict[str, xr.DataArray]:
         "construction_done": dates("construction_done"),
         "building_ready": dates("ready"),
         "critical_path": xr.DataArray(
-            [log.critical for _, log in rows], dims=dims, coords=coords,
-            attrs={"description": "the predecessor that finished last before the building was ready"},
+            [log.critical for _, log in rows],
+            dims=dims,
+            coords=coords,
+            attrs={
+                "description": "the predecessor that finished last before the building was ready"
+            },
         ),
         "critical_margin": xr.DataArray(
-            np.array(days, dtype=float), dims=dims, coords=coords,
+            np.array(days, dtype=float),
+            dims=dims,
+            coords=coords,
             attrs={"units": "day", "description": "how much later it finished than the next one"},
         ),
     }

@@ -124,7 +124,9 @@ class Record:
         values["facility_power_online"][month, column] = facility
         values["h100e_online"][month, column] = online * product.h100e
         values["capex_spent"][month, column] = world.ledger.capex(gid, now) + book.spent_on_packages
-        values["funding_received"][month, column] = world.ledger.funding_received(gid, (it, facility))
+        values["funding_received"][month, column] = world.ledger.funding_received(
+            gid, (it, facility)
+        )
         for row, precision in enumerate(self.precisions):
             self.flops[month, column, row] = online * product.flops.get(precision, 0.0)
         label = self._programme_binding(month, gid, book, sites)

@@ -64,11 +64,12 @@ def _lose_capacity(inputs: ModelInputs, target: str, when: float, loss: float, d
 def _delay(site, what: str, when: float, by: float):
     if what == "grid":
         return replace(site, grid_ready=site.grid_ready + by) if site.grid_ready > when else site
-    buildings = []
-    for building in site.buildings:
-        done = building.start + sum(duration for _, duration in building.phases)
-        if done > when:
-            *head, (name, duration) = building.phases
-            building = replace(building, phases=(*head, (name, duration + by)))
-        buildings.append(building)
-    return replace(site, buildings=tuple(buildings))
+    return replace(site, buildings=tuple(_delay_building(b, when, by) for b in site.buildings))
+
+
+def _delay_building(building, when: float, by: float):
+    """``building`` with its last phase longer by ``by`` if it is unfinished at ``when``."""
+    if building.start + sum(duration for _, duration in building.phases) <= when:
+        return building
+    *head, (name, duration) = building.phases
+    return replace(building, phases=(*head, (name, duration + by)))

@@ -27,6 +27,7 @@ class ProductChain:
         self,
         env: simpy.Environment,
         product: ProductIn,
+        *,
         fab: CapacityIn,
         line: CapacityIn,
         vendors: list[VendorIn],

@@ -63,9 +63,9 @@ class World:
         self.allocator = Allocator(
             env,
             inputs.calendar,
-            inputs.products,
-            inputs.programmes,
-            inputs.export_rules,
+            products=inputs.products,
+            programmes=inputs.programmes,
+            export_rules=inputs.export_rules,
             cash=self._cash,
             on_delivered=self._delivered,
         )
@@ -73,10 +73,10 @@ class World:
             pid: ProductChain(
                 env,
                 product,
-                inputs.fabs[product.fab],
-                inputs.lines[product.line],
-                list(inputs.vendors.values()),
-                self._packaged,
+                fab=inputs.fabs[product.fab],
+                line=inputs.lines[product.line],
+                vendors=list(inputs.vendors.values()),
+                on_packaged=self._packaged,
             )
             for pid, product in inputs.products.items()
         }
