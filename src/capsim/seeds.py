@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from ruamel.yaml import YAML
+import yaml
 
 KINDS = frozenset({"claim", "context"})
 
@@ -35,7 +35,7 @@ def seed_facts_path() -> Path:
 
 
 def _parse(path: Path) -> dict[str, SeedFact]:
-    data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
     if not isinstance(data, dict) or not isinstance(data.get("facts"), list):
         raise ValueError(f"{path}: expected a mapping with a 'facts' list")
     facts: dict[str, SeedFact] = {}

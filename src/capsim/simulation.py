@@ -12,7 +12,7 @@ from capsim.model.dataset import record_to_dataset
 from capsim.model.resolve import resolve
 from capsim.model.world import World
 from capsim.scenario.document import Scenario
-from capsim.scenario.io import dump_scenario
+from capsim.scenario.io import scenario_json
 
 
 def simulate(
@@ -29,7 +29,7 @@ def simulate(
     result = evaluate(record_to_dataset(record), scenario)
     result.attrs.update(
         scenario_name=scenario.name,
-        scenario=dump_scenario(scenario),
+        scenario=scenario_json(scenario),
         seed=scenario.seed if seed is None else seed,
         capsim_version=__version__,
         risks_occurred=", ".join(inputs.risks_occurred),

@@ -37,8 +37,12 @@ class Distribution:
         raise NotImplementedError
 
     def central(self) -> float:
-        """The median, used for deterministic runs."""
-        return float(self.frozen().median())
+        """The median, used for deterministic runs (computed once)."""
+        cached = self.__dict__.get("_central")
+        if cached is None:
+            cached = float(self.frozen().median())
+            object.__setattr__(self, "_central", cached)
+        return cached
 
     def ppf(self, q):
         """Quantile function at probabilities ``q``."""
@@ -211,6 +215,6 @@ DISTRIBUTION_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "triangular": (("low", "mode", "high"), ()),
     "pert": (("low", "mode", "high"), ("lamb",)),
     "normal": (("mean", "sd"), ()),
-    "lognormal": (("median", "p90", "p5", "p95"), ()),
+    "lognormal": (("median", "p90", "p5", "p95"), ("sigma",)),
     "choice": (("values",), ("weights",)),
 }

@@ -179,11 +179,20 @@ def _build(kind: str, body: dict, quantity) -> dist.Distribution:
 
 
 def _lognormal(body: dict, quantity) -> dist.LogNormal:
+    if set(body) == {"dist", "median", "sigma"}:
+        sigma = body["sigma"]
+        if isinstance(sigma, bool) or not isinstance(sigma, int | float):
+            raise param_error(
+                f"expected a number for 'sigma' (log scale), found {sigma!r}", "sigma"
+            )
+        return dist.LogNormal(quantity("median"), float(sigma))
     if "median" in body and "p90" in body and not {"p5", "p95"} & set(body):
         return dist.LogNormal.from_median_p90(quantity("median"), quantity("p90"))
     if "p5" in body and "p95" in body and not {"median", "p90"} & set(body):
         return dist.LogNormal.from_interval(quantity("p5"), quantity("p95"))
-    raise param_error("a lognormal needs either 'median' and 'p90', or 'p5' and 'p95'", None)
+    raise param_error(
+        "a lognormal needs 'median' and 'p90', 'p5' and 'p95', or 'median' and 'sigma'", None
+    )
 
 
 def _choice(body: dict, quantity) -> dist.Choice:

@@ -3,9 +3,10 @@ and shared long-lead suppliers (transformers, turbines)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_serializer, field_validator
 
 from capsim.scenario.base import Entity, SourceField
 from capsim.scenario.dates import Date
@@ -92,6 +93,10 @@ class Qualification(Entity):
     slip: Duration = default_param("0 month", "month")
     source: SourceField | None = None
     note: str | None = None
+
+    @field_serializer("date")
+    def _never(self, value: dt.date | None) -> str:
+        return "never" if value is None else value.isoformat()
 
     @classmethod
     def from_raw(cls, raw: Any) -> Any:

@@ -1,17 +1,20 @@
-"""Reading YAML into plain data, remembering where every key and value stands."""
+"""Reading YAML into plain data, remembering where every key and value stands.
+
+Uses libyaml (through PyYAML) to compose the node tree, so it is fast; duplicate keys,
+which YAML forbids but PyYAML would silently accept, are errors here.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from capsim.scenario.problems import KeyPath, Location, Problem, ScenarioError
+from capsim.scenario.problems import KeyPath, Location, Problem, ScenarioError, format_path
 
 
 @dataclass
@@ -49,62 +52,78 @@ def read_yaml_file(path: Path) -> Document:
     return read_yaml_text(text, name)
 
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_yaml_text(text: str, name: str) -> Document:
     """Parse YAML ``text``; ``name`` is used in messages."""
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
     try:
-        node = yaml.load(text)
-    except MarkedYAMLError as error:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        message = _yaml_message(error)
+        message = f"YAML syntax error: {error.problem}"
+        if error.context:
+            message += f" ({error.context})"
         raise ScenarioError([Problem(Location(name, line, column), "", message)]) from None
-    except YAMLError as error:
+    except yaml.YAMLError as error:
         raise ScenarioError([Problem(Location(name), "", f"not valid YAML: {error}")]) from None
     document = Document(None)
     document.values[()] = Location(name, 1, 1)
-    document.data = _plain(node, (), document, name)
+    if node is not None:
+        builder = _Builder(document, name)
+        document.data = builder.plain(node, ())
+        if builder.problems:
+            raise ScenarioError(builder.problems)
     return document
 
 
-def _yaml_message(error: MarkedYAMLError) -> str:
-    problem = (error.problem or "").strip()
-    if "duplicate key" in problem:
-        return f"{problem}: each id may appear once in a mapping"
-    context = (error.context or "").strip()
-    return f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
+class _Builder:
+    """Turns a node tree into plain data, recording locations and duplicate keys."""
 
+    def __init__(self, document: Document, name: str):
+        self.document = document
+        self.name = name
+        self.scalars = SafeConstructor()
+        self.problems: list[Problem] = []
 
-def _plain(node: Any, path: KeyPath, document: Document, name: str) -> Any:
-    if isinstance(node, CommentedMap):
-        result = {}
-        for key, value in node.items():
+    def _at(self, node: Node) -> Location:
+        return Location(self.name, node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def plain(self, node: Node, path: KeyPath) -> Any:
+        if isinstance(node, MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, SequenceNode):
+            result = []
+            for index, item in enumerate(node.value):
+                self.document.values[(*path, index)] = self._at(item)
+                result.append(self.plain(item, (*path, index)))
+            return result
+        if isinstance(node, ScalarNode):
+            return self.scalars.construct_object(node)
+        return None
+
+    def _mapping(self, node: MappingNode, path: KeyPath) -> dict:
+        result: dict[str, Any] = {}
+        first_seen: dict[str, Location] = {}
+        self.scalars.flatten_mapping(node)
+        for key_node, value_node in node.value:
+            key = self.scalars.construct_object(key_node)
             key_text = key if isinstance(key, str) else str(key)
             child = (*path, key_text)
-            key_line, key_col = node.lc.key(key)
-            value_line, value_col = node.lc.value(key)
-            document.keys[child] = Location(name, key_line + 1, key_col + 1)
-            document.values[child] = Location(name, value_line + 1, value_col + 1)
-            result[key_text] = _plain(value, child, document, name)
+            if key_text in first_seen:
+                where = first_seen[key_text]
+                self.problems.append(
+                    Problem(
+                        self._at(key_node),
+                        format_path(child),
+                        f"duplicate key {key_text!r} (first at line {where.line}): "
+                        "each key and id may appear once in a mapping",
+                    )
+                )
+                continue
+            first_seen[key_text] = self._at(key_node)
+            self.document.keys[child] = self._at(key_node)
+            self.document.values[child] = self._at(value_node)
+            result[key_text] = self.plain(value_node, child)
         return result
-    if isinstance(node, CommentedSeq):
-        result = []
-        for index, value in enumerate(node):
-            line, column = node.lc.item(index)
-            document.values[(*path, index)] = Location(name, line + 1, column + 1)
-            result.append(_plain(value, (*path, index), document, name))
-        return result
-    return _scalar(node)
-
-
-def _scalar(node: Any) -> Any:
-    if node is None or isinstance(node, bool | dt.date):
-        return node
-    if isinstance(node, int):
-        return int(node)
-    if isinstance(node, float):
-        return float(node)
-    if isinstance(node, str):
-        return str(node)
-    return node
