@@ -33,25 +33,32 @@ _SITE_SOURCES = {
 }
 
 
-def milestone_series(result: xr.Dataset, milestone: Milestone, programmes_of: dict) -> xr.DataArray:
-    """The monthly cumulative or stock series a milestone watches (over ``time``)."""
+def milestone_series(result: xr.Dataset, milestone: Milestone, programmes_of: dict) -> np.ndarray:
+    """The monthly cumulative or stock values a milestone watches (one per month)."""
     if milestone.site is not None:
-        series = result[_SITE_SOURCES[milestone.quantity]].sel(site=milestone.site)
+        variable = result[_SITE_SOURCES[milestone.quantity]]
+        values = variable.values[:, _index(result, "site", milestone.site)]
     else:
         name, dim = _SOURCES[milestone.quantity]
-        series = result[name]
+        variable = result[name]
+        values = variable.values
         if milestone.precision is not None:
-            series = series.sel(precision=milestone.precision)
+            values = values[:, :, _index(result, "precision", milestone.precision)]
         if dim == "programme":
-            chosen = _programmes(milestone, programmes_of, list(result.programme.values))
-            series = series.sel(programme=chosen).sum("programme")
+            names = list(result["programme"].values)
+            chosen = _programmes(milestone, programmes_of, names)
+            values = values[:, [names.index(g) for g in chosen]].sum(axis=1)
         elif milestone.product is not None:
-            series = series.sel(product=milestone.product)
+            values = values[:, _index(result, "product", milestone.product)]
         else:
-            series = series.sum("product")
-    if result[_SOURCES[milestone.quantity][0]].attrs.get("kind") == "flow":
-        series = series.cumsum("time")
-    return series
+            values = values.sum(axis=1)
+    if variable.attrs.get("kind") == "flow":
+        values = np.cumsum(values)
+    return values
+
+
+def _index(result: xr.Dataset, dim: str, name: str) -> int:
+    return list(result[dim].values).index(name)
 
 
 def _programmes(milestone: Milestone, programmes_of: dict, all_programmes: list[str]) -> list[str]:
@@ -62,9 +69,8 @@ def _programmes(milestone: Milestone, programmes_of: dict, all_programmes: list[
     return all_programmes
 
 
-def crossing_date(series: xr.DataArray, threshold: float) -> np.datetime64:
-    """First date ``series`` (end-of-month values) reaches ``threshold``, else NaT."""
-    values = series.values
+def crossing_date(values: np.ndarray, times: np.ndarray, threshold: float) -> np.datetime64:
+    """First date ``values`` (end of each month starting at ``times``) reach ``threshold``."""
     reached = np.flatnonzero(values >= threshold - 1e-9 * max(abs(threshold), 1.0))
     if reached.size == 0:
         return np.datetime64("NaT", "ns")
@@ -72,7 +78,6 @@ def crossing_date(series: xr.DataArray, threshold: float) -> np.datetime64:
     before = values[month - 1] if month > 0 else 0.0
     gain = values[month] - before
     fraction = 1.0 if gain <= 0 else min(1.0, max(0.0, (threshold - before) / gain))
-    times = series["time"].values.astype("datetime64[D]")
     start = times[month]
     end = times[month + 1] if month + 1 < len(times) else start + np.timedelta64(31, "D")
     days = int(np.floor(fraction * (end - start).astype(int) + 1e-9))
@@ -83,8 +88,9 @@ def evaluate(result: xr.Dataset, scenario: Scenario) -> xr.Dataset:
     """``result`` with ``milestone_date`` per milestone and ``claim_met`` per claim."""
     programmes_of = {gid: g.product for gid, g in scenario.programmes.items()}
     names = list(scenario.milestones)
+    times = result["time"].values.astype("datetime64[D]")
     dates = [
-        crossing_date(milestone_series(result, m, programmes_of), m.threshold.central)
+        crossing_date(milestone_series(result, m, programmes_of), times, m.threshold.central)
         for m in scenario.milestones.values()
     ]
     result = result.assign(
@@ -97,9 +103,9 @@ def evaluate(result: xr.Dataset, scenario: Scenario) -> xr.Dataset:
     )
     claims = list(scenario.claims)
     deadlines = np.array([c.by for c in scenario.claims.values()], dtype="datetime64[ns]")
+    by_name = dict(zip(names, dates, strict=True))
     met_dates = np.array(
-        [result.milestone_date.sel(milestone=c.milestone).values for c in scenario.claims.values()],
-        dtype="datetime64[ns]",
+        [by_name[c.milestone] for c in scenario.claims.values()], dtype="datetime64[ns]"
     )
     return result.assign(
         claim_deadline=xr.DataArray(deadlines, dims="claim", coords={"claim": claims}),

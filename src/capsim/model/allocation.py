@@ -125,9 +125,11 @@ class Allocator:
         self.on_delivered(book.spec.id, amount)
 
     def _year(self) -> int:
-        return self.calendar.to_date(self.env.now).year
+        return self.calendar.month_start(int(self.env.now + 1e-9)).year
 
     def _rules(self, spec: ProgrammeIn) -> list[ExportIn]:
+        if not self.export_rules:
+            return []
         now = self.env.now
         return [
             rule

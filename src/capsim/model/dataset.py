@@ -55,6 +55,14 @@ def _flow(cumulative: np.ndarray) -> np.ndarray:
     return np.diff(cumulative, axis=0, prepend=0.0)
 
 
+DAYS_PER_MONTH = 365.25 / 12
+
+
+def _variable(values, dims, attrs=None) -> tuple:
+    """A (dims, values, attrs) tuple, the cheapest way to give xarray a variable."""
+    return (dims, values, attrs or {})
+
+
 def _attrs(unit: str, kind: str, description: str) -> dict[str, str]:
     return {"units": unit, "kind": kind, "description": description}
 
@@ -63,30 +71,30 @@ def record_to_dataset(record: Record) -> xr.Dataset:
     """Every monthly array of ``record``, with coordinates and units."""
     world = record.world
     calendar = world.inputs.calendar
-    data: dict[str, xr.DataArray] = {}
+    data: dict[str, tuple] = {}
     time_dim = ("time",)
-    data["packages_produced"] = xr.DataArray(
+    data["packages_produced"] = _variable(
         record.produced,
         dims=(*time_dim, "product"),
         attrs=_attrs("package", "flow", "good packages out of CoWoS"),
     )
-    data["binding_input"] = xr.DataArray(
+    data["binding_input"] = _variable(
         np.array(SUPPLY_INPUTS)[record.binding],
         dims=(*time_dim, "product"),
         attrs=_attrs("1", "flow", "the input that limited package starts in the month"),
     )
-    data["input_limit"] = xr.DataArray(
+    data["input_limit"] = _variable(
         record.limits,
         dims=(*time_dim, "product", "input"),
         attrs=_attrs("package", "flow", "good packages each input alone would allow"),
     )
-    data["unmet_demand"] = xr.DataArray(
+    data["unmet_demand"] = _variable(
         record.unmet,
         dims=(*time_dim, "product"),
         attrs=_attrs("package", "flow", "packages wanted minus packages started"),
     )
     for name, (key, unit, description) in _PRODUCT_STOCKS.items():
-        data[name] = xr.DataArray(
+        data[name] = _variable(
             record.stocks[key],
             dims=(*time_dim, "product"),
             attrs=_attrs(unit, "stock", description),
@@ -95,15 +103,15 @@ def record_to_dataset(record: Record) -> xr.Dataset:
         values = record.programme[key]
         if kind == "flow":
             values = _flow(values)
-        data[name] = xr.DataArray(
+        data[name] = _variable(
             values, dims=(*time_dim, "programme"), attrs=_attrs(unit, kind, description)
         )
-    data["flops_online"] = xr.DataArray(
+    data["flops_online"] = _variable(
         record.flops,
         dims=(*time_dim, "programme", "precision"),
         attrs=_attrs("FLOP/s", "stock", "dense compute online, by precision"),
     )
-    data["programme_binding"] = xr.DataArray(
+    data["programme_binding"] = _variable(
         np.array(PROGRAMME_INPUTS)[record.programme_binding],
         dims=(*time_dim, "programme"),
         attrs=_attrs("1", "stock", "what held the programme back at the end of the month"),
@@ -112,54 +120,56 @@ def record_to_dataset(record: Record) -> xr.Dataset:
         values = record.site[key]
         if kind == "flow":
             values = _flow(values)
-        data[name] = xr.DataArray(
+        data[name] = _variable(
             values, dims=(*time_dim, "site"), attrs=_attrs(unit, kind, description)
         )
     data.update(_buildings(record))
     coords = {
         "time": calendar.month_starts().astype("datetime64[ns]"),
-        "product": record.products,
-        "programme": record.programmes,
-        "site": record.sites,
-        "input": list(SUPPLY_INPUTS),
-        "precision": record.precisions,
+        "product": np.array(record.products, dtype=str),
+        "programme": np.array(record.programmes, dtype=str),
+        "site": np.array(record.sites, dtype=str),
+        "input": np.array(SUPPLY_INPUTS, dtype=str),
+        "precision": np.array(record.precisions, dtype=str),
+        "building": np.array(_building_names(record), dtype=str),
     }
     return xr.Dataset(data, coords=coords)
 
 
-def _buildings(record: Record) -> dict[str, xr.DataArray]:
+_BUILDING_DATES = {
+    "construction_done": ("construction_done", "date the building's construction was done"),
+    "building_ready": ("ready", "date the building was ready: built and powered"),
+}
+
+
+def _buildings(record: Record) -> dict[str, tuple]:
     calendar = record.world.inputs.calendar
     rows = [(sid, log) for sid in record.sites for log in record.world.sites[sid].logs]
-    names = [f"{sid}/{log.id}" for sid, log in rows]
     dims = ("building",)
-    coords = {"building": names}
-
-    def dates(attribute: str) -> xr.DataArray:
-        values = [calendar.to_datetime64(getattr(log, attribute)) for _, log in rows]
-        return xr.DataArray(
-            np.array(values, dtype="datetime64[ns]"),
-            dims=dims,
-            coords=coords,
-            attrs={"description": f"date the building's {attribute.replace('_', ' ')}"},
+    data = {
+        name: _variable(
+            np.array(
+                [calendar.to_datetime64(getattr(log, key)) for _, log in rows],
+                dtype="datetime64[ns]",
+            ),
+            dims,
+            {"description": description},
         )
-
-    days = [log.margin * 365.25 / 12 for _, log in rows]
-    return {
-        "building_site": xr.DataArray([sid for sid, _ in rows], dims=dims, coords=coords),
-        "construction_done": dates("construction_done"),
-        "building_ready": dates("ready"),
-        "critical_path": xr.DataArray(
-            [log.critical for _, log in rows],
-            dims=dims,
-            coords=coords,
-            attrs={
-                "description": "the predecessor that finished last before the building was ready"
-            },
-        ),
-        "critical_margin": xr.DataArray(
-            np.array(days, dtype=float),
-            dims=dims,
-            coords=coords,
-            attrs={"units": "day", "description": "how much later it finished than the next one"},
-        ),
+        for name, (key, description) in _BUILDING_DATES.items()
     }
+    data["building_site"] = _variable(np.array([sid for sid, _ in rows], dtype=str), dims)
+    data["critical_path"] = _variable(
+        np.array([log.critical for _, log in rows], dtype=str),
+        dims,
+        {"description": "the predecessor that finished last before the building was ready"},
+    )
+    data["critical_margin"] = _variable(
+        np.array([log.margin * DAYS_PER_MONTH for _, log in rows], dtype=float),
+        dims,
+        {"units": "day", "description": "how much later that predecessor finished than the next"},
+    )
+    return data
+
+
+def _building_names(record: Record) -> list[str]:
+    return [f"{sid}/{log.id}" for sid in record.sites for log in record.world.sites[sid].logs]

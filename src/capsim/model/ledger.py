@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from capsim.model.inputs import ModelInputs
 
 if TYPE_CHECKING:
@@ -31,14 +33,12 @@ class Ledger:
                     duration = sum(length for _, length in building.phases)
                     cost = site.capex_per_watt * building.it_capacity
                     plans.append((building.start, max(duration, 1e-9), cost))
-            self.spend_plans[gid] = plans
+            self.spend_plans[gid] = np.array(plans, dtype=float).reshape(-1, 3)
 
     def capex(self, programme: str, time: float) -> float:
         """Building capex of ``programme`` spent by ``time`` [USD] (packages excluded)."""
-        total = 0.0
-        for start, duration, cost in self.spend_plans[programme]:
-            total += cost * min(1.0, max(0.0, (time - start) / duration))
-        return total
+        start, duration, cost = self.spend_plans[programme].T
+        return float(np.dot(cost, np.clip((time - start) / duration, 0.0, 1.0)))
 
     def funding_received(self, programme: str, online: tuple[float, float]) -> float:
         """Funding released to ``programme`` with (IT, facility) ``online`` power [USD]."""

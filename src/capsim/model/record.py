@@ -31,7 +31,7 @@ PROGRAMME_INPUTS = (
 
 
 class Record:
-    """Arrays filled month by month while ``world`` runs."""
+    """Arrays filled month by month while ``world`` runs; :meth:`finish` derives the rest."""
 
     def __init__(self, world: World):
         self.world = world
@@ -47,99 +47,95 @@ class Record:
         self.binding = np.zeros((months, n_p), dtype=np.int8)
         self.limits = np.zeros((months, n_p, len(SUPPLY_INPUTS)))
         self.unmet = np.zeros((months, n_p))
-        self.stocks = {
-            name: np.zeros((months, n_p)) for name in ("finished", "dies", "stacks", "in_packaging")
-        }
-        self.programme = {
-            name: np.zeros((months, n_g))
-            for name in (
-                "allocated",
-                "delivered",
-                "installed",
-                "stranded",
-                "online",
-                "it_power_online",
-                "facility_power_online",
-                "h100e_online",
-                "capex_spent",
-                "funding_received",
-            )
-        }
-        self.flops = np.zeros((months, n_g, len(self.precisions)))
+        self.stocks = {name: np.zeros((months, n_p)) for name in _PRODUCT_STOCKS}
+        self.programme = {name: np.zeros((months, n_g)) for name in _PROGRAMME_RECORDED}
         self.programme_binding = np.zeros((months, n_g), dtype=np.int8)
-        self.site = {
-            name: np.zeros((months, n_s))
-            for name in (
-                "installed",
-                "online",
-                "it_power_online",
-                "facility_power_online",
-                "ready_it_capacity",
-                "power_available",
-                "idle_power",
-            )
-        }
+        self.site = {name: np.zeros((months, n_s)) for name in _SITE_RECORDED}
+        self.flops = np.zeros((months, n_g, len(self.precisions)))
 
     def month_end(self, month: int) -> None:
         """Record the stocks at the end of ``month``."""
+        world = self.world
+        now = world.env.now
         for column, pid in enumerate(self.products):
-            chain = self.world.chains[pid]
-            self.stocks["finished"][month, column] = self.world.allocator.finished[pid]
+            chain = world.chains[pid]
+            self.stocks["finished"][month, column] = world.allocator.finished[pid]
             self.stocks["dies"][month, column] = chain.dies
             self.stocks["stacks"][month, column] = chain.stacks
             self.stocks["in_packaging"][month, column] = chain.in_packaging
+        site_values = self.site
         for column, sid in enumerate(self.sites):
-            self._site(month, column, self.world.sites[sid])
+            site = world.sites[sid]
+            site_values["installed"][month, column] = site.installed_at(now)
+            site_values["online"][month, column] = site.online
+            site_values["ready_it_capacity"][month, column] = site.ready_it_capacity
+            site_values["power_available"][month, column] = site.power_available
         for column, gid in enumerate(self.programmes):
-            self._programme(month, column, gid)
+            book = world.allocator.books[gid]
+            self.programme["allocated"][month, column] = book.allocated
+            self.programme["delivered"][month, column] = book.delivered
+            self.programme["spent_on_packages"][month, column] = book.spent_on_packages
+            label = self._programme_binding(month, gid, book)
+            self.programme_binding[month, column] = PROGRAMME_INPUTS.index(label)
 
-    def _site(self, month: int, column: int, site) -> None:
-        it_online = site.online * site.product.it_power
-        values = self.site
-        values["installed"][month, column] = site.installed_at(site.env.now)
-        values["online"][month, column] = site.online
-        values["it_power_online"][month, column] = it_online
-        values["facility_power_online"][month, column] = it_online * site.spec.pue
-        values["ready_it_capacity"][month, column] = site.ready_it_capacity
-        values["power_available"][month, column] = site.power_available
-        values["idle_power"][month, column] = (site.ready_it_capacity - it_online) * site.spec.pue
-
-    def _programme(self, month: int, column: int, gid: str) -> None:
-        world = self.world
-        spec = world.inputs.programmes[gid]
-        product = world.inputs.products[spec.product]
-        book = world.allocator.books[gid]
-        sites = [world.sites[sid] for sid in spec.sites]
-        now = world.env.now
-        online = sum(site.online for site in sites)
-        it, facility = world.power_online(gid)
-        values = self.programme
-        values["allocated"][month, column] = book.allocated
-        values["delivered"][month, column] = book.delivered
-        installed = sum(site.installed_at(now) for site in sites)
-        values["installed"][month, column] = installed
-        values["stranded"][month, column] = book.delivered - installed if sites else 0.0
-        values["online"][month, column] = online
-        values["it_power_online"][month, column] = it
-        values["facility_power_online"][month, column] = facility
-        values["h100e_online"][month, column] = online * product.h100e
-        values["capex_spent"][month, column] = world.ledger.capex(gid, now) + book.spent_on_packages
-        values["funding_received"][month, column] = world.ledger.funding_received(
-            gid, (it, facility)
-        )
+    def finish(self) -> Record:
+        """Derive power, compute, money and per-programme totals from what was recorded."""
+        inputs = self.world.inputs
+        sites = [inputs.sites[sid] for sid in self.sites]
+        site_power = np.array([self.world.sites[sid].product.it_power for sid in self.sites])
+        pue = np.array([site.pue for site in sites])
+        s = self.site
+        s["it_power_online"] = s["online"] * site_power
+        s["facility_power_online"] = s["it_power_online"] * pue
+        s["idle_power"] = (s["ready_it_capacity"] - s["it_power_online"]) * pue
+        owner = np.zeros((len(self.sites), len(self.programmes)))
+        for column, gid in enumerate(self.programmes):
+            for sid in inputs.programmes[gid].sites:
+                owner[self.sites.index(sid), column] = 1.0
+        g = self.programme
+        for name in ("installed", "online", "it_power_online", "facility_power_online"):
+            g[name] = s[name] @ owner
+        has_sites = owner.sum(axis=0) > 0
+        g["stranded"] = np.where(has_sites, g["delivered"] - g["installed"], 0.0)
+        products = [inputs.products[inputs.programmes[gid].product] for gid in self.programmes]
+        g["h100e_online"] = g["online"] * np.array([p.h100e for p in products])
         for row, precision in enumerate(self.precisions):
-            self.flops[month, column, row] = online * product.flops.get(precision, 0.0)
-        label = self._programme_binding(month, gid, book, sites)
-        self.programme_binding[month, column] = PROGRAMME_INPUTS.index(label)
+            per_package = np.array([p.flops.get(precision, 0.0) for p in products])
+            self.flops[:, :, row] = g["online"] * per_package
+        month_ends = np.arange(1, inputs.calendar.months + 1, dtype=float)
+        ledger = self.world.ledger
+        for column, gid in enumerate(self.programmes):
+            capex = np.array([ledger.capex(gid, t) for t in month_ends])
+            g["capex_spent"][:, column] = capex + g["spent_on_packages"][:, column]
+            g["funding_received"][:, column] = [
+                ledger.funding_received(gid, (it, facility))
+                for it, facility in zip(
+                    g["it_power_online"][:, column],
+                    g["facility_power_online"][:, column],
+                    strict=True,
+                )
+            ]
+        return self
 
-    def _programme_binding(self, month: int, gid: str, book, sites) -> str:
+    def _programme_binding(self, month: int, gid: str, book) -> str:
         if book.limited_by in ("complete", "closed"):
             return book.limited_by
+        sites = [self.world.sites[sid] for sid in self.world.inputs.programmes[gid].sites]
         if sites and self.world.inventories[gid].level > EPSILON:
-            reasons = [site.binding() for site in sites]
-            found = [reason for reason in reasons if reason is not None]
+            found = [reason for reason in (site.binding() for site in sites) if reason is not None]
             return found[0] if found else "crews"
         if book.limited_by in ("money", "export_cap"):
             return book.limited_by
         product = self.world.inputs.programmes[gid].product
         return SUPPLY_INPUTS[self.binding[month, self.product_index[product]]]
+
+
+_PRODUCT_STOCKS = ("finished", "dies", "stacks", "in_packaging")
+_PROGRAMME_RECORDED = (
+    "allocated",
+    "delivered",
+    "spent_on_packages",
+    "capex_spent",
+    "funding_received",
+)
+_SITE_RECORDED = ("installed", "online", "ready_it_capacity", "power_available")

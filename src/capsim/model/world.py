@@ -119,7 +119,7 @@ class World:
             site.start()
         done = self.env.process(self._clock())
         self.env.run(until=done)
-        return self.record
+        return self.record.finish()
 
     def _clock(self):
         env = self.env

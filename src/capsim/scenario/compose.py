@@ -44,47 +44,43 @@ def resolve_extends(path: Path, chain: tuple[Path, ...] = ()) -> tuple[Document,
         message = f"base scenario {base_name!r} not found (looked for {base_path})"
         raise ScenarioError([Problem(where, "extends", message)])
     base, files = resolve_extends(base_path, seen)
-    merge_into(base, document, ())
+    merge_into(base, document)
     return base, [*files, path]
 
 
 _EMPTY = "empty scenario: expected a mapping with at least name and horizon"
 
 
-def merge_into(base: Document, override: Document, path: KeyPath) -> None:
-    """Merge ``override``'s data at ``path`` into ``base`` (in place), locations too."""
-    target = _get(base.data, path)
-    source = _get(override.data, path)
+def merge_into(base: Document, override: Document) -> None:
+    """Merge ``override`` into ``base`` in place, data and locations."""
+    replaced: list[KeyPath] = []
+    _merge_data(base.data, override.data, (), replaced)
+    _forget(base, replaced)
+    base.keys.update(override.keys)
+    base.values.update(override.values)
+
+
+def _merge_data(target: dict, source: dict, path: KeyPath, replaced: list[KeyPath]) -> None:
     for key, value in source.items():
         child = (*path, key)
         existing = target.get(key)
         if isinstance(value, dict) and isinstance(existing, dict) and not _WHOLE_KEYS & set(value):
-            _copy_location(override, base, child, subtree=False)
-            merge_into(base, override, child)
+            _merge_data(existing, value, child, replaced)
         else:
-            _forget(base, child)
+            if existing is not None:
+                replaced.append(child)
             target[key] = value
-            _copy_location(override, base, child, subtree=True)
 
 
-def _get(data: Any, path: KeyPath) -> Any:
-    for part in path:
-        data = data[part]
-    return data
-
-
-def _forget(document: Document, path: KeyPath) -> None:
+def _forget(document: Document, paths: list[KeyPath]) -> None:
+    """Drop the locations of everything under ``paths`` (they were replaced)."""
+    if not paths:
+        return
+    prefixes = set(paths)
     for table in (document.keys, document.values):
-        for key in [k for k in table if k[: len(path)] == path]:
+        stale = [k for k in table if any(k[:n] in prefixes for n in range(1, len(k) + 1))]
+        for key in stale:
             del table[key]
-
-
-def _copy_location(source: Document, target: Document, path: KeyPath, *, subtree: bool) -> None:
-    for name in ("keys", "values"):
-        table_from, table_to = getattr(source, name), getattr(target, name)
-        for key, location in table_from.items():
-            if key == path or (subtree and key[: len(path)] == path):
-                table_to[key] = location
 
 
 def parse_set_path(text: str) -> KeyPath:
@@ -131,6 +127,6 @@ def apply_override(document: Document, assignment: str) -> None:
         raise ScenarioError(
             [Problem(where, format_path(path), "no such key in the scenario")]
         ) from None
-    _forget(document, path)
+    _forget(document, [path])
     document.keys[path] = where
     document.values[path] = where
