@@ -25,6 +25,9 @@ class ProductIn:
     id: str
     designer: str
     mix: np.ndarray
+    fab_weight: np.ndarray
+    line_weight: np.ndarray
+    hbm_weight: np.ndarray
     fab: str
     line: str
     good_dies_per_wafer: float
@@ -88,6 +91,7 @@ class BuildingIn:
     start: float
     phases: tuple[tuple[str, float], ...]
     transformers: float
+    transformers_ordered: float
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
+
+import numpy as np
 
 from capsim.model.calendar import Calendar
 from capsim.model.inputs import (
@@ -31,7 +34,7 @@ def resolve(scenario: Scenario, draw: Mapping[str, float] | None = None) -> Mode
     """The inputs of one run of ``scenario``: central values unless ``draw`` gives others."""
     calendar = Calendar.spanning(scenario.horizon.start, scenario.horizon.end)
     r = Resolver(calendar, draw)
-    products = {pid: _product(scenario, pid, r) for pid in scenario.products}
+    products = _weigh_mixes({pid: _product(scenario, pid, r) for pid in scenario.products})
     sites = {sid: _site(scenario, sid, r) for sid in scenario.sites}
     inputs = ModelInputs(
         calendar=calendar,
@@ -58,10 +61,14 @@ def _product(s: Scenario, pid: str, r: Resolver) -> ProductIn:
     density = r.value(f"logic_fabs.{p.logic.fab}.defect_density", fab.defect_density)
     diameter = r.value(f"logic_fabs.{p.logic.fab}.wafer_diameter", fab.wafer_diameter)
     good = gross_dies_per_wafer(area, diameter) * die_yield(area, density, model=fab.yield_model)
+    mix = r.series(f"{path}.mix", p.mix)
     return ProductIn(
         id=pid,
         designer=p.designer,
-        mix=r.series(f"{path}.mix", p.mix),
+        mix=mix,
+        fab_weight=mix,
+        line_weight=mix,
+        hbm_weight=mix,
         fab=p.logic.fab,
         line=p.packaging.line,
         good_dies_per_wafer=float(good),
@@ -78,6 +85,34 @@ def _product(s: Scenario, pid: str, r: Resolver) -> ProductIn:
         price=r.value(f"{path}.price", p.price),
         lead_time=r.value(f"{path}.lead_time", p.lead_time),
     )
+
+
+def _weigh_mixes(products: dict[str, ProductIn]) -> dict[str, ProductIn]:
+    """Each product's part of its designer's allocation of each input it uses.
+
+    ``mix`` splits a designer's allocation among its products; an input that only
+    some of them use (a node, an HBM generation) is split among those, plus the
+    part of the designer's output no modelled product takes (1 - sum of mixes).
+    """
+    by_designer: dict[str, list[ProductIn]] = {}
+    for product in products.values():
+        by_designer.setdefault(product.designer, []).append(product)
+    weighed = {}
+    for product in products.values():
+        siblings = by_designer[product.designer]
+        rest = np.maximum(0.0, 1.0 - sum(p.mix for p in siblings))
+
+        def weight(uses, product=product, siblings=siblings, rest=rest):
+            total = sum(p.mix for p in siblings if uses(p)) + rest
+            return np.divide(product.mix, total, out=np.zeros_like(total), where=total > 0)
+
+        weighed[product.id] = replace(
+            product,
+            fab_weight=weight(lambda p, q=product: p.fab == q.fab),
+            line_weight=weight(lambda p, q=product: p.line == q.line),
+            hbm_weight=weight(lambda p, q=product: p.hbm_generation == q.hbm_generation),
+        )
+    return weighed
 
 
 def _shares(path: str, shares, r: Resolver) -> dict[str, float]:
@@ -144,6 +179,7 @@ def _site(s: Scenario, sid: str, r: Resolver) -> SiteIn:
                 for phase in PHASES
             ),
             transformers=r.value(f"{path}.buildings[{i}].transformers", b.transformers),
+            transformers_ordered=r.time(b.transformers_ordered or b.start),
         )
         for i, b in enumerate(site.buildings)
     )

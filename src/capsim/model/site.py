@@ -2,9 +2,9 @@
 
 A building goes permits -> shell -> electrical fit-out -> cooling -> commissioning;
 fit-out also waits for its transformers, ordered from the site's shared supplier
-when the building starts. A finished building then waits, first come first served,
-for the site's facility power (existing, grid after its interconnection date, and
-on-site units from a shared, backlogged supplier). A ready building opens slots for
+when the building starts (or at ``transformers_ordered``). A finished building then
+waits, first come first served, for the site's facility power (existing, grid after
+its interconnection date, and on-site units from a shared, backlogged supplier). A ready building opens slots for
 ``it_capacity / it_power`` packages; the site's crews, working as one team, install
 delivered packages into open slots, a month of crew output at most per lot, at a
 steady rate within the lot; after burn-in they are online.
@@ -102,13 +102,22 @@ class SiteModel:
         yield self.books[onsite.supplier].order(onsite.units)
         self._add_power_at(onsite.install, onsite.units * onsite.unit_capacity, "onsite_power")
 
+    def _order(self, book: OrderBook, units: float, when: float):
+        """Order ``units`` at ``when`` (at once if that is past); returns the fill time."""
+        yield self.env.timeout(max(0.0, when - self.env.now))
+        filled = yield book.order(units)
+        return filled
+
     def _build(self, building: BuildingIn, log: BuildingLog):
         env = self.env
         phases = dict(building.phases)
-        yield env.timeout(max(0.0, building.start - env.now))
         delivery = None
         if building.transformers > 0 and self.spec.transformer_supplier is not None:
-            delivery = self.books[self.spec.transformer_supplier].order(building.transformers)
+            book = self.books[self.spec.transformer_supplier]
+            delivery = env.process(
+                self._order(book, building.transformers, building.transformers_ordered)
+            )
+        yield env.timeout(max(0.0, building.start - env.now))
         log.shell_done = building.start + phases["permits"] + phases["shell"]
         yield env.timeout(max(0.0, log.shell_done - env.now))
         fit_out_start = max(env.now, log.shell_done)

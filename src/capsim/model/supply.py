@@ -1,6 +1,7 @@
 """The supply chain of one product: logic dies, HBM stacks and CoWoS packaging.
 
-Each month the product gets its designer's share of each input, times its ``mix``.
+Each month the product gets its designer's share of each input, times its part of
+that share (its ``mix`` among the designer's products that use the input).
 Dies and stacks started this month arrive after the fab cycle time and the HBM lead
 time; CoWoS starts as many packages as the scarcest of packaging slots, dies, stacks
 and demand allows (Leontief) and hands the good ones over after its cycle time.
@@ -61,12 +62,12 @@ class ProductChain:
                     self._arrive_stacks(arrival, self._stacks_started(source, 0))
 
     def _dies_started(self, month: int) -> float:
-        wafers = self.fab.capacity[month] * self._fab_share * self.product.mix[month]
+        wafers = self.fab.capacity[month] * self._fab_share * self.product.fab_weight[month]
         return wafers * self.product.good_dies_per_wafer
 
     def _stacks_started(self, source: CapacityIn, month: int) -> float:
         share = source.shares.get(self.product.designer, 0.0)
-        return source.capacity[month] * share * self.product.mix[month]
+        return source.capacity[month] * share * self.product.hbm_weight[month]
 
     def _arrive_dies(self, delay: float, amount: float) -> None:
         if amount > 0 and delay <= 0:
@@ -97,7 +98,8 @@ class ProductChain:
     def limits(self, month: int, demand: float) -> dict[str, float]:
         """Package starts each input allows this month [package/month]."""
         p = self.product
-        slots = self.line.capacity[month] * self._line_share * p.mix[month] * p.packages_per_wafer
+        slots = self.line.capacity[month] * self._line_share * p.line_weight[month]
+        slots *= p.packages_per_wafer
         return {
             "cowos": slots,
             "logic_wafers": self.dies / p.dies_per_package,

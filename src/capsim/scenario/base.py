@@ -15,6 +15,8 @@ class Entity(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
+    note: str | None = None
+
 
 def _source(raw: Any) -> Source:
     if isinstance(raw, Source):

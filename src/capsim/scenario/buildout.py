@@ -66,6 +66,9 @@ class Building(Entity):
     cooling: Duration
     commissioning: Duration
     transformers: Quantity("", ge=0) = default_param(0, "")
+    transformers_ordered: Date | None = Field(
+        default=None, description="when the transformers are ordered (default: start)"
+    )
     source: SourceField | None = None
 
 

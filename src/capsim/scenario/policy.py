@@ -71,4 +71,3 @@ class RiskEvent(Entity):
     date: Date
     effect: Effect
     source: SourceField | None = None
-    note: str | None = None

@@ -14,6 +14,7 @@ from capsim.scenario.walk import iter_entity_sources, iter_params
 from capsim.seeds import load_seed_facts
 
 Finding = tuple[KeyPath, str]
+SITE_QUANTITIES = ("packages_installed", "it_power_online", "facility_power_online")
 _CAPACITY_OWNERS = ("logic_fabs", "packaging", "hbm_vendors")
 
 
@@ -41,10 +42,18 @@ def _references(s: Scenario) -> Iterator[Finding]:
     for vid, vendor in s.hbm_vendors.items():
         for pid in vendor.qualification:
             yield from _ref("product", s.products, pid, ("hbm_vendors", vid, "qualification", pid))
+    owners: dict[str, str] = {}
     for gid, programme in s.programmes.items():
         yield from _ref("product", s.products, programme.product, ("programmes", gid, "product"))
         for index, site in enumerate(programme.sites):
-            yield from _ref("site", s.sites, site, ("programmes", gid, "sites", index))
+            path = ("programmes", gid, "sites", index)
+            yield from _ref("site", s.sites, site, path)
+            if site in owners:
+                yield (
+                    path,
+                    f"site {site!r} already serves programme {owners[site]!r}; a site serves one",
+                )
+            owners.setdefault(site, gid)
     for sid, site in s.sites.items():
         yield from _supplier(
             s, site.transformer_supplier, "transformer", ("sites", sid, "transformer_supplier")
@@ -170,6 +179,12 @@ def _milestones(s: Scenario) -> Iterator[Finding]:
         yield from _ref("programme", s.programmes, milestone.programme, (*path, "programme"))
         yield from _ref("site", s.sites, milestone.site, (*path, "site"))
         yield from _ref("product", s.products, milestone.product, (*path, "product"))
+        if milestone.site is not None and milestone.quantity not in SITE_QUANTITIES:
+            allowed = ", ".join(SITE_QUANTITIES)
+            yield (
+                (*path, "quantity"),
+                (f"a site milestone can watch {allowed}; found {milestone.quantity!r}"),
+            )
         if (milestone.quantity == "flops_online") != (milestone.precision is not None):
             yield (*path, "precision"), "flops_online milestones (and only they) need a precision"
         if milestone.precision and milestone.product in s.products:

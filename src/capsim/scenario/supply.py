@@ -92,7 +92,6 @@ class Qualification(Entity):
     date: Date | None
     slip: Duration = default_param("0 month", "month")
     source: SourceField | None = None
-    note: str | None = None
 
     @field_serializer("date")
     def _never(self, value: dt.date | None) -> str:

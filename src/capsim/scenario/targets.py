@@ -49,7 +49,6 @@ class Milestone(Entity):
     site: str | None = None
     product: str | None = None
     precision: str | None = Field(default=None, description="for flops_online: e.g. FP8")
-    note: str | None = None
 
     @model_validator(mode="before")
     @classmethod

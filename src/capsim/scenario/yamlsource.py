@@ -104,26 +104,32 @@ class _Builder:
         return None
 
     def _mapping(self, node: MappingNode, path: KeyPath) -> dict:
+        self._check_duplicates(node, path)
+        self.scalars.flatten_mapping(node)  # YAML merge keys (<<): explicit keys win
         result: dict[str, Any] = {}
-        first_seen: dict[str, Location] = {}
-        self.scalars.flatten_mapping(node)
         for key_node, value_node in node.value:
             key = self.scalars.construct_object(key_node)
             key_text = key if isinstance(key, str) else str(key)
             child = (*path, key_text)
-            if key_text in first_seen:
-                where = first_seen[key_text]
-                self.problems.append(
-                    Problem(
-                        self._at(key_node),
-                        format_path(child),
-                        f"duplicate key {key_text!r} (first at line {where.line}): "
-                        "each key and id may appear once in a mapping",
-                    )
-                )
-                continue
-            first_seen[key_text] = self._at(key_node)
             self.document.keys[child] = self._at(key_node)
             self.document.values[child] = self._at(value_node)
             result[key_text] = self.plain(value_node, child)
         return result
+
+    def _check_duplicates(self, node: MappingNode, path: KeyPath) -> None:
+        first_seen: dict[str, Location] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.scalars.construct_object(key_node)
+            key_text = key if isinstance(key, str) else str(key)
+            if key_text in first_seen:
+                self.problems.append(
+                    Problem(
+                        self._at(key_node),
+                        format_path((*path, key_text)),
+                        f"duplicate key {key_text!r} (first at line {first_seen[key_text].line}): "
+                        "each key and id may appear once in a mapping",
+                    )
+                )
+            first_seen.setdefault(key_text, self._at(key_node))
