@@ -4,10 +4,11 @@ A building goes permits -> shell -> electrical fit-out -> cooling -> commissioni
 fit-out also waits for its transformers, ordered from the site's shared supplier
 when the building starts (or at ``transformers_ordered``). A finished building then
 waits, first come first served, for the site's facility power (existing, grid after
-its interconnection date, and on-site units from a shared, backlogged supplier). A ready building opens slots for
-``it_capacity / it_power`` packages; the site's crews, working as one team, install
-delivered packages into open slots, a month of crew output at most per lot, at a
-steady rate within the lot; after burn-in they are online.
+its interconnection date, and on-site units from a shared, backlogged supplier).
+A ready building opens slots for ``it_capacity / it_power`` packages; the site's
+crews, working as one team, install delivered packages into open slots, a month of
+crew output at most per lot, at a steady rate within the lot; after burn-in they
+are online.
 """
 
 from __future__ import annotations
