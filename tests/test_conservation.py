@@ -4,10 +4,10 @@ power online never exceeds power available."""
 from __future__ import annotations
 
 import numpy as np
-from builders import chain
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from builders import chain
 from capsim.simulation import simulate
 
 months = st.floats(min_value=0.0, max_value=8.0)
@@ -93,7 +93,7 @@ def test_nothing_produced_is_lost(scenario):
     in_transit = result.packages_allocated.cumsum("time") - delivered
     assert float(in_transit.min()) >= -tolerance
     # Every package delivered to a programme with sites is installed or stranded.
-    g = dict(programme="g")
+    g = {"programme": "g"}
     installed = result.packages_installed.sel(g).cumsum("time")
     np.testing.assert_allclose(
         delivered.sel(g), installed + result.stranded_packages.sel(g), atol=tolerance

@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 import pytest
-from builders import chain
 
+from builders import chain
 from capsim.simulation import simulate
 
 # Good dies per wafer for a 100 mm^2 die on a 300 mm wafer with no defects:

@@ -157,11 +157,18 @@ def _buildings(record: Record) -> dict[str, tuple]:
         )
         for name, (key, description) in _BUILDING_DATES.items()
     }
-    data["building_site"] = _variable(np.array([sid for sid, _ in rows], dtype=str), dims)
+    data["building_site"] = _variable(
+        np.array([sid for sid, _ in rows], dtype=str),
+        dims,
+        {"units": "1", "description": "the site the building belongs to"},
+    )
     data["critical_path"] = _variable(
         np.array([log.critical for _, log in rows], dtype=str),
         dims,
-        {"description": "the predecessor that finished last before the building was ready"},
+        {
+            "units": "1",
+            "description": "the predecessor that finished last before the building was ready",
+        },
     )
     data["critical_margin"] = _variable(
         np.array([log.margin * DAYS_PER_MONTH for _, log in rows], dtype=float),
