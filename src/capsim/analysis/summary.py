@@ -28,7 +28,7 @@ def quarterly_timeline(result: xr.Dataset) -> list[dict[str, object]]:
                 "produced_k": result.packages_produced.isel(time=months).sum().item() / 1e3,
                 "delivered_k": result.packages_delivered.isel(time=months).sum().item() / 1e3,
                 "installed_k": result.packages_installed.isel(time=months).sum().item() / 1e3,
-                "stranded_k": result.stranded_packages.isel(time=last).sum().item() / 1e3,
+                "stranded_k": max(0.0, result.stranded_packages.isel(time=last).sum().item() / 1e3),
                 "it_gw": result.it_power_online.isel(time=last).sum().item() / GIGA,
                 "facility_gw": result.facility_power_online.isel(time=last).sum().item() / GIGA,
                 "h100e_m": result.h100e_online.isel(time=last).sum().item() / 1e6,

@@ -25,7 +25,11 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="capsim", description=__doc__.splitlines()[0])
+    parser = _Parser(
+        prog="capsim",
+        description="Forecasts of AI compute build-outs from announced deals: "
+        "scenario files in, milestone dates and bottlenecks out.",
+    )
     parser.add_argument("--version", action="version", version=f"capsim {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     scenario_commands.register(commands)
