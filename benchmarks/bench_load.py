@@ -26,8 +26,10 @@ def main() -> int:
     times = [load_all(paths) for _ in range(REPEATS)]
     median = statistics.median(times)
     print(f"scenarios: {len(paths)}")
-    print(f"load + validate all, median of {REPEATS}: {median * 1e3:.1f} ms "
-          f"(min {min(times) * 1e3:.1f} ms, max {max(times) * 1e3:.1f} ms)")
+    print(
+        f"load + validate all, median of {REPEATS}: {median * 1e3:.1f} ms "
+        f"(min {min(times) * 1e3:.1f} ms, max {max(times) * 1e3:.1f} ms)"
+    )
     print(f"floor: {FLOOR_SECONDS * 1e3:.0f} ms -> {'ok' if median <= FLOOR_SECONDS else 'MISSED'}")
     return 0 if median <= FLOOR_SECONDS else 1
 

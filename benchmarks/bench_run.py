@@ -59,10 +59,14 @@ def main() -> int:
     events, model_rate = model_events_per_second(scenario)
     raw_rate = raw_timeouts_per_second()
     print(f"scenario: {scenario.name}, {scenario.horizon.start} to {scenario.horizon.end}")
-    print(f"simulate() wall time, median of {REPEATS}: {median * 1e3:.1f} ms "
-          f"(min {min(times) * 1e3:.1f} ms)")
-    print(f"events per run: {events}; model: {model_rate:,.0f} events/s; "
-          f"raw SimPy timeouts: {raw_rate:,.0f} events/s")
+    print(
+        f"simulate() wall time, median of {REPEATS}: {median * 1e3:.1f} ms "
+        f"(min {min(times) * 1e3:.1f} ms)"
+    )
+    print(
+        f"events per run: {events}; model: {model_rate:,.0f} events/s; "
+        f"raw SimPy timeouts: {raw_rate:,.0f} events/s"
+    )
     print(f"floor: {FLOOR_SECONDS * 1e3:.0f} ms -> {'ok' if median <= FLOOR_SECONDS else 'MISSED'}")
     return 0 if median <= FLOOR_SECONDS else 1
 
