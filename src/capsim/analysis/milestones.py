@@ -33,7 +33,7 @@ _SITE_SOURCES = {
 }
 
 
-def milestone_series(result: xr.Dataset, milestone: Milestone, programmes_of: dict) -> np.ndarray:
+def milestone_series(result, milestone: Milestone, programmes_of: dict) -> np.ndarray:
     """The monthly cumulative or stock values a milestone watches (one per month)."""
     if milestone.site is not None:
         variable = result[_SITE_SOURCES[milestone.quantity]]
@@ -57,7 +57,7 @@ def milestone_series(result: xr.Dataset, milestone: Milestone, programmes_of: di
     return values
 
 
-def _index(result: xr.Dataset, dim: str, name: str) -> int:
+def _index(result, dim: str, name: str) -> int:
     return list(result[dim].values).index(name)
 
 
@@ -84,35 +84,49 @@ def crossing_date(values: np.ndarray, times: np.ndarray, threshold: float) -> np
     return (start + np.timedelta64(days, "D")).astype("datetime64[ns]")
 
 
-def evaluate(result: xr.Dataset, scenario: Scenario) -> xr.Dataset:
-    """``result`` with ``milestone_date`` per milestone and ``claim_met`` per claim."""
+def outcomes(result, scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
+    """(date per milestone, met per claim) from ``result``: a Dataset or anything that
+    maps variable and dimension names to objects with ``values`` and ``attrs``."""
     programmes_of = {gid: g.product for gid, g in scenario.programmes.items()}
-    names = list(scenario.milestones)
     times = result["time"].values.astype("datetime64[D]")
-    dates = [
-        crossing_date(milestone_series(result, m, programmes_of), times, m.threshold.central)
-        for m in scenario.milestones.values()
-    ]
-    result = result.assign(
-        milestone_date=xr.DataArray(
-            np.array(dates, dtype="datetime64[ns]"),
-            dims="milestone",
-            coords={"milestone": names},
-            attrs={"description": "first date the milestone is met (NaT: not in the horizon)"},
-        )
-    )
-    claims = list(scenario.claims)
-    deadlines = np.array([c.by for c in scenario.claims.values()], dtype="datetime64[ns]")
-    by_name = dict(zip(names, dates, strict=True))
+    dates = np.array(
+        [
+            crossing_date(milestone_series(result, m, programmes_of), times, m.threshold.central)
+            for m in scenario.milestones.values()
+        ],
+        dtype="datetime64[ns]",
+    ).reshape(len(scenario.milestones))
+    by_name = dict(zip(scenario.milestones, dates, strict=True))
     met_dates = np.array(
         [by_name[c.milestone] for c in scenario.claims.values()], dtype="datetime64[ns]"
+    ).reshape(len(scenario.claims))
+    deadlines = claim_deadlines(scenario)
+    return dates, ~np.isnat(met_dates) & (met_dates <= deadlines)
+
+
+def claim_deadlines(scenario: Scenario) -> np.ndarray:
+    """Each claim's deadline as ``datetime64[ns]``."""
+    return np.array([c.by for c in scenario.claims.values()], dtype="datetime64[ns]").reshape(
+        len(scenario.claims)
     )
+
+
+def evaluate(result: xr.Dataset, scenario: Scenario) -> xr.Dataset:
+    """``result`` with ``milestone_date`` per milestone and ``claim_met`` per claim."""
+    dates, met = outcomes(result, scenario)
+    claims = {"claim": list(scenario.claims)}
     return result.assign(
-        claim_deadline=xr.DataArray(deadlines, dims="claim", coords={"claim": claims}),
+        milestone_date=xr.DataArray(
+            dates,
+            dims="milestone",
+            coords={"milestone": list(scenario.milestones)},
+            attrs={"description": "first date the milestone is met (NaT: not in the horizon)"},
+        ),
+        claim_deadline=xr.DataArray(claim_deadlines(scenario), dims="claim", coords=claims),
         claim_met=xr.DataArray(
-            ~np.isnat(met_dates) & (met_dates <= deadlines),
+            met,
             dims="claim",
-            coords={"claim": claims},
+            coords=claims,
             attrs={"description": "the claim's milestone is met by its deadline"},
         ),
     )

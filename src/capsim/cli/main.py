@@ -12,7 +12,9 @@ from collections.abc import Sequence
 
 from capsim import __version__
 from capsim.cli import run_command, scenario_commands
+from capsim.cli.options import CommandError
 from capsim.scenario.problems import ScenarioError
+from capsim.sweep.runner import StudyMismatch
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -43,6 +45,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     try:
         return arguments.handler(arguments) or 0
+    except (CommandError, StudyMismatch) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except ScenarioError as error:
         for problem in error.problems:
             print(f"error: {problem}", file=sys.stderr)

@@ -69,8 +69,24 @@ def _attrs(unit: str, kind: str, description: str) -> dict[str, str]:
 
 def record_to_dataset(record: Record) -> xr.Dataset:
     """Every monthly array of ``record``, with coordinates and units."""
-    world = record.world
-    calendar = world.inputs.calendar
+    return xr.Dataset(record_variables(record), coords=record_coords(record))
+
+
+def record_coords(record: Record) -> dict[str, np.ndarray]:
+    """The coordinates of a run's variables, by dimension."""
+    return {
+        "time": record.world.inputs.calendar.month_starts().astype("datetime64[ns]"),
+        "product": np.array(record.products, dtype=str),
+        "programme": np.array(record.programmes, dtype=str),
+        "site": np.array(record.sites, dtype=str),
+        "input": np.array(SUPPLY_INPUTS, dtype=str),
+        "precision": np.array(record.precisions, dtype=str),
+        "building": np.array(_building_names(record), dtype=str),
+    }
+
+
+def record_variables(record: Record) -> dict[str, tuple]:
+    """Every variable of a run as ``name -> (dims, values, attrs)``."""
     data: dict[str, tuple] = {}
     time_dim = ("time",)
     data["packages_produced"] = _variable(
@@ -124,16 +140,7 @@ def record_to_dataset(record: Record) -> xr.Dataset:
             values, dims=(*time_dim, "site"), attrs=_attrs(unit, kind, description)
         )
     data.update(_buildings(record))
-    coords = {
-        "time": calendar.month_starts().astype("datetime64[ns]"),
-        "product": np.array(record.products, dtype=str),
-        "programme": np.array(record.programmes, dtype=str),
-        "site": np.array(record.sites, dtype=str),
-        "input": np.array(SUPPLY_INPUTS, dtype=str),
-        "precision": np.array(record.precisions, dtype=str),
-        "building": np.array(_building_names(record), dtype=str),
-    }
-    return xr.Dataset(data, coords=coords)
+    return data
 
 
 _BUILDING_DATES = {

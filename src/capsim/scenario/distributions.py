@@ -36,17 +36,19 @@ class Distribution:
     def frozen(self):
         raise NotImplementedError
 
+    def _cached(self, name: str, compute):
+        """A derived value computed once per (immutable) distribution."""
+        if name not in self.__dict__:
+            object.__setattr__(self, name, compute())
+        return self.__dict__[name]
+
     def central(self) -> float:
-        """The median, used for deterministic runs (computed once)."""
-        cached = self.__dict__.get("_central")
-        if cached is None:
-            cached = float(self.frozen().median())
-            object.__setattr__(self, "_central", cached)
-        return cached
+        """The median, used for deterministic runs."""
+        return self._cached("_central", lambda: float(self.ppf(0.5)))
 
     def ppf(self, q):
         """Quantile function at probabilities ``q``."""
-        return self.frozen().ppf(q)
+        return self._cached("_frozen", self.frozen).ppf(q)
 
     def parameters(self) -> dict[str, object]:
         return {field.name: getattr(self, field.name) for field in fields(self)}

@@ -1,0 +1,94 @@
+"""Reading a Monte Carlo study: milestone quantiles, claim probabilities, bottleneck mix.
+
+Samples that failed are left out. A milestone not met within the horizon counts as
+later than any date, so its quantiles are NaT ("not met") once enough samples miss it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from capsim.sweep.sample import CODES, NO_CODE
+
+QUANTILES = (0.1, 0.5, 0.9)
+
+
+def _good(result: xr.Dataset) -> xr.Dataset:
+    return result.isel(sample=np.flatnonzero(~result["failed"].values))
+
+
+def milestone_quantiles(result: xr.Dataset, quantiles=QUANTILES) -> xr.DataArray:
+    """P10/P50/P90 (by default) of each milestone's date; NaT where not met."""
+    dates = _good(result)["milestone_date"].values  # (sample, milestone)
+    ns = dates.astype("datetime64[ns]").astype(np.int64).astype(float)
+    ns[np.isnat(dates)] = np.inf
+    picked = np.quantile(ns, quantiles, axis=0, method="inverted_cdf") if len(ns) else None
+    values = np.full((len(quantiles), dates.shape[1]), np.datetime64("NaT"), "datetime64[ns]")
+    if picked is not None:
+        finite = np.isfinite(picked)
+        values[finite] = picked[finite].astype(np.int64).astype("datetime64[ns]")
+    return xr.DataArray(
+        values.T,
+        dims=("milestone", "quantile"),
+        coords={"milestone": result["milestone"].values, "quantile": list(quantiles)},
+        attrs={"description": "milestone date quantiles across samples (NaT: not met)"},
+    )
+
+
+def claim_probability(result: xr.Dataset) -> xr.DataArray:
+    """Share of samples in which each claim holds."""
+    met = _good(result)["claim_met"].astype(float)
+    return (
+        met.mean("sample")
+        .compute()
+        .assign_attrs(units="1", description="probability the claim holds")
+    )
+
+
+def binding_mix(result: xr.Dataset, variable: str = "programme_binding") -> xr.DataArray:
+    """Share of samples in which each input binds, by month (entity x input x time)."""
+    codes = _good(result)[variable]
+    labels = CODES[variable]
+    shares = [(codes == code).mean("sample") for code in range(len(labels))]
+    mix = xr.concat(shares, dim="input").assign_coords(input=list(labels))
+    known = (codes != NO_CODE).mean("sample")
+    return (
+        (mix / known.where(known > 0))
+        .compute()
+        .assign_attrs(
+            units="1", description=f"share of samples in which each input binds ({variable})"
+        )
+    )
+
+
+def format_study(result: xr.Dataset) -> str:
+    """Milestone quantiles, claim probabilities and the dominant bottlenecks as text."""
+    good = int((~result["failed"]).sum())
+    lines = [f"samples: {result.sizes['sample']} ({result.sizes['sample'] - good} failed)", ""]
+    quantiles = milestone_quantiles(result)
+    lines.append(f"{'milestone':<30}{'P10':>12}{'P50':>12}{'P90':>12}")
+    for name in quantiles.milestone.values:
+        row = [_day(value) for value in quantiles.sel(milestone=name).values]
+        lines.append(f"{name:<30}{row[0]:>12}{row[1]:>12}{row[2]:>12}")
+    if result.sizes.get("claim", 0):
+        lines += ["", "claims (probability the claim holds):"]
+        probability = claim_probability(result)
+        for name in probability.claim.values:
+            lines.append(f"  {name:<30} {float(probability.sel(claim=name)):6.1%}")
+    lines += ["", "what binds each programme (share of samples, by year):"]
+    mix = binding_mix(result)
+    years = mix["time"].dt.year
+    for programme in mix.programme.values:
+        by_year = mix.sel(programme=programme).groupby(years).mean()
+        parts = []
+        for year in by_year.year.values:
+            shares = by_year.sel(year=year)
+            top = shares.fillna(0).argmax("input").item()
+            parts.append(f"{year} {shares.input.values[top]} {float(shares.isel(input=top)):.0%}")
+        lines.append(f"  {programme}: " + "; ".join(parts))
+    return "\n".join(lines)
+
+
+def _day(value: np.datetime64) -> str:
+    return "not met" if np.isnat(value) else str(value.astype("datetime64[D]"))

@@ -1,0 +1,56 @@
+"""Command-line options shared by the commands that run many samples."""
+
+from __future__ import annotations
+
+import argparse
+
+from capsim.sweep.runner import Execution
+
+
+class CommandError(Exception):
+    """A command cannot do what was asked; the message says why (exit code 2)."""
+
+
+def add_execution_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--workers``, ``--dask-local``, ``--scheduler``, ``--chunk``, ``--no-progress``."""
+    group = parser.add_argument_group("execution")
+    group.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="local worker processes (default: all cores; 1: in this process)",
+    )
+    group.add_argument(
+        "--dask-local",
+        type=int,
+        metavar="N",
+        help="run on a local Dask cluster of N worker processes",
+    )
+    group.add_argument(
+        "--scheduler", metavar="tcp://HOST:PORT", help="run on an existing Dask cluster"
+    )
+    group.add_argument(
+        "--chunk",
+        type=int,
+        default=32,
+        metavar="N",
+        help="samples per chunk written to the store (default: 32)",
+    )
+    group.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def execution_from(arguments: argparse.Namespace) -> Execution:
+    """The :class:`Execution` the arguments ask for."""
+    if arguments.workers is not None and arguments.workers < 1:
+        raise CommandError(f"--workers must be >= 1, found {arguments.workers}")
+    if arguments.chunk < 1:
+        raise CommandError(f"--chunk must be >= 1, found {arguments.chunk}")
+    if arguments.dask_local is not None and arguments.scheduler is not None:
+        raise CommandError("give --dask-local or --scheduler, not both")
+    return Execution(
+        workers=arguments.workers,
+        scheduler=arguments.scheduler,
+        dask_local=arguments.dask_local,
+        chunk=arguments.chunk,
+        progress=not arguments.no_progress,
+    )

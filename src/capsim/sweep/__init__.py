@@ -1,0 +1,1 @@
+"""Many runs: sampling uncertain inputs, designs, parallel execution and storage."""

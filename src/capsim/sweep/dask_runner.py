@@ -1,0 +1,50 @@
+"""Running a plan's chunks on a Dask distributed cluster (same chunks, same results)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from capsim.sweep.runner import Execution, run_chunk
+
+
+def execute_on_dask(
+    text: str, plan, pending: list[int], execution: Execution, chunk_rows
+) -> Iterator:
+    """Yield (chunk index, result, rows) as the cluster finishes chunks."""
+    from distributed import Client, LocalCluster, as_completed
+
+    if execution.scheduler is not None:
+        client, cluster = Client(execution.scheduler), None
+    else:
+        cluster = LocalCluster(
+            n_workers=execution.dask_local,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+        )
+        client = Client(cluster)
+    try:
+        scenario = client.scatter(text, broadcast=True)
+        limit = 2 * max(1, len(client.scheduler_info()["workers"]))
+        queue = list(pending)
+        running = as_completed()
+        rows_of = {}
+
+        def submit() -> None:
+            index = queue.pop(0)
+            start, rows = chunk_rows(plan, execution.chunk, index)
+            future = client.submit(run_chunk, scenario, plan.names, rows, start, pure=False)
+            rows_of[future.key] = (index, rows)
+            running.add(future)
+
+        for _ in range(min(limit, len(queue))):
+            submit()
+        for future in running:
+            index, rows = rows_of.pop(future.key)
+            yield index, future.result(), rows
+            if queue:
+                submit()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

@@ -1,0 +1,147 @@
+"""Plans: which inputs each sample of a study gets, computed from its index alone.
+
+Every plan gives the input values of samples ``start..stop`` without generating the
+others, so a study can be cut into chunks, run on any number of workers, stopped and
+resumed, and always give the same numbers.
+
+- :class:`MonteCarloPlan` draws every uncertain input. With ``design="random"`` each
+  sample's stream is ``SeedSequence(seed, spawn_key=(index,))``; ``"lhs"`` and
+  ``"sobol"`` use ``scipy.stats.qmc`` designs generated from the seed.
+- :class:`SweepPlan` sets chosen inputs over a grid or design of points, each point
+  with ``replicates`` Monte Carlo draws of the other uncertain inputs; replicate ``r``
+  uses the same stream at every point (common random numbers).
+- :class:`ArrayPlan` runs given input values (for sensitivity designs).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+from scipy.stats import qmc
+
+from capsim.sweep.space import UncertainSpace
+
+Design = Literal["random", "lhs", "sobol", "grid"]
+
+
+def uniforms(seed: int, index: int, dimensions: int) -> np.ndarray:
+    """Sample ``index``'s uniform draws from the study's root ``seed``."""
+    stream = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(index,)))
+    return stream.random(dimensions)
+
+
+def design_uniforms(design: Design, count: int, dimensions: int, seed: int) -> np.ndarray:
+    """``count`` points of a space-filling design in the unit cube (count x dimensions)."""
+    if dimensions == 0:
+        return np.empty((count, 0))
+    if design == "lhs":
+        return qmc.LatinHypercube(d=dimensions, seed=seed).random(count)
+    if design == "sobol":
+        sampler = qmc.Sobol(d=dimensions, scramble=True, seed=seed)
+        return sampler.random_base2(int(np.ceil(np.log2(max(count, 1)))))[:count]
+    rows = [uniforms(seed, index, dimensions) for index in range(count)]
+    return np.array(rows).reshape(count, dimensions)
+
+
+@dataclass
+class MonteCarloPlan:
+    """``samples`` draws of every uncertain input of ``space``."""
+
+    space: UncertainSpace
+    samples: int
+    seed: int
+    design: Design = "random"
+    _matrix: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def names(self) -> list[str]:
+        return self.space.names
+
+    @property
+    def size(self) -> int:
+        return self.samples
+
+    def rows(self, start: int, stop: int) -> np.ndarray:
+        d = len(self.space)
+        if self.design == "random":
+            u = np.array([uniforms(self.seed, i, d) for i in range(start, stop)]).reshape(-1, d)
+        else:
+            if self._matrix is None:
+                self._matrix = design_uniforms(self.design, self.samples, d, self.seed)
+            u = self._matrix[start:stop]
+        return self.space.values(u)
+
+
+@dataclass(frozen=True)
+class Vary:
+    """One input a sweep sets: ``low`` to ``high`` in ``points`` steps (canonical units)."""
+
+    path: str
+    low: float
+    high: float
+    points: int = 5
+
+
+@dataclass
+class SweepPlan:
+    """Points over the varied inputs, each with ``replicates`` draws of the rest."""
+
+    space: UncertainSpace
+    varies: list[Vary]
+    design: Design
+    points: int
+    replicates: int
+    seed: int
+    point_values: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self):
+        if self.design == "grid":
+            axes = [np.linspace(v.low, v.high, v.points) for v in self.varies]
+            mesh = np.meshgrid(*axes, indexing="ij")
+            self.point_values = np.column_stack([m.ravel() for m in mesh])
+            self.points = len(self.point_values)
+        else:
+            u = design_uniforms(self.design, self.points, len(self.varies), self.seed)
+            low = np.array([v.low for v in self.varies])
+            high = np.array([v.high for v in self.varies])
+            self.point_values = low + u * (high - low)
+
+    @property
+    def names(self) -> list[str]:
+        varied = {v.path for v in self.varies}
+        return [*(n for n in self.space.names if n not in varied), *(v.path for v in self.varies)]
+
+    @property
+    def size(self) -> int:
+        return self.points * self.replicates
+
+    def rows(self, start: int, stop: int) -> np.ndarray:
+        varied = {v.path for v in self.varies}
+        keep = [i for i, n in enumerate(self.space.names) if n not in varied]
+        d = len(self.space)
+        out = []
+        for index in range(start, stop):
+            point, replicate = divmod(index, self.replicates)
+            if self.replicates > 1:
+                sampled = self.space.values(uniforms(self.seed, replicate, d)[None, :])[0]
+            else:
+                sampled = self.space.values(np.full((1, d), 0.5))[0]
+            out.append(np.concatenate([sampled[keep], self.point_values[point]]))
+        return np.array(out).reshape(stop - start, len(self.names))
+
+
+@dataclass
+class ArrayPlan:
+    """Given input values (samples x inputs) for ``names``."""
+
+    names: list[str]
+    values: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return len(self.values)
+
+    def rows(self, start: int, stop: int) -> np.ndarray:
+        return self.values[start:stop]

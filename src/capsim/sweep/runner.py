@@ -1,0 +1,168 @@
+"""Running a plan: chunks of samples on local processes or a Dask cluster, each chunk
+written to the study's store as soon as it finishes.
+
+Workers get the scenario once (as JSON) and the input values of their chunk; they
+return the chunk's outputs. Only a bounded number of chunks is in flight, so memory
+stays flat however many samples a study has. Results do not depend on the number of
+workers or on the scheduler: every sample's inputs come from its index alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from functools import lru_cache
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from capsim.scenario.document import Scenario
+from capsim.scenario.io import scenario_json
+from capsim.scenario.loader import loads_scenario
+from capsim.scenario.walk import iter_params
+from capsim.sweep.sample import empty_outputs, outline, run_sample
+from capsim.sweep.store import StudyStore
+
+ChunkResult = tuple[dict[str, np.ndarray], dict[int, str]]
+
+
+class StudyMismatch(ValueError):
+    """``resume`` was asked of a store written by a different study."""
+
+
+@dataclass(frozen=True)
+class Execution:
+    """Where a study runs: ``workers`` local processes (1 = in this process), or Dask
+    (``scheduler`` address, or a local cluster of ``dask_local`` workers)."""
+
+    workers: int | None = None
+    scheduler: str | None = None
+    dask_local: int | None = None
+    chunk: int = 32
+    progress: bool = True
+
+    @property
+    def local_workers(self) -> int:
+        return self.workers if self.workers is not None else (os.cpu_count() or 1)
+
+
+@lru_cache(maxsize=4)
+def _scenario(text: str) -> Scenario:
+    return loads_scenario(text, "<study scenario>")
+
+
+def run_chunk(text: str, names: list[str], rows: np.ndarray, start: int) -> ChunkResult:
+    """Run samples ``start, start + 1, ...`` with input ``rows``; a worker's whole job."""
+    scenario = _scenario(text)
+    outputs, errors = [], {}
+    for offset, row in enumerate(rows):
+        draw = dict(zip(names, map(float, row), strict=True))
+        try:
+            outputs.append(run_sample(scenario, draw))
+        except Exception as error:  # a failing sample is recorded, the study goes on
+            errors[start + offset] = f"{type(error).__name__}: {error}"
+            outputs.append(empty_outputs(_layout(text)))
+    stacked = {name: np.stack([o[name] for o in outputs]) for name in outputs[0]}
+    return stacked, errors
+
+
+@lru_cache(maxsize=4)
+def _layout(text: str):
+    return outline(_scenario(text))
+
+
+def study_signature(text: str, names: list[str], size: int, extra: str) -> str:
+    """A fingerprint of what a study computes, to refuse resuming a different one."""
+    digest = hashlib.sha256()
+    for part in (text, "\n".join(names), str(size), extra):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
+
+
+def run_plan(
+    scenario: Scenario,
+    plan,
+    store_path: str | Path,
+    execution: Execution,
+    attrs: dict,
+    *,
+    resume: bool = False,
+) -> xr.Dataset:
+    """Run every sample of ``plan`` into the store at ``store_path``; return the results."""
+    text = scenario_json(scenario)
+    layout = outline(scenario)
+    store = StudyStore(store_path, execution.chunk, layout)
+    signature = study_signature(text, plan.names, plan.size, attrs.get("design", ""))
+    known = {path: param.unit or "1" for path, param in iter_params(scenario)}
+    units = [known.get(name, "1") for name in plan.names]
+    if resume and store.path.exists():
+        with store.open() as existing:
+            if existing.attrs.get("signature") != signature:
+                raise StudyMismatch(f"{store.path} holds a different study; cannot resume it")
+        pending = store.missing_chunks()
+    else:
+        store.create(plan.names, units, plan.size, {**attrs, "signature": signature})
+        pending = list(range(-(-plan.size // execution.chunk)))
+    done = plan.size - sum(_chunk_size(plan.size, execution.chunk, i) for i in pending)
+    with _progress(plan.size, done, execution.progress) as bar:
+        for index, (outputs, errors), rows in _execute(text, plan, pending, execution):
+            store.write(index, outputs, rows, errors)
+            bar.update(len(rows))
+    return store.open()
+
+
+def _chunk_size(size: int, chunk: int, index: int) -> int:
+    return min(chunk, size - index * chunk)
+
+
+def _chunk_rows(plan, chunk: int, index: int) -> tuple[int, np.ndarray]:
+    start = index * chunk
+    return start, plan.rows(start, min(start + chunk, plan.size))
+
+
+def _execute(text: str, plan, pending: list[int], execution: Execution) -> Iterator:
+    """Yield (chunk index, result, rows) as chunks finish, in any order."""
+    if execution.scheduler is not None or execution.dask_local is not None:
+        from capsim.sweep.dask_runner import execute_on_dask
+
+        yield from execute_on_dask(text, plan, pending, execution, _chunk_rows)
+    elif execution.local_workers <= 1:
+        for index in pending:
+            start, rows = _chunk_rows(plan, execution.chunk, index)
+            yield index, run_chunk(text, plan.names, rows, start), rows
+    else:
+        yield from _execute_pool(text, plan, pending, execution)
+
+
+def _execute_pool(text: str, plan, pending: list[int], execution: Execution) -> Iterator:
+    workers = execution.local_workers
+    context = get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        queue = list(pending)
+        running: dict = {}
+        try:
+            while queue or running:
+                while queue and len(running) < 2 * workers:
+                    index = queue.pop(0)
+                    start, rows = _chunk_rows(plan, execution.chunk, index)
+                    future = pool.submit(run_chunk, text, plan.names, rows, start)
+                    running[future] = (index, rows)
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    index, rows = running.pop(future)
+                    yield index, future.result(), rows
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+
+def _progress(total: int, initial: int, enabled: bool):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, initial=initial, unit="sample", disable=not enabled, smoothing=0.1)
