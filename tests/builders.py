@@ -123,3 +123,58 @@ def set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
 def chain(**changes: Any) -> Scenario:
     """The chain scenario, validated."""
     return Scenario.model_validate(copy.deepcopy(chain_data(**changes)))
+
+
+def uncertain_chain(**changes: Any) -> Scenario:
+    """The chain scenario over 24 months with uncertain HBM supply, power per package,
+    grid wait and a risk event; milestone ``five-mw`` (5 MW IT online) falls inside."""
+    uncertain = {
+        "horizon.end": "2027-12-31",
+        "hbm_vendors.v.capacity.HBM4": {
+            "dist": "triangular",
+            "low": "2000 stack/month",
+            "mode": "4000 stack/month",
+            "high": "5000 stack/month",
+            "source": SOURCE,
+        },
+        "products.p.it_power": {
+            "dist": "uniform",
+            "low": "1800 W",
+            "high": "2400 W",
+            "source": SOURCE,
+        },
+        "sites.s.power": {
+            "grid": {
+                "capacity": "1000 GW",
+                "requested": "2026-01-01",
+                "wait": {"dist": "lognormal", "median": "4 month", "p90": "8 month"},
+            }
+        },
+        "risks": {
+            "cowos-fire": {
+                "probability": 0.3,
+                "date": "2026-03-01",
+                "effect": {
+                    "kind": "capacity_loss",
+                    "target": "packaging.c",
+                    "loss": 0.9,
+                    "duration": "3 month",
+                },
+            }
+        },
+        "milestones.five-mw": {
+            "quantity": "it_power_online",
+            "threshold": "5 MW",
+            "programme": "g",
+        },
+        "claims": {
+            "five-mw-2026q3": {
+                "milestone": "five-mw",
+                "by": "2026-09-30",
+                "statement": "5 MW IT online by the end of Q3 2026",
+                "source": SOURCE,
+            }
+        },
+        "packaging.c.capacity": "60 wafer/month",
+    }
+    return chain(**{**uncertain, **changes})

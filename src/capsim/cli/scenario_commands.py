@@ -105,6 +105,10 @@ def cite_command(arguments: argparse.Namespace) -> int:
     print(f"\npublic sources ({len(cited.public)}):")
     for text, count in sorted(cited.public.items()):
         print(f"  {text}  ({_values(count)})")
+    if cited.calibrations:
+        print(f"\ncalibrations ({len(cited.calibrations)}):")
+        for text, count in sorted(cited.calibrations.items()):
+            print(f"  {text}  ({_values(count)})")
     defaults = _values(cited.defaults)
     print(f"\nassumptions: {_values(cited.assumptions)}; capsim defaults: {defaults}")
     for path in cited.unsourced:

@@ -99,14 +99,18 @@ class SiteModel:
         self.env.timeout(delay).callbacks.append(add)
 
     def _onsite(self, onsite):
-        yield self.env.timeout(max(0.0, onsite.ordered - self.env.now))
-        yield self.books[onsite.supplier].order(onsite.units)
+        yield self.env.process(
+            self._order(self.books.get(onsite.supplier), onsite.units, onsite.ordered)
+        )
         self._add_power_at(onsite.install, onsite.units * onsite.unit_capacity, "onsite_power")
 
-    def _order(self, book: OrderBook, units: float, when: float):
-        """Order ``units`` at ``when`` (at once if that is past); returns the fill time."""
+    def _order(self, book: OrderBook | None, units: float, when: float):
+        """Order ``units`` at ``when`` (at once if that is past); returns the fill time.
+
+        A supplier that makes nothing (``book`` is None) never fills the order.
+        """
         yield self.env.timeout(max(0.0, when - self.env.now))
-        filled = yield book.order(units)
+        filled = yield (self.env.event() if book is None else book.order(units))
         return filled
 
     def _build(self, building: BuildingIn, log: BuildingLog):
@@ -114,7 +118,7 @@ class SiteModel:
         phases = dict(building.phases)
         delivery = None
         if building.transformers > 0 and self.spec.transformer_supplier is not None:
-            book = self.books[self.spec.transformer_supplier]
+            book = self.books.get(self.spec.transformer_supplier)
             delivery = env.process(
                 self._order(book, building.transformers, building.transformers_ordered)
             )

@@ -34,7 +34,7 @@ def _explain(item: dict[str, Any], root: type[BaseModel]) -> tuple[KeyPath, str,
         inner = context.get("subkey")
         if inner is not None:
             path = (*path, *_split_subkey(inner))
-        return path, context["message"], False
+        return path, context["message"], bool(context.get("at_key"))
     if kind == "extra_forbidden":
         return path, _unknown_key(path, root), True
     if kind == "missing":

@@ -26,6 +26,8 @@ class Horizon(Entity):
     def _ordered(self) -> Horizon:
         if self.end <= self.start:
             raise param_error(f"end must come after start ({self.start}), found {self.end}", "end")
+        if self.step.is_uncertain or abs(self.step.central - 1.0) > 1e-9:
+            raise param_error("only monthly steps are supported: expected 1 month", "step")
         return self
 
 

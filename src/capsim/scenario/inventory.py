@@ -88,6 +88,7 @@ class Citations:
 
     seeds: dict[str, int]
     public: dict[str, int]
+    calibrations: dict[str, int]
     assumptions: int
     defaults: int
     unsourced: list[str]
@@ -97,6 +98,7 @@ def citations(scenario: Scenario) -> Citations:
     """Count every source a scenario uses; list values and entities without one."""
     seeds: Counter[str] = Counter()
     public: Counter[str] = Counter()
+    calibrations: Counter[str] = Counter()
     assumptions = defaults = 0
     unsourced = []
     sourced = [(path, param.source) for path, param in iter_params(scenario)]
@@ -110,9 +112,13 @@ def citations(scenario: Scenario) -> Citations:
             defaults += 1
         elif source.kind == "assumption":
             assumptions += 1
+        elif source.kind == "calibrated":
+            calibrations[source.text] += 1
         else:
             public[source.text] += 1
-    return Citations(dict(seeds), dict(public), assumptions, defaults, unsourced)
+    return Citations(
+        dict(seeds), dict(public), dict(calibrations), assumptions, defaults, unsourced
+    )
 
 
 def seed_meaning(seed_id: str) -> str:

@@ -7,6 +7,7 @@ source: ``{value: 1800 W, source: "NVIDIA GTC, 2025-03", confidence: M}``, or un
 
 from __future__ import annotations
 
+import difflib
 import math
 from dataclasses import dataclass, field, replace
 from typing import Annotated, Any
@@ -42,9 +43,11 @@ class Param:
         return self.value.central() if self.is_uncertain else self.value
 
 
-def param_error(message: str, subkey: str | None = None) -> PydanticCustomError:
-    """A validation error whose location may point inside the parameter's mapping."""
-    return PydanticCustomError("capsim", "{message}", {"message": message, "subkey": subkey})
+def param_error(message: str, subkey=None, *, at_key: bool = False) -> PydanticCustomError:
+    """A validation error whose location may point inside the parameter's mapping
+    (at the key itself when ``at_key``, e.g. for an unknown key)."""
+    context = {"message": message, "subkey": subkey, "at_key": at_key}
+    return PydanticCustomError("capsim", "{message}", context)
 
 
 def nested_error(error: PydanticCustomError, *prefix: Any) -> PydanticCustomError:
@@ -52,7 +55,11 @@ def nested_error(error: PydanticCustomError, *prefix: Any) -> PydanticCustomErro
     context = error.context or {}
     inner = context.get("subkey")
     inner_path = () if inner is None else (inner if isinstance(inner, tuple) else (inner,))
-    return param_error(context.get("message", error.message()), (*prefix, *inner_path))
+    return param_error(
+        context.get("message", error.message()),
+        (*prefix, *inner_path),
+        at_key=bool(context.get("at_key")),
+    )
 
 
 @dataclass(frozen=True)
@@ -130,7 +137,17 @@ def _parse_mapping(raw: dict, unit: str, bounds: Bounds, expected: str) -> Param
     elif set(body) == {"value"}:
         value = _number(body["value"], unit, bounds, expected, "value")
     else:
-        raise param_error(_explain_keys(body, "value or dist"), _first_unknown(body, ("value",)))
+        unknown = _first_unknown(body, ("value",))
+        if unknown is None:
+            raise param_error(_explain_keys(body, "value or dist"))
+        close = difflib.get_close_matches(str(unknown), ["value", "dist", *META_KEYS], n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise param_error(
+            f"unknown key {unknown!r}{hint} (expected value or dist, and optional "
+            f"{', '.join(META_KEYS)})",
+            unknown,
+            at_key=True,
+        )
     written = None if isinstance(value, dist.Distribution) else str(body["value"])
     return Param(value, unit, source, confidence, None if note is None else str(note), written)
 
@@ -147,6 +164,7 @@ def _distribution(body: dict, unit: str, bounds: Bounds, expected: str) -> dist.
         raise param_error(
             f"unknown key {unknown!r} for a {kind} distribution; expected {', '.join(allowed[1:])}",
             unknown,
+            at_key=True,
         )
 
     def quantity(key: str, raw: Any = None) -> float:
@@ -156,9 +174,29 @@ def _distribution(body: dict, unit: str, bounds: Bounds, expected: str) -> dist.
         return _number(body[key] if raw is None else raw, unit, value_bounds, expected, key)
 
     try:
-        return _build(kind, body, quantity)
+        built = _build(kind, body, quantity)
     except dist.DistributionError as error:
         raise param_error(f"bad {kind} distribution: {error}", error.key) from None
+    _check_mass_inside(built, bounds)
+    return built
+
+
+def _check_mass_inside(built: dist.Distribution, bounds: Bounds) -> None:
+    """Unbounded distributions may not put more than 0.1 % outside a field's bounds."""
+    if not isinstance(built, dist.Normal):
+        return
+    frozen = built.frozen()
+    outside = 0.0
+    if bounds.ge is not None or bounds.gt is not None:
+        outside += frozen.cdf(bounds.ge if bounds.ge is not None else bounds.gt)
+    if bounds.le is not None:
+        outside += frozen.sf(bounds.le)
+    if outside > 1e-3:
+        raise param_error(
+            f"this normal distribution puts {outside:.1%} outside the allowed range "
+            f"({bounds.describe()}); narrow it, or use a triangular, PERT or lognormal",
+            "sd",
+        )
 
 
 def _build(kind: str, body: dict, quantity) -> dist.Distribution:
@@ -186,9 +224,9 @@ def _lognormal(body: dict, quantity) -> dist.LogNormal:
                 f"expected a number for 'sigma' (log scale), found {sigma!r}", "sigma"
             )
         return dist.LogNormal(quantity("median"), float(sigma))
-    if "median" in body and "p90" in body and not {"p5", "p95"} & set(body):
+    if "median" in body and "p90" in body and not {"p5", "p95", "sigma"} & set(body):
         return dist.LogNormal.from_median_p90(quantity("median"), quantity("p90"))
-    if "p5" in body and "p95" in body and not {"median", "p90"} & set(body):
+    if "p5" in body and "p95" in body and not {"median", "p90", "sigma"} & set(body):
         return dist.LogNormal.from_interval(quantity("p5"), quantity("p95"))
     raise param_error(
         "a lognormal needs 'median' and 'p90', 'p5' and 'p95', or 'median' and 'sigma'", None

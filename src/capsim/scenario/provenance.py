@@ -48,7 +48,7 @@ def parse_source(raw: object) -> Source:
     text = raw.strip()
     if _SEED.match(text):
         return Source("seed", text)
-    if text == "assumption" or text.startswith("assumption:"):
+    if text.lower() == "assumption" or text.lower().startswith("assumption:"):
         return Source("assumption", text)
     if text.startswith("calibrated against"):
         return Source("calibrated", text)

@@ -185,6 +185,24 @@ def _milestones(s: Scenario) -> Iterator[Finding]:
                 (*path, "quantity"),
                 (f"a site milestone can watch {allowed}; found {milestone.quantity!r}"),
             )
+        if milestone.quantity == "packages_produced" and (milestone.programme or milestone.site):
+            yield (
+                (*path, "quantity"),
+                ("packages_produced is counted per product: give product, not programme or site"),
+            )
+        precisions = {k for product in s.products.values() for k in product.flops}
+        if (
+            milestone.precision
+            and milestone.product is None
+            and milestone.precision not in precisions
+        ):
+            yield (
+                (*path, "precision"),
+                (
+                    f"no product gives FLOP/s at {milestone.precision!r} "
+                    f"(given: {', '.join(sorted(precisions)) or 'none'})"
+                ),
+            )
         if (milestone.quantity == "flops_online") != (milestone.precision is not None):
             yield (*path, "precision"), "flops_online milestones (and only they) need a precision"
         if milestone.precision and milestone.product in s.products:

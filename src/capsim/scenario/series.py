@@ -85,7 +85,9 @@ def _expansion(raw: Any, unit: str, index: int) -> Expansion:
     unknown = next((key for key in raw if key not in allowed), None)
     if unknown is not None:
         expected = "date, add, ramp, source, confidence, note"
-        raise param_error(f"unknown key {unknown!r}; expected {expected}", (index, unknown))
+        raise param_error(
+            f"unknown key {unknown!r}; expected {expected}", (index, unknown), at_key=True
+        )
     meta = {key: raw[key] for key in ("source", "confidence", "note") if key in raw}
     try:
         day = parse_date(raw["date"])
@@ -119,7 +121,9 @@ def _parse_full(raw: dict, unit: str, bounds: Bounds, prefix: tuple[str, ...]) -
     )
     if unknown is not None:
         raise param_error(
-            f"unknown key {unknown!r}; expected points, expansions, interpolation", unknown
+            f"unknown key {unknown!r}; expected points, expansions, interpolation",
+            unknown,
+            at_key=True,
         )
     points_raw = raw["points"]
     if not isinstance(points_raw, list) or not points_raw:

@@ -31,7 +31,10 @@ for _definition in (
 ):
     ureg.define(_definition)
 
-_CURRENCY_PREFIX = re.compile(r"^\s*(?:USD|US\$|\$)\s*(?P<number>[-+0-9.eE_,]+)\s*(?P<rest>.*)$")
+_CURRENCY_PREFIX = re.compile(
+    r"^\s*(?:USD|US\$|\$)\s*(?P<number>[-+0-9.eE_,]+)\s*(?P<scale>k|M|B|bn|T)?\b\s*(?P<rest>.*)$"
+)
+_SCALES = {"k": 1e3, "M": 1e6, "B": 1e9, "bn": 1e9, "T": 1e12}
 _PERCENT = re.compile(r"^\s*(?P<number>[-+]?[0-9.]+(?:[eE][-+]?\d+)?)\s*%\s*$")
 _MULTIPLIERS = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 
@@ -74,14 +77,39 @@ def describe_unit(canonical: str) -> str:
     return f"{name} (e.g. '{example}')"
 
 
-def _normalise_text(text: str) -> str:
-    text = text.strip().replace("%", " percent").replace("\u00d7", "*").replace("_", "")
+_LEADING_NUMBER = re.compile(r"^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_EXPONENT = re.compile(r"(?:\^|\*\*)\s*[-+]?\d+")
+
+
+def _well_formed(text: str) -> bool:
+    """One number, then a unit expression with no further numbers (except exponents)."""
+    match = _LEADING_NUMBER.match(text)
+    if match is None:
+        return not re.search(r"\d", _EXPONENT.sub("", _IDENTIFIER.sub("", text)))
+    rest = _EXPONENT.sub("", _IDENTIFIER.sub("", text[match.end() :]))
+    return not re.search(r"[\d.]", rest)
+
+
+_THOUSANDS = re.compile(r"^(\s*[-+]?\d{1,3}(?:,\d{3})+)")
+
+
+def _normalise_text(text: str) -> str | None:
+    """Text pint can read, or None when it is not one number followed by a unit."""
+    text = text.strip().replace("\u00d7", "*").replace("_", "")
+    text = _THOUSANDS.sub(lambda m: m.group(1).replace(",", ""), text)
     match = _CURRENCY_PREFIX.match(text)
     if match:
-        text = f"{match['number'].replace(',', '')} {match['rest']} USD".strip()
+        number = float(match["number"].replace(",", "")) * _SCALES.get(match["scale"] or "", 1.0)
+        rest = match["rest"].strip()
+        text = (
+            f"{number!r} USD {rest}".strip() if rest.startswith("/") else f"{number!r} {rest} USD"
+        )
+    if not _well_formed(text.replace("%", "")):
+        return None
     for word, factor in _MULTIPLIERS.items():
         text = re.sub(rf"\b{word}\b", f"* {factor:g}", text)
-    return text
+    return text.replace("%", " percent")
 
 
 @lru_cache(maxsize=256)
@@ -107,8 +135,11 @@ def parse_quantity(raw: str | int | float, canonical: str) -> float:
     percent = _PERCENT.match(raw)
     if percent and target.dimensionless:
         return float(percent["number"]) / 100.0
+    normalised = _normalise_text(raw)
+    if normalised is None:
+        raise UnitParseError(f"expected {expected}, found {raw!r} (not one number and a unit)")
     try:
-        quantity = ureg.Quantity(_normalise_text(raw))
+        quantity = ureg.Quantity(normalised)
     except Exception as error:  # pint raises many types for unreadable text
         raise UnitParseError(f"expected {expected}, found {raw!r} ({_reason(error)})") from None
     if not isinstance(quantity, pint.Quantity):

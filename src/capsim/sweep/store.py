@@ -68,7 +68,7 @@ class StudyStore:
 
     def missing_chunks(self) -> list[int]:
         """Indices of the chunks not yet written."""
-        with xr.open_zarr(self.path) as dataset:
+        with xr.open_zarr(self.path, consolidated=True) as dataset:
             done = dataset["chunk_done"].values
         return [int(i) for i in np.flatnonzero(~done)]
 
@@ -100,7 +100,7 @@ class StudyStore:
 
     def open(self) -> xr.Dataset:
         """The study's results (lazily read)."""
-        return xr.open_zarr(self.path)
+        return xr.open_zarr(self.path, consolidated=True)
 
     def errors(self) -> dict[int, str]:
         """Error text of each failed sample."""

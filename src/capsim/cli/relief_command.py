@@ -1,0 +1,167 @@
+"""``capsim relief``: how many days each constraint, relaxed alone, moves a milestone."""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+import xarray as xr
+
+from capsim.analysis.relief import relief, unknown_milestone
+from capsim.cli.scenario_commands import add_scenario_arguments
+from capsim.scenario.loader import load_scenario
+from capsim.scenario.problems import Location, Problem, ScenarioError
+
+MINUS = "\u2212"
+
+
+def _positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, found {text!r}")
+    return number
+
+
+def register(commands) -> None:
+    """Add ``relief`` to ``commands``."""
+    parser = commands.add_parser(
+        "relief",
+        help="days each constraint, relaxed alone, moves a milestone; ranked",
+        description="Relax one constraint at a time (capacities, output, crews, share, "
+        "budget and caps +10 %; building phases -10 %; grid wait, HBM qualification "
+        "slip and on-site install -3 months) and rank them by how many days earlier "
+        "the milestone is met.",
+    )
+    add_scenario_arguments(parser)
+    parser.add_argument("--milestone", required=True, metavar="NAME", help="the milestone to move")
+    parser.add_argument(
+        "--samples",
+        type=_positive,
+        metavar="N",
+        help="N Monte Carlo draws shared by the baseline and every lever "
+        "(default: one run each at central values)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=_positive,
+        metavar="N",
+        help="local processes (default: this process at central values, every core with --samples)",
+    )
+    parser.add_argument("--seed", type=int, help="root seed of the draws (default: the scenario's)")
+    parser.add_argument(
+        "--top", type=int, default=15, metavar="K", help="levers shown (default 15; 0: all)"
+    )
+    parser.set_defaults(handler=relief_command)
+
+
+def relief_command(arguments: argparse.Namespace) -> int:
+    scenario = load_scenario(arguments.file, arguments.overrides)
+    if arguments.milestone not in scenario.milestones:
+        message = unknown_milestone(arguments.milestone, scenario)
+        raise ScenarioError([Problem(Location(str(arguments.file)), "milestones", message)])
+    execution = None
+    if arguments.workers is not None or arguments.samples is not None:
+        from capsim.sweep.runner import Execution
+
+        execution = Execution(workers=arguments.workers, progress=arguments.samples is not None)
+    result = relief(
+        scenario,
+        arguments.milestone,
+        samples=arguments.samples,
+        seed=arguments.seed,
+        execution=execution,
+    )
+    print(format_relief(result, scenario.name, top=arguments.top))
+    return 0
+
+
+def _date(value) -> str:
+    return str(np.datetime64(value, "D"))
+
+
+def _days(value: float, decimals: int = 0) -> str:
+    rounded = round(float(value), decimals)
+    if rounded == 0:
+        return "0"
+    sign = "+" if rounded > 0 else MINUS
+    return f"{sign}{abs(rounded):.{decimals}f}"
+
+
+def format_relief(result: xr.Dataset, scenario_name: str = "", *, top: int = 15) -> str:
+    """The ranked table of a :func:`capsim.analysis.relief.relief` result."""
+    milestone = result.attrs["milestone"]
+    horizon_end = result.attrs["horizon_end"]
+    count = result.sizes["lever"]
+    shown = result if top <= 0 else result.isel(lever=slice(0, top))
+    sampled = "sample" in result.dims
+    lines = [
+        f"{scenario_name}: relief of milestone {milestone} ({result.attrs['method']}; "
+        f"{count} lever{'s' * (count != 1)}, each relaxed alone)"
+    ]
+    lines.append(_baseline(result, horizon_end))
+    if count == 0:
+        lines.append("no lever changes an input of this scenario")
+        return "\n".join(lines)
+    lever_width = max(5, *(len(str(name)) for name in shown.lever.values))
+    step_width = max(4, *(len(str(step)) for step in shown.step.values))
+    head = f"{'rank':>4}  {'lever':<{lever_width}}  {'step':<{step_width}}"
+    if sampled:
+        lines.append(f"{head}  {'days earlier (mean, P10, P50, P90)':>38}  {'met':>5}")
+    else:
+        lines.append(f"{head}  {'days earlier':>12}  met on")
+    for rank, name in enumerate(shown.lever.values, start=1):
+        row = shown.sel(lever=name)
+        start = f"{rank:>4}  {name!s:<{lever_width}}  {row.step.item()!s:<{step_width}}"
+        if sampled:
+            figures = [
+                _days(row[key].item(), 1)
+                for key in ("days_earlier", "days_earlier_p10", "days_earlier_p50")
+            ]
+            figures.append(_days(row.days_earlier_p90.item(), 1))
+            met = f"{100 * row.relaxed_met.mean().item():.0f} %"
+            lines.append(f"{start}  {'  '.join(f'{f:>8}' for f in figures):>38}  {met:>5}")
+        else:
+            when = (
+                _date(row.relaxed_date.values)
+                if row.relaxed_met.item()
+                else f"not by {horizon_end}"
+            )
+            lines.append(f"{start}  {_days(row.days_earlier.item()):>12}  {when}")
+    if count > shown.sizes["lever"]:
+        rest = result.isel(lever=slice(shown.sizes["lever"], None))
+        zero = int((rest.days_earlier == 0).sum())
+        lines.append(
+            f"      ... {rest.sizes['lever']} more lever(s), {zero} of them 0 days "
+            "(--top 0 shows all)"
+        )
+    lines.append(
+        "days earlier: calendar days the milestone is met sooner with that lever alone "
+        f"relaxed ({MINUS}: later); a milestone not met by {horizon_end} counts as met the "
+        "day after"
+    )
+    return "\n".join(lines)
+
+
+def _baseline(result: xr.Dataset, horizon_end: str) -> str:
+    milestone = result.attrs["milestone"]
+    if result.sizes["lever"] == 0:
+        return f"baseline: {milestone} (no levers, no runs)"
+    dates = result.baseline_date.isel(lever=0)
+    met = result.baseline_met.isel(lever=0)
+    if "sample" not in result.dims:
+        if bool(met):
+            return f"baseline: {milestone} met on {_date(dates.values)}"
+        return f"baseline: {milestone} not met by {horizon_end} (counted as the day after)"
+    share = 100 * float(met.mean())
+    if not bool(met.any()):
+        return f"baseline: {milestone} not met by {horizon_end} in any sample"
+    median = np.datetime64(
+        int(np.median(dates.values[met.values].astype("datetime64[D]").astype(np.int64))), "D"
+    )
+    return (
+        f"baseline: {milestone} met in {share:.0f} % of {met.size} samples; "
+        f"median date when met {median}"
+    )

@@ -1,0 +1,1274 @@
+"""Bad scenario input through the CLI: every mistake is reported as
+``error: FILE:LINE:COL: key.path: message`` on stderr, with exit code 2, no traceback,
+and (for ``run``) no output file left behind.
+
+Each case starts from ``chain_data()`` (a valid scenario), breaks one thing, writes the
+YAML to ``tmp_path`` and runs ``capsim validate`` (or ``capsim run``) in-process. The
+expected line and column are found in the written text by a unique needle.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from pydantic import BaseModel
+
+from builders import chain_data
+from capsim.cli.main import main
+from capsim.scenario.buildout import Site
+from capsim.scenario.document import Scenario
+from capsim.scenario.supply import Product
+
+POWER = "expected a power (e.g. '1800 W')"
+DURATION = "expected a duration (e.g. '18 months')"
+WAFER_RATE = "expected a wafer rate (e.g. '35 kwafer/month')"
+FRACTION = "expected a dimensionless number (e.g. '0.85') between 0 and 1 (0-100 %)"
+
+
+def keys_of(model: type[BaseModel]) -> str:
+    """The keys a "did you mean" message lists for ``model``: every field, sorted."""
+    return ", ".join(sorted(field.alias or name for name, field in model.model_fields.items()))
+
+
+PRODUCT_KEYS = keys_of(Product)
+SCENARIO_KEYS = keys_of(Scenario)
+SITE_KEYS = keys_of(Site)
+RISK = {
+    "probability": "10 %",
+    "date": "2026-06-01",
+    "effect": {
+        "kind": "capacity_loss",
+        "target": "packaging.c",
+        "loss": "50 %",
+        "duration": "3 months",
+    },
+}
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def dump(data: dict[str, Any]) -> str:
+    return yaml.safe_dump(data, sort_keys=False)
+
+
+def chain_text(**changes: Any) -> str:
+    """The chain scenario as YAML, with ``changes`` applied by dotted path."""
+    return dump(chain_data(**changes))
+
+
+def scalar(value: Any) -> str:
+    """How ``value`` appears after ``key: `` in the dumped YAML."""
+    return yaml.safe_dump(value, default_flow_style=True).split("\n")[0]
+
+
+def write(tmp_path: Path, text: str, name: str = "scenario.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def at(text: str, needle: str) -> str:
+    """``LINE:COL`` (from 1) of the one occurrence of ``needle`` in ``text``."""
+    assert text.count(needle) == 1, f"needle {needle!r} is not unique in the YAML"
+    index = text.index(needle)
+    line = text.count("\n", 0, index) + 1
+    column = index - (text.rfind("\n", 0, index) + 1) + 1
+    return f"{line}:{column}"
+
+
+def problem(path: Path, text: str, needle: str, key_path: str, message: str) -> str:
+    """The stderr line for one problem located at ``needle``."""
+    return f"error: {path}:{at(text, needle)}: {key_path}: {message}"
+
+
+def at_value(path: Path, text: str, needle: str, key_path: str, message: str) -> str:
+    """The stderr line for one problem located at the value of a ``key: value`` needle."""
+    line, column = at(text, needle).split(":")
+    column = str(int(column) + needle.index(": ") + 2)
+    return f"error: {path}:{line}:{column}: {key_path}: {message}"
+
+
+def count_line(count: int) -> str:
+    return f"{count} problem{'s' if count != 1 else ''} found"
+
+
+def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """Run ``capsim ARGV`` in-process; its exit code, stdout and stderr."""
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out
+    assert "Traceback" not in err
+    return code, out, err
+
+
+def validate(capsys: pytest.CaptureFixture[str], path: Path, *extra: str) -> list[str]:
+    """``capsim validate PATH``, which must fail with code 2; its stderr lines."""
+    code, out, err = cli(capsys, "validate", str(path), *extra)
+    assert code == 2, f"exit code {code}\nstdout:\n{out}\nstderr:\n{err}"
+    assert err, "no message on stderr"
+    return err.splitlines()
+
+
+def run_fails(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, path: Path, *extra: str
+) -> list[str]:
+    """``capsim run PATH --deterministic -o tmp/r.nc`` must fail with code 2 and write
+    nothing; its stderr lines."""
+    output = tmp_path / "r.nc"
+    argv = ["run", str(path), "--deterministic", "-o", str(output), *extra]
+    code, out, err = cli(capsys, *argv)
+    assert code == 2, f"exit code {code}\nstdout:\n{out}\nstderr:\n{err}"
+    assert not output.exists()
+    assert not list(tmp_path.glob(".r.nc.*")), "temporary output left behind"
+    return err.splitlines()
+
+
+def only(lines: list[str], *expected: str) -> None:
+    """``lines`` are exactly the ``expected`` problems and the count line."""
+    assert lines == [*expected, count_line(len(expected))]
+
+
+def renamed(data: dict[str, Any], old: str, new: str) -> dict[str, Any]:
+    """``data`` with key ``old`` renamed to ``new``, in place (order kept)."""
+    return {new if key == old else key: value for key, value in data.items()}
+
+
+# --- the valid base: control cases -----------------------------------------------------------
+
+
+def test_valid_base_validates(tmp_path, capsys):
+    path = write(tmp_path, chain_text())
+    code, out, err = cli(capsys, "validate", str(path))
+    assert code == 0, err
+    assert out.startswith(f"ok: {path} (chain: ")
+    assert err == ""
+
+
+def test_valid_base_runs_and_writes_its_output(tmp_path, capsys):
+    path = write(tmp_path, chain_text())
+    output = tmp_path / "r.nc"
+    code, _, err = cli(capsys, "run", str(path), "--deterministic", "-o", str(output))
+    assert code == 0, err
+    assert output.is_file()
+    assert not list(tmp_path.glob(".r.nc.*"))
+
+
+# --- 1. typo'd keys --------------------------------------------------------------------------
+
+
+def test_typo_in_product_key_suggests_the_right_key(tmp_path, capsys):
+    data = chain_data()
+    data["products"]["p"] = renamed(data["products"]["p"], "tdp", "tpd")
+    text = dump(data)
+    path = write(tmp_path, text)
+    only(
+        validate(capsys, path),
+        # the missing key is reported at the start of the product's mapping
+        problem(path, text, "designer: d", "products.p", "missing key 'tdp'"),
+        problem(
+            path,
+            text,
+            "tpd:",
+            "products.p.tpd",
+            f"unknown key 'tpd'; did you mean 'tdp'? (expected one of: {PRODUCT_KEYS})",
+        ),
+    )
+
+
+def test_typo_in_top_level_key_suggests_the_right_key(tmp_path, capsys):
+    text = dump(renamed(chain_data(), "horizon", "horizn"))
+    path = write(tmp_path, text)
+    only(
+        validate(capsys, path),
+        f"error: {path}:1:1: (top level): missing key 'horizon'",
+        problem(
+            path,
+            text,
+            "horizn:",
+            "horizn",
+            f"unknown key 'horizn'; did you mean 'horizon'? (expected one of: {SCENARIO_KEYS})",
+        ),
+    )
+
+
+def test_typo_in_site_key_suggests_the_right_key(tmp_path, capsys):
+    data = chain_data()
+    data["sites"]["s"]["cuntry"] = data["sites"]["s"].pop("country")
+    text = dump(data)
+    path = write(tmp_path, text)
+    only(
+        validate(capsys, path),
+        problem(path, text, "buildings:", "sites.s", "missing key 'country'"),
+        problem(
+            path,
+            text,
+            "cuntry:",
+            "sites.s.cuntry",
+            f"unknown key 'cuntry'; did you mean 'country'? (expected one of: {SITE_KEYS})",
+        ),
+    )
+
+
+# --- 2. wrong unit dimension -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        (
+            "products.p.tdp",
+            "1800 kg",
+            "products.p.tdp",
+            f"{POWER}, found '1800 kg' (kg, which is [mass])",
+        ),
+        (
+            "products.p.lead_time",
+            "18 m",
+            "products.p.lead_time",
+            f"{DURATION}, found '18 m' (m, which is [length])",
+        ),
+        (
+            "packaging.c.capacity",
+            "100 package/month",
+            "packaging.c.capacity",
+            f"{WAFER_RATE}, found '100 package/month' "
+            "(package / month, which is [package] / [time])",
+        ),
+        (
+            "products.p.tdp",
+            "1800",
+            "products.p.tdp",
+            f"{POWER}, found '1800' (a number without a unit)",
+        ),
+        (
+            "products.p.it_power",
+            2000,
+            "products.p.it_power",
+            f"{POWER}, found 2000 (a number without a unit)",
+        ),
+        (
+            "products.p.tdp",
+            "50 %",
+            "products.p.tdp",
+            f"{POWER}, found '50 %' (a number without a unit)",
+        ),
+    ],
+    ids=["mass-for-power", "length-for-duration", "packages-for-wafers", "text", "int", "percent"],
+)
+def test_wrong_unit_dimension(tmp_path, capsys, case):
+    key, value, key_path, message = case
+    text = chain_text(**{key: value})
+    path = write(tmp_path, text)
+    needle = f"{key.rsplit('.', 1)[1]}: {scalar(value)}"
+    only(validate(capsys, path), at_value(path, text, needle, key_path, message))
+
+
+# --- 3. unparsable quantities ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        (
+            "products.p.lead_time",
+            "18 mnths",
+            f"{DURATION}, found '18 mnths' (unknown unit 'mnths')",
+        ),
+        ("products.p.lead_time", "fast", f"{DURATION}, found 'fast' (unknown unit 'fast')"),
+        ("products.p.tdp", "1800 WW", f"{POWER}, found '1800 WW' (unknown unit 'WW')"),
+        ("products.p.tdp", "inf W", f"{POWER}, found 'inf W' (not finite)"),
+    ],
+    ids=["mnths", "no-number", "WW", "infinite"],
+)
+def test_unparsable_quantity(tmp_path, capsys, key, value, message):
+    text = chain_text(**{key: value})
+    path = write(tmp_path, text)
+    needle = f"{key.rsplit('.', 1)[1]}: {scalar(value)}"
+    only(validate(capsys, path), at_value(path, text, needle, key, message))
+
+
+@pytest.mark.parametrize("value", ["1.8.0 kW", "1 800 W", "1..8 kW", "2 2 kW"])
+def test_malformed_number_is_rejected(tmp_path, capsys, value):
+    text = chain_text(**{"products.p.tdp": value})
+    path = write(tmp_path, text)
+    lines = validate(capsys, path)
+    expected = at_value(path, text, f"tdp: {value}", "products.p.tdp", f"{POWER}, found {value!r}")
+    only(lines, f"{expected} (not one number and a unit)")
+
+
+# --- 4. negative or zero capacities ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        (
+            "packaging.c.capacity",
+            "-5 wafer/month",
+            f"{WAFER_RATE} that is >= 0, found '-5 wafer/month'",
+        ),
+        (
+            "logic_fabs.f.wafer_starts",
+            "-10 wafer/month",
+            f"{WAFER_RATE} that is >= 0, found '-10 wafer/month'",
+        ),
+        (
+            "hbm_vendors.v.capacity.HBM4",
+            "-4000 stack/month",
+            "expected an HBM stack rate (e.g. '1.2e6 stack/month') that is >= 0, "
+            "found '-4000 stack/month'",
+        ),
+        (
+            "sites.s.crews",
+            0,
+            "expected a dimensionless number (e.g. '0.85') that is > 0, found 0",
+        ),
+    ],
+    ids=["cowos", "wafer-starts", "hbm", "zero-crews"],
+)
+def test_negative_capacity(tmp_path, capsys, key, value, message):
+    text = chain_text(**{key: value})
+    path = write(tmp_path, text)
+    needle = f"{key.rsplit('.', 1)[1]}: {scalar(value)}"
+    only(validate(capsys, path), at_value(path, text, needle, key, message))
+
+
+def test_negative_building_capacity(tmp_path, capsys):
+    text = chain_text(**{"sites.s.buildings.0.it_capacity": "-1 GW"})
+    path = write(tmp_path, text)
+    only(
+        validate(capsys, path),
+        at_value(
+            path,
+            text,
+            "it_capacity: -1 GW",
+            "sites.s.buildings[0].it_capacity",
+            f"{POWER} that is >= 0, found '-1 GW'",
+        ),
+    )
+
+
+def test_negative_point_of_a_capacity_series(tmp_path, capsys):
+    points = [
+        {"date": "2026-01-01", "value": "100 wafer/month", "source": "assumption"},
+        {"date": "2026-06-30", "value": "-20 wafer/month", "source": "assumption"},
+    ]
+    text = chain_text(**{"packaging.c.capacity": points})
+    path = write(tmp_path, text)
+    only(
+        validate(capsys, path),
+        at_value(
+            path,
+            text,
+            "value: -20 wafer/month",
+            "packaging.c.capacity[1].value",
+            f"{WAFER_RATE} that is >= 0, found '-20 wafer/month'",
+        ),
+    )
+
+
+# --- 5. shares above 100 % -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "needle", "key_path"),
+    [
+        ("logic_fabs.f.shares", "d: 120 %", "logic_fabs.f.shares.d"),
+        ("programmes.g.share", "share: 120 %", "programmes.g.share"),
+    ],
+    ids=["designer-share", "contracted-share"],
+)
+def test_single_share_of_120_percent(tmp_path, capsys, key, needle, key_path):
+    value = {"d": "120 %"} if key.endswith("shares") else "120 %"
+    text = chain_text(**{key: value})
+    path = write(tmp_path, text)
+    only(
+        validate(capsys, path),
+        at_value(path, text, needle, key_path, f"{FRACTION}, found '120 %'"),
+    )
+
+
+@pytest.mark.parametrize("owner", ["packaging.c", "logic_fabs.f", "hbm_vendors.v"])
+def test_shares_of_one_line_add_up_to_more_than_100_percent(tmp_path, capsys, owner):
+    text = chain_text(**{f"{owner}.shares": {"d": "60 %", "e": "50 %"}})
+    path = write(tmp_path, text)
+    only(
+        validate(capsys, path),
+        # located where the shares mapping starts: its first entry
+        problem(
+            path, text, "d: 60 %", f"{owner}.shares", "shares add up to 110%; expected <= 100%"
+        ),
+    )
+
+
+def test_contracted_shares_of_one_product_add_up_to_more_than_100_percent(tmp_path, capsys):
+    data = chain_data(**{"programmes.g.share": "70 %"})
+    data["programmes"]["h"] = {**data["programmes"]["g"], "share": "45 %", "sites": []}
+    text = dump(data)
+    path = write(tmp_path, text)
+    only(
+        validate(capsys, path),
+        at_value(
+            path,
+            text,
+            "share: 70 %",
+            "programmes.g.share",
+            "contracted shares of product 'p' add up to 115% (g, h); expected <= 100%",
+        ),
+    )
+
+
+# --- 6. dates in the wrong order -------------------------------------------------------------
+
+
+def test_horizon_end_before_start(tmp_path, capsys):
+    text = chain_text(**{"horizon.end": "2025-06-30"})
+    path = write(tmp_path, text)
+    only(
+        validate(capsys, path),
+        at_value(
+            path,
+            text,
+            "end: '2025-06-30'",
+            "horizon.end",
+            "end must come after start (2026-01-01), found 2025-06-30",
+        ),
+    )
+
+
+def test_horizon_end_equal_to_start(tmp_path, capsys):
+    text = chain_text(**{"horizon.end": "2026-01-01"})
+    path = write(tmp_path, text)
+    lines = validate(capsys, path)
+    assert lines == [
+        f"error: {path}:4:8: horizon.end: end must come after start (2026-01-01), found 2026-01-01",
+        count_line(1),
+    ]
+    assert text.splitlines()[3] == "  end: '2026-01-01'"
+
+
+def test_programme_end_before_start(tmp_path, capsys):
+    text = chain_text(**{"programmes.g.end": "2024-06-30"})
+    path = write(tmp_path, text)
+    only(
+        validate(capsys, path),
+        at_value(
+            path,
+            text,
+            "end: '2024-06-30'",
+            "programmes.g.end",
+            "end must come after start (2025-01-01), found 2024-06-30",
+        ),
+    )
+
+
+def test_export_rule_end_before_start(tmp_path, capsys):
+    rule = {"destination": "CN", "cap": "50000 H100e/year", "start": "2026-01-01"}
+    text = chain_text(**{"export_rules": {"cn": {**rule, "end": "2025-01-01"}}})
+    path = write(tmp_path, text)
+    only(
+        validate(capsys, path),
+        at_value(
+            path,
+            text,
+            "end: '2025-01-01'",
+            "export_rules.cn.end",
+            "end must come after start (2026-01-01), found 2025-01-01",
+        ),
+    )
+
+
+def test_series_points_out_of_order(tmp_path, capsys):
+    points = [
+        {"date": "2026-06-30", "value": "100 wafer/month", "source": "assumption"},
+        {"date": "2026-03-31", "value": "200 wafer/month", "source": "assumption"},
+    ]
+    text = chain_text(**{"packaging.c.capacity": points})
+    path = write(tmp_path, text)
+    lines = validate(capsys, path)
+    # Located at the second point's date. The wording ("2026-03-31 comes after
+    # 2026-06-30") is ambiguous, so only the start of the message is checked.
+    location = at_value(path, text, "date: '2026-03-31'", "packaging.c.capacity[1].date", "")
+    assert len(lines) == 2
+    assert lines[0].startswith(f"{location}dates must increase: ")
+    assert "2026-03-31" in lines[0]
+    assert "2026-06-30" in lines[0]
+    assert lines[1] == count_line(1)
+
+
+def test_invalid_calendar_date(tmp_path, capsys):
+    text = chain_text(**{"programmes.g.start": "2025-13-01"})
+    path = write(tmp_path, text)
+    only(
+        validate(capsys, path),
+        at_value(
+            path,
+            text,
+            "start: '2025-13-01'",
+            "programmes.g.start",
+            "expected a date (e.g. 2026-12-31 or 2026-07), found '2025-13-01'",
+        ),
+    )
+
+
+# --- 7. unknown references -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        (
+            "products.p.logic.fab",
+            "ff",
+            "fab: ff",
+            "products.p.logic.fab",
+            "unknown logic fab 'ff'; did you mean 'f'? (known: f)",
+        ),
+        (
+            "products.p.packaging.line",
+            "cc",
+            "line: cc",
+            "products.p.packaging.line",
+            "unknown packaging line 'cc'; did you mean 'c'? (known: c)",
+        ),
+        (
+            "programmes.g.product",
+            "pp",
+            "product: pp",
+            "programmes.g.product",
+            "unknown product 'pp'; did you mean 'p'? (known: p)",
+        ),
+        (
+            "sites.s.transformer_supplier",
+            "txx",
+            "transformer_supplier: txx",
+            "sites.s.transformer_supplier",
+            "unknown supplier 'txx'; did you mean 'tx'? (known: tx)",
+        ),
+        (
+            "milestones.first-gw.programme",
+            "gg",
+            "programme: gg",
+            "milestones.first-gw.programme",
+            "unknown programme 'gg'; did you mean 'g'? (known: g)",
+        ),
+    ],
+    ids=["fab", "cowos-line", "product", "supplier", "milestone-programme"],
+)
+def test_unknown_reference(tmp_path, capsys, case):
+    key, value, needle, key_path, message = case
+    text = chain_text(**{key: value})
+    path = write(tmp_path, text)
+    only(validate(capsys, path), at_value(path, text, needle, key_path, message))
+
+
+def test_unknown_site_in_a_list_of_sites(tmp_path, capsys):
+    text = chain_text(**{"programmes.g.sites": ["s", "zz"]})
+    path = write(tmp_path, text)
+    only(
+        validate(capsys, path),
+        problem(path, text, "zz", "programmes.g.sites[1]", "unknown site 'zz' (known: s)"),
+    )
+
+
+# --- 8. bad distribution parameters ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        (
+            {"dist": "triangular", "low": "1200 W", "mode": "1000 W", "high": "1500 W"},
+            "mode: 1000 W",
+            "products.p.tdp.mode",
+            "bad triangular distribution: 'low' must be <= 'mode', found 1200 and 1000",
+        ),
+        (
+            {"dist": "lognormal", "median": "1000 W", "p90": "800 W"},
+            "p90: 800 W",
+            "products.p.tdp.p90",
+            "bad lognormal distribution: 'p90' must be > 'median' (1000), found 800",
+        ),
+        (
+            {"dist": "lognormal", "p5": "2000 W", "p95": "1000 W"},
+            "p95: 1000 W",
+            "products.p.tdp.p95",
+            "bad lognormal distribution: 'p95' must be > 'p5' (2000), found 1000",
+        ),
+        (
+            {"dist": "uniform", "low": "2000 W", "high": "1000 W"},
+            "high: 1000 W",
+            "products.p.tdp.high",
+            "bad uniform distribution: 'low' must be < 'high', found 2000 and 1000",
+        ),
+        (
+            {"dist": "normal", "mean": "2000 W", "sd": "-100 W"},
+            "sd: -100 W",
+            "products.p.tdp.sd",
+            "bad normal distribution: 'sd' must be > 0, found -100",
+        ),
+        (
+            {"dist": "gauss", "mean": "1000 W", "sd": "100 W"},
+            "dist: gauss",
+            "products.p.tdp.dist",
+            "expected a distribution (uniform, triangular, pert, normal, lognormal, choice), "
+            "found 'gauss'",
+        ),
+        (
+            {"dist": "triangular", "low": "1000 W", "mode": "2 kg", "high": "3000 W"},
+            "mode: 2 kg",
+            "products.p.tdp.mode",
+            f"{POWER}, found '2 kg' (kg, which is [mass])",
+        ),
+    ],
+    ids=[
+        "triangular-low-above-mode",
+        "lognormal-p90-below-median",
+        "lognormal-p95-below-p5",
+        "uniform-reversed",
+        "normal-negative-sd",
+        "unknown-kind",
+        "wrong-unit-inside",
+    ],
+)
+def test_bad_distribution_parameters(tmp_path, capsys, case):
+    dist, needle, key_path, message = case
+    text = chain_text(**{"products.p.tdp": {**dist, "source": "assumption"}})
+    path = write(tmp_path, text)
+    only(validate(capsys, path), at_value(path, text, needle, key_path, message))
+
+
+def test_distribution_missing_a_parameter(tmp_path, capsys):
+    tdp = {"dist": "triangular", "low": "1 kW", "high": "2 kW", "source": "assumption"}
+    text = chain_text(**{"products.p.tdp": tdp})
+    path = write(tmp_path, text)
+    only(
+        validate(capsys, path),
+        problem(
+            path,
+            text,
+            "dist: triangular",
+            "products.p.tdp",
+            "a triangular distribution needs 'mode'",
+        ),
+    )
+
+
+# --- 9. duplicate ids ------------------------------------------------------------------------
+
+
+def test_duplicate_mapping_key_for_an_id(tmp_path, capsys):
+    base = chain_text()
+    text = base.replace("logic_fabs:\n  f:\n", "logic_fabs:\n  f:\n    operator: y\n  f:\n", 1)
+    assert text != base
+    path = write(tmp_path, text)
+    first = int(at(text, "logic_fabs:").split(":")[0]) + 1
+    assert text.splitlines()[first - 1] == "  f:"
+    second = first + 2
+    assert text.splitlines()[second - 1] == "  f:"
+    only(
+        validate(capsys, path),
+        f"error: {path}:{second}:3: logic_fabs.f: duplicate key 'f' (first at line {first}): "
+        "each key and id may appear once in a mapping",
+    )
+
+
+def test_duplicate_scalar_key(tmp_path, capsys):
+    base = chain_text()
+    text = base.replace("    node: N3\n", "    node: N3\n    node: N5\n", 1)
+    path = write(tmp_path, text)
+    first = at(text, "node: N3").split(":")[0]
+    only(
+        validate(capsys, path),
+        problem(
+            path,
+            text,
+            "node: N5",
+            "logic_fabs.f.node",
+            f"duplicate key 'node' (first at line {first}): "
+            "each key and id may appear once in a mapping",
+        ),
+    )
+
+
+def test_duplicate_building_id(tmp_path, capsys):
+    data = chain_data()
+    buildings = data["sites"]["s"]["buildings"]
+    buildings.append({**buildings[0], "it_capacity": "50 GW"})
+    text = dump(data)
+    path = write(tmp_path, text)
+    second = text.index("- id: b1", text.index("- id: b1") + 1) + len("- id: ")
+    line = text.count("\n", 0, second) + 1
+    column = second - text.rfind("\n", 0, second)
+    only(
+        validate(capsys, path),
+        f"error: {path}:{line}:{column}: sites.s.buildings[1].id: duplicate building id 'b1' "
+        "(also buildings[0])",
+    )
+
+
+# --- 10. YAML syntax errors ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        (
+            "name: chain\n",
+            "name: [chain\n",
+            "2:8",
+            "YAML syntax error: did not find expected ',' or ']' (while parsing a flow sequence)",
+        ),
+        (
+            "    designer: d\n",
+            "    designer: d: e\n",
+            "7:16",
+            "YAML syntax error: mapping values are not allowed in this context",
+        ),
+        (
+            "  start: '2026-01-01'\n",
+            "  start: '2026-01-01'\n end: x\n",
+            "4:2",
+            "YAML syntax error: did not find expected key (while parsing a block mapping)",
+        ),
+    ],
+    ids=["unclosed-flow-list", "colon-in-value", "bad-indentation"],
+)
+def test_yaml_syntax_error(tmp_path, capsys, case):
+    old, new, where, message = case
+    base = chain_text()
+    assert base.count(old) == 1
+    text = base.replace(old, new)
+    path = write(tmp_path, text)
+    only(validate(capsys, path), f"error: {path}:{where}: {message}")
+
+
+def test_tab_indentation(tmp_path, capsys):
+    text = chain_text().replace("    designer: d\n", "\tdesigner: d\n", 1)
+    path = write(tmp_path, text)
+    lines = validate(capsys, path)
+    assert len(lines) == 2
+    assert lines[0].startswith(f"error: {path}:7:1: YAML syntax error: ")
+    assert lines[1] == count_line(1)
+
+
+# --- 11./12. empty and missing files ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "# nothing but a comment\n", "---\n"])
+def test_empty_file(tmp_path, capsys, text):
+    path = write(tmp_path, text)
+    only(
+        validate(capsys, path),
+        f"error: {path}:1:1: empty scenario: expected a mapping with at least name and horizon",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "found"), [("- a\n- b\n", "list"), ("just words\n", "str"), ("42\n", "int")]
+)
+def test_top_level_not_a_mapping(tmp_path, capsys, text, found):
+    path = write(tmp_path, text)
+    only(
+        validate(capsys, path),
+        f"error: {path}:1:1: expected a mapping of scenario keys at the top level, found a {found}",
+    )
+
+
+def test_missing_file(tmp_path, capsys):
+    path = tmp_path / "nope.yaml"
+    only(validate(capsys, path), f"error: {path}: file not found")
+
+
+def test_missing_file_among_several(tmp_path, capsys):
+    good = write(tmp_path, chain_text(), "good.yaml")
+    missing = tmp_path / "nope.yaml"
+    code, out, err = cli(capsys, "validate", str(good), str(missing))
+    assert code == 2
+    assert out.startswith(f"ok: {good} (chain: ")
+    assert err.splitlines() == [f"error: {missing}: file not found", count_line(1)]
+
+
+# --- 13. extends -----------------------------------------------------------------------------
+
+
+def test_cyclic_extends(tmp_path, capsys):
+    a = write(tmp_path, "extends: b.yaml\nname: a\n", "a.yaml")
+    b = write(tmp_path, "name: b\nextends: a.yaml\n", "b.yaml")
+    # reported where the loop closes: b.yaml's extends
+    only(
+        validate(capsys, a), f"error: {b}:2:1: extends: cyclic extends: a.yaml -> b.yaml -> a.yaml"
+    )
+
+
+def test_file_extending_itself(tmp_path, capsys):
+    a = write(tmp_path, "extends: a.yaml\nname: a\n", "a.yaml")
+    only(validate(capsys, a), f"error: {a}:1:1: extends: cyclic extends: a.yaml -> a.yaml")
+
+
+def test_extends_a_missing_base(tmp_path, capsys):
+    a = write(tmp_path, "name: a\nextends: base.yaml\n", "a.yaml")
+    only(
+        validate(capsys, a),
+        f"error: {a}:2:1: extends: base scenario 'base.yaml' not found "
+        f"(looked for {tmp_path.resolve() / 'base.yaml'})",
+    )
+
+
+def test_problem_in_an_override_is_located_in_the_overriding_file(tmp_path, capsys):
+    write(tmp_path, chain_text(), "base.yaml")
+    text = "extends: base.yaml\nproducts:\n  p:\n    tdp: 1800 kg\n"
+    child = write(tmp_path, text, "child.yaml")
+    only(
+        validate(capsys, child),
+        f"error: {child}:4:10: products.p.tdp: {POWER}, found '1800 kg' (kg, which is [mass])",
+    )
+
+
+# --- 14. wrong types -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        (
+            "programmes.g.priority",
+            "high",
+            "priority: high",
+            "expected a valid integer, unable to parse string as an integer, found 'high'",
+        ),
+        ("sites.s.buildings", 5, "buildings: 5", "expected a valid list, found 5"),
+        ("logic_fabs.f.shares", 5, "shares: 5", "expected a valid dictionary, found 5"),
+        ("sites", [], "sites: []", "expected a valid dictionary, found []"),
+        (
+            "logic_fabs.f.yield_model",
+            "gauss",
+            "yield_model: gauss",
+            "expected 'poisson' or 'murphy', found 'gauss'",
+        ),
+        (
+            "suppliers.tx.kind",
+            "transformers",
+            "kind: transformers",
+            "expected 'transformer', 'turbine' or 'other', found 'transformers'",
+        ),
+        ("products.p.tdp", True, "tdp: true", f"{POWER}, found True"),
+    ],
+    ids=["priority-high", "buildings-5", "shares-5", "sites-list", "literal", "kind", "bool"],
+)
+def test_wrong_type(tmp_path, capsys, case):
+    key, value, needle, message = case
+    text = chain_text(**{key: value})
+    path = write(tmp_path, text)
+    only(validate(capsys, path), at_value(path, text, needle, key, message))
+
+
+def test_missing_required_keys_of_a_building(tmp_path, capsys):
+    text = chain_text(**{"sites.s.buildings": [{"id": "b1", "start": "2025-01-01"}]})
+    path = write(tmp_path, text)
+    where = at(text, "- id: b1")
+    line, column = where.split(":")
+    located = f"error: {path}:{line}:{int(column) + 2}: sites.s.buildings[0]"
+    only(
+        validate(capsys, path),
+        *(
+            f"{located}: missing key {key!r}"
+            for key in ("commissioning", "cooling", "fit_out", "it_capacity", "permits", "shell")
+        ),
+    )
+
+
+def test_unquoted_country_code_no_is_a_boolean(tmp_path, capsys):
+    # Documented (docs/scenario-format.md): YAML reads an unquoted NO as false.
+    text = chain_text().replace("destination: US", "destination: NO")
+    path = write(tmp_path, text)
+    only(
+        validate(capsys, path),
+        at_value(
+            path,
+            text,
+            "destination: NO",
+            "programmes.g.destination",
+            "expected a valid string, found False",
+        ),
+    )
+    quoted = write(tmp_path, text.replace("destination: NO", 'destination: "NO"'), "quoted.yaml")
+    assert cli(capsys, "validate", str(quoted))[0] == 0
+
+
+def test_unknown_key_in_a_parameter_mapping_points_at_the_key(tmp_path, capsys):
+    text = chain_text(**{"products.p.tdp": {"valeu": "1 kW", "source": "assumption"}})
+    path = write(tmp_path, text)
+    lines = validate(capsys, path)
+    message = "unknown key 'valeu'; did you mean 'value'?"
+    assert lines[0].startswith(problem(path, text, "valeu:", "products.p.tdp.valeu", message))
+
+
+# --- 15. probabilities out of range ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "needle", "found"),
+    [
+        (1.5, "probability: 1.5", "1.5"),
+        ("150 %", "probability: 150 %", "'150 %'"),
+        (-0.1, "probability: -0.1", "-0.1"),
+    ],
+    ids=["1.5", "150-percent", "negative"],
+)
+def test_risk_probability_out_of_range(tmp_path, capsys, value, needle, found):
+    text = chain_text(**{"risks": {"r": {**RISK, "probability": value}}})
+    path = write(tmp_path, text)
+    only(
+        validate(capsys, path),
+        at_value(path, text, needle, "risks.r.probability", f"{FRACTION}, found {found}"),
+    )
+
+
+# --- 16. sources -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        (
+            "products.p.tdp",
+            {"value": "1000 W", "source": "seed:999.nope"},
+            "source: seed:999.nope",
+            "products.p.tdp.source",
+        ),
+        ("products.p.source", "seed:999.nope", "source: seed:999.nope", "products.p.source"),
+        (
+            "hbm_vendors.v.capacity.HBM4",
+            {"value": "4000 stack/month", "source": "seed:999.nope"},
+            "source: seed:999.nope",
+            "hbm_vendors.v.capacity.HBM4.source",
+        ),
+    ],
+    ids=["parameter", "entity", "constant-series"],
+)
+def test_unknown_seed_id(tmp_path, capsys, case):
+    key, value, needle, key_path = case
+    text = chain_text(**{key: value})
+    path = write(tmp_path, text)
+    only(
+        validate(capsys, path),
+        at_value(
+            path, text, needle, key_path, "unknown seed fact 'seed:999.nope' (see: capsim seeds)"
+        ),
+    )
+
+
+def test_near_miss_seed_id_suggests_the_right_one(tmp_path, capsys):
+    tdp = {"value": "1000 W", "source": "seed:001.stargate-usd-100"}
+    text = chain_text(**{"products.p.tdp": tdp})
+    path = write(tmp_path, text)
+    only(
+        validate(capsys, path),
+        at_value(
+            path,
+            text,
+            "source: seed:001.stargate-usd-100",
+            "products.p.tdp.source",
+            "unknown seed fact 'seed:001.stargate-usd-100'; "
+            "did you mean 'seed:001.stargate-usd-100b'? (see: capsim seeds)",
+        ),
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="src bug: a seed source on a point of a series written as a plain list is "
+    "reported at the list item with the key path '...capacity.points[0].source', "
+    "a key the file does not have (walk/Series.params always say 'points')",
+)
+def test_unknown_seed_id_in_a_series_written_as_a_list(tmp_path, capsys):
+    points = [{"date": "2026-01-01", "value": "100 wafer/month", "source": "seed:999.nope"}]
+    text = chain_text(**{"packaging.c.capacity": points})
+    path = write(tmp_path, text)
+    only(
+        validate(capsys, path),
+        at_value(
+            path,
+            text,
+            "source: seed:999.nope",
+            "packaging.c.capacity[0].source",
+            "unknown seed fact 'seed:999.nope' (see: capsim seeds)",
+        ),
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="src bug: a seed source on a series expansion is reported twice, at 'add' and "
+    "at 'ramp' (paths expansions[0].add.source and .ramp.source), not once at the "
+    "expansion's own 'source' key",
+)
+def test_unknown_seed_id_on_a_series_expansion(tmp_path, capsys):
+    capacity = {
+        "points": [{"date": "2026-01-01", "value": "100 wafer/month"}],
+        "expansions": [
+            {
+                "date": "2026-06-01",
+                "add": "50 wafer/month",
+                "ramp": "3 months",
+                "source": "seed:999.nope",
+            }
+        ],
+    }
+    text = chain_text(**{"packaging.c.capacity": capacity})
+    path = write(tmp_path, text)
+    only(
+        validate(capsys, path),
+        at_value(
+            path,
+            text,
+            "source: seed:999.nope",
+            "packaging.c.capacity.expansions[0].source",
+            "unknown seed fact 'seed:999.nope' (see: capsim seeds)",
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "key_path"),
+    [
+        ("products.p.tdp", {"value": "1000 W", "source": "TrendForce"}, "products.p.tdp.source"),
+        ("products.p.source", "TrendForce", "products.p.source"),
+        ("sites.s.source", "TrendForce", "sites.s.source"),
+    ],
+    ids=["parameter", "product", "site"],
+)
+def test_public_source_without_a_date(tmp_path, capsys, key, value, key_path):
+    text = chain_text(**{key: value})
+    path = write(tmp_path, text)
+    only(
+        validate(capsys, path),
+        at_value(
+            path,
+            text,
+            "source: TrendForce",
+            key_path,
+            "a public source needs its date (e.g. 'TrendForce, 2024-12'), found 'TrendForce'",
+        ),
+    )
+
+
+def test_bad_confidence(tmp_path, capsys):
+    text = chain_text(**{"products.p.tdp": {"value": "1 kW", "confidence": "X"}})
+    path = write(tmp_path, text)
+    only(
+        validate(capsys, path),
+        at_value(
+            path,
+            text,
+            "confidence: X",
+            "products.p.tdp.confidence",
+            "expected confidence H, M or L, found 'X'",
+        ),
+    )
+
+
+# --- 17. bad --set ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("assignment", "expected"),
+    [
+        ("nope.x=1", "nope: no such key in the scenario"),
+        ("products.q.tdp=1 kW", "products.q: no such key in the scenario"),
+        ("sites.s.buildings[3].id=b4", "sites.s.buildings[3]: no such key in the scenario"),
+        (
+            "products.p.tpd=1 kW",
+            "products.p.tpd: unknown key 'tpd'; did you mean 'tdp'? "
+            f"(expected one of: {PRODUCT_KEYS})",
+        ),
+        (
+            "products.p.tdp=1800 kg",
+            f"products.p.tdp: {POWER}, found '1800 kg' (kg, which is [mass])",
+        ),
+        (
+            "products.p.lead_time=18 mnths",
+            f"products.p.lead_time: {DURATION}, found '18 mnths' (unknown unit 'mnths')",
+        ),
+        (
+            "horizon.end=2025-01-01",
+            "horizon.end: end must come after start (2026-01-01), found 2025-01-01",
+        ),
+        ("products.p.tdp", "expected PATH=VALUE, e.g. horizon.end=2032-12-31"),
+        ("products..p=1", "cannot read key path 'products..p'"),
+    ],
+    ids=[
+        "unknown-table",
+        "unknown-id",
+        "index-out-of-range",
+        "unknown-key",
+        "wrong-unit",
+        "unparsable",
+        "reversed-dates",
+        "no-equals",
+        "bad-path",
+    ],
+)
+def test_bad_set(tmp_path, capsys, assignment, expected):
+    path = write(tmp_path, chain_text())
+    only(validate(capsys, path, "--set", assignment), f"error: --set {assignment}: {expected}")
+
+
+def test_wrong_unit_through_set_on_a_sourced_value(tmp_path, capsys):
+    # A mapping with value and source is replaced by {value, source: set on the command line}.
+    text = chain_text(**{"products.p.tdp": {"value": "1000 W", "source": "assumption"}})
+    path = write(tmp_path, text)
+    assignment = "products.p.tdp=1800 kg"
+    only(
+        validate(capsys, path, "--set", assignment),
+        f"error: --set {assignment}: products.p.tdp.value: {POWER}, found '1800 kg' "
+        "(kg, which is [mass])",
+    )
+
+
+# --- several problems at once ----------------------------------------------------------------
+
+
+def test_several_problems_in_one_file_are_all_reported_in_line_order(tmp_path, capsys):
+    text = chain_text(
+        **{
+            "products.p.tdp": "1800 kg",
+            "products.p.lead_time": "18 mnths",
+            "programmes.g.priority": "high",
+            "sites.s.buildings.0.it_capacity": "-1 GW",
+            "risks": {"r": {**RISK, "probability": 1.5}},
+        }
+    )
+    path = write(tmp_path, text)
+    expected = [
+        at_value(
+            path,
+            text,
+            "tdp: 1800 kg",
+            "products.p.tdp",
+            f"{POWER}, found '1800 kg' (kg, which is [mass])",
+        ),
+        at_value(
+            path,
+            text,
+            "lead_time: 18 mnths",
+            "products.p.lead_time",
+            f"{DURATION}, found '18 mnths' (unknown unit 'mnths')",
+        ),
+        at_value(
+            path,
+            text,
+            "priority: high",
+            "programmes.g.priority",
+            "expected a valid integer, unable to parse string as an integer, found 'high'",
+        ),
+        at_value(
+            path,
+            text,
+            "it_capacity: -1 GW",
+            "sites.s.buildings[0].it_capacity",
+            f"{POWER} that is >= 0, found '-1 GW'",
+        ),
+        at_value(path, text, "probability: 1.5", "risks.r.probability", f"{FRACTION}, found 1.5"),
+    ]
+    lines = validate(capsys, path)
+    assert lines == [*expected, "5 problems found"]
+    places = [line.removeprefix(f"error: {path}:").split(":")[:2] for line in lines[:-1]]
+    assert [(int(line), int(column)) for line, column in places] == sorted(
+        (int(line), int(column)) for line, column in places
+    )
+
+
+def test_problems_in_several_files_are_all_reported(tmp_path, capsys):
+    first_text = chain_text(**{"products.p.tdp": "1800 kg"})
+    first = write(tmp_path, first_text, "first.yaml")
+    second_text = chain_text(**{"products.p.logic.fab": "ff"})
+    second = write(tmp_path, second_text, "second.yaml")
+    code, out, err = cli(capsys, "validate", str(first), str(second))
+    assert code == 2
+    assert out == ""
+    assert err.splitlines() == [
+        at_value(
+            first,
+            first_text,
+            "tdp: 1800 kg",
+            "products.p.tdp",
+            f"{POWER}, found '1800 kg' (kg, which is [mass])",
+        ),
+        at_value(
+            second,
+            second_text,
+            "fab: ff",
+            "products.p.logic.fab",
+            "unknown logic fab 'ff'; did you mean 'f'? (known: f)",
+        ),
+        "2 problems found",
+    ]
+
+
+# --- capsim run with bad input: code 2, and no output file -----------------------------------
+
+
+def test_run_with_a_wrong_unit_writes_nothing(tmp_path, capsys):
+    text = chain_text(**{"products.p.tdp": "1800 kg"})
+    path = write(tmp_path, text)
+    only(
+        run_fails(capsys, tmp_path, path),
+        at_value(
+            path,
+            text,
+            "tdp: 1800 kg",
+            "products.p.tdp",
+            f"{POWER}, found '1800 kg' (kg, which is [mass])",
+        ),
+    )
+
+
+def test_run_with_an_unknown_reference_writes_nothing(tmp_path, capsys):
+    text = chain_text(**{"products.p.logic.fab": "ff"})
+    path = write(tmp_path, text)
+    only(
+        run_fails(capsys, tmp_path, path),
+        at_value(
+            path,
+            text,
+            "fab: ff",
+            "products.p.logic.fab",
+            "unknown logic fab 'ff'; did you mean 'f'? (known: f)",
+        ),
+    )
+
+
+def test_run_with_a_bad_set_writes_nothing(tmp_path, capsys):
+    path = write(tmp_path, chain_text())
+    assignment = "products.p.tdp=1800 kg"
+    only(
+        run_fails(capsys, tmp_path, path, "--set", assignment),
+        f"error: --set {assignment}: products.p.tdp: {POWER}, found '1800 kg' "
+        "(kg, which is [mass])",
+    )
+
+
+def test_run_with_a_missing_file_writes_nothing(tmp_path, capsys):
+    path = tmp_path / "nope.yaml"
+    only(run_fails(capsys, tmp_path, path), f"error: {path}: file not found")
+
+
+def test_run_with_reversed_horizon_writes_nothing(tmp_path, capsys):
+    text = chain_text(**{"horizon.end": "2025-06-30"})
+    path = write(tmp_path, text)
+    only(
+        run_fails(capsys, tmp_path, path),
+        at_value(
+            path,
+            text,
+            "end: '2025-06-30'",
+            "horizon.end",
+            "end must come after start (2026-01-01), found 2025-06-30",
+        ),
+    )

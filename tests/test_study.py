@@ -1,0 +1,207 @@
+"""Monte Carlo studies: reproducible whatever the workers or scheduler, resumable after
+a kill, failures recorded, and statistically stable."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from builders import uncertain_chain
+from capsim.analysis.uncertainty import claim_probability, milestone_quantiles
+from capsim.scenario.io import dump_scenario
+from capsim.sweep import runner
+from capsim.sweep.runner import Execution
+from capsim.sweep.study import monte_carlo
+
+SAMPLES = 48
+
+
+def _study(tmp_path, name, **execution):
+    return monte_carlo(
+        uncertain_chain(),
+        SAMPLES,
+        seed=7,
+        store=tmp_path / f"{name}.zarr",
+        execution=Execution(chunk=8, progress=False, **execution),
+    ).load()
+
+
+@pytest.fixture(scope="module")
+def serial(tmp_path_factory):
+    return _study(tmp_path_factory.mktemp("serial"), "serial", workers=1)
+
+
+def test_same_results_with_two_worker_processes(serial, tmp_path):
+    xr.testing.assert_identical(serial, _study(tmp_path, "pool", workers=2))
+
+
+def test_same_results_on_a_dask_local_cluster(serial, tmp_path):
+    xr.testing.assert_identical(serial, _study(tmp_path, "dask", dask_local=2))
+
+
+def test_sampled_inputs_are_coordinates_with_units(serial):
+    names = list(serial.parameter.values)
+    assert "products.p.it_power" in names
+    assert "risks.cowos-fire.occurs" in names
+    power = serial.input_value.sel(parameter="products.p.it_power").values
+    assert power.min() >= 1800.0
+    assert power.max() <= 2400.0
+    assert serial.parameter_unit.sel(parameter="products.p.it_power").item() == "W"
+    occurs = serial.input_value.sel(parameter="risks.cowos-fire.occurs").values
+    assert set(np.unique(occurs)) <= {0.0, 1.0}
+
+
+def test_seed_zero_is_a_seed(tmp_path):
+    a = monte_carlo(uncertain_chain(), 8, seed=0, execution=Execution(workers=1, progress=False))
+    b = monte_carlo(uncertain_chain(), 8, seed=0, execution=Execution(workers=1, progress=False))
+    c = monte_carlo(uncertain_chain(), 8, seed=1, execution=Execution(workers=1, progress=False))
+    np.testing.assert_array_equal(a.input_value.values, b.input_value.values)
+    assert not np.array_equal(a.input_value.values, c.input_value.values)
+
+
+def test_a_failing_sample_is_recorded_and_the_study_goes_on(tmp_path, monkeypatch):
+    real = runner.run_sample
+
+    def flaky(scenario, draw):
+        if draw["products.p.it_power"] > 2300.0:
+            raise RuntimeError("boom")
+        return real(scenario, draw)
+
+    monkeypatch.setattr(runner, "run_sample", flaky)
+    result = monte_carlo(
+        uncertain_chain(),
+        SAMPLES,
+        seed=7,
+        store=tmp_path / "flaky.zarr",
+        execution=Execution(workers=1, chunk=8, progress=False),
+    )
+    power = result.input_value.sel(parameter="products.p.it_power").values
+    failed = result.failed.values
+    np.testing.assert_array_equal(failed, power > 2300.0)
+    assert 0 < failed.sum() < SAMPLES
+    assert np.isnan(result.it_power_online.values[failed]).all()
+    assert not np.isnan(result.it_power_online.values[~failed]).any()
+    from capsim.sweep.sample import outline
+    from capsim.sweep.store import StudyStore
+
+    errors = StudyStore(tmp_path / "flaky.zarr", 8, outline(uncertain_chain())).errors()
+    assert set(errors) == set(np.flatnonzero(failed).tolist())
+    assert all(message == "RuntimeError: boom" for message in errors.values())
+
+
+def test_killed_study_resumes_to_the_same_result(tmp_path):
+    scenario_file = tmp_path / "study.yaml"
+    scenario_file.write_text(dump_scenario(uncertain_chain()), encoding="utf-8")
+    store = tmp_path / "killed.zarr"
+    command = [
+        sys.executable,
+        "-m",
+        "capsim",
+        "run",
+        str(scenario_file),
+        "--samples",
+        "400",
+        "--seed",
+        "7",
+        "--workers",
+        "1",
+        "--chunk",
+        "8",
+        "--no-progress",
+        "-o",
+        str(store),
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if _chunks_done(store) >= 3:
+                break
+            time.sleep(0.2)
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.wait(timeout=30)
+    done_before = _chunks_done(store)
+    assert 3 <= done_before < 50
+    resumed = subprocess.run(
+        [*command, "--resume"], capture_output=True, text=True, timeout=600, check=False
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    whole = monte_carlo(
+        uncertain_chain(),
+        400,
+        seed=7,
+        store=tmp_path / "whole.zarr",
+        execution=Execution(workers=1, chunk=8, progress=False),
+    )
+    xr.testing.assert_identical(xr.open_zarr(store, consolidated=True).load(), whole.load())
+
+
+def _chunks_done(store) -> int:
+    try:
+        with xr.open_zarr(store, consolidated=True) as dataset:
+            return int(dataset.chunk_done.values.sum())
+    except (FileNotFoundError, KeyError, ValueError, OSError):
+        return 0
+
+
+def test_interrupt_keeps_finished_chunks(tmp_path):
+    scenario_file = tmp_path / "study.yaml"
+    scenario_file.write_text(dump_scenario(uncertain_chain()), encoding="utf-8")
+    store = tmp_path / "interrupted.zarr"
+    command = [
+        sys.executable,
+        "-m",
+        "capsim",
+        "run",
+        str(scenario_file),
+        "--samples",
+        "400",
+        "--workers",
+        "1",
+        "--chunk",
+        "8",
+        "--no-progress",
+        "-o",
+        str(store),
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and _chunks_done(store) < 2:
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert "continue with --resume" in out
+    assert "Traceback" not in err
+    assert _chunks_done(store) >= 2
+
+
+def test_two_independent_runs_agree_on_the_median_milestone():
+    results = [
+        monte_carlo(uncertain_chain(), 2000, seed=seed, execution=Execution(progress=False))
+        for seed in (101, 202)
+    ]
+    days = []
+    for result in results:
+        dates = result.milestone_date.sel(milestone="five-mw").values
+        assert np.isnat(dates).mean() < 0.2  # not met within the horizon: later than any date
+        offset = (dates - np.datetime64("2026-01-01")).astype("timedelta64[D]").astype(float)
+        days.append(np.where(np.isnat(dates), np.inf, offset))
+    rng = np.random.default_rng(0)
+    boot = [
+        np.median(rng.choice(days[0], days[0].size)) - np.median(rng.choice(days[1], days[1].size))
+        for _ in range(500)
+    ]
+    low, high = np.quantile(boot, [0.005, 0.995])
+    assert low <= 0.0 <= high
+    for result in results:
+        q = milestone_quantiles(result).sel(milestone="five-mw").values
+        assert q[0] <= q[1] <= q[2]
+        assert 0.0 < float(claim_probability(result).sel(claim="five-mw-2026q3")) < 1.0
