@@ -79,6 +79,7 @@ def describe_unit(canonical: str) -> str:
 
 _LEADING_NUMBER = re.compile(r"^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_RECIPROCAL = re.compile(r"(?<![\d.])1\s*/")
 _EXPONENT = re.compile(r"(?:\^|\*\*)\s*[-+]?\d+")
 
 
@@ -88,6 +89,7 @@ def _well_formed(text: str) -> bool:
     if match is None:
         return not re.search(r"\d", _EXPONENT.sub("", _IDENTIFIER.sub("", text)))
     rest = _EXPONENT.sub("", _IDENTIFIER.sub("", text[match.end() :]))
+    rest = _RECIPROCAL.sub("/", rest)
     return not re.search(r"[\d.]", rest)
 
 

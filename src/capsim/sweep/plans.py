@@ -76,12 +76,19 @@ class MonteCarloPlan:
 
 @dataclass(frozen=True)
 class Vary:
-    """One input a sweep sets: ``low`` to ``high`` in ``points`` steps (canonical units)."""
+    """One swept dimension, ``low`` to ``high`` in ``points`` grid steps.
 
-    path: str
+    It sets the parameters ``targets`` to its value (in their canonical unit), or with
+    ``relative`` multiplies each target's base value (central, or the replicate's draw)
+    by it, e.g. every point of every HBM vendor's capacity by 0.7 to 1.3.
+    """
+
+    label: str
+    targets: tuple[str, ...]
     low: float
     high: float
     points: int = 5
+    relative: bool = False
 
 
 @dataclass
@@ -94,6 +101,7 @@ class SweepPlan:
     points: int
     replicates: int
     seed: int
+    central: dict[str, float]
     point_values: np.ndarray = field(init=False, repr=False)
 
     def __post_init__(self):
@@ -109,27 +117,35 @@ class SweepPlan:
             self.point_values = low + u * (high - low)
 
     @property
+    def targets(self) -> list[str]:
+        return [t for v in self.varies for t in v.targets]
+
+    @property
     def names(self) -> list[str]:
-        varied = {v.path for v in self.varies}
-        return [*(n for n in self.space.names if n not in varied), *(v.path for v in self.varies)]
+        varied = set(self.targets)
+        return [*(n for n in self.space.names if n not in varied), *self.targets]
 
     @property
     def size(self) -> int:
         return self.points * self.replicates
 
     def rows(self, start: int, stop: int) -> np.ndarray:
-        varied = {v.path for v in self.varies}
+        varied = set(self.targets)
+        position = {name: i for i, name in enumerate(self.space.names)}
         keep = [i for i, n in enumerate(self.space.names) if n not in varied]
         d = len(self.space)
         out = []
         for index in range(start, stop):
             point, replicate = divmod(index, self.replicates)
-            if self.replicates > 1:
-                sampled = self.space.values(uniforms(self.seed, replicate, d)[None, :])[0]
-            else:
-                sampled = self.space.values(np.full((1, d), 0.5))[0]
-            out.append(np.concatenate([sampled[keep], self.point_values[point]]))
-        return np.array(out).reshape(stop - start, len(self.names))
+            u = uniforms(self.seed, replicate, d) if self.replicates > 1 else np.full(d, 0.5)
+            sampled = self.space.values(u[None, :])[0]
+            row = list(sampled[keep])
+            for vary, value in zip(self.varies, self.point_values[point], strict=True):
+                for target in vary.targets:
+                    base = sampled[position[target]] if target in position else self.central[target]
+                    row.append(base * value if vary.relative else value)
+            out.append(row)
+        return np.array(out, dtype=float).reshape(stop - start, len(self.names))
 
 
 @dataclass

@@ -10,6 +10,8 @@ import xarray as xr
 from capsim import __version__
 from capsim.scenario.document import Scenario
 from capsim.scenario.io import scenario_json
+from capsim.scenario.units import UnitParseError, parse_quantity
+from capsim.scenario.walk import iter_params
 from capsim.sweep.plans import Design, MonteCarloPlan, SweepPlan, Vary
 from capsim.sweep.runner import Execution, run_plan
 from capsim.sweep.space import UncertainSpace
@@ -69,18 +71,62 @@ def sweep(
     The result has a ``sample`` dimension with ``point`` and ``replicate`` coordinates.
     """
     seed = scenario.seed if seed is None else seed
-    plan = SweepPlan(UncertainSpace(scenario), varies, design, points, replicates, seed)
+    central = {path: param.central for path, param in iter_params(scenario)}
+    plan = SweepPlan(UncertainSpace(scenario), varies, design, points, replicates, seed, central)
     attrs = _attrs(
         scenario,
         seed,
         design,
         "sweep",
-        varied=" ".join(v.path for v in varies),
+        varied=" ".join(v.label for v in varies),
         replicates=replicates,
     )
     result = _run(scenario, plan, store, execution or Execution(), attrs, resume=resume)
     point, replicate = divmod(result["sample"].values, replicates)
-    return result.assign_coords(point=("sample", point), replicate=("sample", replicate))
+    settings = {
+        f"vary_{i}": ("sample", plan.point_values[point, i], {"label": vary.label})
+        for i, vary in enumerate(varies)
+    }
+    return result.assign_coords(
+        point=("sample", point), replicate=("sample", replicate), **settings
+    )
+
+
+def resolve_vary(scenario: Scenario, text: str, points: int = 5) -> Vary:
+    """Read ``PATH=LOW:HIGH[:N]``: quantities (``12 months:60 months``) for one parameter,
+    or multipliers (``0.7x:1.3x``) for every parameter under PATH."""
+    if "=" not in text:
+        raise ValueError(f"expected PATH=LOW:HIGH[:N], found {text!r}")
+    path, _, bounds = text.partition("=")
+    parts = [part.strip() for part in bounds.split(":")]
+    if len(parts) not in (2, 3):
+        raise ValueError(f"expected LOW:HIGH or LOW:HIGH:N after '=', found {bounds!r}")
+    if len(parts) == 3:
+        if not parts[2].isdigit() or int(parts[2]) < 2:
+            raise ValueError(f"N must be a whole number >= 2, found {parts[2]!r}")
+        points = int(parts[2])
+    path = path.strip()
+    params = dict(iter_params(scenario))
+    targets = [p for p in params if p == path or p.startswith((f"{path}.", f"{path}["))]
+    if not targets:
+        raise ValueError(f"{path!r} names no parameter of scenario {scenario.name!r}")
+    relative = all(part.endswith("x") for part in parts[:2])
+    if relative:
+        try:
+            low, high = (float(part[:-1]) for part in parts[:2])
+        except ValueError:
+            raise ValueError(f"expected multipliers like 0.7x:1.3x, found {bounds!r}") from None
+        return Vary(text, tuple(targets), low, high, points, relative=True)
+    if len(targets) != 1:
+        raise ValueError(
+            f"{path!r} names {len(targets)} parameters; give one, or multipliers (0.8x:1.2x)"
+        )
+    unit = params[targets[0]].unit
+    try:
+        low, high = (parse_quantity(part, unit) for part in parts[:2])
+    except UnitParseError as error:
+        raise ValueError(f"--vary {path}: {error}") from None
+    return Vary(text, (targets[0],), low, high, points)
 
 
 def _run(scenario, plan, store, execution: Execution, attrs: dict, *, resume: bool = False):
