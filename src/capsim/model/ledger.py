@@ -35,10 +35,14 @@ class Ledger:
                     plans.append((building.start, max(duration, 1e-9), cost))
             self.spend_plans[gid] = np.array(plans, dtype=float).reshape(-1, 3)
 
-    def capex(self, programme: str, time: float) -> float:
-        """Building capex of ``programme`` spent by ``time`` [USD] (packages excluded)."""
+    def capex(self, programme: str, time):
+        """Building capex of ``programme`` spent by ``time`` [USD] (packages excluded).
+
+        ``time`` [month] may be an array; the result then has its shape.
+        """
         start, duration, cost = self.spend_plans[programme].T
-        return float(np.dot(cost, np.clip((time - start) / duration, 0.0, 1.0)))
+        progress = np.clip((np.asarray(time, dtype=float)[..., None] - start) / duration, 0.0, 1.0)
+        return progress @ cost
 
     def funding_received(self, programme: str, online: tuple[float, float]) -> float:
         """Funding released to ``programme`` with (IT, facility) ``online`` power [USD]."""

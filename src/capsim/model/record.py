@@ -105,7 +105,7 @@ class Record:
         month_ends = np.arange(1, inputs.calendar.months + 1, dtype=float)
         ledger = self.world.ledger
         for column, gid in enumerate(self.programmes):
-            capex = np.array([ledger.capex(gid, t) for t in month_ends])
+            capex = ledger.capex(gid, month_ends)
             g["capex_spent"][:, column] = capex + g["spent_on_packages"][:, column]
             g["funding_received"][:, column] = [
                 ledger.funding_received(gid, (it, facility))

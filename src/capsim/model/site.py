@@ -6,9 +6,9 @@ when the building starts (or at ``transformers_ordered``). A finished building t
 waits, first come first served, for the site's facility power (existing, grid after
 its interconnection date, and on-site units from a shared, backlogged supplier).
 A ready building opens slots for ``it_capacity / it_power`` packages; the site's
-crews, working as one team, install delivered packages into open slots, a month of
-crew output at most per lot, at a steady rate within the lot; after burn-in they
-are online.
+crews, working as one team, install delivered packages into open slots, in lots of at
+most ``LOT_MONTHS`` of crew output, at a steady rate within a lot; after burn-in
+they are online.
 """
 
 from __future__ import annotations
@@ -22,6 +22,10 @@ from capsim.model.crews import CrewPool
 from capsim.model.inputs import BuildingIn, ProductIn, SiteIn
 from capsim.model.orderbook import OrderBook
 from capsim.model.stock import EPSILON, Stock
+
+#: The most crew work one installation lot holds [month]; within a lot, packages go in
+#: at a steady rate, so the size only sets how many events installation takes.
+LOT_MONTHS = 3.0
 
 
 @dataclass
@@ -164,7 +168,7 @@ class SiteModel:
     def _install(self):
         env = self.env
         while True:
-            slots = yield self.slots.take(self.install_rate)
+            slots = yield self.slots.take(self.install_rate * LOT_MONTHS)
             taken = yield self.inventory.take(slots)
             if slots - taken > EPSILON:
                 self.slots.put(slots - taken)

@@ -89,7 +89,8 @@ class World:
         book = self.allocator.books[programme]
         now = self.env.now
         received = self.ledger.funding_received(programme, self.power_online(programme))
-        return spec.budget + received - book.spent_on_packages - self.ledger.capex(programme, now)
+        capex = float(self.ledger.capex(programme, now))
+        return spec.budget + received - book.spent_on_packages - capex
 
     def power_online(self, programme: str) -> tuple[float, float]:
         """(IT, facility) power online for ``programme`` now [W]."""
