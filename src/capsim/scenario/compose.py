@@ -97,6 +97,21 @@ def parse_set_path(text: str) -> KeyPath:
     return tuple(parts)
 
 
+def _sourced(path: KeyPath, parent: Any, value: Any) -> Any:
+    """``value`` with the command line as its source, where ``path`` is a parameter."""
+    from capsim.scenario.diagnostics import annotation_at, is_parameter
+    from capsim.scenario.document import Scenario
+
+    if is_parameter(annotation_at(path, Scenario)):
+        if not isinstance(value, dict | list):
+            return {"value": value, "source": SET_SOURCE}
+        if isinstance(value, dict) and "source" not in value and _WHOLE_KEYS & set(value):
+            return {**value, "source": SET_SOURCE}
+    elif isinstance(parent, dict) and _WHOLE_KEYS & set(parent) and path[-1] != "source":
+        parent["source"] = SET_SOURCE  # one key of a parameter's mapping was changed
+    return value
+
+
 def apply_override(document: Document, assignment: str) -> None:
     """Apply one ``PATH=VALUE`` (VALUE is YAML) to ``document``; raises ScenarioError."""
     where = Location(f"--set {assignment}")
@@ -118,9 +133,7 @@ def apply_override(document: Document, assignment: str) -> None:
             missing = format_path(path[: depth + 1])
             raise ScenarioError([Problem(where, missing, "no such key in the scenario")]) from None
     last = path[-1]
-    current = parent.get(last) if isinstance(parent, dict) else None
-    if isinstance(current, dict) and "value" in current and not isinstance(value, dict):
-        value = {"value": value, "source": SET_SOURCE}
+    value = _sourced(path, parent, value)
     try:
         parent[last] = value
     except (IndexError, TypeError):

@@ -138,3 +138,22 @@ def _unwrap(annotation: Any) -> Any:
 
 def _is_union(annotation: Any) -> bool:
     return typing.get_origin(annotation) in (typing.Union, types.UnionType)
+
+
+def annotation_at(path: KeyPath, root: type[BaseModel]) -> Any:
+    """The schema's type annotation at ``path`` (None where the schema has no such key)."""
+    annotation: Any = root
+    for part in path:
+        annotation = _child(annotation, part)
+        if annotation is None:
+            return None
+    return annotation
+
+
+def is_parameter(annotation: Any) -> bool:
+    """Whether ``annotation`` is a parameter or a series of parameters."""
+    from capsim.scenario.params import Param
+    from capsim.scenario.series import Series
+
+    options = typing.get_args(annotation) if _is_union(annotation) else (annotation,)
+    return any(_unwrap(option) in (Param, Series) for option in options)
