@@ -28,6 +28,7 @@ import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import xarray as xr
@@ -37,6 +38,9 @@ from capsim.scenario.document import Scenario
 from capsim.scenario.params import Param
 from capsim.scenario.problems import format_path
 from capsim.scenario.series import Series
+
+if TYPE_CHECKING:
+    from capsim.sweep.runner import Execution
 
 #: Constraint classes, in the order :func:`levers` lists them.
 KINDS = (
@@ -308,7 +312,7 @@ def relief(
     *,
     samples: int | None = None,
     seed: int | None = None,
-    execution=None,
+    execution: Execution | None = None,
 ) -> xr.Dataset:
     """Days by which ``milestone`` is met earlier when each lever alone is relaxed.
 
@@ -446,7 +450,11 @@ def _base_rows(
 
 
 def _milestone_dates(
-    scenario: Scenario, names: list[str], rows: np.ndarray, execution, milestone: str
+    scenario: Scenario,
+    names: list[str],
+    rows: np.ndarray,
+    execution: Execution | None,
+    milestone: str,
 ) -> np.ndarray:
     """``milestone``'s date (datetime64[ns], NaT: not met) in the run of each row."""
     index = list(scenario.milestones).index(milestone)

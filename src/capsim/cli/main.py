@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from capsim import __version__
-from capsim.cli import run_command, scenario_commands, study_commands
+from capsim.cli import relief_command, run_command, scenario_commands, study_commands
 from capsim.cli.options import CommandError
 from capsim.scenario.problems import ScenarioError
 from capsim.sweep.runner import StudyMismatch
@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     scenario_commands.register(commands)
     run_command.register(commands)
     study_commands.register(commands)
+    relief_command.register(commands)
     return parser
 
 

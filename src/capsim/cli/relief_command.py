@@ -142,6 +142,11 @@ def format_relief(result: xr.Dataset, scenario_name: str = "", *, top: int = 15)
         f"relaxed ({MINUS}: later); a milestone not met by {horizon_end} counts as met the "
         "day after"
     )
+    if sampled:
+        lines.append(
+            "steps show central values; in each draw a lever relaxes that draw's own values "
+            "(same draws for the baseline and every lever); met: share of draws met in the horizon"
+        )
     return "\n".join(lines)
 
 
