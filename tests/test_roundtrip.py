@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +120,15 @@ def meta(draw) -> dict[str, Any]:
 META = meta()
 
 
+def _scaled(quantity: Any, factor: float) -> Any:
+    """``quantity`` (a number, or text 'NUMBER UNIT' / 'NUMBER %') times ``factor``."""
+    if isinstance(quantity, int | float):
+        return quantity * factor
+    match = re.search(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?", str(quantity))
+    scaled = repr(float(match.group()) * factor)
+    return f"{quantity[: match.start()]}{scaled}{quantity[match.end() :]}"
+
+
 @st.composite
 def quantity_values(
     draw, unit: str, count: int, low: int, high: int, *, percent: bool = False, divisor: int = 1
@@ -179,8 +189,13 @@ def params(
         if kind == "pert" and draw(st.booleans()):
             body["lamb"] = draw(st.sampled_from([1, 2.5, 4, 6.0]))
     elif kind == "normal":
-        mean, sd = values(2)
-        body = {"dist": "normal", "mean": mean, "sd": sd}
+        # A normal may not put more than 0.1 % outside a field's bounds: keep the sd
+        # small beside a mean well inside them.
+        floor = max(low, 1)
+        (mean,) = values(1, floor + max(0, (high - floor) // 2) + 1)
+        if percent:
+            (mean,) = draw(quantity_values(unit, 1, 10, 50, percent=True, divisor=divisor))
+        body = {"dist": "normal", "mean": mean, "sd": _scaled(mean, 0.001)}
     elif kind == "lognormal":
         form = draw(st.sampled_from(["median_p90", "p5_p95", "median_sigma"]))
         smaller, larger = values(2, max(low, 1))
@@ -292,7 +307,10 @@ def scenario_data(draw) -> dict[str, Any]:
     start, start_written = draw(dates())
     _, end_written = draw(dates(after=start))
     data["horizon"] = {"start": start_written, "end": end_written}
-    _maybe(draw, data["horizon"], "step", params("month", low=1, high=3, uncertain=False))
+    one_month = st.sampled_from(
+        ["1 month", "1 months", {"value": "1 month", "source": "assumption"}]
+    )
+    _maybe(draw, data["horizon"], "step", one_month)  # only monthly steps are supported
     _maybe(draw, data, "description", TEXTS)
     _maybe(draw, data, "seed", st.integers(0, 2**31))
     _maybe(draw, data, "samples", st.integers(1, 5000))
