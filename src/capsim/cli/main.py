@@ -11,7 +11,15 @@ import sys
 from collections.abc import Sequence
 
 from capsim import __version__
-from capsim.cli import relief_command, run_command, scenario_commands, study_commands
+from capsim.cli import (
+    compare_command,
+    plot_command,
+    relief_command,
+    report_command,
+    run_command,
+    scenario_commands,
+    study_commands,
+)
 from capsim.cli.options import CommandError
 from capsim.scenario.problems import ScenarioError
 from capsim.sweep.runner import StudyMismatch
@@ -38,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     run_command.register(commands)
     study_commands.register(commands)
     relief_command.register(commands)
+    report_command.register(commands)
+    compare_command.register(commands)
+    plot_command.register(commands)
     return parser
 
 

@@ -1,0 +1,85 @@
+"""``capsim report``: one self-contained HTML file for a scenario or a saved study."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import xarray as xr
+
+from capsim.cli.options import CommandError, add_execution_arguments, execution_from
+from capsim.report.html import render_report
+from capsim.scenario.loader import load_scenario, loads_scenario
+from capsim.simulation import simulate
+from capsim.sweep.study import monte_carlo
+
+
+def register(commands) -> None:
+    """Add ``report`` and ``compare`` to ``commands``."""
+    parser = commands.add_parser("report", help="a self-contained HTML report of a forecast")
+    parser.add_argument(
+        "source",
+        type=Path,
+        metavar="SCENARIO_OR_RESULT",
+        help="a scenario YAML file, or a Monte Carlo study (.zarr)",
+    )
+    parser.add_argument("-o", "--output", type=Path, required=True, metavar="REPORT.html")
+    parser.add_argument(
+        "--samples",
+        type=int,
+        default=200,
+        help="Monte Carlo samples when given a scenario (default: 200)",
+    )
+    parser.add_argument("--seed", type=int)
+    parser.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE"
+    )
+    add_execution_arguments(parser)
+    parser.set_defaults(handler=report_command)
+
+
+def report_command(arguments: argparse.Namespace) -> int:
+    source: Path = arguments.source
+    if arguments.output.suffix.lower() not in (".html", ".htm"):
+        raise CommandError(f"-o takes an .html file, found {arguments.output}")
+    if source.suffix == ".zarr":
+        if not source.exists():
+            raise CommandError(f"{source}: no such study store")
+        study = xr.open_zarr(source, consolidated=True).load()
+        if "sample" not in study.dims:
+            raise CommandError(f"{source} is not a Monte Carlo study")
+        scenario = loads_scenario(study.attrs["scenario"], f"{source} (scenario)")
+    else:
+        scenario = load_scenario(source, arguments.overrides)
+        if arguments.samples < 1:
+            raise CommandError(f"--samples must be >= 1, found {arguments.samples}")
+        study = monte_carlo(
+            scenario, arguments.samples, seed=arguments.seed, execution=execution_from(arguments)
+        )
+    central = simulate(scenario)
+    command = (
+        ["capsim", "report", *sys.argv[2:]]
+        if sys.argv[1:2] == ["report"]
+        else ["capsim", "report", str(source), "-o", str(arguments.output)]
+    )
+    text = render_report(scenario, central, study, command)
+    _write_whole(arguments.output, text)
+    print(f"wrote {arguments.output}")
+    return 0
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file, so no half file is left."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
