@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 
+import numpy as np
 import pytest
 
 from builders import uncertain_chain
@@ -98,3 +101,55 @@ def test_compare_lists_input_differences_and_both_forecasts(scenario_file, tmp_p
     out = capsys.readouterr().out
     assert "hbm_vendors.v.capacity.HBM4" in out
     assert "mode=4400 stack / month" in out or "mode=4.4e+03" in out
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed")
+def test_report_renders_in_headless_chromium(scenario_file, tmp_path):
+    output = tmp_path / "report.html"
+    assert (
+        main(
+            [
+                "report",
+                str(scenario_file),
+                "-o",
+                str(output),
+                "--samples",
+                "16",
+                "--workers",
+                "1",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
+    shot = tmp_path / "shot.png"
+    subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--window-size=1200,3000",
+            f"--screenshot={shot}",
+            output.as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    from matplotlib import image
+
+    pixels = image.imread(shot)
+    assert pixels.shape[:2] == (3000, 1200)
+    # Rendered text and charts, not a blank page: many distinct colours, dark ink present.
+    assert len(np.unique(pixels.reshape(-1, pixels.shape[-1]), axis=0)) > 200
+    assert pixels[..., :3].min() < 0.2
