@@ -7,8 +7,8 @@ from collections.abc import Mapping
 import xarray as xr
 
 from capsim import __version__
-from capsim.analysis.milestones import evaluate
-from capsim.model.dataset import record_to_dataset
+from capsim.analysis.milestones import VariableTable, outcome_variables
+from capsim.model.dataset import record_coords, record_variables
 from capsim.model.resolve import resolve
 from capsim.model.world import World
 from capsim.scenario.document import Scenario
@@ -26,12 +26,13 @@ def simulate(
     """
     inputs = resolve(scenario, draw)
     record = World(inputs).run()
-    result = evaluate(record_to_dataset(record), scenario)
-    result.attrs.update(
-        scenario_name=scenario.name,
-        scenario=scenario_json(scenario),
-        seed=scenario.seed if seed is None else seed,
-        capsim_version=__version__,
-        risks_occurred=", ".join(inputs.risks_occurred),
-    )
-    return result
+    variables, coords = record_variables(record), record_coords(record)
+    outcomes, outcome_coords = outcome_variables(VariableTable(variables, coords), scenario)
+    attrs = {
+        "scenario_name": scenario.name,
+        "scenario": scenario_json(scenario),
+        "seed": scenario.seed if seed is None else seed,
+        "capsim_version": __version__,
+        "risks_occurred": ", ".join(inputs.risks_occurred),
+    }
+    return xr.Dataset({**variables, **outcomes}, coords={**coords, **outcome_coords}, attrs=attrs)

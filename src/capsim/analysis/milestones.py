@@ -8,8 +8,9 @@ before its deadline.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
-import xarray as xr
 
 from capsim.scenario.document import Scenario
 from capsim.scenario.targets import Milestone
@@ -104,29 +105,49 @@ def outcomes(result, scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
     return dates, ~np.isnat(met_dates) & (met_dates <= deadlines)
 
 
+class VariableTable:
+    """Variables (``name -> (dims, values, attrs)``) and coordinates looked up by name,
+    as a Dataset would be, for reading milestones without building one."""
+
+    @dataclass(frozen=True)
+    class Entry:
+        values: np.ndarray
+        attrs: dict
+
+    def __init__(self, variables: dict[str, tuple], coords: dict[str, np.ndarray]):
+        self.variables = variables
+        self.coords = coords
+
+    def __getitem__(self, name: str) -> VariableTable.Entry:
+        if name in self.coords:
+            return self.Entry(self.coords[name], {})
+        _, values, attrs = self.variables[name]
+        return self.Entry(values, attrs)
+
+
+def outcome_variables(table, scenario: Scenario) -> tuple[dict[str, tuple], dict[str, list]]:
+    """``milestone_date``, ``claim_deadline`` and ``claim_met`` as (dims, values, attrs),
+    with their coordinates."""
+    dates, met = outcomes(table, scenario)
+    variables = {
+        "milestone_date": (
+            ("milestone",),
+            dates,
+            {"description": "first date the milestone is met (NaT: not in the horizon)"},
+        ),
+        "claim_deadline": (("claim",), claim_deadlines(scenario), {}),
+        "claim_met": (
+            ("claim",),
+            met,
+            {"description": "the claim's milestone is met by its deadline"},
+        ),
+    }
+    coords = {"milestone": list(scenario.milestones), "claim": list(scenario.claims)}
+    return variables, coords
+
+
 def claim_deadlines(scenario: Scenario) -> np.ndarray:
     """Each claim's deadline as ``datetime64[ns]``."""
     return np.array([c.by for c in scenario.claims.values()], dtype="datetime64[ns]").reshape(
         len(scenario.claims)
-    )
-
-
-def evaluate(result: xr.Dataset, scenario: Scenario) -> xr.Dataset:
-    """``result`` with ``milestone_date`` per milestone and ``claim_met`` per claim."""
-    dates, met = outcomes(result, scenario)
-    claims = {"claim": list(scenario.claims)}
-    return result.assign(
-        milestone_date=xr.DataArray(
-            dates,
-            dims="milestone",
-            coords={"milestone": list(scenario.milestones)},
-            attrs={"description": "first date the milestone is met (NaT: not in the horizon)"},
-        ),
-        claim_deadline=xr.DataArray(claim_deadlines(scenario), dims="claim", coords=claims),
-        claim_met=xr.DataArray(
-            met,
-            dims="claim",
-            coords=claims,
-            attrs={"description": "the claim's milestone is met by its deadline"},
-        ),
     )

@@ -1,4 +1,4 @@
-"""The record of a run as an xarray Dataset with units on every variable.
+"""The record of a run as named variables (dims, values, attrs) with units on each.
 
 Variable names are an interface (listed in the README). ``kind`` says how to read a
 monthly value: ``flow`` (during the month), ``stock`` (at the end of the month) or
@@ -8,7 +8,6 @@ monthly value: ``flow`` (during the month), ``stock`` (at the end of the month) 
 from __future__ import annotations
 
 import numpy as np
-import xarray as xr
 
 from capsim.model.record import PROGRAMME_INPUTS, Record
 from capsim.model.supply import SUPPLY_INPUTS
@@ -65,11 +64,6 @@ def _variable(values, dims, attrs=None) -> tuple:
 
 def _attrs(unit: str, kind: str, description: str) -> dict[str, str]:
     return {"units": unit, "kind": kind, "description": description}
-
-
-def record_to_dataset(record: Record) -> xr.Dataset:
-    """Every monthly array of ``record``, with coordinates and units."""
-    return xr.Dataset(record_variables(record), coords=record_coords(record))
 
 
 def record_coords(record: Record) -> dict[str, np.ndarray]:

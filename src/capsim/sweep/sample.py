@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from capsim.analysis.milestones import outcomes
+from capsim.analysis.milestones import VariableTable, outcomes
 from capsim.model.dataset import record_coords, record_variables
 from capsim.model.record import PROGRAMME_INPUTS
 from capsim.model.resolve import resolve
@@ -52,30 +52,11 @@ class Outline:
         return tuple(len(self.coords[dim]) for dim in self.dims[name])
 
 
-class _Table:
-    """Variables and coordinates looked up by name, as a Dataset would be."""
-
-    @dataclass(frozen=True)
-    class Entry:
-        values: np.ndarray
-        attrs: dict
-
-    def __init__(self, variables: dict[str, tuple], coords: dict[str, np.ndarray]):
-        self.variables = variables
-        self.coords = coords
-
-    def __getitem__(self, name: str) -> _Table.Entry:
-        if name in self.coords:
-            return self.Entry(self.coords[name], {})
-        _, values, attrs = self.variables[name]
-        return self.Entry(values, attrs)
-
-
 def run_sample(scenario: Scenario, draw: Mapping[str, float]) -> dict[str, np.ndarray]:
     """The stored outputs of one run with inputs ``draw`` (key path -> canonical value)."""
     record = World(resolve(scenario, draw)).run()
     variables = record_variables(record)
-    dates, met = outcomes(_Table(variables, record_coords(record)), scenario)
+    dates, met = outcomes(VariableTable(variables, record_coords(record)), scenario)
     outputs = {name: variables[name][1].astype(np.float32) for name in SERIES}
     outputs["binding_input"] = record.binding.astype(np.int8)
     outputs["programme_binding"] = record.programme_binding.astype(np.int8)
