@@ -34,7 +34,7 @@ def _timed_study(scenario, samples: int, execution: Execution) -> float:
         return time.perf_counter() - start
 
 
-def throughput(samples: int = 240) -> int:
+def throughput(samples: int = 600) -> int:
     scenario = load_scenario(SCENARIO)
     plan = MonteCarloPlan(UncertainSpace(scenario), samples, scenario.seed)
     rows = plan.rows(0, samples)

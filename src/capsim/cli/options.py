@@ -32,9 +32,9 @@ def add_execution_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--chunk",
         type=int,
-        default=32,
+        default=64,
         metavar="N",
-        help="samples per chunk written to the store (default: 32)",
+        help="samples per chunk written to the store (default: 64)",
     )
     group.add_argument("--no-progress", action="store_true", help="no progress bar")
 

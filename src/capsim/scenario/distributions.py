@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields
 from typing import ClassVar
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 Z90 = float(stats.norm.ppf(0.90))
 Z95 = float(stats.norm.ppf(0.95))
@@ -66,6 +66,9 @@ class Uniform(Distribution):
     def frozen(self):
         return stats.uniform(self.low, self.high - self.low)
 
+    def ppf(self, q):
+        return self.low + np.asarray(q, dtype=float) * (self.high - self.low)
+
 
 @dataclass(frozen=True)
 class Triangular(Distribution):
@@ -81,6 +84,14 @@ class Triangular(Distribution):
     def frozen(self):
         width = self.high - self.low
         return stats.triang((self.mode - self.low) / width, self.low, width)
+
+    def ppf(self, q):
+        q = np.asarray(q, dtype=float)
+        width = self.high - self.low
+        split = (self.mode - self.low) / width
+        rising = self.low + np.sqrt(q * width * (self.mode - self.low))
+        falling = self.high - np.sqrt((1.0 - q) * width * (self.high - self.mode))
+        return np.where(q < split, rising, falling)
 
 
 @dataclass(frozen=True)
@@ -119,6 +130,9 @@ class Normal(Distribution):
     def frozen(self):
         return stats.norm(self.mean, self.sd)
 
+    def ppf(self, q):
+        return self.mean + self.sd * special.ndtri(np.asarray(q, dtype=float))
+
 
 @dataclass(frozen=True)
 class LogNormal(Distribution):
@@ -155,6 +169,9 @@ class LogNormal(Distribution):
 
     def frozen(self):
         return stats.lognorm(self.sigma, scale=self.median)
+
+    def ppf(self, q):
+        return self.median * np.exp(self.sigma * special.ndtri(np.asarray(q, dtype=float)))
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ class Execution:
     workers: int | None = None
     scheduler: str | None = None
     dask_local: int | None = None
-    chunk: int = 32
+    chunk: int = 64
     progress: bool = True
 
     @property
