@@ -31,7 +31,7 @@ def resolve_extends(path: Path, chain: tuple[Path, ...] = ()) -> tuple[Document,
     base_name = document.data.pop("extends", None)
     if base_name is None:
         return document, [path]
-    where = document.keys.get(("extends",))
+    where = document.where(("extends",), key=True)
     if not isinstance(base_name, str):
         message = f"expected the file name of a base scenario, found {base_name!r}"
         raise ScenarioError([Problem(where, "extends", message)])
@@ -141,5 +141,4 @@ def apply_override(document: Document, assignment: str) -> None:
             [Problem(where, format_path(path), "no such key in the scenario")]
         ) from None
     _forget(document, [path])
-    document.keys[path] = where
-    document.values[path] = where
+    document.keys[path] = document.values[path] = (where.file, None, None)

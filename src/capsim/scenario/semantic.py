@@ -6,6 +6,8 @@ import difflib
 from collections import defaultdict
 from collections.abc import Iterator
 
+import numpy as np
+
 from capsim.scenario.document import Scenario
 from capsim.scenario.params import Param
 from capsim.scenario.policy import CapacityLoss, Delay, QualificationFailure
@@ -20,8 +22,12 @@ _CAPACITY_OWNERS = ("logic_fabs", "packaging", "hbm_vendors")
 
 def check(scenario: Scenario) -> list[Finding]:
     """Every cross-entity problem in ``scenario``, as (key path, message)."""
-    checks = (_references, _shares, _dates, _buildings, _milestones, _correlations, _seed_ids)
-    return [finding for rule in checks for finding in rule(scenario)]
+    params = list(iter_params(scenario))
+    checks = (_references, _shares, _dates, _buildings, _milestones)
+    findings = [finding for rule in checks for finding in rule(scenario)]
+    findings += _correlations(scenario, params)
+    findings += _seed_ids(scenario, params)
+    return findings
 
 
 def _ref(kind: str, table: dict, name: str | None, path: KeyPath) -> Iterator[Finding]:
@@ -33,10 +39,19 @@ def _ref(kind: str, table: dict, name: str | None, path: KeyPath) -> Iterator[Fi
 
 
 def _references(s: Scenario) -> Iterator[Finding]:
+    generations = {g for vendor in s.hbm_vendors.values() for g in vendor.capacity}
     for pid, product in s.products.items():
         yield from _ref(
             "logic fab", s.logic_fabs, product.logic.fab, ("products", pid, "logic", "fab")
         )
+        if s.hbm_vendors and product.hbm.generation not in generations:
+            yield (
+                ("products", pid, "hbm", "generation"),
+                (
+                    f"no HBM vendor makes {product.hbm.generation!r} "
+                    f"(made: {', '.join(sorted(generations))})"
+                ),
+            )
         line = product.packaging.line
         yield from _ref("packaging line", s.packaging, line, ("products", pid, "packaging", "line"))
     for vid, vendor in s.hbm_vendors.items():
@@ -51,9 +66,21 @@ def _references(s: Scenario) -> Iterator[Finding]:
             if site in owners:
                 yield (
                     path,
-                    f"site {site!r} already serves programme {owners[site]!r}; a site serves one",
+                    f"site {site!r} already serves programme {owners[site]!r}; "
+                    "a site serves one programme",
                 )
             owners.setdefault(site, gid)
+        if programme.power_basis == "facility" and not programme.sites:
+            yield (
+                ("programmes", gid, "power_basis"),
+                ("a facility-power target needs sites (their PUE converts it to IT power)"),
+            )
+    for sid in s.sites:
+        if sid not in owners:
+            yield (
+                ("sites", sid),
+                f"site {sid!r} is not used by any programme (list it in one's sites)",
+            )
     for sid, site in s.sites.items():
         yield from _supplier(
             s, site.transformer_supplier, "transformer", ("sites", sid, "transformer_supplier")
@@ -210,20 +237,46 @@ def _milestones(s: Scenario) -> Iterator[Finding]:
             yield from _ref("precision", flops, milestone.precision, (*path, "precision"))
 
 
-def _correlations(s: Scenario) -> Iterator[Finding]:
-    uncertain = {path for path, param in iter_params(s) if param.is_uncertain}
+def _correlations(s: Scenario, params: list) -> Iterator[Finding]:
+    uncertain = {path for path, param in params if param.is_uncertain}
+    index_of: dict[str, int] = {}
+    pairs = []
     for index, correlation in enumerate(s.correlations):
+        a, b = correlation.between
+        if a == b:
+            yield ("correlations", index, "between"), f"{a!r} is correlated with itself"
+            continue
         for side, name in enumerate(correlation.between):
             if name not in uncertain:
                 yield (
                     ("correlations", index, "between", side),
-                    (f"{name!r} is not an uncertain parameter of this scenario"),
+                    f"{name!r} is not an uncertain parameter of this scenario",
                 )
+        if a in uncertain and b in uncertain:
+            first = index_of.setdefault(a, len(index_of))
+            second = index_of.setdefault(b, len(index_of))
+            pairs.append((first, second, correlation.rank))
+    if pairs and not _positive_definite(len(index_of), pairs):
+        yield (
+            ("correlations",),
+            (
+                "these rank correlations cannot hold together (their correlation matrix is not "
+                "positive definite); weaken some of them"
+            ),
+        )
 
 
-def _seed_ids(s: Scenario) -> Iterator[Finding]:
+def _positive_definite(size: int, pairs: list[tuple[int, int, float]]) -> bool:
+    """Whether the normal-score correlation matrix of these rank correlations is valid."""
+    matrix = np.eye(size)
+    for a, b, rank in pairs:
+        matrix[a, b] = matrix[b, a] = 2.0 * np.sin(np.pi * rank / 6.0)
+    return bool(np.all(np.linalg.eigvalsh(matrix) > 1e-10))
+
+
+def _seed_ids(s: Scenario, params: list) -> Iterator[Finding]:
     facts = load_seed_facts()
-    sources = [(path, param.source) for path, param in iter_params(s)]
+    sources = [(path, param.source) for path, param in params]
     sources += list(iter_entity_sources(s))
     for path, source in sources:
         if source is not None and source.seed_id is not None and source.seed_id not in facts:

@@ -19,11 +19,15 @@ from capsim.scenario.problems import KeyPath, Location, Problem, ScenarioError, 
 
 @dataclass
 class Document:
-    """Plain data from one YAML text and the location of each key path in it."""
+    """Plain data from one YAML text and the location of each key path in it.
+
+    Locations are kept as (file, line, column) tuples, cheap to make by the thousand,
+    and become :class:`Location` objects only when a problem is reported.
+    """
 
     data: Any
-    keys: dict[KeyPath, Location] = field(default_factory=dict)
-    values: dict[KeyPath, Location] = field(default_factory=dict)
+    keys: dict[KeyPath, tuple] = field(default_factory=dict)
+    values: dict[KeyPath, tuple] = field(default_factory=dict)
 
     def where(self, path: KeyPath, *, key: bool = False) -> Location | None:
         """Location of ``path`` (its key if ``key``), else of its nearest ancestor."""
@@ -31,9 +35,9 @@ class Document:
             prefix = path[:end]
             table = self.keys if key and end == len(path) else self.values
             if prefix in table:
-                return table[prefix]
+                return Location(*table[prefix])
             if prefix in self.keys:
-                return self.keys[prefix]
+                return Location(*self.keys[prefix])
         return None
 
 
@@ -69,7 +73,7 @@ def read_yaml_text(text: str, name: str) -> Document:
     except yaml.YAMLError as error:
         raise ScenarioError([Problem(Location(name), "", f"not valid YAML: {error}")]) from None
     document = Document(None)
-    document.values[()] = Location(name, 1, 1)
+    document.values[()] = (name, 1, 1)
     if node is not None:
         builder = _Builder(document, name)
         document.data = builder.plain(node, ())
@@ -87,8 +91,9 @@ class _Builder:
         self.scalars = SafeConstructor()
         self.problems: list[Problem] = []
 
-    def _at(self, node: Node) -> Location:
-        return Location(self.name, node.start_mark.line + 1, node.start_mark.column + 1)
+    def _at(self, node: Node) -> tuple:
+        mark = node.start_mark
+        return (self.name, mark.line + 1, mark.column + 1)
 
     def plain(self, node: Node, path: KeyPath) -> Any:
         if isinstance(node, MappingNode):
@@ -103,13 +108,18 @@ class _Builder:
             return self.scalars.construct_object(node)
         return None
 
+    def _key(self, key_node: Node) -> str:
+        if isinstance(key_node, ScalarNode) and key_node.tag == "tag:yaml.org,2002:str":
+            return key_node.value
+        key = self.scalars.construct_object(key_node)
+        return key if isinstance(key, str) else str(key)
+
     def _mapping(self, node: MappingNode, path: KeyPath) -> dict:
         self._check_duplicates(node, path)
         self.scalars.flatten_mapping(node)  # YAML merge keys (<<): explicit keys win
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = self.scalars.construct_object(key_node)
-            key_text = key if isinstance(key, str) else str(key)
+            key_text = self._key(key_node)
             child = (*path, key_text)
             self.document.keys[child] = self._at(key_node)
             self.document.values[child] = self._at(value_node)
@@ -117,19 +127,18 @@ class _Builder:
         return result
 
     def _check_duplicates(self, node: MappingNode, path: KeyPath) -> None:
-        first_seen: dict[str, Location] = {}
+        first_line: dict[str, int] = {}
         for key_node, _ in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 continue
-            key = self.scalars.construct_object(key_node)
-            key_text = key if isinstance(key, str) else str(key)
-            if key_text in first_seen:
+            key_text = self._key(key_node)
+            if key_text in first_line:
                 self.problems.append(
                     Problem(
-                        self._at(key_node),
+                        Location(*self._at(key_node)),
                         format_path((*path, key_text)),
-                        f"duplicate key {key_text!r} (first at line {first_seen[key_text].line}): "
+                        f"duplicate key {key_text!r} (first at line {first_line[key_text]}): "
                         "each key and id may appear once in a mapping",
                     )
                 )
-            first_seen.setdefault(key_text, self._at(key_node))
+            first_line.setdefault(key_text, key_node.start_mark.line + 1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from capsim.sweep.runner import Execution, run_chunk
+from capsim.sweep.runner import Execution, run_plan_chunk
 
 
 def execute_on_dask(
@@ -25,23 +25,25 @@ def execute_on_dask(
         client = Client(cluster)
     try:
         scenario = client.scatter(text, broadcast=True)
+        shared_plan = client.scatter(plan, broadcast=True)
         limit = 2 * max(1, len(client.scheduler_info()["workers"]))
         queue = list(pending)
         running = as_completed()
-        rows_of = {}
+        index_of = {}
 
         def submit() -> None:
             index = queue.pop(0)
-            start, rows = chunk_rows(plan, execution.chunk, index)
-            future = client.submit(run_chunk, scenario, plan.names, rows, start, pure=False)
-            rows_of[future.key] = (index, rows)
+            future = client.submit(
+                run_plan_chunk, scenario, shared_plan, index, execution.chunk, pure=False
+            )
+            index_of[future.key] = index
             running.add(future)
 
         for _ in range(min(limit, len(queue))):
             submit()
         for future in running:
-            index, rows = rows_of.pop(future.key)
-            yield index, future.result(), rows
+            result, rows = future.result()
+            yield index_of.pop(future.key), result, rows
             if queue:
                 submit()
     finally:

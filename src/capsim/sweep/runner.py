@@ -1,8 +1,9 @@
 """Running a plan: chunks of samples on local processes or a Dask cluster, each chunk
 written to the study's store as soon as it finishes.
 
-Workers get the scenario once (as JSON) and the input values of their chunk; they
-return the chunk's outputs. Only a bounded number of chunks is in flight, so memory
+Workers get the scenario (as JSON) and the plan, draw their chunk's inputs from it
+(sampling costs the workers, not the process that writes), and return the chunk's
+outputs with its inputs. Only a bounded number of chunks is in flight, so memory
 stays flat however many samples a study has. Results do not depend on the number of
 workers or on the scheduler: every sample's inputs come from its index alone.
 """
@@ -56,8 +57,16 @@ def _scenario(text: str) -> Scenario:
     return loads_scenario(text, "<study scenario>")
 
 
+def run_plan_chunk(text: str, plan, index: int, chunk: int) -> tuple[ChunkResult, np.ndarray]:
+    """A worker's whole job: draw chunk ``index``'s inputs from ``plan``, run them, and
+    return the outputs with the inputs."""
+    start = index * chunk
+    rows = plan.rows(start, min(start + chunk, plan.size))
+    return run_chunk(text, plan.names, rows, start), rows
+
+
 def run_chunk(text: str, names: list[str], rows: np.ndarray, start: int) -> ChunkResult:
-    """Run samples ``start, start + 1, ...`` with input ``rows``; a worker's whole job."""
+    """Run samples ``start, start + 1, ...`` with input ``rows``."""
     scenario = _scenario(text)
     outputs, errors = [], {}
     for offset, row in enumerate(rows):
@@ -121,21 +130,16 @@ def _chunk_size(size: int, chunk: int, index: int) -> int:
     return min(chunk, size - index * chunk)
 
 
-def _chunk_rows(plan, chunk: int, index: int) -> tuple[int, np.ndarray]:
-    start = index * chunk
-    return start, plan.rows(start, min(start + chunk, plan.size))
-
-
 def _execute(text: str, plan, pending: list[int], execution: Execution) -> Iterator:
     """Yield (chunk index, result, rows) as chunks finish, in any order."""
     if execution.scheduler is not None or execution.dask_local is not None:
         from capsim.sweep.dask_runner import execute_on_dask
 
-        yield from execute_on_dask(text, plan, pending, execution, _chunk_rows)
+        yield from execute_on_dask(text, plan, pending, execution)
     elif execution.local_workers <= 1:
         for index in pending:
-            start, rows = _chunk_rows(plan, execution.chunk, index)
-            yield index, run_chunk(text, plan.names, rows, start), rows
+            result, rows = run_plan_chunk(text, plan, index, execution.chunk)
+            yield index, result, rows
     else:
         yield from _execute_pool(text, plan, pending, execution)
 
@@ -150,13 +154,13 @@ def _execute_pool(text: str, plan, pending: list[int], execution: Execution) -> 
             while queue or running:
                 while queue and len(running) < 2 * workers:
                     index = queue.pop(0)
-                    start, rows = _chunk_rows(plan, execution.chunk, index)
-                    future = pool.submit(run_chunk, text, plan.names, rows, start)
-                    running[future] = (index, rows)
+                    future = pool.submit(run_plan_chunk, text, plan, index, execution.chunk)
+                    running[future] = index
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    index, rows = running.pop(future)
-                    yield index, future.result(), rows
+                    index = running.pop(future)
+                    result, rows = future.result()
+                    yield index, result, rows
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
