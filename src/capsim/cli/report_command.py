@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import xarray as xr
 
 from capsim.cli.options import CommandError, add_execution_arguments, execution_from
+from capsim.files import written_whole
 from capsim.report.html import render_report
 from capsim.scenario.loader import load_scenario, loads_scenario
 from capsim.simulation import simulate
@@ -66,20 +65,7 @@ def report_command(arguments: argparse.Namespace) -> int:
         else ["capsim", "report", str(source), "-o", str(arguments.output)]
     )
     text = render_report(scenario, central, study, command)
-    _write_whole(arguments.output, text)
+    with written_whole(arguments.output) as temporary:
+        temporary.write_text(text, encoding="utf-8")
     print(f"wrote {arguments.output}")
     return 0
-
-
-def _write_whole(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file, so no half file is left."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
