@@ -980,12 +980,6 @@ def test_near_miss_seed_id_suggests_the_right_one(tmp_path, capsys):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="src bug: a seed source on a point of a series written as a plain list is "
-    "reported at the list item with the key path '...capacity.points[0].source', "
-    "a key the file does not have (walk/Series.params always say 'points')",
-)
 def test_unknown_seed_id_in_a_series_written_as_a_list(tmp_path, capsys):
     points = [{"date": "2026-01-01", "value": "100 wafer/month", "source": "seed:999.nope"}]
     text = chain_text(**{"packaging.c.capacity": points})
@@ -1002,12 +996,6 @@ def test_unknown_seed_id_in_a_series_written_as_a_list(tmp_path, capsys):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="src bug: a seed source on a series expansion is reported twice, at 'add' and "
-    "at 'ramp' (paths expansions[0].add.source and .ramp.source), not once at the "
-    "expansion's own 'source' key",
-)
 def test_unknown_seed_id_on_a_series_expansion(tmp_path, capsys):
     capacity = {
         "points": [{"date": "2026-01-01", "value": "100 wafer/month"}],

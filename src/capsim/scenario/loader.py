@@ -46,7 +46,9 @@ def validate_document(document: Document) -> Scenario:
         scenario = Scenario.model_validate(document.data)
     except ValidationError as error:
         raise ScenarioError(problems_from_validation(error, document, Scenario)) from None
-    findings = semantic.check(scenario)
+    findings = {
+        (_as_written(document, path), message) for path, message in semantic.check(scenario)
+    }
     if findings:
         raise ScenarioError(
             [
@@ -55,3 +57,17 @@ def validate_document(document: Document) -> Scenario:
             ]
         )
     return scenario
+
+
+def _as_written(document: Document, path: tuple) -> tuple:
+    """``path`` as the file writes it: a series written as a plain list has no ``points``
+    key, and a source written on an expansion covers its ``add`` and ``ramp``."""
+    if "points" in path:
+        at = path.index("points")
+        if path[: at + 1] not in document.keys and path[:at] in document.values:
+            path = path[:at] + path[at + 1 :]
+    if len(path) >= 4 and path[-4] == "expansions" and path[-2] in ("add", "ramp"):
+        shared = (*path[:-2], path[-1])
+        if shared in document.keys:
+            path = shared
+    return path
