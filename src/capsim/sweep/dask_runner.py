@@ -7,9 +7,7 @@ from collections.abc import Iterator
 from capsim.sweep.runner import Execution, run_plan_chunk
 
 
-def execute_on_dask(
-    text: str, plan, pending: list[int], execution: Execution, chunk_rows
-) -> Iterator:
+def execute_on_dask(text: str, plan, pending: list[int], execution: Execution) -> Iterator:
     """Yield (chunk index, result, rows) as the cluster finishes chunks."""
     from distributed import Client, LocalCluster, as_completed
 
