@@ -365,7 +365,9 @@ def _capacity(draw, data: dict[str, Any]) -> None:
     _maybe(draw, line, "source", SOURCES)
 
     vendor = data["hbm_vendors"]["v"]
+    # The product uses HBM4, so the vendor makes it (a generation nobody makes is an error).
     generations = draw(st.lists(st.sampled_from(["HBM4", "HBM3E"]), unique=True, min_size=1))
+    generations = sorted({"HBM4", *generations})
     vendor["capacity"] = {name: draw(series("stack/month")) for name in generations}
     _maybe(draw, vendor, "shares", shares())
     vendor["lead_time"] = draw(params("month", low=0, high=9))
