@@ -91,9 +91,13 @@ class ProductChain:
         """Start this month's wafers and HBM stacks (they arrive later)."""
         now = self.env.now
         self._arrive_dies(self.fab.delay, self._dies_started(month))
+        by_delay: dict[float, float] = {}  # one arrival event per lead time, not per vendor
         for source, (qualified, disqualified) in self.hbm:
             if qualified <= now + source.delay < disqualified:
-                self._arrive_stacks(source.delay, self._stacks_started(source, month))
+                stacks = self._stacks_started(source, month)
+                by_delay[source.delay] = by_delay.get(source.delay, 0.0) + stacks
+        for delay, stacks in by_delay.items():
+            self._arrive_stacks(delay, stacks)
 
     def limits(self, month: int, demand: float) -> dict[str, float]:
         """Package starts each input allows this month [package/month]."""
