@@ -9,17 +9,20 @@ from capsim.sweep.runner import Execution, run_plan_chunk
 
 def execute_on_dask(text: str, plan, pending: list[int], execution: Execution) -> Iterator:
     """Yield (chunk index, result, rows) as the cluster finishes chunks."""
+    import dask
     from distributed import Client, LocalCluster, as_completed
 
     if execution.scheduler is not None:
         client, cluster = Client(execution.scheduler), None
     else:
-        cluster = LocalCluster(
-            n_workers=execution.dask_local,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-        )
+        # The workers' sampling profiler interrupts pure-Python tasks every few ms.
+        with dask.config.set({"distributed.worker.profile.enabled": False}):
+            cluster = LocalCluster(
+                n_workers=execution.dask_local,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+            )
         client = Client(cluster)
     try:
         scenario = client.scatter(text, broadcast=True)
