@@ -99,24 +99,7 @@ def test_killed_study_resumes_to_the_same_result(tmp_path):
     scenario_file = tmp_path / "study.yaml"
     scenario_file.write_text(dump_scenario(uncertain_chain()), encoding="utf-8")
     store = tmp_path / "killed.zarr"
-    command = [
-        sys.executable,
-        "-m",
-        "capsim",
-        "run",
-        str(scenario_file),
-        "--samples",
-        "400",
-        "--seed",
-        "7",
-        "--workers",
-        "1",
-        "--chunk",
-        "8",
-        "--no-progress",
-        "-o",
-        str(store),
-    ]
+    command = _run_command(scenario_file, store, "--seed", "7")
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 120
@@ -143,6 +126,27 @@ def test_killed_study_resumes_to_the_same_result(tmp_path):
     xr.testing.assert_identical(xr.open_zarr(store, consolidated=True).load(), whole.load())
 
 
+def _run_command(scenario_file, store, *extra: str) -> list[str]:
+    """``capsim run`` of 400 samples in chunks of 8 on one worker, into ``store``."""
+    return [
+        sys.executable,
+        "-m",
+        "capsim",
+        "run",
+        str(scenario_file),
+        "--samples",
+        "400",
+        *extra,
+        "--workers",
+        "1",
+        "--chunk",
+        "8",
+        "--no-progress",
+        "-o",
+        str(store),
+    ]
+
+
 def _chunks_done(store) -> int:
     try:
         with xr.open_zarr(store, consolidated=True) as dataset:
@@ -155,22 +159,7 @@ def test_interrupt_keeps_finished_chunks(tmp_path):
     scenario_file = tmp_path / "study.yaml"
     scenario_file.write_text(dump_scenario(uncertain_chain()), encoding="utf-8")
     store = tmp_path / "interrupted.zarr"
-    command = [
-        sys.executable,
-        "-m",
-        "capsim",
-        "run",
-        str(scenario_file),
-        "--samples",
-        "400",
-        "--workers",
-        "1",
-        "--chunk",
-        "8",
-        "--no-progress",
-        "-o",
-        str(store),
-    ]
+    command = _run_command(scenario_file, store)
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and _chunks_done(store) < 2:

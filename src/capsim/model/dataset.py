@@ -109,13 +109,7 @@ def record_variables(record: Record) -> dict[str, tuple]:
             dims=(*time_dim, "product"),
             attrs=_attrs(unit, "stock", description),
         )
-    for name, (key, unit, kind, description) in _PROGRAMME_VARIABLES.items():
-        values = record.programme[key]
-        if kind == "flow":
-            values = _flow(values)
-        data[name] = _variable(
-            values, dims=(*time_dim, "programme"), attrs=_attrs(unit, kind, description)
-        )
+    data.update(_entity_variables(_PROGRAMME_VARIABLES, record.programme, "programme"))
     data["flops_online"] = _variable(
         record.flops,
         dims=(*time_dim, "programme", "precision"),
@@ -126,14 +120,17 @@ def record_variables(record: Record) -> dict[str, tuple]:
         dims=(*time_dim, "programme"),
         attrs=_attrs("1", "stock", "what held the programme back at the end of the month"),
     )
-    for name, (key, unit, kind, description) in _SITE_VARIABLES.items():
-        values = record.site[key]
-        if kind == "flow":
-            values = _flow(values)
-        data[name] = _variable(
-            values, dims=(*time_dim, "site"), attrs=_attrs(unit, kind, description)
-        )
+    data.update(_entity_variables(_SITE_VARIABLES, record.site, "site"))
     data.update(_buildings(record))
+    return data
+
+
+def _entity_variables(table: dict, recorded: dict, dim: str) -> dict[str, tuple]:
+    """Monthly variables of programmes or sites; flows from their cumulative records."""
+    data = {}
+    for name, (key, unit, kind, description) in table.items():
+        values = _flow(recorded[key]) if kind == "flow" else recorded[key]
+        data[name] = _variable(values, ("time", dim), _attrs(unit, kind, description))
     return data
 
 
