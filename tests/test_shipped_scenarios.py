@@ -19,8 +19,9 @@ SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.y
 NAMES = [path.stem for path in SCENARIOS]
 
 
-def test_the_five_scenarios_are_shipped():
+def test_the_six_scenarios_are_shipped():
     assert set(NAMES) == {
+        "hindcast-2023",
         "base-world",
         "openai-nvidia-10gw",
         "stargate-korea-memory",

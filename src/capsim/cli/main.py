@@ -11,8 +11,11 @@ import sys
 from collections.abc import Sequence
 
 from capsim import __version__
+from capsim.analysis.observed import DataError
 from capsim.cli import (
+    calibrate_command,
     compare_command,
+    hindcast_command,
     plot_command,
     relief_command,
     report_command,
@@ -49,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     report_command.register(commands)
     compare_command.register(commands)
     plot_command.register(commands)
+    hindcast_command.register(commands)
+    calibrate_command.register(commands)
     return parser
 
 
@@ -58,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     try:
         return arguments.handler(arguments) or 0
-    except (CommandError, StudyMismatch) as error:
+    except (CommandError, StudyMismatch, DataError) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except ScenarioError as error:

@@ -22,6 +22,7 @@ KIND_NAMES = (
     "sobol",
     "sobol_time",
     "sweep",
+    "hindcast",
 )
 FORMATS = (".png", ".svg", ".pdf")
 #: Options of the command and the parameter each is passed as.

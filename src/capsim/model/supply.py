@@ -1,11 +1,14 @@
 """The supply chain of one product: logic dies, HBM stacks and CoWoS packaging.
 
-Each month the product gets its designer's share of each input, times its part of
-that share (its ``mix`` among the designer's products that use the input).
-Dies and stacks started this month arrive after the fab cycle time and the HBM lead
-time; CoWoS starts as many packages as the scarcest of packaging slots, dies, stacks
-and demand allows (Leontief) and hands the good ones over after its cycle time.
-Unused dies and stacks wait in inventory; unused packaging slots are lost.
+Each month the product gets its designer's share of each input, times its part of that share (its
+``mix`` among the designer's products that use the input). The mix is planned at
+packaging: wafers and HBM stacks are started for the mix of the month in which they will
+arrive, one fab cycle or HBM lead time ahead, so a ramping product has its dies and
+stacks when its packaging slots come. Dies and stacks started this month arrive after
+the fab cycle time and the HBM lead time; CoWoS starts as many packages as the scarcest
+of packaging slots, dies, stacks and demand allows (Leontief) and hands the good ones
+over after its cycle time. Unused dies and stacks wait in inventory; unused packaging
+slots are lost.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+import numpy as np
 import simpy
 
 from capsim.model.inputs import CapacityIn, ProductIn, VendorIn
@@ -53,21 +57,28 @@ class ProductChain:
     def prefill(self) -> None:
         """Put in the pipeline what was started before the horizon, at month 0's rates."""
         for lag in range(1, math.ceil(self.fab.delay) + 1):
-            if self.fab.delay - lag >= 0:
-                self._arrive_dies(self.fab.delay - lag, self._dies_started(0))
+            arrival = self.fab.delay - lag
+            if arrival >= 0:
+                self._arrive_dies(arrival, self._dies_started(0, _month_of(arrival)))
         for source, window in self.hbm:
             for lag in range(1, math.ceil(source.delay) + 1):
                 arrival = source.delay - lag
                 if arrival >= 0 and window[0] <= arrival < window[1]:
-                    self._arrive_stacks(arrival, self._stacks_started(source, 0))
+                    self._arrive_stacks(
+                        arrival, self._stacks_started(source, 0, _month_of(arrival))
+                    )
 
-    def _dies_started(self, month: int) -> float:
-        wafers = self.fab.capacity[month] * self._fab_share * self.product.fab_weight[month]
-        return wafers * self.product.good_dies_per_wafer
+    def _dies_started(self, month: int, serves: int) -> float:
+        """Good dies started in ``month`` for the packaging mix of month ``serves``."""
+        weight = _clipped(self.product.fab_weight, serves)
+        return (
+            self.fab.capacity[month] * self._fab_share * weight * self.product.good_dies_per_wafer
+        )
 
-    def _stacks_started(self, source: CapacityIn, month: int) -> float:
+    def _stacks_started(self, source: CapacityIn, month: int, serves: int) -> float:
+        """HBM stacks started in ``month`` for the packaging mix of month ``serves``."""
         share = source.shares.get(self.product.designer, 0.0)
-        return source.capacity[month] * share * self.product.hbm_weight[month]
+        return source.capacity[month] * share * _clipped(self.product.hbm_weight, serves)
 
     def _arrive_dies(self, delay: float, amount: float) -> None:
         if amount > 0 and delay <= 0:
@@ -90,11 +101,13 @@ class ProductChain:
     def start_inputs(self, month: int) -> None:
         """Start this month's wafers and HBM stacks (they arrive later)."""
         now = self.env.now
-        self._arrive_dies(self.fab.delay, self._dies_started(month))
+        self._arrive_dies(
+            self.fab.delay, self._dies_started(month, _month_of(now + self.fab.delay))
+        )
         by_delay: dict[float, float] = {}  # one arrival event per lead time, not per vendor
         for source, (qualified, disqualified) in self.hbm:
             if qualified <= now + source.delay < disqualified:
-                stacks = self._stacks_started(source, month)
+                stacks = self._stacks_started(source, month, _month_of(now + source.delay))
                 by_delay[source.delay] = by_delay.get(source.delay, 0.0) + stacks
         for delay, stacks in by_delay.items():
             self._arrive_stacks(delay, stacks)
@@ -128,3 +141,13 @@ class ProductChain:
     def _packaged(self, good: float) -> None:
         self.in_packaging -= good
         self.on_packaged(self.product.id, good)
+
+
+def _month_of(time: float) -> int:
+    """The month index a model time [month] falls in."""
+    return math.floor(time + 1e-9)
+
+
+def _clipped(values: np.ndarray, month: int) -> float:
+    """``values[month]``, holding the first and last months beyond the horizon."""
+    return values[min(max(month, 0), len(values) - 1)]

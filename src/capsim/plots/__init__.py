@@ -9,7 +9,7 @@ returns the axes::
 
 Kinds (``KINDS`` maps each name to its function): ``fan``, ``milestone``,
 ``bottlenecks``, ``flow``, ``gantt``, ``tornado``, ``morris``, ``sobol``,
-``sobol_time``, ``sweep``.
+``sobol_time``, ``sweep``, ``hindcast``.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from capsim.plots.bottlenecks import plot_bottlenecks
 from capsim.plots.fan import plot_fan
 from capsim.plots.flow import plot_flow
 from capsim.plots.gantt import plot_gantt
+from capsim.plots.hindcast import plot_hindcast
 from capsim.plots.milestones import plot_milestone
 from capsim.plots.sensitivity import plot_morris, plot_sobol, plot_sobol_time, plot_tornado
 from capsim.plots.sweep import plot_sweep
@@ -33,6 +34,7 @@ KINDS = {
     "sobol": plot_sobol,
     "sobol_time": plot_sobol_time,
     "sweep": plot_sweep,
+    "hindcast": plot_hindcast,
 }
 
 __all__ = [

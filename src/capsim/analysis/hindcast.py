@@ -1,0 +1,165 @@
+"""Hindcast: the model's output per period and its build dates against what happened.
+
+The model's output of a designer (e.g. NVIDIA) in a period is the packages delivered,
+in that period, to every programme that orders one of the designer's products
+(delivery is when the product leaves test and integration, which is when public
+shipment estimates count a unit). Across Monte Carlo samples it gives P10/P50/P90 per
+period and per calendar year, set against the observed value and its 5-95 % band.
+Build timelines are compared through the scenario's ``h100e_online`` milestones whose
+threshold matches a timeline entry.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from capsim.analysis.observed import ObservedSeries, TimelineEvent
+from capsim.scenario.document import Scenario
+
+QUANTILES = (0.1, 0.5, 0.9)
+PACKAGE_UNITS = "package"
+
+
+def designer_programmes(scenario: Scenario, designer: str) -> list[str]:
+    """Programmes that order a product of ``designer``."""
+    products = {pid for pid, p in scenario.products.items() if p.designer == designer}
+    return [gid for gid, g in scenario.programmes.items() if g.product in products]
+
+
+def output_per_period(
+    delivered: xr.DataArray, programmes: list[str], observed: ObservedSeries
+) -> xr.DataArray:
+    """Packages delivered to ``programmes`` in each observed period [package].
+
+    ``delivered`` is monthly (``time`` = first day of each month); a month counts in
+    a period when its first day lies within the period.
+    """
+    monthly = delivered.sel(programme=programmes).sum("programme")
+    months = monthly["time"].values.astype("datetime64[D]")
+    totals = [
+        monthly.isel(time=np.flatnonzero((months >= start) & (months <= end))).sum("time")
+        for start, end in zip(observed.start, observed.end, strict=True)
+    ]
+    result = xr.concat(totals, dim="period")
+    return result.assign_coords(period=observed.labels()).assign_attrs(units=PACKAGE_UNITS)
+
+
+def compared_periods(
+    observed: ObservedSeries, start: np.datetime64, end: np.datetime64
+) -> ObservedSeries:
+    """The observed periods that lie wholly within [``start``, ``end``]."""
+    keep = (observed.start >= start) & (observed.end <= end)
+    return ObservedSeries(
+        source=observed.source,
+        start=observed.start[keep],
+        end=observed.end[keep],
+        value=observed.value[keep],
+        low=None if observed.low is None else observed.low[keep],
+        high=None if observed.high is None else observed.high[keep],
+    )
+
+
+def hindcast_table(
+    study: xr.Dataset,
+    scenario: Scenario,
+    observed: ObservedSeries,
+    timeline: list[TimelineEvent],
+    *,
+    designer: str = "nvidia",
+) -> xr.Dataset:
+    """Model quantiles against observations, per period, per year and per build event.
+
+    ``study`` is a Monte Carlo result (``sample`` dimension) of ``scenario``;
+    ``observed`` holds only the periods to compare (see :func:`compared_periods`).
+    """
+    programmes = designer_programmes(scenario, designer)
+    if not programmes:
+        raise ValueError(f"no programme orders a product designed by {designer!r}")
+    model = output_per_period(study["packages_delivered"], programmes, observed)
+    years = observed.start.astype("datetime64[Y]").astype(int) + 1970
+    year_model = model.groupby(xr.DataArray(years, dims="period", name="year")).sum("period")
+    result = xr.Dataset(
+        {
+            "observed": ("period", observed.value),
+            "observed_low": ("period", _band(observed.low, observed.value)),
+            "observed_high": ("period", _band(observed.high, observed.value)),
+            "model": model.quantile(QUANTILES, dim="sample").transpose("period", "quantile"),
+            "year_observed": ("year", _by_year(observed.value, years)),
+            "year_observed_low": ("year", _by_year(_band(observed.low, observed.value), years)),
+            "year_observed_high": ("year", _by_year(_band(observed.high, observed.value), years)),
+            "year_model": year_model.quantile(QUANTILES, dim="sample").transpose(
+                "year", "quantile"
+            ),
+        },
+        coords={
+            "period_start": ("period", observed.start.astype("datetime64[ns]")),
+            "period_end": ("period", observed.end.astype("datetime64[ns]")),
+        },
+    )
+    for name in ("observed", "observed_low", "observed_high", "model"):
+        result[name].attrs["units"] = f"{PACKAGE_UNITS} per period"
+    for name in ("year_observed", "year_observed_low", "year_observed_high", "year_model"):
+        result[name].attrs["units"] = f"{PACKAGE_UNITS} per year"
+    result["year_error"] = (
+        result.year_model.sel(quantile=0.5, drop=True) / result.year_observed - 1.0
+    )
+    result["year_error"].attrs["units"] = "1 (model P50 / observed - 1)"
+    result["year_inside"] = (
+        result.year_model.sel(quantile=0.1, drop=True) <= result.year_observed
+    ) & (result.year_observed <= result.year_model.sel(quantile=0.9, drop=True))
+    inside = (result.model.sel(quantile=0.1) <= result.observed) & (
+        result.observed <= result.model.sel(quantile=0.9)
+    )
+    overlap = (result.model.sel(quantile=0.1) <= result.observed_high) & (
+        result.observed_low <= result.model.sel(quantile=0.9)
+    )
+    result["inside"] = inside.drop_vars("quantile", errors="ignore")
+    result["bands_overlap"] = overlap.drop_vars("quantile", errors="ignore")
+    result = result.merge(_events(study, scenario, timeline))
+    result.attrs.update(
+        scenario_name=scenario.name,
+        designer=designer,
+        programmes=", ".join(programmes),
+        observed_source=observed.source,
+        samples=int(study.sizes["sample"]),
+        seed=int(study.attrs.get("seed", scenario.seed)),
+        coverage=float(inside.mean()),
+        band_overlap=float(overlap.mean()),
+    )
+    return result
+
+
+def _band(band: np.ndarray | None, value: np.ndarray) -> np.ndarray:
+    return value if band is None else band
+
+
+def _by_year(values: np.ndarray, years: np.ndarray) -> np.ndarray:
+    return np.array([values[years == year].sum() for year in np.unique(years)])
+
+
+def _events(study: xr.Dataset, scenario: Scenario, timeline: list[TimelineEvent]) -> xr.Dataset:
+    """Each timeline entry matched by an ``h100e_online`` milestone of the same threshold."""
+    names, observed = [], []
+    for event in timeline:
+        for name, milestone in scenario.milestones.items():
+            threshold = milestone.threshold.central
+            if milestone.quantity == "h100e_online" and np.isclose(
+                threshold, event.h100e, rtol=1e-6
+            ):
+                names.append(name)
+                observed.append(np.datetime64(event.date, "ns"))
+    if not names:
+        return xr.Dataset()
+    dates = study["milestone_date"].sel(milestone=names).rename(milestone="event")
+    days = (dates - np.array(observed)) / np.timedelta64(1, "D")
+    quantiles = days.quantile(QUANTILES, dim="sample").transpose("event", "quantile")
+    reached = (~np.isnat(dates)).mean("sample")
+    return xr.Dataset(
+        {
+            "event_observed": ("event", np.array(observed, dtype="datetime64[ns]")),
+            "event_error_days": quantiles.assign_attrs(units="day (model - observed)"),
+            "event_reached": reached.assign_attrs(units="1 (share of samples)"),
+        },
+        coords={"event": names},
+    )

@@ -1,0 +1,157 @@
+"""``capsim calibrate``: fit uncertain inputs to an observed series; write the result as
+a scenario that extends the original."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+
+from capsim.analysis.calibration import Calibration, CalibrationError, calibrate
+from capsim.analysis.hindcast import compared_periods
+from capsim.analysis.observed import read_series
+from capsim.cli.options import CommandError
+from capsim.cli.scenario_commands import add_scenario_arguments
+from capsim.scenario.extension import write_extension
+from capsim.scenario.loader import load_scenario
+
+
+def register(commands) -> None:
+    """Add ``calibrate`` to ``commands``."""
+    parser = commands.add_parser(
+        "calibrate",
+        help="fit uncertain inputs to an observed series; write a scenario with the fitted values",
+        description="Fit the uncertain inputs named by --fit (key paths as `capsim describe` "
+        "shows them; * and ? match) so that the packages delivered to the designer's "
+        "programmes per period match DATA, each input within its stated distribution. "
+        "Prints the fitted values with standard errors and the goodness of fit, and writes "
+        "a scenario that extends FILE with the fitted values (source: 'calibrated against DATA').",
+    )
+    add_scenario_arguments(parser)
+    parser.add_argument(
+        "--against",
+        required=True,
+        type=Path,
+        metavar="DATA",
+        help="observed totals per period: Epoch AI's shipment export, or columns "
+        "start,end,value[,low,high]",
+    )
+    parser.add_argument(
+        "--fit",
+        required=True,
+        action="append",
+        metavar="PATH",
+        help="an uncertain input to fit (repeat)",
+    )
+    parser.add_argument(
+        "--designer", default="nvidia", help="whose packages to count (default: nvidia)"
+    )
+    parser.add_argument(
+        "--spin-up",
+        type=int,
+        default=3,
+        metavar="MONTHS",
+        help="months at the start of the horizon left out of the fit (default: 3)",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="FILE.yaml",
+        help="the calibrated scenario (default: FILE's name with -calibrated, in this directory)",
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed of the quasi-random starting points"
+    )
+    parser.set_defaults(handler=calibrate_command)
+
+
+def calibrate_command(arguments: argparse.Namespace) -> int:
+    scenario = load_scenario(arguments.file, arguments.overrides)
+    if arguments.overrides:
+        raise CommandError(
+            "calibrate writes a scenario extending FILE: drop --set and edit FILE instead"
+        )
+    output = arguments.output or Path(f"{arguments.file.stem}-calibrated.yaml")
+    if output.suffix.lower() not in (".yaml", ".yml"):
+        raise CommandError(f"-o takes a .yaml file, found {output}")
+    if output.resolve() == arguments.file.resolve():
+        raise CommandError(f"-o {output} would overwrite the scenario it extends")
+    start = np.datetime64(scenario.horizon.start, "M") + np.timedelta64(arguments.spin_up, "M")
+    end = np.datetime64(scenario.horizon.end, "D")
+    observed = compared_periods(read_series(arguments.against), start.astype("datetime64[D]"), end)
+    if len(observed) == 0:
+        raise CommandError(f"{arguments.against}: no observed period lies within {start}..{end}")
+    try:
+        result = calibrate(
+            scenario, observed, arguments.fit, designer=arguments.designer, seed=arguments.seed
+        )
+    except CalibrationError as error:
+        raise CommandError(str(error)) from None
+    print(format_calibration(result, scenario.name))
+    source = f"calibrated against {arguments.against.name} ({dt.date.today().isoformat()})"
+    parameters = {
+        fit.path: {
+            "value": _written(fit.value, fit.unit),
+            "source": source,
+            "note": f"standard error {_quantity(fit.standard_error, fit.unit)}; "
+            f"prior central {_quantity(fit.prior, fit.unit)}, "
+            f"fitted within {_quantity(fit.low, fit.unit)} to {_quantity(fit.high, fit.unit)}",
+        }
+        for fit in result.inputs
+    }
+    header = (
+        f"{scenario.name} calibrated against {arguments.against.name} by `capsim calibrate`.\n"
+        f"Fitted: {', '.join(fit.path for fit in result.inputs)}.\n"
+        f"chi-squared {result.chi2(result.before):.2f} at central values -> "
+        f"{result.chi2(result.after):.2f} fitted ({len(observed)} periods)."
+    )
+    write_extension(
+        arguments.file,
+        output,
+        name=f"{scenario.name}-calibrated",
+        description=f"{scenario.name} with {len(result.inputs)} input(s) calibrated against "
+        f"{arguments.against.name}",
+        parameters=parameters,
+        header=header,
+        check=load_scenario,  # the file must be a valid scenario before it is kept
+    )
+    print(f"wrote {output}")
+    return 0
+
+
+def format_calibration(result: Calibration, name: str) -> str:
+    """The fitted values and the fit before and after."""
+    width = max(len("input"), *(len(fit.path) for fit in result.inputs))
+    lines = [
+        f"{name}: {len(result.inputs)} input(s) fitted to {len(result.observed)} periods "
+        f"({result.evaluations} model runs)",
+        f"{'input':<{width}}  {'prior central':>16}  {'fitted':>16}  {'std. error':>14}  "
+        "range searched",
+    ]
+    for fit in result.inputs:
+        prior, value = _quantity(fit.prior, fit.unit), _quantity(fit.value, fit.unit)
+        error = _quantity(fit.standard_error, fit.unit)
+        searched = f"{_quantity(fit.low, fit.unit)} .. {_quantity(fit.high, fit.unit)}"
+        lines.append(f"{fit.path:<{width}}  {prior:>16}  {value:>16}  {error:>14}  {searched}")
+    dof = result.degrees_of_freedom
+    for label, model in (("central values", result.before), ("fitted", result.after)):
+        chi2 = result.chi2(model)
+        lines.append(
+            f"{label:<15} chi-squared {chi2:8.2f} (reduced {chi2 / dof:.2f}, {dof} d.o.f.); "
+            f"RMSE {result.rmse(model) / 1e3:,.1f} k package per period"
+        )
+    return "\n".join(lines)
+
+
+def _written(value: float, unit: str) -> float | str:
+    """A fitted value as the scenario file takes it: a bare number when dimensionless."""
+    text = f"{value:.6g}"
+    return float(text) if unit in ("", "1") else f"{text} {unit}"
+
+
+def _quantity(value: float, unit: str) -> str:
+    text = f"{value:.4g}"
+    return text if unit in ("", "1") else f"{text} {unit}"

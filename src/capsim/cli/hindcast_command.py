@@ -1,0 +1,220 @@
+"""``capsim hindcast``: the model's quarterly output and build dates against history."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from capsim.analysis.hindcast import compared_periods, hindcast_table
+from capsim.analysis.observed import read_series, read_timeline, shipped_data
+from capsim.cli.options import CommandError, add_execution_arguments, execution_from
+from capsim.cli.scenario_commands import add_scenario_arguments
+from capsim.scenario.loader import load_scenario
+
+MINUS = "\u2212"
+
+
+def register(commands) -> None:
+    """Add ``hindcast`` to ``commands``."""
+    parser = commands.add_parser(
+        "hindcast",
+        help="compare the model's output per quarter and its build dates with history",
+        description="Run a Monte Carlo of SCENARIO and compare the packages its designer's "
+        "programmes receive per period with observed shipments (P10-P90 against the "
+        "observed 5-95 %% band, yearly totals, their errors, interval coverage), and its "
+        "h100e_online milestones with a build timeline. The default data are Epoch AI's "
+        "NVIDIA shipments 2022-2024 and the xAI Colossus 1 timeline (data/epoch, MIT).",
+    )
+    add_scenario_arguments(parser)
+    parser.add_argument(
+        "--shipments",
+        type=Path,
+        metavar="CSV",
+        help="observed totals per period: Epoch AI's export, or columns start,end,value[,low,high] "
+        "(default: data/epoch/nvidia_quarterly_shipments_2022_2024.csv)",
+    )
+    parser.add_argument(
+        "--timeline",
+        type=Path,
+        metavar="CSV",
+        help="build timeline with Date and H100 equivalents columns "
+        "(default: data/epoch/xai_colossus1_timeline.csv)",
+    )
+    parser.add_argument(
+        "--designer", default="nvidia", help="whose packages to count (default: nvidia)"
+    )
+    parser.add_argument(
+        "--spin-up",
+        type=int,
+        default=3,
+        metavar="MONTHS",
+        help="months at the start of the horizon left out of the comparison while the "
+        "pipeline fills (default: 3)",
+    )
+    parser.add_argument(
+        "--samples", type=int, metavar="N", help="Monte Carlo samples (default: the scenario's)"
+    )
+    parser.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
+    parser.add_argument(
+        "-o", "--output", type=Path, metavar="FILE.nc", help="write the comparison (NetCDF)"
+    )
+    parser.add_argument(
+        "--plot", type=Path, metavar="FILE", help="draw the comparison chart (PNG, SVG, PDF)"
+    )
+    add_execution_arguments(parser)
+    parser.set_defaults(handler=hindcast_command)
+
+
+def hindcast_command(arguments: argparse.Namespace) -> int:
+    from capsim.sweep.study import monte_carlo
+
+    scenario = load_scenario(arguments.file, arguments.overrides)
+    if arguments.samples is not None and arguments.samples < 1:
+        raise CommandError(f"--samples must be >= 1, found {arguments.samples}")
+    if arguments.spin_up < 0:
+        raise CommandError(f"--spin-up must be >= 0 months, found {arguments.spin_up}")
+    if arguments.plot is not None and arguments.plot.suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise CommandError(f"--plot takes a .png, .svg or .pdf file, found {arguments.plot}")
+    if arguments.output is not None and arguments.output.suffix.lower() != ".nc":
+        raise CommandError(f"-o takes a .nc file, found {arguments.output}")
+    shipments = arguments.shipments or shipped_data("nvidia_quarterly_shipments_2022_2024.csv")
+    timeline_path = arguments.timeline or shipped_data("xai_colossus1_timeline.csv")
+    start = np.datetime64(scenario.horizon.start, "M") + np.timedelta64(arguments.spin_up, "M")
+    end = np.datetime64(scenario.horizon.end, "D")
+    observed = compared_periods(read_series(shipments), start.astype("datetime64[D]"), end)
+    if len(observed) == 0:
+        raise CommandError(
+            f"{shipments}: no observed period lies within {start}..{end} "
+            f"(the horizon of {scenario.name} after {arguments.spin_up} months of spin-up)"
+        )
+    timeline = read_timeline(timeline_path)
+    study = monte_carlo(
+        scenario, arguments.samples, seed=arguments.seed, execution=execution_from(arguments)
+    )
+    try:
+        result = hindcast_table(study, scenario, observed, timeline, designer=arguments.designer)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    print(format_hindcast(result))
+    if arguments.output is not None:
+        from capsim.results import save_result
+
+        save_result(result, arguments.output)
+        print(f"wrote {arguments.output}")
+    if arguments.plot is not None:
+        _draw(result, arguments.plot)
+        print(f"wrote {arguments.plot}")
+    return 0
+
+
+def _draw(result: xr.Dataset, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    from capsim.plots.hindcast import plot_hindcast
+
+    figure = plot_hindcast(result).figure
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        figure.savefig(path, dpi=150, bbox_inches="tight")
+    finally:
+        plt.close(figure)
+
+
+def format_hindcast(result: xr.Dataset) -> str:
+    """The tables of a :func:`capsim.analysis.hindcast.hindcast_table` result."""
+    a = result.attrs
+    lines = [
+        f"{a['scenario_name']}: {a['designer']} packages delivered per period against "
+        f"{Path(a['observed_source']).name} ({a['samples']} samples, seed {a['seed']})",
+        "",
+        _heading("period", 10),
+        f"{'':<10} {'k package':>9}",
+    ]
+    for period in result.period.values:
+        row = result.sel(period=period)
+        observed = (row.observed, row.observed_low, row.observed_high)
+        error = row.model.sel(quantile=0.5).item() / row.observed.item() - 1.0
+        lines.append(
+            _row(str(period), 10, observed, row.model, error=error, inside=row.inside, decimals=1)
+        )
+    inside = int(result.inside.sum())
+    overlap = int(result.bands_overlap.sum())
+    count = result.sizes["period"]
+    lines += [
+        f"coverage: the observed value lies inside the model's P10-P90 in {inside} of {count} "
+        f"periods ({100 * a['coverage']:.0f} %; nominal 80 %); "
+        f"the bands overlap in {overlap} of {count}",
+        "",
+        _heading("year", 6),
+        f"{'':<6} {'k package':>9}",
+    ]
+    for year in result.year.values:
+        row = result.sel(year=year)
+        observed = (row.year_observed, row.year_observed_low, row.year_observed_high)
+        lines.append(
+            _row(
+                str(year),
+                6,
+                observed,
+                row.year_model,
+                error=row.year_error.item(),
+                inside=row.year_inside,
+                decimals=0,
+            )
+        )
+    lines.append(
+        "yearly bands add the quarters' 5 % and 95 % values (errors taken as fully correlated)"
+    )
+    if "event" in result.dims:
+        lines.append("")
+        for event in result.event.values:
+            row = result.sel(event=event)
+            observed = np.datetime64(row.event_observed.values, "D")
+            days = row.event_error_days.values
+            reached = 100 * row.event_reached.item()
+            if np.isnan(days).all():
+                lines.append(
+                    f"{event}: observed {observed}; not reached in the horizon in any sample"
+                )
+                continue
+            dates = [str(observed + np.timedelta64(round(d), "D")) for d in days]
+            lines.append(
+                f"{event}: observed {observed}; model P10 {dates[0]}, P50 {dates[1]}, "
+                f"P90 {dates[2]} (P50 {_signed(days[1])} days; "
+                f"reached in {reached:.0f} % of samples)"
+            )
+    return "\n".join(lines)
+
+
+def _heading(label: str, width: int) -> str:
+    figures = " ".join(f"{name:>7}" for name in ("P10", "P50", "P90"))
+    return (
+        f"{label:<{width}} {'observed':>9} {'5 %':>7} {'95 %':>7}   {figures}  "
+        f"{'P50 err':>7}  in P10-P90"
+    )
+
+
+def _row(label, width, observed, model, *, error, inside, decimals) -> str:
+    """One table row [k package]: observed, its 5 % and 95 %, model P10/P50/P90, error."""
+    first, low, high = (value.item() / 1e3 for value in observed)
+    figures = " ".join(f"{value / 1e3:>7.{decimals}f}" for value in model.values)
+    return (
+        f"{label:<{width}} {first:>9.{decimals}f} {low:>7.{decimals}f} {high:>7.{decimals}f}   "
+        f"{figures}  {_percent(error):>7}  {'yes' if inside.item() else 'no'}"
+    )
+
+
+def _percent(value: float) -> str:
+    rounded = round(100 * value)
+    return "0 %" if rounded == 0 else f"{'+' if rounded > 0 else MINUS}{abs(rounded)} %"
+
+
+def _signed(value: float) -> str:
+    rounded = round(float(value))
+    return "0" if rounded == 0 else f"{'+' if rounded > 0 else MINUS}{abs(rounded)}"

@@ -1,0 +1,361 @@
+"""Hindcast against Epoch AI's data, calibration, and reading observed data.
+
+The shipped hindcast is checked against the issue's bar: the P10-P90 of yearly NVIDIA
+output contains the observed totals for 2023 and 2024, the median is within 25 %, and
+Colossus 1 reaches 100k H100 online within 30 days of 2024-09-02. Calibration must
+recover inputs from data the model generated itself.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from builders import chain_data, set_path
+from capsim.analysis.calibration import CalibrationError, calibrate, model_output
+from capsim.analysis.hindcast import compared_periods, hindcast_table, output_per_period
+from capsim.analysis.observed import (
+    DataError,
+    ObservedSeries,
+    read_series,
+    read_timeline,
+    shipped_data,
+)
+from capsim.cli.main import main
+from capsim.results import open_result
+from capsim.scenario.document import Scenario
+from capsim.scenario.loader import load_scenario
+from capsim.simulation import simulate
+
+ROOT = Path(__file__).resolve().parents[1]
+HINDCAST = ROOT / "scenarios" / "hindcast-2023.yaml"
+SHIPMENTS = ROOT / "data" / "epoch" / "nvidia_quarterly_shipments_2022_2024.csv"
+TIMELINE = ROOT / "data" / "epoch" / "xai_colossus1_timeline.csv"
+
+
+def _compared(series: ObservedSeries) -> ObservedSeries:
+    return compared_periods(series, np.datetime64("2023-01-01"), np.datetime64("2024-12-31"))
+
+
+# --- observed data ---------------------------------------------------------------
+
+
+def test_epoch_shipments_are_summed_over_chips_per_quarter():
+    series = read_series(SHIPMENTS)
+    labels = series.labels()
+    assert labels[:3] == ["2022Q1", "2022Q2", "2022Q3"]
+    assert labels[-1] == "2024Q4"
+    q1 = labels.index("2023Q1")
+    # A100 59,024 + A800 29,306 + H100 56,640 + H800 7,342 (the CSV's rows for 2023-Q1)
+    assert series.value[q1] == 59024 + 29306 + 56640 + 7342
+    assert series.low[q1] == 45490 + 22415 + 47452 + 5923
+    assert series.high[q1] == 76923 + 38015 + 66645 + 9136
+    # sigma from the 5-95 % band: (high - low) / (2 x 1.645)
+    assert series.sigma()[q1] == pytest.approx(
+        (series.high[q1] - series.low[q1]) / 3.2898, rel=1e-4
+    )
+    assert len(_compared(series)) == 8
+
+
+def test_the_shipped_data_comes_with_its_licence():
+    assert shipped_data("nvidia_quarterly_shipments_2022_2024.csv").is_file()
+    assert "MIT" in (ROOT / "data" / "epoch" / "LICENSE").read_text()
+    events = read_timeline(TIMELINE)
+    assert [(str(e.date), e.h100e) for e in events][2] == ("2024-09-02", 100000.0)
+
+
+def test_plain_series_with_band(tmp_path):
+    path = tmp_path / "obs.csv"
+    path.write_text(
+        "start,end,value,low,high\n2026-01-01,2026-03-31,10,8,12\n2026-04-01,2026-06-30,20,15,26\n"
+    )
+    series = read_series(path)
+    assert series.labels() == ["2026Q1", "2026Q2"]
+    assert series.value.tolist() == [10, 20]
+    assert series.high.tolist() == [12, 26]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a,b\n1,2\n", ":1: expected the columns start, end, value"),
+        (
+            "start,end,value\n2026-01-01,2026-03-31,ten\n",
+            ":2: column 'value': expected a number >= 0, found 'ten'",
+        ),
+        (
+            "start,end,value\n2026-01-01,2026-03-31,-5\n",
+            ":2: column 'value': expected a number >= 0, found '-5'",
+        ),
+        (
+            "start,end,value\n2026-13-01,2026-03-31,5\n",
+            ":2: column 'start': expected a date (YYYY-MM-DD), found '2026-13-01'",
+        ),
+        (
+            "start,end,value\n2026-04-01,2026-03-31,5\n",
+            ":2: column 'end': expected a date on or after 2026-04-01",
+        ),
+        (
+            "start,end,value,low,high\n2026-01-01,2026-03-31,5,6,7\n",
+            ":2: expected low <= value <= high",
+        ),
+        ("start,end,value\n", ": no data rows"),
+    ],
+)
+def test_bad_observed_data_is_reported_with_file_and_line(tmp_path, text, message):
+    path = tmp_path / "obs.csv"
+    path.write_text(text)
+    with pytest.raises(DataError) as error:
+        read_series(path)
+    assert str(error.value).startswith(str(path))
+    assert message in str(error.value)
+
+
+# --- the comparison on hand-made numbers -----------------------------------------
+
+
+def _scenario_with_event() -> Scenario:
+    data = chain_data()
+    data["milestones"]["hundred"] = {
+        "quantity": "h100e_online",
+        "programme": "g",
+        "threshold": "100 H100e",
+    }
+    return Scenario.model_validate(copy.deepcopy(data))
+
+
+def _study(scale: np.ndarray) -> xr.Dataset:
+    """12 months of 2026; sample s delivers scale[s] packages every month."""
+    time = np.array([f"2026-{m:02d}-01" for m in range(1, 13)], dtype="datetime64[ns]")
+    delivered = scale[:, None, None] * np.ones((len(scale), 12, 1))
+    milestone = np.resize(
+        np.array(["2026-03-11", "2026-03-21"], dtype="datetime64[ns]"), len(scale)
+    )
+    return xr.Dataset(
+        {
+            "packages_delivered": (("sample", "time", "programme"), delivered),
+            "milestone_date": (("sample", "milestone"), np.column_stack([milestone, milestone])),
+        },
+        coords={"time": time, "programme": ["g"], "milestone": ["first-gw", "hundred"]},
+        attrs={"seed": 7},
+    )
+
+
+def test_output_per_period_sums_the_months_of_each_period():
+    study = _study(np.array([1.0, 2.0]))
+    observed = ObservedSeries(
+        "x",
+        np.array(["2026-01-01", "2026-04-01"], dtype="datetime64[D]"),
+        np.array(["2026-03-31", "2026-08-31"], dtype="datetime64[D]"),
+        np.array([3.0, 5.0]),
+    )
+    totals = output_per_period(study.packages_delivered, ["g"], observed)
+    assert totals.sel(sample=1).values.tolist() == [6.0, 10.0]  # 3 and 5 months of 2
+    assert totals.period.values.tolist() == ["2026Q1", "2026-04-01..2026-08-31"]
+
+
+def test_hindcast_table_quantiles_coverage_and_event_errors():
+    scenario = _scenario_with_event()
+    study = _study(np.linspace(10.0, 20.0, 11))  # quarterly totals 30..60; P10 33, P50 45, P90 57
+    quarters = ["2026-01-01", "2026-04-01", "2026-07-01", "2026-10-01"]
+    ends = ["2026-03-31", "2026-06-30", "2026-09-30", "2026-12-31"]
+    observed = ObservedSeries(
+        "obs.csv",
+        np.array(quarters, dtype="datetime64[D]"),
+        np.array(ends, dtype="datetime64[D]"),
+        np.array([45.0, 32.0, 58.0, 50.0]),
+        np.array([40.0, 28.0, 50.0, 45.0]),
+        np.array([50.0, 36.0, 66.0, 55.0]),
+    )
+    import datetime as dt
+
+    from capsim.analysis.observed import TimelineEvent
+
+    timeline = [TimelineEvent(dt.date(2026, 3, 1), 100.0, "100 online")]
+    result = hindcast_table(study, scenario, observed, timeline, designer="d")
+    assert result.model.sel(quantile=0.5).values == pytest.approx([45.0] * 4)
+    assert result.model.sel(quantile=0.1).values == pytest.approx([33.0] * 4)
+    assert result.inside.values.tolist() == [True, False, False, True]
+    assert result.bands_overlap.values.tolist() == [True, True, True, True]
+    assert result.attrs["coverage"] == pytest.approx(0.5)
+    # one year: observed 185, model P50 4 x 45 = 180
+    assert result.year_error.values == pytest.approx([180.0 / 185.0 - 1.0])
+    assert bool(result.year_inside.item())
+    # the event: observed 2026-03-01, model dates 03-11 / 03-21 -> +10 and +20 days
+    days = result.event_error_days.sel(event="hundred").values
+    assert days[0] == pytest.approx(10.0)
+    assert days[2] == pytest.approx(20.0)
+    assert result.event_reached.item() == 1.0
+
+
+# --- the shipped hindcast --------------------------------------------------------
+
+
+def test_shipped_hindcast_meets_its_bar(tmp_path, capsys):
+    output, chart = tmp_path / "hindcast.nc", tmp_path / "hindcast.png"
+    argv = ["hindcast", str(HINDCAST), "--samples", "120", "--workers", "1", "--no-progress"]
+    assert main([*argv, "-o", str(output), "--plot", str(chart)]) == 0
+    out = capsys.readouterr().out
+    assert "coverage:" in out
+    assert "colossus-100k-online: observed 2024-09-02" in out
+    result = open_result(output)
+    assert result.year.values.tolist() == [2023, 2024]
+    assert result.period.values.tolist()[0] == "2023Q1"
+    assert result.sizes["period"] == 8
+    # the issue's bar: yearly P10-P90 contains the observed totals, P50 within 25 %
+    assert result.year_inside.values.all()
+    assert np.all(np.abs(result.year_error.values) <= 0.25)
+    # Colossus 1: 100k H100 online within 30 days of 2024-09-02, in (nearly) every sample
+    errors = result.event_error_days.sel(event="colossus-100k-online").values
+    assert np.all(np.abs(errors) <= 30)
+    assert result.event_reached.sel(event="colossus-100k-online").item() >= 0.9
+    assert chart.stat().st_size > 10_000
+    assert result.observed.attrs["units"] == "package per period"
+
+
+def test_hindcast_bad_input_exits_2(tmp_path, capsys):
+    missing = tmp_path / "missing.csv"
+    assert main(["hindcast", str(HINDCAST), "--shipments", str(missing), "--samples", "2"]) == 2
+    assert str(missing) in capsys.readouterr().err
+    outside = tmp_path / "outside.csv"
+    outside.write_text("start,end,value\n2030-01-01,2030-03-31,5\n")
+    assert main(["hindcast", str(HINDCAST), "--shipments", str(outside), "--samples", "2"]) == 2
+    assert "no observed period lies within" in capsys.readouterr().err
+    assert main(["hindcast", str(HINDCAST), "--samples", "2", "-o", str(tmp_path / "x.csv")]) == 2
+    assert not (tmp_path / "x.csv").exists()
+
+
+# --- calibration -----------------------------------------------------------------
+
+
+FITTED = ["packaging.tsmc-cowos.shares.nvidia", "packaging.tsmc-cowos.capacity.points[3]"]
+
+
+def test_calibration_recovers_inputs_from_synthetic_data(tmp_path):
+    scenario = load_scenario(HINDCAST)
+    truth = {FITTED[0]: 0.55, FITTED[1]: 38_000.0}
+    observed = _compared(read_series(SHIPMENTS))
+    programmes = ["market-a100", "market-hopper-before-rush", "market-hopper", "market-h200"]
+    programmes += ["market-b200", "xai-colossus"]
+    synthetic = model_output(scenario, truth, programmes, observed)
+    data = tmp_path / "synthetic.csv"
+    rows = [
+        f"{s},{e},{v:.3f},{0.95 * v:.3f},{1.05 * v:.3f}"
+        for s, e, v in zip(observed.start, observed.end, synthetic, strict=True)
+    ]
+    data.write_text("start,end,value,low,high\n" + "\n".join(rows) + "\n")
+    result = calibrate(scenario, read_series(data), FITTED)
+    fitted = {fit.path: fit for fit in result.inputs}
+    assert fitted[FITTED[0]].value == pytest.approx(0.55, rel=0.01)
+    assert fitted[FITTED[1]].value == pytest.approx(38_000.0, rel=0.02)
+    assert result.chi2(result.after) < 1e-2 < result.chi2(result.before)
+
+
+def test_calibration_against_history_improves_the_fit_within_bounds():
+    scenario = load_scenario(HINDCAST)
+    result = calibrate(scenario, _compared(read_series(SHIPMENTS)), FITTED)
+    assert result.chi2(result.after) < result.chi2(result.before)
+    share, capacity = result.inputs
+    assert 0.50 <= share.value <= 0.70  # triangular(50 %, 60 %, 70 %)
+    assert 32_000 <= capacity.value <= 40_000  # triangular(32k, 36k, 40k)
+    assert share.standard_error > 0
+
+
+def test_calibrate_command_writes_an_extending_scenario(tmp_path, capsys):
+    output = tmp_path / "out" / "calibrated.yaml"
+    argv = ["calibrate", str(HINDCAST), "--against", str(SHIPMENTS), "-o", str(output)]
+    assert main([*argv, "--fit", FITTED[0], "--fit", FITTED[1]]) == 0
+    out = capsys.readouterr().out
+    assert "chi-squared" in out
+    assert f"wrote {output}" in out
+    text = output.read_text()
+    extends = next(line for line in text.splitlines() if line.startswith("extends: "))
+    assert (output.parent / extends.split(": ", 1)[1]).resolve() == HINDCAST.resolve()
+    calibrated = load_scenario(output)
+    share = calibrated.packaging["tsmc-cowos"].shares["nvidia"]
+    assert not share.is_uncertain
+    assert str(share.source).startswith(
+        "calibrated against nvidia_quarterly_shipments_2022_2024.csv"
+    )
+    date, point = calibrated.packaging["tsmc-cowos"].capacity.points[3]
+    assert str(date) == "2024-12-31"
+    assert 32_000 <= point.value <= 40_000
+    assert str(point.source).startswith("calibrated against")
+    # everything else is inherited unchanged
+    base = load_scenario(HINDCAST)
+    assert calibrated.products == base.products
+    assert (
+        calibrated.packaging["tsmc-cowos"].capacity.points[:3]
+        == base.packaging["tsmc-cowos"].capacity.points[:3]
+    )
+    assert simulate(calibrated).sizes["time"] == 27
+
+
+@pytest.mark.parametrize(
+    ("fit", "message"),
+    [
+        ("products.h100.tdp", "this input has a fixed value"),
+        ("products.nope.*", "no uncertain input of hindcast-2023 matches"),
+    ],
+)
+def test_calibrate_rejects_what_it_cannot_fit(tmp_path, capsys, fit, message):
+    output = tmp_path / "c.yaml"
+    argv = [
+        "calibrate",
+        str(HINDCAST),
+        "--against",
+        str(SHIPMENTS),
+        "--fit",
+        fit,
+        "-o",
+        str(output),
+    ]
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+    assert not output.exists()
+
+
+def test_calibrate_needs_fewer_inputs_than_observations():
+    scenario = load_scenario(HINDCAST)
+    observed = _compared(read_series(SHIPMENTS))
+    short = compared_periods(observed, np.datetime64("2024-07-01"), np.datetime64("2024-12-31"))
+    with pytest.raises(CalibrationError, match="only 2 observed periods"):
+        calibrate(scenario, short, ["packaging.tsmc-cowos.capacity.points[*]"])
+
+
+# --- the model change the hindcast led to ----------------------------------------
+
+
+def test_wafers_are_started_for_the_mix_of_the_month_they_arrive_in():
+    """Fab cycle 3 months; product q takes over from p in month 6. q's dies are started
+    in month 3 for month 6, so q is packaged from month 6 on, not from month 9."""
+    data = chain_data(
+        **{"logic_fabs.f.cycle_time": "3 month", "hbm_vendors.v.lead_time": "0 month"}
+    )
+    q = copy.deepcopy(data["products"]["p"])
+    data["products"]["q"] = q
+    set_path(
+        data,
+        "products.p.mix",
+        [{"date": "2026-01-01", "value": 1}, {"date": "2026-07-01", "value": 0}],
+    )
+    set_path(
+        data,
+        "products.q.mix",
+        [{"date": "2026-01-01", "value": 0}, {"date": "2026-07-01", "value": 1}],
+    )
+    data["products"]["p"]["mix"][1]["date"] = "2026-06-30"
+    data["products"]["q"]["mix"][1]["date"] = "2026-06-30"
+    data["products"]["p"]["mix"] = {"points": data["products"]["p"]["mix"], "interpolation": "step"}
+    data["products"]["q"]["mix"] = {"points": data["products"]["q"]["mix"], "interpolation": "step"}
+    data["hbm_vendors"]["v"]["qualification"]["q"] = "2025-01-01"
+    data["programmes"]["h"] = {**data["programmes"]["g"], "product": "q", "sites": []}
+    result = simulate(Scenario.model_validate(data))
+    produced = result.packages_produced
+    assert produced.sel(product="q").values[:6].sum() == 0
+    assert produced.sel(product="q").values[6] == pytest.approx(500.0)  # HBM-bound, as p was
+    assert produced.sel(product="p").values[6:].sum() == 0
