@@ -1,7 +1,10 @@
 """Monte Carlo throughput, overhead, parallel efficiency, Dask, and memory of a long run.
 
     python benchmarks/bench_montecarlo.py throughput   # openai-nvidia-10gw, 1 and 2 workers, Dask
+    python benchmarks/bench_montecarlo.py dask         # Dask vs the pool, alternating runs
     python benchmarks/bench_montecarlo.py memory       # 100,000 samples to Zarr, peak RSS
+
+``--samples``, ``--chunk`` and ``--repeats`` change the runs' size and number.
 
 Floors: >= 20 samples/s per core; sampling and I/O <= 20 % of model time; 2-worker
 efficiency >= 80 %; Dask within 15 % of the local pool; peak memory <= 1 GiB.
@@ -9,7 +12,10 @@ efficiency >= 80 %; Dask within 15 % of the local pool; peak memory <= 1 GiB.
 
 from __future__ import annotations
 
+import argparse
 import os
+import resource
+import statistics
 import sys
 import tempfile
 import threading
@@ -32,6 +38,39 @@ def _timed_study(scenario, samples: int, execution: Execution) -> float:
         start = time.perf_counter()
         monte_carlo(scenario, samples, store=Path(folder) / "s.zarr", execution=execution)
         return time.perf_counter() - start
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (pool or Dask workers)."""
+    own, children = (
+        resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def dask_vs_pool(samples: int = 1200, chunk: int = 64, repeats: int = 5) -> int:
+    """Median wall time of a Dask LocalCluster vs the local pool (2 workers each), in
+    alternating runs, as the VM's speed drifts."""
+    scenario = load_scenario(SCENARIO)
+    runs = {
+        "pool": Execution(workers=2, chunk=chunk, progress=False),
+        "dask": Execution(dask_local=2, chunk=chunk, progress=False),
+    }
+    wall: dict[str, list[float]] = {name: [] for name in runs}
+    cpu: dict[str, list[float]] = {name: [] for name in runs}
+    for repeat in range(repeats):
+        for name in sorted(runs, reverse=repeat % 2 == 1):
+            start = _cpu()
+            wall[name].append(_timed_study(scenario, samples, runs[name]))
+            cpu[name].append(_cpu() - start)
+            print(f"{name}: {wall[name][-1]:.1f} s, {cpu[name][-1]:.1f} CPU s", flush=True)
+    pool, dask = (statistics.median(wall[name]) for name in ("pool", "dask"))
+    pool_cpu, dask_cpu = (statistics.median(cpu[name]) for name in ("pool", "dask"))
+    ratio = dask / pool - 1.0
+    print(f"{samples} samples, chunks of {chunk}, medians of {repeats} alternating runs:")
+    print(f"pool {pool:.1f} s ({pool_cpu:.1f} CPU s), Dask {dask:.1f} s ({dask_cpu:.1f} CPU s)")
+    print(f"Dask LocalCluster, 2 workers: {ratio:+.1%} time vs the local pool (floor 15 %)")
+    return 0 if ratio <= 0.15 else 1
 
 
 def throughput(samples: int = 600) -> int:
@@ -118,6 +157,20 @@ def memory(samples: int = 100_000) -> int:
     return 0 if monitor.peak <= 2**30 else 1
 
 
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "mode", nargs="?", default="throughput", choices=["throughput", "dask", "memory"]
+    )
+    parser.add_argument("--samples", type=int, help="samples (default: the mode's)")
+    parser.add_argument("--chunk", type=int, default=64, help="samples per chunk (dask mode)")
+    parser.add_argument("--repeats", type=int, default=5, help="runs of each (dask mode)")
+    arguments = parser.parse_args()
+    sized = {} if arguments.samples is None else {"samples": arguments.samples}
+    if arguments.mode == "dask":
+        return dask_vs_pool(chunk=arguments.chunk, repeats=arguments.repeats, **sized)
+    return (throughput if arguments.mode == "throughput" else memory)(**sized)
+
+
 if __name__ == "__main__":
-    which = sys.argv[1] if len(sys.argv) > 1 else "throughput"
-    sys.exit(throughput() if which == "throughput" else memory())
+    sys.exit(main())
