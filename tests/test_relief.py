@@ -17,6 +17,7 @@ from builders import chain, chain_data
 from capsim.analysis.relief import KINDS, levers, relief
 from capsim.cli import main as cli_main
 from capsim.cli import relief_command
+from capsim.cli.formatting import signed
 from capsim.scenario.document import Scenario
 from capsim.sweep.runner import Execution
 
@@ -318,7 +319,7 @@ def test_cli_unknown_milestone_exits_2_with_the_milestones(scenario_file, monkey
 
 
 def test_days_are_signed():
-    assert relief_command._days(27.0) == "+27"
-    assert relief_command._days(-3.0) == "\u22123"
-    assert relief_command._days(0.2) == "0"
-    assert relief_command._days(2.46, 1) == "+2.5"
+    assert signed(27.0) == "+27"
+    assert signed(-3.0) == "\u22123"
+    assert signed(0.2) == "0"
+    assert signed(2.46, 1) == "+2.5"

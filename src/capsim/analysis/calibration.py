@@ -20,7 +20,7 @@ import numpy as np
 from scipy import optimize
 from scipy.stats import qmc
 
-from capsim.analysis.hindcast import designer_programmes
+from capsim.analysis.hindcast import designer_programmes, period_months
 from capsim.analysis.observed import ObservedSeries
 from capsim.model.dataset import record_coords, record_variables
 from capsim.model.resolve import resolve
@@ -117,14 +117,7 @@ def model_output(
     coords = record_coords(record)
     _dims, delivered, _attrs = record_variables(record)["packages_delivered"]
     columns = [list(coords["programme"]).index(gid) for gid in programmes]
-    monthly = delivered[:, columns].sum(axis=1)
-    months = np.asarray(coords["time"]).astype("datetime64[D]")
-    return np.array(
-        [
-            monthly[(months >= s) & (months <= e)].sum()
-            for s, e in zip(observed.start, observed.end, strict=True)
-        ]
-    )
+    return period_months(coords["time"], observed) @ delivered[:, columns].sum(axis=1)
 
 
 def calibrate(
@@ -169,7 +162,7 @@ def calibrate(
     standard_u = _standard_errors(solution, len(observed))
     inputs = [_fitted(d, u, su) for d, u, su in zip(dimensions, fitted_u, standard_u, strict=True)]
     before = model_output(scenario, {}, programmes, observed)
-    after = output(fitted_u)
+    after = observed.value + solution.fun * sigma  # the model at the optimum
     return Calibration(inputs, observed, before, after, evaluations)
 
 

@@ -27,6 +27,13 @@ def designer_programmes(scenario: Scenario, designer: str) -> list[str]:
     return [gid for gid, g in scenario.programmes.items() if g.product in products]
 
 
+def period_months(months: np.ndarray, observed: ObservedSeries) -> np.ndarray:
+    """(period x month) 1 where a month (its first day, ``months``) lies within a period."""
+    days = np.asarray(months).astype("datetime64[D]")
+    inside = (days >= observed.start[:, None]) & (days <= observed.end[:, None])
+    return inside.astype(float)
+
+
 def output_per_period(
     delivered: xr.DataArray, programmes: list[str], observed: ObservedSeries
 ) -> xr.DataArray:
@@ -36,12 +43,8 @@ def output_per_period(
     a period when its first day lies within the period.
     """
     monthly = delivered.sel(programme=programmes).sum("programme")
-    months = monthly["time"].values.astype("datetime64[D]")
-    totals = [
-        monthly.isel(time=np.flatnonzero((months >= start) & (months <= end))).sum("time")
-        for start, end in zip(observed.start, observed.end, strict=True)
-    ]
-    result = xr.concat(totals, dim="period")
+    mask = xr.DataArray(period_months(monthly["time"].values, observed), dims=("period", "time"))
+    result = xr.dot(mask, monthly.drop_vars("time"), dim="time")
     return result.assign_coords(period=observed.labels()).assign_attrs(units=PACKAGE_UNITS)
 
 

@@ -7,11 +7,8 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
-import numpy as np
-
 from capsim.analysis.calibration import Calibration, CalibrationError, calibrate
-from capsim.analysis.hindcast import compared_periods
-from capsim.analysis.observed import read_series
+from capsim.cli.observed_options import add_comparison_arguments, observed_periods
 from capsim.cli.options import CommandError
 from capsim.cli.scenario_commands import add_scenario_arguments
 from capsim.scenario.extension import write_extension
@@ -45,16 +42,7 @@ def register(commands) -> None:
         metavar="PATH",
         help="an uncertain input to fit (repeat)",
     )
-    parser.add_argument(
-        "--designer", default="nvidia", help="whose packages to count (default: nvidia)"
-    )
-    parser.add_argument(
-        "--spin-up",
-        type=int,
-        default=3,
-        metavar="MONTHS",
-        help="months at the start of the horizon left out of the fit (default: 3)",
-    )
+    add_comparison_arguments(parser, left_out_of="the fit")
     parser.add_argument(
         "-o",
         "--output",
@@ -79,11 +67,7 @@ def calibrate_command(arguments: argparse.Namespace) -> int:
         raise CommandError(f"-o takes a .yaml file, found {output}")
     if output.resolve() == arguments.file.resolve():
         raise CommandError(f"-o {output} would overwrite the scenario it extends")
-    start = np.datetime64(scenario.horizon.start, "M") + np.timedelta64(arguments.spin_up, "M")
-    end = np.datetime64(scenario.horizon.end, "D")
-    observed = compared_periods(read_series(arguments.against), start.astype("datetime64[D]"), end)
-    if len(observed) == 0:
-        raise CommandError(f"{arguments.against}: no observed period lies within {start}..{end}")
+    observed = observed_periods(arguments.against, scenario, arguments.spin_up)
     try:
         result = calibrate(
             scenario, observed, arguments.fit, designer=arguments.designer, seed=arguments.seed

@@ -8,13 +8,14 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from capsim.analysis.hindcast import compared_periods, hindcast_table
-from capsim.analysis.observed import read_series, read_timeline, shipped_data
+from capsim.analysis.hindcast import hindcast_table
+from capsim.analysis.observed import read_timeline, shipped_data
+from capsim.cli.formatting import signed, signed_percent
+from capsim.cli.observed_options import add_comparison_arguments, observed_periods
 from capsim.cli.options import CommandError, add_execution_arguments, execution_from
+from capsim.cli.plot_command import FORMATS
 from capsim.cli.scenario_commands import add_scenario_arguments
 from capsim.scenario.loader import load_scenario
-
-MINUS = "\u2212"
 
 
 def register(commands) -> None:
@@ -43,17 +44,7 @@ def register(commands) -> None:
         help="build timeline with Date and H100 equivalents columns "
         "(default: data/epoch/xai_colossus1_timeline.csv)",
     )
-    parser.add_argument(
-        "--designer", default="nvidia", help="whose packages to count (default: nvidia)"
-    )
-    parser.add_argument(
-        "--spin-up",
-        type=int,
-        default=3,
-        metavar="MONTHS",
-        help="months at the start of the horizon left out of the comparison while the "
-        "pipeline fills (default: 3)",
-    )
+    add_comparison_arguments(parser, left_out_of="the comparison")
     parser.add_argument(
         "--samples", type=int, metavar="N", help="Monte Carlo samples (default: the scenario's)"
     )
@@ -74,22 +65,13 @@ def hindcast_command(arguments: argparse.Namespace) -> int:
     scenario = load_scenario(arguments.file, arguments.overrides)
     if arguments.samples is not None and arguments.samples < 1:
         raise CommandError(f"--samples must be >= 1, found {arguments.samples}")
-    if arguments.spin_up < 0:
-        raise CommandError(f"--spin-up must be >= 0 months, found {arguments.spin_up}")
-    if arguments.plot is not None and arguments.plot.suffix.lower() not in (".png", ".svg", ".pdf"):
+    if arguments.plot is not None and arguments.plot.suffix.lower() not in FORMATS:
         raise CommandError(f"--plot takes a .png, .svg or .pdf file, found {arguments.plot}")
     if arguments.output is not None and arguments.output.suffix.lower() != ".nc":
         raise CommandError(f"-o takes a .nc file, found {arguments.output}")
     shipments = arguments.shipments or shipped_data("nvidia_quarterly_shipments_2022_2024.csv")
     timeline_path = arguments.timeline or shipped_data("xai_colossus1_timeline.csv")
-    start = np.datetime64(scenario.horizon.start, "M") + np.timedelta64(arguments.spin_up, "M")
-    end = np.datetime64(scenario.horizon.end, "D")
-    observed = compared_periods(read_series(shipments), start.astype("datetime64[D]"), end)
-    if len(observed) == 0:
-        raise CommandError(
-            f"{shipments}: no observed period lies within {start}..{end} "
-            f"(the horizon of {scenario.name} after {arguments.spin_up} months of spin-up)"
-        )
+    observed = observed_periods(shipments, scenario, arguments.spin_up)
     timeline = read_timeline(timeline_path)
     study = monte_carlo(
         scenario, arguments.samples, seed=arguments.seed, execution=execution_from(arguments)
@@ -186,7 +168,7 @@ def format_hindcast(result: xr.Dataset) -> str:
             dates = [str(observed + np.timedelta64(round(d), "D")) for d in days]
             lines.append(
                 f"{event}: observed {observed}; model P10 {dates[0]}, P50 {dates[1]}, "
-                f"P90 {dates[2]} (P50 {_signed(days[1])} days; "
+                f"P90 {dates[2]} (P50 {signed(days[1])} days; "
                 f"reached in {reached:.0f} % of samples)"
             )
     return "\n".join(lines)
@@ -206,15 +188,5 @@ def _row(label, width, observed, model, *, error, inside, decimals) -> str:
     figures = " ".join(f"{value / 1e3:>7.{decimals}f}" for value in model.values)
     return (
         f"{label:<{width}} {first:>9.{decimals}f} {low:>7.{decimals}f} {high:>7.{decimals}f}   "
-        f"{figures}  {_percent(error):>7}  {'yes' if inside.item() else 'no'}"
+        f"{figures}  {signed_percent(error):>7}  {'yes' if inside.item() else 'no'}"
     )
-
-
-def _percent(value: float) -> str:
-    rounded = round(100 * value)
-    return "0 %" if rounded == 0 else f"{'+' if rounded > 0 else MINUS}{abs(rounded)} %"
-
-
-def _signed(value: float) -> str:
-    rounded = round(float(value))
-    return "0" if rounded == 0 else f"{'+' if rounded > 0 else MINUS}{abs(rounded)}"

@@ -8,11 +8,10 @@ import numpy as np
 import xarray as xr
 
 from capsim.analysis.relief import relief, unknown_milestone
+from capsim.cli.formatting import MINUS, signed
 from capsim.cli.scenario_commands import add_scenario_arguments
 from capsim.scenario.loader import load_scenario
 from capsim.scenario.problems import Location, Problem, ScenarioError
-
-MINUS = "\u2212"
 
 
 def _positive(text: str) -> int:
@@ -82,14 +81,6 @@ def _date(value) -> str:
     return str(np.datetime64(value, "D"))
 
 
-def _days(value: float, decimals: int = 0) -> str:
-    rounded = round(float(value), decimals)
-    if rounded == 0:
-        return "0"
-    sign = "+" if rounded > 0 else MINUS
-    return f"{sign}{abs(rounded):.{decimals}f}"
-
-
 def format_relief(result: xr.Dataset, scenario_name: str = "", *, top: int = 15) -> str:
     """The ranked table of a :func:`capsim.analysis.relief.relief` result."""
     milestone = result.attrs["milestone"]
@@ -117,10 +108,10 @@ def format_relief(result: xr.Dataset, scenario_name: str = "", *, top: int = 15)
         start = f"{rank:>4}  {name!s:<{lever_width}}  {row.step.item()!s:<{step_width}}"
         if sampled:
             figures = [
-                _days(row[key].item(), 1)
+                signed(row[key].item(), 1)
                 for key in ("days_earlier", "days_earlier_p10", "days_earlier_p50")
             ]
-            figures.append(_days(row.days_earlier_p90.item(), 1))
+            figures.append(signed(row.days_earlier_p90.item(), 1))
             met = f"{100 * row.relaxed_met.mean().item():.0f} %"
             lines.append(f"{start}  {'  '.join(f'{f:>8}' for f in figures):>38}  {met:>5}")
         else:
@@ -129,7 +120,7 @@ def format_relief(result: xr.Dataset, scenario_name: str = "", *, top: int = 15)
                 if row.relaxed_met.item()
                 else f"not by {horizon_end}"
             )
-            lines.append(f"{start}  {_days(row.days_earlier.item()):>12}  {when}")
+            lines.append(f"{start}  {signed(row.days_earlier.item()):>12}  {when}")
     if count > shown.sizes["lever"]:
         rest = result.isel(lever=slice(shown.sizes["lever"], None))
         zero = int((rest.days_earlier == 0).sum())

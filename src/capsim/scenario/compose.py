@@ -14,7 +14,7 @@ from typing import Any
 from capsim.scenario.problems import KeyPath, Location, Problem, ScenarioError, format_path
 from capsim.scenario.yamlsource import Document, read_yaml_file, read_yaml_text
 
-_WHOLE_KEYS = {"value", "dist", "points"}
+WHOLE_KEYS = {"value", "dist", "points"}
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 SET_SOURCE = "assumption: set on the command line"
 
@@ -64,7 +64,7 @@ def _merge_data(target: dict, source: dict, path: KeyPath, replaced: list[KeyPat
     for key, value in source.items():
         child = (*path, key)
         existing = target.get(key)
-        if isinstance(value, dict) and isinstance(existing, dict) and not _WHOLE_KEYS & set(value):
+        if isinstance(value, dict) and isinstance(existing, dict) and not WHOLE_KEYS & set(value):
             _merge_data(existing, value, child, replaced)
         else:
             if existing is not None:
@@ -105,9 +105,9 @@ def _sourced(path: KeyPath, parent: Any, value: Any) -> Any:
     if is_parameter(annotation_at(path, Scenario)):
         if not isinstance(value, dict | list):
             return {"value": value, "source": SET_SOURCE}
-        if isinstance(value, dict) and "source" not in value and _WHOLE_KEYS & set(value):
+        if isinstance(value, dict) and "source" not in value and WHOLE_KEYS & set(value):
             return {**value, "source": SET_SOURCE}
-    elif isinstance(parent, dict) and _WHOLE_KEYS & set(parent) and path[-1] != "source":
+    elif isinstance(parent, dict) and WHOLE_KEYS & set(parent) and path[-1] != "source":
         parent["source"] = SET_SOURCE  # one key of a parameter's mapping was changed
     return value
 

@@ -17,9 +17,7 @@ from typing import Any
 import yaml
 
 from capsim.files import written_whole
-from capsim.scenario.compose import parse_set_path, resolve_extends
-
-_WHOLE_KEYS = {"value", "dist", "points"}
+from capsim.scenario.compose import WHOLE_KEYS, parse_set_path, resolve_extends
 
 
 def write_extension(
@@ -72,7 +70,7 @@ def _whole_prefix(data: Any, path: tuple) -> int:
     node = data
     for depth, part in enumerate(path):
         if depth > 0 and (
-            isinstance(node, list) or (isinstance(node, dict) and _WHOLE_KEYS & set(node))
+            isinstance(node, list) or (isinstance(node, dict) and WHOLE_KEYS & set(node))
         ):
             return depth
         node = node[part]
