@@ -16,7 +16,7 @@ import pytest
 import xarray as xr
 
 from builders import chain_data, set_path
-from capsim.analysis.calibration import CalibrationError, calibrate, model_output
+from capsim.analysis.calibration import CalibrationError, FittedInput, calibrate, model_output
 from capsim.analysis.hindcast import compared_periods, hindcast_table, output_per_period
 from capsim.analysis.observed import (
     DataError,
@@ -25,10 +25,13 @@ from capsim.analysis.observed import (
     read_timeline,
     shipped_data,
 )
+from capsim.cli import calibrate_command
 from capsim.cli.main import main
 from capsim.results import open_result
+from capsim.scenario.distributions import Pert
 from capsim.scenario.document import Scenario
 from capsim.scenario.loader import load_scenario
+from capsim.scenario.params import parse_param
 from capsim.simulation import simulate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -265,26 +268,34 @@ def test_calibration_against_history_improves_the_fit_within_bounds():
     assert share.standard_error > 0
 
 
-def test_calibrate_command_writes_an_extending_scenario(tmp_path, capsys):
+def test_calibrate_command_writes_an_extending_scenario(tmp_path, capsys, monkeypatch):
+    results = []
+
+    def kept(*args, **kwargs):
+        results.append(calibrate(*args, **kwargs))
+        return results[-1]
+
+    monkeypatch.setattr(calibrate_command, "calibrate", kept)
     output = tmp_path / "out" / "calibrated.yaml"
     argv = ["calibrate", str(HINDCAST), "--against", str(SHIPMENTS), "-o", str(output)]
     assert main([*argv, "--fit", FITTED[0], "--fit", FITTED[1]]) == 0
     out = capsys.readouterr().out
     assert "chi-squared" in out
     assert f"wrote {output}" in out
+    assert out.count("written as pert +/-") == 2
     text = output.read_text()
     extends = next(line for line in text.splitlines() if line.startswith("extends: "))
     assert (output.parent / extends.split(": ", 1)[1]).resolve() == HINDCAST.resolve()
     calibrated = load_scenario(output)
     share = calibrated.packaging["tsmc-cowos"].shares["nvidia"]
-    assert not share.is_uncertain
     assert str(share.source).startswith(
         "calibrated against nvidia_quarterly_shipments_2022_2024.csv"
     )
     date, point = calibrated.packaging["tsmc-cowos"].capacity.points[3]
     assert str(date) == "2024-12-31"
-    assert 32_000 <= point.value <= 40_000
     assert str(point.source).startswith("calibrated against")
+    for fit, param in zip(results[0].inputs, (share, point), strict=True):
+        _check_written_pert(fit, param.value)
     # everything else is inherited unchanged
     base = load_scenario(HINDCAST)
     assert calibrated.products == base.products
@@ -293,6 +304,86 @@ def test_calibrate_command_writes_an_extending_scenario(tmp_path, capsys):
         == base.packaging["tsmc-cowos"].capacity.points[:3]
     )
     assert simulate(calibrated).sizes["time"] == 27
+
+
+def _check_written_pert(fit: FittedInput, written) -> None:
+    """A symmetric PERT (lamb 6) about the fitted value, +/- min(3 standard errors, room to
+    the nearer end of the range searched), so its sd is min(standard error, room / 3)."""
+    assert isinstance(written, Pert)
+    assert written.lamb == 6
+    assert written.central() == pytest.approx(fit.value, rel=1e-5)
+    assert float(written.ppf(0.5)) == pytest.approx(fit.value, rel=1e-5)
+    assert fit.low <= written.low < written.mode < written.high <= fit.high
+    half = min(3 * fit.standard_error, fit.value - fit.low, fit.high - fit.value)
+    assert (written.high - written.low) / 2 == pytest.approx(half, abs=2e-5 * fit.value)
+    sd = float(written.frozen().std())
+    assert sd == pytest.approx((written.high - written.low) / 6, rel=1e-9)  # Beta(4, 4)
+    assert sd == pytest.approx(min(fit.standard_error, half / 3), abs=1e-5 * fit.value)
+
+
+def _fit(value, standard_error, low=0.5045, high=0.6955, unit="1") -> FittedInput:
+    return FittedInput("p", unit, 0.6, value, standard_error, low, high)
+
+
+SOURCE = "calibrated against data.csv (2025-01-01)"
+
+
+def test_a_fitted_input_is_written_as_a_pert_of_three_standard_errors():
+    fit = FittedInput("p", "wafer/month", 36_000.0, 35_123.4567, 1000.0, 32_004.0, 39_996.0)
+    parameter, summary = calibrate_command.written_parameter(fit, SOURCE)
+    # 6 significant digits: mode 35123.5; +/- 3 x 1000, inside 32004..39996
+    assert parameter["low"] == "32123.5 wafer/month"
+    assert parameter["mode"] == "35123.5 wafer/month"
+    assert parameter["high"] == "38123.5 wafer/month"
+    assert summary == "written as pert +/-3000 wafer/month (sd = standard error)"
+    param = parse_param(parameter, "wafer/month")
+    assert param.value == Pert(32_123.5, 35_123.5, 38_123.5, 6.0)
+    assert param.central == pytest.approx(35_123.5, rel=1e-12)
+    assert float(param.value.frozen().std()) == pytest.approx(1000.0, rel=1e-12)  # 6000 / 6
+    assert str(param.source) == SOURCE
+    assert "standard error 1000 wafer/month" in param.note
+    _check_written_pert(fit, param.value)
+
+
+def test_a_wide_spread_is_clipped_symmetrically_to_the_range_searched():
+    parameter, summary = calibrate_command.written_parameter(_fit(0.617234567, 0.05), SOURCE)
+    # 3 x 0.05 > 0.6955 - 0.617235 = 0.078265, so +/- 0.078265 about 0.617235
+    assert (parameter["low"], parameter["mode"], parameter["high"]) == (0.53897, 0.617235, 0.6955)
+    assert "clipped to the prior range, so its sd 0.02609" in summary  # 0.078265 / 3
+    param = parse_param(parameter, "1")
+    assert float(param.value.frozen().std()) == pytest.approx(0.15653 / 6, rel=1e-9)
+    _check_written_pert(_fit(0.617234567, 0.05), param.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "standard_error", "written", "reason"),
+    [
+        (0.6955, 0.05, 0.6955, "the fit sits at the high end of the prior range searched"),
+        (0.50451, 0.05, 0.50451, "the fit sits at the low end of the prior range searched"),
+        # rounds to 0.6955 = high: a pert would have mode = high, so no spread is left
+        (0.69549996, 0.05, 0.6955, "the fit sits at the high end of the prior range searched"),
+        (0.6, float("nan"), 0.6, "the standard error is nan, so the spread is unknown"),
+        (0.6, 0.0, 0.6, "the standard error is 0, so the spread is unknown"),
+        (0.6, 1e-6, 0.6, "3 standard errors are below 0.01% of the value"),
+    ],
+)
+def test_a_fitted_input_without_a_spread_is_written_as_a_fixed_value(
+    value, standard_error, written, reason
+):
+    parameter, summary = calibrate_command.written_parameter(_fit(value, standard_error), SOURCE)
+    assert parameter["value"] == written
+    assert "dist" not in parameter
+    assert summary == f"fixed value: {reason}"
+    assert parameter["note"].startswith(f"fixed value: {reason}; standard error ")
+    assert parse_param(parameter, "1").value == written
+
+
+def test_a_narrow_room_still_gives_an_ordered_pert():
+    """0.6954 is 1e-4 below the end 0.6955: above the 0.01 % floor, so a pert of
+    0.6953 .. 0.6955 whose written digits keep low < mode < high."""
+    parameter, _ = calibrate_command.written_parameter(_fit(0.69540004, 0.05), SOURCE)
+    assert (parameter["low"], parameter["mode"], parameter["high"]) == (0.6953, 0.6954, 0.6955)
+    assert parse_param(parameter, "1").value == Pert(0.6953, 0.6954, 0.6955, 6.0)
 
 
 @pytest.mark.parametrize(
