@@ -165,5 +165,65 @@ def test_milestone_date_is_interpolated_within_the_month():
         "milestones.first-gw.threshold": "2.5 MW",
     }
     result = simulate(chain(**changes))
-    date = result.milestone_date.sel(milestone="first-gw").values.astype("datetime64[D]")
-    assert date == np.datetime64("2026-03-16")
+    assert _milestone_day(result, "first-gw") == np.datetime64("2026-03-16")
+
+
+def _milestone_day(result, name: str) -> np.datetime64:
+    return result.milestone_date.sel(milestone=name).values.astype("datetime64[D]")
+
+
+def test_a_site_that_fills_mid_month_is_dated_to_the_day_it_fills():
+    # The building is ready on 2026-03-01 (t = 2 month) with 1000 packages waiting and 500
+    # more arriving; crews install 1000 package/month (1 crew x 10 rack x 100), so its
+    # 700 slots (1.4 MW / 2 kW) are full at t = 2.7: 0.7 x 31 days = day 21.7 of March.
+    changes = {
+        "sites.s.buildings.0.it_capacity": "1.4 MW",
+        "sites.s.buildings.0.start": "2026-01-01",
+        "sites.s.buildings.0.commissioning": "2 month",
+        "sites.s.crews": 1,
+        "sites.s.crew_rate": "10 rack/month",
+        "milestones.first-gw.threshold": "1.4 MW",
+    }
+    result = simulate(chain(**changes))
+    assert result.it_power_online.sel(programme="g").values[2] == pytest.approx(1.4e6)
+    assert _milestone_day(result, "first-gw") == np.datetime64("2026-03-22")
+
+
+def test_supply_arriving_in_monthly_lots_is_dated_as_a_steady_flow():
+    # Same 700-slot site, ready from the start, crews 1000 package/month, supply 500
+    # package/month in a lot at the start of each month: at a steady 500 a month the
+    # 700th package arrives at t = 1.4, day 0.4 x 28 = 11.2 of February.
+    changes = {
+        "sites.s.buildings.0.it_capacity": "1.4 MW",
+        "sites.s.crews": 1,
+        "sites.s.crew_rate": "10 rack/month",
+        "milestones.first-gw.threshold": "1.4 MW",
+    }
+    result = simulate(chain(**changes))
+    assert _milestone_day(result, "first-gw") == np.datetime64("2026-02-12")
+
+
+def test_funding_is_dated_with_the_power_that_releases_it():
+    # USD 1e6 per 2.5 MW IT online; at a steady 1 MW a month, 2.5 MW is reached at
+    # t = 2.5, day 0.5 x 31 = 15.5 of March, for both the power and the funding milestone.
+    changes = {
+        "funding": {
+            "f": {
+                "programme": "g",
+                "funder": "n",
+                "amount_per_step": "USD 1e6",
+                "step": "2.5 MW",
+                "basis": "it",
+                "cap": "USD 2e6",
+            }
+        },
+        "milestones.first-gw.threshold": "2.5 MW",
+        "milestones.first-tranche": {
+            "quantity": "funding_received",
+            "threshold": "USD 1e6",
+            "programme": "g",
+        },
+    }
+    result = simulate(chain(**changes))
+    assert _milestone_day(result, "first-gw") == np.datetime64("2026-03-16")
+    assert _milestone_day(result, "first-tranche") == np.datetime64("2026-03-16")

@@ -137,9 +137,9 @@ def test_a_lever_relaxes_the_value_it_is_given():
 
 
 def test_grid_lever_moves_a_power_bound_milestone_three_months():
-    # 1000 packages wait for the grid; all are installed in the month it arrives, so
-    # 500 installed is mid-month: 2026-07-16 with the grid on 07-01, 04-16 with it on
-    # 04-01: 91 days (three months of 30, 31, 30 days).
+    # 1000 packages wait for the grid; crews install a million a month, so 500 are in
+    # within an hour of it: 2026-07-01 with the grid on 07-01, 04-01 with it on 04-01:
+    # 91 days (three months of 30, 31, 30 days).
     scenario = chain(
         **late_grid(
             "6 months",
@@ -150,8 +150,8 @@ def test_grid_lever_moves_a_power_bound_milestone_three_months():
         )
     )
     result = relief(scenario, "m")
-    assert result.baseline_date.sel(lever=GRID).values == day("2026-07-16")
-    assert result.relaxed_date.sel(lever=GRID).values == day("2026-04-16")
+    assert result.baseline_date.sel(lever=GRID).values == day("2026-07-01")
+    assert result.relaxed_date.sel(lever=GRID).values == day("2026-04-01")
     assert result.days_earlier.sel(lever=GRID).item() == 91.0
     assert result.days_earlier.sel(lever=GRID).item() == pytest.approx(3 * 365.25 / 12, abs=2)
     assert result.lever.values[0] == GRID
@@ -159,20 +159,20 @@ def test_grid_lever_moves_a_power_bound_milestone_three_months():
 
 
 def test_ranking_puts_the_largest_relief_first():
-    # Grid arrives 2026-11-01. Baseline: 5000 stranded + 500 in November, 5000 of
-    # 5500 -> 27 of 30 days: 11-28. HBM +10 %: 5000 of 6050 -> 24 days: 11-25 (3
-    # days). Grid on 08-01: 3500 + 500/month reaches 5000 at the end of October:
-    # 11-01 (27 days). Ties keep the order of levers().
-    scenario = chain(**late_grid("10 months", **{"milestones.m": installed("5000 package")}))
+    # Grid arrives 2026-11-01 with 5000 packages stranded, installed at once; then
+    # supply binds at a steady 500/month: 5200 at 0.4 x 30 = day 12 of November, 11-13.
+    # HBM +10 %: 5500 stranded, so 11-01 (12 days). Grid on 08-01: supply still reaches
+    # 5200 on 11-13 (0 days). Ties keep the order of levers(): COWOS, WAFERS, GRID, CREWS.
+    scenario = chain(**late_grid("10 months", **{"milestones.m": installed("5200 package")}))
     result = relief(scenario, "m")
-    assert list(result.lever.values) == [GRID, HBM, COWOS, WAFERS, CREWS]
-    assert result.days_earlier.values.tolist() == [27.0, 3.0, 0.0, 0.0, 0.0]
+    assert list(result.lever.values) == [HBM, COWOS, WAFERS, GRID, CREWS]
+    assert result.days_earlier.values.tolist() == [12.0, 0.0, 0.0, 0.0, 0.0]
     assert np.all(np.diff(result.days_earlier.values) <= 0)
 
 
 def test_a_milestone_missed_in_the_horizon_counts_as_the_day_after():
     # Grid at 2027-01-01, after the horizon: the baseline misses the milestone and
-    # counts as 2027-01-01; three months earlier it is met on 2026-10-16.
+    # counts as 2027-01-01; three months earlier it is met on 2026-10-01.
     scenario = chain(
         **late_grid(
             "12 months",
@@ -187,8 +187,8 @@ def test_a_milestone_missed_in_the_horizon_counts_as_the_day_after():
     assert not grid.baseline_met.item()
     assert np.isnat(grid.baseline_date.values)
     assert grid.relaxed_met.item()
-    assert grid.relaxed_date.values == day("2026-10-16")
-    assert grid.days_earlier.item() == 77.0  # 2026-10-16 to 2027-01-01
+    assert grid.relaxed_date.values == day("2026-10-01")
+    assert grid.days_earlier.item() == 92.0  # 2026-10-01 to 2027-01-01
     others = result.drop_sel(lever=GRID)
     assert not others.relaxed_met.any()
     assert (others.days_earlier == 0).all()
@@ -274,7 +274,7 @@ def run_cli(argv: list[str], monkeypatch) -> int:
 
 @pytest.fixture
 def scenario_file(tmp_path):
-    data = chain_data(**late_grid("10 months", **{"milestones.m": installed("5000 package")}))
+    data = chain_data(**late_grid("10 months", **{"milestones.m": installed("5200 package")}))
     path = tmp_path / "chain.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     return path
@@ -284,16 +284,16 @@ def test_cli_prints_the_ranked_table(scenario_file, monkeypatch, capsys):
     code = run_cli(["relief", str(scenario_file), "--milestone", "m", "--top", "2"], monkeypatch)
     out = capsys.readouterr().out
     assert code == 0
-    assert "baseline: m met on 2026-11-28" in out
+    assert "baseline: m met on 2026-11-13" in out
     assert "days earlier" in out
     lines = out.splitlines()
     first = next(line for line in lines if line.strip().startswith("1 "))
     second = next(line for line in lines if line.strip().startswith("2 "))
-    assert GRID in first
-    assert "+27" in first
+    assert HBM in first
+    assert "+12" in first
     assert "2026-11-01" in first
-    assert HBM in second
-    assert "+3" in second
+    assert COWOS in second
+    assert "2026-11-13" in second
     assert "3 more lever(s), 3 of them 0 days" in out
 
 

@@ -27,7 +27,7 @@ def simulate(
     inputs = resolve(scenario, draw)
     record = World(inputs).run()
     variables, coords = record_variables(record), record_coords(record)
-    outcomes, outcome_coords = outcome_variables(VariableTable(variables, coords), scenario)
+    outcomes, outcome_coords = outcome_variables(VariableTable(variables, coords), scenario, record)
     attrs = {
         "scenario_name": scenario.name,
         "scenario": scenario_json(scenario),

@@ -1,17 +1,22 @@
 """Milestones and claims from a run's monthly series.
 
-A milestone is met on the first day its quantity reaches the threshold, found by
-linear interpolation within the month in which it crosses (flows are summed from
-the start of the horizon first). A claim holds when its milestone is met on or
-before its deadline.
+A milestone is met on the first day its quantity reaches the threshold. The month in
+which it crosses comes from the monthly series (flows are summed from the start of the
+horizon first). Within that month, quantities counted at sites (packages installed,
+power, H100e and FLOP/s online, and the funding released as power comes online) are
+followed day by day along the run's own installation path; others are interpolated
+linearly. A claim holds when its milestone
+is met on or before its deadline.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from capsim.model.record import PATH_QUANTITIES
 from capsim.scenario.document import Scenario
 from capsim.scenario.targets import Milestone
 
@@ -70,29 +75,62 @@ def _programmes(milestone: Milestone, programmes_of: dict, all_programmes: list[
     return all_programmes
 
 
-def crossing_date(values: np.ndarray, times: np.ndarray, threshold: float) -> np.datetime64:
-    """First date ``values`` (end of each month starting at ``times``) reach ``threshold``."""
-    reached = np.flatnonzero(values >= threshold - 1e-9 * max(abs(threshold), 1.0))
+#: A fraction of a day [day] below which a crossing counts as at the day's end.
+_INSTANT = 1e-6
+
+
+def crossing_date(
+    values: np.ndarray,
+    times: np.ndarray,
+    threshold: float,
+    path: Callable[[float], float] | None = None,
+) -> np.datetime64:
+    """First date ``values`` (end of each month starting at ``times``) reach ``threshold``.
+
+    ``path`` gives the quantity at any model time [month since the start]; when given,
+    the day is the one in which the path reaches the threshold, otherwise the day is
+    interpolated linearly between the month's start and end values. A threshold
+    reached exactly at midnight is met on the day that starts then.
+    """
+    level = threshold - 1e-9 * max(abs(threshold), 1.0)
+    reached = np.flatnonzero(values >= level)
     if reached.size == 0:
         return np.datetime64("NaT", "ns")
     month = int(reached[0])
-    before = values[month - 1] if month > 0 else 0.0
-    gain = values[month] - before
-    fraction = 1.0 if gain <= 0 else min(1.0, max(0.0, (threshold - before) / gain))
     start = times[month]
     end = times[month + 1] if month + 1 < len(times) else start + np.timedelta64(31, "D")
-    days = int(np.floor(fraction * (end - start).astype(int) + 1e-9))
+    length = int((end - start).astype(int))
+    if path is not None:
+        days = next(
+            (d for d in range(length) if path(month + (d + 1) / length) >= level), length - 1
+        )
+        if path(month + (days + 1 - _INSTANT) / length) < level:
+            days += 1  # reached at the day's very end: met from the next day on
+    else:
+        before = values[month - 1] if month > 0 else 0.0
+        gain = values[month] - before
+        fraction = 1.0 if gain <= 0 else min(1.0, max(0.0, (threshold - before) / gain))
+        days = int(np.floor(fraction * length + 1e-9))
     return (start + np.timedelta64(days, "D")).astype("datetime64[ns]")
 
 
-def outcomes(result, scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
+def outcomes(result, scenario: Scenario, record=None) -> tuple[np.ndarray, np.ndarray]:
     """(date per milestone, met per claim) from ``result``: a Dataset or anything that
-    maps variable and dimension names to objects with ``values`` and ``attrs``."""
+    maps variable and dimension names to objects with ``values`` and ``attrs``.
+
+    ``record`` (the run's :class:`~capsim.model.record.Record`) dates milestones counted
+    at sites to the day along the installation path.
+    """
     programmes_of = {gid: g.product for gid, g in scenario.programmes.items()}
     times = result["time"].values.astype("datetime64[D]")
     dates = np.array(
         [
-            crossing_date(milestone_series(result, m, programmes_of), times, m.threshold.central)
+            crossing_date(
+                milestone_series(result, m, programmes_of),
+                times,
+                m.threshold.central,
+                _path(record, result, m, programmes_of),
+            )
             for m in scenario.milestones.values()
         ],
         dtype="datetime64[ns]",
@@ -103,6 +141,20 @@ def outcomes(result, scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
     ).reshape(len(scenario.claims))
     deadlines = claim_deadlines(scenario)
     return dates, ~np.isnat(met_dates) & (met_dates <= deadlines)
+
+
+def _path(record, result, milestone: Milestone, programmes_of: dict):
+    """The milestone's quantity as a function of model time, where the record follows it."""
+    if record is None or milestone.quantity not in PATH_QUANTITIES:
+        return None
+    if milestone.site is not None:
+        return record.path(milestone.quantity, site=milestone.site)
+    names = list(result["programme"].values)
+    return record.path(
+        milestone.quantity,
+        programmes=_programmes(milestone, programmes_of, names),
+        precision=milestone.precision,
+    )
 
 
 class VariableTable:
@@ -125,10 +177,12 @@ class VariableTable:
         return self.Entry(values, attrs)
 
 
-def outcome_variables(table, scenario: Scenario) -> tuple[dict[str, tuple], dict[str, list]]:
+def outcome_variables(
+    table, scenario: Scenario, record=None
+) -> tuple[dict[str, tuple], dict[str, list]]:
     """``milestone_date``, ``claim_deadline`` and ``claim_met`` as (dims, values, attrs),
-    with their coordinates."""
-    dates, met = outcomes(table, scenario)
+    with their coordinates (``record``: see :func:`outcomes`)."""
+    dates, met = outcomes(table, scenario, record)
     variables = {
         "milestone_date": (
             ("milestone",),

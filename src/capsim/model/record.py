@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -117,6 +118,76 @@ class Record:
             ]
         return self
 
+    def path(
+        self,
+        quantity: str,
+        *,
+        programmes: list[str] = (),
+        site: str | None = None,
+        precision: str | None = None,
+    ) -> Callable[[float], float]:
+        """``quantity``, summed over ``programmes`` (or at ``site``), as a function of model
+        time [month]: one of :data:`PATH_QUANTITIES`.
+
+        Between month ends, packages go in at the crews' steady rate but no faster than
+        the programme's deliveries of the month, spread evenly over it (supply is
+        allocated in monthly lots); funding follows the power online.
+        """
+        if quantity == "funding_received":
+            power = {
+                gid: (
+                    self.path("it_power_online", programmes=[gid]),
+                    self.path("facility_power_online", programmes=[gid]),
+                )
+                for gid in programmes
+            }
+            ledger = self.world.ledger
+            return lambda time: sum(
+                ledger.funding_received(gid, (it(time), facility(time)))
+                for gid, (it, facility) in power.items()
+            )
+        inputs = self.world.inputs
+        if site is not None:
+            owners = [g for g in self.programmes if site in inputs.programmes[g].sites]
+            terms = [(site, owners[0] if len(owners) == 1 else None, None)]
+        else:
+            terms = [(sid, gid, gid) for gid in programmes for sid in inputs.programmes[gid].sites]
+        weighted = []
+        for sid, owner, gid in terms:
+            model = self.world.sites[sid]
+            product = inputs.products[inputs.programmes[gid].product] if gid else model.product
+            per_package = {
+                "packages_installed": 1.0,
+                "it_power_online": model.product.it_power,
+                "facility_power_online": model.product.it_power * model.spec.pue,
+                "h100e_online": product.h100e,
+                "flops_online": product.flops.get(precision, 0.0),
+            }[quantity]
+            lag = 0.0 if quantity == "packages_installed" else model.spec.burn_in
+            weighted.append((per_package, lag, sid, owner))
+
+        def value(time: float) -> float:
+            return sum(
+                weight * self._smoothed_installed(sid, owner, time - lag)
+                for weight, lag, sid, owner in weighted
+            )
+
+        return value
+
+    def _smoothed_installed(self, site: str, owner: str | None, time: float) -> float:
+        """Packages installed at ``site`` by ``time`` [month] had its programme's
+        deliveries come in evenly through each month rather than in monthly lots."""
+        installed = self.world.sites[site].installed_at(time)
+        if owner is None or installed <= EPSILON:
+            return installed
+        delivered = self.programme["delivered"][:, self.programmes.index(owner)]
+        month = min(max(int(np.floor(time)), 0), len(delivered) - 1)
+        before = delivered[month - 1] if month > 0 else 0.0
+        spread = before + (delivered[month] - before) * min(max(time - month, 0.0), 1.0)
+        sites = self.world.inputs.programmes[owner].sites
+        total = sum(self.world.sites[sid].installed_at(time) for sid in sites)
+        return installed * min(1.0, spread / total)
+
     def _programme_binding(self, month: int, gid: str, book) -> str:
         if book.limited_by in ("complete", "closed"):
             return book.limited_by
@@ -130,6 +201,15 @@ class Record:
         return SUPPLY_INPUTS[self.binding[month, self.product_index[product]]]
 
 
+#: Quantities :meth:`Record.path` follows within a month.
+PATH_QUANTITIES = (
+    "packages_installed",
+    "it_power_online",
+    "facility_power_online",
+    "h100e_online",
+    "flops_online",
+    "funding_received",
+)
 _PRODUCT_STOCKS = ("finished", "dies", "stacks", "in_packaging")
 _PROGRAMME_RECORDED = (
     "allocated",

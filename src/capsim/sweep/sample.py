@@ -56,7 +56,7 @@ def run_sample(scenario: Scenario, draw: Mapping[str, float]) -> dict[str, np.nd
     """The stored outputs of one run with inputs ``draw`` (key path -> canonical value)."""
     record = World(resolve(scenario, draw)).run()
     variables = record_variables(record)
-    dates, met = outcomes(VariableTable(variables, record_coords(record)), scenario)
+    dates, met = outcomes(VariableTable(variables, record_coords(record)), scenario, record)
     outputs = {name: variables[name][1].astype(np.float32) for name in SERIES}
     outputs["binding_input"] = record.binding.astype(np.int8)
     outputs["programme_binding"] = record.programme_binding.astype(np.int8)
