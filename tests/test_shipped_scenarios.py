@@ -19,9 +19,10 @@ SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.y
 NAMES = [path.stem for path in SCENARIOS]
 
 
-def test_the_six_scenarios_are_shipped():
+def test_the_seven_scenarios_are_shipped():
     assert set(NAMES) == {
         "hindcast-2023",
+        "hindcast-2023-exante",
         "base-world",
         "openai-nvidia-10gw",
         "stargate-korea-memory",

@@ -11,6 +11,7 @@ is met on or before its deadline.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -87,10 +88,9 @@ def crossing_date(
 ) -> np.datetime64:
     """First date ``values`` (end of each month starting at ``times``) reach ``threshold``.
 
-    ``path`` gives the quantity at any model time [month since the start]; when given,
-    the day is the one in which the path reaches the threshold, otherwise the day is
-    interpolated linearly between the month's start and end values. A threshold
-    reached exactly at midnight is met on the day that starts then.
+    ``path`` gives the (non-decreasing) quantity at any model time [month since the
+    start]; when given, the day is the one in which the path reaches the threshold,
+    otherwise the day is interpolated linearly between the month's start and end values.
     """
     level = threshold - 1e-9 * max(abs(threshold), 1.0)
     reached = np.flatnonzero(values >= level)
@@ -101,17 +101,25 @@ def crossing_date(
     end = times[month + 1] if month + 1 < len(times) else start + np.timedelta64(31, "D")
     length = int((end - start).astype(int))
     if path is not None:
-        days = next(
-            (d for d in range(length) if path(month + (d + 1) / length) >= level), length - 1
-        )
-        if path(month + (days + 1 - _INSTANT) / length) < level:
-            days += 1  # reached at the day's very end: met from the next day on
+        days = _day_reached(path, month, length, level)
     else:
         before = values[month - 1] if month > 0 else 0.0
         gain = values[month] - before
         fraction = 1.0 if gain <= 0 else min(1.0, max(0.0, (threshold - before) / gain))
         days = int(np.floor(fraction * length + 1e-9))
     return (start + np.timedelta64(days, "D")).astype("datetime64[ns]")
+
+
+def _day_reached(path: Callable[[float], float], month: int, length: int, level: float) -> int:
+    """Day of ``month`` (``length`` days) in which ``path`` reaches ``level``, by bisection;
+    a level reached exactly at midnight is met on the day that starts then."""
+    days = bisect.bisect_left(
+        range(length), True, key=lambda day: path(month + (day + 1) / length) >= level
+    )
+    days = min(days, length - 1)
+    if path(month + (days + 1 - _INSTANT) / length) < level:
+        days += 1
+    return days
 
 
 def outcomes(result, scenario: Scenario, record=None) -> tuple[np.ndarray, np.ndarray]:

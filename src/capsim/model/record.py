@@ -167,26 +167,32 @@ class Record:
             weighted.append((per_package, lag, sid, owner))
 
         def value(time: float) -> float:
-            return sum(
-                weight * self._smoothed_installed(sid, owner, time - lag)
-                for weight, lag, sid, owner in weighted
-            )
+            caps: dict[tuple, float] = {}
+            total = 0.0
+            for weight, lag, sid, owner in weighted:
+                at = time - lag
+                if (owner, at) not in caps:
+                    caps[owner, at] = self._delivery_cap(owner, at)
+                total += weight * self.world.sites[sid].installed_at(at) * caps[owner, at]
+            return total
 
         return value
 
-    def _smoothed_installed(self, site: str, owner: str | None, time: float) -> float:
-        """Packages installed at ``site`` by ``time`` [month] had its programme's
-        deliveries come in evenly through each month rather than in monthly lots."""
-        installed = self.world.sites[site].installed_at(time)
-        if owner is None or installed <= EPSILON:
-            return installed
+    def _delivery_cap(self, owner: str | None, time: float) -> float:
+        """Fraction of the packages installed at ``owner``'s sites by ``time`` [month]
+        that its deliveries would cover had they come in evenly through each month
+        rather than in monthly lots (1 when they cover all, or ``owner`` is None)."""
+        if owner is None:
+            return 1.0
+        sites = self.world.inputs.programmes[owner].sites
+        installed = sum(self.world.sites[sid].installed_at(time) for sid in sites)
+        if installed <= EPSILON:
+            return 1.0
         delivered = self.programme["delivered"][:, self.programmes.index(owner)]
         month = min(max(int(np.floor(time)), 0), len(delivered) - 1)
         before = delivered[month - 1] if month > 0 else 0.0
         spread = before + (delivered[month] - before) * min(max(time - month, 0.0), 1.0)
-        sites = self.world.inputs.programmes[owner].sites
-        total = sum(self.world.sites[sid].installed_at(time) for sid in sites)
-        return installed * min(1.0, spread / total)
+        return min(1.0, spread / installed)
 
     def _programme_binding(self, month: int, gid: str, book) -> str:
         if book.limited_by in ("complete", "closed"):
