@@ -10,6 +10,8 @@ import math
 from decimal import ROUND_FLOOR, Decimal
 from pathlib import Path
 
+import numpy as np
+
 from capsim.analysis.calibration import Calibration, CalibrationError, FittedInput, calibrate
 from capsim.cli.observed_options import add_comparison_arguments, observed_periods
 from capsim.cli.options import CommandError
@@ -210,5 +212,11 @@ def _written(number: Decimal, unit: str) -> float | str:
 
 
 def _quantity(value: float, unit: str) -> str:
-    text = f"{value:.4g}"
+    """``value`` to 4 significant digits, without an exponent, and its unit."""
+    if not math.isfinite(value):
+        text = f"{value:g}"
+    else:
+        text = np.format_float_positional(
+            value, precision=4, unique=False, fractional=False, trim="-"
+        )
     return text if unit in ("", "1") else f"{text} {unit}"
