@@ -133,15 +133,18 @@ def _scenario_with_event() -> Scenario:
 
 
 def _study(scale: np.ndarray) -> xr.Dataset:
-    """12 months of 2026; sample s delivers scale[s] packages every month."""
+    """12 months of 2026; sample s delivers scale[s] packages every month and has
+    scale[s] x (months so far) H100e online at each month end."""
     time = np.array([f"2026-{m:02d}-01" for m in range(1, 13)], dtype="datetime64[ns]")
     delivered = scale[:, None, None] * np.ones((len(scale), 12, 1))
+    online = scale[:, None, None] * np.arange(1.0, 13.0)[None, :, None]
     milestone = np.resize(
         np.array(["2026-03-11", "2026-03-21"], dtype="datetime64[ns]"), len(scale)
     )
     return xr.Dataset(
         {
             "packages_delivered": (("sample", "time", "programme"), delivered),
+            "h100e_online": (("sample", "time", "programme"), online),
             "milestone_date": (("sample", "milestone"), np.column_stack([milestone, milestone])),
         },
         coords={"time": time, "programme": ["g"], "milestone": ["first-gw", "hundred"]},
@@ -162,7 +165,8 @@ def test_output_per_period_sums_the_months_of_each_period():
     assert totals.period.values.tolist() == ["2026Q1", "2026-04-01..2026-08-31"]
 
 
-def test_hindcast_table_quantiles_coverage_and_event_errors():
+def _synthetic_hindcast() -> xr.Dataset:
+    """The hindcast of :func:`_study` against four quarters and one timeline entry."""
     scenario = _scenario_with_event()
     study = _study(np.linspace(10.0, 20.0, 11))  # quarterly totals 30..60; P10 33, P50 45, P90 57
     quarters = ["2026-01-01", "2026-04-01", "2026-07-01", "2026-10-01"]
@@ -180,7 +184,11 @@ def test_hindcast_table_quantiles_coverage_and_event_errors():
     from capsim.analysis.observed import TimelineEvent
 
     timeline = [TimelineEvent(dt.date(2026, 3, 1), 100.0, "100 online")]
-    result = hindcast_table(study, scenario, observed, timeline, designer="d")
+    return hindcast_table(study, scenario, observed, timeline, designer="d")
+
+
+def test_hindcast_table_quantiles_coverage_and_event_errors():
+    result = _synthetic_hindcast()
     assert result.model.sel(quantile=0.5).values == pytest.approx([45.0] * 4)
     assert result.model.sel(quantile=0.1).values == pytest.approx([33.0] * 4)
     assert result.inside.values.tolist() == [True, False, False, True]
@@ -194,6 +202,43 @@ def test_hindcast_table_quantiles_coverage_and_event_errors():
     assert days[0] == pytest.approx(10.0)
     assert days[2] == pytest.approx(20.0)
     assert result.event_reached.item() == 1.0
+    # as dates: 6 samples at 03-11 and 5 at 03-21
+    dates = result.event_model.sel(event="hundred").values.astype("datetime64[D]").tolist()
+    assert [str(d) for d in dates] == ["2026-03-11", "2026-03-11", "2026-03-21"]
+    # the build: month ends from a month before the timeline (2026-02-01, end of January)
+    # to the horizon's end; P10/P50/P90 of 10..20 are 11/15/19 per month so far
+    build = result.build_h100e
+    assert str(build.build_time.values[0].astype("datetime64[D]")) == "2026-02-01"
+    assert build.sizes["build_time"] == 12
+    assert build.isel(build_time=0).values == pytest.approx([11.0, 15.0, 19.0])
+    assert build.isel(build_time=-1).values == pytest.approx([132.0, 180.0, 228.0])
+    assert result.timeline_h100e.values.tolist() == [100.0]
+
+
+def test_hindcast_build_chart_shows_the_band_the_milestone_and_the_timeline():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import PolyCollection
+
+    from capsim.plots import plot_hindcast_build
+
+    result = _synthetic_hindcast()
+    ax = plot_hindcast_build(result)
+    try:
+        assert "H100e" in ax.get_ylabel()
+        assert sum(isinstance(c, PolyCollection) for c in ax.collections) == 1  # the band
+        labels = ax.get_legend_handles_labels()[1]
+        assert "observed timeline" in labels
+        assert "milestone date, model P10-P50-P90" in labels
+        observed = next(line for line in ax.lines if line.get_label() == "observed timeline")
+        assert observed.get_ydata().tolist() == [100.0]
+        assert "hundred +10 d" in ax.get_title(loc="left")
+        with pytest.raises(ValueError, match="no build"):
+            plot_hindcast_build(result.drop_vars(["build_h100e"]))
+    finally:
+        plt.close("all")
 
 
 # --- the shipped hindcast --------------------------------------------------------
@@ -219,6 +264,10 @@ def test_shipped_hindcast_meets_its_bar(tmp_path, capsys):
     # dated to the day (docs/validation.md §3): the observed date inside P10-P90
     assert errors[0] <= 0 <= errors[2]
     assert result.event_reached.sel(event="colossus-100k-online").item() >= 0.9
+    # the first hall (25k H100, 2024-08-11) too, and the build drawn in the chart
+    first = result.event_error_days.sel(event="colossus-25k-online").values
+    assert np.all(np.abs(first) <= 30)
+    assert result.build_h100e.attrs["programmes"] == "xai-colossus"
     assert chart.stat().st_size > 10_000
     assert result.observed.attrs["units"] == "package per period"
 

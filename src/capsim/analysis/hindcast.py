@@ -158,11 +158,61 @@ def _events(study: xr.Dataset, scenario: Scenario, timeline: list[TimelineEvent]
     days = (dates - np.array(observed)) / np.timedelta64(1, "D")
     quantiles = days.quantile(QUANTILES, dim="sample").transpose("event", "quantile")
     reached = (~np.isnat(dates)).mean("sample")
-    return xr.Dataset(
+    events = xr.Dataset(
         {
             "event_observed": ("event", np.array(observed, dtype="datetime64[ns]")),
+            "event_threshold": (
+                "event",
+                [scenario.milestones[name].threshold.central for name in names],
+                {"units": "H100e"},
+            ),
+            "event_model": _dates(quantiles, observed),
             "event_error_days": quantiles.assign_attrs(units="day (model - observed)"),
             "event_reached": reached.assign_attrs(units="1 (share of samples)"),
         },
         coords={"event": names},
+    )
+    return events.merge(_build(study, scenario, names, timeline))
+
+
+def _build(
+    study: xr.Dataset, scenario: Scenario, names: list[str], timeline: list[TimelineEvent]
+) -> xr.Dataset:
+    """H100e online at the matched milestones' programmes per month end from a month
+    before the timeline starts (model quantiles) and the timeline's entries in the run."""
+    programmes = sorted({scenario.milestones[name].programme for name in names} - {None})
+    online = study["h100e_online"]
+    online = online.sel(programme=programmes or list(online.programme.values)).sum("programme")
+    month_ends = (online.time.values.astype("datetime64[M]") + 1).astype("datetime64[ns]")
+    first = np.datetime64(min(event.date for event in timeline), "M") - 1
+    keep = month_ends >= first.astype("datetime64[ns]")
+    build = online.isel(time=keep).quantile(QUANTILES, dim="sample")
+    build = build.rename(time="build_time").assign_coords(build_time=month_ends[keep])
+    inside = [e for e in timeline if np.datetime64(e.date, "ns") <= month_ends[-1]]
+    return xr.Dataset(
+        {
+            "build_h100e": build.transpose("build_time", "quantile").assign_attrs(
+                units="H100e",
+                description="H100e online at month end",
+                programmes=", ".join(programmes) or "all",
+            ),
+            "timeline_h100e": ("timeline_date", [e.h100e for e in inside], {"units": "H100e"}),
+        },
+        coords={
+            "timeline_date": np.array([e.date for e in inside], dtype="datetime64[ns]"),
+            "timeline_status": ("timeline_date", [e.status for e in inside]),
+        },
+    )
+
+
+def _dates(days: xr.DataArray, observed: list[np.datetime64]) -> xr.DataArray:
+    """Quantiles of days after the observed dates (samples that never get there left
+    out) as dates, floored to the day."""
+    offsets = np.floor(days.values).astype("timedelta64[D]")
+    dates = np.array(observed, dtype="datetime64[D]")[:, None] + offsets
+    return xr.DataArray(
+        dates.astype("datetime64[ns]"),
+        coords=days.coords,
+        dims=days.dims,
+        attrs={"description": "model quantiles of the date the milestone is met"},
     )

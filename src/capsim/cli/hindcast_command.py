@@ -99,8 +99,14 @@ def _draw(result: xr.Dataset, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     from capsim.plots.hindcast import plot_hindcast
+    from capsim.plots.hindcast_build import plot_hindcast_build
 
-    figure = plot_hindcast(result).figure
+    if "build_h100e" in result:
+        figure, (output, build) = plt.subplots(2, 1, figsize=(10.0, 10.0), layout="constrained")
+        plot_hindcast(result, ax=output)
+        plot_hindcast_build(result, ax=build)
+    else:
+        figure = plot_hindcast(result).figure
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         figure.savefig(path, dpi=150, bbox_inches="tight")

@@ -23,6 +23,7 @@ KIND_NAMES = (
     "sobol_time",
     "sweep",
     "hindcast",
+    "hindcast_build",
 )
 FORMATS = (".png", ".svg", ".pdf")
 #: Options of the command and the parameter each is passed as.

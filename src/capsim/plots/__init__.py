@@ -9,7 +9,7 @@ returns the axes::
 
 Kinds (``KINDS`` maps each name to its function): ``fan``, ``milestone``,
 ``bottlenecks``, ``flow``, ``gantt``, ``tornado``, ``morris``, ``sobol``,
-``sobol_time``, ``sweep``, ``hindcast``.
+``sobol_time``, ``sweep``, ``hindcast``, ``hindcast_build``.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from capsim.plots.fan import plot_fan
 from capsim.plots.flow import plot_flow
 from capsim.plots.gantt import plot_gantt
 from capsim.plots.hindcast import plot_hindcast
+from capsim.plots.hindcast_build import plot_hindcast_build
 from capsim.plots.milestones import plot_milestone
 from capsim.plots.sensitivity import plot_morris, plot_sobol, plot_sobol_time, plot_tornado
 from capsim.plots.sweep import plot_sweep
@@ -35,6 +36,7 @@ KINDS = {
     "sobol_time": plot_sobol_time,
     "sweep": plot_sweep,
     "hindcast": plot_hindcast,
+    "hindcast_build": plot_hindcast_build,
 }
 
 __all__ = [
@@ -43,6 +45,8 @@ __all__ = [
     "plot_fan",
     "plot_flow",
     "plot_gantt",
+    "plot_hindcast",
+    "plot_hindcast_build",
     "plot_milestone",
     "plot_morris",
     "plot_sobol",
