@@ -215,6 +215,28 @@ def test_hindcast_table_quantiles_coverage_and_event_errors():
     assert result.timeline_h100e.values.tolist() == [100.0]
 
 
+def test_a_count_repeated_in_the_timeline_is_matched_once_at_its_first_date():
+    import datetime as dt
+
+    from capsim.analysis.observed import TimelineEvent
+
+    observed = ObservedSeries(
+        "obs.csv",
+        np.array(["2026-01-01"], dtype="datetime64[D]"),
+        np.array(["2026-03-31"], dtype="datetime64[D]"),
+        np.array([45.0]),
+    )
+    timeline = [
+        TimelineEvent(dt.date(2026, 5, 1), 100.0, "still 100, more power"),
+        TimelineEvent(dt.date(2026, 3, 1), 100.0, "100 online"),
+    ]
+    scenario = _scenario_with_event()
+    result = hindcast_table(_study(np.ones(3)), scenario, observed, timeline, designer="d")
+    assert result.event.values.tolist() == ["hundred"]
+    assert str(result.event_observed.values[0].astype("datetime64[D]")) == "2026-03-01"
+    assert result.sizes["timeline_date"] == 2
+
+
 def test_hindcast_build_chart_shows_the_band_the_milestone_and_the_timeline():
     import matplotlib
 

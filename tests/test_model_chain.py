@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
 import pytest
 
-from builders import chain
+from builders import chain, chain_data
+from capsim.scenario.document import Scenario
 from capsim.simulation import simulate
 
 # Good dies per wafer for a 100 mm^2 die on a 300 mm wafer with no defects:
@@ -201,6 +203,44 @@ def test_supply_arriving_in_monthly_lots_is_dated_as_a_steady_flow():
     }
     result = simulate(chain(**changes))
     assert _milestone_day(result, "first-gw") == np.datetime64("2026-02-12")
+
+
+def test_burn_in_within_a_month_is_dated_along_the_steady_supply():
+    # January's 500 packages (1 MW) are in at once and online after half a month of
+    # burn-in; as a steady flow, power online is min(1 MW, 1 MW x t): 0.6 MW at t = 0.6,
+    # day 0.6 x 31 = 18.6 of January, inside the month whose end shows 1 MW.
+    changes = {"sites.s.burn_in": "0.5 month", "milestones.first-gw.threshold": "0.6 MW"}
+    result = simulate(chain(**changes))
+    assert result.it_power_online.sel(programme="g").values[0] == pytest.approx(1e6)
+    assert _milestone_day(result, "first-gw") == np.datetime64("2026-01-19")
+
+
+def test_a_site_of_a_programme_with_two_sites_is_dated_by_its_own_path():
+    # Site s (300 slots) is ready from the start, s2 (200 slots) from t = 0.5; supply is
+    # a steady 500 a month. s holds min(300, 500 t): 250 at t = 0.5, day 15.5 of January.
+    data = chain_data(**{"sites.s.buildings.0.it_capacity": "0.6 MW"})
+    second = copy.deepcopy(data["sites"]["s"])
+    second["buildings"][0].update(
+        it_capacity="0.4 MW", start="2026-01-01", commissioning="0.5 month"
+    )
+    data["sites"]["s2"] = second
+    data["programmes"]["g"]["sites"] = ["s", "s2"]
+    data["milestones"] = {
+        "s-250": {"quantity": "packages_installed", "site": "s", "threshold": "250 package"}
+    }
+    result = simulate(Scenario.model_validate(data))
+    assert _milestone_day(result, "s-250") == np.datetime64("2026-01-16")
+
+
+def test_the_horizon_s_last_month_has_its_own_length():
+    # 500 a month: 2990 installed at t = 5.98, day 0.98 x 30 = 29.4 of June (30 days).
+    changes = {
+        "horizon.end": "2026-06-30",
+        "milestones.first-gw.quantity": "packages_installed",
+        "milestones.first-gw.threshold": "2990 package",
+    }
+    result = simulate(chain(**changes))
+    assert _milestone_day(result, "first-gw") == np.datetime64("2026-06-30")
 
 
 def test_funding_is_dated_with_the_power_that_releases_it():

@@ -142,13 +142,16 @@ def _by_year(values: np.ndarray, years: np.ndarray) -> np.ndarray:
 
 
 def _events(study: xr.Dataset, scenario: Scenario, timeline: list[TimelineEvent]) -> xr.Dataset:
-    """Each timeline entry matched by an ``h100e_online`` milestone of the same threshold."""
+    """Each timeline entry matched by an ``h100e_online`` milestone of the same threshold
+    (the earliest entry, when several have the same count)."""
     names, observed = [], []
-    for event in timeline:
+    for event in sorted(timeline, key=lambda entry: entry.date):
         for name, milestone in scenario.milestones.items():
             threshold = milestone.threshold.central
-            if milestone.quantity == "h100e_online" and np.isclose(
-                threshold, event.h100e, rtol=1e-6
+            if (
+                name not in names
+                and milestone.quantity == "h100e_online"
+                and np.isclose(threshold, event.h100e, rtol=1e-6)
             ):
                 names.append(name)
                 observed.append(np.datetime64(event.date, "ns"))

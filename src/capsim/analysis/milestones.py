@@ -98,9 +98,9 @@ def crossing_date(
         return np.datetime64("NaT", "ns")
     month = int(reached[0])
     start = times[month]
-    end = times[month + 1] if month + 1 < len(times) else start + np.timedelta64(31, "D")
+    end = (start.astype("datetime64[M]") + 1).astype("datetime64[D]")
     length = int((end - start).astype(int))
-    if path is not None:
+    if path is not None and path(month + 1) >= level:  # agrees with the month-end value
         days = _day_reached(path, month, length, level)
     else:
         before = values[month - 1] if month > 0 else 0.0

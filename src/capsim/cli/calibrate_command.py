@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import math
-from decimal import ROUND_FLOOR, Decimal
+from decimal import ROUND_FLOOR, Decimal, localcontext
 from pathlib import Path
 
 import numpy as np
@@ -178,7 +178,8 @@ def _floored(half: Decimal, mode: Decimal) -> Decimal:
     """``half`` rounded down to ``mode``'s last written digit (or to DIGITS significant
     digits when ``mode`` is 0), so that mode -/+ half stay within the range searched."""
     leading = (mode if mode else half).adjusted()
-    return half.quantize(Decimal(1).scaleb(leading - DIGITS + 1), rounding=ROUND_FLOOR)
+    with localcontext(prec=2 * DIGITS + abs(half.adjusted() - leading)):
+        return half.quantize(Decimal(1).scaleb(leading - DIGITS + 1), rounding=ROUND_FLOOR)
 
 
 def format_calibration(result: Calibration, name: str) -> str:

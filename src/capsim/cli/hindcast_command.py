@@ -171,7 +171,7 @@ def format_hindcast(result: xr.Dataset) -> str:
                     f"{event}: observed {observed}; not reached in the horizon in any sample"
                 )
                 continue
-            dates = [str(observed + np.timedelta64(round(d), "D")) for d in days]
+            dates = [str(np.datetime64(value, "D")) for value in row.event_model.values]
             lines.append(
                 f"{event}: observed {observed}; model P10 {dates[0]}, P50 {dates[1]}, "
                 f"P90 {dates[2]} (P50 {signed(days[1])} days; "

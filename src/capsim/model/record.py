@@ -129,9 +129,11 @@ class Record:
         """``quantity``, summed over ``programmes`` (or at ``site``), as a function of model
         time [month]: one of :data:`PATH_QUANTITIES`.
 
-        Between month ends, packages go in at the crews' steady rate but no faster than
-        the programme's deliveries of the month, spread evenly over it (supply is
-        allocated in monthly lots); funding follows the power online.
+        Between month ends, packages go in at the crews' steady rate, and a programme's
+        sites never hold more than its deliveries so far with each month's deliveries
+        spread evenly over the month (supply is allocated in monthly lots), counted at
+        the heaviest per-package weight among its sites. The path is non-decreasing and
+        equals the recorded series at month ends. Funding follows the power online.
         """
         if quantity == "funding_received":
             power = {
@@ -148,51 +150,46 @@ class Record:
             )
         inputs = self.world.inputs
         if site is not None:
-            owners = [g for g in self.programmes if site in inputs.programmes[g].sites]
-            terms = [(site, owners[0] if len(owners) == 1 else None, None)]
+            owner = next(g for g in self.programmes if site in inputs.programmes[g].sites)
+            groups = {owner: [(site, None)]}
         else:
-            terms = [(sid, gid, gid) for gid in programmes for sid in inputs.programmes[gid].sites]
-        weighted = []
-        for sid, owner, gid in terms:
-            model = self.world.sites[sid]
-            product = inputs.products[inputs.programmes[gid].product] if gid else model.product
-            per_package = {
-                "packages_installed": 1.0,
-                "it_power_online": model.product.it_power,
-                "facility_power_online": model.product.it_power * model.spec.pue,
-                "h100e_online": product.h100e,
-                "flops_online": product.flops.get(precision, 0.0),
-            }[quantity]
-            lag = 0.0 if quantity == "packages_installed" else model.spec.burn_in
-            weighted.append((per_package, lag, sid, owner))
+            groups = {
+                gid: [(sid, gid) for sid in inputs.programmes[gid].sites] for gid in programmes
+            }
+        terms = {}
+        for owner, members in groups.items():
+            terms[owner] = []
+            for sid, gid in members:
+                model = self.world.sites[sid]
+                product = inputs.products[inputs.programmes[gid].product] if gid else model.product
+                per_package = {
+                    "packages_installed": 1.0,
+                    "it_power_online": model.product.it_power,
+                    "facility_power_online": model.product.it_power * model.spec.pue,
+                    "h100e_online": product.h100e,
+                    "flops_online": product.flops.get(precision, 0.0),
+                }[quantity]
+                lag = 0.0 if quantity == "packages_installed" else model.spec.burn_in
+                terms[owner].append((per_package, lag, model))
 
         def value(time: float) -> float:
-            caps: dict[tuple, float] = {}
             total = 0.0
-            for weight, lag, sid, owner in weighted:
-                at = time - lag
-                if (owner, at) not in caps:
-                    caps[owner, at] = self._delivery_cap(owner, at)
-                total += weight * self.world.sites[sid].installed_at(at) * caps[owner, at]
+            for owner, members in terms.items():
+                at_sites = sum(w * model.installed_at(time - lag) for w, lag, model in members)
+                heaviest = max((w for w, _, _ in members), default=0.0)
+                total += min(at_sites, heaviest * self._spread_deliveries(owner, time))
             return total
 
         return value
 
-    def _delivery_cap(self, owner: str | None, time: float) -> float:
-        """Fraction of the packages installed at ``owner``'s sites by ``time`` [month]
-        that its deliveries would cover had they come in evenly through each month
-        rather than in monthly lots (1 when they cover all, or ``owner`` is None)."""
-        if owner is None:
-            return 1.0
-        sites = self.world.inputs.programmes[owner].sites
-        installed = sum(self.world.sites[sid].installed_at(time) for sid in sites)
-        if installed <= EPSILON:
-            return 1.0
-        delivered = self.programme["delivered"][:, self.programmes.index(owner)]
+    def _spread_deliveries(self, programme: str, time: float) -> float:
+        """Packages delivered to ``programme`` by ``time`` [month] had each month's
+        deliveries come in evenly through it rather than in lots; equal to the recorded
+        deliveries at month ends, so never below what its sites hold then."""
+        delivered = self.programme["delivered"][:, self.programmes.index(programme)]
         month = min(max(int(np.floor(time)), 0), len(delivered) - 1)
         before = delivered[month - 1] if month > 0 else 0.0
-        spread = before + (delivered[month] - before) * min(max(time - month, 0.0), 1.0)
-        return min(1.0, spread / installed)
+        return before + (delivered[month] - before) * min(max(time - month, 0.0), 1.0)
 
     def _programme_binding(self, month: int, gid: str, book) -> str:
         if book.limited_by in ("complete", "closed"):
