@@ -256,7 +256,7 @@ def test_hindcast_build_chart_shows_the_band_the_milestone_and_the_timeline():
         assert "milestone date, model P10-P50-P90" in labels
         observed = next(line for line in ax.lines if line.get_label() == "observed timeline")
         assert observed.get_ydata().tolist() == [100.0]
-        assert "hundred +10 d" in ax.get_title(loc="left")
+        assert "hundred +10 d, 100 % reach it" in ax.get_title(loc="left")
         with pytest.raises(ValueError, match="no build"):
             plot_hindcast_build(result.drop_vars(["build_h100e"]))
     finally:

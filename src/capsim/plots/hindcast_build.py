@@ -59,9 +59,14 @@ def plot_hindcast_build(result: xr.Dataset, ax: Axes | None = None) -> Axes:
 
 
 def _errors(result: xr.Dataset) -> str:
-    """``colossus-100k-online +9 d`` per matched milestone (model P50 - observed)."""
+    """``colossus-100k-online +9 d, 99 % reach it`` per matched milestone (model P50 -
+    observed, and the share of samples that reach it, which the quantiles are over)."""
     errors = result.event_error_days.sel(quantile=0.5)
-    return "; ".join(
-        f"{event} {float(errors.sel(event=event)):+.0f} d (P50 - observed)"
-        for event in result.event.values
+    return (
+        "; ".join(
+            f"{event} {float(errors.sel(event=event)):+.0f} d, "
+            f"{100 * float(result.event_reached.sel(event=event)):.0f} % reach it"
+            for event in result.event.values
+        )
+        + " (P50 - observed)"
     )
