@@ -134,20 +134,23 @@ def test_export_cap_limits_deliveries_per_calendar_year():
     assert "export_cap" in set(result.programme_binding.sel(programme="g").values)
 
 
-def test_funding_tranches_follow_power_online():
-    # 2 kW per package, 500 installed a month -> 1 MW IT a month; USD 1e6 per 3 MW.
-    changes = {
-        "funding": {
-            "f": {
-                "programme": "g",
-                "funder": "n",
-                "amount_per_step": "USD 1e6",
-                "step": "3 MW",
-                "basis": "it",
-                "cap": "USD 2e6",
-            }
+def _funding(step: str) -> dict:
+    """USD 1e6 released to programme g per ``step`` of IT power online, up to USD 2e6."""
+    return {
+        "f": {
+            "programme": "g",
+            "funder": "n",
+            "amount_per_step": "USD 1e6",
+            "step": step,
+            "basis": "it",
+            "cap": "USD 2e6",
         }
     }
+
+
+def test_funding_tranches_follow_power_online():
+    # 2 kW per package, 500 installed a month -> 1 MW IT a month; USD 1e6 per 3 MW.
+    changes = {"funding": _funding(step="3 MW")}
     result = simulate(chain(**changes))
     funding = result.funding_received.sel(programme="g").values
     assert funding[:8] == pytest.approx([0, 0, 1e6, 1e6, 1e6, 2e6, 2e6, 2e6])
@@ -247,16 +250,7 @@ def test_funding_is_dated_with_the_power_that_releases_it():
     # USD 1e6 per 2.5 MW IT online; at a steady 1 MW a month, 2.5 MW is reached at
     # t = 2.5, day 0.5 x 31 = 15.5 of March, for both the power and the funding milestone.
     changes = {
-        "funding": {
-            "f": {
-                "programme": "g",
-                "funder": "n",
-                "amount_per_step": "USD 1e6",
-                "step": "2.5 MW",
-                "basis": "it",
-                "cap": "USD 2e6",
-            }
-        },
+        "funding": _funding(step="2.5 MW"),
         "milestones.first-gw.threshold": "2.5 MW",
         "milestones.first-tranche": {
             "quantity": "funding_received",

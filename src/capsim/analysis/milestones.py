@@ -5,8 +5,7 @@ which it crosses comes from the monthly series (flows are summed from the start 
 horizon first). Within that month, quantities counted at sites (packages installed,
 power, H100e and FLOP/s online, and the funding released as power comes online) are
 followed day by day along the run's own installation path; others are interpolated
-linearly. A claim holds when its milestone
-is met on or before its deadline.
+linearly. A claim holds when its milestone is met on or before its deadline.
 """
 
 from __future__ import annotations

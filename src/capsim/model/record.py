@@ -151,17 +151,15 @@ class Record:
         inputs = self.world.inputs
         if site is not None:
             owner = next(g for g in self.programmes if site in inputs.programmes[g].sites)
-            groups = {owner: [(site, None)]}
+            groups = {owner: [site]}
         else:
-            groups = {
-                gid: [(sid, gid) for sid in inputs.programmes[gid].sites] for gid in programmes
-            }
-        terms = {}
-        for owner, members in groups.items():
-            terms[owner] = []
-            for sid, gid in members:
+            groups = {gid: inputs.programmes[gid].sites for gid in programmes}
+        terms = []
+        for owner, sites in groups.items():
+            product = inputs.products[inputs.programmes[owner].product]
+            weighted = []
+            for sid in sites:
                 model = self.world.sites[sid]
-                product = inputs.products[inputs.programmes[gid].product] if gid else model.product
                 per_package = {
                     "packages_installed": 1.0,
                     "it_power_online": model.product.it_power,
@@ -170,26 +168,19 @@ class Record:
                     "flops_online": product.flops.get(precision, 0.0),
                 }[quantity]
                 lag = 0.0 if quantity == "packages_installed" else model.spec.burn_in
-                terms[owner].append((per_package, lag, model))
+                weighted.append((per_package, lag, model))
+            heaviest = max((w for w, _, _ in weighted), default=0.0)
+            delivered = self.programme["delivered"][:, self.programmes.index(owner)]
+            terms.append((weighted, heaviest, delivered))
 
         def value(time: float) -> float:
             total = 0.0
-            for owner, members in terms.items():
-                at_sites = sum(w * model.installed_at(time - lag) for w, lag, model in members)
-                heaviest = max((w for w, _, _ in members), default=0.0)
-                total += min(at_sites, heaviest * self._spread_deliveries(owner, time))
+            for weighted, heaviest, delivered in terms:
+                at_sites = sum(w * model.installed_at(time - lag) for w, lag, model in weighted)
+                total += min(at_sites, heaviest * _spread(delivered, time))
             return total
 
         return value
-
-    def _spread_deliveries(self, programme: str, time: float) -> float:
-        """Packages delivered to ``programme`` by ``time`` [month] had each month's
-        deliveries come in evenly through it rather than in lots; equal to the recorded
-        deliveries at month ends, so never below what its sites hold then."""
-        delivered = self.programme["delivered"][:, self.programmes.index(programme)]
-        month = min(max(int(np.floor(time)), 0), len(delivered) - 1)
-        before = delivered[month - 1] if month > 0 else 0.0
-        return before + (delivered[month] - before) * min(max(time - month, 0.0), 1.0)
 
     def _programme_binding(self, month: int, gid: str, book) -> str:
         if book.limited_by in ("complete", "closed"):
@@ -202,6 +193,15 @@ class Record:
             return book.limited_by
         product = self.world.inputs.programmes[gid].product
         return SUPPLY_INPUTS[self.binding[month, self.product_index[product]]]
+
+
+def _spread(delivered: np.ndarray, time: float) -> float:
+    """Packages delivered by ``time`` [month] (``delivered``: cumulative at each month's
+    end) had each month's deliveries come in evenly through it rather than in lots;
+    equal to the recorded deliveries at month ends, so never below what sites hold then."""
+    month = min(max(int(np.floor(time)), 0), len(delivered) - 1)
+    before = delivered[month - 1] if month > 0 else 0.0
+    return before + (delivered[month] - before) * min(max(time - month, 0.0), 1.0)
 
 
 #: Quantities :meth:`Record.path` follows within a month.
