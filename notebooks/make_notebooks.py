@@ -75,7 +75,7 @@ NOTEBOOKS = {
         "and P90, the others central) and Sobol' indices (first order and total, with "
         "bootstrap confidence intervals) of the date the first GW is online.",
         SETUP,
-        "from capsim.sweep.sensitivity_study import Output, sensitivity\n\n"
+        "from capsim.analysis.scenario_sensitivity import Output, sensitivity\n\n"
         'scenario = capsim.load_scenario(ROOT / "scenarios" / "openai-nvidia-10gw.yaml")\n'
         'output = Output.parse("milestone:first-gw", scenario)',
         "## Tornado over the Vera Rubin and HBM inputs",

@@ -17,6 +17,7 @@ import xarray as xr
 
 from builders import chain_data, set_path
 from capsim.analysis.calibration import CalibrationError, FittedInput, calibrate, model_output
+from capsim.analysis.fitted import fitted_parameter
 from capsim.analysis.hindcast import compared_periods, hindcast_table, output_per_period
 from capsim.analysis.observed import (
     DataError,
@@ -419,7 +420,7 @@ SOURCE = "calibrated against data.csv (2025-01-01)"
 
 def test_a_fitted_input_is_written_as_a_pert_of_three_standard_errors():
     fit = FittedInput("p", "wafer/month", 36_000.0, 35_123.4567, 1000.0, 32_004.0, 39_996.0)
-    parameter, summary = calibrate_command.written_parameter(fit, SOURCE)
+    parameter, summary = fitted_parameter(fit, SOURCE)
     # 6 significant digits: mode 35123.5; +/- 3 x 1000, inside 32004..39996
     assert parameter["low"] == "32123.5 wafer/month"
     assert parameter["mode"] == "35123.5 wafer/month"
@@ -435,7 +436,7 @@ def test_a_fitted_input_is_written_as_a_pert_of_three_standard_errors():
 
 
 def test_a_wide_spread_is_clipped_symmetrically_to_the_range_searched():
-    parameter, summary = calibrate_command.written_parameter(_fit(0.617234567, 0.05), SOURCE)
+    parameter, summary = fitted_parameter(_fit(0.617234567, 0.05), SOURCE)
     # 3 x 0.05 > 0.6955 - 0.617235 = 0.078265, so +/- 0.078265 about 0.617235
     assert (parameter["low"], parameter["mode"], parameter["high"]) == (0.53897, 0.617235, 0.6955)
     assert "clipped to the prior range, so its sd 0.02609" in summary  # 0.078265 / 3
@@ -459,7 +460,7 @@ def test_a_wide_spread_is_clipped_symmetrically_to_the_range_searched():
 def test_a_fitted_input_without_a_spread_is_written_as_a_fixed_value(
     value, standard_error, written, reason
 ):
-    parameter, summary = calibrate_command.written_parameter(_fit(value, standard_error), SOURCE)
+    parameter, summary = fitted_parameter(_fit(value, standard_error), SOURCE)
     assert parameter["value"] == written
     assert "dist" not in parameter
     assert summary == f"fixed value: {reason}"
@@ -470,7 +471,7 @@ def test_a_fitted_input_without_a_spread_is_written_as_a_fixed_value(
 def test_a_narrow_room_still_gives_an_ordered_pert():
     """0.6954 is 1e-4 below the end 0.6955: above the 0.01 % floor, so a pert of
     0.6953 .. 0.6955 whose written digits keep low < mode < high."""
-    parameter, _ = calibrate_command.written_parameter(_fit(0.69540004, 0.05), SOURCE)
+    parameter, _ = fitted_parameter(_fit(0.69540004, 0.05), SOURCE)
     assert (parameter["low"], parameter["mode"], parameter["high"]) == (0.6953, 0.6954, 0.6955)
     assert parse_param(parameter, "1").value == Pert(0.6953, 0.6954, 0.6955, 6.0)
 

@@ -14,11 +14,12 @@ import pytest
 import yaml
 
 from builders import chain, chain_data
-from capsim.analysis.relief import KINDS, levers, relief
+from capsim.analysis.relief import relief
 from capsim.cli import main as cli_main
 from capsim.cli import relief_command
 from capsim.cli.formatting import signed
 from capsim.scenario.document import Scenario
+from capsim.sweep.levers import KINDS, levers
 from capsim.sweep.runner import Execution
 
 HBM = "hbm_vendors.v capacity +10 %"

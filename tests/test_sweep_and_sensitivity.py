@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from builders import uncertain_chain
+from capsim.analysis.scenario_sensitivity import Output, sensitivity
 from capsim.cli.main import main
 from capsim.scenario.io import dump_scenario
 from capsim.sweep.runner import Execution
-from capsim.sweep.sensitivity_study import Output, sensitivity
 from capsim.sweep.study import resolve_vary, sweep
 
 SERIAL = Execution(workers=1, progress=False)

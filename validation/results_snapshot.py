@@ -5,7 +5,9 @@ leaves them as they were.
 and as a Monte Carlo study of ``--samples`` samples (``NAME-study.nc``, random design,
 the scenario's seed). ``compare OLD NEW`` checks, for every file in both, that every
 variable OLD has is identical in NEW (``xarray.testing.assert_identical``: values,
-dims, coordinates and attributes), and lists what differs. Run ``write`` on the old
+dims, coordinates and attributes), and lists what differs: for floating-point values,
+the largest relative difference. A variable NEW stores at a wider float type is
+compared after casting it back to OLD's type (and reported as widened). Run ``write`` on the old
 code (for example a ``git worktree`` of the previous commit) and on the new, then
 ``compare``.
 
@@ -60,47 +62,65 @@ def compare(old: Path, new: Path) -> int:
             print(f"{before_path.name}: missing in {new}")
             differing += 1
             continue
-        with xr.open_dataset(before_path) as a, xr.open_dataset(after_path) as b:
-            a, b = _clean(a.load()), _clean(b.load())
+        with xr.open_dataset(before_path) as old_file, xr.open_dataset(after_path) as new_file:
+            a, b = _clean(old_file.load()), _clean(new_file.load())
             lost = sorted(set(a.variables) - set(b.variables))
             changed = []
+            widened = []
             for name in sorted(set(a.data_vars)):
                 if name in lost:
                     continue
+                stored = b[name].drop_vars(
+                    [c for c in b[name].coords if c not in a[name].coords]
+                )  # coordinates the new version adds are not variables that existed
+                if stored.dtype != a[name].dtype and a[name].dtype.kind == stored.dtype.kind == "f":
+                    widened.append(f"{name} {a[name].dtype}->{stored.dtype}")
+                    stored = stored.astype(a[name].dtype)
                 try:
-                    xr.testing.assert_identical(a[name], b[name])
+                    xr.testing.assert_identical(a[name], stored)
                 except AssertionError:
                     changed.append(name)
-            if a.attrs != b.attrs:
+            if widened:
+                print(f"{before_path.name}: widened {widened}")
+            if _attr_diff(a.attrs, b.attrs):
                 changed.append("(attrs: " + ", ".join(_attr_diff(a.attrs, b.attrs)) + ")")
             if lost or changed:
                 differing += 1
                 print(f"{before_path.name}: lost {lost or 'nothing'}; changed {changed}")
                 for name in changed:
                     if name in a and name in b:
-                        _describe(a[name], b[name])
+                        _describe(a[name], b[name].astype(a[name].dtype))
             else:
                 print(f"{before_path.name}: identical ({len(a.data_vars)} variables)")
     return 1 if differing else 0
 
 
+def _same(x, y) -> bool:
+    return bool(np.array_equal(np.asarray(x, dtype=object), np.asarray(y, dtype=object)))
+
+
 def _attr_diff(a: dict, b: dict) -> list[str]:
-    return sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
+    return sorted(k for k in a.keys() | b.keys() if not _same(a.get(k), b.get(k)))
 
 
 def _describe(a: xr.DataArray, b: xr.DataArray) -> None:
     if a.dims != b.dims or a.shape != b.shape:
         print(f"    {a.name}: dims {a.dims}{a.shape} -> {b.dims}{b.shape}")
         return
-    if a.attrs != b.attrs:
+    if _attr_diff(a.attrs, b.attrs):
         print(f"    {a.name}: attrs differ in {_attr_diff(a.attrs, b.attrs)}")
-    values_a, values_b = np.asarray(a.values), np.asarray(b.values)
+    values_a = np.asarray(a.values)
+    values_b = np.asarray(b.values).astype(values_a.dtype)
     if values_a.dtype.kind in "fc":
         diff = ~np.isclose(values_a, values_b, rtol=0, atol=0, equal_nan=True)
+        scale = np.maximum(np.abs(values_a), np.finfo(float).tiny)
+        relative = np.nanmax(np.abs(values_a - values_b) / scale) if np.any(diff) else 0.0
+        detail = f", largest relative difference {relative:.1e}"
     else:
         diff = values_a != values_b
+        detail = ""
     if np.any(diff):
-        print(f"    {a.name}: {int(np.sum(diff))} of {diff.size} values differ")
+        print(f"    {a.name}: {int(np.sum(diff))} of {diff.size} values differ{detail}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,4 +1,4 @@
-"""One run of a scenario: ``simulate(scenario) -> xarray.Dataset``."""
+"""One run of a scenario as a Dataset: ``simulate(scenario) -> xarray.Dataset``."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ from collections.abc import Mapping
 import xarray as xr
 
 from capsim import __version__
-from capsim.analysis.milestones import VariableTable, outcome_variables
-from capsim.model.dataset import record_coords, record_variables
-from capsim.model.resolve import resolve
-from capsim.model.world import World
+from capsim.model import run
+from capsim.model.dataset import output_coords, output_variables
+from capsim.model.dating import claim_deadlines, claims_met, milestone_dates
 from capsim.scenario.document import Scenario
 from capsim.scenario.io import scenario_json
 
@@ -18,21 +17,51 @@ from capsim.scenario.io import scenario_json
 def simulate(
     scenario: Scenario, seed: int | None = None, draw: Mapping[str, float] | None = None
 ) -> xr.Dataset:
-    """Run ``scenario`` once and return its monthly results with milestones and claims.
+    """Run ``scenario`` once; its monthly results with milestones and claims.
 
-    The model itself is deterministic: ``draw`` (key path -> value in canonical units)
-    sets uncertain inputs, central values otherwise. ``seed`` is recorded in the result
-    (defaults to the scenario's ``seed``).
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario.
+    seed : int, optional
+        Recorded in the result (default: the scenario's ``seed``); the model itself
+        draws no random numbers.
+    draw : mapping of str to float, optional
+        Key path -> value [canonical unit] of uncertain inputs; central values elsewhere.
+
+    Returns
+    -------
+    xarray.Dataset
+        Monthly variables with units (see the README), ``milestone_date``,
+        ``claim_deadline`` and ``claim_met``; attributes name the scenario, seed and
+        capsim version.
     """
-    inputs = resolve(scenario, draw)
-    record = World(inputs).run()
-    variables, coords = record_variables(record), record_coords(record)
-    outcomes, outcome_coords = outcome_variables(VariableTable(variables, coords), scenario, record)
+    outputs = run(scenario, draw)
+    dates = milestone_dates(outputs.progress, scenario.milestones)
+    variables = {
+        **output_variables(outputs),
+        "milestone_date": (
+            ("milestone",),
+            dates,
+            {"description": "first date the milestone is met (NaT: not in the horizon)"},
+        ),
+        "claim_deadline": (("claim",), claim_deadlines(scenario.claims), {}),
+        "claim_met": (
+            ("claim",),
+            claims_met(dates, scenario.milestones, scenario.claims),
+            {"description": "the claim's milestone is met by its deadline"},
+        ),
+    }
+    coords = {
+        **output_coords(outputs),
+        "milestone": list(scenario.milestones),
+        "claim": list(scenario.claims),
+    }
     attrs = {
         "scenario_name": scenario.name,
         "scenario": scenario_json(scenario),
         "seed": scenario.seed if seed is None else seed,
         "capsim_version": __version__,
-        "risks_occurred": ", ".join(inputs.risks_occurred),
+        "risks_occurred": ", ".join(outputs.risks_occurred),
     }
-    return xr.Dataset({**variables, **outcomes}, coords={**coords, **outcome_coords}, attrs=attrs)
+    return xr.Dataset(variables, coords=coords, attrs=attrs)

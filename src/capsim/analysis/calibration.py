@@ -22,9 +22,7 @@ from scipy.stats import qmc
 
 from capsim.analysis.hindcast import designer_programmes, period_months
 from capsim.analysis.observed import ObservedSeries
-from capsim.model.dataset import record_coords, record_variables
-from capsim.model.resolve import resolve
-from capsim.model.world import World
+from capsim.model import run
 from capsim.scenario.document import Scenario
 from capsim.sweep.space import Dimension, UncertainSpace
 
@@ -113,11 +111,10 @@ def model_output(
     scenario: Scenario, draw: dict[str, float], programmes: list[str], observed: ObservedSeries
 ) -> np.ndarray:
     """Packages delivered to ``programmes`` in each observed period, for one run [package]."""
-    record = World(resolve(scenario, draw)).run()
-    coords = record_coords(record)
-    _dims, delivered, _attrs = record_variables(record)["packages_delivered"]
-    columns = [list(coords["programme"]).index(gid) for gid in programmes]
-    return period_months(coords["time"], observed) @ delivered[:, columns].sum(axis=1)
+    progress = run(scenario, draw).progress
+    columns = [progress.programmes.index(gid) for gid in programmes]
+    months = progress.calendar.month_starts()
+    return period_months(months, observed) @ progress.delivered[:, columns].sum(axis=1)
 
 
 def calibrate(

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import numpy as np
 
+from capsim.analysis.scenario_sensitivity import Output, scenario_problem, sensitivity
 from capsim.analysis.sensitivity import evaluations
 from capsim.cli.options import CommandError, add_execution_arguments, execution_from
 from capsim.cli.scenario_commands import add_scenario_arguments
 from capsim.results import save_result
 from capsim.scenario.loader import load_scenario
-from capsim.sweep.sensitivity_study import Output, scenario_problem, sensitivity
 from capsim.sweep.study import resolve_vary, sweep
 
 

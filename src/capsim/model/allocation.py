@@ -5,7 +5,8 @@ and what its cash can pay for) while it is open. Finished packages of a product 
 first to programmes with a contracted ``share`` (up to that share of the lot), then
 to the others by priority, then to share-holders still wanting more; export rules
 cap what each destination may receive per calendar year. What nobody takes waits
-as finished stock. Allocated packages are delivered after the product's lead time.
+as finished stock. A shipment process delivers each lot's allocations after the
+product's lead time.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from capsim.model.stock import EPSILON
 
 @dataclass
 class ProgrammeBook:
-    """What a programme has been allocated, delivered and paid."""
+    """What a programme has been allocated and delivered [package] and paid [USD], and
+    what last limited its orders (None, or one of ``complete``, ``closed``, ``money``,
+    ``export_cap``)."""
 
     spec: ProgrammeIn
     allocated: float = 0.0
@@ -31,11 +34,26 @@ class ProgrammeBook:
     limited_by: str | None = None
 
     def remaining(self) -> float:
+        """Packages still to allocate to reach the target [package]."""
         return max(0.0, self.spec.target_packages - self.allocated)
 
 
 class Allocator:
-    """Shares each product's finished packages among the programmes that order it."""
+    """Shares each product's finished packages among the programmes that order it.
+
+    Parameters
+    ----------
+    env : simpy.Environment
+        The run's environment (time in months).
+    calendar : Calendar
+        The horizon's months (export caps count calendar years).
+    products, programmes, export_rules : dict
+        The run's inputs by id.
+    cash : callable
+        A programme's cash now [USD], given its id.
+    on_delivered : callable
+        Called with (programme id, packages) when packages reach a programme.
+    """
 
     def __init__(
         self,
@@ -106,9 +124,11 @@ class Allocator:
                 given[book.spec.id] += extra
                 left -= extra
         self.finished[product] = max(0.0, left)
-        for book in books:
-            if given[book.spec.id] > EPSILON:
-                self._allocate(book, given[book.spec.id])
+        shipment = [(book, given[book.spec.id]) for book in books if given[book.spec.id] > EPSILON]
+        for book, amount in shipment:
+            self._allocate(book, amount)
+        if shipment:
+            self.env.process(self._ship(self.products[product].lead_time, shipment))
 
     def _allocate(self, book: ProgrammeBook, amount: float) -> None:
         spec = book.spec
@@ -118,11 +138,13 @@ class Allocator:
         for rule in self._rules(spec):
             key = (rule.id, self._year())
             self.export_used[key] = self.export_used.get(key, 0.0) + amount * product.h100e
-        self.env.timeout(product.lead_time).callbacks.append(lambda _: self._deliver(book, amount))
 
-    def _deliver(self, book: ProgrammeBook, amount: float) -> None:
-        book.delivered += amount
-        self.on_delivered(book.spec.id, amount)
+    def _ship(self, lead_time: float, shipment: list[tuple[ProgrammeBook, float]]):
+        """Process: deliver a lot's allocations after the product's lead time [month]."""
+        yield self.env.timeout(lead_time)
+        for book, amount in shipment:
+            book.delivered += amount
+            self.on_delivered(book.spec.id, amount)
 
     def _year(self) -> int:
         return self.calendar.month_start(int(self.env.now + 1e-9)).year

@@ -1,4 +1,4 @@
-"""The record of a run as named variables (dims, values, attrs) with units on each.
+"""A run's outputs as named variables (dims, values, attrs) with units on each.
 
 Variable names are an interface (listed in the README). ``kind`` says how to read a
 monthly value: ``flow`` (during the month), ``stock`` (at the end of the month) or
@@ -9,8 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from capsim.model.record import PROGRAMME_INPUTS, Record
+from capsim.model.outputs import Outputs
+from capsim.model.progress import Progress, funding_received, site_installed, site_online
+from capsim.model.record import PROGRAMME_INPUTS
 from capsim.model.supply import SUPPLY_INPUTS
+
+#: Days per month, to state month durations in days [day/month].
+DAYS_PER_MONTH = 365.25 / 12
 
 _PRODUCT_STOCKS = {
     "finished_stock": ("finished", "package", "finished packages no programme has taken"),
@@ -19,34 +24,28 @@ _PRODUCT_STOCKS = {
     "packages_in_packaging": ("in_packaging", "package", "good packages still in CoWoS"),
 }
 _PROGRAMME_VARIABLES = {
-    "packages_allocated": ("allocated", "package", "flow", "packages allocated to the programme"),
-    "packages_delivered": ("delivered", "package", "flow", "packages delivered to the programme"),
-    "packages_installed": ("installed", "package", "flow", "packages installed at its sites"),
-    "stranded_packages": ("stranded", "package", "stock", "delivered, not yet installed"),
-    "packages_online": ("online", "package", "stock", "installed and burned in"),
-    "it_power_online": ("it_power_online", "W", "stock", "IT power of packages online"),
-    "facility_power_online": (
-        "facility_power_online",
-        "W",
-        "stock",
-        "facility power of packages online (IT x PUE)",
-    ),
-    "h100e_online": ("h100e_online", "H100e", "stock", "H100-equivalents online"),
-    "capex_spent": ("capex_spent", "USD", "cumulative", "building capex and packages paid"),
-    "funding_received": ("funding_received", "USD", "cumulative", "funding tranches released"),
+    "packages_allocated": ("package", "flow", "packages allocated to the programme"),
+    "packages_delivered": ("package", "flow", "packages delivered to the programme"),
+    "packages_installed": ("package", "flow", "packages installed at its sites"),
+    "stranded_packages": ("package", "stock", "delivered, not yet installed"),
+    "packages_online": ("package", "stock", "installed and burned in"),
+    "it_power_online": ("W", "stock", "IT power of packages online"),
+    "facility_power_online": ("W", "stock", "facility power of packages online (IT x PUE)"),
+    "h100e_online": ("H100e", "stock", "H100-equivalents online"),
+    "capex_spent": ("USD", "cumulative", "building capex and packages paid"),
+    "funding_received": ("USD", "cumulative", "funding tranches released"),
 }
 _SITE_VARIABLES = {
-    "site_packages_installed": ("installed", "package", "flow", "packages installed at the site"),
-    "site_it_power_online": ("it_power_online", "W", "stock", "IT power online at the site"),
-    "site_facility_power_online": (
-        "facility_power_online",
-        "W",
-        "stock",
-        "facility power online at the site",
-    ),
-    "ready_it_capacity": ("ready_it_capacity", "W", "stock", "IT capacity of ready buildings"),
-    "power_available": ("power_available", "W", "stock", "facility power available at the site"),
-    "idle_power": ("idle_power", "W", "stock", "facility power of ready buildings not in use"),
+    "site_packages_installed": ("package", "flow", "packages installed at the site"),
+    "site_it_power_online": ("W", "stock", "IT power online at the site"),
+    "site_facility_power_online": ("W", "stock", "facility power online at the site"),
+    "ready_it_capacity": ("W", "stock", "IT capacity of ready buildings"),
+    "power_available": ("W", "stock", "facility power available at the site"),
+    "idle_power": ("W", "stock", "facility power of ready buildings not in use"),
+}
+_BUILDING_DATES = {
+    "construction_done": ("construction_done", "date the building's construction was done"),
+    "building_ready": ("building_ready", "date the building was ready: built and powered"),
 }
 
 
@@ -54,127 +53,156 @@ def _flow(cumulative: np.ndarray) -> np.ndarray:
     return np.diff(cumulative, axis=0, prepend=0.0)
 
 
-DAYS_PER_MONTH = 365.25 / 12
-
-
-def _variable(values, dims, attrs=None) -> tuple:
-    """A (dims, values, attrs) tuple, the cheapest way to give xarray a variable."""
-    return (dims, values, attrs or {})
-
-
 def _attrs(unit: str, kind: str, description: str) -> dict[str, str]:
     return {"units": unit, "kind": kind, "description": description}
 
 
-def record_coords(record: Record) -> dict[str, np.ndarray]:
+def output_coords(outputs: Outputs) -> dict[str, np.ndarray]:
     """The coordinates of a run's variables, by dimension."""
+    progress = outputs.progress
     return {
-        "time": record.world.inputs.calendar.month_starts().astype("datetime64[ns]"),
-        "product": np.array(record.products, dtype=str),
-        "programme": np.array(record.programmes, dtype=str),
-        "site": np.array(record.sites, dtype=str),
+        "time": progress.calendar.month_starts().astype("datetime64[ns]"),
+        "product": np.array(progress.products, dtype=str),
+        "programme": np.array(progress.programmes, dtype=str),
+        "site": np.array(progress.sites, dtype=str),
         "input": np.array(SUPPLY_INPUTS, dtype=str),
-        "precision": np.array(record.precisions, dtype=str),
-        "building": np.array(_building_names(record), dtype=str),
+        "precision": np.array(progress.precisions, dtype=str),
+        "building": np.array(outputs.buildings, dtype=str),
     }
 
 
-def record_variables(record: Record) -> dict[str, tuple]:
+def site_table(progress: Progress, ready_it_capacity: np.ndarray) -> dict[str, np.ndarray]:
+    """Each site's monthly quantities, (month, site): packages installed by each month's
+    end and online at it [package], IT and facility power online and idle power [W]."""
+    table = {"installed": site_installed(progress), "online": site_online(progress)}
+    table["it_power_online"] = table["online"] * progress.package_power
+    table["facility_power_online"] = table["it_power_online"] * progress.pue
+    table["idle_power"] = (ready_it_capacity - table["it_power_online"]) * progress.pue
+    return table
+
+
+def programme_table(progress: Progress, sites: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Each programme's monthly quantities, (month, programme), from its sites' (see
+    :func:`site_table`): installed by each month's end, online and stranded at it
+    [package], IT and facility power online [W], H100e online [H100e], capex spent and
+    funding received by it [USD]."""
+    owner = progress.owner()
+    table = {
+        name: sites[name] @ owner
+        for name in ("installed", "online", "it_power_online", "facility_power_online")
+    }
+    has_sites = owner.sum(axis=0) > 0
+    delivered = np.cumsum(progress.delivered, axis=0)
+    table["stranded"] = np.where(has_sites, delivered - table["installed"], 0.0)
+    table["h100e_online"] = table["online"] * progress.h100e
+    table["capex_spent"] = progress.capex_spent
+    table["funding_received"] = funding_received(
+        progress, table["it_power_online"], table["facility_power_online"]
+    )
+    return table
+
+
+def output_variables(outputs: Outputs) -> dict[str, tuple]:
     """Every variable of a run as ``name -> (dims, values, attrs)``."""
-    data: dict[str, tuple] = {}
-    time_dim = ("time",)
-    data["packages_produced"] = _variable(
-        record.produced,
-        dims=(*time_dim, "product"),
-        attrs=_attrs("package", "flow", "good packages out of CoWoS"),
-    )
-    data["binding_input"] = _variable(
-        np.array(SUPPLY_INPUTS)[record.binding],
-        dims=(*time_dim, "product"),
-        attrs=_attrs("1", "flow", "the input that limited package starts in the month"),
-    )
-    data["input_limit"] = _variable(
-        record.limits,
-        dims=(*time_dim, "product", "input"),
-        attrs=_attrs("package", "flow", "good packages each input alone would allow"),
-    )
-    data["unmet_demand"] = _variable(
-        record.unmet,
-        dims=(*time_dim, "product"),
-        attrs=_attrs("package", "flow", "packages wanted minus packages started"),
-    )
+    progress = outputs.progress
+    time = ("time",)
+    data: dict[str, tuple] = {
+        "packages_produced": (
+            (*time, "product"),
+            progress.produced,
+            _attrs("package", "flow", "good packages out of CoWoS"),
+        ),
+        "binding_input": (
+            (*time, "product"),
+            np.array(SUPPLY_INPUTS)[outputs.binding],
+            _attrs("1", "flow", "the input that limited package starts in the month"),
+        ),
+        "input_limit": (
+            (*time, "product", "input"),
+            outputs.limits,
+            _attrs("package", "flow", "good packages each input alone would allow"),
+        ),
+        "unmet_demand": (
+            (*time, "product"),
+            outputs.unmet,
+            _attrs("package", "flow", "packages wanted minus packages started"),
+        ),
+    }
     for name, (key, unit, description) in _PRODUCT_STOCKS.items():
-        data[name] = _variable(
-            record.stocks[key],
-            dims=(*time_dim, "product"),
-            attrs=_attrs(unit, "stock", description),
-        )
-    data.update(_entity_variables(_PROGRAMME_VARIABLES, record.programme, "programme"))
-    data["flops_online"] = _variable(
-        record.flops,
-        dims=(*time_dim, "programme", "precision"),
-        attrs=_attrs("FLOP/s", "stock", "dense compute online, by precision"),
+        data[name] = ((*time, "product"), getattr(outputs, key), _attrs(unit, "stock", description))
+    sites = site_table(progress, outputs.ready_it_capacity)
+    g = programme_table(progress, sites)
+    programmes = {
+        "packages_allocated": _flow(outputs.allocated),
+        "packages_delivered": progress.delivered,
+        "packages_installed": _flow(g["installed"]),
+        "stranded_packages": g["stranded"],
+        "packages_online": g["online"],
+        **{name: g[name] for name in ("it_power_online", "facility_power_online")},
+        **{name: g[name] for name in ("h100e_online", "capex_spent", "funding_received")},
+    }
+    data.update(_entity_variables(_PROGRAMME_VARIABLES, programmes, "programme"))
+    data["flops_online"] = (
+        (*time, "programme", "precision"),
+        g["online"][:, :, None] * progress.flops[None, :, :],
+        _attrs("FLOP/s", "stock", "dense compute online, by precision"),
     )
-    data["programme_binding"] = _variable(
-        np.array(PROGRAMME_INPUTS)[record.programme_binding],
-        dims=(*time_dim, "programme"),
-        attrs=_attrs("1", "stock", "what held the programme back at the end of the month"),
+    data["programme_binding"] = (
+        (*time, "programme"),
+        np.array(PROGRAMME_INPUTS)[outputs.programme_binding],
+        _attrs("1", "stock", "what held the programme back at the end of the month"),
     )
-    data.update(_entity_variables(_SITE_VARIABLES, record.site, "site"))
-    data.update(_buildings(record))
+    site_values = {
+        "site_packages_installed": _flow(sites["installed"]),
+        "site_it_power_online": sites["it_power_online"],
+        "site_facility_power_online": sites["facility_power_online"],
+        "ready_it_capacity": outputs.ready_it_capacity,
+        "power_available": outputs.power_available,
+        "idle_power": sites["idle_power"],
+    }
+    data.update(_entity_variables(_SITE_VARIABLES, site_values, "site"))
+    data.update(_buildings(outputs))
     return data
 
 
-def _entity_variables(table: dict, recorded: dict, dim: str) -> dict[str, tuple]:
-    """Monthly variables of programmes or sites; flows from their cumulative records."""
-    data = {}
-    for name, (key, unit, kind, description) in table.items():
-        values = _flow(recorded[key]) if kind == "flow" else recorded[key]
-        data[name] = _variable(values, ("time", dim), _attrs(unit, kind, description))
-    return data
+def _entity_variables(table: dict, values: dict, dim: str) -> dict[str, tuple]:
+    """Monthly variables of programmes or sites, with their attributes."""
+    return {
+        name: (("time", dim), values[name], _attrs(unit, kind, description))
+        for name, (unit, kind, description) in table.items()
+    }
 
 
-_BUILDING_DATES = {
-    "construction_done": ("construction_done", "date the building's construction was done"),
-    "building_ready": ("ready", "date the building was ready: built and powered"),
-}
-
-
-def _buildings(record: Record) -> dict[str, tuple]:
-    calendar = record.world.inputs.calendar
-    rows = [(sid, log) for sid in record.sites for log in record.world.sites[sid].logs]
+def _buildings(outputs: Outputs) -> dict[str, tuple]:
+    calendar = outputs.progress.calendar
     dims = ("building",)
     data = {
-        name: _variable(
-            np.array(
-                [calendar.to_datetime64(getattr(log, key)) for _, log in rows],
-                dtype="datetime64[ns]",
-            ),
+        name: (
             dims,
+            np.array(
+                [calendar.to_datetime64(t) for t in getattr(outputs, key)],
+                dtype="datetime64[ns]",
+            ).reshape(len(outputs.buildings)),
             {"description": description},
         )
         for name, (key, description) in _BUILDING_DATES.items()
     }
-    data["building_site"] = _variable(
-        np.array([sid for sid, _ in rows], dtype=str),
+    data["building_site"] = (
         dims,
+        np.array(outputs.building_site, dtype=str),
         {"units": "1", "description": "the site the building belongs to"},
     )
-    data["critical_path"] = _variable(
-        np.array([log.critical for _, log in rows], dtype=str),
+    data["critical_path"] = (
         dims,
+        np.array(outputs.critical_path, dtype=str),
         {
             "units": "1",
             "description": "the predecessor that finished last before the building was ready",
         },
     )
-    data["critical_margin"] = _variable(
-        np.array([log.margin * DAYS_PER_MONTH for _, log in rows], dtype=float),
+    data["critical_margin"] = (
         dims,
+        outputs.critical_margin * DAYS_PER_MONTH,
         {"units": "day", "description": "how much later that predecessor finished than the next"},
     )
     return data
-
-
-def _building_names(record: Record) -> list[str]:
-    return [f"{sid}/{log.id}" for sid in record.sites for log in record.world.sites[sid].logs]

@@ -1,35 +1,77 @@
-"""Model inputs: plain numbers for one run, in canonical units and model time [month].
+"""The model's inputs: plain numbers for one run, in canonical units and model time.
 
-Each parameter takes its central value unless ``draw`` (key path -> value, in
-canonical units) gives one, which is how Monte Carlo samples reach the model.
-Series become monthly arrays (value at mid-month).
+Model time is in months since the first day of the horizon's first month (see
+:mod:`capsim.model.calendar`); a date that never comes is ``inf``. Series become
+monthly arrays, one value per month of the horizon (the value at mid-month).
+:func:`capsim.model.resolve.resolve` builds these from a scenario and a draw.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from capsim.model.calendar import Calendar
-from capsim.scenario.params import Param
-from capsim.scenario.series import Series
 
+#: A time that never comes [month].
 INF = math.inf
 
 
 @dataclass(frozen=True)
 class ProductIn:
+    """One accelerator package and its bill of materials.
+
+    Attributes
+    ----------
+    id : str
+        The product's id in the scenario.
+    designer : str
+        The chip designer whose allocation of each input the product draws on.
+    mix : numpy.ndarray
+        Share of the designer's allocation planned for this product, per month [fraction].
+    fab_weight, packaging_weight, hbm_weight : numpy.ndarray
+        The product's part of its designer's allocation of wafer starts on its fab, of
+        slots on its packaging line and of stacks of its HBM generation, per month
+        [fraction]: its ``mix`` over the mixes of the designer's products that use the
+        same input plus the part no modelled product takes.
+    fab : str
+        The logic fab that makes its compute dies.
+    packaging : str
+        The packaging line (CoWoS) that packages it.
+    good_dies_per_wafer : float
+        Good compute dies per logic wafer [die/wafer].
+    dies_per_package : float
+        Compute dies per package [die/package].
+    hbm_generation : str
+        The HBM generation it takes (e.g. ``"HBM4"``).
+    stacks_per_package : float
+        HBM stacks per package [stack/package].
+    packages_per_wafer : float
+        Packages per interposer wafer on its packaging line [package/wafer].
+    it_power : float
+        All-in IT power per package [W/package].
+    h100e : float
+        H100-equivalents per package [H100e/package].
+    flops : dict of str to float
+        Dense compute per package by precision [FLOP/s per package].
+    packages_per_rack : float
+        Packages per rack [package/rack].
+    price : float
+        Price per package [USD/package].
+    lead_time : float
+        Test, system integration and shipping, from packaging to delivery [month].
+    """
+
     id: str
     designer: str
     mix: np.ndarray
     fab_weight: np.ndarray
-    line_weight: np.ndarray
+    packaging_weight: np.ndarray
     hbm_weight: np.ndarray
     fab: str
-    line: str
+    packaging: str
     good_dies_per_wafer: float
     dies_per_package: float
     hbm_generation: str
@@ -45,7 +87,22 @@ class ProductIn:
 
 @dataclass(frozen=True)
 class CapacityIn:
-    """A fab, CoWoS line or HBM vendor generation: monthly capacity and designer shares."""
+    """A capacity shared among chip designers: a logic fab, a packaging line, or one HBM
+    generation of a vendor.
+
+    Attributes
+    ----------
+    id : str
+        The capacity's id (``"VENDOR/GENERATION"`` for HBM).
+    capacity : numpy.ndarray
+        Output per month [wafer/month for fabs and packaging lines, stack/month for HBM].
+    shares : dict of str to float
+        Share of the capacity per designer [fraction].
+    delay : float
+        From start to output: fab cycle time, packaging cycle time or HBM lead time [month].
+    unit_yield : float
+        Fraction of starts that come out good (packaging yield; 1 for the others) [fraction].
+    """
 
     id: str
     capacity: np.ndarray
@@ -56,6 +113,20 @@ class CapacityIn:
 
 @dataclass(frozen=True)
 class VendorIn:
+    """An HBM vendor.
+
+    Attributes
+    ----------
+    id : str
+        The vendor's id.
+    capacity : dict of str to CapacityIn
+        Its capacity by HBM generation [stack/month].
+    qualified : dict of str to tuple of float
+        Per product, the window ``(from, until)`` [month] in which stacks that arrive
+        count for it: from its qualification date plus slip, until a qualification
+        failure (``inf``: never).
+    """
+
     id: str
     capacity: dict[str, CapacityIn]
     qualified: dict[str, tuple[float, float]]
@@ -63,6 +134,20 @@ class VendorIn:
 
 @dataclass(frozen=True)
 class SupplierIn:
+    """A shared long-lead supplier (transformers, turbines) with one order book.
+
+    Attributes
+    ----------
+    id : str
+        The supplier's id.
+    output_per_month : float
+        Units built per month [count/month].
+    backlog : float
+        Units already ordered by others at the start [count].
+    lead_time : float
+        Shortest time from order to delivery [month].
+    """
+
     id: str
     output_per_month: float
     backlog: float
@@ -71,6 +156,32 @@ class SupplierIn:
 
 @dataclass(frozen=True)
 class ProgrammeIn:
+    """A buyer's order for one product.
+
+    Attributes
+    ----------
+    id : str
+        The programme's id.
+    product : str
+        The product it orders.
+    target_packages : float
+        Packages it wants in all [package] (a power target divided by power per package).
+    priority : int
+        Order of service among programmes without a share; 1 is served first.
+    share : float or None
+        Contracted share of each lot of the product [fraction], or None.
+    volume : float
+        Most packages it takes in one allocation [package] (``inf``: no limit).
+    start, end : float
+        When it orders [month]; ``end`` is ``inf`` when open-ended.
+    destination : str
+        ISO country code where its packages go (for export rules).
+    sites : tuple of str
+        The sites where its packages are installed (none: a demand sink).
+    budget : float
+        Cash at the start [USD] (``inf``: unconstrained).
+    """
+
     id: str
     product: str
     target_packages: float
@@ -86,6 +197,25 @@ class ProgrammeIn:
 
 @dataclass(frozen=True)
 class BuildingIn:
+    """One building (phase) of a site.
+
+    Attributes
+    ----------
+    id : str
+        The building's id within its site.
+    it_capacity : float
+        IT power it houses [W].
+    start : float
+        Start of land and permits [month].
+    phases : tuple of (str, float)
+        ``(phase, duration [month])`` for permits, shell, fit_out, cooling and
+        commissioning, in that order.
+    transformers : float
+        Large power transformers its fit-out needs [count].
+    transformers_ordered : float
+        When the transformers are ordered [month].
+    """
+
     id: str
     it_capacity: float
     start: float
@@ -96,6 +226,22 @@ class BuildingIn:
 
 @dataclass(frozen=True)
 class OnsiteIn:
+    """Generation units (turbines, engines) ordered for a site from a shared supplier.
+
+    Attributes
+    ----------
+    supplier : str
+        The supplier's id.
+    units : float
+        Units ordered [count].
+    unit_capacity : float
+        Facility power per unit [W].
+    ordered : float
+        When they are ordered [month].
+    install : float
+        From delivery to power [month].
+    """
+
     supplier: str
     units: float
     unit_capacity: float
@@ -105,6 +251,36 @@ class OnsiteIn:
 
 @dataclass(frozen=True)
 class SiteIn:
+    """A data-centre campus.
+
+    Attributes
+    ----------
+    id : str
+        The site's id.
+    buildings : tuple of BuildingIn
+        Its buildings, in the order written.
+    existing_power : float
+        Facility power available from the start [W].
+    grid_capacity : float
+        Facility power of its grid connection [W] (0: none).
+    grid_ready : float
+        When the grid connection is energised [month] (``inf``: never).
+    onsite : tuple of OnsiteIn
+        On-site generation ordered for it.
+    transformer_supplier : str or None
+        The supplier its buildings order transformers from.
+    pue : float
+        Facility power over IT power [dimensionless, >= 1].
+    crews : float
+        Installation crews, working as one team [count].
+    racks_per_crew_month : float
+        Racks one crew installs per month [rack/month].
+    burn_in : float
+        From installation to online [month].
+    capex_per_watt : float
+        Building capex per W of IT capacity [USD/W].
+    """
+
     id: str
     buildings: tuple[BuildingIn, ...]
     existing_power: float
@@ -121,6 +297,22 @@ class SiteIn:
 
 @dataclass(frozen=True)
 class ExportIn:
+    """A cap on what one destination may receive per calendar year.
+
+    Attributes
+    ----------
+    id : str
+        The rule's id.
+    destination : str
+        ISO country code it applies to.
+    cap_per_year : float
+        H100-equivalents the destination may receive per calendar year [H100e/year].
+    start, end : float
+        When the rule applies [month].
+    products : tuple of str or None
+        The products it covers (None: all).
+    """
+
     id: str
     destination: str
     cap_per_year: float
@@ -131,6 +323,24 @@ class ExportIn:
 
 @dataclass(frozen=True)
 class FundingIn:
+    """Money released to a programme in tranches as its power comes online.
+
+    Attributes
+    ----------
+    id : str
+        The funding entry's id.
+    programme : str
+        The programme it funds.
+    amount_per_step : float
+        Money released per whole step of power online [USD].
+    step : float
+        Power online per tranche [W].
+    basis : str
+        ``"it"`` or ``"facility"``: which power ``step`` counts.
+    cap : float
+        Most money released in all [USD].
+    """
+
     id: str
     programme: str
     amount_per_step: float
@@ -141,12 +351,22 @@ class FundingIn:
 
 @dataclass(frozen=True)
 class ModelInputs:
-    """Everything one run needs, in canonical units and model time."""
+    """Everything one run needs, in canonical units and model time [month].
+
+    Attributes
+    ----------
+    calendar : Calendar
+        The months of the horizon.
+    products, fabs, packaging, vendors, suppliers, programmes, sites, export_rules, funding
+        The entities by id; ``packaging`` holds the packaging lines (CoWoS).
+    risks_occurred : tuple of str
+        Ids of the risk events that occur in this run (their effects already applied).
+    """
 
     calendar: Calendar
     products: dict[str, ProductIn]
     fabs: dict[str, CapacityIn]
-    lines: dict[str, CapacityIn]
+    packaging: dict[str, CapacityIn]
     vendors: dict[str, VendorIn]
     suppliers: dict[str, SupplierIn]
     programmes: dict[str, ProgrammeIn]
@@ -154,39 +374,3 @@ class ModelInputs:
     export_rules: dict[str, ExportIn]
     funding: dict[str, FundingIn]
     risks_occurred: tuple[str, ...] = field(default=())
-
-
-class Resolver:
-    """Reads parameter values for one run: central values, or those in ``draw``."""
-
-    def __init__(self, calendar: Calendar, draw: Mapping[str, float] | None = None):
-        self.calendar = calendar
-        self.draw = draw or {}
-        self._mid_month = np.arange(calendar.months) + 0.5
-
-    def value(self, path: str, param: Param | None, default: float = 0.0) -> float:
-        if param is None:
-            return default
-        return float(self.draw.get(path, param.central))
-
-    def series(self, path: str, series: Series) -> np.ndarray:
-        """Monthly values (mid-month) of ``series`` [its canonical unit per month]."""
-        if series.is_constant:
-            return np.full(self.calendar.months, self.value(path, series.points[0][1]))
-        times = [self.calendar.to_time(day) for day, _ in series.points]
-        values = [self.value(f"{path}.points[{i}]", p) for i, (_, p) in enumerate(series.points)]
-        if series.interpolation == "step":
-            index = np.searchsorted(times, self._mid_month, side="right") - 1
-            result = np.asarray(values)[np.maximum(index, 0)]
-        else:
-            result = np.interp(self._mid_month, times, values)
-        for i, expansion in enumerate(series.expansions):
-            add = self.value(f"{path}.expansions[{i}].add", expansion.add)
-            ramp = self.value(f"{path}.expansions[{i}].ramp", expansion.ramp)
-            begin = self.calendar.to_time(expansion.date)
-            progress = (self._mid_month - begin) / ramp if ramp > 0 else self._mid_month >= begin
-            result = result + add * np.clip(progress, 0.0, 1.0)
-        return result
-
-    def time(self, day) -> float:
-        return INF if day is None else self.calendar.to_time(day)

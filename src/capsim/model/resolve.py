@@ -1,4 +1,9 @@
-"""Resolving a scenario into the plain inputs of one run."""
+"""Resolving a scenario into the plain inputs of one run.
+
+Each parameter takes its central value unless ``draw`` (key path -> value, in
+canonical units) gives one, which is how Monte Carlo samples reach the model. Series
+become monthly arrays (the value at mid-month).
+"""
 
 from __future__ import annotations
 
@@ -18,7 +23,6 @@ from capsim.model.inputs import (
     OnsiteIn,
     ProductIn,
     ProgrammeIn,
-    Resolver,
     SiteIn,
     SupplierIn,
     VendorIn,
@@ -26,12 +30,75 @@ from capsim.model.inputs import (
 from capsim.model.risks import apply_risks, occurring
 from capsim.model.wafer import die_yield, gross_dies_per_wafer
 from capsim.scenario.document import Scenario
+from capsim.scenario.params import Param
+from capsim.scenario.series import Series
+
+
+class Resolver:
+    """Reads parameter values for one run: central values, or those in ``draw``.
+
+    Parameters
+    ----------
+    calendar : Calendar
+        The months of the horizon.
+    draw : mapping of str to float, optional
+        Key path -> value [the parameter's canonical unit] for the parameters drawn.
+    """
+
+    def __init__(self, calendar: Calendar, draw: Mapping[str, float] | None = None):
+        self.calendar = calendar
+        self.draw = draw or {}
+        self._mid_month = np.arange(calendar.months) + 0.5
+
+    def value(self, path: str, param: Param | None, default: float = 0.0) -> float:
+        """The value of ``param`` at key ``path`` [its canonical unit]; ``default`` if absent."""
+        if param is None:
+            return default
+        return float(self.draw.get(path, param.central))
+
+    def series(self, path: str, series: Series) -> np.ndarray:
+        """Monthly values (mid-month) of ``series`` [its canonical unit]."""
+        if series.is_constant:
+            return np.full(self.calendar.months, self.value(path, series.points[0][1]))
+        times = [self.calendar.to_time(day) for day, _ in series.points]
+        values = [self.value(f"{path}.points[{i}]", p) for i, (_, p) in enumerate(series.points)]
+        if series.interpolation == "step":
+            index = np.searchsorted(times, self._mid_month, side="right") - 1
+            result = np.asarray(values)[np.maximum(index, 0)]
+        else:
+            result = np.interp(self._mid_month, times, values)
+        for i, expansion in enumerate(series.expansions):
+            add = self.value(f"{path}.expansions[{i}].add", expansion.add)
+            ramp = self.value(f"{path}.expansions[{i}].ramp", expansion.ramp)
+            begin = self.calendar.to_time(expansion.date)
+            progress = (self._mid_month - begin) / ramp if ramp > 0 else self._mid_month >= begin
+            result = result + add * np.clip(progress, 0.0, 1.0)
+        return result
+
+    def time(self, day) -> float:
+        """``day`` in model time [month]; ``inf`` for None (never)."""
+        return INF if day is None else self.calendar.to_time(day)
+
 
 PHASES = ("permits", "shell", "fit_out", "cooling", "commissioning")
 
 
 def resolve(scenario: Scenario, draw: Mapping[str, float] | None = None) -> ModelInputs:
-    """The inputs of one run of ``scenario``: central values unless ``draw`` gives others."""
+    """The inputs of one run of ``scenario``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario.
+    draw : mapping of str to float, optional
+        Key path -> value [canonical unit] of the inputs drawn; central values elsewhere.
+        ``"risks.ID.occurs"`` (1 or 0) says whether a risk event occurs.
+
+    Returns
+    -------
+    ModelInputs
+        Every entity's inputs, with the effects of the risk events that occur applied.
+    """
     calendar = Calendar.spanning(scenario.horizon.start, scenario.horizon.end)
     r = Resolver(calendar, draw)
     products = _weigh_mixes({pid: _product(scenario, pid, r) for pid in scenario.products})
@@ -39,16 +106,16 @@ def resolve(scenario: Scenario, draw: Mapping[str, float] | None = None) -> Mode
     inputs = ModelInputs(
         calendar=calendar,
         products=products,
-        fabs={fid: _fab(scenario, fid, r) for fid in scenario.logic_fabs},
-        lines={lid: _line(scenario, lid, r) for lid in scenario.packaging},
+        fabs={fab: _fab(scenario, fab, r) for fab in scenario.logic_fabs},
+        packaging={line: _packaging(scenario, line, r) for line in scenario.packaging},
         vendors={vid: _vendor(scenario, vid, r) for vid in scenario.hbm_vendors},
-        suppliers={sid: _supplier(scenario, sid, r) for sid in scenario.suppliers},
+        suppliers={uid: _supplier(scenario, uid, r) for uid in scenario.suppliers},
         programmes={
             gid: _programme(scenario, gid, r, products, sites) for gid in scenario.programmes
         },
         sites=sites,
         export_rules={eid: _export(scenario, eid, r) for eid in scenario.export_rules},
-        funding={fid: _funding(scenario, fid, r) for fid in scenario.funding},
+        funding={name: _funding(scenario, name, r) for name in scenario.funding},
     )
     return apply_risks(scenario, inputs, r, occurring(scenario, r))
 
@@ -67,10 +134,10 @@ def _product(s: Scenario, pid: str, r: Resolver) -> ProductIn:
         designer=p.designer,
         mix=mix,
         fab_weight=mix,
-        line_weight=mix,
+        packaging_weight=mix,
         hbm_weight=mix,
         fab=p.logic.fab,
-        line=p.packaging.line,
+        packaging=p.packaging.line,
         good_dies_per_wafer=float(good),
         dies_per_package=r.value(f"{path}.logic.compute_dies", p.logic.compute_dies),
         hbm_generation=p.hbm.generation,
@@ -109,7 +176,7 @@ def _weigh_mixes(products: dict[str, ProductIn]) -> dict[str, ProductIn]:
         weighed[product.id] = replace(
             product,
             fab_weight=weight(lambda p, q=product: p.fab == q.fab),
-            line_weight=weight(lambda p, q=product: p.line == q.line),
+            packaging_weight=weight(lambda p, q=product: p.packaging == q.packaging),
             hbm_weight=weight(lambda p, q=product: p.hbm_generation == q.hbm_generation),
         )
     return weighed
@@ -119,20 +186,20 @@ def _shares(path: str, shares, r: Resolver) -> dict[str, float]:
     return {name: r.value(f"{path}.shares.{name}", share) for name, share in shares.items()}
 
 
-def _fab(s: Scenario, fid: str, r: Resolver) -> CapacityIn:
-    fab, path = s.logic_fabs[fid], f"logic_fabs.{fid}"
+def _fab(s: Scenario, fab_id: str, r: Resolver) -> CapacityIn:
+    fab, path = s.logic_fabs[fab_id], f"logic_fabs.{fab_id}"
     return CapacityIn(
-        id=fid,
+        id=fab_id,
         capacity=r.series(f"{path}.wafer_starts", fab.wafer_starts),
         shares=_shares(path, fab.shares, r),
         delay=r.value(f"{path}.cycle_time", fab.cycle_time),
     )
 
 
-def _line(s: Scenario, lid: str, r: Resolver) -> CapacityIn:
-    line, path = s.packaging[lid], f"packaging.{lid}"
+def _packaging(s: Scenario, line_id: str, r: Resolver) -> CapacityIn:
+    line, path = s.packaging[line_id], f"packaging.{line_id}"
     return CapacityIn(
-        id=lid,
+        id=line_id,
         capacity=r.series(f"{path}.capacity", line.capacity),
         shares=_shares(path, line.shares, r),
         delay=r.value(f"{path}.cycle_time", line.cycle_time),
@@ -157,10 +224,10 @@ def _vendor(s: Scenario, vid: str, r: Resolver) -> VendorIn:
     return VendorIn(vid, capacity, qualified)
 
 
-def _supplier(s: Scenario, sid: str, r: Resolver) -> SupplierIn:
-    supplier, path = s.suppliers[sid], f"suppliers.{sid}"
+def _supplier(s: Scenario, supplier_id: str, r: Resolver) -> SupplierIn:
+    supplier, path = s.suppliers[supplier_id], f"suppliers.{supplier_id}"
     return SupplierIn(
-        id=sid,
+        id=supplier_id,
         output_per_month=r.value(f"{path}.output", supplier.output),
         backlog=r.value(f"{path}.backlog", supplier.backlog),
         lead_time=r.value(f"{path}.lead_time", supplier.lead_time),
@@ -253,10 +320,10 @@ def _export(s: Scenario, eid: str, r: Resolver) -> ExportIn:
     )
 
 
-def _funding(s: Scenario, fid: str, r: Resolver) -> FundingIn:
-    f, path = s.funding[fid], f"funding.{fid}"
+def _funding(s: Scenario, funding_id: str, r: Resolver) -> FundingIn:
+    f, path = s.funding[funding_id], f"funding.{funding_id}"
     return FundingIn(
-        id=fid,
+        id=funding_id,
         programme=f.programme,
         amount_per_step=r.value(f"{path}.amount_per_step", f.amount_per_step),
         step=r.value(f"{path}.step", f.step),

@@ -1,43 +1,56 @@
 """Risk events: which occur in a run, and how they change the run's inputs.
 
 A risk occurs when ``draw["risks.<id>.occurs"]`` is true or, without a draw, when its
-probability is above one half (so deterministic runs show the likely world).
+probability (its mean, when uncertain) is above one half, so deterministic runs show the
+likely world. Effects apply in the order of the risks' dates.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from capsim.model.inputs import INF, ModelInputs, Resolver
+from capsim.model.inputs import INF, BuildingIn, ModelInputs, SiteIn
 from capsim.scenario.document import Scenario
 from capsim.scenario.policy import CapacityLoss, Delay, QualificationFailure
 
+if TYPE_CHECKING:
+    from capsim.model.resolve import Resolver
+
 
 def occurring(scenario: Scenario, resolver: Resolver) -> tuple[str, ...]:
-    """Ids of the risk events that occur in this run."""
+    """Ids of the risk events that occur in this run (``resolver.draw`` decides, else
+    whether the probability is above one half)."""
     return tuple(
         rid
         for rid, risk in scenario.risks.items()
-        if resolver.draw.get(f"risks.{rid}.occurs", risk.probability.central > 0.5)
+        if resolver.draw.get(f"risks.{rid}.occurs", risk.probability.expected > 0.5)
     )
 
 
 def apply_risks(
     scenario: Scenario, inputs: ModelInputs, resolver: Resolver, occurred: tuple[str, ...]
 ) -> ModelInputs:
-    """``inputs`` with the effects of the risk events that occurred."""
+    """``inputs`` with the effects of the risk events ``occurred``.
+
+    A qualification failure ends the vendor's window for the product at the risk's date;
+    a capacity loss multiplies the target's monthly capacity by ``1 - loss`` in the
+    months whose middle lies in ``[date, date + duration)``; a delay postpones a grid
+    connection not yet energised at the date, or lengthens the last phase of every
+    building unfinished at the date, by ``by`` [month].
+    """
     vendors, sites = dict(inputs.vendors), dict(inputs.sites)
-    for rid in occurred:
+    for rid in sorted(occurred, key=lambda rid: scenario.risks[rid].date):
         risk = scenario.risks[rid]
         when = inputs.calendar.to_time(risk.date)
         effect = risk.effect
         path = f"risks.{rid}.effect"
         if isinstance(effect, QualificationFailure):
             vendor = vendors[effect.vendor]
-            start, _ = vendor.qualified.get(effect.product, (INF, INF))
-            qualified = {**vendor.qualified, effect.product: (start, max(when, start))}
+            start, until = vendor.qualified.get(effect.product, (INF, INF))
+            qualified = {**vendor.qualified, effect.product: (start, min(until, max(when, start)))}
             vendors[effect.vendor] = replace(vendor, qualified=qualified)
         elif isinstance(effect, CapacityLoss):
             loss = resolver.value(f"{path}.loss", effect.loss)
@@ -50,24 +63,26 @@ def apply_risks(
 
 
 def _lose_capacity(inputs: ModelInputs, target: str, when: float, loss: float, duration: float):
+    """Scale ``target``'s capacity (``TABLE.ID``) in place by ``1 - loss`` over the window."""
     table, _, name = target.partition(".")
     months = np.arange(inputs.calendar.months) + 0.5
     factor = np.where((months >= when) & (months < when + duration), 1.0 - loss, 1.0)
     if table == "hbm_vendors":
         owners = list(inputs.vendors[name].capacity.values())
     else:
-        owners = [(inputs.fabs if table == "logic_fabs" else inputs.lines)[name]]
+        owners = [(inputs.fabs if table == "logic_fabs" else inputs.packaging)[name]]
     for owner in owners:
         owner.capacity[:] = owner.capacity * factor
 
 
-def _delay(site, what: str, when: float, by: float):
+def _delay(site: SiteIn, what: str, when: float, by: float) -> SiteIn:
+    """``site`` with its grid (if not yet ready at ``when``) or unfinished buildings later."""
     if what == "grid":
         return replace(site, grid_ready=site.grid_ready + by) if site.grid_ready > when else site
     return replace(site, buildings=tuple(_delay_building(b, when, by) for b in site.buildings))
 
 
-def _delay_building(building, when: float, by: float):
+def _delay_building(building: BuildingIn, when: float, by: float) -> BuildingIn:
     """``building`` with its last phase longer by ``by`` if it is unfinished at ``when``."""
     if building.start + sum(duration for _, duration in building.phases) <= when:
         return building

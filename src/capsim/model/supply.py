@@ -1,14 +1,17 @@
 """The supply chain of one product: logic dies, HBM stacks and CoWoS packaging.
 
-Each month the product gets its designer's share of each input, times its part of that share (its
-``mix`` among the designer's products that use the input). The mix is planned at
-packaging: wafers and HBM stacks are started for the mix of the month in which they will
-arrive, one fab cycle or HBM lead time ahead, so a ramping product has its dies and
-stacks when its packaging slots come. Dies and stacks started this month arrive after
-the fab cycle time and the HBM lead time; CoWoS starts as many packages as the scarcest
-of packaging slots, dies, stacks and demand allows (Leontief) and hands the good ones
-over after its cycle time. Unused dies and stacks wait in inventory; unused packaging
-slots are lost.
+Each month the product gets its designer's share of each input, times its part of that
+share (its weight among the designer's products that use the input; see
+:class:`~capsim.model.inputs.ProductIn`). Wafers and HBM stacks are started for the
+product mix of the month in which they will arrive, one fab cycle or HBM lead time
+ahead, so a ramping product has its dies and stacks when its packaging slots come.
+What starts in a month does not depend on the run's state, so each input's arrivals are
+booked at the start into the product's die and stack inventories
+(:class:`~capsim.model.pipeline.Pipeline`), where they are on hand from their arrival
+time. Each month CoWoS starts as many packages as the scarcest of packaging slots, dies,
+stacks and demand allows (Leontief), takes their dies and stacks, and a lot process
+hands the good ones over after the packaging cycle time. Unused dies and stacks wait;
+unused packaging slots are lost.
 """
 
 from __future__ import annotations
@@ -20,13 +23,33 @@ import numpy as np
 import simpy
 
 from capsim.model.inputs import CapacityIn, ProductIn, VendorIn
+from capsim.model.pipeline import Pipeline
 
 #: The inputs that can limit a product's output, in the order ties are reported.
 SUPPLY_INPUTS = ("cowos", "logic_wafers", "hbm", "demand")
 
+#: Arrivals [month, amount] of one input: (arrival time, good dies or stacks).
+Schedule = list[tuple[float, float]]
+
 
 class ProductChain:
-    """Inventories and monthly starts of one product."""
+    """Die and stack inventories and monthly package starts of one product.
+
+    Parameters
+    ----------
+    env : simpy.Environment
+        The run's environment (time in months).
+    product : ProductIn
+        The product.
+    fab, packaging : CapacityIn
+        Its logic fab and packaging line.
+    vendors : list of VendorIn
+        Every HBM vendor; those that make its generation and are qualified for it supply it.
+    months : int
+        Months in the horizon.
+    on_packaged : callable
+        Called with (product id, good packages) when a lot leaves packaging.
+    """
 
     def __init__(
         self,
@@ -34,113 +57,141 @@ class ProductChain:
         product: ProductIn,
         *,
         fab: CapacityIn,
-        line: CapacityIn,
+        packaging: CapacityIn,
         vendors: list[VendorIn],
+        months: int,
         on_packaged: Callable[[str, float], None],
     ):
         self.env = env
         self.product = product
         self.fab = fab
-        self.line = line
-        self.hbm = [
-            (vendor.capacity[product.hbm_generation], vendor.qualified.get(product.id))
+        self.packaging = packaging
+        self.on_packaged = on_packaged
+        self.dies = Pipeline(env)
+        """Good compute dies on their way from the fab or waiting for packaging [die]."""
+        self.stacks = Pipeline(env)
+        """HBM stacks on their way from the vendors or waiting for packaging [stack]."""
+        self.in_packaging = 0.0
+        """Good packages started and not yet out of packaging [package]."""
+        sources = [
+            (vendor.capacity[product.hbm_generation], vendor.qualified[product.id])
             for vendor in vendors
             if product.hbm_generation in vendor.capacity and product.id in vendor.qualified
         ]
-        self.on_packaged = on_packaged
-        self.dies = 0.0
-        self.stacks = 0.0
-        self.in_packaging = 0.0
-        self._fab_share = fab.shares.get(product.designer, 0.0)
-        self._line_share = line.shares.get(product.designer, 0.0)
-
-    def prefill(self) -> None:
-        """Put in the pipeline what was started before the horizon, at month 0's rates."""
-        for lag in range(1, math.ceil(self.fab.delay) + 1):
-            arrival = self.fab.delay - lag
-            if arrival >= 0:
-                self._arrive_dies(arrival, self._dies_started(0, _month_of(arrival)))
-        for source, window in self.hbm:
-            for lag in range(1, math.ceil(source.delay) + 1):
-                arrival = source.delay - lag
-                if arrival >= 0 and window[0] <= arrival < window[1]:
-                    self._arrive_stacks(
-                        arrival, self._stacks_started(source, 0, _month_of(arrival))
-                    )
-
-    def _dies_started(self, month: int, serves: int) -> float:
-        """Good dies started in ``month`` for the packaging mix of month ``serves``."""
-        weight = _clipped(self.product.fab_weight, serves)
-        return (
-            self.fab.capacity[month] * self._fab_share * weight * self.product.good_dies_per_wafer
+        for time, dies in die_schedule(product, fab, months):
+            self.dies.arrive(time, dies)
+        for time, stacks in stack_schedule(product, sources, months):
+            self.stacks.arrive(time, stacks)
+        self._slots = (
+            packaging.capacity
+            * packaging.shares.get(product.designer, 0.0)
+            * product.packaging_weight
+            * product.packages_per_wafer
         )
-
-    def _stacks_started(self, source: CapacityIn, month: int, serves: int) -> float:
-        """HBM stacks started in ``month`` for the packaging mix of month ``serves``."""
-        share = source.shares.get(self.product.designer, 0.0)
-        return source.capacity[month] * share * _clipped(self.product.hbm_weight, serves)
-
-    def _arrive_dies(self, delay: float, amount: float) -> None:
-        if amount > 0 and delay <= 0:
-            self.dies += amount
-        elif amount > 0:
-            self.env.timeout(delay).callbacks.append(lambda _: self._add_dies(amount))
-
-    def _arrive_stacks(self, delay: float, amount: float) -> None:
-        if amount > 0 and delay <= 0:
-            self.stacks += amount
-        elif amount > 0:
-            self.env.timeout(delay).callbacks.append(lambda _: self._add_stacks(amount))
-
-    def _add_dies(self, amount: float) -> None:
-        self.dies += amount
-
-    def _add_stacks(self, amount: float) -> None:
-        self.stacks += amount
-
-    def start_inputs(self, month: int) -> None:
-        """Start this month's wafers and HBM stacks (they arrive later)."""
-        now = self.env.now
-        self._arrive_dies(
-            self.fab.delay, self._dies_started(month, _month_of(now + self.fab.delay))
-        )
-        by_delay: dict[float, float] = {}  # one arrival event per lead time, not per vendor
-        for source, (qualified, disqualified) in self.hbm:
-            if qualified <= now + source.delay < disqualified:
-                stacks = self._stacks_started(source, month, _month_of(now + source.delay))
-                by_delay[source.delay] = by_delay.get(source.delay, 0.0) + stacks
-        for delay, stacks in by_delay.items():
-            self._arrive_stacks(delay, stacks)
 
     def limits(self, month: int, demand: float) -> dict[str, float]:
-        """Package starts each input allows this month [package/month]."""
+        """Package starts each input alone allows in ``month`` [package/month].
+
+        ``demand`` is the good packages wanted [package].
+        """
         p = self.product
-        slots = self.line.capacity[month] * self._line_share * p.line_weight[month]
-        slots *= p.packages_per_wafer
+        unit_yield = self.packaging.unit_yield
         return {
-            "cowos": slots,
-            "logic_wafers": self.dies / p.dies_per_package,
-            "hbm": self.stacks / p.stacks_per_package,
-            "demand": demand / self.line.unit_yield if self.line.unit_yield > 0 else 0.0,
+            "cowos": self._slots[month],
+            "logic_wafers": self.dies.level / p.dies_per_package,
+            "hbm": self.stacks.level / p.stacks_per_package,
+            "demand": demand / unit_yield if unit_yield > 0 else 0.0,
         }
 
     def start_packages(self, month: int, demand: float) -> tuple[float, str, dict[str, float]]:
-        """Start packaging; returns (good packages started, binding input, limits)."""
+        """Start ``month``'s packages for ``demand`` good packages.
+
+        Returns
+        -------
+        tuple
+            (good packages started [package], the binding input, :meth:`limits`).
+        """
         limits = self.limits(month, demand)
         binding = min(SUPPLY_INPUTS, key=limits.__getitem__)
         starts = max(0.0, limits[binding])
         p = self.product
-        self.dies -= starts * p.dies_per_package
-        self.stacks -= starts * p.stacks_per_package
-        good = starts * self.line.unit_yield
+        _take(self.dies, starts * p.dies_per_package)
+        _take(self.stacks, starts * p.stacks_per_package)
+        good = starts * self.packaging.unit_yield
         if good > 0:
             self.in_packaging += good
-            self.env.timeout(self.line.delay).callbacks.append(lambda _: self._packaged(good))
+            self.env.process(self._lot(good))
         return good, binding, limits
 
-    def _packaged(self, good: float) -> None:
+    def _lot(self, good: float):
+        """Process: a month's good packages leave packaging after the cycle time."""
+        yield self.env.timeout(self.packaging.delay)
         self.in_packaging -= good
         self.on_packaged(self.product.id, good)
+
+
+def die_schedule(product: ProductIn, fab: CapacityIn, months: int) -> Schedule:
+    """Good dies arriving from ``fab`` for ``product``: (time [month], dies [die]).
+
+    Wafers started in month ``m`` arrive at ``m + cycle time`` for the packaging mix of
+    the month they arrive in. Wafers started before the horizon are started at month 0's
+    rate, so the pipeline is full at the start.
+    """
+    share = fab.shares.get(product.designer, 0.0)
+
+    def started(month: int, serves: int) -> float:
+        weight = _clipped(product.fab_weight, serves)
+        return fab.capacity[month] * share * weight * product.good_dies_per_wafer
+
+    arrivals = [
+        (fab.delay - lag, started(0, _month_of(fab.delay - lag)))
+        for lag in range(1, math.ceil(fab.delay) + 1)
+        if fab.delay - lag >= 0
+    ]
+    arrivals += [(m + fab.delay, started(m, _month_of(m + fab.delay))) for m in range(months)]
+    return _positive(arrivals)
+
+
+def stack_schedule(
+    product: ProductIn, sources: list[tuple[CapacityIn, tuple[float, float]]], months: int
+) -> Schedule:
+    """HBM stacks arriving for ``product``: (time [month], stacks [stack]).
+
+    ``sources`` are the vendors' capacities of the product's generation with its
+    qualification window ``(from, until)`` [month]: stacks count when they arrive within
+    it. Stacks started in month ``m`` arrive a lead time later for the mix of that month;
+    those started before the horizon at month 0's rate.
+    """
+
+    def started(source: CapacityIn, month: int, serves: int) -> float:
+        share = source.shares.get(product.designer, 0.0)
+        return source.capacity[month] * share * _clipped(product.hbm_weight, serves)
+
+    arrivals = []
+    for source, (begin, until) in sources:
+        for lag in range(1, math.ceil(source.delay) + 1):
+            arrival = source.delay - lag
+            if arrival >= 0 and begin <= arrival < until:
+                arrivals.append((arrival, started(source, 0, _month_of(arrival))))
+    for month in range(months):
+        by_delay: dict[float, float] = {}  # vendors with the same lead time arrive together
+        for source, (begin, until) in sources:
+            if begin <= month + source.delay < until:
+                stacks = started(source, month, _month_of(month + source.delay))
+                by_delay[source.delay] = by_delay.get(source.delay, 0.0) + stacks
+        arrivals += [(month + delay, stacks) for delay, stacks in by_delay.items()]
+    return _positive(arrivals)
+
+
+def _positive(arrivals: Schedule) -> Schedule:
+    """The arrivals of a positive amount, in time order (stable)."""
+    return sorted(((t, amount) for t, amount in arrivals if amount > 0), key=lambda a: a[0])
+
+
+def _take(inventory: Pipeline, amount: float) -> None:
+    """Take ``amount`` from ``inventory`` now, if positive."""
+    if amount > 0:
+        inventory.take(amount)
 
 
 def _month_of(time: float) -> int:

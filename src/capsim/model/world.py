@@ -1,65 +1,91 @@
-"""The SimPy world of one run: supply chains, allocation, sites, money, and the
-monthly clock that starts production and records the state.
+"""The SimPy world of one run: supply chains, allocation, sites, money, and the monthly
+clock that starts production and records the state; and :func:`run`, the one function
+that runs the model.
 
-At each month boundary the state at the end of the past month is recorded first
-(before anything else happens at that instant); then arrivals, completions and
-deliveries due at that instant take place; then the new month's inputs and package
-starts are launched.
+At each month boundary ``t = m``:
+
+1. the state at the end of month ``m - 1`` is recorded, before anything else happens at
+   that instant (the clock's month-end timeouts are all set at time 0, before any other
+   event, and SimPy processes events due at the same time in the order they were set);
+2. arrivals, package completions, deliveries and building milestones due at ``t``
+   happen;
+3. once no other event is due at ``t`` (the clock waits with zero-delay timeouts until
+   ``env.peek()`` is later than now), month ``m`` starts: CoWoS starts packages from
+   what has arrived, so an input that arrives exactly at ``t`` is usable in month ``m``.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import simpy
-from simpy.events import URGENT, Event
 
-from capsim.model.allocation import Allocator
+from capsim.model.allocation import Allocator, ProgrammeBook
 from capsim.model.inputs import ModelInputs
-from capsim.model.ledger import Ledger
+from capsim.model.ledger import capex_spent, funding_released, funding_rules, spend_plans
 from capsim.model.orderbook import OrderBook
-from capsim.model.record import Record
+from capsim.model.outputs import Outputs
+from capsim.model.record import PROGRAMME_INPUTS, Record
+from capsim.model.resolve import resolve
 from capsim.model.site import SiteModel
-from capsim.model.stock import Stock
+from capsim.model.stock import EPSILON, Stock
 from capsim.model.supply import SUPPLY_INPUTS, ProductChain
-
-#: Priority of the month's starts: after every ordinary event at the same instant.
-LATE = 2
+from capsim.scenario.document import Scenario
 
 
-class _At(Event):
-    """An event that fires ``delay`` from now with a given scheduling ``priority``."""
+def run(scenario: Scenario, draw: Mapping[str, float] | None = None) -> Outputs:
+    """Run the model once.
 
-    def __init__(self, env: simpy.Environment, delay: float, priority: int):
-        super().__init__(env)
-        self._ok = True
-        self._value = None
-        env.schedule(self, priority, delay)
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario.
+    draw : mapping of str to float, optional
+        Key path -> value [canonical unit] of the uncertain inputs drawn (and
+        ``"risks.ID.occurs"``: 1 or 0); central values elsewhere. The model itself
+        draws no random numbers: the same inputs give the same outputs.
+
+    Returns
+    -------
+    Outputs
+        Plain arrays of the run (see :class:`~capsim.model.outputs.Outputs`).
+    """
+    return World(resolve(scenario, draw)).run()
 
 
 class World:
-    """Every component of one run, wired together."""
+    """Every component of one run, wired together.
 
-    def __init__(self, inputs: ModelInputs):
+    Parameters
+    ----------
+    inputs : ModelInputs
+        The run's inputs.
+    trace : list, optional
+        If given, ``(time [month], what)`` is appended as months end and start, lots
+        leave packaging and deliveries arrive, for tests of the order of events.
+    """
+
+    def __init__(self, inputs: ModelInputs, trace: list[tuple[float, str]] | None = None):
         self.inputs = inputs
+        self.trace = trace
         self.env = env = simpy.Environment()
         self.months = inputs.calendar.months
         self.books = {
-            sid: OrderBook(env, s.output_per_month, s.backlog, s.lead_time)
-            for sid, s in inputs.suppliers.items()
+            uid: OrderBook(env, s.output_per_month, s.backlog, s.lead_time)
+            for uid, s in inputs.suppliers.items()
             if s.output_per_month > 0
         }
         self.inventories = {gid: Stock(env) for gid in inputs.programmes}
         self.sites: dict[str, SiteModel] = {}
-        self.site_programme: dict[str, str] = {}
         for gid, programme in inputs.programmes.items():
             product = inputs.products[programme.product]
             for sid in programme.sites:
                 self.sites[sid] = SiteModel(
                     env, inputs.sites[sid], product, self.inventories[gid], self.books
                 )
-                self.site_programme[sid] = gid
-        self.ledger = Ledger(inputs, self.sites)
+        self.spend_plans = spend_plans(inputs)
+        self.funding = funding_rules(inputs)
         self.allocator = Allocator(
             env,
             inputs.calendar,
@@ -74,22 +100,32 @@ class World:
                 env,
                 product,
                 fab=inputs.fabs[product.fab],
-                line=inputs.lines[product.line],
+                packaging=inputs.packaging[product.packaging],
                 vendors=list(inputs.vendors.values()),
+                months=self.months,
                 on_packaged=self._packaged,
             )
             for pid, product in inputs.products.items()
         }
-        self.record = Record(self)
+        self.record = Record(inputs, list(self.sites))
+        self._product_column = {pid: i for i, pid in enumerate(self.record.products)}
+
+    def run(self) -> Outputs:
+        """Run the horizon; returns the run's outputs."""
+        done = self.env.process(self._clock())  # first, so that its month ends come first
+        for site in self.sites.values():
+            site.start()
+        self.env.run(until=done)
+        return self.record.outputs(self.sites)
 
     def _cash(self, programme: str) -> float:
+        """Cash ``programme`` has now [USD]: budget + funding received - spending."""
         spec = self.inputs.programmes[programme]
         if math.isinf(spec.budget):
             return math.inf
         book = self.allocator.books[programme]
-        now = self.env.now
-        received = self.ledger.funding_received(programme, self.power_online(programme))
-        capex = float(self.ledger.capex(programme, now))
+        received = funding_released(self.funding[programme], *self.power_online(programme))
+        capex = float(capex_spent(self.spend_plans[programme], self.env.now))
         return spec.budget + received - book.spent_on_packages - capex
 
     def power_online(self, programme: str) -> tuple[float, float]:
@@ -103,41 +139,78 @@ class World:
         return it, facility
 
     def _packaged(self, product: str, good: float) -> None:
+        self._trace(f"packaged {product} {good:.6g}")
         month = int(self.env.now)
         if month < self.months:
-            self.record.produced[month, self.record.product_index[product]] += good
+            self.record.produced[month, self._product_column[product]] += good
         self.allocator.receive(product, good)
 
     def _delivered(self, programme: str, amount: float) -> None:
+        self._trace(f"delivered {programme} {amount:.6g}")
         if self.inputs.programmes[programme].sites:
             self.inventories[programme].put(amount)
 
-    def run(self) -> Record:
-        """Run the horizon; returns the record of the run."""
-        for chain in self.chains.values():
-            chain.prefill()
-        for site in self.sites.values():
-            site.start()
-        done = self.env.process(self._clock())
-        self.env.run(until=done)
-        return self.record.finish()
-
     def _clock(self):
+        """Process: start each month once its first instant has settled; record its end."""
         env = self.env
-        for month in range(self.months):
-            yield _At(env, 0.0, LATE)
+        ends = [env.timeout(month + 1) for month in range(self.months)]
+        for month, end in enumerate(ends):
+            while env.peek() <= env.now:  # let every other event of this instant happen
+                yield env.timeout(0)
             self._start_month(month)
-            yield _At(env, 1.0, URGENT)
-            self.record.month_end(month)
+            yield end
+            self._record_month_end(month)
+
+    def _trace(self, what: str) -> None:
+        if self.trace is not None:
+            self.trace.append((self.env.now, what))
 
     def _start_month(self, month: int) -> None:
         record = self.record
         for pid, chain in self.chains.items():
-            chain.start_inputs(month)
+            if self.trace is not None:
+                self._trace(f"start month {month}: {pid} dies {chain.dies.level:.6g}")
             demand = self.allocator.demand(pid, chain.in_packaging)
             good, binding, limits = chain.start_packages(month, demand)
-            column = record.product_index[pid]
+            column = self._product_column[pid]
             record.binding[month, column] = SUPPLY_INPUTS.index(binding)
+            unit_yield = chain.packaging.unit_yield
             for row, name in enumerate(SUPPLY_INPUTS):
-                record.limits[month, column, row] = limits[name] * chain.line.unit_yield
+                record.limits[month, column, row] = limits[name] * unit_yield
             record.unmet[month, column] = max(0.0, demand - good)
+
+    def _record_month_end(self, month: int) -> None:
+        """Write the stocks at the end of ``month`` (model time ``month + 1``)."""
+        record = self.record
+        for column, pid in enumerate(record.products):
+            chain = self.chains[pid]
+            record.finished[month, column] = self.allocator.finished[pid]
+            record.dies[month, column] = chain.dies.level_before_now
+            record.stacks[month, column] = chain.stacks.level_before_now
+            record.in_packaging[month, column] = chain.in_packaging
+            self._trace(f"record month {month}: {pid} dies {record.dies[month, column]:.6g}")
+        for column, sid in enumerate(record.sites):
+            site = self.sites[sid]
+            record.ready_it_capacity[month, column] = site.ready_it_capacity
+            record.power_available[month, column] = site.power_available
+        for column, gid in enumerate(record.programmes):
+            book = self.allocator.books[gid]
+            record.allocated[month, column] = book.allocated
+            record.delivered[month, column] = book.delivered
+            record.spent_on_packages[month, column] = book.spent_on_packages
+            label = self._programme_binding(month, gid, book)
+            record.programme_binding[month, column] = PROGRAMME_INPUTS.index(label)
+
+    def _programme_binding(self, month: int, gid: str, book: ProgrammeBook) -> str:
+        """What holds programme ``gid`` back at the end of ``month`` (one of
+        :data:`~capsim.model.record.PROGRAMME_INPUTS`)."""
+        if book.limited_by in ("complete", "closed"):
+            return book.limited_by
+        sites = [self.sites[sid] for sid in self.inputs.programmes[gid].sites]
+        if sites and self.inventories[gid].level > EPSILON:
+            found = [reason for reason in (site.binding() for site in sites) if reason is not None]
+            return found[0] if found else "crews"
+        if book.limited_by in ("money", "export_cap"):
+            return book.limited_by
+        product = self.inputs.programmes[gid].product
+        return SUPPLY_INPUTS[self.record.binding[month, self._product_column[product]]]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass, fields
+from fractions import Fraction
 from typing import ClassVar
 
 import numpy as np
@@ -49,6 +50,10 @@ class Distribution:
     def ppf(self, q):
         """Quantile function at probabilities ``q``."""
         return self._cached("_frozen", self.frozen).ppf(q)
+
+    def expected(self) -> float:
+        """The expected value (the mean)."""
+        return self._cached("_expected", lambda: float(self._cached("_frozen", self.frozen).mean()))
 
     def parameters(self) -> dict[str, object]:
         return {field.name: getattr(self, field.name) for field in fields(self)}
@@ -195,18 +200,28 @@ class Choice(Distribution):
             raise DistributionError("'weights' must be >= 0 with a positive sum", "weights")
 
     def frozen(self):
-        order = np.argsort(self.values)
+        order = np.argsort(self.values, kind="stable")
         values = np.asarray(self.values, dtype=float)[order]
-        weights = np.asarray(self.weights, dtype=float)[order]
-        return _DiscreteChoice(values, weights / weights.sum())
+        return _DiscreteChoice(values, [self.weights[i] for i in order])
 
 
 class _DiscreteChoice:
-    """The few methods of a frozen scipy distribution that a choice needs."""
+    """The few methods of a frozen scipy distribution that a choice needs.
 
-    def __init__(self, values: np.ndarray, probabilities: np.ndarray):
+    The step CDF is summed in exact decimal arithmetic (weights as written), so a step
+    that is exactly a probability (0.7 + 0.1 = 0.8) is that probability, however the
+    weights are scaled.
+    """
+
+    def __init__(self, values: np.ndarray, weights: list[float]):
         self.values = values
-        self.cdf_steps = np.cumsum(probabilities)
+        exact = [Fraction(repr(float(w))) for w in weights]
+        total = sum(exact)
+        self.probabilities = np.array([float(w / total) for w in exact])
+        self.cdf_steps = np.array([float(c / total) for c in itertools.accumulate(exact)])
+
+    def mean(self):
+        return float(self.probabilities @ self.values)
 
     def ppf(self, q):
         index = np.searchsorted(self.cdf_steps, np.asarray(q), side="left")

@@ -42,6 +42,11 @@ class Param:
         """The value for deterministic runs (a distribution's median), in ``unit``."""
         return self.value.central() if self.is_uncertain else self.value
 
+    @property
+    def expected(self) -> float:
+        """The expected value (the value itself when fixed), in ``unit``."""
+        return self.value.expected() if self.is_uncertain else self.value
+
 
 def param_error(message: str, subkey=None, *, at_key: bool = False) -> PydanticCustomError:
     """A validation error whose location may point inside the parameter's mapping

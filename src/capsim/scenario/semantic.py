@@ -6,8 +6,7 @@ import difflib
 from collections import defaultdict
 from collections.abc import Iterator
 
-import numpy as np
-
+from capsim.scenario.correlations import is_valid, normal_score_matrix
 from capsim.scenario.document import Scenario
 from capsim.scenario.params import Param
 from capsim.scenario.policy import CapacityLoss, Delay, QualificationFailure
@@ -256,22 +255,14 @@ def _correlations(s: Scenario, params: list) -> Iterator[Finding]:
             first = index_of.setdefault(a, len(index_of))
             second = index_of.setdefault(b, len(index_of))
             pairs.append((first, second, correlation.rank))
-    if pairs and not _positive_definite(len(index_of), pairs):
+    if pairs and not is_valid(normal_score_matrix(len(index_of), pairs)):
         yield (
             ("correlations",),
             (
                 "these rank correlations cannot hold together (their correlation matrix is not "
-                "positive definite); weaken some of them"
+                "positive semi-definite); weaken some of them"
             ),
         )
-
-
-def _positive_definite(size: int, pairs: list[tuple[int, int, float]]) -> bool:
-    """Whether the normal-score correlation matrix of these rank correlations is valid."""
-    matrix = np.eye(size)
-    for a, b, rank in pairs:
-        matrix[a, b] = matrix[b, a] = 2.0 * np.sin(np.pi * rank / 6.0)
-    return bool(np.all(np.linalg.eigvalsh(matrix) > 1e-10))
 
 
 def _seed_ids(s: Scenario, params: list) -> Iterator[Finding]:

@@ -26,14 +26,27 @@ from capsim.sweep.space import UncertainSpace
 Design = Literal["random", "lhs", "sobol", "grid"]
 
 
-def uniforms(seed: int, index: int, dimensions: int) -> np.ndarray:
-    """Sample ``index``'s uniform draws from the study's root ``seed``."""
-    stream = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(index,)))
-    return stream.random(dimensions)
+#: Streams of a study's root seed: sample draws, and the points of a random sweep.
+SAMPLES, SWEEP_POINTS = 0, 1
 
 
-def design_uniforms(design: Design, count: int, dimensions: int, seed: int) -> np.ndarray:
-    """``count`` points of a space-filling design in the unit cube (count x dimensions)."""
+def uniforms(seed: int, index: int, dimensions: int, stream: int = SAMPLES) -> np.ndarray:
+    """Sample ``index``'s uniform draws from the study's root ``seed``.
+
+    ``stream`` keeps apart draws made for different purposes from one seed: sample
+    ``index`` of ``SAMPLES`` uses ``SeedSequence(seed, spawn_key=(index,))``, other
+    streams ``spawn_key=(index, stream)``.
+    """
+    key = (index,) if stream == SAMPLES else (index, stream)
+    generator = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
+    return generator.random(dimensions)
+
+
+def design_uniforms(
+    design: Design, count: int, dimensions: int, seed: int, stream: int = SAMPLES
+) -> np.ndarray:
+    """``count`` points of a space-filling design in the unit cube (count x dimensions);
+    the random design draws them from ``stream`` (see :func:`uniforms`)."""
     if dimensions == 0:
         return np.empty((count, 0))
     if design == "lhs":
@@ -41,7 +54,7 @@ def design_uniforms(design: Design, count: int, dimensions: int, seed: int) -> n
     if design == "sobol":
         sampler = qmc.Sobol(d=dimensions, scramble=True, seed=seed)
         return sampler.random_base2(int(np.ceil(np.log2(max(count, 1)))))[:count]
-    rows = [uniforms(seed, index, dimensions) for index in range(count)]
+    rows = [uniforms(seed, index, dimensions, stream) for index in range(count)]
     return np.array(rows).reshape(count, dimensions)
 
 
@@ -66,7 +79,8 @@ class MonteCarloPlan:
     def rows(self, start: int, stop: int) -> np.ndarray:
         d = len(self.space)
         if self.design == "random":
-            u = np.array([uniforms(self.seed, i, d) for i in range(start, stop)]).reshape(-1, d)
+            u = np.array([uniforms(self.seed, i, d) for i in range(start, stop)])
+            u = u.reshape(stop - start, d)
         else:
             if self._matrix is None:
                 self._matrix = design_uniforms(self.design, self.samples, d, self.seed)
@@ -111,7 +125,7 @@ class SweepPlan:
             self.point_values = np.column_stack([m.ravel() for m in mesh])
             self.points = len(self.point_values)
         else:
-            u = design_uniforms(self.design, self.points, len(self.varies), self.seed)
+            u = design_uniforms(self.design, self.points, len(self.varies), self.seed, SWEEP_POINTS)
             low = np.array([v.low for v in self.varies])
             high = np.array([v.high for v in self.varies])
             self.point_values = low + u * (high - low)

@@ -1,10 +1,13 @@
 """The uncertain inputs of a scenario as one space to sample.
 
 Each uncertain parameter is a dimension; each risk event is a dimension too, which
-occurs when its uniform draw is below its probability. Rank correlations declared in
+occurs when its uniform draw is below its probability (the mean, when the probability
+is uncertain: the chance that the risk occurs; the probability is then not a dimension
+of its own). Rank correlations declared in
 the scenario are imposed through a Gaussian copula: uniform draws become normal
-scores, are mixed by the Cholesky factor of the correlation matrix, and come back to
-uniforms before each marginal's quantile function.
+scores, are mixed by a square root of the correlation matrix
+(:mod:`capsim.scenario.correlations`), and come back to uniforms before each
+marginal's quantile function.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from capsim.scenario.correlations import normal_score_matrix, square_root
 from capsim.scenario.document import Scenario
 from capsim.scenario.params import Param
 from capsim.scenario.walk import iter_params
@@ -42,11 +46,14 @@ class UncertainSpace:
     """Every uncertain input of ``scenario``, in a fixed order."""
 
     def __init__(self, scenario: Scenario):
+        probabilities = {f"risks.{rid}.probability" for rid in scenario.risks}
         self.dimensions: list[Dimension] = [
-            Dimension(path, param) for path, param in iter_params(scenario) if param.is_uncertain
+            Dimension(path, param)
+            for path, param in iter_params(scenario)
+            if param.is_uncertain and path not in probabilities
         ]
         self.dimensions += [
-            Dimension(f"risks.{rid}.occurs", probability=risk.probability.central)
+            Dimension(f"risks.{rid}.occurs", probability=risk.probability.expected)
             for rid, risk in scenario.risks.items()
         ]
         self.names = [dimension.name for dimension in self.dimensions]
@@ -58,20 +65,11 @@ class UncertainSpace:
     def _correlation_factor(self, scenario: Scenario) -> np.ndarray | None:
         if not scenario.correlations:
             return None
-        size = len(self.dimensions)
-        rank = np.eye(size)
-        for correlation in scenario.correlations:
-            a, b = (self.names.index(name) for name in correlation.between)
-            rank[a, b] = rank[b, a] = correlation.rank
-        # Spearman rank correlation -> Pearson correlation of the normal scores.
-        pearson = 2.0 * np.sin(np.pi * rank / 6.0)
-        np.fill_diagonal(pearson, 1.0)
-        try:
-            return np.linalg.cholesky(pearson)
-        except np.linalg.LinAlgError:
-            raise ValueError(
-                "the declared correlations are not a valid correlation matrix"
-            ) from None
+        pairs = [
+            (*(self.names.index(name) for name in correlation.between), correlation.rank)
+            for correlation in scenario.correlations
+        ]
+        return square_root(normal_score_matrix(len(self.dimensions), pairs))
 
     def correlate(self, u: np.ndarray) -> np.ndarray:
         """Uniforms ``u`` (samples x dimensions) with the declared rank correlations."""

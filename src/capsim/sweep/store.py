@@ -17,7 +17,7 @@ import dask.array as da
 import numpy as np
 import xarray as xr
 
-from capsim.sweep.sample import CODES, NO_CODE, Outline
+from capsim.sweep.sample import CODES, DATES, NO_CODE, Outline
 
 ZARR_FORMAT = 2
 
@@ -113,8 +113,8 @@ class StudyStore:
 def _empty(name: str, shape: tuple[int, ...], blocks: tuple[int, ...]) -> da.Array:
     if name in CODES:
         return da.full(shape, NO_CODE, chunks=blocks, dtype=np.int8)
-    if name == "milestone_date":
+    if name in DATES:
         return da.full(shape, np.datetime64("NaT", "ns"), chunks=blocks, dtype="datetime64[ns]")
     if name == "claim_met":
         return da.zeros(shape, chunks=blocks, dtype=bool)
-    return da.full(shape, np.nan, chunks=blocks, dtype=np.float32)
+    return da.full(shape, np.nan, chunks=blocks, dtype=float)

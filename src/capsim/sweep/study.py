@@ -17,7 +17,8 @@ from capsim.sweep.runner import Execution, run_plan
 from capsim.sweep.space import UncertainSpace
 
 
-def _attrs(scenario: Scenario, seed: int, design: str, kind: str, **extra) -> dict:
+def study_attrs(scenario: Scenario, seed: int, design: str, kind: str, **extra) -> dict:
+    """The attributes every study carries: its kind, scenario, seed, design, version."""
     return {
         "study": kind,
         "scenario_name": scenario.name,
@@ -48,7 +49,7 @@ def monte_carlo(
     samples = scenario.samples if samples is None else samples
     seed = scenario.seed if seed is None else seed
     plan = MonteCarloPlan(UncertainSpace(scenario), samples, seed, design)
-    attrs = _attrs(scenario, seed, design, "monte_carlo", samples=samples)
+    attrs = study_attrs(scenario, seed, design, "monte_carlo", samples=samples)
     return _run(scenario, plan, store, execution or Execution(), attrs, resume=resume)
 
 
@@ -73,7 +74,7 @@ def sweep(
     seed = scenario.seed if seed is None else seed
     central = {path: param.central for path, param in iter_params(scenario)}
     plan = SweepPlan(UncertainSpace(scenario), varies, design, points, replicates, seed, central)
-    attrs = _attrs(
+    attrs = study_attrs(
         scenario,
         seed,
         design,

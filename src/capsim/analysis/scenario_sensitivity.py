@@ -2,7 +2,8 @@
 :class:`~capsim.analysis.sensitivity.Problem`, and the model as a function of them.
 
 Outputs are a milestone (``milestone:NAME``: days from the horizon start to the date
-it is met; a milestone never met counts as met the day after the horizon ends) or a
+it is met; a milestone never met counts as met the day after the horizon's last day,
+:func:`capsim.model.dating.days_after_start`) or a
 monthly series (``series:VARIABLE`` or ``series:VARIABLE:PROGRAMME``, summed over
 programmes unless one is named), which gives indices per month.
 """
@@ -18,6 +19,7 @@ import numpy as np
 import xarray as xr
 
 from capsim.analysis import sensitivity as methods
+from capsim.model.dating import days_after_start
 from capsim.scenario.document import Scenario
 from capsim.sweep.plans import ArrayPlan
 from capsim.sweep.runner import Execution, run_plan
@@ -55,10 +57,7 @@ class Output:
         """One value per sample (milestone, days) or one row per sample (series)."""
         if self.kind == "milestone":
             dates = result["milestone_date"].sel(milestone=self.name).values
-            start = result["time"].values[0]
-            after = result["time"].values[-1] + np.timedelta64(31, "D")
-            dates = np.where(np.isnat(dates), after, dates)
-            return ((dates - start) / np.timedelta64(1, "D")).astype(float)
+            return days_after_start(dates, result["time"].values)
         series = result[self.name]
         if "programme" in series.dims:
             series = (

@@ -1,0 +1,87 @@
+"""Goods that arrive on a known schedule and wait until taken: a fab's good dies, a
+vendor's HBM stacks.
+
+Like :class:`~capsim.model.orderbook.OrderBook`, the resource computes rather than steps:
+an arrival is booked ahead with :meth:`Pipeline.arrive` and counts as on hand from its
+time on, so arrivals cost no events. Takers ask for *up to* an amount with
+:meth:`Pipeline.take` (its *get*), which succeeds at once with what is on hand. Arrivals
+are added to the level in time order (ties in the order they were booked), so the level
+is the same float whether it is read often or seldom.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from typing import TYPE_CHECKING
+
+from simpy.core import BoundClass, Environment
+from simpy.resources import base
+
+
+class Take(base.Get):
+    """Take up to ``amount`` (> 0); succeeds at once with the amount taken."""
+
+    def __init__(self, pipeline: Pipeline, amount: float):
+        if not amount > 0:
+            raise ValueError(f'"amount" must be > 0, got {amount!r}.')
+        self.amount = amount
+        super().__init__(pipeline)
+
+
+class Pipeline(base.BaseResource):
+    """Goods booked to arrive at given times, on hand from then until taken [unit]."""
+
+    def __init__(self, env: Environment):
+        super().__init__(env, math.inf)
+        self._arrivals: list[tuple[float, float]] = []
+        self._next = 0
+        self._level = 0.0
+
+    if TYPE_CHECKING:
+
+        def take(self, amount: float) -> Take:
+            """Take up to ``amount`` at once; the event's value is the amount taken."""
+            return Take(self, amount)
+
+    else:
+        take = BoundClass(Take)
+
+    def arrive(self, time: float, amount: float) -> None:
+        """Book ``amount`` (> 0, finite) to arrive at ``time`` [month] (not in the past)."""
+        if not 0 < amount < math.inf:
+            raise ValueError(f'"amount" must be > 0 and finite, got {amount!r}.')
+        if time < self._env.now:
+            raise ValueError(f'"time" must not be in the past, got {time!r}.')
+        bisect.insort_right(self._arrivals, (time, amount), lo=self._next, key=_time)
+
+    @property
+    def level(self) -> float:
+        """On hand now, arrivals due at this instant included [unit]."""
+        self._receive(inclusive=True)
+        return self._level
+
+    @property
+    def level_before_now(self) -> float:
+        """On hand just before this instant's arrivals [unit]."""
+        self._receive(inclusive=False)
+        return self._level
+
+    def _receive(self, *, inclusive: bool) -> None:
+        now = self._env.now
+        arrivals = self._arrivals
+        while self._next < len(arrivals) and (
+            arrivals[self._next][0] < now or (inclusive and arrivals[self._next][0] == now)
+        ):
+            self._level += arrivals[self._next][1]
+            self._next += 1
+
+    def _do_get(self, event: Take) -> bool:
+        taken = min(self.level, event.amount)
+        self._level -= taken
+        event.succeed(taken)
+        return True
+
+
+def _time(arrival: tuple[float, float]) -> float:
+    return arrival[0]

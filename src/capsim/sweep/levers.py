@@ -1,0 +1,277 @@
+"""Levers: each of a scenario's constraints, relaxed alone by a stated step, as data.
+
+A :class:`Lever` relaxes one entity's constraint by a stated step: capacities (every
+point and expansion ``add`` of a CoWoS line's, fab's or HBM vendor's series) and
+supplier output +10 %; a grid connection's wait, an HBM qualification's slip and an
+on-site plant's installation -3 months (floored at 0); a site's building phases
+(permits, shell, fit-out, cooling, commissioning) -10 %; a site's crews +10 %; a
+programme's contracted share +10 % (at most 100 %) and budget +10 %; an export rule's
+cap +10 %. :func:`levers` lists one per entity whose relaxation changes an input the
+model reads (a site without a grid has no grid lever; a supplier no site orders from
+has none). A lever relaxes whatever value its inputs have in a run (a sampled grid wait
+of 50 months becomes 47), so the step is the same in every draw.
+:mod:`capsim.sweep.relief` runs them; :mod:`capsim.analysis.relief` ranks them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from capsim.model.resolve import PHASES
+from capsim.scenario.document import Scenario
+from capsim.scenario.params import Param
+from capsim.scenario.problems import format_path
+from capsim.scenario.series import Series
+
+#: Constraint classes, in the order :func:`levers` lists them.
+KINDS = (
+    "cowos",
+    "logic_wafers",
+    "hbm",
+    "transformers",
+    "turbines",
+    "grid",
+    "construction",
+    "crews",
+    "share",
+    "budget",
+    "export_cap",
+)
+RAISE = 1.10  # capacities, output, crews, share, budget, caps
+SHORTEN = 0.90  # building phase durations
+EARLIER = 3.0  # months off waits, slips and installation
+
+
+@dataclass(frozen=True)
+class Change:
+    """One input a lever moves: ``value * factor + shift``, kept within [floor, cap]."""
+
+    path: str
+    central: float
+    factor: float = 1.0
+    shift: float = 0.0
+    floor: float = -math.inf
+    cap: float = math.inf
+
+    def relax(self, value: float) -> float:
+        """The relaxed value of this input when it would otherwise be ``value``."""
+        return float(min(self.cap, max(self.floor, value * self.factor + self.shift)))
+
+    @property
+    def relaxed(self) -> float:
+        """The relaxed central value."""
+        return self.relax(self.central)
+
+    @property
+    def moves(self) -> bool:
+        """Whether relaxing changes the central value at all."""
+        return not math.isclose(self.relaxed, self.central, rel_tol=1e-12, abs_tol=1e-12)
+
+
+@dataclass(frozen=True)
+class Lever:
+    """One constraint of one entity, relaxed by ``step``.
+
+    ``name`` says which and by how much (``"packaging.tsmc-cowos capacity +10 %"``),
+    ``kind`` is its constraint class (one of :data:`KINDS`), ``step`` the relaxation
+    in the inputs' own terms (``"30 -> 27 month"``), and ``changes`` the key paths it
+    moves. ``values`` are the relaxed central values (key path -> canonical value),
+    ready to pass as ``draw`` to :func:`capsim.simulate`.
+    """
+
+    name: str
+    kind: str
+    step: str
+    changes: tuple[Change, ...]
+
+    @property
+    def paths(self) -> list[str]:
+        return [change.path for change in self.changes]
+
+    @property
+    def values(self) -> dict[str, float]:
+        """Relaxed central values of the lever's inputs (key path -> canonical value)."""
+        return {change.path: change.relaxed for change in self.changes}
+
+    def relaxed(self, draw: Mapping[str, float] | None = None) -> dict[str, float]:
+        """The lever's inputs relaxed from the values in ``draw`` (central where absent)."""
+        draw = draw or {}
+        return {c.path: c.relax(float(draw.get(c.path, c.central))) for c in self.changes}
+
+
+def levers(scenario: Scenario) -> list[Lever]:
+    """Every lever of ``scenario`` that changes an input the model reads, by kind."""
+    found = [
+        *_capacity_levers(scenario),
+        *_supplier_levers(scenario),
+        *_site_levers(scenario),
+        *_programme_levers(scenario),
+        *_export_levers(scenario),
+    ]
+    moving = []
+    for lever in found:
+        changes = tuple(change for change in lever.changes if change.moves)
+        if changes:
+            moving.append(
+                Lever(lever.name, lever.kind, lever.step, changes)
+                if changes != lever.changes
+                else lever
+            )
+    order = {kind: index for index, kind in enumerate(KINDS)}
+    return sorted(moving, key=lambda lever: order[lever.kind])
+
+
+def _scaled(path: str, param: Param, factor: float = RAISE, cap: float = math.inf) -> Change:
+    return Change(path, param.central, factor=factor, cap=cap)
+
+
+def _sooner(path: str, param: Param) -> Change:
+    return Change(path, param.central, shift=-EARLIER, floor=0.0)
+
+
+def _series_changes(key: tuple, series: Series) -> list[Change]:
+    """Every point and expansion ``add`` of ``series`` x 1.10 (ramps unchanged)."""
+    return [
+        _scaled(format_path((*key, *inner)), param)
+        for inner, param in series.params()
+        if not inner or inner[0] == "points" or inner[-1] == "add"
+    ]
+
+
+def _series_step(changes: Sequence[Change], unit: str) -> str:
+    if len(changes) == 1:
+        return _arrow(changes[0], unit)
+    return f"x{RAISE:g} on {len(changes)} points and expansions"
+
+
+def _arrow(change: Change, unit: str) -> str:
+    if unit == "":
+        return f"{change.central:.3g} -> {change.relaxed:.3g}"
+    if unit == "USD":
+        return f"USD {change.central:.3g} -> {change.relaxed:.3g}"
+    return f"{change.central:.3g} -> {change.relaxed:.3g} {unit}"
+
+
+def _percent(change: Change) -> str:
+    return f"{100 * change.central:.3g} % -> {100 * change.relaxed:.3g} %"
+
+
+def _capacity_levers(s: Scenario) -> Iterator[Lever]:
+    lines = {p.packaging.line for p in s.products.values()}
+    for lid, line in s.packaging.items():
+        if lid in lines:
+            changes = _series_changes(("packaging", lid, "capacity"), line.capacity)
+            step = _series_step(changes, "wafer/month")
+            yield Lever(f"packaging.{lid} capacity +10 %", "cowos", step, tuple(changes))
+    fabs = {p.logic.fab for p in s.products.values()}
+    for fid, fab in s.logic_fabs.items():
+        if fid in fabs:
+            changes = _series_changes(("logic_fabs", fid, "wafer_starts"), fab.wafer_starts)
+            step = _series_step(changes, "wafer/month")
+            yield Lever(
+                f"logic_fabs.{fid} wafer starts +10 %", "logic_wafers", step, tuple(changes)
+            )
+    generations = {p.hbm.generation for p in s.products.values()}
+    for vid, vendor in s.hbm_vendors.items():
+        if not generations & set(vendor.capacity):
+            continue
+        capacity = [
+            change
+            for generation, series in vendor.capacity.items()
+            for change in _series_changes(("hbm_vendors", vid, "capacity", generation), series)
+        ]
+        slips = [
+            _sooner(f"hbm_vendors.{vid}.qualification.{pid}.slip", q.slip)
+            for pid, q in vendor.qualification.items()
+            if q.date is not None and pid in s.products
+        ]
+        slipping = [change for change in slips if change.moves]
+        name = f"hbm_vendors.{vid} capacity +10 %"
+        step = _series_step(capacity, "stack/month")
+        if slipping:
+            name += ", qualification slip -3 months"
+            step += f"; {len(slipping)} slip(s) -{EARLIER:g} month"
+        yield Lever(name, "hbm", step, (*capacity, *slipping))
+
+
+def _supplier_levers(s: Scenario) -> Iterator[Lever]:
+    for sid, supplier in s.suppliers.items():
+        transformers = any(
+            site.transformer_supplier == sid
+            and any(b.transformers.central > 0 for b in site.buildings)
+            for site in _used_sites(s).values()
+        )
+        turbines = any(
+            o.supplier == sid and o.units.central > 0
+            for site in _used_sites(s).values()
+            for o in site.power.onsite
+        )
+        if not (transformers or turbines):
+            continue  # no modelled site orders from it
+        if supplier.kind == "transformer" or (supplier.kind == "other" and transformers):
+            kind = "transformers"
+        else:
+            kind = "turbines"
+        change = _scaled(f"suppliers.{sid}.output", supplier.output)
+        yield Lever(f"suppliers.{sid} output +10 %", kind, _arrow(change, "count/month"), (change,))
+
+
+def _used_sites(s: Scenario) -> dict:
+    """Sites some programme installs at (the others change no result)."""
+    used = {sid for g in s.programmes.values() for sid in g.sites}
+    return {sid: site for sid, site in s.sites.items() if sid in used}
+
+
+def _site_levers(s: Scenario) -> Iterator[Lever]:
+    for sid, site in _used_sites(s).items():
+        path = f"sites.{sid}"
+        installs = [
+            _sooner(f"{path}.power.onsite[{i}].install", o.install)
+            for i, o in enumerate(site.power.onsite)
+            if o.units.central > 0
+        ]
+        if installs:
+            step = (
+                _arrow(installs[0], "month")
+                if len(installs) == 1
+                else f"-{EARLIER:g} month on {len(installs)} plants"
+            )
+            name = f"{path} on-site power install -3 months"
+            yield Lever(name, "turbines", step, tuple(installs))
+        if site.power.grid is not None:
+            change = _sooner(f"{path}.power.grid.wait", site.power.grid.wait)
+            name = f"{path} grid wait -3 months"
+            yield Lever(name, "grid", f"wait {_arrow(change, 'month')}", (change,))
+        phases = [
+            _scaled(f"{path}.buildings[{i}].{phase}", getattr(b, phase), factor=SHORTEN)
+            for i, b in enumerate(site.buildings)
+            for phase in PHASES
+        ]
+        moving = sum(1 for change in phases if change.moves)
+        step = f"x{SHORTEN:g} on {moving} phases of {len(site.buildings)} building(s)"
+        yield Lever(f"{path} construction phases -10 %", "construction", step, tuple(phases))
+        crews = _scaled(f"{path}.crews", site.crews)
+        yield Lever(f"{path} crews +10 %", "crews", _arrow(crews, "crews"), (crews,))
+
+
+def _programme_levers(s: Scenario) -> Iterator[Lever]:
+    for gid, g in s.programmes.items():
+        if g.share is not None:
+            change = _scaled(f"programmes.{gid}.share", g.share, cap=1.0)
+            name = f"programmes.{gid} share +10 %"
+            yield Lever(name, "share", _percent(change), (change,))
+    for gid, g in s.programmes.items():
+        if g.budget is not None:
+            change = _scaled(f"programmes.{gid}.budget", g.budget)
+            yield Lever(
+                f"programmes.{gid} budget +10 %", "budget", _arrow(change, "USD"), (change,)
+            )
+
+
+def _export_levers(s: Scenario) -> Iterator[Lever]:
+    for eid, rule in s.export_rules.items():
+        change = _scaled(f"export_rules.{eid}.cap", rule.cap)
+        step = _arrow(Change("", change.central * 12, RAISE), "H100e/year")
+        yield Lever(f"export_rules.{eid} cap +10 %", "export_cap", step, (change,))
