@@ -1,19 +1,25 @@
 """Hindcast against Epoch AI's data, calibration, and reading observed data.
 
-The shipped hindcast is checked against the issue's bar: the P10-P90 of yearly NVIDIA
+The shipped hindcast is checked against the project's bar (docs/validation.md), with
+the observed figures read straight from data/epoch/: the P10-P90 of yearly NVIDIA
 output contains the observed totals for 2023 and 2024, the median is within 25 %, and
-Colossus 1 reaches 100k H100 online within 30 days of 2024-09-02. Calibration must
-recover inputs from data the model generated itself.
+Colossus 1 reaches 100k H100 online within 30 days of 2024-09-02. The ex-ante hindcast
+is checked against the observed totals scaled by the CoWoS capacity it lacked, worked
+out by hand. Calibration must recover inputs from data generated from known inputs,
+within its reported standard errors, and fit the history within the observed bands.
 """
 
 from __future__ import annotations
 
 import copy
+import csv
+import datetime as dt
 from pathlib import Path
 
 import numpy as np
 import pytest
 import xarray as xr
+from scipy import stats
 
 from builders import chain_data, set_path
 from capsim.analysis.calibration import CalibrationError, FittedInput, calibrate, model_output
@@ -22,6 +28,7 @@ from capsim.analysis.hindcast import compared_periods, hindcast_table, output_pe
 from capsim.analysis.observed import (
     DataError,
     ObservedSeries,
+    TimelineEvent,
     read_series,
     read_timeline,
     shipped_data,
@@ -180,9 +187,6 @@ def _synthetic_hindcast() -> xr.Dataset:
         np.array([40.0, 28.0, 50.0, 45.0]),
         np.array([50.0, 36.0, 66.0, 55.0]),
     )
-    import datetime as dt
-
-    from capsim.analysis.observed import TimelineEvent
 
     timeline = [TimelineEvent(dt.date(2026, 3, 1), 100.0, "100 online")]
     return hindcast_table(study, scenario, observed, timeline, designer="d")
@@ -217,9 +221,6 @@ def test_hindcast_table_quantiles_coverage_and_event_errors():
 
 
 def test_a_count_repeated_in_the_timeline_is_matched_once_at_its_first_date():
-    import datetime as dt
-
-    from capsim.analysis.observed import TimelineEvent
 
     observed = ObservedSeries(
         "obs.csv",
@@ -265,6 +266,37 @@ def test_hindcast_build_chart_shows_the_band_the_milestone_and_the_timeline():
 
 
 # --- the shipped hindcast --------------------------------------------------------
+#
+# The bar (docs/validation.md §2-3, the issue that asked for the hindcast): for 2023 and
+# 2024 the model's yearly P10-P90 contains the observed total and its P50 is within
+# 25 % of it; Colossus 1 reaches 100k H100 online within 30 days of 2024-09-02. The
+# observed figures are read here straight from Epoch's CSV files, not through capsim.
+
+BAR = 0.25  # P50 within 25 % of the observed yearly total
+DAYS = 30  # a build date within 30 days of the observed one
+
+
+def _epoch_yearly_units() -> dict[int, tuple[float, float, float]]:
+    """Observed NVIDIA units per calendar year: (median, 5 %, 95 %) summed over chips and
+    quarters (the yearly band adds the quarters' bands, as docs/validation.md §2 says)."""
+    totals: dict[int, list[float]] = {}
+    with SHIPMENTS.open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            year = dt.datetime.strptime(row["Start date"], "%m/%d/%Y").year
+            total = totals.setdefault(year, [0.0, 0.0, 0.0])
+            total[0] += float(row["Number of Units"])
+            total[1] += float(row["Number of Units (5th percentile)"])
+            total[2] += float(row["Number of Units (95th percentile)"])
+    return {year: (v[0], v[1], v[2]) for year, v in totals.items()}
+
+
+def _colossus_dates() -> dict[float, np.datetime64]:
+    """Epoch's Colossus 1 timeline: H100 equivalents online -> first date reported."""
+    dates: dict[float, np.datetime64] = {}
+    with TIMELINE.open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            dates.setdefault(float(row["H100 equivalents"]), np.datetime64(row["Date"], "D"))
+    return dates
 
 
 def test_shipped_hindcast_meets_its_bar(tmp_path, capsys):
@@ -278,36 +310,91 @@ def test_shipped_hindcast_meets_its_bar(tmp_path, capsys):
     assert result.year.values.tolist() == [2023, 2024]
     assert result.period.values.tolist()[0] == "2023Q1"
     assert result.sizes["period"] == 8
-    # the issue's bar: yearly P10-P90 contains the observed totals, P50 within 25 %
-    assert result.year_inside.values.all()
-    assert np.all(np.abs(result.year_error.values) <= 0.25)
-    # Colossus 1: 100k H100 online within 30 days of 2024-09-02, in (nearly) every sample
-    errors = result.event_error_days.sel(event="colossus-100k-online").values
-    assert np.all(np.abs(errors) <= 30)
-    # dated to the day (docs/validation.md §3): the observed date inside P10-P90
-    assert errors[0] <= 0 <= errors[2]
-    assert result.event_reached.sel(event="colossus-100k-online").item() >= 0.9
-    # the first hall (25k H100, 2024-08-11) too, and the build drawn in the chart
-    first = result.event_error_days.sel(event="colossus-25k-online").values
-    assert np.all(np.abs(first) <= 30)
+    assert result.observed.attrs["units"] == "package per period"
+    observed = _epoch_yearly_units()
+    for year in (2023, 2024):
+        median, low, high = observed[year]
+        # capsim compares with the same observed totals as a plain reading of the CSV
+        row = result.sel(year=year)
+        assert row.year_observed.item() == pytest.approx(median)
+        assert (row.year_observed_low.item(), row.year_observed_high.item()) == pytest.approx(
+            (low, high)
+        )
+        p10, p50, p90 = row.year_model.sel(quantile=[0.1, 0.5, 0.9]).values
+        assert p10 <= median <= p90, (year, p10, median, p90)
+        assert abs(p50 / median - 1.0) <= BAR, (year, p50, median)
+    # Colossus 1: 25k H100 online on 2024-08-11 (first hall) and 100k on 2024-09-02;
+    # the model's P10-P50-P90 dates all within 30 days, the observed date inside P10-P90,
+    # in (nearly) every sample.
+    dates = _colossus_dates()
+    for event, count in (("colossus-25k-online", 25_000.0), ("colossus-100k-online", 100_000.0)):
+        model = result.event_model.sel(event=event).values.astype("datetime64[D]")
+        days = (model - dates[count]).astype(int)
+        assert np.all(np.abs(days) <= DAYS), (event, model, dates[count])
+        assert model[0] <= dates[count] <= model[2], (event, model, dates[count])
+        assert result.event_reached.sel(event=event).item() >= 0.9
+    assert dates[100_000.0] == np.datetime64("2024-09-02")
     assert result.build_h100e.attrs["programmes"] == "xai-colossus"
     assert chart.stat().st_size > 10_000
-    assert result.observed.attrs["units"] == "package per period"
 
 
-def test_exante_hindcast_misses_2024_as_validation_reports(tmp_path):
-    # CoWoS as forecast on 2023-01-31 (validation.md §2): 2023 still inside its band and
-    # within 25 %, since most of its output came from capacity in place; 2024 about half
-    # of what shipped, the forecast's P90 below even the observed 5 % bound.
+def _triangular_median(low: float, mode: float, high: float) -> float:
+    """The median of a triangular distribution (the central value a forecast states)."""
+    if mode - low >= (high - low) / 2:
+        return low + np.sqrt((high - low) * (mode - low) / 2)
+    return high - np.sqrt((high - low) * (high - mode) / 2)
+
+
+# TSMC CoWoS run rate [kwafer/month] as reported: 6-8k at the start (assumption), 8-9k
+# mid-2023 (DigiTimes, 2023-06), 11-15k end-2023 (TrendForce, 2023-12), 32-40k end-2024
+# (TrendForce, 2024-12) (DESIGN.md §5), at the middle of each range; and as a forecaster
+# could have written it on 2023-01-31 (hindcast-2023-exante.yaml: 7-9-12k end-2023,
+# 8-11-18k end-2024, triangular), at the forecast's medians.
+COWOS_REPORTED = {"2022-10-01": 7.0, "2023-06-30": 8.5, "2023-12-31": 13.0, "2024-12-31": 36.0}
+COWOS_EXANTE = {
+    "2022-10-01": 7.0,
+    "2023-12-31": _triangular_median(7.0, 9.0, 12.0),
+    "2024-12-31": _triangular_median(8.0, 11.0, 18.0),
+}
+# CoWoS start to shipment: CoWoS cycle (1.5 months) plus module test (1 month), the
+# scenario's modes, about 76 days.
+SHIPMENT_LAG = np.timedelta64(76, "D")
+
+
+def _cowos_wafers(points: dict[str, float], year: int) -> float:
+    """CoWoS wafers started for the shipments of ``year``: the daily run rate, linear
+    between the dated points, summed over the year shifted back by the lag."""
+    days = np.arange(
+        np.datetime64(f"{year}-01-01") - SHIPMENT_LAG,
+        np.datetime64(f"{year + 1}-01-01") - SHIPMENT_LAG,
+    ).astype(float)
+    dates = np.array(list(points), dtype="datetime64[D]").astype(float)
+    return float(np.interp(days, dates, list(points.values())).sum())
+
+
+def test_exante_hindcast_misses_2024_by_the_capacity_it_did_not_know(tmp_path):
+    """The forecast of 2023-01-31 (validation.md §2.1) differs from the hindcast only in
+    CoWoS capacity. CoWoS bound NVIDIA's output (TSMC's chair, 2023-09: it met about 80 %
+    of demand), so the forecast should have shipped the observed totals scaled by the
+    ratio of forecast to reported CoWoS wafers: 0.95 for 2023 and 0.50 for 2024, by hand.
+    Its P50 meets the bar against those scaled totals; 2023, whose output came mostly
+    from capacity in place, meets the bar against what shipped; 2024 does not, even the
+    observed 5 % bound lying above the forecast's P90."""
     output = tmp_path / "exante.nc"
     argv = ["hindcast", str(EXANTE), "--samples", "120", "--workers", "1", "--no-progress"]
     assert main([*argv, "-o", str(output)]) == 0
     result = open_result(output)
-    year_2023, year_2024 = result.sel(year=2023), result.sel(year=2024)
-    assert bool(year_2023.year_inside.item())
-    assert abs(year_2023.year_error.item()) <= 0.25
-    assert year_2024.year_model.sel(quantile=0.9).item() < year_2024.year_observed_low.item()
-    assert -0.65 < year_2024.year_error.item() < -0.40
+    observed = _epoch_yearly_units()
+    for year in (2023, 2024):
+        ratio = _cowos_wafers(COWOS_EXANTE, year) / _cowos_wafers(COWOS_REPORTED, year)
+        p50 = result.year_model.sel(year=year, quantile=0.5).item()
+        expected = observed[year][0] * ratio
+        assert abs(p50 / expected - 1.0) <= BAR, (year, ratio, p50, expected)
+    year_2023 = result.year_model.sel(year=2023).values
+    assert year_2023[0] <= observed[2023][0] <= year_2023[2]
+    assert abs(year_2023[1] / observed[2023][0] - 1.0) <= BAR
+    # 2024 misses: the forecast's P90 lies below even the observed 5 % bound
+    assert result.year_model.sel(year=2024, quantile=0.9).item() < observed[2024][1]
 
 
 def test_hindcast_bad_input_exits_2(tmp_path, capsys):
@@ -326,36 +413,83 @@ def test_hindcast_bad_input_exits_2(tmp_path, capsys):
 
 
 FITTED = ["packaging.tsmc-cowos.shares.nvidia", "packaging.tsmc-cowos.capacity.points[3]"]
+NVIDIA_PROGRAMMES = [
+    "market-a100",
+    "market-hopper-before-rush",
+    "market-hopper",
+    "market-h200",
+    "market-b200",
+    "xai-colossus",
+]
+# The truth of the synthetic data: inside the priors (50-70 %, 32-40k), away from
+# their central values (60 %, 36k).
+TRUTH = {FITTED[0]: 0.55, FITTED[1]: 38_000.0}
+Z95 = 1.6448536269514722  # the standard normal's 95 % quantile
 
 
-def test_calibration_recovers_inputs_from_synthetic_data(tmp_path):
+def _synthetic(scenario: Scenario, noise: np.ndarray) -> tuple[ObservedSeries, np.ndarray]:
+    """The model's quarters at TRUTH plus ``noise`` standard deviations, each quarter's
+    sd 5 %/1.645 of its value, written as a 5-95 % band of +/-1.645 sd; and the model's
+    quarters at TRUTH."""
+    quarters = _compared(read_series(SHIPMENTS))
+    clean = model_output(scenario, TRUTH, NVIDIA_PROGRAMMES, quarters)
+    sigma = 0.05 / Z95 * clean
+    value = clean + noise * sigma
+    low, high = value - Z95 * sigma, value + Z95 * sigma
+    return ObservedSeries("synthetic", quarters.start, quarters.end, value, low, high), clean
+
+
+def test_calibration_recovers_inputs_from_exact_synthetic_data(tmp_path):
     scenario = load_scenario(HINDCAST)
-    truth = {FITTED[0]: 0.55, FITTED[1]: 38_000.0}
-    observed = _compared(read_series(SHIPMENTS))
-    programmes = ["market-a100", "market-hopper-before-rush", "market-hopper", "market-h200"]
-    programmes += ["market-b200", "xai-colossus"]
-    synthetic = model_output(scenario, truth, programmes, observed)
+    synthetic, _ = _synthetic(scenario, np.zeros(8))
     data = tmp_path / "synthetic.csv"
+    columns = (synthetic.value, synthetic.low, synthetic.high)
     rows = [
-        f"{s},{e},{v:.3f},{0.95 * v:.3f},{1.05 * v:.3f}"
-        for s, e, v in zip(observed.start, observed.end, synthetic, strict=True)
+        ",".join([str(start), str(end), *(repr(float(v)) for v in values)])
+        for start, end, *values in zip(synthetic.start, synthetic.end, *columns, strict=True)
     ]
     data.write_text("start,end,value,low,high\n" + "\n".join(rows) + "\n")
     result = calibrate(scenario, read_series(data), FITTED)
-    fitted = {fit.path: fit for fit in result.inputs}
-    assert fitted[FITTED[0]].value == pytest.approx(0.55, rel=0.01)
-    assert fitted[FITTED[1]].value == pytest.approx(38_000.0, rel=0.02)
-    assert result.chi2(result.after) < 1e-2 < result.chi2(result.before)
+    for fit in result.inputs:
+        # without noise the truth fits exactly: found far inside one standard error
+        assert 0 < fit.standard_error < np.inf
+        assert abs(fit.value - TRUTH[fit.path]) <= 0.01 * fit.standard_error, fit
+        assert fit.prior != pytest.approx(TRUTH[fit.path])  # it had to move
+    assert result.chi2(result.after) < 1e-6
 
 
-def test_calibration_against_history_improves_the_fit_within_bounds():
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_calibration_recovers_inputs_from_noisy_synthetic_data_within_its_errors(seed):
+    """Quarters drawn about the truth with the band's sd: each fitted input within 3 of
+    its reported standard errors of the truth, and the fit no worse than the truth."""
     scenario = load_scenario(HINDCAST)
-    result = calibrate(scenario, _compared(read_series(SHIPMENTS)), FITTED)
-    assert result.chi2(result.after) < result.chi2(result.before)
-    share, capacity = result.inputs
-    assert 0.50 <= share.value <= 0.70  # triangular(50 %, 60 %, 70 %)
-    assert 32_000 <= capacity.value <= 40_000  # triangular(32k, 36k, 40k)
-    assert share.standard_error > 0
+    noise = np.random.default_rng(seed).standard_normal(8)
+    synthetic, truth = _synthetic(scenario, noise)
+    result = calibrate(scenario, synthetic, FITTED)
+    for fit in result.inputs:
+        assert 0 < fit.standard_error < np.inf
+        assert abs(fit.value - TRUTH[fit.path]) <= 3 * fit.standard_error, fit
+    # chi-squared at the truth is the sum of the squared noise, known by construction,
+    # and the fit is no worse than the truth
+    assert result.chi2(truth) == pytest.approx(float(np.sum(noise**2)), rel=1e-3)
+    assert result.chi2(result.after) <= result.chi2(truth) + 1e-9
+
+
+def test_calibration_against_history_fits_within_the_observed_bands():
+    """Fitted to Epoch's 8 quarters: the fit passes a chi-squared test at 95 % (6 degrees
+    of freedom: 8 quarters - 2 inputs), the model at the fitted values is what the
+    calibration reports, and its yearly totals meet the hindcast's 25 % bar."""
+    scenario = load_scenario(HINDCAST)
+    observed = _compared(read_series(SHIPMENTS))
+    result = calibrate(scenario, observed, FITTED)
+    assert result.degrees_of_freedom == 6
+    assert result.chi2(result.after) <= stats.chi2.ppf(0.95, 6)  # 12.59
+    fitted = {fit.path: fit.value for fit in result.inputs}
+    rerun = model_output(scenario, fitted, NVIDIA_PROGRAMMES, observed)
+    np.testing.assert_allclose(result.after, rerun, rtol=1e-9)
+    yearly = _epoch_yearly_units()
+    for year, quarters in ((2023, slice(0, 4)), (2024, slice(4, 8))):
+        assert abs(rerun[quarters].sum() / yearly[year][0] - 1.0) <= BAR
 
 
 def test_calibrate_command_writes_an_extending_scenario(tmp_path, capsys, monkeypatch):

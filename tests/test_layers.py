@@ -86,3 +86,32 @@ def test_the_check_sees_a_later_layer(tmp_path: Path) -> None:
     assert "capsim.cli.main" in names
     assert "capsim.sweep.study" in names
     assert _layer(_known("capsim.cli.main.main")) == "cli"
+
+
+def _calls(path: Path, names: set[str]) -> list[tuple[int, str]]:
+    """Calls in ``path`` of a function or class imported under one of ``names`` (called by
+    its bare name, as capsim imports them; ``Path.resolve()`` is not one)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            if node.func.id in names:
+                found.append((node.lineno, node.func.id))
+    return found
+
+
+def test_exactly_one_function_builds_and_runs_the_model() -> None:
+    """Only ``capsim.model.world.run`` resolves a scenario and builds the SimPy world;
+    everything else (simulate, study samples, relief, sweeps, calibration) calls it."""
+    builders = {"World", "resolve"}
+    elsewhere = [
+        f"{module} line {line}: {name}()"
+        for module, path in _modules()
+        if module != "capsim.model.world"
+        for line, name in _calls(path, builders)
+        if not (module == "capsim.model.resolve" and name == "resolve")
+    ]
+    assert not elsewhere, "the model is built outside capsim.model.world.run: " + "; ".join(
+        elsewhere
+    )
+    world = PACKAGE / "model" / "world.py"
+    assert [name for _, name in _calls(world, builders)] == ["World", "resolve"]

@@ -1,17 +1,31 @@
-"""The HTML report (self-contained, every section, embedded images) and ``compare``."""
+"""The HTML report and ``compare``.
+
+The report is read as a reader would: its headings, and in each section the content a
+reader needs (README, "what you can do": the scenario and its sources, milestones,
+claims with probabilities, bottlenecks, fan charts, a sensitivity ranking, the command
+that reproduces it), parsed with the standard library's html.parser. The scenario is
+built so that every date and probability in it is known by hand.
+"""
 
 from __future__ import annotations
 
+import base64
+import contextlib
+import io
 import re
+import shlex
 import shutil
 import subprocess
+import sys
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
 
 import numpy as np
 import pytest
 
-from builders import uncertain_chain
+from builders import chain, uncertain_chain
+from capsim.cli import report_command
 from capsim.cli.main import main
-from capsim.report.html import SECTIONS
 from capsim.scenario.io import dump_scenario
 
 
@@ -22,34 +36,344 @@ def scenario_file(tmp_path):
     return path
 
 
-def test_report_is_one_self_contained_file_with_every_section(scenario_file, tmp_path, capsys):
-    output = tmp_path / "report.html"
-    code = main(
-        [
-            "report",
-            str(scenario_file),
-            "-o",
-            str(output),
-            "--samples",
-            "24",
-            "--workers",
-            "1",
-            "--no-progress",
-        ]
+# --- a scenario whose report is known by hand -------------------------------------
+
+PRICE_SOURCE = "NVIDIA CEO interview (CNBC), 2024-03"
+WAIT_SOURCE = "assumption: a grid queue of 1 to 11 months"
+
+
+def _late_grid_report_world():
+    """The chain (tests/builders.py): 500 packages a month from January 2026, HBM-bound,
+    1000 wanted, crews for a million a month. No power until a grid connection
+    requested on 2026-01-01 arrives after uniform(1, 11) months (central 6), so the
+    500th package is installed on the first day of the month the grid arrives in:
+    2026-07-01 in the central run, 2026-02-01 at the earliest, 2026-12-01 at the
+    latest. 1000 packages are produced by the end of February (2 x 500): 2026-03-01 in
+    every sample. The price is uncertain but nothing depends on it (no budget)."""
+    return chain(
+        **{
+            "name": "late-grid",
+            "description": "One site waiting for its grid connection.",
+            "sites.s.power": {
+                "existing": "0 GW",
+                "grid": {
+                    "capacity": "2 GW",
+                    "requested": "2026-01-01",
+                    "wait": {
+                        "dist": "uniform",
+                        "low": "1 month",
+                        "high": "11 months",
+                        "source": WAIT_SOURCE,
+                    },
+                },
+            },
+            "sites.s.buildings.0.it_capacity": "1 GW",
+            "programmes.g.target_packages": "1000 package",
+            "products.p.price": {
+                "dist": "uniform",
+                "low": "USD 20000/package",
+                "high": "USD 40000/package",
+                "source": PRICE_SOURCE,
+            },
+            "milestones": {
+                "first-power": {
+                    "quantity": "packages_installed",
+                    "threshold": "500 package",
+                    "programme": "g",
+                },
+                "thousand-made": {
+                    "quantity": "packages_produced",
+                    "threshold": "1000 package",
+                    "product": "p",
+                },
+            },
+            "claims": {
+                "power-by-july": _claim("2026-06-30", "500 installed by mid-2026"),
+                "power-in-2026": _claim("2026-12-31", "500 installed in 2026"),
+                "power-in-january": _claim("2026-01-31", "500 installed in January 2026"),
+            },
+        }
     )
-    assert code == 0
-    assert f"wrote {output}" in capsys.readouterr().out
-    text = output.read_text(encoding="utf-8")
-    for section in SECTIONS:
-        assert f'id="{section}"' in text
-    images = re.findall(r'<img alt="[^"]*" src="data:image/png;base64,[A-Za-z0-9+/=]+">', text)
-    assert len(images) >= 4
-    # No network requests: no external URLs in src or href attributes, no scripts.
-    assert not re.search(r'(src|href)="(https?:)?//', text)
-    assert "<script" not in text
-    assert "five-mw-2026q3" in text  # the claim, with its probability
-    assert re.search(r'<td class="num">\d+%</td>', text)
-    assert "capsim report" in text  # the command that reproduces it
+
+
+def _claim(by: str, statement: str) -> dict:
+    return {"milestone": "first-power", "by": by, "statement": statement, "source": WAIT_SOURCE}
+
+
+SAMPLES = 24
+# milestone -> (central run, earliest possible, latest possible), by hand (docstring)
+MILESTONES = {
+    "first-power": ("2026-07-01", "2026-02-01", "2026-12-01"),
+    "thousand-made": ("2026-03-01", "2026-03-01", "2026-03-01"),
+}
+# claim -> (statement, deadline, holds in the central run, probability or None)
+CLAIMS = {
+    "power-in-2026": ("500 installed in 2026", "2026-12-31", "holds", "100%"),
+    "power-in-january": ("500 installed in January 2026", "2026-01-31", "fails", "0%"),
+    # met when the wait is below about 5.97 months: p = 0.497; of 24 samples, 3 to 21
+    # meet it with probability above 99.99 % (binomial), shown as 12 % to 88 %
+    "power-by-july": ("500 installed by mid-2026", "2026-06-30", "fails", None),
+}
+# What a reader looks for, in this order (README): heading text patterns.
+HEADINGS = [
+    ("the scenario and its sources", r"scenario.*sources"),
+    ("milestones", r"milestone"),
+    ("claims", r"claim"),
+    ("what binds", r"bind|bottleneck"),
+    ("the forecast, as fan charts", r"forecast|fan"),
+    ("a sensitivity ranking", r"sensitiv"),
+    ("the command that reproduces it", r"reproduc"),
+]
+
+
+# --- reading HTML -----------------------------------------------------------------
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
+
+
+@dataclass
+class Node:
+    tag: str
+    attrs: dict[str, str | None] = field(default_factory=dict)
+    children: list[Node | str] = field(default_factory=list)
+
+    def text(self) -> str:
+        return "".join(c if isinstance(c, str) else c.text() for c in self.children).strip()
+
+    def find_all(self, tag: str) -> list[Node]:
+        found = []
+        for child in self.children:
+            if isinstance(child, Node):
+                if child.tag == tag:
+                    found.append(child)
+                found += child.find_all(tag)
+        return found
+
+    def elements(self) -> list[Node]:
+        return [child for child in self.children if isinstance(child, Node)]
+
+
+class _TreeBuilder(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.root = Node("#document")
+        self.stack = [self.root]
+
+    def handle_starttag(self, tag, attrs):
+        node = Node(tag, dict(attrs))
+        self.stack[-1].children.append(node)
+        if tag not in VOID:
+            self.stack.append(node)
+
+    def handle_startendtag(self, tag, attrs):
+        self.stack[-1].children.append(Node(tag, dict(attrs)))
+
+    def handle_endtag(self, tag):
+        if tag in VOID:
+            return
+        assert self.stack[-1].tag == tag, f"</{tag}> closes <{self.stack[-1].tag}>"
+        self.stack.pop()
+
+    def handle_data(self, data):
+        self.stack[-1].children.append(data)
+
+
+def parse_html(text: str) -> Node:
+    builder = _TreeBuilder()
+    builder.feed(text)
+    builder.close()
+    assert [node.tag for node in builder.stack] == ["#document"], "unclosed elements"
+    return builder.root
+
+
+def sections(body: Node) -> dict[str, list[Node]]:
+    """The elements under each <h2> heading, keyed by the heading's text."""
+    result: dict[str, list[Node]] = {}
+    current = None
+    for element in body.elements():
+        if element.tag == "h2":
+            current = element.text()
+            result[current] = []
+        elif current is not None:
+            result[current].append(element)
+    return result
+
+
+def table_rows(nodes: list[Node]) -> list[dict[str, str]]:
+    """The rows of the first table among ``nodes`` as {header: cell text}."""
+    table = next(node for node in nodes if node.tag == "table")
+    rows = table.find_all("tr")
+    header = [cell.text() for cell in rows[0].find_all("th")]
+    return [
+        dict(zip(header, [cell.text() for cell in row.find_all("td")], strict=True))
+        for row in rows[1:]
+    ]
+
+
+def _section(parts: dict[str, list[Node]], pattern: str) -> list[Node]:
+    return next(nodes for title, nodes in parts.items() if re.search(pattern, title, re.I))
+
+
+def _tagged(nodes: list[Node], tag: str) -> list[Node]:
+    """The elements named ``tag`` among ``nodes`` and their descendants."""
+    return [node for node in nodes if node.tag == tag] + [
+        found for node in nodes for found in node.find_all(tag)
+    ]
+
+
+# --- the report -------------------------------------------------------------------
+
+
+@pytest.fixture
+def report_world(tmp_path):
+    path = tmp_path / "late-grid.yaml"
+    path.write_text(dump_scenario(_late_grid_report_world()), encoding="utf-8")
+    return path
+
+
+@dataclass(frozen=True)
+class Report:
+    argv: list[str]
+    document: Node
+    parts: dict[str, list[Node]]
+
+    def section(self, pattern: str) -> list[Node]:
+        return _section(self.parts, pattern)
+
+    def text(self, pattern: str) -> str:
+        return " ".join(node.text() for node in self.section(pattern))
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    """The report of the late-grid world, written once through the command line."""
+    folder = tmp_path_factory.mktemp("report")
+    scenario = folder / "late-grid.yaml"
+    scenario.write_text(dump_scenario(_late_grid_report_world()), encoding="utf-8")
+    output = folder / "report.html"
+    argv = ["report", str(scenario), "-o", str(output), "--samples", str(SAMPLES)]
+    argv += ["--workers", "1", "--no-progress"]
+    printed = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(printed):
+        patch.setattr(sys, "argv", ["capsim", *argv])  # as the console script runs it
+        assert main(argv) == 0
+    assert f"wrote {output}" in printed.getvalue()
+    document = parse_html(output.read_text(encoding="utf-8"))
+    (body,) = document.find_all("body")
+    return Report(argv, document, sections(body))
+
+
+def test_report_is_headed_by_the_scenario_with_a_section_per_need_in_order(report):
+    assert "late-grid" in report.document.find_all("title")[0].text()
+    assert "late-grid" in report.document.find_all("h1")[0].text()
+    titles = list(report.parts)
+    positions = []
+    for need, pattern in HEADINGS:
+        matches = [i for i, title in enumerate(titles) if re.search(pattern, title, re.I)]
+        assert matches, f"no heading for {need} in {titles}"
+        positions.append(matches[0])
+    assert positions == sorted(positions), titles
+
+
+def test_report_gives_the_scenario_and_its_sources(report):
+    text = report.text(r"scenario.*sources")
+    assert "One site waiting for its grid connection." in text
+    assert PRICE_SOURCE in text
+    assert re.search(r"\d+ values rest on stated assumptions", text)
+
+
+def test_report_dates_each_milestone(report):
+    """Central run by hand; every quantile inside what any sample can give, in order."""
+    rows = {row["milestone"]: row for row in table_rows(report.section(r"milestone"))}
+    assert set(rows) == set(MILESTONES)
+    for name, (central, earliest, latest) in MILESTONES.items():
+        row = rows[name]
+        assert row["central run"] == central, name
+        quantiles = [np.datetime64(row[q]) for q in ("P10", "P50", "P90")]
+        assert quantiles == sorted(quantiles), name
+        assert np.datetime64(earliest) <= quantiles[0], name
+        assert quantiles[-1] <= np.datetime64(latest), name
+    assert f"{SAMPLES} Monte Carlo samples" in report.text(r"milestone")
+
+
+def test_report_gives_each_claim_a_probability(report):
+    rows = {row["claim"]: row for row in table_rows(report.section(r"claim"))}
+    assert set(rows) == set(CLAIMS)
+    for name, (statement, deadline, verdict, probability) in CLAIMS.items():
+        row = rows[name]
+        assert (row["statement"], row["deadline"]) == (statement, deadline), name
+        assert row["central run"] == verdict, name
+        share = re.fullmatch(r"(\d+)%", row["probability"])
+        assert share, row["probability"]
+        if probability is not None:
+            assert row["probability"] == probability, name
+        else:
+            assert 12 <= int(share.group(1)) <= 88, row["probability"]
+
+
+def test_report_ranks_the_grid_wait_first(report):
+    """first-power's date rises with the grid wait and with nothing else: the wait comes
+    first, with a rank correlation of +1."""
+    ranking = table_rows(report.section(r"sensitiv"))
+    assert ranking[0]["input"] == "sites.s.power.grid.wait"
+    assert float(ranking[0]["Spearman rho"]) >= 0.99
+    assert {row["input"] for row in ranking} == {"sites.s.power.grid.wait", "products.p.price"}
+
+
+def test_report_embeds_what_binds_and_fan_charts_as_png(report):
+    binds = _tagged(report.section(r"bind|bottleneck"), "img")
+    fans = _tagged(report.section(r"forecast|fan"), "img")
+    assert binds
+    assert any("fan chart" in (image.attrs.get("alt") or "") for image in fans)
+    for image in binds + fans:
+        src = image.attrs["src"] or ""
+        assert src.startswith("data:image/png;base64,")
+        assert base64.b64decode(src.split(",", 1)[1]).startswith(b"\x89PNG\r\n\x1a\n")
+        assert image.attrs.get("alt")
+
+
+def test_report_gives_the_command_that_reproduces_it(report):
+    (command,) = _tagged(report.section(r"reproduc"), "pre")
+    assert shlex.split(command.text()) == ["capsim", *report.argv]
+
+
+def test_report_is_self_contained(report):
+    """No scripts, and no external resource in any src or href."""
+    everything = _descendants(report.document)
+    assert not [node for node in everything if node.tag == "script"]
+    for node in everything:
+        for name in ("src", "href"):
+            value = node.attrs.get(name)
+            assert value is None or not re.match(r"(https?:)?//", value), value
+
+
+def _descendants(node: Node) -> list[Node]:
+    found = []
+    for child in node.elements():
+        found += [child, *_descendants(child)]
+    return found
+
+
+def test_reproduce_command_of_a_report_made_from_python_keeps_its_options(
+    report_world, tmp_path, monkeypatch
+):
+    commands = []
+
+    def record(scenario, central, study, command):
+        commands.append(command)
+        return "<!DOCTYPE html>"
+
+    monkeypatch.setattr(report_command, "render_report", record)
+    monkeypatch.setattr(sys, "argv", ["python"])  # a Python session, not the console script
+    output = tmp_path / "report.html"
+    argv = ["report", str(report_world), "-o", str(output), "--samples", "2", "--seed", "7"]
+    assert main([*argv, "--workers", "1", "--no-progress"]) == 0
+    (command,) = commands
+    assert command[:2] == ["capsim", "report"]
+    assert "--samples" in command, command
+    assert "--seed" in command, command
+    assert command[command.index("--samples") + 1] == "2"
+    assert command[command.index("--seed") + 1] == "7"
 
 
 def test_report_from_a_saved_study(scenario_file, tmp_path):
@@ -72,7 +396,11 @@ def test_report_from_a_saved_study(scenario_file, tmp_path):
     )
     output = tmp_path / "report.html"
     assert main(["report", str(store), "-o", str(output)]) == 0
-    assert "16 Monte Carlo samples" in output.read_text(encoding="utf-8")
+    (body,) = parse_html(output.read_text(encoding="utf-8")).find_all("body")
+    milestones = _section(sections(body), r"milestone")
+    assert "16 Monte Carlo samples" in " ".join(node.text() for node in milestones)
+    (command,) = _tagged(_section(sections(body), r"reproduc"), "pre")
+    assert shlex.split(command.text()) == ["capsim", "report", str(store), "-o", str(output)]
 
 
 def test_report_rejects_a_wrong_output_name(scenario_file, tmp_path, capsys):

@@ -194,3 +194,50 @@ def test_two_independent_runs_agree_on_the_median_milestone():
         q = milestone_quantiles(result).sel(milestone="five-mw").values
         assert q[0] <= q[1] <= q[2]
         assert 0.0 < float(claim_probability(result).sel(claim="five-mw-2026q3")) < 1.0
+
+
+def _draw(study: xr.Dataset, sample: int) -> dict[str, float]:
+    row = study.input_value.isel(sample=sample).values
+    return dict(zip(study.parameter.values.tolist(), map(float, row), strict=True))
+
+
+def test_a_store_is_dated_again_without_running(serial):
+    """A milestone added after the study is dated from the store as a run of the same
+    draw dates it, and the stored milestones come out as stored."""
+    from capsim.simulation import simulate
+    from capsim.sweep.sample import redate
+
+    scenario = uncertain_chain(
+        **{
+            "milestones.two-mw": {
+                "quantity": "facility_power_online",
+                "threshold": "2 MW",
+                "programme": "g",
+            },
+            "milestones.half-built": {"quantity": "packages_installed", "threshold": "700 package"},
+        }
+    )
+    dates = redate(serial, scenario)
+    np.testing.assert_array_equal(
+        dates.sel(milestone="five-mw").values, serial.milestone_date.sel(milestone="five-mw").values
+    )
+    for sample in (0, 5, 17):
+        run = simulate(scenario, draw=_draw(serial, sample))
+        np.testing.assert_array_equal(
+            dates.isel(sample=sample).values, run.milestone_date.values, err_msg=str(sample)
+        )
+
+
+def test_a_study_keeps_each_buildings_dates_and_critical_path(serial):
+    from capsim.simulation import simulate
+
+    labels = serial.critical_path.attrs["flag_meanings"].split()
+    for sample in (2, 11):
+        run = simulate(uncertain_chain(), draw=_draw(serial, sample))
+        stored = serial.isel(sample=sample)
+        np.testing.assert_array_equal(stored.building_ready.values, run.building_ready.values)
+        np.testing.assert_array_equal(stored.construction_done.values, run.construction_done.values)
+        assert [labels[code].replace("_", " ") for code in stored.critical_path.values] == [
+            label.replace("_", " ") for label in run.critical_path.values
+        ]
+        np.testing.assert_allclose(stored.critical_margin.values, run.critical_margin.values)

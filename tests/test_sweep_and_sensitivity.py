@@ -1,12 +1,14 @@
 """Sweeps over chosen inputs and sensitivity studies of a scenario, through the
-functions and commands users call."""
+functions and commands users call. Where a result has a size, it is checked against a
+world whose answer is known by hand: a grid wait of W months moves the first power by
+the calendar days of W months, and inputs nothing depends on move nothing."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from builders import uncertain_chain
+from builders import SOURCE, chain, uncertain_chain
 from capsim.analysis.scenario_sensitivity import Output, sensitivity
 from capsim.cli.main import main
 from capsim.scenario.io import dump_scenario
@@ -61,15 +63,119 @@ def test_bad_vary_is_a_clear_error(text, message):
         resolve_vary(uncertain_chain(), text)
 
 
-def test_tornado_ranks_by_swing_and_swing_is_the_output_difference():
-    scenario = uncertain_chain()
-    result = sensitivity(
-        scenario, "tornado", Output.parse("milestone:five-mw", scenario), execution=SERIAL
+def _late_grid_world():
+    """The chain (500 packages a month from January 2026, crews for a million a month)
+    with 1000 packages to install and no power until a grid connection requested on
+    2026-01-01 arrives after a wait of uniform(1, 11) months. The one building starts on
+    2026-01-01 and is commissioned after lognormal(median 1, P90 8) months. Price and
+    FP8 FLOP/s are uncertain too, but nothing here depends on them (no budget, and the
+    milestone counts packages).
+
+    The 500th package is installed within an hour of the later of grid and building, so
+    first-power falls on the day the later one arrives, ``2026-01-01 + max(wait,
+    commissioning)`` months: the first of a month when that is a whole number of months.
+    """
+    return chain(
+        **{
+            "sites.s.power": {
+                "existing": "0 GW",
+                "grid": {
+                    "capacity": "2 GW",
+                    "requested": "2026-01-01",
+                    "wait": _uncertain("uniform", low="1 month", high="11 months"),
+                },
+            },
+            "sites.s.buildings.0.it_capacity": "1 GW",
+            "sites.s.buildings.0.start": "2026-01-01",
+            "sites.s.buildings.0.commissioning": _uncertain(
+                "lognormal", median="1 month", p90="8 months"
+            ),
+            "programmes.g.target_packages": "1000 package",
+            "products.p.price": _uncertain(
+                "uniform", low="USD 20000/package", high="USD 40000/package"
+            ),
+            "products.p.flops.FP8": _uncertain("uniform", low="3 PFLOP/s", high="5 PFLOP/s"),
+            "milestones": {
+                "first-power": {
+                    "quantity": "packages_installed",
+                    "threshold": "500 package",
+                    "programme": "g",
+                }
+            },
+        }
     )
-    swing = result.swing.values
-    assert np.all(np.diff(swing) <= 0)
-    np.testing.assert_allclose(swing, np.abs(result.output_high - result.output_low))
-    assert result.input.values[0] == "sites.s.power.grid.wait"
+
+
+def _uncertain(dist: str, **values: str) -> dict:
+    return {"dist": dist, **values, "source": SOURCE}
+
+
+# Days from 2026-01-01 to the first of each month of 2026 (by the calendar).
+FIRST_OF_MONTH = {
+    month: int((np.datetime64(f"2026-{month:02d}-01") - np.datetime64("2026-01-01")).astype(int))
+    for month in range(1, 13)
+}
+WAIT = "sites.s.power.grid.wait"
+COMMISSIONING = "sites.s.buildings[0].commissioning"
+NO_EFFECT = {"products.p.price", "products.p.flops.FP8"}
+SAME_DAY = 0.05  # the 500 packages take about 20 minutes to install at a million a month
+
+
+def test_tornado_swings_are_the_hand_computed_days():
+    """Central point: wait 6 months (median of 1..11), commissioning 1 month, so
+    first-power on 2026-07-01, day 181. Wait at P10 = 2 and P90 = 10 months: 2026-03-01
+    and 2026-11-01, days 59 and 304, a swing of 245 days. Commissioning at its P10
+    (1/8 month) changes nothing; at its P90 (8 months) the building comes after the
+    grid: 2026-09-01, day 243, a swing of 62 days. Price and FLOP/s: no swing."""
+    scenario = _late_grid_world()
+    result = sensitivity(
+        scenario, "tornado", Output.parse("milestone:first-power", scenario), execution=SERIAL
+    )
+    assert FIRST_OF_MONTH[7] == 181
+    assert result.base.values == pytest.approx([FIRST_OF_MONTH[7]] * 4, abs=SAME_DAY)
+    wait = result.sel(input=WAIT)
+    assert (wait.low_value.item(), wait.high_value.item()) == pytest.approx((2.0, 10.0))
+    assert wait.output_low.item() == pytest.approx(FIRST_OF_MONTH[3], abs=SAME_DAY)  # 59
+    assert wait.output_high.item() == pytest.approx(FIRST_OF_MONTH[11], abs=SAME_DAY)  # 304
+    assert wait.swing.item() == pytest.approx(245.0, abs=2 * SAME_DAY)
+    building = result.sel(input=COMMISSIONING)
+    assert (building.low_value.item(), building.high_value.item()) == pytest.approx((1 / 8, 8))
+    assert building.output_low.item() == pytest.approx(FIRST_OF_MONTH[7], abs=SAME_DAY)
+    assert building.output_high.item() == pytest.approx(FIRST_OF_MONTH[9], abs=SAME_DAY)  # 243
+    assert building.swing.item() == pytest.approx(62.0, abs=2 * SAME_DAY)
+    for name in NO_EFFECT:
+        assert result.swing.sel(input=name).item() == 0.0
+    # Ranked by the hand-known magnitudes: 245 days, 62 days, then the two without effect.
+    assert list(result.input.values[:2]) == [WAIT, COMMISSIONING]
+    assert set(result.input.values[2:]) == NO_EFFECT
+
+
+def test_sweep_of_the_grid_wait_moves_first_power_by_whole_months():
+    """Waits of 2, 6 and 10 months with everything else central (commissioning 1 month):
+    first-power on 2026-03-01, 07-01 and 11-01, by the calendar."""
+    scenario = _late_grid_world()
+    varies = [resolve_vary(scenario, f"{WAIT}=2 months:10 months:3")]
+    result = sweep(scenario, varies, execution=SERIAL)
+    wait = result.input_value.sel(parameter=WAIT).values
+    dates = result.milestone_date.sel(milestone="first-power").values
+    days = (dates - np.datetime64("2026-01-01")) / np.timedelta64(1, "D")
+    by_wait = dict(zip(wait.tolist(), days.tolist(), strict=True))
+    assert sorted(by_wait) == pytest.approx([2.0, 6.0, 10.0])
+    expected = [FIRST_OF_MONTH[3], FIRST_OF_MONTH[7], FIRST_OF_MONTH[11]]
+    assert [by_wait[w] for w in sorted(by_wait)] == pytest.approx(expected, abs=SAME_DAY)
+
+
+def test_morris_gives_no_effect_to_inputs_that_cannot_move_the_milestone():
+    scenario = _late_grid_world()
+    output = Output.parse("milestone:first-power", scenario)
+    result = sensitivity(scenario, "morris", output, trajectories=4, seed=5, execution=SERIAL)
+    assert result.attrs["evaluations"] == 4 * (4 + 1)  # trajectories x (inputs + 1)
+    for name in NO_EFFECT:
+        assert result.mu_star.sel(input=name).item() == 0.0
+    # The two inputs that do move it have effects; their sizes are not hand-known here
+    # (Morris' levels include the lognormal's far tail, where the building never ends).
+    assert result.mu_star.sel(input=WAIT).item() > 0.0
+    assert result.mu_star.sel(input=COMMISSIONING).item() > 0.0
 
 
 def test_time_varying_sobol_indices_have_a_time_axis():

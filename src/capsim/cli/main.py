@@ -60,7 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``capsim`` command; returns the exit code."""
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
     arguments = parser.parse_args(argv)
+    arguments.argv = argv  # the command as given, for commands that say how to repeat it
     try:
         return arguments.handler(arguments) or 0
     except (CommandError, StudyMismatch, DataError) as error:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import xarray as xr
@@ -59,11 +58,7 @@ def report_command(arguments: argparse.Namespace) -> int:
             scenario, arguments.samples, seed=arguments.seed, execution=execution_from(arguments)
         )
     central = simulate(scenario)
-    command = (
-        ["capsim", "report", *sys.argv[2:]]
-        if sys.argv[1:2] == ["report"]
-        else ["capsim", "report", str(source), "-o", str(arguments.output)]
-    )
+    command = ["capsim", *arguments.argv]
     text = render_report(scenario, central, study, command)
     with written_whole(arguments.output) as temporary:
         temporary.write_text(text, encoding="utf-8")

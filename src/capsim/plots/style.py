@@ -19,6 +19,8 @@ import xarray as xr
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from capsim.model.dating import horizon_after
+
 #: Okabe & Ito (2008), distinguishable with every common colour-vision deficiency.
 OKABE_ITO = {
     "blue": "#0072B2",
@@ -282,13 +284,9 @@ def scenario_data(ds: xr.Dataset) -> dict:
 
 
 def horizon_end(ds: xr.Dataset) -> np.datetime64:
-    """The last day of the horizon (from the scenario, else the month after the last)."""
-    try:
-        end = scenario_of(ds).horizon.end
-        return np.datetime64(end, "ns")
-    except Exception:  # no or unreadable scenario: the end of the last month
-        last = ds["time"].values[-1].astype("datetime64[M]") + np.timedelta64(1, "M")
-        return (last.astype("datetime64[D]") - np.timedelta64(1, "D")).astype("datetime64[ns]")
+    """The horizon's last simulated day (a milestone never met counts as the day after:
+    :func:`capsim.model.dating.horizon_after`)."""
+    return horizon_after(ds["time"].values) - np.timedelta64(1, "D")
 
 
 def day(value) -> str:

@@ -20,6 +20,7 @@ from scipy import stats
 
 from capsim import __version__
 from capsim.analysis.uncertainty import claim_probability, milestone_quantiles
+from capsim.model.dating import days_after_start
 from capsim.scenario.document import Scenario
 from capsim.scenario.inventory import citations, entity_counts, seed_meaning
 
@@ -79,8 +80,7 @@ def sensitivity_ranking(
     """Inputs ranked by |Spearman correlation| with the milestone date across samples."""
     good = study.isel(sample=np.flatnonzero(~study["failed"].values))
     dates = good["milestone_date"].sel(milestone=milestone).values
-    days = dates.astype("datetime64[D]").astype(float)
-    days[np.isnat(dates)] = np.inf  # never met: later than any date
+    days = days_after_start(dates, good["time"].values)
     inputs = good["input_value"].values
     ranking = []
     if len(np.unique(days)) < 2:
