@@ -40,7 +40,7 @@ def _parse(path: Path) -> dict[str, SeedFact]:
         raise ValueError(f"{path}: expected a mapping with a 'facts' list")
     facts: dict[str, SeedFact] = {}
     for entry in data["facts"]:
-        fid = str(entry.get("id"))
+        fact_id = str(entry.get("id"))
         try:
             date = entry["claim_date"]
             if isinstance(date, str):
@@ -49,7 +49,7 @@ def _parse(path: Path) -> dict[str, SeedFact]:
                 raise TypeError(f"claim_date must be an ISO date, got {date!r}")
             figure = entry.get("figure")
             fact = SeedFact(
-                id=fid,
+                id=fact_id,
                 article=str(entry["article"]),
                 claim_date=date,
                 figure=None if figure is None else float(figure),
@@ -58,12 +58,12 @@ def _parse(path: Path) -> dict[str, SeedFact]:
                 kind=str(entry["kind"]),
             )
         except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"{path}: invalid seed fact {fid!r}: {exc}") from exc
+            raise ValueError(f"{path}: invalid seed fact {fact_id!r}: {exc}") from exc
         if fact.kind not in KINDS:
-            raise ValueError(f"{path}: seed fact {fid!r} has unknown kind {fact.kind!r}")
-        if fid in facts:
-            raise ValueError(f"{path}: duplicate seed fact id {fid!r}")
-        facts[fid] = fact
+            raise ValueError(f"{path}: seed fact {fact_id!r} has unknown kind {fact.kind!r}")
+        if fact_id in facts:
+            raise ValueError(f"{path}: duplicate seed fact id {fact_id!r}")
+        facts[fact_id] = fact
     return facts
 
 

@@ -138,17 +138,18 @@ def die_schedule(product: ProductIn, fab: CapacityIn, months: int) -> Schedule:
     rate, so the pipeline is full at the start.
     """
     share = fab.shares.get(product.designer, 0.0)
-
-    def started(month: int, serves: int) -> float:
-        weight = _clipped(product.fab_weight, serves)
-        return fab.capacity[month] * share * weight * product.good_dies_per_wafer
-
-    arrivals = [
-        (fab.delay - lag, started(0, _month_of(fab.delay - lag)))
-        for lag in range(1, math.ceil(fab.delay) + 1)
-        if fab.delay - lag >= 0
-    ]
-    arrivals += [(m + fab.delay, started(m, _month_of(m + fab.delay))) for m in range(months)]
+    starts = np.arange(months)
+    started = (
+        fab.capacity
+        * share
+        * product.fab_weight[_served(starts + fab.delay, months)]
+        * product.good_dies_per_wafer
+    )
+    before = [fab.delay - lag for lag in range(1, math.ceil(fab.delay) + 1)]
+    before = [t for t in before if t >= 0]
+    prefill = fab.capacity[0] * share * product.fab_weight[_served(np.array(before), months)]
+    arrivals = list(zip(before, (prefill * product.good_dies_per_wafer).tolist(), strict=True))
+    arrivals += zip((starts + fab.delay).tolist(), started.tolist(), strict=True)
     return _positive(arrivals)
 
 
@@ -159,28 +160,35 @@ def stack_schedule(
 
     ``sources`` are the vendors' capacities of the product's generation with its
     qualification window ``(from, until)`` [month]: stacks count when they arrive within
-    it. Stacks started in month ``m`` arrive a lead time later for the mix of that month;
-    those started before the horizon at month 0's rate.
+    it. Stacks started in month ``m`` arrive a lead time later for the mix of that month
+    (vendors with the same lead time together); those started before the horizon at
+    month 0's rate.
     """
-
-    def started(source: CapacityIn, month: int, serves: int) -> float:
-        share = source.shares.get(product.designer, 0.0)
-        return source.capacity[month] * share * _clipped(product.hbm_weight, serves)
-
+    starts = np.arange(months)
     arrivals = []
     for source, (begin, until) in sources:
+        share = source.shares.get(product.designer, 0.0)
         for lag in range(1, math.ceil(source.delay) + 1):
             arrival = source.delay - lag
             if arrival >= 0 and begin <= arrival < until:
-                arrivals.append((arrival, started(source, 0, _month_of(arrival))))
+                weight = product.hbm_weight[_served(np.array(arrival), months)]
+                arrivals.append((arrival, float(source.capacity[0] * share * weight)))
+    by_delay: dict[float, np.ndarray] = {}  # vendors with the same lead time arrive together
+    for source, (begin, until) in sources:
+        share = source.shares.get(product.designer, 0.0)
+        times = starts + source.delay
+        stacks = source.capacity * share * product.hbm_weight[_served(times, months)]
+        qualified = (begin <= times) & (times < until)
+        total = by_delay.setdefault(source.delay, np.zeros(months))
+        total[qualified] = total[qualified] + stacks[qualified]
     for month in range(months):
-        by_delay: dict[float, float] = {}  # vendors with the same lead time arrive together
-        for source, (begin, until) in sources:
-            if begin <= month + source.delay < until:
-                stacks = started(source, month, _month_of(month + source.delay))
-                by_delay[source.delay] = by_delay.get(source.delay, 0.0) + stacks
-        arrivals += [(month + delay, stacks) for delay, stacks in by_delay.items()]
+        arrivals += [(month + delay, float(total[month])) for delay, total in by_delay.items()]
     return _positive(arrivals)
+
+
+def _served(times: np.ndarray, months: int) -> np.ndarray:
+    """The month (clipped to the horizon) whose packaging mix arrivals at ``times`` serve."""
+    return np.clip(np.floor(np.asarray(times) + 1e-9).astype(int), 0, months - 1)
 
 
 def _positive(arrivals: Schedule) -> Schedule:
@@ -192,13 +200,3 @@ def _take(inventory: Pipeline, amount: float) -> None:
     """Take ``amount`` from ``inventory`` now, if positive."""
     if amount > 0:
         inventory.take(amount)
-
-
-def _month_of(time: float) -> int:
-    """The month index a model time [month] falls in."""
-    return math.floor(time + 1e-9)
-
-
-def _clipped(values: np.ndarray, month: int) -> float:
-    """``values[month]``, holding the first and last months beyond the horizon."""
-    return values[min(max(month, 0), len(values) - 1)]

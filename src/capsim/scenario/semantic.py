@@ -98,8 +98,10 @@ def _references(s: Scenario) -> Iterator[Finding]:
     for rid, rule in s.export_rules.items():
         for index, pid in enumerate(rule.products or []):
             yield from _ref("product", s.products, pid, ("export_rules", rid, "products", index))
-    for fid, funding in s.funding.items():
-        yield from _ref("programme", s.programmes, funding.programme, ("funding", fid, "programme"))
+    for funding_id, funding in s.funding.items():
+        yield from _ref(
+            "programme", s.programmes, funding.programme, ("funding", funding_id, "programme")
+        )
     for cid, claim in s.claims.items():
         yield from _ref("milestone", s.milestones, claim.milestone, ("claims", cid, "milestone"))
     for rid, risk in s.risks.items():

@@ -160,18 +160,18 @@ def _percent(change: Change) -> str:
 
 def _capacity_levers(s: Scenario) -> Iterator[Lever]:
     lines = {p.packaging.line for p in s.products.values()}
-    for lid, line in s.packaging.items():
-        if lid in lines:
-            changes = _series_changes(("packaging", lid, "capacity"), line.capacity)
+    for line_id, line in s.packaging.items():
+        if line_id in lines:
+            changes = _series_changes(("packaging", line_id, "capacity"), line.capacity)
             step = _series_step(changes, "wafer/month")
-            yield Lever(f"packaging.{lid} capacity +10 %", "cowos", step, tuple(changes))
+            yield Lever(f"packaging.{line_id} capacity +10 %", "cowos", step, tuple(changes))
     fabs = {p.logic.fab for p in s.products.values()}
-    for fid, fab in s.logic_fabs.items():
-        if fid in fabs:
-            changes = _series_changes(("logic_fabs", fid, "wafer_starts"), fab.wafer_starts)
+    for fab_id, fab in s.logic_fabs.items():
+        if fab_id in fabs:
+            changes = _series_changes(("logic_fabs", fab_id, "wafer_starts"), fab.wafer_starts)
             step = _series_step(changes, "wafer/month")
             yield Lever(
-                f"logic_fabs.{fid} wafer starts +10 %", "logic_wafers", step, tuple(changes)
+                f"logic_fabs.{fab_id} wafer starts +10 %", "logic_wafers", step, tuple(changes)
             )
     generations = {p.hbm.generation for p in s.products.values()}
     for vid, vendor in s.hbm_vendors.items():
@@ -197,14 +197,14 @@ def _capacity_levers(s: Scenario) -> Iterator[Lever]:
 
 
 def _supplier_levers(s: Scenario) -> Iterator[Lever]:
-    for sid, supplier in s.suppliers.items():
+    for supplier_id, supplier in s.suppliers.items():
         transformers = any(
-            site.transformer_supplier == sid
+            site.transformer_supplier == supplier_id
             and any(b.transformers.central > 0 for b in site.buildings)
             for site in _used_sites(s).values()
         )
         turbines = any(
-            o.supplier == sid and o.units.central > 0
+            o.supplier == supplier_id and o.units.central > 0
             for site in _used_sites(s).values()
             for o in site.power.onsite
         )
@@ -214,8 +214,8 @@ def _supplier_levers(s: Scenario) -> Iterator[Lever]:
             kind = "transformers"
         else:
             kind = "turbines"
-        change = _scaled(f"suppliers.{sid}.output", supplier.output)
-        yield Lever(f"suppliers.{sid} output +10 %", kind, _arrow(change, "count/month"), (change,))
+        change = _scaled(f"suppliers.{supplier_id}.output", supplier.output)
+        yield Lever(f"suppliers.{supplier_id} output +10 %", kind, _arrow(change, "count/month"), (change,))
 
 
 def _used_sites(s: Scenario) -> dict:
