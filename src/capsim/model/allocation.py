@@ -1,7 +1,10 @@
 """Allocation of finished packages among programmes, and delivery to them.
 
 A programme wants what it still lacks of its target (at most ``volume`` a month,
-and what its cash can pay for) while it is open. Finished packages of a product go
+and what its cash can pay for) while it is open and firm (a letter of intent that
+lapsed wants nothing). Its order rate, what it asks its product's designer for per
+month, is ``volume`` when given, else what it lacks spread over the months to its
+``end``, else all it lacks. Finished packages of a product go
 first to programmes with a contracted ``share`` (up to that share of the lot), then
 to the others by priority, then to share-holders still wanting more; export rules
 cap what each destination may receive per calendar year. What nobody takes waits
@@ -87,10 +90,10 @@ class Allocator:
         if book.remaining() <= EPSILON:
             book.limited_by = "complete"
             return 0.0
-        if not spec.start <= now < spec.end:
+        if not spec.firm or not spec.start <= now < spec.end:
             book.limited_by = "closed"
             return 0.0
-        want = min(book.remaining(), spec.volume)
+        want = min(book.remaining(), spec.volume_at(self._month()))
         price = self.products[spec.product].price
         if price > 0 and self.cash(spec.id) < want * price:
             want = max(0.0, self.cash(spec.id) / price)
@@ -102,9 +105,46 @@ class Allocator:
         return want
 
     def demand(self, product: str, in_flight: float) -> float:
-        """Packages of ``product`` wanted now, less finished stock and what is in flight."""
+        """Good packages of ``product`` to start now [package]: what its programmes want
+        this month (``volume`` is a monthly want), never more than they still lack less
+        finished stock and the packages ``in_flight``."""
         wanted = sum(self.wanted(book) for book in self.by_product[product])
-        return max(0.0, wanted - self.finished[product] - in_flight)
+        return max(0.0, min(wanted, self.backlog(product) - in_flight))
+
+    def order_rate(self, product: str, time: float | None = None) -> float:
+        """Good packages of ``product`` its programmes order per month at model ``time``
+        (default now), as they stand now [package/month]: ``volume`` at that time, else
+        what they lack spread over the months to their end, else all they lack."""
+        time = self.env.now if time is None else time
+        month = int(time + 1e-9)
+        total = 0.0
+        for book in self.by_product[product]:
+            spec = book.spec
+            remaining = book.remaining()
+            if remaining <= EPSILON or not spec.firm or not spec.start <= time < spec.end:
+                continue
+            if spec.volume is not None:
+                total += min(remaining, spec.volume_at(month))
+            elif spec.end < float("inf"):
+                total += remaining / max(1.0, spec.end - time)
+            else:
+                total += remaining
+        return total
+
+    def backlog(self, product: str, by: float | None = None) -> float:
+        """Good packages of ``product`` its firm programmes still lack, less finished stock
+        [package]: those open now, and those that open by model time ``by``."""
+        now = self.env.now
+        by = now if by is None else by
+        lacking = sum(
+            book.remaining()
+            for book in self.by_product[product]
+            if book.spec.firm and book.spec.start <= by and now < book.spec.end
+        )
+        return max(0.0, lacking - self.finished[product])
+
+    def _month(self) -> int:
+        return int(self.env.now + 1e-9)
 
     def receive(self, product: str, good: float) -> None:
         """Allocate newly finished packages (and finished stock) of ``product``."""

@@ -68,6 +68,10 @@ def output_coords(outputs: Outputs) -> dict[str, np.ndarray]:
         "input": np.array(SUPPLY_INPUTS, dtype=str),
         "precision": np.array(progress.precisions, dtype=str),
         "building": np.array(outputs.buildings, dtype=str),
+        "supplier": np.array(outputs.suppliers, dtype=str),
+        "supplier_kind": ("supplier", np.array(outputs.supplier_kinds, dtype=str)),
+        "supplier_unit": ("supplier", np.array(outputs.supplier_units, dtype=str)),
+        "designer": np.array(outputs.designers, dtype=str),
     }
 
 
@@ -161,8 +165,39 @@ def output_variables(outputs: Outputs) -> dict[str, tuple]:
         "idle_power": sites["idle_power"],
     }
     data.update(_entity_variables(_SITE_VARIABLES, site_values, "site"))
+    data.update(_market(outputs))
     data.update(_buildings(outputs))
     return data
+
+
+_SUPPLIER_UNITS = "wafer (stack for HBM vendors given as stacks; see supplier_unit)"
+
+
+def _market(outputs: Outputs) -> dict[str, tuple]:
+    """What each supplier had, and what each designer asked of it and was granted."""
+    dims = ("time", "supplier", "designer")
+    return {
+        "supplier_capacity": (
+            ("time", "supplier"),
+            outputs.supplier_capacity,
+            _attrs(f"{_SUPPLIER_UNITS}/month", "flow", "what the supplier had to sell"),
+        ),
+        "supplier_asked": (
+            dims,
+            outputs.supplier_asked,
+            _attrs(f"{_SUPPLIER_UNITS}/month", "flow", "what each designer asked of it"),
+        ),
+        "supplier_granted": (
+            dims,
+            outputs.supplier_granted,
+            _attrs(f"{_SUPPLIER_UNITS}/month", "flow", "what each designer was granted"),
+        ),
+        "hbm_unsold": (
+            ("time", "supplier"),
+            outputs.unsold,
+            _attrs("stack", "stock", "finished HBM stacks the vendor holds unsold"),
+        ),
+    }
 
 
 def _entity_variables(table: dict, values: dict, dim: str) -> dict[str, tuple]:

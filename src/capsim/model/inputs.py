@@ -20,6 +20,59 @@ INF = math.inf
 
 
 @dataclass(frozen=True)
+class ContractIn:
+    """A designer's reservation of a supplier's capacity.
+
+    Attributes
+    ----------
+    designer : str
+        Who reserves.
+    share : float or None
+        Share of the capacity reserved [fraction], or None for a volume.
+    volume : numpy.ndarray or None
+        Capacity reserved per month [the supplier's unit per month], or None for a share.
+    start, end : float
+        When the reservation holds [month] (``-inf``/``inf`` when open).
+    take_or_pay : bool
+        Whether the designer takes (and pays for) all of it, used or not.
+    """
+
+    designer: str
+    share: float | None
+    volume: np.ndarray | None
+    start: float
+    end: float
+    take_or_pay: bool
+
+    def reserved(self, month: int, capacity: float) -> float:
+        """What it reserves of ``capacity`` in ``month`` [the supplier's unit]."""
+        if not self.start <= month + 0.5 < self.end:
+            return 0.0
+        if self.share is not None:
+            return self.share * capacity
+        return float(self.volume[min(max(month, 0), len(self.volume) - 1)])
+
+
+@dataclass(frozen=True)
+class MarketIn:
+    """How a supplier sells its capacity (see :mod:`capsim.model.market`).
+
+    Attributes
+    ----------
+    contracts : tuple of ContractIn
+        Reservations, one per designer.
+    rule : str
+        ``"pro_rata"`` or ``"priority"``: how the rest goes to unmet orders.
+    priority : tuple of str
+        Designers served first to last under ``"priority"`` (others after them).
+    """
+
+    contracts: tuple[ContractIn, ...] = ()
+    rule: str = "pro_rata"
+    priority: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class ProductIn:
     """One accelerator package and its bill of materials.
 
@@ -28,14 +81,10 @@ class ProductIn:
     id : str
         The product's id in the scenario.
     designer : str
-        The chip designer whose allocation of each input the product draws on.
-    mix : numpy.ndarray
-        Share of the designer's allocation planned for this product, per month [fraction].
-    fab_weight, packaging_weight, hbm_weight : numpy.ndarray
-        The product's part of its designer's allocation of wafer starts on its fab, of
-        slots on its packaging line and of stacks of its HBM generation, per month
-        [fraction]: its ``mix`` over the mixes of the designer's products that use the
-        same input plus the part no modelled product takes.
+        The chip designer that buys the product's wafers, packaging and HBM.
+    start, end : float
+        The product's production window [month]: packages start (and inputs are ordered
+        for packaging) from ``start`` until ``end`` (``-inf``/``inf`` when open).
     fab : str
         The logic fab that makes its compute dies.
     packaging : str
@@ -46,6 +95,9 @@ class ProductIn:
         Compute dies per package [die/package].
     hbm_generation : str
         The HBM generation it takes (e.g. ``"HBM4"``).
+    sourcing : dict of str to float or None
+        Weights splitting its HBM orders among qualified vendors (None: in proportion to
+        the vendors' capacity).
     stacks_per_package : float
         HBM stacks per package [stack/package].
     packages_per_wafer : float
@@ -66,15 +118,14 @@ class ProductIn:
 
     id: str
     designer: str
-    mix: np.ndarray
-    fab_weight: np.ndarray
-    packaging_weight: np.ndarray
-    hbm_weight: np.ndarray
+    start: float
+    end: float
     fab: str
     packaging: str
     good_dies_per_wafer: float
     dies_per_package: float
     hbm_generation: str
+    sourcing: dict[str, float] | None
     stacks_per_package: float
     packages_per_wafer: float
     it_power: float
@@ -84,29 +135,32 @@ class ProductIn:
     price: float
     lead_time: float
 
+    def made_in(self, time: float) -> bool:
+        """Whether packages of it start at model ``time`` [month] (its window)."""
+        return self.start <= time < self.end
+
 
 @dataclass(frozen=True)
 class CapacityIn:
-    """A capacity shared among chip designers: a logic fab, a packaging line, or one HBM
-    generation of a vendor.
+    """A capacity sold to chip designers: a logic fab or a packaging line.
 
     Attributes
     ----------
     id : str
-        The capacity's id (``"VENDOR/GENERATION"`` for HBM).
+        The capacity's id.
     capacity : numpy.ndarray
-        Output per month [wafer/month for fabs and packaging lines, stack/month for HBM].
-    shares : dict of str to float
-        Share of the capacity per designer [fraction].
+        Wafers it starts per month [wafer/month].
+    market : MarketIn
+        Its reservations and allocation rule.
     delay : float
-        From start to output: fab cycle time, packaging cycle time or HBM lead time [month].
+        From start to output: fab or packaging cycle time [month].
     unit_yield : float
-        Fraction of starts that come out good (packaging yield; 1 for the others) [fraction].
+        Fraction of starts that come out good (packaging yield; 1 for fabs) [fraction].
     """
 
     id: str
     capacity: np.ndarray
-    shares: dict[str, float]
+    market: MarketIn
     delay: float
     unit_yield: float = 1.0
 
@@ -119,8 +173,22 @@ class VendorIn:
     ----------
     id : str
         The vendor's id.
-    capacity : dict of str to CapacityIn
-        Its capacity by HBM generation [stack/month].
+    wafers : numpy.ndarray
+        TSV wafers per month [wafer/month]; for a vendor given as fixed stacks by
+        generation, the sum of those stacks per month (one "wafer" per stack).
+    stacks_per_wafer : dict of str to float
+        Good stacks per wafer by generation (stacks per wafer x yield) [stack/wafer].
+    fixed : dict of str to numpy.ndarray or None
+        For a vendor given as stacks by generation: each generation's stacks per month
+        [stack/month], not convertible; None for a vendor of wafers.
+    tooling : dict of str to float
+        Share of the wafers set up for each generation at the start [fraction].
+    conversion_time : float
+        Time to set wafers up for another generation [month].
+    lead_time : float
+        Wafer start to finished stack [month].
+    market : MarketIn
+        Its reservations and allocation rule.
     qualified : dict of str to tuple of float
         Per product, the window ``(from, until)`` [month] in which stacks that arrive
         count for it: from its qualification date plus slip, until a qualification
@@ -128,8 +196,19 @@ class VendorIn:
     """
 
     id: str
-    capacity: dict[str, CapacityIn]
+    wafers: np.ndarray
+    stacks_per_wafer: dict[str, float]
+    fixed: dict[str, np.ndarray] | None
+    tooling: dict[str, float]
+    conversion_time: float
+    lead_time: float
+    market: MarketIn
     qualified: dict[str, tuple[float, float]]
+
+    def qualifies(self, product: str, time: float) -> bool:
+        """Whether stacks arriving at ``time`` [month] count for ``product``."""
+        begin, until = self.qualified.get(product, (INF, INF))
+        return begin <= time < until
 
 
 @dataclass(frozen=True)
@@ -170,10 +249,14 @@ class ProgrammeIn:
         Order of service among programmes without a share; 1 is served first.
     share : float or None
         Contracted share of each lot of the product [fraction], or None.
-    volume : float
-        Most packages it takes in one allocation [package] (``inf``: no limit).
+    volume : numpy.ndarray or None
+        Packages it orders per month [package/month], or None.
     start, end : float
         When it orders [month]; ``end`` is ``inf`` when open-ended.
+    firm : bool
+        Whether it orders at all (a letter of intent that lapsed does not).
+    via : str or None
+        The intermediary buying and hosting on its behalf.
     destination : str
         ISO country code where its packages go (for export rules).
     sites : tuple of str
@@ -187,12 +270,20 @@ class ProgrammeIn:
     target_packages: float
     priority: int
     share: float | None
-    volume: float
+    volume: np.ndarray | None
     start: float
     end: float
     destination: str
     sites: tuple[str, ...]
     budget: float
+    firm: bool = True
+    via: str | None = None
+
+    def volume_at(self, month: int) -> float:
+        """Packages it takes in ``month`` at most [package/month] (``inf``: no limit)."""
+        if self.volume is None:
+            return INF
+        return float(self.volume[min(max(month, 0), len(self.volume) - 1)])
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,21 @@ class Outputs:
         IT capacity of each site's ready buildings at each month's end, (month, site) [W].
     power_available : numpy.ndarray
         Facility power connected at each site by each month's end, (month, site) [W].
+    suppliers, supplier_kinds, supplier_units : tuple of str
+        The suppliers designers buy from (fabs, packaging lines, ``VENDOR/GENERATION``
+        for HBM), their kind (``logic``, ``packaging``, ``hbm``) and the unit they sell in
+        (``wafer``; ``stack`` for HBM vendors given as stacks).
+    designers : tuple of str
+        The chip designers, and buyers not modelled that hold reservations.
+    supplier_capacity : numpy.ndarray
+        What each supplier had to sell in each month, (month, supplier) [its unit per
+        month]; for HBM, the wafers set up for the generation.
+    supplier_asked, supplier_granted : numpy.ndarray
+        What each designer asked of each supplier and was granted in each month,
+        (month, supplier, designer) [the supplier's unit per month].
+    unsold : numpy.ndarray
+        Finished HBM stacks a vendor held unsold at each month's end, (month, supplier)
+        [stack] (0 for other suppliers).
     buildings : tuple of str
         Building ids, ``"SITE/BUILDING"``.
     building_site : tuple of str
@@ -74,6 +89,14 @@ class Outputs:
     programme_binding: np.ndarray
     ready_it_capacity: np.ndarray
     power_available: np.ndarray
+    suppliers: tuple[str, ...]
+    supplier_kinds: tuple[str, ...]
+    supplier_units: tuple[str, ...]
+    designers: tuple[str, ...]
+    supplier_capacity: np.ndarray
+    supplier_asked: np.ndarray
+    supplier_granted: np.ndarray
+    unsold: np.ndarray
     buildings: tuple[str, ...]
     building_site: tuple[str, ...]
     construction_done: np.ndarray

@@ -37,6 +37,7 @@ class Pipeline(base.BaseResource):
         self._arrivals: list[tuple[float, float]] = []
         self._next = 0
         self._level = 0.0
+        self._on_the_way = 0.0
 
     if TYPE_CHECKING:
 
@@ -54,6 +55,7 @@ class Pipeline(base.BaseResource):
         if time < self._env.now:
             raise ValueError(f'"time" must not be in the past, got {time!r}.')
         bisect.insort_right(self._arrivals, (time, amount), lo=self._next, key=_time)
+        self._on_the_way += amount
 
     @property
     def level(self) -> float:
@@ -62,19 +64,30 @@ class Pipeline(base.BaseResource):
         return self._level
 
     @property
+    def position(self) -> float:
+        """On hand now plus everything booked to arrive later [unit]."""
+        return self.level + max(0.0, self._on_the_way)
+
+    @property
     def level_before_now(self) -> float:
         """On hand just before this instant's arrivals [unit]."""
         self._receive(inclusive=False)
         return self._level
 
     def _receive(self, *, inclusive: bool) -> None:
-        now = self._env.now
         arrivals = self._arrivals
-        while self._next < len(arrivals) and (
-            arrivals[self._next][0] < now or (inclusive and arrivals[self._next][0] == now)
-        ):
-            self._level += arrivals[self._next][1]
-            self._next += 1
+        index = self._next
+        if index >= len(arrivals):
+            return
+        now = self._env.now
+        while index < len(arrivals):
+            time, amount = arrivals[index]
+            if time > now or (time == now and not inclusive):
+                break
+            self._level += amount
+            self._on_the_way -= amount
+            index += 1
+        self._next = index
 
     def _do_get(self, event: Take) -> bool:
         taken = min(self.level, event.amount)

@@ -66,6 +66,83 @@ class Record:
         self.programme_binding = np.zeros((months, n_g), dtype=np.int8)
         self.ready_it_capacity = np.zeros((months, n_s))
         self.power_available = np.zeros((months, n_s))
+        self._product_column = {pid: i for i, pid in enumerate(self.products)}
+        self.suppliers = [
+            *inputs.fabs,
+            *inputs.packaging,
+            *(
+                f"{vid}/{g}"
+                for vid, vendor in inputs.vendors.items()
+                for g in vendor.stacks_per_wafer
+            ),
+        ]
+        self.supplier_kinds = [
+            *("logic" for _ in inputs.fabs),
+            *("packaging" for _ in inputs.packaging),
+            *("hbm" for vendor in inputs.vendors.values() for _ in vendor.stacks_per_wafer),
+        ]
+        self.supplier_units = [
+            *("wafer" for _ in inputs.fabs),
+            *("wafer" for _ in inputs.packaging),
+            *(
+                "stack" if vendor.fixed is not None else "wafer"
+                for vendor in inputs.vendors.values()
+                for _ in vendor.stacks_per_wafer
+            ),
+        ]
+        self.designers = list(dict.fromkeys(p.designer for p in inputs.products.values()))
+        markets = [
+            *(fab.market for fab in inputs.fabs.values()),
+            *(line.market for line in inputs.packaging.values()),
+            *(vendor.market for vendor in inputs.vendors.values()),
+        ]
+        for market in markets:
+            for contract in market.contracts:
+                if contract.designer not in self.designers:
+                    self.designers.append(contract.designer)
+        self._supplier_row = {name: i for i, name in enumerate(self.suppliers)}
+        self._designer_column = {name: i for i, name in enumerate(self.designers)}
+        n_u, n_d = len(self.suppliers), len(self.designers)
+        self.supplier_capacity = np.zeros((months, n_u))
+        self.supplier_asked = np.zeros((months, n_u, n_d))
+        self.supplier_granted = np.zeros((months, n_u, n_d))
+        self.unsold = np.zeros((months, n_u))
+
+    def package_month(
+        self,
+        month: int,
+        product: str,
+        *,
+        binding: str,
+        limits: dict[str, float],
+        unit_yield: float,
+        unmet: float,
+    ) -> None:
+        """Write ``product``'s package starts of ``month``: the binding input, the good
+        packages each input alone allows (``limits`` in package starts x ``unit_yield``)
+        and good packages wanted but not started [package]."""
+        column = self._product_column[product]
+        self.binding[month, column] = SUPPLY_INPUTS.index(binding)
+        for row, name in enumerate(SUPPLY_INPUTS):
+            self.limits[month, column, row] = limits[name] * unit_yield
+        self.unmet[month, column] = unmet
+
+    def supplier_month(
+        self,
+        month: int,
+        supplier: str,
+        capacity: float,
+        asked: dict[str, float],
+        granted: dict[str, float],
+    ) -> None:
+        """Write a supplier's capacity of ``month`` and what each designer asked of it and
+        was granted [the supplier's unit]."""
+        row = self._supplier_row[supplier]
+        self.supplier_capacity[month, row] = capacity
+        for name, amount in asked.items():
+            self.supplier_asked[month, row, self._designer_column[name]] = amount
+        for name, amount in granted.items():
+            self.supplier_granted[month, row, self._designer_column[name]] = amount
 
     def outputs(self, sites: dict[str, SiteModel]) -> Outputs:
         """The run's outputs, from the arrays and the sites' installation and building logs."""
@@ -115,6 +192,14 @@ class Record:
             programme_binding=self.programme_binding,
             ready_it_capacity=self.ready_it_capacity,
             power_available=self.power_available,
+            suppliers=tuple(self.suppliers),
+            supplier_kinds=tuple(self.supplier_kinds),
+            supplier_units=tuple(self.supplier_units),
+            designers=tuple(self.designers),
+            supplier_capacity=self.supplier_capacity,
+            supplier_asked=self.supplier_asked,
+            supplier_granted=self.supplier_granted,
+            unsold=self.unsold,
             buildings=tuple(f"{s}/{log.id}" for s, log in logs),
             building_site=tuple(s for s, _ in logs),
             construction_done=np.array([log.construction_done for _, log in logs], dtype=float),

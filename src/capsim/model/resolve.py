@@ -8,7 +8,6 @@ become monthly arrays (the value at mid-month).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 
 import numpy as np
 
@@ -17,8 +16,10 @@ from capsim.model.inputs import (
     INF,
     BuildingIn,
     CapacityIn,
+    ContractIn,
     ExportIn,
     FundingIn,
+    MarketIn,
     ModelInputs,
     OnsiteIn,
     ProductIn,
@@ -101,7 +102,7 @@ def resolve(scenario: Scenario, draw: Mapping[str, float] | None = None) -> Mode
     """
     calendar = Calendar.spanning(scenario.horizon.start, scenario.horizon.end)
     r = Resolver(calendar, draw)
-    products = _weigh_mixes({pid: _product(scenario, pid, r) for pid in scenario.products})
+    products = {pid: _product(scenario, pid, r) for pid in scenario.products}
     sites = {sid: _site(scenario, sid, r) for sid in scenario.sites}
     inputs = ModelInputs(
         calendar=calendar,
@@ -128,19 +129,21 @@ def _product(s: Scenario, pid: str, r: Resolver) -> ProductIn:
     density = r.value(f"logic_fabs.{p.logic.fab}.defect_density", fab.defect_density)
     diameter = r.value(f"logic_fabs.{p.logic.fab}.wafer_diameter", fab.wafer_diameter)
     good = gross_dies_per_wafer(area, diameter) * die_yield(area, density, model=fab.yield_model)
-    mix = r.series(f"{path}.mix", p.mix)
+    window = p.available
+    sourcing = p.hbm.sourcing
     return ProductIn(
         id=pid,
         designer=p.designer,
-        mix=mix,
-        fab_weight=mix,
-        packaging_weight=mix,
-        hbm_weight=mix,
+        start=-INF if window is None or window.start is None else r.time(window.start),
+        end=INF if window is None else r.time(window.until),
         fab=p.logic.fab,
         packaging=p.packaging.line,
         good_dies_per_wafer=float(good),
         dies_per_package=r.value(f"{path}.logic.compute_dies", p.logic.compute_dies),
         hbm_generation=p.hbm.generation,
+        sourcing=None
+        if sourcing is None
+        else {v: r.value(f"{path}.hbm.sourcing.{v}", w) for v, w in sourcing.items()},
         stacks_per_package=r.value(f"{path}.hbm.stacks", p.hbm.stacks),
         packages_per_wafer=r.value(
             f"{path}.packaging.packages_per_wafer", p.packaging.packages_per_wafer
@@ -154,36 +157,27 @@ def _product(s: Scenario, pid: str, r: Resolver) -> ProductIn:
     )
 
 
-def _weigh_mixes(products: dict[str, ProductIn]) -> dict[str, ProductIn]:
-    """Each product's part of its designer's allocation of each input it uses.
-
-    ``mix`` splits a designer's allocation among its products; an input that only
-    some of them use (a node, an HBM generation) is split among those, plus the
-    part of the designer's output no modelled product takes (1 - sum of mixes).
-    """
-    by_designer: dict[str, list[ProductIn]] = {}
-    for product in products.values():
-        by_designer.setdefault(product.designer, []).append(product)
-    weighed = {}
-    for product in products.values():
-        siblings = by_designer[product.designer]
-        rest = np.maximum(0.0, 1.0 - sum(p.mix for p in siblings))
-
-        def weight(uses, product=product, siblings=siblings, rest=rest):
-            total = sum(p.mix for p in siblings if uses(p)) + rest
-            return np.divide(product.mix, total, out=np.zeros_like(total), where=total > 0)
-
-        weighed[product.id] = replace(
-            product,
-            fab_weight=weight(lambda p, q=product: p.fab == q.fab),
-            packaging_weight=weight(lambda p, q=product: p.packaging == q.packaging),
-            hbm_weight=weight(lambda p, q=product: p.hbm_generation == q.hbm_generation),
+def _market(path: str, owner, r: Resolver) -> MarketIn:
+    """The reservations (``shares`` and ``contracts``) and rule of a supplier."""
+    contracts = [
+        ContractIn(name, r.value(f"{path}.shares.{name}", share), None, -INF, INF, False)
+        for name, share in owner.shares.items()
+    ]
+    for name, contract in owner.contracts.items():
+        at = f"{path}.contracts.{name}"
+        contracts.append(
+            ContractIn(
+                designer=name,
+                share=None if contract.share is None else r.value(f"{at}.share", contract.share),
+                volume=None
+                if contract.volume is None
+                else r.series(f"{at}.volume", contract.volume),
+                start=-INF if contract.start is None else r.time(contract.start),
+                end=r.time(contract.until),
+                take_or_pay=contract.take_or_pay,
+            )
         )
-    return weighed
-
-
-def _shares(path: str, shares, r: Resolver) -> dict[str, float]:
-    return {name: r.value(f"{path}.shares.{name}", share) for name, share in shares.items()}
+    return MarketIn(tuple(contracts), owner.allocation, tuple(owner.priority))
 
 
 def _fab(s: Scenario, fab_id: str, r: Resolver) -> CapacityIn:
@@ -191,7 +185,7 @@ def _fab(s: Scenario, fab_id: str, r: Resolver) -> CapacityIn:
     return CapacityIn(
         id=fab_id,
         capacity=r.series(f"{path}.wafer_starts", fab.wafer_starts),
-        shares=_shares(path, fab.shares, r),
+        market=_market(path, fab, r),
         delay=r.value(f"{path}.cycle_time", fab.cycle_time),
     )
 
@@ -201,7 +195,7 @@ def _packaging(s: Scenario, line_id: str, r: Resolver) -> CapacityIn:
     return CapacityIn(
         id=line_id,
         capacity=r.series(f"{path}.capacity", line.capacity),
-        shares=_shares(path, line.shares, r),
+        market=_market(path, line, r),
         delay=r.value(f"{path}.cycle_time", line.cycle_time),
         unit_yield=r.value(f"{path}.yield", line.packaging_yield),
     )
@@ -209,19 +203,37 @@ def _packaging(s: Scenario, line_id: str, r: Resolver) -> CapacityIn:
 
 def _vendor(s: Scenario, vid: str, r: Resolver) -> VendorIn:
     vendor, path = s.hbm_vendors[vid], f"hbm_vendors.{vid}"
-    shares = _shares(path, vendor.shares, r)
-    lead = r.value(f"{path}.lead_time", vendor.lead_time)
-    capacity = {
-        generation: CapacityIn(
-            f"{vid}/{generation}", r.series(f"{path}.capacity.{generation}", series), shares, lead
-        )
-        for generation, series in vendor.capacity.items()
-    }
     qualified = {}
     for pid, qualification in vendor.qualification.items():
         slip = r.value(f"{path}.qualification.{pid}.slip", qualification.slip)
         qualified[pid] = (r.time(qualification.date) + slip, INF)
-    return VendorIn(vid, capacity, qualified)
+    if vendor.capacity is not None:
+        fixed = {
+            g: r.series(f"{path}.capacity.{g}", series) for g, series in vendor.capacity.items()
+        }
+        wafers = sum(fixed.values(), np.zeros(r.calendar.months))
+        per_wafer = dict.fromkeys(fixed, 1.0)
+        tooling: dict[str, float] = {}
+    else:
+        fixed = None
+        wafers = r.series(f"{path}.wafers", vendor.wafers)
+        per_wafer = {
+            g: r.value(f"{path}.generations.{g}.stacks_per_wafer", spec.stacks_per_wafer)
+            * r.value(f"{path}.generations.{g}.yield", spec.stack_yield)
+            for g, spec in vendor.generations.items()
+        }
+        tooling = {g: r.value(f"{path}.tooling.{g}", share) for g, share in vendor.tooling.items()}
+    return VendorIn(
+        id=vid,
+        wafers=wafers,
+        stacks_per_wafer=per_wafer,
+        fixed=fixed,
+        tooling=tooling,
+        conversion_time=r.value(f"{path}.conversion_time", vendor.conversion_time),
+        lead_time=r.value(f"{path}.lead_time", vendor.lead_time),
+        market=_market(path, vendor, r),
+        qualified=qualified,
+    )
 
 
 def _supplier(s: Scenario, supplier_id: str, r: Resolver) -> SupplierIn:
@@ -299,13 +311,24 @@ def _programme(
         target_packages=target,
         priority=g.priority,
         share=None if g.share is None else r.value(f"{path}.share", g.share),
-        volume=r.value(f"{path}.volume", g.volume, default=INF),
+        volume=None if g.volume is None else r.series(f"{path}.volume", g.volume),
         start=r.time(g.start),
         end=r.time(g.end),
         destination=g.destination,
         sites=tuple(g.sites),
         budget=r.value(f"{path}.budget", g.budget, default=INF),
+        firm=_firm(g, path, r),
+        via=g.via,
     )
+
+
+def _firm(programme, path: str, r: Resolver) -> bool:
+    """Whether a programme orders: firm, or a letter of intent that ``draw`` (key
+    ``PATH.firm``, 1 or 0) or, without a draw, a probability above one half makes firm."""
+    letter = programme.letter_of_intent
+    if letter is None:
+        return True
+    return bool(r.draw.get(f"{path}.firm", letter.probability.expected > 0.5))
 
 
 def _export(s: Scenario, eid: str, r: Resolver) -> ExportIn:

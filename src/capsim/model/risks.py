@@ -68,11 +68,12 @@ def _lose_capacity(inputs: ModelInputs, target: str, when: float, loss: float, d
     months = np.arange(inputs.calendar.months) + 0.5
     factor = np.where((months >= when) & (months < when + duration), 1.0 - loss, 1.0)
     if table == "hbm_vendors":
-        owners = list(inputs.vendors[name].capacity.values())
+        vendor = inputs.vendors[name]
+        arrays = [vendor.wafers, *(vendor.fixed or {}).values()]
     else:
-        owners = [(inputs.fabs if table == "logic_fabs" else inputs.packaging)[name]]
-    for owner in owners:
-        owner.capacity[:] = owner.capacity * factor
+        arrays = [(inputs.fabs if table == "logic_fabs" else inputs.packaging)[name].capacity]
+    for array in arrays:
+        array[:] = array * factor
 
 
 def _delay(site: SiteIn, what: str, when: float, by: float) -> SiteIn:

@@ -10,8 +10,9 @@ At each month boundary ``t = m``:
 2. arrivals, package completions, deliveries and building milestones due at ``t``
    happen;
 3. once no other event is due at ``t`` (the clock waits with zero-delay timeouts until
-   ``env.peek()`` is later than now), month ``m`` starts: CoWoS starts packages from
-   what has arrived, so an input that arrives exactly at ``t`` is usable in month ``m``.
+   ``env.peek()`` is later than now), month ``m`` starts: the market
+   (:mod:`capsim.model.procurement`) starts packages from what has arrived, so an input
+   that arrives exactly at ``t`` is usable in month ``m``, and orders and starts wafers.
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ from collections.abc import Mapping
 import simpy
 
 from capsim.model.allocation import Allocator, ProgrammeBook
+from capsim.model.hbm import HbmVendorModel
 from capsim.model.inputs import ModelInputs
 from capsim.model.ledger import capex_spent, funding_released, funding_rules, spend_plans
 from capsim.model.orderbook import OrderBook
 from capsim.model.outputs import Outputs
+from capsim.model.procurement import Procurement
 from capsim.model.record import PROGRAMME_INPUTS, Record
 from capsim.model.resolve import resolve
 from capsim.model.site import SiteModel
@@ -101,18 +104,32 @@ class World:
                 product,
                 fab=inputs.fabs[product.fab],
                 packaging=inputs.packaging[product.packaging],
-                vendors=list(inputs.vendors.values()),
-                months=self.months,
+                vendors=[
+                    vendor
+                    for vendor in inputs.vendors.values()
+                    if product.hbm_generation in vendor.stacks_per_wafer and pid in vendor.qualified
+                ],
                 on_packaged=self._packaged,
             )
             for pid, product in inputs.products.items()
         }
+        self.vendors = {vid: HbmVendorModel(vendor) for vid, vendor in inputs.vendors.items()}
         self.record = Record(inputs, list(self.sites))
         self._product_column = {pid: i for i, pid in enumerate(self.record.products)}
+        self.market = Procurement(
+            inputs,
+            self.chains,
+            self.vendors,
+            demand=self.allocator.demand,
+            rate=self.allocator.order_rate,
+            backlog=self._backlog,
+            record=self.record,
+        )
 
     def run(self) -> Outputs:
         """Run the horizon; returns the run's outputs."""
         done = self.env.process(self._clock())  # first, so that its month ends come first
+        self.market.prefill()
         for site in self.sites.values():
             site.start()
         self.env.run(until=done)
@@ -137,6 +154,12 @@ class World:
             it += watts
             facility += watts * site.spec.pue
         return it, facility
+
+    def _backlog(self, product: str, by: float) -> float:
+        """Good packages of ``product`` its programmes (open by model time ``by``) still
+        lack, less those in packaging [package]."""
+        lacking = self.allocator.backlog(product, by)
+        return max(0.0, lacking - self.chains[product].in_packaging)
 
     def _packaged(self, product: str, good: float) -> None:
         self._trace(f"packaged {product} {good:.6g}")
@@ -166,18 +189,10 @@ class World:
             self.trace.append((self.env.now, what))
 
     def _start_month(self, month: int) -> None:
-        record = self.record
-        for pid, chain in self.chains.items():
-            if self.trace is not None:
+        if self.trace is not None:
+            for pid, chain in self.chains.items():
                 self._trace(f"start month {month}: {pid} dies {chain.dies.level:.6g}")
-            demand = self.allocator.demand(pid, chain.in_packaging)
-            good, binding, limits = chain.start_packages(month, demand)
-            column = self._product_column[pid]
-            record.binding[month, column] = SUPPLY_INPUTS.index(binding)
-            unit_yield = chain.packaging.unit_yield
-            for row, name in enumerate(SUPPLY_INPUTS):
-                record.limits[month, column, row] = limits[name] * unit_yield
-            record.unmet[month, column] = max(0.0, demand - good)
+        self.market.start_month(month)
 
     def _record_month_end(self, month: int) -> None:
         """Write the stocks at the end of ``month`` (model time ``month + 1``)."""
@@ -186,9 +201,13 @@ class World:
             chain = self.chains[pid]
             record.finished[month, column] = self.allocator.finished[pid]
             record.dies[month, column] = chain.dies.level_before_now
-            record.stacks[month, column] = chain.stacks.level_before_now
+            record.stacks[month, column] = sum(p.level_before_now for p in chain.stacks.values())
             record.in_packaging[month, column] = chain.in_packaging
             self._trace(f"record month {month}: {pid} dies {record.dies[month, column]:.6g}")
+        for column, name in enumerate(record.suppliers):
+            vid, _, generation = name.partition("/")
+            if generation:
+                record.unsold[month, column] = self.vendors[vid].unsold[generation]
         for column, sid in enumerate(record.sites):
             site = self.sites[sid]
             record.ready_it_capacity[month, column] = site.ready_it_capacity

@@ -17,12 +17,28 @@ from capsim.scenario.params import (
     default_param,
     param_error,
 )
+from capsim.scenario.series import SeriesOf
 
 PowerBasis = Literal["it", "facility"]
 
 
+class LetterOfIntent(Entity):
+    """A deal that is not firm: it becomes firm with ``probability`` by ``by`` (drawn per
+    Monte Carlo sample; a deterministic run takes it as firm when the probability is
+    above one half). A letter that lapses orders nothing."""
+
+    probability: Fraction
+    by: Date
+    source: SourceField | None = None
+
+
 class Programme(Entity):
-    """A buyer's order book for one product: a target, a priority and a contracted share."""
+    """A buyer's order book for one product: a target, a priority and a contracted share.
+
+    Its order rate (what it asks its product's designer for each month) is ``volume``
+    when given, else what is left of its target spread over the months to its ``end``,
+    else all that is left of its target.
+    """
 
     buyer: str
     product: str
@@ -33,12 +49,20 @@ class Programme(Entity):
     target_packages: Quantity("package", ge=0) | None = None
     priority: int = Field(default=1, ge=1, description="1 is served first")
     share: Fraction | None = Field(default=None, description="contracted share of product output")
-    volume: Quantity("package/month", ge=0) | None = None
+    volume: SeriesOf("package/month") | None = Field(
+        default=None, description="packages it orders per month (over time)"
+    )
     start: Date
     end: Date | None = None
     destination: str = Field(description="ISO country code where the accelerators go")
     sites: list[str] = Field(default_factory=list)
     budget: Money | None = Field(default=None, description="cash at start; none = unconstrained")
+    letter_of_intent: LetterOfIntent | None = Field(
+        default=None, description="not firm: becomes firm with a probability (none = firm)"
+    )
+    via: str | None = Field(
+        default=None, description="the intermediary that buys and hosts on the buyer's behalf"
+    )
     source: SourceField | None = None
 
     @model_validator(mode="after")

@@ -22,7 +22,7 @@ _CAPACITY_OWNERS = ("logic_fabs", "packaging", "hbm_vendors")
 def check(scenario: Scenario) -> list[Finding]:
     """Every cross-entity problem in ``scenario``, as (key path, message)."""
     params = list(iter_params(scenario))
-    checks = (_references, _shares, _dates, _buildings, _milestones)
+    checks = (_references, _shares, _markets, _hbm, _dates, _buildings, _milestones)
     findings = [finding for rule in checks for finding in rule(scenario)]
     findings += _correlations(scenario, params)
     findings += _seed_ids(scenario, params)
@@ -38,7 +38,7 @@ def _ref(kind: str, table: dict, name: str | None, path: KeyPath) -> Iterator[Fi
 
 
 def _references(s: Scenario) -> Iterator[Finding]:
-    generations = {g for vendor in s.hbm_vendors.values() for g in vendor.capacity}
+    generations = {g for vendor in s.hbm_vendors.values() for g in vendor.made}
     for pid, product in s.products.items():
         yield from _ref(
             "logic fab", s.logic_fabs, product.logic.fab, ("products", pid, "logic", "fab")
@@ -141,7 +141,9 @@ def _risk(s: Scenario, rid: str, effect) -> Iterator[Finding]:
 def _shares(s: Scenario) -> Iterator[Finding]:
     for table in _CAPACITY_OWNERS:
         for oid, owner in getattr(s, table).items():
-            yield from _sum_at_most_one(owner.shares, (table, oid, "shares"))
+            shares = {**owner.shares}
+            shares.update({d: c.share for d, c in owner.contracts.items() if c.share is not None})
+            yield from _sum_at_most_one(shares, (table, oid, "shares"))
     by_product: dict[str, dict[str, Param]] = defaultdict(dict)
     for gid, programme in s.programmes.items():
         if programme.share is not None:
@@ -157,6 +159,56 @@ def _shares(s: Scenario) -> Iterator[Finding]:
                     "expected <= 100%"
                 ),
             )
+
+
+def _markets(s: Scenario) -> Iterator[Finding]:
+    """Each designer reserves a supplier once; a priority rule names its designers."""
+    designers = {product.designer for product in s.products.values()}
+    for table in _CAPACITY_OWNERS:
+        for oid, owner in getattr(s, table).items():
+            for designer in owner.contracts:
+                if designer in owner.shares:
+                    yield (
+                        (table, oid, "contracts", designer),
+                        f"designer {designer!r} already has a share here; give one of "
+                        "shares and contracts per designer",
+                    )
+            known = designers | set(owner.shares) | set(owner.contracts)
+            if owner.allocation == "priority" and not owner.priority:
+                yield (table, oid, "priority"), "allocation priority needs designers in order"
+            for index, name in enumerate(owner.priority):
+                yield from _ref(
+                    "designer", dict.fromkeys(known), name, (table, oid, "priority", index)
+                )
+
+
+def _hbm(s: Scenario) -> Iterator[Finding]:
+    """Tooling names generations the vendor makes and adds up to at most 100 %; a
+    product sources HBM only from vendors that make its generation and qualify it."""
+    for vid, vendor in s.hbm_vendors.items():
+        for generation in vendor.tooling:
+            yield from _ref(
+                "HBM generation",
+                vendor.generations,
+                generation,
+                ("hbm_vendors", vid, "tooling", generation),
+            )
+        yield from _sum_at_most_one(vendor.tooling, ("hbm_vendors", vid, "tooling"))
+    for pid, product in s.products.items():
+        for vid in product.hbm.sourcing or {}:
+            path = ("products", pid, "hbm", "sourcing", vid)
+            yield from _ref("HBM vendor", s.hbm_vendors, vid, path)
+            vendor = s.hbm_vendors.get(vid)
+            if vendor is not None and (
+                product.hbm.generation not in vendor.made or pid not in vendor.qualification
+            ):
+                yield (
+                    path,
+                    (
+                        f"vendor {vid!r} does not make {product.hbm.generation!r} for {pid!r} "
+                        "(it needs the generation and a qualification for the product)"
+                    ),
+                )
 
 
 def _sum_at_most_one(shares: dict[str, Param], path: KeyPath) -> Iterator[Finding]:

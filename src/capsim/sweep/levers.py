@@ -215,7 +215,9 @@ def _supplier_levers(s: Scenario) -> Iterator[Lever]:
         else:
             kind = "turbines"
         change = _scaled(f"suppliers.{supplier_id}.output", supplier.output)
-        yield Lever(f"suppliers.{supplier_id} output +10 %", kind, _arrow(change, "count/month"), (change,))
+        yield Lever(
+            f"suppliers.{supplier_id} output +10 %", kind, _arrow(change, "count/month"), (change,)
+        )
 
 
 def _used_sites(s: Scenario) -> dict:

@@ -3,7 +3,8 @@
 Each uncertain parameter is a dimension; each risk event is a dimension too, which
 occurs when its uniform draw is below its probability (the mean, when the probability
 is uncertain: the chance that the risk occurs; the probability is then not a dimension
-of its own). Rank correlations declared in
+of its own), and so is each programme that is a letter of intent (``PATH.firm``: it
+becomes firm when its draw is below its probability). Rank correlations declared in
 the scenario are imposed through a Gaussian copula: uniform draws become normal
 scores, are mixed by a square root of the correlation matrix
 (:mod:`capsim.scenario.correlations`), and come back to uniforms before each
@@ -46,7 +47,13 @@ class UncertainSpace:
     """Every uncertain input of ``scenario``, in a fixed order."""
 
     def __init__(self, scenario: Scenario):
+        letters = {
+            gid: programme.letter_of_intent
+            for gid, programme in scenario.programmes.items()
+            if programme.letter_of_intent is not None
+        }
         probabilities = {f"risks.{rid}.probability" for rid in scenario.risks}
+        probabilities |= {f"programmes.{gid}.letter_of_intent.probability" for gid in letters}
         self.dimensions: list[Dimension] = [
             Dimension(path, param)
             for path, param in iter_params(scenario)
@@ -55,6 +62,10 @@ class UncertainSpace:
         self.dimensions += [
             Dimension(f"risks.{rid}.occurs", probability=risk.probability.expected)
             for rid, risk in scenario.risks.items()
+        ]
+        self.dimensions += [
+            Dimension(f"programmes.{gid}.firm", probability=letter.probability.expected)
+            for gid, letter in letters.items()
         ]
         self.names = [dimension.name for dimension in self.dimensions]
         self._cholesky = self._correlation_factor(scenario)

@@ -1,0 +1,116 @@
+"""An HBM vendor over time: its wafers set up (tooled) for each generation, moved between
+generations as orders move, and the finished stacks it holds unsold.
+
+A vendor of wafers has ``wafers[m]`` TSV wafers a month; each generation turns a wafer
+into ``stacks_per_wafer[g]`` good stacks. Wafers set up for one generation make only
+that generation; setting them up for another takes ``conversion_time`` months, during
+which they make nothing. New wafers (capacity growth) need setting up too. Each month
+the vendor aims each generation at what its orders need a conversion time ahead (or,
+when its wafers do not suffice, at a share of them in proportion to those needs) and
+moves wafers from generations set up beyond their aim (and from new wafers) to those
+below it, in proportion to the shortfall. A vendor
+given as fixed stacks by generation cannot convert: its tooling is that series.
+"""
+
+from __future__ import annotations
+
+from capsim.model.inputs import VendorIn
+
+
+class HbmVendorModel:
+    """One vendor's tooling, conversions and unsold stacks.
+
+    Parameters
+    ----------
+    spec : VendorIn
+        The vendor.
+    """
+
+    def __init__(self, spec: VendorIn):
+        self.spec = spec
+        self.generations = list(spec.stacks_per_wafer)
+        if spec.fixed is not None:
+            self.tooled = {g: float(spec.fixed[g][0]) for g in self.generations}
+        else:
+            first = float(spec.wafers[0])
+            self.tooled = {g: spec.tooling.get(g, 0.0) * first for g in self.generations}
+        self.converting: list[tuple[float, str, float]] = []
+        """Wafers being set up: (ready [month], generation, wafers per month)."""
+        self.unsold = dict.fromkeys(self.generations, 0.0)
+        """Finished stacks no product holds, by generation [stack]."""
+
+    def tooled_at(self, month: int) -> dict[str, float]:
+        """Wafers per month set up for each generation in ``month`` [wafer/month], after
+        the conversions ready by then and any fall in the vendor's wafers."""
+        spec = self.spec
+        index = min(max(month, 0), len(spec.wafers) - 1)
+        if spec.fixed is not None:
+            self.tooled = {g: float(spec.fixed[g][index]) for g in self.generations}
+            return self.tooled
+        ready = [c for c in self.converting if c[0] <= month]
+        if ready:
+            self.converting = [c for c in self.converting if c[0] > month]
+            for _, generation, amount in ready:
+                self.tooled[generation] += amount
+        over = sum(self.tooled.values()) + self._in_conversion() - float(spec.wafers[index])
+        if over > 0:
+            self._cut(over)
+        return self.tooled
+
+    def retool(self, month: int, wanted: dict[str, float]) -> None:
+        """Move wafers toward what each generation is ``wanted`` to have [wafer/month]: all
+        of it when the vendor's wafers suffice, else its share of them in proportion to
+        what is wanted. Wafers come from new capacity first, then from generations set up
+        beyond their target; they make the new generation after ``conversion_time``."""
+        spec = self.spec
+        if spec.fixed is not None:
+            return
+        index = min(max(month, 0), len(spec.wafers) - 1)
+        total = float(spec.wafers[index])
+        demand = sum(wanted.values())
+        if demand <= 0:
+            return
+        scale = min(1.0, total / demand)
+        target = {g: wanted.get(g, 0.0) * scale for g in self.generations}
+        pending = dict.fromkeys(self.generations, 0.0)
+        for _, generation, amount in self.converting:
+            pending[generation] += amount
+        short = {g: max(0.0, target[g] - self.tooled[g] - pending[g]) for g in self.generations}
+        needed = sum(short.values())
+        if needed <= 0:
+            return
+        free = max(0.0, total - sum(self.tooled.values()) - sum(pending.values()))
+        surplus = {
+            g: max(0.0, self.tooled[g] - target[g]) for g in self.generations if not short[g]
+        }
+        moved = min(needed, free + sum(surplus.values()))
+        if moved <= 0:
+            return
+        from_surplus = max(0.0, moved - free)
+        total_surplus = sum(surplus.values())
+        for g, extra in surplus.items():
+            if extra > 0 and from_surplus > 0:
+                self.tooled[g] -= from_surplus * extra / total_surplus
+        ready = month + spec.conversion_time
+        for g, amount in short.items():
+            if amount > 0:
+                self.converting.append((ready, g, moved * amount / needed))
+
+    def _in_conversion(self) -> float:
+        return sum(amount for _, _, amount in self.converting)
+
+    def _cut(self, over: float) -> None:
+        """Take ``over`` wafers per month out of conversions (latest first), then out of
+        every generation in proportion to its tooling."""
+        while over > 0 and self.converting:
+            ready, generation, amount = self.converting[-1]
+            taken = min(amount, over)
+            over -= taken
+            if taken < amount:
+                self.converting[-1] = (ready, generation, amount - taken)
+            else:
+                self.converting.pop()
+        total = sum(self.tooled.values())
+        if over > 0 and total > 0:
+            keep = max(0.0, 1.0 - over / total)
+            self.tooled = {g: amount * keep for g, amount in self.tooled.items()}

@@ -1,0 +1,517 @@
+"""The monthly market for a run's inputs: who gets packaging slots, wafer starts and HBM.
+
+At each month's start, after the month's arrivals, orders come first (so inputs with no
+lead time are on hand for the month's packaging), then packaging:
+
+1. **Plans and orders.** Each product plans its packaging one fab cycle and one HBM lead
+   time ahead: its programmes' order rate then, at most what its line would grant it
+   were the line shared in proportion to every product's order rate. It orders dies
+   and stacks up to that plan for the lead time plus a month (never more than its
+   programmes still lack), less what it has and has on the way (an order-up-to rule),
+   stacks split among the vendors qualified for it.
+2. **Wafer starts.** Each fab grants wafer starts among the designers' orders; the dies
+   arrive a cycle time later.
+3. **HBM.** Each vendor first sells its unsold stacks to the orders (in proportion;
+   on hand at once), moves wafers toward the generations its orders need
+   (:mod:`capsim.model.hbm`), then grants each generation's wafers among the rest of
+   the orders; the stacks arrive a lead time later.
+4. **Unsold stacks.** A product short of stacks for the packages its demand and dies
+   allow buys what vendors qualified for it hold unsold (in proportion to the
+   shortfalls, when several are short).
+5. **Packaging.** Each product asks its line for slots for the packages its demand, its
+   dies and its stacks allow; the line grants them. Packages start.
+6. **Unused stacks** go back to their vendor, unsold, for anyone short of them.
+
+Every grant is made in two rounds (:meth:`Procurement.grants`): the asks up to each
+product's steady monthly need (its order rate or plan) first, with the supplier's
+reservations and rule (:func:`capsim.model.market.clear`); then what is left among the
+rest of the asks, pro rata, so catching up or running ahead of schedule takes only what
+others leave. A designer's grant goes to its products in proportion to their asks.
+Capacities and grants are recorded per supplier and designer: who took what.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from capsim.model.hbm import HbmVendorModel
+from capsim.model.inputs import MarketIn, ModelInputs
+from capsim.model.market import clear
+from capsim.model.record import Record
+from capsim.model.supply import ProductChain
+
+#: The order in which ties between limits are reported: a product whose demand is met
+#: (or that nobody orders) is demand-bound, whatever else is also short.
+TIE_ORDER = ("demand", "cowos", "hbm", "logic_wafers")
+_OPEN = MarketIn()
+
+
+class Procurement:
+    """The market of one run.
+
+    Parameters
+    ----------
+    inputs : ModelInputs
+        The run's inputs.
+    chains : dict of str to ProductChain
+        Every product's chain.
+    vendors : dict of str to HbmVendorModel
+        Every HBM vendor.
+    demand : callable
+        Good packages of a product to start now, given (product id, packages in flight).
+    rate : callable
+        Good packages of a product its programmes order per month at a time, given
+        (product id, model time [month]).
+    backlog : callable
+        Good packages of a product its programmes still lack, given (product id, model
+        time [month] by which they open).
+    record : Record
+        Where the month's grants and bindings are written.
+    """
+
+    def __init__(
+        self,
+        inputs: ModelInputs,
+        chains: dict[str, ProductChain],
+        vendors: dict[str, HbmVendorModel],
+        *,
+        demand: Callable[[str, float], float],
+        rate: Callable[[str, float], float],
+        backlog: Callable[[str, float], float],
+        record: Record,
+    ):
+        self.inputs = inputs
+        self.months = inputs.calendar.months
+        self.chains = chains
+        self.vendors = vendors
+        self.demand = demand
+        self.rate = rate
+        self.backlog = backlog
+        self.record = record
+        self.by_line: dict[str, list[ProductChain]] = {line: [] for line in inputs.packaging}
+        self.by_fab: dict[str, list[ProductChain]] = {fab: [] for fab in inputs.fabs}
+        self.by_vendor: dict[str, dict[str, list[ProductChain]]] = {
+            vid: {g: [] for g in vendor.generations} for vid, vendor in vendors.items()
+        }
+        for chain in chains.values():
+            self.by_line[chain.product.packaging].append(chain)
+            self.by_fab[chain.product.fab].append(chain)
+            for vendor in chain.vendors:
+                self.by_vendor[vendor.id][chain.product.hbm_generation].append(chain)
+        self.modelled = {chain.product.designer for chain in chains.values()}
+        self._rates: dict[int, dict[str, float]] = {}
+        self._plans: dict[tuple[str, int], float] = {}
+        self._weights: dict[tuple[str, int], dict[str, float]] = {}
+        self._projections: dict[tuple[str, int], dict[str, float]] = {}
+        self._outside: dict[int, bool] = {}
+
+    # -- the month ------------------------------------------------------------------
+
+    def start_month(self, month: int) -> None:
+        """Order and start wafers, package, then release unused stacks, for ``month``."""
+        self._forget()
+        self._order(month, steady=False)
+        wanted = {
+            pid: self.demand(pid, chain.in_packaging) if chain.product.made_in(month) else 0.0
+            for pid, chain in self.chains.items()
+        }
+        self._buy_unsold(month, wanted)
+        for line_id, chains in self.by_line.items():
+            self._package(month, line_id, chains, wanted)
+        for chain in self.chains.values():
+            for vid, stacks in chain.release_stacks().items():
+                self.vendors[vid].unsold[chain.product.hbm_generation] += stacks
+
+    def prefill(self) -> None:
+        """Fill the pipelines as if the market had run before the horizon at month 0's
+        capacities and order rates: each product's steady monthly need is started in each
+        month before the start whose output arrives in the horizon."""
+        self._forget()
+        longest = max(
+            [c.fab.delay for c in self.chains.values()]
+            + [v.spec.lead_time for v in self.vendors.values()],
+            default=0.0,
+        )
+        for month in range(-math.ceil(longest), 0):
+            self._order(month, steady=True)
+
+    def _forget(self) -> None:
+        """Drop the month's cached rates and plans (programmes have moved on)."""
+        self._rates.clear()
+        self._plans.clear()
+        self._weights.clear()
+        self._projections.clear()
+
+    # -- packaging ------------------------------------------------------------------
+
+    def _buy_unsold(self, month: int, wanted: dict[str, float]) -> None:
+        """Sell vendors' unsold stacks to the products short of stacks for the packages
+        their demand (``wanted``, good packages) and dies allow, in proportion to the
+        shortfalls; the stacks are on hand at once."""
+        for vid, vendor in self.vendors.items():
+            for generation, unsold in vendor.unsold.items():
+                if unsold <= 0:
+                    continue
+                short = {}
+                for chain in self.by_vendor[vid][generation]:
+                    product = chain.product
+                    if not vendor.spec.qualifies(product.id, month):
+                        continue
+                    caps = chain.caps(wanted[product.id])
+                    starts = min(caps["demand"], caps["logic_wafers"])
+                    need = starts * product.stacks_per_package - chain.stacks_on_hand
+                    if need > 0:
+                        short[product.id] = (chain, need)
+                if not short:
+                    continue
+                sold = clear(unsold, [need for _, need in short.values()])
+                for (chain, _), amount in zip(short.values(), sold, strict=True):
+                    if amount > 0:
+                        chain.stacks[vid].arrive(month, amount)
+                vendor.unsold[generation] = max(0.0, unsold - sum(sold))
+
+    def _package(
+        self, month: int, line_id: str, chains: list[ProductChain], wanted: dict[str, float]
+    ) -> None:
+        line = self.inputs.packaging[line_id]
+        capacity = float(line.capacity[month])
+        unit_yield = line.unit_yield
+        rates = self._rates_at(month)
+        caps, asks, scheduled = {}, {}, {}
+        for chain in chains:
+            product = chain.product
+            caps[product.id] = chain.caps(wanted[product.id])
+            ask = max(0.0, min(caps[product.id].values())) / product.packages_per_wafer
+            asks[product.id] = ask
+            rate = rates[product.id] / max(unit_yield, 1e-12) / product.packages_per_wafer
+            scheduled[product.id] = min(ask, rate)
+        grants = self.grants(line.market, capacity, month, chains, asks, scheduled=scheduled)
+        self._record_supplier(month, line_id, capacity, chains=chains, asks=asks, grants=grants)
+        idle = max(0.0, capacity - sum(grants.values()))
+        record = self.record
+        for chain in chains:
+            product = chain.product
+            per_wafer = product.packages_per_wafer
+            limits = {"cowos": (grants[product.id] + idle) * per_wafer, **caps[product.id]}
+            starts = min(grants[product.id] * per_wafer, *caps[product.id].values())
+            good = chain.start_packages(max(0.0, starts))
+            record.package_month(
+                month,
+                product.id,
+                binding=min(TIE_ORDER, key=limits.__getitem__),
+                limits=limits,
+                unit_yield=unit_yield,
+                unmet=max(0.0, caps[product.id]["demand"] * unit_yield - good),
+            )
+
+    # -- plans ----------------------------------------------------------------------
+
+    def _month_of(self, time: float) -> int:
+        """The month of the horizon ``time`` [month] falls in, clipped to the horizon."""
+        return min(max(math.floor(time + 1e-9), 0), self.months - 1)
+
+    def _rates_at(self, month: int) -> dict[str, float]:
+        """Each product's order rate in ``month`` (as the programmes stand now)."""
+        rates = self._rates.get(month)
+        if rates is None:
+            rates = {pid: self.rate(pid, month + 0.5) for pid in self.chains}
+            self._rates[month] = rates
+        return rates
+
+    def _plan(self, chain: ProductChain, time: float) -> float:
+        """Good packages per month ``chain``'s product plans to package at ``time``."""
+        product = chain.product
+        month = self._month_of(time)
+        key = (product.id, month)
+        plan = self._plans.get(key)
+        if plan is None:
+            rate = self._rates_at(month)[product.id]
+            plan = 0.0
+            if rate > 0 and product.made_in(time):
+                plan = min(rate, self._projection(product.packaging, month).get(product.id, 0.0))
+            self._plans[key] = plan
+        return plan
+
+    def _projection(self, line_id: str, month: int) -> dict[str, float]:
+        """Good packages per month each product of ``line_id`` would get in ``month`` if
+        the line were shared in proportion to the order rates then [package/month]."""
+        key = (line_id, month)
+        projection = self._projections.get(key)
+        if projection is None:
+            line = self.inputs.packaging[line_id]
+            chains = [c for c in self.by_line[line_id] if c.product.made_in(month + 0.5)]
+            rates = self._rates_at(month)
+            unit_yield = max(line.unit_yield, 1e-12)
+            asks = {
+                c.product.id: rates[c.product.id] / unit_yield / c.product.packages_per_wafer
+                for c in chains
+            }
+            grants = self.grants(line.market, float(line.capacity[month]), month, chains, asks)
+            projection = {
+                c.product.id: grants[c.product.id] * c.product.packages_per_wafer * unit_yield
+                for c in chains
+            }
+            self._projections[key] = projection
+        return projection
+
+    def _cover(self, chain: ProductChain, plan: float, arrival: float, lead: float) -> float:
+        """Good packages the product's inputs on hand and on the way should cover: its plan
+        for the lead time plus a month, never more than its programmes (open by the
+        ``arrival``) still lack."""
+        if plan <= 0:
+            return 0.0
+        return min(plan * (lead + 1.0), self.backlog(chain.product.id, arrival))
+
+    def _sourcing(self, chain: ProductChain, month: int) -> dict[str, float]:
+        """How ``chain``'s product splits the stacks it orders in ``month`` among vendors:
+        its sourcing weights, or each vendor's capacity for the generation, normalised
+        over the vendors qualified for it when those stacks arrive."""
+        product = chain.product
+        key = (product.id, month)
+        weights = self._weights.get(key)
+        if weights is None:
+            index = min(max(month, 0), self.months - 1)
+            generation = product.hbm_generation
+            weights = {}
+            for vendor in chain.vendors:
+                if not vendor.qualifies(product.id, month + vendor.lead_time):
+                    continue
+                if product.sourcing is not None:
+                    weights[vendor.id] = product.sourcing.get(vendor.id, 0.0)
+                elif vendor.fixed is not None:
+                    weights[vendor.id] = float(vendor.fixed[generation][index])
+                else:
+                    per_wafer = vendor.stacks_per_wafer[generation]
+                    weights[vendor.id] = float(vendor.wafers[index]) * per_wafer
+            total = sum(weights.values())
+            weights = {v: w / total for v, w in weights.items()} if total > 0 else {}
+            self._weights[key] = weights
+        return weights
+
+    # -- orders and wafer starts ----------------------------------------------------
+
+    def _order(self, month: int, *, steady: bool) -> None:
+        """Order dies and stacks and start wafers in ``month`` (before the horizon when
+        negative: ``steady`` starts each product's monthly need, booking what arrives
+        in the horizon)."""
+        for fab_id, chains in self.by_fab.items():
+            if chains:
+                self._start_wafers(month, fab_id, chains, steady)
+        for vid, vendor in self.vendors.items():
+            self._start_stacks(month, vid, vendor, steady)
+
+    def _start_wafers(
+        self, month: int, fab_id: str, chains: list[ProductChain], steady: bool
+    ) -> None:
+        fab = self.inputs.fabs[fab_id]
+        arrival = month + fab.delay
+        asks, monthly = {}, {}
+        for chain in chains:
+            product = chain.product
+            plan = self._plan(chain, arrival)
+            per_wafer = product.good_dies_per_wafer
+            if plan <= 0 or per_wafer <= 0:
+                asks[product.id] = monthly[product.id] = 0.0
+                continue
+            dies_per_good = chain.dies_per_good
+            need = plan * dies_per_good / per_wafer
+            monthly[product.id] = need
+            if not steady:
+                cover = self._cover(chain, plan, arrival, fab.delay) * dies_per_good
+                stacks = sum(p.position for p in chain.stacks.values())
+                matched = stacks / product.stacks_per_package * product.dies_per_package
+                cover = min(cover, matched)  # no more dies than the stacks coming can match
+                need = max(0.0, cover - chain.dies.position) / per_wafer
+            asks[product.id] = need
+        capacity = float(fab.capacity[max(month, 0)])
+        scheduled = {pid: min(ask, monthly[pid]) for pid, ask in asks.items()}
+        grants = self.grants(fab.market, capacity, month, chains, asks, scheduled=scheduled)
+        if steady:
+            if arrival < 0:
+                return
+        else:
+            self._record_supplier(month, fab_id, capacity, chains=chains, asks=asks, grants=grants)
+        for chain in chains:
+            dies = grants[chain.product.id] * chain.product.good_dies_per_wafer
+            if dies > 0 and arrival >= 0:
+                chain.dies.arrive(arrival, dies)
+
+    def _start_stacks(self, month: int, vid: str, vendor: HbmVendorModel, steady: bool) -> None:
+        spec = vendor.spec
+        arrival = month + spec.lead_time
+        ahead = month + spec.conversion_time  # tooling aims a conversion time ahead
+        orders: dict[str, dict[str, float]] = {}
+        monthly: dict[str, float] = {}
+        wanted = dict.fromkeys(vendor.generations, 0.0)
+        for generation, chains in self.by_vendor[vid].items():
+            per_wafer = spec.stacks_per_wafer[generation]
+            orders[generation] = {}
+            for chain in chains:
+                product = chain.product
+                stacks_per_good = chain.stacks_per_good
+                later = self._sourcing(chain, math.floor(ahead)).get(vid, 0.0)
+                if later > 0:
+                    plan_later = self._plan(chain, arrival + spec.conversion_time)
+                    wanted[generation] += later * plan_later * stacks_per_good / per_wafer
+                weight = self._sourcing(chain, month).get(vid, 0.0)
+                plan = self._plan(chain, arrival) if weight > 0 else 0.0
+                need = weight * plan * stacks_per_good
+                monthly[product.id] = need
+                if not steady and need > 0:
+                    cover = weight * self._cover(chain, plan, arrival, spec.lead_time)
+                    need = max(0.0, cover * stacks_per_good - chain.stacks[vid].position)
+                orders[generation][product.id] = need
+        if not steady:
+            self._sell_unsold(month, vendor, vid, orders)
+            vendor.tooled_at(month)
+            vendor.retool(month, wanted)
+        for generation, chains in self.by_vendor[vid].items():
+            per_wafer = spec.stacks_per_wafer[generation]
+            capacity = vendor.tooled[generation]
+            asks = {pid: need / per_wafer for pid, need in orders[generation].items()}
+            if not chains and not spec.market.contracts:
+                continue
+            scheduled = {pid: min(ask, monthly[pid] / per_wafer) for pid, ask in asks.items()}
+            grants = self.grants(spec.market, capacity, month, chains, asks, scheduled=scheduled)
+            if not steady:
+                self._record_supplier(
+                    month, f"{vid}/{generation}", capacity, chains=chains, asks=asks, grants=grants
+                )
+            if arrival < 0:
+                continue
+            for chain in chains:
+                stacks = grants[chain.product.id] * per_wafer
+                if stacks > 0:
+                    chain.stacks[vid].arrive(arrival, stacks)
+
+    def _sell_unsold(
+        self, month: int, vendor: HbmVendorModel, vid: str, orders: dict[str, dict[str, float]]
+    ) -> None:
+        """Sell unsold stacks to this month's orders in proportion; the stacks sold are
+        on hand at once and leave the orders."""
+        for generation, wanted in orders.items():
+            unsold = vendor.unsold[generation]
+            if unsold <= 0 or not any(wanted.values()):
+                continue
+            names = list(wanted)
+            sold = clear(unsold, [wanted[name] for name in names])
+            for chain in self.by_vendor[vid][generation]:
+                amount = sold[names.index(chain.product.id)]
+                if amount > 0:
+                    chain.stacks[vid].arrive(month, amount)
+                    wanted[chain.product.id] -= amount
+            vendor.unsold[generation] = max(0.0, unsold - sum(sold))
+
+    # -- clearing -------------------------------------------------------------------
+
+    def grants(
+        self,
+        market: MarketIn,
+        capacity: float,
+        month: int,
+        chains: list[ProductChain],
+        asks: dict[str, float],
+        *,
+        scheduled: dict[str, float] | None = None,
+    ) -> dict[str, float]:
+        """Grant ``capacity`` [the supplier's unit] among the products of ``chains`` and
+        buyers not modelled that hold reservations.
+
+        With ``scheduled`` (each product's ask at its steady monthly need, at most its
+        ask), in two rounds: the scheduled asks first, by the supplier's market, then what
+        is left among the rest of the asks, pro rata; else one round of ``asks``. Returns
+        the grant of each product, and of each buyer not modelled under its own name.
+        """
+        if not any(asks.values()) and not self._has_outside(market):
+            return dict.fromkeys(asks, 0.0)
+        if scheduled is None:
+            return self._round(market, capacity, month, chains, asks)
+        first = self._round(market, capacity, month, chains, scheduled)
+        left = capacity - sum(first.values())
+        extra = {pid: asks[pid] - first[pid] for pid in asks if asks[pid] > first[pid]}
+        if left <= 0 or not extra:
+            return first
+        second = self._round(_OPEN, left, month, chains, {pid: extra.get(pid, 0.0) for pid in asks})
+        return {name: grant + second.get(name, 0.0) for name, grant in first.items()}
+
+    def _has_outside(self, market: MarketIn) -> bool:
+        """Whether ``market`` has reservations of buyers not modelled (they always buy)."""
+        found = self._outside.get(id(market))
+        if found is None:
+            found = any(c.designer not in self.modelled for c in market.contracts)
+            self._outside[id(market)] = found
+        return found
+
+    def _round(
+        self,
+        market: MarketIn,
+        capacity: float,
+        month: int,
+        chains: list[ProductChain],
+        asks: dict[str, float],
+    ) -> dict[str, float]:
+        """One round: ``capacity`` among the designers of ``chains`` (their products'
+        ``asks``) and buyers not modelled that hold reservations (they take all they
+        reserve); each designer's grant goes to its products in proportion to their
+        asks."""
+        by_designer: dict[str, float] = {}
+        for chain in chains:
+            designer = chain.product.designer
+            by_designer[designer] = by_designer.get(designer, 0.0) + asks[chain.product.id]
+        reserved: dict[str, float] = {}
+        take_or_pay: dict[str, bool] = {}
+        for contract in market.contracts:
+            amount = contract.reserved(month, capacity)
+            if amount > 0:
+                reserved[contract.designer] = amount
+                take_or_pay[contract.designer] = contract.take_or_pay
+                if contract.designer not in self.modelled:
+                    by_designer[contract.designer] = amount
+        total = sum(by_designer.values())
+        if total <= capacity and not any(take_or_pay.values()):
+            granted = by_designer  # enough for everyone (reservations change nothing)
+        else:
+            names = list(by_designer)
+            priority = None
+            if market.rule == "priority":
+                order = {name: rank for rank, name in enumerate(market.priority)}
+                priority = [order.get(name, len(order)) for name in names]
+            grants = clear(
+                capacity,
+                [by_designer[name] for name in names],
+                [reserved.get(name, 0.0) for name in names],
+                take_or_pay=[take_or_pay.get(name, False) for name in names],
+                rule=market.rule,
+                priority=priority,
+            )
+            granted = dict(zip(names, grants, strict=True))
+        result = {name: granted[name] for name in by_designer if name not in self.modelled}
+        for chain in chains:
+            pid, designer = chain.product.id, chain.product.designer
+            whole = by_designer[designer]
+            result[pid] = granted[designer] * asks[pid] / whole if whole > 0 else 0.0
+        return result
+
+    def _record_supplier(
+        self,
+        month: int,
+        supplier: str,
+        capacity: float,
+        *,
+        chains: list[ProductChain],
+        asks: dict[str, float],
+        grants: dict[str, float],
+    ) -> None:
+        """Write ``supplier``'s capacity and each designer's asks and grants for ``month``
+        (buyers not modelled ask what they are granted)."""
+        asked: dict[str, float] = {}
+        granted: dict[str, float] = {}
+        for chain in chains:
+            pid, designer = chain.product.id, chain.product.designer
+            asked[designer] = asked.get(designer, 0.0) + asks[pid]
+            granted[designer] = granted.get(designer, 0.0) + grants[pid]
+        for name, amount in grants.items():
+            if name not in asks:
+                asked[name] = granted[name] = amount
+        self.record.supplier_month(month, supplier, capacity, asked, granted)
