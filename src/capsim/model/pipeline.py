@@ -68,6 +68,16 @@ class Pipeline(base.BaseResource):
         """On hand now plus everything booked to arrive later [unit]."""
         return self.level + max(0.0, self._on_the_way)
 
+    def position_by(self, time: float) -> float:
+        """On hand now plus what is booked to arrive by ``time`` [month] [unit]."""
+        level = self.level
+        arrivals = self._arrivals
+        index = self._next
+        while index < len(arrivals) and arrivals[index][0] <= time:
+            level += arrivals[index][1]
+            index += 1
+        return level
+
     @property
     def level_before_now(self) -> float:
         """On hand just before this instant's arrivals [unit]."""

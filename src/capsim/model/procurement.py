@@ -44,6 +44,10 @@ from capsim.model.supply import ProductChain
 #: The order in which ties between limits are reported: a product whose demand is met
 #: (or that nobody orders) is demand-bound, whatever else is also short.
 TIE_ORDER = ("demand", "cowos", "hbm", "logic_wafers")
+#: Limits within this fraction of the lowest count as tied: dies are ordered to match
+#: the stacks due by their arrival, so the two limits land within a few per cent of
+#: each other when HBM is what is short.
+TIE_TOLERANCE = 0.02
 _OPEN = MarketIn()
 
 
@@ -119,9 +123,10 @@ class Procurement:
         self._buy_unsold(month, wanted)
         for line_id, chains in self.by_line.items():
             self._package(month, line_id, chains, wanted)
-        for chain in self.chains.values():
-            for vid, stacks in chain.release_stacks().items():
-                self.vendors[vid].unsold[chain.product.hbm_generation] += stacks
+        for pid, chain in self.chains.items():
+            if wanted[pid] <= 0:
+                for vid, stacks in chain.release_stacks().items():
+                    self.vendors[vid].unsold[chain.product.hbm_generation] += stacks
 
     def prefill(self) -> None:
         """Fill the pipelines as if the market had run before the horizon at month 0's
@@ -199,7 +204,7 @@ class Procurement:
             record.package_month(
                 month,
                 product.id,
-                binding=min(TIE_ORDER, key=limits.__getitem__),
+                binding=_binding(limits),
                 limits=limits,
                 unit_yield=unit_yield,
                 unmet=max(0.0, caps[product.id]["demand"] * unit_yield - good),
@@ -319,9 +324,10 @@ class Procurement:
             monthly[product.id] = need
             if not steady:
                 cover = self._cover(chain, plan, arrival, fab.delay) * dies_per_good
-                stacks = sum(p.position for p in chain.stacks.values())
-                matched = stacks / product.stacks_per_package * product.dies_per_package
-                cover = min(cover, matched)  # no more dies than the stacks coming can match
+                if chain.stacks_lead >= fab.delay:  # stacks are ordered first: match them
+                    stacks = sum(p.position_by(arrival + 1.0) for p in chain.stacks.values())
+                    matched = stacks / product.stacks_per_package * product.dies_per_package
+                    cover = min(cover, matched)
                 need = max(0.0, cover - chain.dies.position) / per_wafer
             asks[product.id] = need
         capacity = float(fab.capacity[max(month, 0)])
@@ -515,3 +521,10 @@ class Procurement:
             if name not in asks:
                 asked[name] = granted[name] = amount
         self.record.supplier_month(month, supplier, capacity, asked, granted)
+
+
+def _binding(limits: dict[str, float]) -> str:
+    """The input that limits package starts: the first of :data:`TIE_ORDER` within
+    :data:`TIE_TOLERANCE` of the lowest limit [package]."""
+    lowest = min(limits.values())
+    return next(k for k in TIE_ORDER if limits[k] <= lowest + TIE_TOLERANCE * abs(lowest))

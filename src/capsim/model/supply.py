@@ -67,6 +67,8 @@ class ProductChain:
         """Dies a good package takes, failed packages' included [die/package]."""
         self.stacks_per_good = product.stacks_per_package / unit_yield
         """Stacks a good package takes, failed packages' included [stack/package]."""
+        self.stacks_lead = min((vendor.lead_time for vendor in vendors), default=0.0)
+        """The shortest lead time of the product's HBM vendors [month] (0 without any)."""
 
     @property
     def stacks_on_hand(self) -> float:
@@ -104,8 +106,8 @@ class ProductChain:
         return good
 
     def release_stacks(self) -> dict[str, float]:
-        """Give back every stack on hand (a month's packaging left them unused); returns
-        them by vendor [stack]."""
+        """Give back every stack on hand (the product has no demand to use them for);
+        returns them by vendor [stack]."""
         released = {}
         for vid, pipeline in self.stacks.items():
             level = pipeline.level

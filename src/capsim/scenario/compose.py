@@ -11,6 +11,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from capsim.scenario.problems import KeyPath, Location, Problem, ScenarioError, format_path
 from capsim.scenario.yamlsource import Document, read_yaml_file, read_yaml_text
 
@@ -20,7 +22,13 @@ SET_SOURCE = "assumption: set on the command line"
 
 
 def resolve_extends(path: Path, chain: tuple[Path, ...] = ()) -> tuple[Document, list[Path]]:
-    """Read ``path`` and every base it extends; the merged document and the files used."""
+    """Read ``path`` and every base it extends; the merged document and the files used.
+
+    ``extends`` names one base file or a list of them. Several bases are combined
+    first: where two of them give one key different values and neither value comes
+    from a file the other also extends, that is a conflict, reported with both
+    locations, unless ``path`` itself states the value.
+    """
     document = read_yaml_file(path)
     if document.data is None:
         raise ScenarioError([Problem(Location(str(path), 1, 1), "", _EMPTY)])
@@ -28,24 +36,133 @@ def resolve_extends(path: Path, chain: tuple[Path, ...] = ()) -> tuple[Document,
         found = type(document.data).__name__
         message = f"expected a mapping of scenario keys at the top level, found a {found}"
         raise ScenarioError([Problem(Location(str(path), 1, 1), "", message)])
-    base_name = document.data.pop("extends", None)
-    if base_name is None:
+    names = document.data.pop("extends", None)
+    if names is None:
         return document, [path]
-    where = document.where(("extends",), key=True)
-    if not isinstance(base_name, str):
-        message = f"expected the file name of a base scenario, found {base_name!r}"
-        raise ScenarioError([Problem(where, "extends", message)])
-    base_path = (path.parent / base_name).resolve()
+    listed = isinstance(names, list)
+    if not listed:
+        names = [names]
     seen = (*chain, path.resolve())
-    if base_path in seen:
-        loop = " -> ".join(p.name for p in (*seen, base_path))
-        raise ScenarioError([Problem(where, "extends", f"cyclic extends: {loop}")])
-    if not base_path.exists():
-        message = f"base scenario {base_name!r} not found (looked for {base_path})"
-        raise ScenarioError([Problem(where, "extends", message)])
-    base, files = resolve_extends(base_path, seen)
+    resolved = []
+    for index, name in enumerate(names):
+        key = ("extends", index) if listed else ("extends",)
+        base_path = _base_path(document, key, name, path, seen)
+        resolved.append(resolve_extends(base_path, seen))
+    base, files = resolved[0]
+    problems: list[Problem] = []
+    for other, other_files in resolved[1:]:
+        conflicts: list[tuple] = []
+        _combine(base, set(map(_same, files)), other, set(map(_same, other_files)), conflicts)
+        problems += [
+            _conflict(*conflict)
+            for conflict in conflicts
+            if not _states(document.data, conflict[0])
+        ]
+        files = [*files, *(f for f in other_files if _same(f) not in set(map(_same, files)))]
+    if problems:
+        raise ScenarioError(problems)
     merge_into(base, document)
     return base, [*files, path]
+
+
+def _base_path(document: Document, key: KeyPath, name: Any, path: Path, seen: tuple) -> Path:
+    """The file a base ``name`` at ``key`` of ``document`` stands for; checked."""
+    where = document.where(key, key=len(key) == 1)
+    if not isinstance(name, str):
+        message = f"expected the file name of a base scenario (or a list of them), found {name!r}"
+        raise ScenarioError([Problem(where, format_path(key), message)])
+    base_path = (path.parent / name).resolve()
+    if base_path in seen:
+        loop = " -> ".join(p.name for p in (*seen, base_path))
+        raise ScenarioError([Problem(where, format_path(key), f"cyclic extends: {loop}")])
+    if not base_path.exists():
+        message = f"base scenario {name!r} not found (looked for {base_path})"
+        raise ScenarioError([Problem(where, format_path(key), message)])
+    return base_path
+
+
+def _same(file: Path | str) -> Path:
+    return Path(file).resolve()
+
+
+def _combine(
+    base: Document,
+    base_files: set[Path],
+    other: Document,
+    other_files: set[Path],
+    conflicts: list,
+    *,
+    data: tuple[dict, dict] | None = None,
+    path: KeyPath = (),
+) -> None:
+    """Merge the sibling ``other`` into ``base`` in place, collecting conflicts.
+
+    Of two different values, one read from a file both siblings extend gives way to
+    the other; two values from files only one sibling reads conflict.
+    """
+    target, source = data or (base.data, other.data)
+    for key, value in source.items():
+        child = (*path, key)
+        if key not in target:
+            target[key] = value
+            _copy_locations(other, base, child)
+            continue
+        existing = target[key]
+        if existing == value:
+            continue
+        if _mergeable(existing) and _mergeable(value):
+            _combine(
+                base, base_files, other, other_files, conflicts, data=(existing, value), path=child
+            )
+            continue
+        base_from = _same(base.values[child][0])
+        other_from = _same(other.values[child][0])
+        if base_from in other_files:
+            target[key] = value
+            _forget(base, [child])
+            _copy_locations(other, base, child)
+        elif other_from not in base_files:
+            conflicts.append((child, base.values[child], existing, other.values[child], value))
+
+
+def _mergeable(value: Any) -> bool:
+    return isinstance(value, dict) and not WHOLE_KEYS & set(value)
+
+
+def _copy_locations(source: Document, target: Document, prefix: KeyPath) -> None:
+    size = len(prefix)
+    for table, into in ((source.keys, target.keys), (source.values, target.values)):
+        into.update({k: v for k, v in table.items() if k[:size] == prefix})
+
+
+def _states(data: Any, key: KeyPath) -> bool:
+    """Whether ``data`` (the extending file) states the whole value at ``key``."""
+    for part in key:
+        if not _mergeable(data):
+            return True
+        if part not in data:
+            return False
+        data = data[part]
+    return True
+
+
+def _conflict(key: KeyPath, first: tuple, one: Any, second: tuple, other: Any) -> Problem:
+    """Two base files give ``key`` different values: located at the second."""
+    message = (
+        f"two base files define this differently: {Location(*first)} has {_shown(one)}, "
+        f"this file has {_shown(other)}; state the value in the extending file, or keep one"
+    )
+    return Problem(Location(*second), format_path(key), message)
+
+
+def _shown(value: Any) -> str:
+    """``value`` as it would be written in YAML (flow style, one line)."""
+    return (
+        yaml.safe_dump(value, default_flow_style=True, width=10**6)
+        .strip()
+        .removesuffix("...")
+        .strip()
+    )
 
 
 _EMPTY = "empty scenario: expected a mapping with at least name and horizon"

@@ -44,7 +44,9 @@ class Scenario(Entity):
     capsim: int = Field(default=FORMAT_VERSION, description="scenario format version")
     name: str
     description: str = ""
-    extends: str | None = Field(default=None, description="base scenario file, resolved on load")
+    extends: str | list[str] | None = Field(
+        default=None, description="base scenario file or files, resolved on load"
+    )
     seed: int = Field(default=0, ge=0, description="root random seed")
     samples: int = Field(default=1000, ge=1, description="default Monte Carlo sample count")
     horizon: Horizon
