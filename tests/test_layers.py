@@ -93,9 +93,8 @@ def _calls(path: Path, names: set[str]) -> list[tuple[int, str]]:
     its bare name, as capsim imports them; ``Path.resolve()`` is not one)."""
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            if node.func.id in names:
-                found.append((node.lineno, node.func.id))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in names:
+            found.append((node.lineno, node.func.id))
     return found
 
 
