@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
+from capsim.model.dating import horizon_after
 from capsim.scenario.document import Scenario
 from capsim.scenario.inventory import format_param_value
 from capsim.scenario.walk import iter_params
@@ -60,6 +61,81 @@ def milestone_table(result: xr.Dataset) -> dict[str, tuple[str, str, str]]:
     }
 
 
+@dataclass(frozen=True)
+class PairedDelay:
+    """How much later a milestone is met in B than in A, sample by sample.
+
+    Attributes
+    ----------
+    milestone : str
+        The milestone (defined in both).
+    days : tuple of float
+        P10, P50 and P90 over samples of B's date minus A's [day]; a date never met
+        counts as the day after its own horizon.
+    later : float
+        Share of samples in which B is later by a day or more [fraction].
+    reason, reason_share : str or None, float
+        What held the milestone's programme back in B in the months its IT power online
+        was below A's, pooled over samples: the most common input and its share of those
+        months [fraction]; None if it was never behind (or the milestone has no
+        programme).
+    """
+
+    milestone: str
+    days: tuple[float, float, float]
+    later: float
+    reason: str | None
+    reason_share: float
+
+
+def paired_delays(
+    left: xr.Dataset, right: xr.Dataset, milestones: dict[str, str | None]
+) -> list[PairedDelay]:
+    """Per-sample differences of ``milestones`` (each with its programme, or None) between
+    two studies (B minus A).
+
+    The studies must share their seed and samples, so that sample *i* of each drew the
+    same values for the inputs they share (common random numbers); raises ValueError if
+    they do not.
+    """
+    if left.attrs.get("seed") != right.attrs.get("seed") or (
+        left.sizes["sample"] != right.sizes["sample"]
+    ):
+        raise ValueError("paired delays need two studies with the same seed and samples")
+    found = []
+    for name, programme in milestones.items():
+        delay = (_dates(right, name) - _dates(left, name)) / np.timedelta64(1, "D")
+        p10, p50, p90 = np.quantile(delay, [0.1, 0.5, 0.9], method="inverted_cdf")
+        reason, share = None, 0.0
+        if programme is not None:
+            reason, share = _held_back(left, right, programme)
+        days = (float(p10), float(p50), float(p90))
+        found.append(PairedDelay(name, days, float(np.mean(delay >= 1.0)), reason, share))
+    return found
+
+
+def _dates(result: xr.Dataset, milestone: str) -> np.ndarray:
+    dates = result["milestone_date"].sel(milestone=milestone).values.astype("datetime64[ns]")
+    return np.where(np.isnat(dates), horizon_after(result["time"].values), dates)
+
+
+def _held_back(left: xr.Dataset, right: xr.Dataset, programme: str) -> tuple[str | None, float]:
+    """The input holding ``programme`` back in ``right`` in the months (over samples) in
+    which its IT power online is below ``left``'s, and its share of those months."""
+    common = np.intersect1d(left["time"].values, right["time"].values)
+    a = left["it_power_online"].sel(programme=programme, time=common).values
+    b = right["it_power_online"].sel(programme=programme, time=common).values
+    behind = b < a * (1.0 - 1e-9)
+    if not behind.any():
+        return None, 0.0
+    binding = right["programme_binding"]
+    codes = binding.sel(programme=programme, time=common).values[behind]
+    labels = binding.attrs["flag_meanings"].split()
+    counts = np.bincount(codes.astype(int), minlength=len(labels))
+    top = int(np.argmax(counts))
+    return labels[top], float(counts[top] / counts.sum())
+
+
 def _day(value) -> str:
     return "not met" if np.isnat(value) else str(np.datetime64(value, "D"))
 
@@ -87,4 +163,28 @@ def format_comparison(
         left_text = " / ".join(a[name]) if name in a else "(absent)"
         right_text = " / ".join(b[name]) if name in b else "(absent)"
         lines.append(f"{name:<30}{left_text:>{width}}{right_text:>{width}}")
+    if "sample" in left_result.dims and "sample" in right_result.dims:
+        try:
+            shared = {
+                name: milestone.programme if milestone.programme in left.programmes else None
+                for name, milestone in right.milestones.items()
+                if name in left.milestones
+            }
+            paired = paired_delays(left_result, right_result, shared)
+        except ValueError as error:
+            lines += ["", f"(not paired by sample: {error})"]
+        else:
+            lines += ["", *_paired_lines(paired, right.name)]
     return "\n".join(lines)
+
+
+def _paired_lines(paired: list[PairedDelay], right_name: str) -> list[str]:
+    lines = [
+        f"paired by sample (common random numbers): days later in {right_name}",
+        f"{'milestone':<30}{'P10 / P50 / P90':>22}{'later in':>10}   held back by (months behind)",
+    ]
+    for row in paired:
+        days = " / ".join(f"{d:+.0f}" for d in row.days)
+        why = f"{row.reason} ({row.reason_share:.0%})" if row.reason else "-"
+        lines.append(f"{row.milestone:<30}{days:>22}{row.later:>10.0%}   {why}")
+    return lines

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from capsim.analysis.contention import format_contention
 from capsim.analysis.summary import format_bindings, format_milestones, format_timeline
 from capsim.analysis.uncertainty import format_study
 from capsim.cli.options import CommandError, add_execution_arguments, execution_from
@@ -77,6 +78,10 @@ def _deterministic(scenario, arguments: argparse.Namespace) -> int:
     print(format_milestones(result))
     print()
     print(format_bindings(result))
+    who = format_contention(result)
+    if who:
+        print()
+        print(who)
     if arguments.output is not None:
         print(f"\nwrote {save_result(result, arguments.output)}")
     return 0

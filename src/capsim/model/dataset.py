@@ -2,7 +2,8 @@
 
 Variable names are an interface (listed in the README). ``kind`` says how to read a
 monthly value: ``flow`` (during the month), ``stock`` (at the end of the month) or
-``cumulative`` (from the start to the end of the month).
+``cumulative`` (from the start to the end of the month); ``static`` values do not change
+with time.
 """
 
 from __future__ import annotations
@@ -196,6 +197,11 @@ def _market(outputs: Outputs) -> dict[str, tuple]:
             ("time", "supplier"),
             outputs.unsold,
             _attrs("stack", "stock", "finished HBM stacks the vendor holds unsold"),
+        ),
+        "product_supplier": (
+            ("product", "supplier"),
+            outputs.product_supplier,
+            _attrs("1", "static", "whether the product buys from the supplier"),
         ),
     }
 

@@ -50,6 +50,9 @@ class Outputs:
         The suppliers designers buy from (fabs, packaging lines, ``VENDOR/GENERATION``
         for HBM), their kind (``logic``, ``packaging``, ``hbm``) and the unit they sell in
         (``wafer``; ``stack`` for HBM vendors given as stacks).
+    product_supplier : numpy.ndarray
+        Whether each product buys from each supplier: its fab, its packaging line, and
+        the HBM vendors qualifying it for its generation, (product, supplier), bool.
     designers : tuple of str
         The chip designers, and buyers not modelled that hold reservations.
     supplier_capacity : numpy.ndarray
@@ -92,6 +95,7 @@ class Outputs:
     suppliers: tuple[str, ...]
     supplier_kinds: tuple[str, ...]
     supplier_units: tuple[str, ...]
+    product_supplier: np.ndarray
     designers: tuple[str, ...]
     supplier_capacity: np.ndarray
     supplier_asked: np.ndarray

@@ -90,6 +90,17 @@ class Record:
                 for _ in vendor.stacks_per_wafer
             ),
         ]
+        column = {supplier: i for i, supplier in enumerate(self.suppliers)}
+        self.product_supplier = np.zeros((n_p, len(self.suppliers)), dtype=bool)
+        for row, product in enumerate(inputs.products.values()):
+            used = [product.fab, product.packaging]
+            used += [
+                f"{vid}/{product.hbm_generation}"
+                for vid, vendor in inputs.vendors.items()
+                if product.hbm_generation in vendor.stacks_per_wafer
+                and product.id in vendor.qualified
+            ]
+            self.product_supplier[row, [column[name] for name in used]] = True
         self.designers = list(dict.fromkeys(p.designer for p in inputs.products.values()))
         markets = [
             *(fab.market for fab in inputs.fabs.values()),
@@ -194,6 +205,7 @@ class Record:
             power_available=self.power_available,
             suppliers=tuple(self.suppliers),
             supplier_kinds=tuple(self.supplier_kinds),
+            product_supplier=self.product_supplier,
             supplier_units=tuple(self.supplier_units),
             designers=tuple(self.designers),
             supplier_capacity=self.supplier_capacity,

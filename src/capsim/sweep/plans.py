@@ -5,8 +5,10 @@ others, so a study can be cut into chunks, run on any number of workers, stopped
 resumed, and always give the same numbers.
 
 - :class:`MonteCarloPlan` draws every uncertain input. With ``design="random"`` each
-  sample's stream is ``SeedSequence(seed, spawn_key=(index,))``; ``"lhs"`` and
-  ``"sobol"`` use ``scipy.stats.qmc`` designs generated from the seed.
+  sample's draw of an input is a function of the seed, the sample's index and the
+  input's name (:func:`named_uniforms`), so scenarios that share inputs share their
+  draws (common random numbers); ``"lhs"`` and ``"sobol"`` use ``scipy.stats.qmc``
+  designs generated from the seed.
 - :class:`SweepPlan` sets chosen inputs over a grid or design of points, each point
   with ``replicates`` Monte Carlo draws of the other uncertain inputs; replicate ``r``
   uses the same stream at every point (common random numbers).
@@ -15,6 +17,7 @@ resumed, and always give the same numbers.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -40,6 +43,25 @@ def uniforms(seed: int, index: int, dimensions: int, stream: int = SAMPLES) -> n
     key = (index,) if stream == SAMPLES else (index, stream)
     generator = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
     return generator.random(dimensions)
+
+
+def named_uniforms(seed: int, index: int, names: list[str]) -> np.ndarray:
+    """Sample ``index``'s uniform draw of each input in ``names``, from the study's root
+    ``seed``: each a function of (seed, index, name) alone, so two scenarios sharing an
+    input draw the same value for it in each sample (common random numbers), whatever
+    else either of them has.
+
+    The draw is the first 53 bits of the BLAKE2b hash of ``seed/index/name``, in [0, 1).
+    """
+    draws = np.empty(len(names))
+    prefix = f"{seed}/{index}/".encode()
+    for column, name in enumerate(names):
+        digest = hashlib.blake2b(prefix + name.encode(), digest_size=8).digest()
+        draws[column] = (int.from_bytes(digest, "little") >> 11) * _TWO_TO_MINUS_53
+    return draws
+
+
+_TWO_TO_MINUS_53 = 2.0**-53
 
 
 def design_uniforms(
@@ -79,7 +101,8 @@ class MonteCarloPlan:
     def rows(self, start: int, stop: int) -> np.ndarray:
         d = len(self.space)
         if self.design == "random":
-            u = np.array([uniforms(self.seed, i, d) for i in range(start, stop)])
+            names = self.space.names
+            u = np.array([named_uniforms(self.seed, i, names) for i in range(start, stop)])
             u = u.reshape(stop - start, d)
         else:
             if self._matrix is None:
@@ -151,7 +174,10 @@ class SweepPlan:
         out = []
         for index in range(start, stop):
             point, replicate = divmod(index, self.replicates)
-            u = uniforms(self.seed, replicate, d) if self.replicates > 1 else np.full(d, 0.5)
+            if self.replicates > 1:
+                u = named_uniforms(self.seed, replicate, self.space.names)
+            else:
+                u = np.full(d, 0.5)
             sampled = self.space.values(u[None, :])[0]
             row = list(sampled[keep])
             for vary, value in zip(self.varies, self.point_values[point], strict=True):
