@@ -73,6 +73,37 @@ def test_fifo_head_blocks_and_idle_time_is_lost(env, log):
     assert log == [("big", 10.0), ("small", 11.0), ("late", 21.0)]
 
 
+def test_output_by_month_with_an_idle_month(env, log):
+    # 10 in month 0, nothing in month 1, 20 a month from month 2 on. a: 15 at t=0 ->
+    # 10 by t=1, none in month 1, 5 more at 20/month -> 2 + 5/20 = 2.25.
+    # b: 30 at t=2.1, behind a -> from 2.25, 15 more by 3.0, 15 more by 3.75.
+    book = OrderBook(env, output_per_month=[10.0, 0.0, 20.0])
+    for plan in [("a", 0, 15), ("b", 2.1, 30)]:
+        env.process(buyer(env, book, log, plan))
+    env.run()
+    assert log == [("a", 2.25), ("b", 3.75)]
+
+
+def test_other_buyers_order_a_lot_each_month_in_line_with_ours(env, log):
+    # 10 a month; others order 6 at each month start. a: 10 at t=0.5 waits behind the
+    # lot of t=0 (built by 0.6) -> 0.6 + 1.0 = 1.6. The lot of t=1 is behind a:
+    # 1.6 to 2.2. b: 4 at t=1.2 is behind both -> 2.2 + 0.4 = 2.6. The lot of t=2
+    # follows: 2.6 to 3.2. queued at t=2.9: 3 of that lot still to build.
+    book = OrderBook(env, output_per_month=10.0, outside_orders=[6.0])
+    for plan in [("a", 0.5, 10), ("b", 1.2, 4)]:
+        env.process(buyer(env, book, log, plan))
+    env.process(watcher(env, book, log, [2.9]))
+    env.run(until=2.95)
+    assert log == [("a", 1.6), ("b", 2.6), ("queued", 2.9, pytest.approx(3.0))]
+
+
+def test_a_supplier_that_stops_building_never_fills(env, log):
+    book = OrderBook(env, output_per_month=[5.0, 0.0])
+    env.process(buyer(env, book, log, ("a", 0, 10)))
+    env.run(until=100)
+    assert log == []
+
+
 def test_an_idle_book_schedules_nothing(env):
     OrderBook(env, output_per_month=5.0, backlog=100.0)
     assert env.peek() == math.inf
@@ -85,6 +116,9 @@ def test_an_idle_book_schedules_nothing(env):
         ({"output_per_month": math.inf}, "output_per_month"),
         ({"output_per_month": 1.0, "backlog": -1.0}, "backlog"),
         ({"output_per_month": 1.0, "min_lead_time": math.nan}, "min_lead_time"),
+        ({"output_per_month": [0.0, 0.0]}, "output_per_month"),
+        ({"output_per_month": [1.0, -1.0]}, "output_per_month"),
+        ({"output_per_month": 1.0, "outside_orders": [-2.0]}, "outside_orders"),
     ],
 )
 def test_bad_parameters_name_the_field(env, kwargs, field):

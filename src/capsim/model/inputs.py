@@ -219,18 +219,21 @@ class SupplierIn:
     ----------
     id : str
         The supplier's id.
-    output_per_month : float
-        Units built per month [count/month].
+    output_per_month : numpy.ndarray
+        Units built in each month of the horizon [count/month].
     backlog : float
         Units already ordered by others at the start [count].
     lead_time : float
         Shortest time from order to delivery [month].
+    outside_orders : numpy.ndarray or None
+        Units other buyers order at each month's start [count/month]; None: none.
     """
 
     id: str
-    output_per_month: float
+    output_per_month: np.ndarray
     backlog: float
     lead_time: float
+    outside_orders: np.ndarray | None = None
 
 
 @dataclass(frozen=True)

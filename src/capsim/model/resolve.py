@@ -240,7 +240,12 @@ def _supplier(s: Scenario, supplier_id: str, r: Resolver) -> SupplierIn:
     supplier, path = s.suppliers[supplier_id], f"suppliers.{supplier_id}"
     return SupplierIn(
         id=supplier_id,
-        output_per_month=r.value(f"{path}.output", supplier.output),
+        output_per_month=r.series(f"{path}.output", supplier.output),
+        outside_orders=(
+            None
+            if supplier.outside_orders is None
+            else r.series(f"{path}.outside_orders", supplier.outside_orders)
+        ),
         backlog=r.value(f"{path}.backlog", supplier.backlog),
         lead_time=r.value(f"{path}.lead_time", supplier.lead_time),
     )

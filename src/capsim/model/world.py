@@ -75,9 +75,9 @@ class World:
         self.env = env = simpy.Environment()
         self.months = inputs.calendar.months
         self.books = {
-            uid: OrderBook(env, s.output_per_month, s.backlog, s.lead_time)
+            uid: OrderBook(env, s.output_per_month, s.backlog, s.lead_time, s.outside_orders)
             for uid, s in inputs.suppliers.items()
-            if s.output_per_month > 0
+            if s.output_per_month.any()
         }
         self.inventories = {gid: Stock(env) for gid in inputs.programmes}
         self.sites: dict[str, SiteModel] = {}

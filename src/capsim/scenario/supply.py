@@ -230,7 +230,14 @@ class Supplier(Entity):
     """A shared, backlogged supplier of long-lead equipment; orders are served first come."""
 
     kind: Literal["transformer", "turbine", "other"]
-    output: Quantity("count/month", ge=0)
+    output: SeriesOf("count/month") = Field(
+        description="units built per month: a value, or a series of dated points"
+    )
+    outside_orders: SeriesOf("count/month") | None = Field(
+        default=None,
+        description="units other buyers order each month (placed at the month's start, "
+        "in line with the scenario's own orders)",
+    )
     backlog: Quantity("", ge=0) = default_param(0, "")
     lead_time: Duration = default_param("0 month", "month")
     price: Money | None = None

@@ -214,10 +214,9 @@ def _supplier_levers(s: Scenario) -> Iterator[Lever]:
             kind = "transformers"
         else:
             kind = "turbines"
-        change = _scaled(f"suppliers.{supplier_id}.output", supplier.output)
-        yield Lever(
-            f"suppliers.{supplier_id} output +10 %", kind, _arrow(change, "count/month"), (change,)
-        )
+        changes = _series_changes(("suppliers", supplier_id, "output"), supplier.output)
+        step = _series_step(changes, "count/month")
+        yield Lever(f"suppliers.{supplier_id} output +10 %", kind, step, tuple(changes))
 
 
 def _used_sites(s: Scenario) -> dict:
