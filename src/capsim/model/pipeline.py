@@ -60,7 +60,9 @@ class Pipeline(base.BaseResource):
     @property
     def level(self) -> float:
         """On hand now, arrivals due at this instant included [unit]."""
-        self._receive(inclusive=True)
+        arrivals = self._arrivals
+        if self._next < len(arrivals) and arrivals[self._next][0] <= self._env.now:
+            self._receive(inclusive=True)
         return self._level
 
     @property

@@ -108,6 +108,7 @@ class Procurement:
         self._plans: dict[tuple[str, int], float] = {}
         self._weights: dict[tuple[str, int], dict[str, float]] = {}
         self._projections: dict[tuple[str, int], dict[str, float]] = {}
+        self._stack_plans: dict[tuple, tuple] = {}
         self._outside: dict[int, bool] = {}
 
     # -- the month ------------------------------------------------------------------
@@ -147,6 +148,7 @@ class Procurement:
         self._plans.clear()
         self._weights.clear()
         self._projections.clear()
+        self._stack_plans.clear()
 
     # -- packaging ------------------------------------------------------------------
 
@@ -346,7 +348,6 @@ class Procurement:
     def _start_stacks(self, month: int, vid: str, vendor: HbmVendorModel, steady: bool) -> None:
         spec = vendor.spec
         arrival = month + spec.lead_time
-        ahead = month + spec.conversion_time  # tooling aims a conversion time ahead
         orders: dict[str, dict[str, float]] = {}
         monthly: dict[str, float] = {}
         wanted = dict.fromkeys(vendor.generations, 0.0)
@@ -356,17 +357,17 @@ class Procurement:
             for chain in chains:
                 product = chain.product
                 stacks_per_good = chain.stacks_per_good
-                later = self._sourcing(chain, math.floor(ahead)).get(vid, 0.0)
-                if later > 0:
-                    plan_later = self._plan(chain, arrival + spec.conversion_time)
-                    wanted[generation] += later * plan_later * stacks_per_good / per_wafer
-                weight = self._sourcing(chain, month).get(vid, 0.0)
-                plan = self._plan(chain, arrival) if weight > 0 else 0.0
+                now, later, plan, plan_later, cover = self._stack_plan(
+                    chain, month, arrival, spec.conversion_time, steady
+                )
+                weight_later = later.get(vid, 0.0)
+                if weight_later > 0:
+                    wanted[generation] += weight_later * plan_later * stacks_per_good / per_wafer
+                weight = now.get(vid, 0.0)
                 need = weight * plan * stacks_per_good
                 monthly[product.id] = need
                 if not steady and need > 0:
-                    cover = weight * self._cover(chain, plan, arrival, spec.lead_time)
-                    need = max(0.0, cover * stacks_per_good - chain.stacks[vid].position)
+                    need = max(0.0, weight * cover * stacks_per_good - chain.stacks[vid].position)
                 orders[generation][product.id] = need
         if not steady:
             self._sell_unsold(month, vendor, vid, orders)
@@ -390,6 +391,28 @@ class Procurement:
                 stacks = grants[chain.product.id] * per_wafer
                 if stacks > 0:
                     chain.stacks[vid].arrive(arrival, stacks)
+
+    def _stack_plan(
+        self, chain: ProductChain, month: int, arrival: float, conversion: float, steady: bool
+    ) -> tuple[dict[str, float], dict[str, float], float, float, float]:
+        """What ``chain``'s product orders of HBM in ``month`` for stacks arriving at
+        ``arrival`` [month]: its sourcing weights now and a ``conversion`` time ahead, its
+        plan at the arrival and a conversion time later [package/month], and the packages
+        its stacks should cover (0 for ``steady``), the same for every vendor with these
+        times."""
+        key = (chain.product.id, month, arrival, conversion)
+        found = self._stack_plans.get(key)
+        if found is None:
+            now = self._sourcing(chain, month)
+            later = self._sourcing(chain, math.floor(month + conversion))
+            plan = self._plan(chain, arrival) if now else 0.0
+            plan_later = self._plan(chain, arrival + conversion) if later else 0.0
+            cover = (
+                0.0 if steady or plan <= 0 else self._cover(chain, plan, arrival, arrival - month)
+            )
+            found = (now, later, plan, plan_later, cover)
+            self._stack_plans[key] = found
+        return found
 
     def _sell_unsold(
         self, month: int, vendor: HbmVendorModel, vid: str, orders: dict[str, dict[str, float]]
@@ -431,6 +454,9 @@ class Procurement:
         """
         if not any(asks.values()) and not self._has_outside(market):
             return dict.fromkeys(asks, 0.0)
+        enough = self._enough(market, capacity, month, asks)
+        if enough is not None:
+            return enough
         if scheduled is None:
             return self._round(market, capacity, month, chains, asks)
         first = self._round(market, capacity, month, chains, scheduled)
@@ -440,6 +466,24 @@ class Procurement:
             return first
         second = self._round(_OPEN, left, month, chains, {pid: extra.get(pid, 0.0) for pid in asks})
         return {name: grant + second.get(name, 0.0) for name, grant in first.items()}
+
+    def _enough(
+        self, market: MarketIn, capacity: float, month: int, asks: dict[str, float]
+    ) -> dict[str, float] | None:
+        """Every ask and every reservation of buyers not modelled, when they all fit in
+        ``capacity`` and no reservation is take-or-pay (the rule then changes nothing);
+        else None."""
+        granted = dict(asks)
+        total = sum(asks.values())
+        for contract in market.contracts:
+            if contract.take_or_pay:
+                return None
+            if contract.designer not in self.modelled:
+                amount = contract.reserved(month, capacity)
+                if amount > 0:
+                    granted[contract.designer] = amount
+                    total += amount
+        return granted if total <= capacity else None
 
     def _has_outside(self, market: MarketIn) -> bool:
         """Whether ``market`` has reservations of buyers not modelled (they always buy)."""
