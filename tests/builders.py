@@ -13,9 +13,14 @@ SOURCE = "assumption: test case"
 def chain_data(**changes: Any) -> dict[str, Any]:
     """A one-product, one-programme, one-site world; ``changes`` override by dotted path.
 
-    Central numbers (month 0, no delays): 640.2 good dies per wafer (100 mm^2, D0 = 0)
-    x 10 wafer/month = 6402 packages of dies; CoWoS 100 wafer/month x 10 = 1000 slots;
-    HBM 4000 stack/month / 8 = 500 packages. So HBM binds at 500 packages/month.
+    Central numbers (month 0, no delays): CoWoS 100 wafer/month x 10 = 1000 slots;
+    HBM 4000 stack/month / 8 = 500 packages; the fab's 10 wafer/month x 640.2 good dies
+    per wafer (100 mm^2, D0 = 0) = 6402 dies. Designer ``d`` is every supplier's only
+    buyer. The programme lacks 1e9 packages and has no end or volume, so its order rate
+    is all it lacks and the product plans what the CoWoS line would grant it, 1000
+    packages a month: it asks for 8000 stacks (4000 granted) and for no more dies than
+    those stacks match (500 dies, 0.78 of the fab's 10 wafers). So HBM binds at 500
+    packages/month, tied with the dies matched to it.
     """
     data: dict[str, Any] = {
         "name": "chain",

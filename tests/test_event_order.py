@@ -1,10 +1,26 @@
 """The order of events at a month boundary, as an exact log (SimPy's own test style).
 
-World: one product whose dies take a one-month fab cycle (wafers started in month m
-arrive at t = m + 1; the pipeline is prefilled, so month 0's share is on hand at t = 0),
-packaged at once (no CoWoS cycle) and delivered a month later. Per month: 10 wafers x
-640.215 good dies = 6402.15 dies; HBM 4000 stacks / 8 = 500 packages, so HBM binds and
-500 packages (500 dies) start each month.
+World: the chain (tests/builders.py) with a one-month fab cycle (wafers started in month
+m arrive at t = m + 1), a four-month HBM lead time, packaging at once (no CoWoS cycle)
+and delivery a month after packaging.
+
+By hand. The programme orders all it lacks at once, so the product plans the CoWoS
+projection, 1000 packages a month. The pipelines are prefilled as if the market had run
+before the horizon: the dies started in month -1 for the plan, 1000, arrive at t = 0;
+the stacks started in months -4 .. -1 arrive at t = 0, 1, 2, 3, 4000 each (the vendor's
+capacity; 8000 asked). HBM binds: 4000 / 8 = 500 packages a month.
+
+The fab asks for dies to cover the plan over its cycle plus a month, 2 x 1000 = 2000,
+but no more than the stacks due by a month after the dies arrive can match (the stacks
+take longer than the dies, so they are ordered first), less the dies on hand and on
+the way:
+
+- month 0: stacks due by t = 2: 4000 on hand + 4000 + 4000 = 12000 = 1500 packages, so
+  min(2000, 1500) - 1000 on hand = 500 dies ordered (arrive at t = 1); 500 used, 500
+  left;
+- month 1: 500 left + 500 arrived = 1000 on hand; stacks due by t = 3: 4000 + 4000 +
+  4000 = 1500 packages again, so 1500 - 1000 = 500 ordered (arrive at t = 2); 500 used,
+  500 left.
 """
 
 from __future__ import annotations
@@ -19,6 +35,7 @@ def test_a_month_boundary_records_first_and_starts_last():
         **{
             "horizon.end": "2026-02-28",
             "logic_fabs.f.cycle_time": "1 month",
+            "hbm_vendors.v.lead_time": "4 month",
             "products.p.lead_time": "1 month",
         }
     )
@@ -26,16 +43,17 @@ def test_a_month_boundary_records_first_and_starts_last():
     World(resolve(scenario), trace=log).run()
     assert log == [
         # t = 0: the prefilled dies are on hand; 500 packages start and leave packaging.
-        (0.0, "start month 0: p dies 6402.15"),
+        (0.0, "start month 0: p dies 1000"),
         (0.0, "packaged p 500"),
-        # t = 1: month 0 ends with 6402.15 - 500 dies, before the wafers that arrive at
+        # t = 1: month 0 ends with 1000 - 500 dies, before the 500 dies that arrive at
         # t = 1; the delivery due at t = 1 comes next; month 1 starts last, with those
-        # wafers' dies on hand: 5902.15 + 6402.15.
-        (1.0, "record month 0: p dies 5902.15"),
+        # dies on hand: 500 + 500.
+        (1.0, "record month 0: p dies 500"),
         (1.0, "delivered g 500"),
-        (1.0, "start month 1: p dies 12304.3"),
+        (1.0, "start month 1: p dies 1000"),
         (1.0, "packaged p 500"),
-        # t = 2: the horizon's end is recorded before month 1's delivery, due then.
-        (2.0, "record month 1: p dies 11804.3"),
+        # t = 2: the horizon's end is recorded (1000 - 500, before the 500 dies due at
+        # t = 2) before month 1's delivery, due then.
+        (2.0, "record month 1: p dies 500"),
         (2.0, "delivered g 500"),
     ]

@@ -18,25 +18,49 @@ DIES_PER_WAFER = math.pi * 150**2 / 100 - math.pi * 300 / math.sqrt(200)
 
 
 def test_leontief_month_matches_hand_calculation():
-    # CoWoS 100 wafer x 10 package/wafer = 1000; dies 10 wafer x 640.2 = 6402;
-    # HBM 4000 stack / 8 stack/package = 500 -> 500 packages, HBM binds.
+    # The programme orders all it lacks (1e9) at once, so the product plans what the line
+    # would grant it: CoWoS 100 wafer x 10 package/wafer = 1000 packages a month.
+    # HBM: 1000 x 8 = 8000 stacks asked, the vendor's 4000 granted -> 500 packages.
+    # Dies: asked for the plan but no more than the stacks match, 4000 / 8 = 500 dies,
+    # 500 / 640.215 = 0.781 of the fab's 10 wafers (the other 9.2 stay idle).
+    # CoWoS: asked for the 500 packages dies and stacks allow, 50 of its 100 wafers; its
+    # limit counts the idle 50 too: (50 + 50) x 10 = 1000.
+    # -> 500 packages (Leontief: the scarcest input, HBM). Dies tie with HBM at 500 as
+    # they were matched to it; ties are named in the order demand, cowos, hbm, logic.
     result = simulate(chain())
     limits = result.input_limit.isel(time=0).sel(product="p")
     assert float(limits.sel(input="cowos")) == pytest.approx(1000.0)
-    assert float(limits.sel(input="logic_wafers")) == pytest.approx(10 * DIES_PER_WAFER)
+    assert float(limits.sel(input="logic_wafers")) == pytest.approx(500.0)
     assert float(limits.sel(input="hbm")) == pytest.approx(500.0)
+    assert float(limits.sel(input="demand")) == pytest.approx(1e9)
     assert result.packages_produced.isel(time=0).item() == pytest.approx(500.0)
     assert result.binding_input.isel(time=0).item() == "hbm"
-    # Unused dies wait in inventory: 6402 - 500 after month 0.
-    assert result.die_inventory.isel(time=0).item() == pytest.approx(10 * DIES_PER_WAFER - 500)
+    # Each supplier's capacity, what designer d asked of it and was granted in month 0.
+    month = result.isel(time=0).sel(designer="d")
+    expected = {"f": (10.0, 500 / DIES_PER_WAFER), "c": (100.0, 50.0), "v/HBM4": (4000.0, 8000.0)}
+    for supplier, (capacity, asked) in expected.items():
+        at = month.sel(supplier=supplier)
+        assert at.supplier_capacity.item() == pytest.approx(capacity)
+        assert at.supplier_asked.item() == pytest.approx(asked)
+        assert at.supplier_granted.item() == pytest.approx(min(capacity, asked))
+    # Nothing waits: the 500 dies and 4000 stacks all went into month 0's packages.
+    assert result.die_inventory.isel(time=0).item() == pytest.approx(0.0, abs=1e-9)
+    assert result.hbm_inventory.isel(time=0).item() == pytest.approx(0.0, abs=1e-9)
 
 
 @pytest.mark.parametrize(
     ("changes", "binding", "packages"),
     [
+        # CoWoS 20 x 10 = 200: the plan is 200, so 1600 stacks and 200 dies are asked and
+        # granted; all three allow 200, and the tie is named cowos (it set the plan).
         ({"packaging.c.capacity": "20 wafer/month"}, "cowos", 200.0),
+        # Plan 1000, 4000 stacks (500 packages); 500 dies asked of a fab with 0.5 wafer:
+        # 0.5 x 640.215 = 320.1 dies.
         ({"logic_fabs.f.wafer_starts": "0.5 wafer/month"}, "logic_wafers", 0.5 * DIES_PER_WAFER),
+        # Plan 1000, 800 stacks granted: 100 packages, and 100 dies matched to them (tie
+        # named hbm).
         ({"hbm_vendors.v.capacity.HBM4": "800 stack/month"}, "hbm", 100.0),
+        # The programme lacks 50: plan 50, 400 stacks, 50 dies, 50 wanted (tie named demand).
         ({"programmes.g.target_packages": "50 package"}, "demand", 50.0),
     ],
 )
@@ -47,21 +71,42 @@ def test_only_the_scarce_input_binds(changes, binding, packages):
 
 
 def test_packaging_yield_consumes_inputs_of_failed_packages():
-    # 80 % yield: 500 package starts (HBM-limited) give 400 good packages.
+    # 80 % yield: the plan is 1000 x 80 % = 800 good packages, 8 / 0.8 = 10 stacks each;
+    # 8000 stacks asked, 4000 granted: 500 package starts (HBM-limited), 400 good.
     result = simulate(chain(**{"packaging.c.yield": "80 %"}))
     assert result.packages_produced.isel(time=0).item() == pytest.approx(400.0)
 
 
 def test_cycle_times_delay_output():
-    # Fab cycle 2 months: dies started in month 0 arrive at t = 2. The pipeline
-    # is prefilled as if running before the horizon, so output starts at once.
+    # Packaging cycle 1 month: the 500 packages started in month 0 leave packaging at
+    # t = 1 and count in month 1; nothing leaves in month 0.
     result = simulate(chain(**{"packaging.c.cycle_time": "1 month"}))
     produced = result.packages_produced.sel(product="p").values
     assert produced[0] == pytest.approx(0.0)
     assert produced[1] == pytest.approx(500.0)
 
 
+@pytest.mark.parametrize(("fab_cycle", "hbm_lead"), [(1, 0), (1, 1), (2, 1), (3, 3)])
+def test_an_hbm_bound_chain_makes_500_a_month_whatever_the_lead_times(fab_cycle, hbm_lead):
+    # The pipelines are prefilled as if the market had run before the horizon (dies for
+    # the plan, 1000 a month; stacks as granted, 4000 a month), and each month the vendor
+    # grants 4000 stacks (the product asks for more: 8000 a month for the lead time plus
+    # a month, less what it has). The fab's cycle only shifts when the dies are ordered:
+    # as long as the dies asked for match the stacks that will be there when they arrive,
+    # every month makes 4000 / 8 = 500 packages, whichever lead time is longer (both
+    # zero: the Leontief month above).
+    changes = {
+        "logic_fabs.f.cycle_time": f"{fab_cycle} month",
+        "hbm_vendors.v.lead_time": f"{hbm_lead} month",
+    }
+    result = simulate(chain(**changes))
+    assert result.packages_produced.sel(product="p").values == pytest.approx([500.0] * 12)
+    assert set(result.binding_input.sel(product="p").values) == {"hbm"}
+
+
 def test_unqualified_vendor_supplies_nothing_until_qualified():
+    # Stacks count from 2026-04-01 (t = 3): none are ordered for months 0-2, and no dies
+    # either (none match missing stacks); dies and HBM tie at 0, named hbm.
     result = simulate(chain(**{"hbm_vendors.v.qualification.p": "2026-04-01"}))
     produced = result.packages_produced.sel(product="p").values
     assert produced[:3] == pytest.approx([0.0, 0.0, 0.0])
@@ -121,17 +166,21 @@ def test_late_transformers_name_transformers_on_the_critical_path():
 
 
 def test_export_cap_limits_deliveries_per_calendar_year():
-    # 12,000 H100e/year at 2 H100e per package: 6,000 packages a year to KR.
+    # 6,000 H100e/year at 2 H100e per package: 3,000 packages a year to KR. Supply makes
+    # 500 a month, so 2026 takes its 3,000 in Jan-Jun and nothing after; the cap starts
+    # again in 2027, which also receives 3,000 (however supply then spreads them).
     changes = {
+        "horizon.end": "2027-12-31",
         "programmes.g.destination": "KR",
         "export_rules": {
-            "cap": {"destination": "KR", "cap": "12000 H100e/year", "start": "2025-01-01"}
+            "cap": {"destination": "KR", "cap": "6000 H100e/year", "start": "2025-01-01"}
         },
     }
     result = simulate(chain(**changes))
     delivered = result.packages_delivered.sel(programme="g").values
-    assert delivered.sum() == pytest.approx(6000.0)
-    assert "export_cap" in set(result.programme_binding.sel(programme="g").values)
+    assert delivered[:12] == pytest.approx([500.0] * 6 + [0.0] * 6, abs=1e-6)
+    assert delivered[12:].sum() == pytest.approx(3000.0)
+    assert "export_cap" in set(result.programme_binding.sel(programme="g").values[:12])
 
 
 def _funding(step: str) -> dict:

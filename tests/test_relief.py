@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 import yaml
 
-from builders import chain, chain_data
 from capsim.analysis.relief import relief
 from capsim.cli import main as cli_main
 from capsim.cli import relief_command
@@ -21,6 +20,7 @@ from capsim.cli.formatting import signed
 from capsim.scenario.document import Scenario
 from capsim.sweep.levers import KINDS, levers
 from capsim.sweep.runner import Execution
+from builders import chain, chain_data
 
 HBM = "hbm_vendors.v capacity +10 %"
 COWOS = "packaging.c capacity +10 %"
@@ -75,6 +75,31 @@ def test_levers_are_listed_only_where_they_change_an_input():
     assert found[HBM].values == {"hbm_vendors.v.capacity.HBM4": pytest.approx(4400.0)}
     assert found[COWOS].values == {"packaging.c.capacity": pytest.approx(110.0)}
     assert found[CREWS].values == {"sites.s.crews": pytest.approx(11.0)}
+
+
+def test_an_hbm_vendor_of_tsv_wafers_has_a_wafers_lever():
+    # The same vendor given as TSV wafers: 200 wafer/month x 25 stack/wafer x 80 % yield
+    # = 4000 stack/month, so the chain is as before, and +10 % wafers (220) gives 4400
+    # stacks, 550 packages a month: 3000 installed on 2026-06-14 instead of 07-01.
+    vendor = {
+        "wafers": "200 wafer/month",
+        "generations": {"HBM4": {"stacks_per_wafer": "25 stack/wafer", "yield": "80 %"}},
+        "tooling": {"HBM4": 1},
+        "shares": {"d": 1},
+        "lead_time": "1 month",
+        "qualification": {"p": "2025-01-01"},
+    }
+    scenario = chain(**{"hbm_vendors.v": vendor, "milestones.m": installed("3000 package")})
+    found = {lever.name: lever for lever in levers(scenario)}
+    wafers = "hbm_vendors.v wafers +10 %"
+    assert list(found) == [COWOS, WAFERS, wafers, CREWS]
+    assert found[wafers].kind == "hbm"
+    assert found[wafers].values == {"hbm_vendors.v.wafers": pytest.approx(220.0)}
+    assert found[wafers].step == "200 -> 220 wafer/month"
+    result = relief(scenario, "m")
+    assert result.relaxed_date.sel(lever=wafers).values == day("2026-06-14")
+    assert result.days_earlier.sel(lever=wafers).item() == 17.0
+    assert result.lever.values[0] == wafers
 
 
 def test_every_kind_of_lever_appears_when_its_constraint_exists():

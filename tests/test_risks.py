@@ -158,16 +158,20 @@ def test_capacity_loss_on_a_logic_fab_scales_the_months_whose_middle_is_in_the_w
 def test_capacity_loss_on_an_hbm_vendor_hits_all_its_generations():
     # 2026-04-16: t = 3 + 15/30 = 3.5 exactly; 2 months -> window [3.5, 5.5): Apr's middle
     # 3.5 is the closed start (hit), May's 4.5 is hit, Jun's 5.5 is the open end (not hit).
-    # 50 % loss: HBM4 4000 -> 2000, HBM3E 1000 -> 500 stack/month in Apr and May.
+    # 50 % loss: HBM4 4000 -> 2000, HBM3E 1000 -> 500 stack/month in Apr and May; the
+    # vendor's total (its "wafers", one per stack for a vendor given as stacks) 5000 -> 2500.
     changes = {
         "hbm_vendors.v.capacity": {"HBM4": "4000 stack/month", "HBM3E": "1000 stack/month"},
         "risks": {"strike": _loss("hbm_vendors.v", 0.5, "2026-04-16", "2 month")},
     }
     scenario = chain(**changes)
-    capacity = resolve(scenario).vendors["v"].capacity
-    assert capacity["HBM4"].capacity == pytest.approx(_monthly(4000.0, {3: 2000.0, 4: 2000.0}))
-    assert capacity["HBM3E"].capacity == pytest.approx(_monthly(1000.0, {3: 500.0, 4: 500.0}))
-    # HBM binds with no lead time: stacks / 8 per package = 500, or 250 in Apr and May.
+    vendor = resolve(scenario).vendors["v"]
+    assert vendor.fixed["HBM4"] == pytest.approx(_monthly(4000.0, {3: 2000.0, 4: 2000.0}))
+    assert vendor.fixed["HBM3E"] == pytest.approx(_monthly(1000.0, {3: 500.0, 4: 500.0}))
+    assert vendor.wafers == pytest.approx(_monthly(5000.0, {3: 2500.0, 4: 2500.0}))
+    # HBM binds with no lead time: the product asks for 8000 stacks a month (its plan,
+    # the CoWoS projection of 1000 packages) and is granted all HBM4 there is: / 8 per
+    # package = 500, or 250 in Apr and May.
     result = simulate(scenario)
     hbm = result.input_limit.sel(product="p", input="hbm").values
     assert hbm == pytest.approx(_monthly(500.0, {3: 250.0, 4: 250.0}))
@@ -176,13 +180,17 @@ def test_capacity_loss_on_an_hbm_vendor_hits_all_its_generations():
 
 
 def test_capacity_loss_on_a_cowos_line_scales_the_packages_it_allows():
-    # CoWoS allowance: 80 wafer/month x share 0.5 x mix 1 x 10 package/wafer = 400 starts,
-    # x 80 % yield = 320 good packages. A 25 % loss from 2026-06-01 (t = 5) for 2 months
-    # hits Jun and Jul: 300 starts, 240 good. HBM allows 500 starts and dies 6402, so
-    # CoWoS binds and production (cycle time 0) follows the allowance.
+    # The line's 80 wafer/month is half reserved by designer d and half by "other", a
+    # buyer not modelled, which takes its whole reservation: d gets 40 wafers x 10
+    # package/wafer = 400 starts, x 80 % yield = 320 good packages. A 25 % loss from
+    # 2026-06-01 (t = 5) for 2 months hits Jun and Jul: 60 wafers, 30 each -> 300 starts,
+    # 240 good. The product plans what the line gives it (its programme wants far more),
+    # so it asks for the stacks and dies of those starts only (400 x 8 = 3200 of the
+    # vendor's 4000 stacks, 400 dies): all three allow the same starts, the tie is named
+    # cowos, and production (cycle time 0) follows the line.
     changes = {
         "packaging.c.capacity": "80 wafer/month",
-        "packaging.c.shares": {"d": 0.5},
+        "packaging.c.shares": {"d": 0.5, "other": 0.5},
         "packaging.c.yield": "80 %",
         "risks": {"fire": _loss("packaging.c", "25 %", "2026-06-01", "2 month")},
     }
@@ -192,6 +200,10 @@ def test_capacity_loss_on_a_cowos_line_scales_the_packages_it_allows():
     produced = result.packages_produced.sel(product="p").values
     assert produced == pytest.approx(_monthly(320.0, {5: 240.0, 6: 240.0}))
     assert set(result.binding_input.sel(product="p").values) == {"cowos"}
+    line = result.supplier_granted.sel(supplier="c")
+    for designer in ("d", "other"):
+        granted = line.sel(designer=designer).values
+        assert granted == pytest.approx(_monthly(40.0, {5: 30.0, 6: 30.0}))
 
 
 def test_two_losses_on_one_target_compound_multiplicatively():
@@ -238,21 +250,31 @@ def test_after_a_qualification_failure_no_more_stacks_arrive_for_the_product():
     # (docs: "stacks that finish on or after date are not used"): arrivals at t = 0, 1
     # (started before the horizon, prefilled) and t = 2, 3 (started in Jan, Feb);
     # stacks started in Mar would arrive at t = 4 and are not used.
+    # So the product orders stacks in Jan and Feb only (4000 granted each), none from Mar.
     # With HBM binding (4000 / 8 = 500 packages), production stops after Apr.
     risks = {"fail": _qualification_failure("2026-05-01")}
     result = simulate(chain(risks=risks, **{"hbm_vendors.v.lead_time": "2 month"}))
     expected = _monthly(500.0, dict.fromkeys(range(4, MONTHS), 0.0))
     assert result.input_limit.sel(product="p", input="hbm").values == pytest.approx(expected)
     assert result.packages_produced.sel(product="p").values == pytest.approx(expected)
-    # Without CoWoS capacity nothing is packaged: stacks pile up 4000 a month for the
-    # four arrivals (4000, 8000, 12000, 16000) and then stay at 16000; the HBM limit at
-    # the start of month m is the stock after that month's arrival / 8.
-    changes = {"hbm_vendors.v.lead_time": "2 month", "packaging.c.capacity": "0 wafer/month"}
+    ordered = _monthly(4000.0, dict.fromkeys(range(2, MONTHS), 0.0))
+    granted = result.supplier_granted.sel(supplier="v/HBM4", designer="d").values
+    assert granted == pytest.approx(ordered)
+    # Without logic wafers there are no dies and nothing is packaged; the stacks come as
+    # ordered and, unused, go back to the vendor unsold (Jan's 4000 are bought back by
+    # Feb's order, while the product is still qualified, and go back again). The vendor's
+    # unsold stock grows 4000 a month with the four arrivals (4000, 8000, 12000, 16000),
+    # then stays at 16000: from Mar no order is placed and from May (t = 4) the product
+    # may not buy them. The product holds none at any month's end. (A line with no
+    # capacity would not show this: the product would plan nothing and order no stacks.)
+    changes = {"hbm_vendors.v.lead_time": "2 month", "logic_fabs.f.wafer_starts": "0 wafer/month"}
     result = simulate(chain(risks=risks, **changes))
-    stacks = np.minimum(4000.0 * np.arange(1, MONTHS + 1), 16000.0)
-    assert result.hbm_inventory.sel(product="p").values == pytest.approx(stacks)
-    hbm = result.input_limit.sel(product="p", input="hbm").values
-    assert hbm == pytest.approx(stacks / 8)
+    assert result.packages_produced.sel(product="p").values == pytest.approx(np.zeros(MONTHS))
+    granted = result.supplier_granted.sel(supplier="v/HBM4", designer="d").values
+    assert granted == pytest.approx(ordered)
+    unsold = result.hbm_unsold.sel(supplier="v/HBM4").values
+    assert unsold == pytest.approx(np.minimum(4000.0 * np.arange(1, MONTHS + 1), 16000.0))
+    assert result.hbm_inventory.sel(product="p").values == pytest.approx(np.zeros(MONTHS))
 
 
 def test_a_failure_before_qualification_means_the_vendor_never_supplies():

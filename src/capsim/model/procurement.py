@@ -4,23 +4,26 @@ At each month's start, after the month's arrivals, orders come first (so inputs 
 lead time are on hand for the month's packaging), then packaging:
 
 1. **Plans and orders.** Each product plans its packaging one fab cycle and one HBM lead
-   time ahead: its programmes' order rate then, at most what its line would grant it
-   were the line shared in proportion to every product's order rate. It orders dies
+   time ahead: its programmes' order rate then, at most what its line and its fab would
+   grant it were each shared in proportion to every product's order rate. It orders dies
    and stacks up to that plan for the lead time plus a month (never more than its
    programmes still lack), less what it has and has on the way (an order-up-to rule),
    stacks split among the vendors qualified for it.
-2. **Wafer starts.** Each fab grants wafer starts among the designers' orders; the dies
-   arrive a cycle time later.
-3. **HBM.** Each vendor first sells its unsold stacks to the orders (in proportion;
+2. **HBM.** Each vendor first sells its unsold stacks to the orders (in proportion;
    on hand at once), moves wafers toward the generations its orders need
    (:mod:`capsim.model.hbm`), then grants each generation's wafers among the rest of
    the orders; the stacks arrive a lead time later.
+3. **Wafer starts.** Each fab grants wafer starts among the designers' orders; the dies
+   arrive a cycle time later. Where a product's stacks take at least as long as its
+   dies, it asks for no more dies than the stacks due by a month after the dies
+   arrive (this month's grants included) can match, so dies do not wait for stacks.
 4. **Unsold stacks.** A product short of stacks for the packages its demand and dies
    allow buys what vendors qualified for it hold unsold (in proportion to the
    shortfalls, when several are short).
 5. **Packaging.** Each product asks its line for slots for the packages its demand, its
    dies and its stacks allow; the line grants them. Packages start.
-6. **Unused stacks** go back to their vendor, unsold, for anyone short of them.
+6. **Unused stacks** of a product with no demand left go back to their vendor, unsold,
+   for anyone short of them.
 
 Every grant is made in two rounds (:meth:`Procurement.grants`): the asks up to each
 product's steady monthly need (its order rate or plan) first, with the supplier's
@@ -109,6 +112,7 @@ class Procurement:
         self._weights: dict[tuple[str, int], dict[str, float]] = {}
         self._projections: dict[tuple[str, int], dict[str, float]] = {}
         self._stack_plans: dict[tuple, tuple] = {}
+        self._fab_projections: dict[tuple[str, int], dict[str, float]] = {}
         self._outside: dict[int, bool] = {}
 
     # -- the month ------------------------------------------------------------------
@@ -149,6 +153,7 @@ class Procurement:
         self._weights.clear()
         self._projections.clear()
         self._stack_plans.clear()
+        self._fab_projections.clear()
 
     # -- packaging ------------------------------------------------------------------
 
@@ -236,7 +241,11 @@ class Procurement:
             rate = self._rates_at(month)[product.id]
             plan = 0.0
             if rate > 0 and product.made_in(time):
-                plan = min(rate, self._projection(product.packaging, month).get(product.id, 0.0))
+                plan = min(
+                    rate,
+                    self._projection(product.packaging, month).get(product.id, 0.0),
+                    self._fab_projection(product.fab, month).get(product.id, 0.0),
+                )
             self._plans[key] = plan
         return plan
 
@@ -260,6 +269,33 @@ class Procurement:
                 for c in chains
             }
             self._projections[key] = projection
+        return projection
+
+    def _fab_projection(self, fab_id: str, month: int) -> dict[str, float]:
+        """Good packages per month each product of ``fab_id`` would get dies for in
+        ``month`` if the fab were shared in proportion to the order rates then
+        [package/month]."""
+        key = (fab_id, month)
+        projection = self._fab_projections.get(key)
+        if projection is None:
+            fab = self.inputs.fabs[fab_id]
+            chains = [
+                c
+                for c in self.by_fab[fab_id]
+                if c.product.made_in(month + 0.5) and c.product.good_dies_per_wafer > 0
+            ]
+            rates = self._rates_at(month)
+            asks = {
+                c.product.id: rates[c.product.id] * c.dies_per_good / c.product.good_dies_per_wafer
+                for c in chains
+            }
+            capacity = float(fab.capacity[min(max(month, 0), self.months - 1)])
+            grants = self.grants(fab.market, capacity, month, chains, asks)
+            projection = {
+                c.product.id: grants[c.product.id] * c.product.good_dies_per_wafer / c.dies_per_good
+                for c in chains
+            }
+            self._fab_projections[key] = projection
         return projection
 
     def _cover(self, chain: ProductChain, plan: float, arrival: float, lead: float) -> float:
@@ -302,11 +338,11 @@ class Procurement:
         """Order dies and stacks and start wafers in ``month`` (before the horizon when
         negative: ``steady`` starts each product's monthly need, booking what arrives
         in the horizon)."""
+        for vid, vendor in self.vendors.items():
+            self._start_stacks(month, vid, vendor, steady)
         for fab_id, chains in self.by_fab.items():
             if chains:
                 self._start_wafers(month, fab_id, chains, steady)
-        for vid, vendor in self.vendors.items():
-            self._start_stacks(month, vid, vendor, steady)
 
     def _start_wafers(
         self, month: int, fab_id: str, chains: list[ProductChain], steady: bool

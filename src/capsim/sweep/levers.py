@@ -1,15 +1,16 @@
 """Levers: each of a scenario's constraints, relaxed alone by a stated step, as data.
 
 A :class:`Lever` relaxes one entity's constraint by a stated step: capacities (every
-point and expansion ``add`` of a CoWoS line's, fab's or HBM vendor's series) and
-supplier output +10 %; a grid connection's wait, an HBM qualification's slip and an
-on-site plant's installation -3 months (floored at 0); a site's building phases
-(permits, shell, fit-out, cooling, commissioning) -10 %; a site's crews +10 %; a
-programme's contracted share +10 % (at most 100 %) and budget +10 %; an export rule's
-cap +10 %. :func:`levers` lists one per entity whose relaxation changes an input the
-model reads (a site without a grid has no grid lever; a supplier no site orders from
-has none). A lever relaxes whatever value its inputs have in a run (a sampled grid wait
-of 50 months becomes 47), so the step is the same in every draw.
+point and expansion ``add`` of a CoWoS line's, fab's or HBM vendor's series: an HBM
+vendor's stacks by generation, or its TSV wafers) and supplier output +10 %; a grid
+connection's wait, an HBM qualification's slip and an on-site plant's installation
+-3 months (floored at 0); a site's building phases (permits, shell, fit-out, cooling,
+commissioning) -10 %; a site's crews +10 %; a programme's contracted share +10 % (at
+most 100 %) and budget +10 %; an export rule's cap +10 %. :func:`levers` lists one per
+entity whose relaxation changes an input the model reads (a site without a grid has no
+grid lever; a supplier no site orders from has none). A lever relaxes whatever value its
+inputs have in a run (a sampled grid wait of 50 months becomes 47), so the step is the
+same in every draw.
 :mod:`capsim.sweep.relief` runs them; :mod:`capsim.analysis.relief` ranks them.
 """
 
@@ -175,21 +176,25 @@ def _capacity_levers(s: Scenario) -> Iterator[Lever]:
             )
     generations = {p.hbm.generation for p in s.products.values()}
     for vid, vendor in s.hbm_vendors.items():
-        if not generations & set(vendor.capacity):
+        if not generations & set(vendor.made):
             continue
-        capacity = [
-            change
-            for generation, series in vendor.capacity.items()
-            for change in _series_changes(("hbm_vendors", vid, "capacity", generation), series)
-        ]
+        if vendor.capacity is not None:
+            capacity = [
+                change
+                for generation, series in vendor.capacity.items()
+                for change in _series_changes(("hbm_vendors", vid, "capacity", generation), series)
+            ]
+            name, unit = f"hbm_vendors.{vid} capacity +10 %", "stack/month"
+        else:  # TSV wafers, shared by the generations it makes
+            capacity = _series_changes(("hbm_vendors", vid, "wafers"), vendor.wafers)
+            name, unit = f"hbm_vendors.{vid} wafers +10 %", "wafer/month"
         slips = [
             _sooner(f"hbm_vendors.{vid}.qualification.{pid}.slip", q.slip)
             for pid, q in vendor.qualification.items()
             if q.date is not None and pid in s.products
         ]
         slipping = [change for change in slips if change.moves]
-        name = f"hbm_vendors.{vid} capacity +10 %"
-        step = _series_step(capacity, "stack/month")
+        step = _series_step(capacity, unit)
         if slipping:
             name += ", qualification slip -3 months"
             step += f"; {len(slipping)} slip(s) -{EARLIER:g} month"
