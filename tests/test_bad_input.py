@@ -9,6 +9,7 @@ expected line and column are found in the written text by a unique needle.
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from builders import chain_data
 from capsim.cli.main import main
 from capsim.scenario.buildout import Site
 from capsim.scenario.document import Scenario
-from capsim.scenario.supply import Product
+from capsim.scenario.supply import Contract, Product, Window
 
 POWER = "expected a power (e.g. '1800 W')"
 DURATION = "expected a duration (e.g. '18 months')"
@@ -34,6 +35,8 @@ def keys_of(model: type[BaseModel]) -> str:
 
 
 PRODUCT_KEYS = keys_of(Product)
+CONTRACT_KEYS = keys_of(Contract)
+WINDOW_KEYS = keys_of(Window)
 SCENARIO_KEYS = keys_of(Scenario)
 SITE_KEYS = keys_of(Site)
 RISK = {
@@ -1116,6 +1119,347 @@ def test_wrong_unit_through_set_on_a_sourced_value(tmp_path, capsys):
         validate(capsys, path, "--set", assignment),
         f"error: --set {assignment}: products.p.tdp.value: {POWER}, found '1800 kg' "
         "(kg, which is [mass])",
+    )
+
+
+# --- 18. markets, HBM wafers, sourcing, windows and letters of intent ------------------------
+
+# An HBM vendor of wafers that makes HBM4 (the chain product's generation) and HBM3E.
+WAFER_VENDOR: dict[str, Any] = {
+    "wafers": "1000 wafer/month",
+    "generations": {
+        "HBM4": {"stacks_per_wafer": "10 stack/wafer", "yield": 0.6},
+        "HBM3E": {"stacks_per_wafer": "12 stack/wafer", "yield": 0.8},
+    },
+    "tooling": {"HBM4": "50 %", "HBM3E": "50 %"},
+    "lead_time": "0 month",
+    "qualification": {"p": "2025-01-01"},
+}
+
+
+def wafer_vendor(**changes: Any) -> dict[str, Any]:
+    """``WAFER_VENDOR`` with top-level keys replaced (a value of None removes the key)."""
+    vendor = copy.deepcopy(WAFER_VENDOR)
+    for key, value in changes.items():
+        if value is None:
+            del vendor[key]
+        else:
+            vendor[key] = value
+    return vendor
+
+
+LETTER = {"probability": 0.5, "by": "2026-06-30"}
+
+
+def test_valid_market_keys_validate(tmp_path, capsys):
+    # The control for the cases below: every market key, each used correctly.
+    text = chain_text(
+        **{
+            "products.p.available": {"from": "2026-03-01", "until": "2026-10-01"},
+            "products.p.hbm.sourcing": {"v": 1},
+            "packaging.c.shares": {"d": "50 %"},
+            "packaging.c.contracts": {
+                "rival": {"share": "30 %", "from": "2026-01-01", "take_or_pay": True}
+            },
+            "packaging.c.allocation": "priority",
+            "packaging.c.priority": ["rival", "d"],
+            "logic_fabs.f.contracts": {"rival": {"volume": "2 wafer/month", "until": "2026-06"}},
+            "hbm_vendors.v": wafer_vendor(conversion_time="2 months"),
+            "programmes.g.volume": "400 package/month",
+            "programmes.g.letter_of_intent": LETTER,
+        }
+    )
+    path = write(tmp_path, text)
+    code, _, err = cli(capsys, "validate", str(path))
+    assert code == 0, err
+
+
+# Each case: changes to the chain scenario, the needle locating the problem, whether the
+# problem is located at the needle's value (after "key: ") or at the needle, the key path
+# and the message.
+MARKET_CASES = {
+    "contract-share-and-volume": (
+        {"packaging.c.contracts": {"rival": {"share": "10 %", "volume": "5 wafer/month"}}},
+        "share: 10 %",
+        "value",
+        "packaging.c.contracts.rival.share",
+        "give exactly one of share and volume",
+    ),
+    "contract-without-amount": (
+        {"packaging.c.contracts": {"rival": {"take_or_pay": True}}},
+        "take_or_pay: true",
+        "key",
+        "packaging.c.contracts.rival.share",
+        "give exactly one of share and volume",
+    ),
+    "contract-until-before-from": (
+        {
+            "packaging.c.contracts": {
+                "rival": {"share": "10 %", "from": "2026-06-01", "until": "2026-01-01"}
+            }
+        },
+        "until: '2026-01-01'",
+        "value",
+        "packaging.c.contracts.rival.until",
+        "until must come after from (2026-06-01), found 2026-01-01",
+    ),
+    "contract-share-120-percent": (
+        {"logic_fabs.f.contracts": {"rival": {"share": "120 %"}}},
+        "share: 120 %",
+        "value",
+        "logic_fabs.f.contracts.rival.share",
+        f"{FRACTION}, found '120 %'",
+    ),
+    "contract-volume-wrong-unit": (
+        {"logic_fabs.f.contracts": {"rival": {"volume": "5 package/month"}}},
+        "volume: 5 package/month",
+        "value",
+        "logic_fabs.f.contracts.rival.volume",
+        f"{WAFER_RATE}, found '5 package/month' (package / month, which is [package] / [time])",
+    ),
+    "take-or-pay-not-a-boolean": (
+        {"packaging.c.contracts": {"rival": {"share": "10 %", "take_or_pay": "perhaps"}}},
+        "take_or_pay: perhaps",
+        "value",
+        "packaging.c.contracts.rival.take_or_pay",
+        "expected a valid boolean, unable to interpret input, found 'perhaps'",
+    ),
+    "contract-key-typo": (
+        {"packaging.c.contracts": {"rival": {"share": "10 %", "take_or_play": True}}},
+        "take_or_play:",
+        "key",
+        "packaging.c.contracts.rival.take_or_play",
+        "unknown key 'take_or_play'; did you mean 'take_or_pay'? "
+        f"(expected one of: {CONTRACT_KEYS})",
+    ),
+    "share-and-contract-for-one-designer": (
+        {"packaging.c.shares": {"d": "50 %"}, "packaging.c.contracts": {"d": {"share": "10 %"}}},
+        "share: 10 %",
+        "key",
+        "packaging.c.contracts.d",
+        "designer 'd' already has a share here; give one of shares and contracts per designer",
+    ),
+    "shares-and-contracted-shares-over-100-percent": (
+        {
+            "hbm_vendors.v.shares": {"d": "60 %"},
+            "hbm_vendors.v.contracts": {"rival": {"share": "50 %"}},
+        },
+        "d: 60 %",
+        "key",
+        "hbm_vendors.v.shares",
+        "shares add up to 110%; expected <= 100%",
+    ),
+    "unknown-allocation-rule": (
+        {"packaging.c.allocation": "fifo"},
+        "allocation: fifo",
+        "value",
+        "packaging.c.allocation",
+        "expected 'pro_rata' or 'priority', found 'fifo'",
+    ),
+    "priority-rule-without-designers": (
+        {"packaging.c.allocation": "priority", "packaging.c.priority": []},
+        "priority: []",
+        "value",
+        "packaging.c.priority",
+        "allocation priority needs designers in order",
+    ),
+    "priority-names-an-unknown-designer": (
+        {"packaging.c.allocation": "priority", "packaging.c.priority": ["d", "nvidia"]},
+        "nvidia",
+        "key",
+        "packaging.c.priority[1]",
+        "unknown designer 'nvidia' (known: d)",
+    ),
+    "priority-near-miss": (
+        {"logic_fabs.f.allocation": "priority", "logic_fabs.f.priority": ["dx"]},
+        "dx",
+        "key",
+        "logic_fabs.f.priority[0]",
+        "unknown designer 'dx'; did you mean 'd'? (known: d)",
+    ),
+    "sourcing-names-an-unknown-vendor": (
+        {"products.p.hbm.sourcing": {"vv": 1}},
+        "vv: 1",
+        "value",
+        "products.p.hbm.sourcing.vv",
+        "unknown HBM vendor 'vv'; did you mean 'v'? (known: v)",
+    ),
+    "sourcing-weight-below-zero": (
+        {"products.p.hbm.sourcing": {"v": -1}},
+        "v: -1",
+        "value",
+        "products.p.hbm.sourcing.v",
+        "expected a dimensionless number (e.g. '0.85') that is >= 0, found -1",
+    ),
+    "tooling-over-100-percent": (
+        {"hbm_vendors.v": wafer_vendor(tooling={"HBM4": "70 %", "HBM3E": "50 %"})},
+        "HBM4: 70 %",
+        "key",
+        "hbm_vendors.v.tooling",
+        "shares add up to 120%; expected <= 100%",
+    ),
+    "tooling-names-a-generation-not-made": (
+        {"hbm_vendors.v": wafer_vendor(tooling={"HBM4": "50 %", "HBM4E": "50 %"})},
+        "HBM4E: 50 %",
+        "value",
+        "hbm_vendors.v.tooling.HBM4E",
+        "unknown HBM generation 'HBM4E'; did you mean 'HBM4'? (known: HBM3E, HBM4)",
+    ),
+    "wafers-without-generations": (
+        {"hbm_vendors.v": wafer_vendor(generations=None, tooling=None)},
+        "wafers: 1000 wafer/month",
+        "key",
+        "hbm_vendors.v.generations",
+        "wafers need generations (stacks per wafer and yield of each)",
+    ),
+    "wafers-and-stacks": (
+        {"hbm_vendors.v": wafer_vendor(capacity={"HBM4": "4000 stack/month"})},
+        "wafers: 1000 wafer/month",
+        "value",
+        "hbm_vendors.v.wafers",
+        "give exactly one of capacity (stacks by generation) and wafers",
+    ),
+    "generation-yield-above-1": (
+        {
+            "hbm_vendors.v": wafer_vendor(
+                generations={"HBM4": {"stacks_per_wafer": "10 stack/wafer", "yield": 1.5}}
+            )
+        },
+        "yield: 1.5",
+        "value",
+        "hbm_vendors.v.generations.HBM4.yield",
+        f"{FRACTION}, found 1.5",
+    ),
+    "generation-without-stacks": (
+        {
+            "hbm_vendors.v": wafer_vendor(
+                generations={"HBM4": {"stacks_per_wafer": "0 stack/wafer", "yield": 0.6}}
+            )
+        },
+        "stacks_per_wafer: 0 stack/wafer",
+        "value",
+        "hbm_vendors.v.generations.HBM4.stacks_per_wafer",
+        "expected a quantity in stack/wafer (e.g. '1 stack/wafer') that is > 0, "
+        "found '0 stack/wafer'",
+    ),
+    "window-until-before-from": (
+        {"products.p.available": {"from": "2026-06-01", "until": "2026-01-01"}},
+        "until: '2026-01-01'",
+        "value",
+        "products.p.available.until",
+        "until must come after from (2026-06-01), found 2026-01-01",
+    ),
+    "window-key-typo": (
+        {"products.p.available": {"form": "2026-06-01"}},
+        "form:",
+        "key",
+        "products.p.available.form",
+        f"unknown key 'form'; did you mean 'from'? (expected one of: {WINDOW_KEYS})",
+    ),
+    "volume-below-zero": (
+        {"programmes.g.volume": "-5 package/month"},
+        "volume: -5 package/month",
+        "value",
+        "programmes.g.volume",
+        "expected a package rate (e.g. '50000 package/month') that is >= 0, "
+        "found '-5 package/month'",
+    ),
+    "letter-of-intent-without-by": (
+        {"programmes.g.letter_of_intent": {"probability": 0.5}},
+        "probability: 0.5",
+        "key",
+        "programmes.g.letter_of_intent",
+        "missing key 'by'",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(MARKET_CASES.values()), ids=list(MARKET_CASES))
+def test_bad_market_key(tmp_path, capsys, case):
+    changes, needle, located, key_path, message = case
+    text = chain_text(**copy.deepcopy(changes))
+    path = write(tmp_path, text)
+    locate = at_value if located == "value" else problem
+    only(validate(capsys, path), locate(path, text, needle, key_path, message))
+
+
+def test_contracted_shares_over_100_percent_are_reported_where_they_are_written(tmp_path, capsys):
+    # Only contracts reserve shares here (no shares key): the problem is located at the
+    # contracts and names them, not a shares key the file does not have.
+    data = chain_data(
+        **{"packaging.c.contracts": {"rival": {"share": "60 %"}, "other": {"share": "50 %"}}}
+    )
+    del data["packaging"]["c"]["shares"]
+    text = dump(data)
+    path = write(tmp_path, text)
+    only(
+        validate(capsys, path),
+        problem(
+            path, text, "rival:", "packaging.c.contracts", "shares add up to 110%; expected <= 100%"
+        ),
+    )
+
+
+def test_sourcing_from_a_vendor_that_does_not_make_the_generation(tmp_path, capsys):
+    # Vendor w makes only HBM3E and has no qualification for p: p cannot source from it.
+    text = chain_text(
+        **{
+            "hbm_vendors.w": wafer_vendor(
+                generations={"HBM3E": WAFER_VENDOR["generations"]["HBM3E"]},
+                tooling={"HBM3E": 1},
+                qualification={},
+            ),
+            "products.p.hbm.sourcing": {"v": 1, "w": 1},
+        }
+    )
+    path = write(tmp_path, text)
+    only(
+        validate(capsys, path),
+        at_value(
+            path,
+            text,
+            "w: 1",
+            "products.p.hbm.sourcing.w",
+            "vendor 'w' does not make 'HBM4' for 'p' "
+            "(it needs the generation and a qualification for the product)",
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "needle", "found"),
+    [
+        (1.5, "probability: 1.5", "1.5"),
+        ("150 %", "probability: 150 %", "'150 %'"),
+        (-0.1, "probability: -0.1", "-0.1"),
+    ],
+    ids=["1.5", "150-percent", "negative"],
+)
+def test_letter_of_intent_probability_out_of_range(tmp_path, capsys, value, needle, found):
+    text = chain_text(**{"programmes.g.letter_of_intent": {**LETTER, "probability": value}})
+    path = write(tmp_path, text)
+    only(
+        validate(capsys, path),
+        at_value(
+            path,
+            text,
+            needle,
+            "programmes.g.letter_of_intent.probability",
+            f"{FRACTION}, found {found}",
+        ),
+    )
+
+
+def test_run_with_an_unknown_priority_designer_writes_nothing(tmp_path, capsys):
+    text = chain_text(
+        **{"packaging.c.allocation": "priority", "packaging.c.priority": ["d", "nvidia"]}
+    )
+    path = write(tmp_path, text)
+    only(
+        run_fails(capsys, tmp_path, path),
+        problem(
+            path, text, "nvidia", "packaging.c.priority[1]", "unknown designer 'nvidia' (known: d)"
+        ),
     )
 
 

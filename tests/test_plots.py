@@ -21,6 +21,7 @@ from matplotlib.collections import PolyCollection, QuadMesh
 from matplotlib.colors import to_rgb
 from matplotlib.patches import Rectangle
 
+from builders import uncertain_chain
 from capsim.analysis import sensitivity as sa
 from capsim.analysis.uncertainty import binding_mix, claim_probability
 from capsim.cli import plot_command
@@ -43,7 +44,6 @@ from capsim.results import save_result
 from capsim.simulation import simulate
 from capsim.sweep.runner import Execution
 from capsim.sweep.study import monte_carlo, resolve_vary, sweep
-from builders import uncertain_chain
 
 CLAIM = "five-mw-2026q3"
 SERIAL = Execution(workers=1, progress=False)

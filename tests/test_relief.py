@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import yaml
 
+from builders import chain, chain_data
 from capsim.analysis.relief import relief
 from capsim.cli import main as cli_main
 from capsim.cli import relief_command
@@ -20,7 +21,6 @@ from capsim.cli.formatting import signed
 from capsim.scenario.document import Scenario
 from capsim.sweep.levers import KINDS, levers
 from capsim.sweep.runner import Execution
-from builders import chain, chain_data
 
 HBM = "hbm_vendors.v capacity +10 %"
 COWOS = "packaging.c capacity +10 %"

@@ -23,10 +23,10 @@ from html.parser import HTMLParser
 import numpy as np
 import pytest
 
+from builders import chain, uncertain_chain
 from capsim.cli import report_command
 from capsim.cli.main import main
 from capsim.scenario.io import dump_scenario
-from builders import chain, uncertain_chain
 
 
 @pytest.fixture

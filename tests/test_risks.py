@@ -260,20 +260,15 @@ def test_after_a_qualification_failure_no_more_stacks_arrive_for_the_product():
     ordered = _monthly(4000.0, dict.fromkeys(range(2, MONTHS), 0.0))
     granted = result.supplier_granted.sel(supplier="v/HBM4", designer="d").values
     assert granted == pytest.approx(ordered)
-    # Without logic wafers there are no dies and nothing is packaged; the stacks come as
-    # ordered and, unused, go back to the vendor unsold (Jan's 4000 are bought back by
-    # Feb's order, while the product is still qualified, and go back again). The vendor's
-    # unsold stock grows 4000 a month with the four arrivals (4000, 8000, 12000, 16000),
-    # then stays at 16000: from Mar no order is placed and from May (t = 4) the product
-    # may not buy them. The product holds none at any month's end. (A line with no
-    # capacity would not show this: the product would plan nothing and order no stacks.)
+    # Without logic wafers the product plans nothing (its plan is capped by what the fab
+    # would grant it at its order rate: 0), so it orders no stacks: none granted, none
+    # left unsold at the vendor, none held.
     changes = {"hbm_vendors.v.lead_time": "2 month", "logic_fabs.f.wafer_starts": "0 wafer/month"}
     result = simulate(chain(risks=risks, **changes))
     assert result.packages_produced.sel(product="p").values == pytest.approx(np.zeros(MONTHS))
     granted = result.supplier_granted.sel(supplier="v/HBM4", designer="d").values
-    assert granted == pytest.approx(ordered)
-    unsold = result.hbm_unsold.sel(supplier="v/HBM4").values
-    assert unsold == pytest.approx(np.minimum(4000.0 * np.arange(1, MONTHS + 1), 16000.0))
+    assert granted == pytest.approx(np.zeros(MONTHS))
+    assert result.hbm_unsold.sel(supplier="v/HBM4").values == pytest.approx(np.zeros(MONTHS))
     assert result.hbm_inventory.sel(product="p").values == pytest.approx(np.zeros(MONTHS))
 
 

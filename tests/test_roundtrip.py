@@ -4,7 +4,11 @@ and dumping that again gives the same text.
 The property test starts from ``chain_data()`` and randomises almost every value: bare
 quantities in varied units ("2 kW" vs "2000 W"), percentages, every distribution kind,
 sources of every kind, dated series with expansions, optional fields present or absent,
-and the optional tables (export rules, funding, claims, risks, correlations).
+and the optional tables (export rules, funding, claims, risks, correlations). The market
+keys are drawn too: each supplier's shares, contracts (share or volume, dated, take or
+pay), allocation rule and priority; HBM vendors given as stacks or as wafers with
+generations, tooling and a conversion time (a second vendor ``w`` sometimes); a product's
+production window and HBM sourcing; a programme's volume series and letter of intent.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ SPELLINGS: dict[str, list[str]] = {
     "GB": ["GB", "GiB", "TB"],
     "wafer/month": ["wafer/month", "kwafer/month", "wafer/year", "wafer / week"],
     "stack/month": ["stack/month", "kstack/month", "stack/year"],
+    "stack/wafer": ["stack/wafer"],
     "package/month": ["package/month", "GPU/year", "accelerator/month"],
     "package/wafer": ["package/wafer", "GPU/wafer"],
     "die/package": ["die/package", "die/GPU"],
@@ -271,25 +276,75 @@ def series(draw, unit: str, *, percent: bool = False, high: int = 5000) -> Any:
     return full
 
 
+DESIGNERS = ["d", "e", "NO", "2025", "y"]  # "d" designs the product; the others buy elsewhere
+
+
 @st.composite
-def shares(draw) -> dict[str, Any]:
-    """Shares per designer that add up to at most 100 % (designer ``d`` always present)."""
-    others = draw(st.lists(st.sampled_from(["e", "NO", "2025", "y"]), unique=True, max_size=3))
-    if not others:
-        return {"d": draw(params("", percent=True))}
-    cuts = sorted(draw(st.lists(st.integers(0, 100), min_size=len(others), max_size=len(others))))
-    bounds = [0, *cuts, draw(st.integers(cuts[-1], 100))]
-    amounts = [b - a for a, b in itertools.pairwise(bounds)]
-    result = {}
-    for name, amount in zip(["d", *others], amounts, strict=True):
-        style = draw(st.sampled_from(["percent", "fraction", "value"]))
-        if style == "percent":
-            result[name] = f"{amount} %"
-        elif style == "fraction":
-            result[name] = amount / 100
+def portions(draw, count: int, *, whole: bool = False) -> list[int]:
+    """``count`` whole percentages that add up to at most 100 (to 100 if ``whole``)."""
+    if count == 0:
+        return []
+    cuts = sorted(draw(st.lists(st.integers(0, 100), min_size=count - 1, max_size=count - 1)))
+    last = 100 if whole else draw(st.integers(cuts[-1] if cuts else 0, 100))
+    bounds = [0, *cuts, last]
+    return [b - a for a, b in itertools.pairwise(bounds)]
+
+
+def _fraction(draw, amount: int) -> Any:
+    """``amount`` percent written as a percentage, a fraction or a parameter mapping."""
+    style = draw(st.sampled_from(["percent", "fraction", "value"]))
+    if style == "percent":
+        return f"{amount} %"
+    if style == "fraction":
+        return amount / 100
+    return {"value": f"{amount}%", **draw(META)}
+
+
+@st.composite
+def contracts(draw, names: list[str], amounts: dict[str, int]) -> dict[str, Any]:
+    """A contract per designer of ``names``: a share (of ``amounts``) or a volume, maybe
+    dated (``from``, ``until`` after it) and take-or-pay."""
+    found = {}
+    for name in names:
+        contract: dict[str, Any] = {}
+        if name in amounts:
+            contract["share"] = _fraction(draw, amounts[name])
         else:
-            result[name] = {"value": f"{amount}%", **draw(META)}
-    return result
+            contract["volume"] = draw(series("wafer/month"))
+        begin = None
+        if draw(st.booleans()):
+            begin, contract["from"] = draw(dates())
+        _maybe(draw, contract, "until", dates(after=begin).map(_written))
+        _maybe(draw, contract, "take_or_pay", st.booleans())
+        _maybe(draw, contract, "source", SOURCES)
+        found[name] = contract
+    return found
+
+
+def _market(draw, owner: dict[str, Any]) -> None:
+    """Redraw a supplier's reservations and rule: designers with ``shares`` or
+    ``contracts`` (one of them each; shares and contracted shares add up to at most
+    100 %), ``allocation`` and a ``priority`` naming known designers."""
+    for key in ("shares", "contracts", "allocation", "priority"):
+        owner.pop(key, None)
+    names = draw(st.lists(st.sampled_from(DESIGNERS), unique=True, max_size=4))
+    by_contract = [name for name in names if draw(st.booleans())]
+    volumes = [name for name in by_contract if draw(st.booleans())]
+    sharing = [name for name in names if name not in volumes]
+    amounts = dict(zip(sharing, draw(portions(len(sharing))), strict=True))
+    if set(names) - set(by_contract):
+        owner["shares"] = {
+            name: _fraction(draw, amounts[name]) for name in names if name not in by_contract
+        }
+    if by_contract:
+        owner["contracts"] = draw(contracts(by_contract, amounts))
+    rule = draw(st.sampled_from([None, "pro_rata", "priority"]))
+    if rule is not None:
+        owner["allocation"] = rule
+    if rule == "priority":
+        known = sorted({"d", *names})
+        order = draw(st.permutations(known))
+        owner["priority"] = order[: draw(st.integers(1, len(order)))]
 
 
 def _maybe(draw, data: dict[str, Any], key: str, strategy: st.SearchStrategy) -> None:
@@ -335,7 +390,14 @@ def _product(draw, product: dict[str, Any]) -> list[str]:
     _maybe(draw, product, "description", TEXTS)
     _maybe(draw, product, "source", SOURCES)
     _maybe(draw, product, "note", TEXTS)
-    _maybe(draw, product, "mix", series("", percent=True))
+    if draw(st.booleans()):
+        window: dict[str, Any] = {}
+        begin = None
+        if draw(st.booleans()):
+            begin, window["from"] = draw(dates())
+        _maybe(draw, window, "until", dates(after=begin).map(_written))
+        _maybe(draw, window, "source", SOURCES)
+        product["available"] = window
     precisions = draw(st.lists(st.sampled_from(["FP4", "FP8", "BF16"]), unique=True, max_size=3))
     product["flops"] = {name: draw(params("FLOP/s")) for name in precisions}
     product["logic"]["compute_dies"] = draw(params("die/package", high=4))
@@ -349,7 +411,7 @@ def _product(draw, product: dict[str, Any]) -> list[str]:
 def _capacity(draw, data: dict[str, Any]) -> None:
     fab = data["logic_fabs"]["f"]
     fab["wafer_starts"] = draw(series("wafer/month"))
-    fab["shares"] = draw(shares())
+    _market(draw, fab)
     fab["defect_density"] = draw(params("1/cm**2", low=0, high=5))
     fab["cycle_time"] = draw(params("month", low=0, high=6))
     _maybe(draw, fab, "yield_model", st.sampled_from(["poisson", "murphy"]))
@@ -359,28 +421,19 @@ def _capacity(draw, data: dict[str, Any]) -> None:
 
     line = data["packaging"]["c"]
     line["capacity"] = draw(series("wafer/month"))
-    line["shares"] = draw(shares())
+    _market(draw, line)
     line["yield"] = draw(params("", percent=True))
     line["cycle_time"] = draw(params("month", low=0, high=6))
     _maybe(draw, line, "source", SOURCES)
 
-    vendor = data["hbm_vendors"]["v"]
-    # The product uses HBM4, so the vendor makes it (a generation nobody makes is an error).
-    generations = draw(st.lists(st.sampled_from(["HBM4", "HBM3E"]), unique=True, min_size=1))
-    generations = sorted({"HBM4", *generations})
-    vendor["capacity"] = {name: draw(series("stack/month")) for name in generations}
-    _maybe(draw, vendor, "shares", shares())
-    vendor["lead_time"] = draw(params("month", low=0, high=9))
-    qualification = st.one_of(
-        st.just("never"),
-        dates().map(_written),
-        st.fixed_dictionaries(
-            {"date": st.one_of(st.just("never"), dates().map(_written))},
-            optional={"slip": params("month", low=0, high=9), "source": SOURCES, "note": TEXTS},
-        ),
-    )
-    vendor["qualification"] = {"p": draw(qualification)}
-    _maybe(draw, vendor, "source", SOURCES)
+    vendors = ["v", "w"] if draw(st.booleans()) else ["v"]
+    for vid in vendors:
+        data["hbm_vendors"][vid] = _vendor(draw)
+    if draw(st.booleans()):
+        chosen = draw(st.lists(st.sampled_from(vendors), unique=True, min_size=1))
+        data["products"]["p"]["hbm"]["sourcing"] = {
+            vid: draw(params("", low=1, high=10)) for vid in chosen
+        }
 
     supplier = data["suppliers"]["tx"]
     supplier["output"] = draw(params("count/month", high=400))
@@ -395,6 +448,48 @@ def _capacity(draw, data: dict[str, Any]) -> None:
         }
 
 
+def _vendor(draw) -> dict[str, Any]:
+    """An HBM vendor that makes HBM4 (the product's generation; a generation nobody makes
+    is an error) and lists ``p`` in its qualifications: stacks by generation, or wafers
+    with generations, tooling that adds up to 100 % and a conversion time."""
+    vendor: dict[str, Any] = {}
+    generations = draw(st.lists(st.sampled_from(["HBM4", "HBM3E"]), unique=True, min_size=1))
+    generations = sorted({"HBM4", *generations})
+    if draw(st.booleans()):
+        vendor["capacity"] = {name: draw(series("stack/month")) for name in generations}
+    else:
+        vendor["wafers"] = draw(series("wafer/month"))
+        vendor["generations"] = {}
+        for name in generations:
+            generation = {
+                "stacks_per_wafer": draw(params("stack/wafer", high=40)),
+                "yield": draw(params("", percent=True)),
+            }
+            _maybe(draw, generation, "source", SOURCES)
+            vendor["generations"][name] = generation
+        # Every wafer starts set up for one of the generations (tooling adds up to 100 %).
+        tooled = draw(st.lists(st.sampled_from(generations), unique=True, min_size=1))
+        amounts = draw(portions(len(tooled), whole=True))
+        vendor["tooling"] = {
+            name: _fraction(draw, a) for name, a in zip(tooled, amounts, strict=True)
+        }
+        _maybe(draw, vendor, "conversion_time", params("month", low=0, high=12))
+    if draw(st.booleans()):
+        _market(draw, vendor)
+    vendor["lead_time"] = draw(params("month", low=0, high=9))
+    qualification = st.one_of(
+        st.just("never"),
+        dates().map(_written),
+        st.fixed_dictionaries(
+            {"date": st.one_of(st.just("never"), dates().map(_written))},
+            optional={"slip": params("month", low=0, high=9), "source": SOURCES, "note": TEXTS},
+        ),
+    )
+    vendor["qualification"] = {"p": draw(qualification)}
+    _maybe(draw, vendor, "source", SOURCES)
+    return vendor
+
+
 def _programme(draw, programme: dict[str, Any]) -> None:
     programme_start, programme["start"] = draw(dates())
     if draw(st.booleans()):
@@ -405,7 +500,11 @@ def _programme(draw, programme: dict[str, Any]) -> None:
         programme["target_packages"] = draw(params("package"))
     _maybe(draw, programme, "priority", st.integers(1, 9))
     _maybe(draw, programme, "share", params("", percent=True))
-    _maybe(draw, programme, "volume", params("package/month"))
+    _maybe(draw, programme, "volume", series("package/month"))
+    if draw(st.booleans()):
+        letter = {"probability": draw(params("", percent=True)), "by": draw(dates().map(_written))}
+        _maybe(draw, letter, "source", SOURCES)
+        programme["letter_of_intent"] = letter
     _maybe(draw, programme, "end", dates(after=programme_start).map(_written))
     _maybe(draw, programme, "budget", params("USD"))
     _maybe(draw, programme, "source", SOURCES)

@@ -88,6 +88,96 @@ def test_problem_is_reported(changes, expected):
     assert any(problem.startswith(expected) for problem in problems), problems
 
 
+WAFER_VENDOR = {
+    "wafers": "1000 wafer/month",
+    "generations": {
+        "HBM4": {"stacks_per_wafer": "10 stack/wafer", "yield": 0.6},
+        "HBM3E": {"stacks_per_wafer": "12 stack/wafer", "yield": 0.8},
+    },
+    "tooling": {"HBM4": "50 %", "HBM3E": "50 %"},
+    "lead_time": "0 month",
+    "qualification": {"p": "2025-01-01"},
+}
+MARKET = {
+    "packaging.c.shares": {"d": "40 %", "other-buyers": "20 %"},
+    "packaging.c.contracts": {"rival": {"share": "30 %", "take_or_pay": True}},
+    "packaging.c.allocation": "priority",
+    "packaging.c.priority": ["other-buyers", "rival", "d"],
+    "hbm_vendors.v": WAFER_VENDOR,
+    "products.p.hbm.sourcing": {"v": 1},
+    "products.p.available": {"from": "2026-02-01"},
+    "programmes.g.letter_of_intent": {"probability": "60 %", "by": "2026-03-31"},
+}
+
+
+def test_a_valid_market_has_no_problem():
+    # Designers without a product here ("other-buyers", "rival") stand for buyers not
+    # modelled: a priority may name them.
+    assert _problems(**copy.deepcopy(MARKET)) == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        (
+            {"packaging.c.priority": ["other-buyers", "rivall", "d"]},
+            "packaging.c.priority[1]: unknown designer 'rivall'; did you mean 'rival'?",
+        ),
+        (
+            {"packaging.c.priority": []},
+            "packaging.c.priority: allocation priority needs designers in order",
+        ),
+        (
+            {
+                "packaging.c.contracts": {
+                    "rival": {"share": "30 %"},
+                    "d": {"volume": "5 wafer/month"},
+                }
+            },
+            "packaging.c.contracts.d: designer 'd' already has a share here",
+        ),
+        (
+            {"packaging.c.contracts": {"rival": {"share": "45 %"}}},
+            "packaging.c.shares: shares add up to 105%; expected <= 100%",
+        ),
+        (
+            {"products.p.hbm.sourcing": {"v": 1, "u": 1}},
+            "products.p.hbm.sourcing.u: unknown HBM vendor 'u'",
+        ),
+        (
+            {
+                "hbm_vendors.u": {**WAFER_VENDOR, "qualification": {}},
+                "products.p.hbm.sourcing.u": 1,
+            },
+            "products.p.hbm.sourcing.u: vendor 'u' does not make 'HBM4' for 'p'",
+        ),
+        (
+            {"hbm_vendors.v.tooling": {"HBM4": "50 %", "HBM5": "50 %"}},
+            "hbm_vendors.v.tooling.HBM5: unknown HBM generation 'HBM5'; did you mean 'HBM4'? "
+            "(known: HBM3E, HBM4)",
+        ),
+        (
+            {"hbm_vendors.v.tooling": {"HBM4": "70 %", "HBM3E": "50 %"}},
+            "hbm_vendors.v.tooling: shares add up to 120%; expected <= 100%",
+        ),
+    ],
+    ids=[
+        "priority-unknown-designer",
+        "priority-empty",
+        "share-and-contract",
+        "contracted-shares-over-100",
+        "sourcing-unknown-vendor",
+        "sourcing-unqualified-vendor",
+        "tooling-unknown-generation",
+        "tooling-over-100",
+    ],
+)
+def test_market_problem_is_reported(changes, expected):
+    problems = _problems(**{**copy.deepcopy(MARKET), **copy.deepcopy(changes)})
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(expected), problems
+
+
 def test_correlations_that_cannot_hold_together():
     data = copy.deepcopy(chain_data())
     data["products"]["p"]["it_power"] = UNIFORM

@@ -12,12 +12,12 @@ import numpy as np
 import pytest
 import xarray as xr
 
+from builders import uncertain_chain
 from capsim.analysis.uncertainty import claim_probability, milestone_quantiles
 from capsim.scenario.io import dump_scenario
 from capsim.sweep import runner
 from capsim.sweep.runner import Execution
 from capsim.sweep.study import monte_carlo
-from builders import uncertain_chain
 
 SAMPLES = 48
 

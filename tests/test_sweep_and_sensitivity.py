@@ -8,12 +8,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from builders import SOURCE, chain, uncertain_chain
 from capsim.analysis.scenario_sensitivity import Output, sensitivity
 from capsim.cli.main import main
 from capsim.scenario.io import dump_scenario
 from capsim.sweep.runner import Execution
 from capsim.sweep.study import resolve_vary, sweep
-from builders import SOURCE, chain, uncertain_chain
 
 SERIAL = Execution(workers=1, progress=False)
 

@@ -44,13 +44,15 @@ class ContractIn:
     end: float
     take_or_pay: bool
 
-    def reserved(self, month: int, capacity: float) -> float:
-        """What it reserves of ``capacity`` in ``month`` [the supplier's unit]."""
+    def reserved(self, month: int, capacity: float, part: float = 1.0) -> float:
+        """What it reserves of ``capacity`` in ``month`` [the supplier's unit]; ``part`` is
+        the part of the supplier's whole capacity that ``capacity`` is (an HBM vendor's
+        wafers of one generation), over which a volume is spread."""
         if not self.start <= month + 0.5 < self.end:
             return 0.0
         if self.share is not None:
             return self.share * capacity
-        return float(self.volume[min(max(month, 0), len(self.volume) - 1)])
+        return part * float(self.volume[min(max(month, 0), len(self.volume) - 1)])
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ Capacities and grants are recorded per supplier and designer: who took what.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable
 
 from capsim.model.hbm import HbmVendorModel
@@ -51,6 +52,8 @@ TIE_ORDER = ("demand", "cowos", "hbm", "logic_wafers")
 #: the stacks due by their arrival, so the two limits land within a few per cent of
 #: each other when HBM is what is short.
 TIE_TOLERANCE = 0.02
+#: A grant below its ask by more than this fraction means the supplier was short.
+SHORT = 1e-9
 _OPEN = MarketIn()
 
 
@@ -108,7 +111,7 @@ class Procurement:
                 self.by_vendor[vendor.id][chain.product.hbm_generation].append(chain)
         self.modelled = {chain.product.designer for chain in chains.values()}
         self._rates: dict[int, dict[str, float]] = {}
-        self._plans: dict[tuple[str, int], float] = {}
+        self._plans: dict[tuple[str, int], tuple[float, str | None]] = {}
         self._weights: dict[tuple[str, int], dict[str, float]] = {}
         self._projections: dict[tuple[str, int], dict[str, float]] = {}
         self._stack_plans: dict[tuple, tuple] = {}
@@ -136,7 +139,8 @@ class Procurement:
     def prefill(self) -> None:
         """Fill the pipelines as if the market had run before the horizon at month 0's
         capacities and order rates: each product's steady monthly need is started in each
-        month before the start whose output arrives in the horizon."""
+        month before the start whose output arrives in the horizon or in the month before
+        it (on hand at the start)."""
         self._forget()
         longest = max(
             [c.fab.delay for c in self.chains.values()]
@@ -208,10 +212,12 @@ class Procurement:
             limits = {"cowos": (grants[product.id] + idle) * per_wafer, **caps[product.id]}
             starts = min(grants[product.id] * per_wafer, *caps[product.id].values())
             good = chain.start_packages(max(0.0, starts))
+            limited = self._planned(chain, month)[1] == "cowos"
+            chain.short["cowos"] = limited or grants[product.id] < asks[product.id] * (1.0 - SHORT)
             record.package_month(
                 month,
                 product.id,
-                binding=_binding(limits),
+                binding=_binding(limits, chain.short),
                 limits=limits,
                 unit_yield=unit_yield,
                 unmet=max(0.0, caps[product.id]["demand"] * unit_yield - good),
@@ -233,21 +239,27 @@ class Procurement:
 
     def _plan(self, chain: ProductChain, time: float) -> float:
         """Good packages per month ``chain``'s product plans to package at ``time``."""
+        return self._planned(chain, time)[0]
+
+    def _planned(self, chain: ProductChain, time: float) -> tuple[float, str | None]:
+        """The plan at ``time`` [package/month], and the input whose projection set it
+        (``"cowos"`` or ``"logic_wafers"``; None when the order rate did)."""
         product = chain.product
         month = self._month_of(time)
         key = (product.id, month)
-        plan = self._plans.get(key)
-        if plan is None:
+        found = self._plans.get(key)
+        if found is None:
             rate = self._rates_at(month)[product.id]
-            plan = 0.0
+            found = (0.0, None)
             if rate > 0 and product.made_in(time):
-                plan = min(
-                    rate,
-                    self._projection(product.packaging, month).get(product.id, 0.0),
-                    self._fab_projection(product.fab, month).get(product.id, 0.0),
+                found = min(
+                    (rate, None),
+                    (self._projection(product.packaging, month).get(product.id, 0.0), "cowos"),
+                    (self._fab_projection(product.fab, month).get(product.id, 0.0), "logic_wafers"),
+                    key=lambda option: option[0],
                 )
-            self._plans[key] = plan
-        return plan
+            self._plans[key] = found
+        return found
 
     def _projection(self, line_id: str, month: int) -> dict[str, float]:
         """Good packages per month each product of ``line_id`` would get in ``month`` if
@@ -299,12 +311,13 @@ class Procurement:
         return projection
 
     def _cover(self, chain: ProductChain, plan: float, arrival: float, lead: float) -> float:
-        """Good packages the product's inputs on hand and on the way should cover: its plan
-        for the lead time plus a month, never more than its programmes (open by the
-        ``arrival``) still lack."""
+        """Good packages the product's inputs on hand and on the way should cover: this
+        month's plan and its plan at the ``arrival`` over the lead time, never more than
+        its programmes (open by the ``arrival``) still lack."""
         if plan <= 0:
             return 0.0
-        return min(plan * (lead + 1.0), self.backlog(chain.product.id, arrival))
+        now = self._plan(chain, arrival - lead)  # this month's packaging, at this month's plan
+        return min(now + plan * lead, self.backlog(chain.product.id, arrival))
 
     def _sourcing(self, chain: ProductChain, month: int) -> dict[str, float]:
         """How ``chain``'s product splits the stacks it orders in ``month`` among vendors:
@@ -338,6 +351,9 @@ class Procurement:
         """Order dies and stacks and start wafers in ``month`` (before the horizon when
         negative: ``steady`` starts each product's monthly need, booking what arrives
         in the horizon)."""
+        if not steady:
+            for chain in self.chains.values():
+                chain.short["hbm"] = False
         for vid, vendor in self.vendors.items():
             self._start_stacks(month, vid, vendor, steady)
         for fab_id, chains in self.by_fab.items():
@@ -372,14 +388,18 @@ class Procurement:
         scheduled = {pid: min(ask, monthly[pid]) for pid, ask in asks.items()}
         grants = self.grants(fab.market, capacity, month, chains, asks, scheduled=scheduled)
         if steady:
-            if arrival < 0:
+            if arrival <= -1.0:
                 return
         else:
             self._record_supplier(month, fab_id, capacity, chains=chains, asks=asks, grants=grants)
         for chain in chains:
-            dies = grants[chain.product.id] * chain.product.good_dies_per_wafer
-            if dies > 0 and arrival >= 0:
-                chain.dies.arrive(arrival, dies)
+            pid = chain.product.id
+            if not steady:
+                limited = self._planned(chain, arrival)[1] == "logic_wafers"
+                chain.short["logic_wafers"] = limited or grants[pid] < asks[pid] * (1.0 - SHORT)
+            dies = grants[pid] * chain.product.good_dies_per_wafer
+            if dies > 0:
+                chain.dies.arrive(_on_hand_from(arrival), dies)
 
     def _start_stacks(self, month: int, vid: str, vendor: HbmVendorModel, steady: bool) -> None:
         spec = vendor.spec
@@ -409,24 +429,35 @@ class Procurement:
             self._sell_unsold(month, vendor, vid, orders)
             vendor.tooled_at(month)
             vendor.retool(month, wanted)
+        tooled = sum(vendor.tooled.values())
         for generation, chains in self.by_vendor[vid].items():
             per_wafer = spec.stacks_per_wafer[generation]
             capacity = vendor.tooled[generation]
+            part = capacity / tooled if tooled > 0 else 0.0  # of a contract's volume
             asks = {pid: need / per_wafer for pid, need in orders[generation].items()}
             if not chains and not spec.market.contracts:
+                if not steady:
+                    self._record_supplier(
+                        month, f"{vid}/{generation}", capacity, chains=[], asks={}, grants={}
+                    )
                 continue
             scheduled = {pid: min(ask, monthly[pid] / per_wafer) for pid, ask in asks.items()}
-            grants = self.grants(spec.market, capacity, month, chains, asks, scheduled=scheduled)
+            grants = self.grants(
+                spec.market, capacity, month, chains, asks, scheduled=scheduled, part=part
+            )
             if not steady:
                 self._record_supplier(
                     month, f"{vid}/{generation}", capacity, chains=chains, asks=asks, grants=grants
                 )
-            if arrival < 0:
+            if arrival <= -1.0:
                 continue
             for chain in chains:
-                stacks = grants[chain.product.id] * per_wafer
+                pid = chain.product.id
+                if not steady and grants[pid] < asks[pid] * (1.0 - SHORT):
+                    chain.short["hbm"] = True
+                stacks = grants[pid] * per_wafer
                 if stacks > 0:
-                    chain.stacks[vid].arrive(arrival, stacks)
+                    chain.stacks[vid].arrive(_on_hand_from(arrival), stacks)
 
     def _stack_plan(
         self, chain: ProductChain, month: int, arrival: float, conversion: float, steady: bool
@@ -479,23 +510,26 @@ class Procurement:
         asks: dict[str, float],
         *,
         scheduled: dict[str, float] | None = None,
+        part: float = 1.0,
     ) -> dict[str, float]:
         """Grant ``capacity`` [the supplier's unit] among the products of ``chains`` and
-        buyers not modelled that hold reservations.
+        buyers not modelled that hold reservations; ``capacity`` is the ``part`` of the
+        supplier's whole capacity (one HBM generation's wafers) over which a volume
+        contract's reservation is spread.
 
         With ``scheduled`` (each product's ask at its steady monthly need, at most its
         ask), in two rounds: the scheduled asks first, by the supplier's market, then what
         is left among the rest of the asks, pro rata; else one round of ``asks``. Returns
         the grant of each product, and of each buyer not modelled under its own name.
         """
-        if not any(asks.values()) and not self._has_outside(market):
+        if not any(asks.values()) and not self._always_taken(market):
             return dict.fromkeys(asks, 0.0)
-        enough = self._enough(market, capacity, month, asks)
+        enough = self._enough(market, capacity, month, asks, part)
         if enough is not None:
             return enough
         if scheduled is None:
-            return self._round(market, capacity, month, chains, asks)
-        first = self._round(market, capacity, month, chains, scheduled)
+            return self._round(market, capacity, month, chains, asks, part=part)
+        first = self._round(market, capacity, month, chains, scheduled, part=part)
         left = capacity - sum(first.values())
         extra = {pid: asks[pid] - first[pid] for pid in asks if asks[pid] > first[pid]}
         if left <= 0 or not extra:
@@ -504,7 +538,7 @@ class Procurement:
         return {name: grant + second.get(name, 0.0) for name, grant in first.items()}
 
     def _enough(
-        self, market: MarketIn, capacity: float, month: int, asks: dict[str, float]
+        self, market: MarketIn, capacity: float, month: int, asks: dict[str, float], part: float
     ) -> dict[str, float] | None:
         """Every ask and every reservation of buyers not modelled, when they all fit in
         ``capacity`` and no reservation is take-or-pay (the rule then changes nothing);
@@ -515,17 +549,18 @@ class Procurement:
             if contract.take_or_pay:
                 return None
             if contract.designer not in self.modelled:
-                amount = contract.reserved(month, capacity)
+                amount = contract.reserved(month, capacity, part)
                 if amount > 0:
                     granted[contract.designer] = amount
                     total += amount
         return granted if total <= capacity else None
 
-    def _has_outside(self, market: MarketIn) -> bool:
-        """Whether ``market`` has reservations of buyers not modelled (they always buy)."""
+    def _always_taken(self, market: MarketIn) -> bool:
+        """Whether ``market`` has reservations taken whatever is asked: those of buyers
+        not modelled, and take-or-pay ones."""
         found = self._outside.get(id(market))
         if found is None:
-            found = any(c.designer not in self.modelled for c in market.contracts)
+            found = any(c.designer not in self.modelled or c.take_or_pay for c in market.contracts)
             self._outside[id(market)] = found
         return found
 
@@ -536,6 +571,8 @@ class Procurement:
         month: int,
         chains: list[ProductChain],
         asks: dict[str, float],
+        *,
+        part: float = 1.0,
     ) -> dict[str, float]:
         """One round: ``capacity`` among the designers of ``chains`` (their products'
         ``asks``) and buyers not modelled that hold reservations (they take all they
@@ -548,7 +585,7 @@ class Procurement:
         reserved: dict[str, float] = {}
         take_or_pay: dict[str, bool] = {}
         for contract in market.contracts:
-            amount = contract.reserved(month, capacity)
+            amount = contract.reserved(month, capacity, part)
             if amount > 0:
                 reserved[contract.designer] = amount
                 take_or_pay[contract.designer] = contract.take_or_pay
@@ -573,10 +610,13 @@ class Procurement:
             )
             granted = dict(zip(names, grants, strict=True))
         result = {name: granted[name] for name in by_designer if name not in self.modelled}
+        products = Counter(chain.product.designer for chain in chains)
         for chain in chains:
             pid, designer = chain.product.id, chain.product.designer
             whole = by_designer[designer]
-            result[pid] = granted[designer] * asks[pid] / whole if whole > 0 else 0.0
+            # a take-or-pay grant to a designer that asks nothing is still its products'
+            portion = asks[pid] / whole if whole > 0 else 1.0 / products[designer]
+            result[pid] = granted[designer] * portion
         return result
 
     def _record_supplier(
@@ -603,8 +643,20 @@ class Procurement:
         self.record.supplier_month(month, supplier, capacity, asked, granted)
 
 
-def _binding(limits: dict[str, float]) -> str:
-    """The input that limits package starts: the first of :data:`TIE_ORDER` within
-    :data:`TIE_TOLERANCE` of the lowest limit [package]."""
+def _binding(limits: dict[str, float], short: dict[str, bool]) -> str:
+    """The input that limits package starts: of the limits within :data:`TIE_TOLERANCE`
+    of the lowest [package], demand if it is one (the product has what it wants), else
+    the first of :data:`TIE_ORDER` whose supplier granted less than was asked (``short``),
+    else the first of them."""
     lowest = min(limits.values())
-    return next(k for k in TIE_ORDER if limits[k] <= lowest + TIE_TOLERANCE * abs(lowest))
+    tied = [k for k in TIE_ORDER if limits[k] <= lowest + TIE_TOLERANCE * abs(lowest)]
+    if tied[0] == "demand":
+        return "demand"
+    return next((k for k in tied if short.get(k)), tied[0])
+
+
+def _on_hand_from(arrival: float) -> float:
+    """When goods due at ``arrival`` [month] are on hand: then, or at the start for
+    goods started before the horizon that arrive in its last month (month 0's packaging
+    would have taken them)."""
+    return max(arrival, 0.0)

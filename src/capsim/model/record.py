@@ -7,6 +7,8 @@ written at each month's end, before anything else happens at that instant.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from capsim.model.inputs import ModelInputs
@@ -98,7 +100,7 @@ class Record:
                 f"{vid}/{product.hbm_generation}"
                 for vid, vendor in inputs.vendors.items()
                 if product.hbm_generation in vendor.stacks_per_wafer
-                and product.id in vendor.qualified
+                and _ever(vendor.qualified.get(product.id))
             ]
             self.product_supplier[row, [column[name] for name in used]] = True
         self.designers = list(dict.fromkeys(p.designer for p in inputs.products.values()))
@@ -220,3 +222,8 @@ class Record:
             critical_margin=np.array([log.margin for _, log in logs], dtype=float),
             risks_occurred=inputs.risks_occurred,
         )
+
+
+def _ever(window: tuple[float, float] | None) -> bool:
+    """Whether a qualification window [start, end) [month] is ever open."""
+    return window is not None and window[0] < window[1] and window[0] < math.inf

@@ -317,7 +317,7 @@ def _programme(
         priority=g.priority,
         share=None if g.share is None else r.value(f"{path}.share", g.share),
         volume=None if g.volume is None else r.series(f"{path}.volume", g.volume),
-        start=r.time(g.start),
+        start=_ordering_from(g, r),
         end=r.time(g.end),
         destination=g.destination,
         sites=tuple(g.sites),
@@ -325,6 +325,14 @@ def _programme(
         firm=_firm(g, path, r),
         via=g.via,
     )
+
+
+def _ordering_from(programme, r: Resolver) -> float:
+    """When a programme starts ordering [month]: its start, or for a letter of intent
+    the date by which it becomes firm, if later (a letter is not an order)."""
+    start = r.time(programme.start)
+    letter = programme.letter_of_intent
+    return start if letter is None else max(start, r.time(letter.by))
 
 
 def _firm(programme, path: str, r: Resolver) -> bool:

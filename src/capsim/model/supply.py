@@ -69,6 +69,8 @@ class ProductChain:
         """Stacks a good package takes, failed packages' included [stack/package]."""
         self.stacks_lead = min((vendor.lead_time for vendor in vendors), default=0.0)
         """The shortest lead time of the product's HBM vendors [month] (0 without any)."""
+        self.short = dict.fromkeys(("cowos", "logic_wafers", "hbm"), False)
+        """Whether the product's last order of each input was granted less than asked."""
 
     @property
     def stacks_on_hand(self) -> float:

@@ -11,8 +11,9 @@ At each month boundary ``t = m``:
    happen;
 3. once no other event is due at ``t`` (the clock waits with zero-delay timeouts until
    ``env.peek()`` is later than now), month ``m`` starts: the market
-   (:mod:`capsim.model.procurement`) starts packages from what has arrived, so an input
-   that arrives exactly at ``t`` is usable in month ``m``, and orders and starts wafers.
+   (:mod:`capsim.model.procurement`) orders stacks and starts wafers, then starts
+   packages from what has arrived, so an input that arrives exactly at ``t`` (or one with
+   no lead time ordered now) is usable in month ``m``.
 """
 
 from __future__ import annotations

@@ -25,7 +25,8 @@ PowerBasis = Literal["it", "facility"]
 class LetterOfIntent(Entity):
     """A deal that is not firm: it becomes firm with ``probability`` by ``by`` (drawn per
     Monte Carlo sample; a deterministic run takes it as firm when the probability is
-    above one half). A letter that lapses orders nothing."""
+    above one half). A letter is not an order: one that becomes firm orders from ``by``
+    (or the programme's start, if later); one that lapses orders nothing."""
 
     probability: Fraction
     by: Date

@@ -143,7 +143,8 @@ def _shares(s: Scenario) -> Iterator[Finding]:
         for oid, owner in getattr(s, table).items():
             shares = {**owner.shares}
             shares.update({d: c.share for d, c in owner.contracts.items() if c.share is not None})
-            yield from _sum_at_most_one(shares, (table, oid, "shares"))
+            written = "shares" if owner.shares else "contracts"  # where the file has them
+            yield from _sum_at_most_one(shares, (table, oid, written))
     by_product: dict[str, dict[str, Param]] = defaultdict(dict)
     for gid, programme in s.programmes.items():
         if programme.share is not None:
@@ -176,10 +177,33 @@ def _markets(s: Scenario) -> Iterator[Finding]:
             known = designers | set(owner.shares) | set(owner.contracts)
             if owner.allocation == "priority" and not owner.priority:
                 yield (table, oid, "priority"), "allocation priority needs designers in order"
+            if owner.allocation != "priority" and owner.priority:
+                yield (
+                    (table, oid, "priority"),
+                    f"priority is used only with allocation priority, found {owner.allocation!r}",
+                )
+            for key in ("shares", "contracts"):
+                for name in getattr(owner, key):
+                    yield from _near_designer(name, designers, (table, oid, key, name))
             for index, name in enumerate(owner.priority):
                 yield from _ref(
                     "designer", dict.fromkeys(known), name, (table, oid, "priority", index)
                 )
+
+
+def _near_designer(name: str, designers: set[str], path: KeyPath) -> Iterator[Finding]:
+    """A designer with no product stands for buyers not modelled; one spelled like a
+    designer that has products is more likely a typo."""
+    if name in designers:
+        return
+    close = [d for d in sorted(designers) if d.lower() == name.lower()]
+    close = close or difflib.get_close_matches(name, sorted(designers), n=1, cutoff=0.8)
+    if close:
+        yield (
+            path,
+            f"designer {name!r} has no product, so it would stand for buyers not modelled; "
+            f"did you mean {close[0]!r}?",
+        )
 
 
 def _hbm(s: Scenario) -> Iterator[Finding]:
@@ -194,7 +218,29 @@ def _hbm(s: Scenario) -> Iterator[Finding]:
                 ("hbm_vendors", vid, "tooling", generation),
             )
         yield from _sum_at_most_one(vendor.tooling, ("hbm_vendors", vid, "tooling"))
+        if vendor.capacity is not None:
+            given = {"generations", "tooling", "conversion_time"} & vendor.model_fields_set
+            for key in sorted(given):
+                yield (
+                    ("hbm_vendors", vid, key),
+                    f"{key} applies to a vendor given as wafers; this one gives capacity "
+                    "(stacks by generation)",
+                )
+        elif sum(share.central for share in vendor.tooling.values()) < 1 - 1e-9:
+            total = sum(share.central for share in vendor.tooling.values())
+            yield (
+                ("hbm_vendors", vid, "tooling"),
+                f"tooling adds up to {total:.0%}; expected 100% (wafers set up for no "
+                "generation make nothing until converted)",
+            )
     for pid, product in s.products.items():
+        sourcing = product.hbm.sourcing
+        if sourcing is not None and sum(weight.central for weight in sourcing.values()) <= 0:
+            yield (
+                ("products", pid, "hbm", "sourcing"),
+                "sourcing weights add up to 0; expected a positive weight (else the product "
+                "orders no HBM)",
+            )
         for vid in product.hbm.sourcing or {}:
             path = ("products", pid, "hbm", "sourcing", vid)
             yield from _ref("HBM vendor", s.hbm_vendors, vid, path)

@@ -1,0 +1,552 @@
+"""Buyers competing in one market, run through the whole model.
+
+Each case is a small world written here as a scenario mapping, loaded through the
+public loader and run with ``simulate``; the expected grants and packages are worked
+out by hand in the comments. The market's results are read from ``supplier_capacity``,
+``supplier_asked``, ``supplier_granted`` and ``hbm_unsold`` (per supplier: a fab, a CoWoS
+line, or ``vendor/generation``) and from ``packages_produced``.
+
+The base world (twelve months of 2026):
+
+- two designers, A and B, each with one product (``pa``, ``pb``): one 100 mm^2 compute
+  die and 8 HBM3E stacks per package, 10 packages per CoWoS wafer;
+- fab ``f``: 1000 wafers a month with no defects, so dies are never short (640 good
+  dies per wafer); cycle time 0;
+- CoWoS line ``c``: 40 wafers a month = 400 packages, yield 1, cycle time 0;
+- HBM vendor ``v``: 100,000 HBM3E stacks a month (12,500 packages), lead time 1 month;
+- programmes ``ga`` (A) and ``gb`` (B) order 600 and 200 packages a month, without end.
+
+So CoWoS is the only scarce input: 400 packages a month for 800 ordered. Pipelines are
+filled before the horizon at month 0's rates, so every month is a steady month.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import numpy as np
+import pytest
+import xarray as xr
+import yaml
+
+from capsim.scenario.loader import loads_scenario
+from capsim.simulation import simulate
+from capsim.sweep.space import UncertainSpace
+
+MONTHS = 12
+SITE = {
+    "country": "US",
+    "buildings": [
+        {
+            "id": "b1",
+            "it_capacity": "100 GW",
+            "start": "2025-01-01",
+            "permits": "0 month",
+            "shell": "0 month",
+            "fit_out": "0 month",
+            "cooling": "0 month",
+            "commissioning": "0 month",
+        }
+    ],
+    "power": {"existing": "1000 GW"},
+    "pue": 1.25,
+    "crews": 10,
+    "crew_rate": "1000 rack/month",
+    "burn_in": "0 month",
+}
+
+
+def product(designer: str, generation: str = "HBM3E", **extra: Any) -> dict[str, Any]:
+    return {
+        "designer": designer,
+        "logic": {"fab": "f", "compute_dies": "1 die/package", "die_area": "100 mm^2"},
+        "hbm": {"generation": generation, "stacks": "8 stack/package"},
+        "packaging": {"line": "c", "packages_per_wafer": "10 package/wafer"},
+        "tdp": "1000 W",
+        "it_power": "2000 W",
+        "h100e": 1,
+        "packages_per_rack": "100 package/rack",
+        "lead_time": "0 month",
+        **extra,
+    }
+
+
+def programme(product_id: str, volume: Any, **extra: Any) -> dict[str, Any]:
+    return {
+        "buyer": "buyer",
+        "product": product_id,
+        "target_packages": "1e9 package",
+        "volume": volume,
+        "start": "2025-01-01",
+        "destination": "US",
+        **extra,
+    }
+
+
+def step(before: str, after: str, on: str) -> dict[str, Any]:
+    """A volume series: ``before`` until ``on``, then ``after``."""
+    return {
+        "points": [{"date": "2025-01-01", "value": before}, {"date": on, "value": after}],
+        "interpolation": "step",
+    }
+
+
+def world() -> dict[str, Any]:
+    """The base world of the module docstring."""
+    return {
+        "name": "market",
+        "horizon": {"start": "2026-01-01", "end": "2026-12-31"},
+        "products": {"pa": product("A"), "pb": product("B")},
+        "logic_fabs": {
+            "f": {
+                "operator": "foundry",
+                "node": "N3",
+                "wafer_starts": "1000 wafer/month",
+                "defect_density": "0 /cm^2",
+                "cycle_time": "0 month",
+            }
+        },
+        "packaging": {
+            "c": {
+                "operator": "foundry",
+                "capacity": "40 wafer/month",
+                "yield": 1,
+                "cycle_time": "0 month",
+            }
+        },
+        "hbm_vendors": {
+            "v": {
+                "capacity": {"HBM3E": "100000 stack/month"},
+                "lead_time": "1 month",
+                "qualification": {"pa": "2025-01-01", "pb": "2025-01-01"},
+            }
+        },
+        "programmes": {
+            "ga": programme("pa", "600 package/month"),
+            "gb": programme("pb", "200 package/month"),
+        },
+    }
+
+
+def run(data: dict[str, Any]) -> xr.Dataset:
+    return simulate(loads_scenario(yaml.safe_dump(data, sort_keys=False), "market.yaml"))
+
+
+def produced(result: xr.Dataset, product_id: str) -> np.ndarray:
+    return result.packages_produced.sel(product=product_id).values
+
+
+def granted(result: xr.Dataset, supplier: str, designer: str) -> np.ndarray:
+    return result.supplier_granted.sel(supplier=supplier, designer=designer).values
+
+
+def asked(result: xr.Dataset, supplier: str, designer: str) -> np.ndarray:
+    return result.supplier_asked.sel(supplier=supplier, designer=designer).values
+
+
+def monthly(*spans: tuple[int, float]) -> list[float]:
+    """A monthly series written as (months, value) spans, e.g. ``(3, 0.0), (9, 1.0)``."""
+    values = [value for count, value in spans for _ in range(count)]
+    assert len(values) == MONTHS
+    return values
+
+
+# --- (a) two designers on one CoWoS line -----------------------------------------------------
+
+
+def test_a_short_line_is_shared_pro_rata_to_orders():
+    # A orders 600 packages = 60 wafers, B 200 = 20 wafers: 80 for 40. Pro rata, each gets
+    # 40 / 80 = half: A 30 wafers = 300 packages, B 10 wafers = 100 packages, every month,
+    # and both are short of CoWoS (A 300 and B 100 packages unmet).
+    result = run(world())
+    assert granted(result, "c", "A") == pytest.approx([30.0] * MONTHS)
+    assert granted(result, "c", "B") == pytest.approx([10.0] * MONTHS)
+    assert result.supplier_capacity.sel(supplier="c").values == pytest.approx([40.0] * MONTHS)
+    assert produced(result, "pa") == pytest.approx([300.0] * MONTHS)
+    assert produced(result, "pb") == pytest.approx([100.0] * MONTHS)
+    assert result.unmet_demand.sel(product="pa").values == pytest.approx([300.0] * MONTHS)
+    assert result.unmet_demand.sel(product="pb").values == pytest.approx([100.0] * MONTHS)
+    assert set(result.binding_input.values.ravel()) == {"cowos"}
+
+
+def test_a_priority_line_serves_its_first_designer_first():
+    # Priority B then A: B gets all its 20 wafers (200 packages), A the 20 left (200 of its
+    # 600). Pro rata would have given 300 and 100.
+    data = world()
+    data["packaging"]["c"] |= {"allocation": "priority", "priority": ["B", "A"]}
+    result = run(data)
+    assert granted(result, "c", "B") == pytest.approx([20.0] * MONTHS)
+    assert granted(result, "c", "A") == pytest.approx([20.0] * MONTHS)
+    assert produced(result, "pb") == pytest.approx([200.0] * MONTHS)
+    assert produced(result, "pa") == pytest.approx([200.0] * MONTHS)
+    assert set(result.binding_input.sel(product="pb").values) == {"demand"}
+    assert set(result.binding_input.sel(product="pa").values) == {"cowos"}
+
+
+def test_the_split_follows_orders_that_change_over_time():
+    # A's volume steps from 600 to 100 packages a month on 2026-07-01 (month 6).
+    # Months 0-5: as pro rata above, A 300 and B 100.
+    # Months 6-11: A 10 wafers + B 20 wafers = 30 <= 40: both served in full (100 and 200)
+    # and 10 wafers stay idle.
+    data = world()
+    data["programmes"]["ga"]["volume"] = step("600 package/month", "100 package/month", "2026-07")
+    result = run(data)
+    assert produced(result, "pa") == pytest.approx(monthly((6, 300.0), (6, 100.0)))
+    assert produced(result, "pb") == pytest.approx(monthly((6, 100.0), (6, 200.0)))
+    assert granted(result, "c", "A") == pytest.approx(monthly((6, 30.0), (6, 10.0)))
+    assert granted(result, "c", "B") == pytest.approx(monthly((6, 10.0), (6, 20.0)))
+
+
+# --- (b) reservations ------------------------------------------------------------------------
+
+
+def _reserving_world(market: dict[str, Any]) -> dict[str, Any]:
+    """A orders 100 packages (10 wafers) a month, B 600 (60 wafers); ``market`` is added to
+    line ``c`` (40 wafers)."""
+    data = world()
+    data["programmes"]["ga"]["volume"] = "100 package/month"
+    data["programmes"]["gb"]["volume"] = "600 package/month"
+    data["packaging"]["c"] |= market
+    return data
+
+
+RESERVATIONS = {
+    "shares": {"shares": {"A": 0.5}},
+    "share-contract": {"contracts": {"A": {"share": "50 %"}}},
+    "volume-contract": {"contracts": {"A": {"volume": "20 wafer/month"}}},
+}
+
+
+def test_without_a_reservation_the_small_buyer_gets_its_pro_rata_part():
+    # The control for the reservations below: 10 + 60 = 70 wafers asked for 40, each gets
+    # 40 / 70 of its ask: A 5.714 wafers = 57.14 packages, B 34.29 wafers = 342.86.
+    result = run(_reserving_world({}))
+    assert produced(result, "pa") == pytest.approx([400.0 / 7] * MONTHS)
+    assert produced(result, "pb") == pytest.approx([2400.0 / 7] * MONTHS)
+
+
+@pytest.mark.parametrize("market", list(RESERVATIONS.values()), ids=list(RESERVATIONS))
+def test_an_unused_reservation_goes_to_the_other_designer(market):
+    # A reserves 20 of the 40 wafers but asks 10: it gets its 10 in full, and the 10 it
+    # leaves go to B with the other 20: B gets 30 wafers = 300 packages.
+    result = run(_reserving_world(market))
+    assert asked(result, "c", "A") == pytest.approx([10.0] * MONTHS)
+    assert granted(result, "c", "A") == pytest.approx([10.0] * MONTHS)
+    assert granted(result, "c", "B") == pytest.approx([30.0] * MONTHS)
+    assert produced(result, "pa") == pytest.approx([100.0] * MONTHS)
+    assert produced(result, "pb") == pytest.approx([300.0] * MONTHS)
+
+
+@pytest.mark.parametrize(
+    "contract",
+    [{"share": 0.5, "take_or_pay": True}, {"volume": "20 wafer/month", "take_or_pay": True}],
+    ids=["share", "volume"],
+)
+def test_a_take_or_pay_reservation_is_kept_by_its_holder(contract):
+    # Take-or-pay: A takes all 20 reserved wafers (used or not) and B gets only the 20
+    # left: 200 packages. A still packages only the 100 it orders; its other 10 wafers of
+    # slots are idle, not B's: A asks 10 wafers and is granted 20.
+    result = run(_reserving_world({"contracts": {"A": contract}}))
+    assert asked(result, "c", "A") == pytest.approx([10.0] * MONTHS)
+    assert granted(result, "c", "A") == pytest.approx([20.0] * MONTHS)
+    assert granted(result, "c", "B") == pytest.approx([20.0] * MONTHS)
+    assert produced(result, "pa") == pytest.approx([100.0] * MONTHS)
+    assert produced(result, "pb") == pytest.approx([200.0] * MONTHS)
+
+
+def test_a_take_or_pay_reservation_is_kept_in_months_its_holder_orders_nothing():
+    # A's orders stop on 2026-07-01 (volume 100 -> 0 packages a month). Take-or-pay, A
+    # still takes its 20 wafers each month: B gets 20 wafers (200 packages) all year.
+    data = _reserving_world({"contracts": {"A": {"share": 0.5, "take_or_pay": True}}})
+    data["programmes"]["ga"]["volume"] = step("100 package/month", "0 package/month", "2026-07")
+    result = run(data)
+    assert granted(result, "c", "A") == pytest.approx([20.0] * MONTHS)
+    assert granted(result, "c", "B") == pytest.approx([20.0] * MONTHS)
+    assert produced(result, "pa") == pytest.approx(monthly((6, 100.0), (6, 0.0)))
+    assert produced(result, "pb") == pytest.approx([200.0] * MONTHS)
+
+
+def test_a_buyer_not_modelled_takes_its_whole_reservation():
+    # Designer Z has no product here: it stands for other buyers and takes its 25 % share,
+    # 10 wafers, whatever the others order. A (10 wafers asked) and B (60) share the other
+    # 30 pro rata: A 10 * 30/70 = 4.286 wafers = 42.86 packages, B 25.71 = 257.14 packages.
+    result = run(_reserving_world({"shares": {"Z": "25 %"}}))
+    assert list(result.designer.values) == ["A", "B", "Z"]
+    assert granted(result, "c", "Z") == pytest.approx([10.0] * MONTHS)
+    assert produced(result, "pa") == pytest.approx([300.0 / 7] * MONTHS)
+    assert produced(result, "pb") == pytest.approx([1800.0 / 7] * MONTHS)
+
+
+def test_a_take_or_pay_hbm_reservation_is_kept_by_its_holder():
+    # HBM is scarce now: 4000 HBM3E stacks a month (CoWoS 1000 wafers, ample). A orders 100
+    # packages = 800 stacks, B 600 = 4800 stacks. A holds a take-or-pay 50 % = 2000 stacks:
+    # it takes all 2000 each month and packages its 100; B gets the other 2000 stacks =
+    # 250 packages. The 1200 stacks A takes and leaves are A's: the vendor holds none unsold
+    # to sell again.
+    data = _reserving_world({"capacity": "1000 wafer/month"})
+    data["hbm_vendors"]["v"] |= {
+        "capacity": {"HBM3E": "4000 stack/month"},
+        "contracts": {"A": {"share": 0.5, "take_or_pay": True}},
+    }
+    result = run(data)
+    assert granted(result, "v/HBM3E", "A") == pytest.approx([2000.0] * MONTHS)
+    assert granted(result, "v/HBM3E", "B") == pytest.approx([2000.0] * MONTHS)
+    assert produced(result, "pa") == pytest.approx([100.0] * MONTHS)
+    assert produced(result, "pb") == pytest.approx([250.0] * MONTHS)
+    assert result.hbm_unsold.sel(supplier="v/HBM3E").values == pytest.approx([0.0] * MONTHS)
+    # A's stock of stacks grows by 2000 - 800 = 1200 a month.
+    kept = result.hbm_inventory.sel(product="pa").values
+    assert kept == pytest.approx(1200.0 * np.arange(1, MONTHS + 1))
+
+
+# --- (c) HBM wafers converted between generations ---------------------------------------------
+
+# Vendor v of wafers: HBM3E makes 10 stacks a wafer at 80 % yield (8 good), HBM4 8 stacks at
+# 50 % yield (4 good). All its wafers start set up for HBM3E.
+WAFER_VENDOR = {
+    "generations": {
+        "HBM3E": {"stacks_per_wafer": "10 stack/wafer", "yield": 0.8},
+        "HBM4": {"stacks_per_wafer": "8 stack/wafer", "yield": "50 %"},
+    },
+    "tooling": {"HBM3E": 1},
+    "lead_time": "1 month",
+}
+
+
+def _hbm_world(wafers: str, conversion_time: str) -> dict[str, Any]:
+    """Designer A's HBM4 product ``pa`` (200 packages a month ordered) and HBM3E product
+    ``p3`` (no orders) on an ample line (1000 wafers), with the wafer vendor above."""
+    data = world()
+    data["products"] = {"pa": product("A", "HBM4"), "p3": product("A", "HBM3E")}
+    data["programmes"] = {"ga": programme("pa", "200 package/month")}
+    data["packaging"]["c"]["capacity"] = "1000 wafer/month"
+    data["hbm_vendors"]["v"] = {
+        **copy.deepcopy(WAFER_VENDOR),
+        "wafers": wafers,
+        "conversion_time": conversion_time,
+        "qualification": {"pa": "2025-01-01", "p3": "2025-01-01"},
+    }
+    return data
+
+
+@pytest.mark.parametrize("conversion", [2, 4])
+def test_wafers_moved_to_hbm4_make_stacks_only_after_the_conversion_time(conversion):
+    # 1000 wafers a month, all HBM3E. HBM4 orders: 200 packages x 8 = 1600 stacks = 1600 / 4
+    # = 400 wafers. In month 0 the vendor moves 400 wafers from HBM3E (left with 600) to
+    # HBM4; they make nothing until month `conversion`, then 400 x 8 x 0.5 = 1600 stacks a
+    # month, which arrive a month later: 200 packages a month from month conversion + 1.
+    result = run(_hbm_world("1000 wafer/month", f"{conversion} months"))
+    capacity = result.supplier_capacity
+    assert capacity.sel(supplier="v/HBM3E").values == pytest.approx([600.0] * MONTHS)
+    assert capacity.sel(supplier="v/HBM4").values == pytest.approx(
+        monthly((conversion, 0.0), (MONTHS - conversion, 400.0))
+    )
+    assert granted(result, "v/HBM4", "A") == pytest.approx(
+        monthly((conversion, 0.0), (MONTHS - conversion, 400.0))
+    )
+    # Before then A's HBM4 orders stand unserved.
+    assert (asked(result, "v/HBM4", "A")[:conversion] > 0).all()
+    assert produced(result, "pa") == pytest.approx(
+        monthly((conversion + 1, 0.0), (MONTHS - conversion - 1, 200.0))
+    )
+    assert list(result.binding_input.sel(product="pa").values[: conversion + 1]) == ["hbm"] * (
+        conversion + 1
+    )
+
+
+def test_hbm4_stacks_are_wafers_times_stacks_per_wafer_times_yield():
+    # Only 300 wafers a month for the 400 that HBM4 orders want: all 300 move to HBM4 and,
+    # after 3 months, make 300 x 8 x 0.5 = 1200 stacks a month = 150 packages of 8 stacks,
+    # from month 4 (a month's lead time). HBM binds: 50 of the 200 ordered go unmet.
+    result = run(_hbm_world("300 wafer/month", "3 months"))
+    capacity = result.supplier_capacity
+    assert capacity.sel(supplier="v/HBM4").values == pytest.approx(monthly((3, 0.0), (9, 300.0)))
+    assert capacity.sel(supplier="v/HBM3E").values == pytest.approx([0.0] * MONTHS)
+    assert produced(result, "pa") == pytest.approx(monthly((4, 0.0), (8, 150.0)))
+    assert list(result.binding_input.sel(product="pa").values) == ["hbm"] * MONTHS
+
+
+def test_wafers_follow_orders_from_hbm3e_to_hbm4():
+    # p3 (HBM3E, 500 packages = 4000 stacks = 500 wafers a month) is made until 2026-07-01;
+    # pa (HBM4, 200 packages = 400 wafers) from then on. The vendor aims each generation at
+    # what orders need a conversion time (3 months) plus the lead time (1 month) ahead: in
+    # month 2 it sees HBM4 orders for month 6 and none for HBM3E, and moves 400 wafers
+    # (HBM3E 1000 -> 600, still above the 500 p3 needs until then). They make HBM4 from
+    # month 5, arriving in month 6, when pa starts: 200 packages a month from month 6.
+    data = _hbm_world("1000 wafer/month", "3 months")
+    data["products"]["p3"]["available"] = {"until": "2026-07-01"}
+    data["products"]["pa"]["available"] = {"from": "2026-07-01"}
+    data["programmes"]["g3"] = programme("p3", "500 package/month")
+    result = run(data)
+    capacity = result.supplier_capacity
+    assert capacity.sel(supplier="v/HBM3E").values == pytest.approx(
+        monthly((2, 1000.0), (10, 600.0))
+    )
+    assert capacity.sel(supplier="v/HBM4").values == pytest.approx(monthly((5, 0.0), (7, 400.0)))
+    assert produced(result, "p3") == pytest.approx(monthly((6, 500.0), (6, 0.0)))
+    assert produced(result, "pa") == pytest.approx(monthly((6, 0.0), (6, 200.0)))
+    # HBM3E wafers start only what is ordered: no stack is left over unsold.
+    assert result.hbm_unsold.values == pytest.approx(np.zeros((MONTHS, 4)), abs=1e-6)
+
+
+def test_a_volume_contract_at_an_hbm_vendor_reserves_its_volume_once():
+    # Z (a buyer not modelled) reserves 100 wafers a month of vendor v, whose 1000 wafers
+    # are set up half for HBM3E, half for HBM4. The contract names no generation: Z takes
+    # 100 wafers a month in all, not 100 of each generation. A's HBM4 orders (400 wafers)
+    # fit in what is left.
+    data = _hbm_world("1000 wafer/month", "3 months")
+    data["hbm_vendors"]["v"] |= {
+        "tooling": {"HBM3E": "50 %", "HBM4": "50 %"},
+        "contracts": {"Z": {"volume": "100 wafer/month"}},
+    }
+    result = run(data)
+    taken = granted(result, "v/HBM3E", "Z") + granted(result, "v/HBM4", "Z")
+    assert taken == pytest.approx([100.0] * MONTHS)
+    assert produced(result, "pa") == pytest.approx([200.0] * MONTHS)
+
+
+# --- (d) letters of intent -------------------------------------------------------------------
+
+
+def _letter_world(letter: dict[str, Any] | None) -> dict[str, Any]:
+    """The base world with site ``sa`` for A's programme, which is a letter of intent."""
+    data = world()
+    data["sites"] = {"sa": copy.deepcopy(SITE)}
+    data["programmes"]["ga"]["sites"] = ["sa"]
+    if letter is not None:
+        data["programmes"]["ga"]["letter_of_intent"] = letter
+    return data
+
+
+def test_a_letter_of_intent_with_probability_0_orders_nothing():
+    # ga never becomes firm: A asks for nothing, so B is served in full (20 of 40 wafers,
+    # 200 packages), as if ga were not there; ga's site installs nothing.
+    result = run(_letter_world({"probability": 0, "by": "2026-06-30"}))
+    assert granted(result, "c", "A") == pytest.approx([0.0] * MONTHS)
+    assert granted(result, "c", "B") == pytest.approx([20.0] * MONTHS)
+    assert produced(result, "pa") == pytest.approx([0.0] * MONTHS)
+    assert produced(result, "pb") == pytest.approx([200.0] * MONTHS)
+    assert result.packages_allocated.sel(programme="ga").values == pytest.approx([0.0] * MONTHS)
+    assert result.site_packages_installed.sel(site="sa").values == pytest.approx([0.0] * MONTHS)
+    without = world()
+    del without["programmes"]["ga"]
+    alone = run(without)
+    assert result.packages_allocated.sel(programme="gb").values == pytest.approx(
+        alone.packages_allocated.sel(programme="gb").values
+    )
+
+
+def test_a_letter_of_intent_with_probability_1_is_the_same_programme_firm():
+    # Firm, ga gets its pro rata 300 packages a month (test (a)) and its site installs them
+    # (10 crews x 1000 racks x 100 packages is ample, power too).
+    letter = run(_letter_world({"probability": 1, "by": "2026-06-30"}))
+    firm = run(_letter_world(None))
+    assert produced(firm, "pa") == pytest.approx([300.0] * MONTHS)
+    assert firm.site_packages_installed.sel(site="sa").values == pytest.approx([300.0] * MONTHS)
+    xr.testing.assert_identical(letter.drop_attrs(), firm.drop_attrs())
+
+
+def test_each_sample_draws_whether_a_letter_of_intent_becomes_firm():
+    # Probability 30 %: a sample whose uniform draw is below 0.3 makes ga firm (A gets 300
+    # packages a month, B 100), one above leaves it out (A 0, B 200).
+    scenario = loads_scenario(
+        yaml.safe_dump(_letter_world({"probability": "30 %", "by": "2026-06-30"})), "market.yaml"
+    )
+    space = UncertainSpace(scenario)
+    assert space.names == ["programmes.ga.firm"]
+    firm_row, lapsed_row = space.values(np.array([[0.2], [0.5]]))
+    firm = simulate(scenario, draw=space.draw(firm_row))
+    lapsed = simulate(scenario, draw=space.draw(lapsed_row))
+    assert produced(firm, "pa") == pytest.approx([300.0] * MONTHS)
+    assert produced(firm, "pb") == pytest.approx([100.0] * MONTHS)
+    assert produced(lapsed, "pa") == pytest.approx([0.0] * MONTHS)
+    assert produced(lapsed, "pb") == pytest.approx([200.0] * MONTHS)
+
+
+# --- (e) production windows ------------------------------------------------------------------
+
+
+def test_a_product_outside_its_window_gets_no_wafers_or_slots():
+    # pa is made from 2026-04-01 until 2026-09-01: months 3-7. Outside them A gets no wafer
+    # starts and no CoWoS slots, and B has the line to itself: its 20 wafers, 200 packages.
+    # Inside them the two share it pro rata as in test (a): A 300, B 100. pa's HBM (lead
+    # time 1 month) is bought a month ahead: months 2-6.
+    data = world()
+    data["products"]["pa"]["available"] = {"from": "2026-04-01", "until": "2026-09-01"}
+    result = run(data)
+    inside = np.zeros(MONTHS, dtype=bool)
+    inside[3:8] = True
+    assert produced(result, "pa") == pytest.approx(np.where(inside, 300.0, 0.0))
+    assert produced(result, "pb") == pytest.approx(np.where(inside, 100.0, 200.0))
+    assert granted(result, "c", "A") == pytest.approx(np.where(inside, 30.0, 0.0))
+    assert granted(result, "c", "B") == pytest.approx(np.where(inside, 10.0, 20.0))
+    assert granted(result, "f", "A")[~inside] == pytest.approx([0.0] * 7)
+    assert (granted(result, "f", "A")[inside] > 0).all()
+    hbm = granted(result, "v/HBM3E", "A")
+    assert hbm[[0, 1, 7, 8, 9, 10, 11]] == pytest.approx([0.0] * 7)
+    # Each month's stacks are 8 per package of the next month: 300 x 8 = 2400.
+    assert hbm[2:7] == pytest.approx([2400.0] * 5)
+
+
+# --- (f) qualification and sourcing ----------------------------------------------------------
+
+
+def _two_vendor_world(qualification: dict[str, Any]) -> dict[str, Any]:
+    """A alone orders 500 HBM4 packages a month (4000 stacks) on an ample line. Vendor v1
+    (qualified) makes 800 HBM4 stacks a month; v2 makes 8000, with ``qualification``."""
+    data = world()
+    data["products"] = {"pa": product("A", "HBM4")}
+    data["programmes"] = {"ga": programme("pa", "500 package/month")}
+    data["packaging"]["c"]["capacity"] = "1000 wafer/month"
+    data["hbm_vendors"] = {
+        "v1": {
+            "capacity": {"HBM4": "800 stack/month"},
+            "lead_time": "1 month",
+            "qualification": {"pa": "2025-01-01"},
+        },
+        "v2": {
+            "capacity": {"HBM4": "8000 stack/month"},
+            "lead_time": "1 month",
+            "qualification": qualification,
+        },
+    }
+    return data
+
+
+@pytest.mark.parametrize("qualification", [{"pa": "never"}, {}], ids=["never", "not-listed"])
+def test_a_vendor_that_never_qualified_a_product_sells_it_nothing(qualification):
+    # Only v1's 800 stacks count: 800 / 8 = 100 packages a month, HBM-bound, while v2's
+    # 8000 stacks a month sit unordered.
+    result = run(_two_vendor_world(qualification))
+    assert granted(result, "v2/HBM4", "A") == pytest.approx([0.0] * MONTHS)
+    assert granted(result, "v1/HBM4", "A") == pytest.approx([800.0] * MONTHS)
+    assert produced(result, "pa") == pytest.approx([100.0] * MONTHS)
+    assert set(result.binding_input.values.ravel()) == {"hbm"}
+    assert result.hbm_unsold.sel(supplier="v2/HBM4").values == pytest.approx([0.0] * MONTHS)
+
+
+def test_a_vendor_qualified_later_sells_only_stacks_that_arrive_after_it():
+    # v2 is qualified on 2026-06-01 (month 5). Months 0-4: v1's 800 stacks, 100 packages.
+    # v2's first stacks are those ordered in month 4 (arriving in month 5); from then on
+    # 800 + 8000 stacks a month are more than the 4000 that 500 packages take, so all 500
+    # are made every month from month 5.
+    result = run(_two_vendor_world({"pa": "2026-06-01"}))
+    late = granted(result, "v2/HBM4", "A")
+    assert late[:4] == pytest.approx([0.0] * 4)
+    assert late[4] > 0
+    assert produced(result, "pa") == pytest.approx(monthly((5, 100.0), (7, 500.0)))
+    assert list(result.binding_input.sel(product="pa").values[:5]) == ["hbm"] * 5
+
+
+def test_sourcing_weights_split_a_product_s_orders_among_vendors():
+    # Both qualified, both with room (v1 raised to 8000): sourcing 1 : 3 sends a quarter of
+    # the 4000 stacks a month to v1 (1000) and three quarters to v2 (3000); all 500
+    # packages are made.
+    data = _two_vendor_world({"pa": "2025-01-01"})
+    data["hbm_vendors"]["v1"]["capacity"] = {"HBM4": "8000 stack/month"}
+    data["products"]["pa"]["hbm"]["sourcing"] = {"v1": 1, "v2": 3}
+    result = run(data)
+    assert granted(result, "v1/HBM4", "A") == pytest.approx([1000.0] * MONTHS)
+    assert granted(result, "v2/HBM4", "A") == pytest.approx([3000.0] * MONTHS)
+    assert produced(result, "pa") == pytest.approx([500.0] * MONTHS)
