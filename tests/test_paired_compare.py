@@ -10,51 +10,86 @@ import xarray as xr
 
 from capsim.analysis.compare import paired_delays
 
-LABELS = "demand cowos logic_wafers hbm"
-DEAL = {"first-gw": "deal"}  # the milestone and its programme
+SUPPLY = "cowos logic_wafers hbm demand"
+PROGRAMME = "cowos logic_wafers hbm demand site_capacity"
+DEAL = {"first-gw": ("deal", "chip")}  # the milestone, its programme and product
 
 
-def _study(dates: list[str | None], online: np.ndarray, binding: np.ndarray, seed=7):
+def _study(dates, online, delivered, supply, programme, *, seed=7):
     time = pd.date_range("2027-01-01", periods=12, freq="MS")
     values = np.array([np.datetime64(d, "ns") if d else np.datetime64("NaT", "ns") for d in dates])
+    per_programme = ("sample", "time", "programme")
     return xr.Dataset(
         {
             "milestone_date": (("sample", "milestone"), values[:, None]),
-            "it_power_online": (("sample", "time", "programme"), online[:, :, None]),
+            "it_power_online": (per_programme, online[:, :, None]),
+            "packages_delivered": (per_programme, delivered[:, :, None]),
+            "binding_input": (
+                ("sample", "time", "product"),
+                supply[:, :, None].astype(np.int8),
+                {"flag_meanings": SUPPLY},
+            ),
             "programme_binding": (
-                ("sample", "time", "programme"),
-                binding[:, :, None].astype(np.int8),
-                {"flag_meanings": LABELS},
+                per_programme,
+                programme[:, :, None].astype(np.int8),
+                {"flag_meanings": PROGRAMME},
             ),
         },
-        coords={"time": time, "milestone": ["first-gw"], "programme": ["deal"]},
+        coords={
+            "time": time,
+            "milestone": ["first-gw"],
+            "programme": ["deal"],
+            "product": ["chip"],
+        },
         attrs={"seed": seed},
     )
 
 
-def test_delays_are_per_sample_differences_and_never_met_counts_after_the_horizon():
+def _codes(first: int, later: int, switch: int, samples: int = 4) -> np.ndarray:
+    codes = np.full((samples, 12), first)
+    codes[:, switch:] = later
+    return codes
+
+
+def test_delays_are_per_sample_and_supply_behind_names_the_products_binding_input():
     alone = ["2027-03-01", "2027-04-01", "2027-05-01", "2027-06-01"]
     joint = ["2027-03-01", "2027-05-01", "2027-07-01", None]
     # per sample: 0, +30 (Apr->May), +61 (May->Jul), and never met: the horizon ends
     # 2027-12-31, so it counts as 2028-01-01, 214 days after 2027-06-01
     ramp = np.tile(np.arange(12.0), (4, 1))
-    codes = np.zeros((4, 12))
-    codes[:, 5:] = 3  # hbm from June on
-    behind = ramp.copy()
-    behind[:, 4:] -= 1.0  # the joint world falls behind from May
-    found = paired_delays(_study(alone, ramp, codes), _study(joint, behind, codes), DEAL)
-    (row,) = found
+    delivered = np.full((4, 12), 100.0)
+    short = delivered.copy()
+    short[:, 4:] = 90.0  # the joint world delivers 10 fewer a month from May
+    # the product is CoWoS-bound (0) until June, HBM-bound (2) from June; the programme
+    # is site-bound (4) throughout
+    a = _study(alone, ramp, delivered, _codes(3, 3, 0), _codes(4, 4, 0))
+    b = _study(joint, ramp - 1.0, short, _codes(0, 2, 5), _codes(4, 4, 0))
+    (row,) = paired_delays(a, b, DEAL)
     # inverted-CDF quantiles of (0, 30, 61, 214): P10 0, P50 30, P90 214
     assert row.days == (0.0, 30.0, 214.0)
     assert row.later == 0.75
-    # behind in months 5..12 (8 per sample): May is demand, June-Dec hbm: 7/8
+    # deliveries behind in months 5..12 (8 per sample): May cowos, June-Dec hbm: 7/8
     assert row.reason == "hbm"
     assert row.reason_share == pytest.approx(7 / 8)
 
 
+def test_with_deliveries_level_the_reason_is_what_held_the_programme_back():
+    ramp = np.tile(np.arange(12.0), (4, 1))
+    delivered = np.full((4, 12), 100.0)
+    behind = ramp.copy()
+    behind[:, 9:] -= 1.0  # IT online lower from October: 3 months per sample
+    a = _study(["2027-11-01"] * 4, ramp, delivered, _codes(3, 3, 0), _codes(3, 3, 0))
+    b = _study(["2027-12-01"] * 4, behind, delivered, _codes(2, 2, 0), _codes(3, 4, 10))
+    (row,) = paired_delays(a, b, DEAL)
+    assert row.days == (30.0, 30.0, 30.0)
+    # October is demand (3), November and December site capacity (4): 2/3
+    assert row.reason == "site_capacity"
+    assert row.reason_share == pytest.approx(2 / 3)
+
+
 def test_studies_with_other_seeds_are_not_paired():
-    ramp = np.zeros((1, 12))
-    a = _study(["2027-03-01"], ramp, ramp)
-    b = _study(["2027-03-01"], ramp, ramp, seed=8)
+    zeros = np.zeros((1, 12))
+    a = _study(["2027-03-01"], zeros, zeros, zeros, zeros)
+    b = _study(["2027-03-01"], zeros, zeros, zeros, zeros, seed=8)
     with pytest.raises(ValueError, match="same seed and samples"):
         paired_delays(a, b, DEAL)

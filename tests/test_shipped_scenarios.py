@@ -9,12 +9,14 @@ fails when a scenario (or the model's accounting of power) drifts away from them
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import functools
 from pathlib import Path
 
 import numpy as np
 import pytest
 import xarray as xr
+import yaml
 
 from capsim.cli.main import main
 from capsim.model.inputs import ModelInputs
@@ -22,6 +24,7 @@ from capsim.model.resolve import resolve
 from capsim.results import open_result
 from capsim.scenario.document import Scenario
 from capsim.scenario.loader import load_scenario, loads_scenario
+from capsim.scenario.supply import Contract, HbmGeneration
 from capsim.scenario.walk import iter_entity_sources, iter_params
 from capsim.seeds import load_seed_facts
 from capsim.simulation import simulate
@@ -32,12 +35,15 @@ NAMES = [path.stem for path in SCENARIOS]
 COLOSSUS_TIMELINE = ROOT / "data" / "epoch" / "xai_colossus1_timeline.csv"
 
 
-def test_the_seven_scenarios_are_shipped():
+def test_the_ten_scenarios_are_shipped():
     assert set(NAMES) == {
+        "openai-all-deals",
         "hindcast-2023",
         "hindcast-2023-exante",
         "base-world",
         "openai-nvidia-10gw",
+        "openai-amd-6gw",
+        "openai-broadcom-10gw",
         "stargate-korea-memory",
         "korea-10k-gpus",
         "asia-tour",
@@ -61,6 +67,24 @@ def test_every_value_has_a_source_and_cited_seeds_exist(path, capsys):
     assert cited <= set(facts)
     assert main(["cite", str(path)]) == 0
     assert "warning:" not in capsys.readouterr().out
+
+
+def test_an_entity_needs_its_own_source_only_for_what_is_not_a_parameter():
+    """The rule the check above relies on: a contract that is only a sourced share, or an
+    HBM generation that is only sourced stacks per wafer and yield, needs no source of its
+    own; a contract with dates does (the dates have none), and so does one without."""
+    share = {"value": "50 %", "source": "assumption: a share"}
+    per_wafer = {"value": "26 stack/wafer", "source": "assumption: stacks per wafer"}
+    entities = {
+        "share-only": Contract(share=share),
+        "dated": Contract(share=share, **{"from": "2026-01-01"}),
+        "dated-sourced": Contract(share=share, until="2027-01-01", source="assumption: a term"),
+        "generation": HbmGeneration(stacks_per_wafer=per_wafer, **{"yield": share}),
+    }
+    listed = dict(iter_entity_sources(entities))
+    assert set(listed) == {"dated", "dated-sourced"}
+    assert listed["dated"] is None
+    assert str(listed["dated-sourced"]) == "assumption: a term"
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=NAMES)
@@ -101,16 +125,19 @@ def test_runs_through_the_command_line(path, tmp_path, capsys):
 #
 # Epoch AI, 2025 (DESIGN.md §5, "all-in IT power per package"): H100 about 1.45 kW,
 # GB200 about 2.09 kW, GB300 about 2.22 kW; 5-95 % band x0.88-1.18.
-# NVIDIA CEO, Sept 2025 (DESIGN.md §5, "GPUs per GW"): 10 GW is about 4-5 million GPUs,
-# 2-2.5 kW all-in each; the OpenAI letter's "10 GW of NVIDIA systems" is IT load.
+# Vera Rubin has no Epoch figure. Trade press, 2025 (DESIGN.md §5, "rack power"): an NVL144
+# rack of 72 packages draws 190-230 kW. All-in power includes the rack's own draw, so it is
+# at least 190 kW / 72; and it exceeds the rack's share by at most what it does for GB200
+# (Epoch's 2.09 kW all-in against a GB200 NVL72 rack's 120-132 kW / 72, trade press 2024-25:
+# at most x1.25), so it is at most 230 kW / 72 x 2.09 / (120 / 72).
 EPOCH_BAND = (0.88, 1.18)
+GB200_ALL_IN_OVER_RACK = 2.09e3 / (120e3 / 72)
 ALL_IN_IT_W = {
     "h100": (1.45e3 * EPOCH_BAND[0], 1.45e3 * EPOCH_BAND[1]),
     "b200": (2.09e3 * EPOCH_BAND[0], 2.09e3 * EPOCH_BAND[1]),
     "b300": (2.22e3 * EPOCH_BAND[0], 2.22e3 * EPOCH_BAND[1]),
-    "vera-rubin": (2.0e3, 2.5e3),
+    "vera-rubin": (190e3 / 72, 230e3 / 72 * GB200_ALL_IN_OVER_RACK),
 }
-PACKAGES_PER_IT_GW = (0.4e6, 0.5e6)  # NVIDIA CEO, Sept 2025: 4-5 million per 10 GW
 
 # Uptime Institute, 2024 (DESIGN.md §5, "PUE"): industry about 1.56; hyperscale 1.1-1.2;
 # new liquid-cooled AI builds about 1.1. No site should beat the best new builds or do
@@ -118,6 +145,18 @@ PACKAGES_PER_IT_GW = (0.4e6, 0.5e6)  # NVIDIA CEO, Sept 2025: 4-5 million per 10
 # range, given to one decimal (so up to 1.25).
 PUE_ENVELOPE = (1.1, 1.56)
 PUE_NEW_LIQUID_COOLED_MAX = 1.25
+
+# NVIDIA CEO, Sept 2025 (DESIGN.md §5, "GPUs per GW"): 10 GW is about 4-5 million GPUs.
+# After Blackwell NVIDIA counts dies as GPUs (DESIGN.md §4): a Vera Rubin package holds
+# two, so that is 2-2.5 million packages. He did not say whether the 10 GW is IT load or
+# facility power (DESIGN.md §4: about a 1.5x difference). Read as IT load, 10 GW of IT
+# holds 2-2.5 million packages; read as facility power, 10 GW of IT holds that times the
+# PUE, at most Uptime's industry average of 1.56. Packages per GW of IT: 2.0e5 to 3.9e5.
+RUBIN_DIES_PER_PACKAGE = 2
+RUBIN_PACKAGES_PER_IT_GW = (
+    4e6 / RUBIN_DIES_PER_PACKAGE / 10,
+    5e6 / RUBIN_DIES_PER_PACKAGE / 10 * PUE_ENVELOPE[1],
+)
 # Sites that are not new liquid-cooled builds in a mild or hot (not desert) climate, so
 # only the envelope applies to them (each scenario says so in its PUE's source).
 PUE_EXCEPTIONS = {
@@ -131,23 +170,19 @@ PUE_EXCEPTIONS = {
 # H200 2023-11, B200 2024-03, B300 and Rubin 2025-03); packages per CoWoS wafer,
 # TrendForce / Morgan Stanley (derived), 2024-26: H100/H200 about 28-29, B200 about 16,
 # Rubin about 9-14 ("about": 10 % either side); chip TDP, vendor material: H100 700 W,
-# B200 about 1,000 W, B300 about 1,200 W, Rubin about 1,800 W (10 % either side).
+# B200 about 1,000 W, B300 about 1,200 W, Rubin about 1,800 W (10 % either side); packages
+# per rack: GB300 NVL72 and Vera Rubin NVL144 hold 72 (NVIDIA, 2025-03; DESIGN.md §4;
+# B200 also ships in 8-GPU HGX servers, so its racks vary). MI450 / MI455X (AMD, 2025;
+# DESIGN.md §7): 432 GB of HBM4 in 12 stacks of 36 GB, Helios racks of 72 GPUs.
 ABOUT = 0.10
 BILL_OF_MATERIALS = {
-    "h100": {"stacks": 5, "gb": 16, "per_wafer": (28, 29), "tdp": 700},
-    "h200": {"stacks": 6, "gb": 24, "per_wafer": (28, 29), "tdp": None},
-    "b200": {"stacks": 8, "gb": 24, "per_wafer": (16, 16), "tdp": 1000},
-    "b300": {"stacks": 8, "gb": 36, "per_wafer": None, "tdp": 1200},
-    "vera-rubin": {"stacks": 8, "gb": 36, "per_wafer": (9, 14), "tdp": 1800},
+    "h100": {"stacks": 5, "gb": 16, "per_wafer": (28, 29), "tdp": 700, "per_rack": None},
+    "h200": {"stacks": 6, "gb": 24, "per_wafer": (28, 29), "tdp": None, "per_rack": None},
+    "b200": {"stacks": 8, "gb": 24, "per_wafer": (16, 16), "tdp": 1000, "per_rack": None},
+    "b300": {"stacks": 8, "gb": 36, "per_wafer": None, "tdp": 1200, "per_rack": 72},
+    "vera-rubin": {"stacks": 8, "gb": 36, "per_wafer": (9, 14), "tdp": 1800, "per_rack": 72},
+    "mi450": {"stacks": 12, "gb": 36, "per_wafer": None, "tdp": None, "per_rack": 72},
 }
-
-RUBIN_CONFLICT = (
-    "known scenario/public-figure conflict: base-world's Vera Rubin all-in IT power is "
-    "2.0-2.5 kW per package (central 2.27 kW, from the NVIDIA CEO's 4-5 million GPUs per "
-    "10 GW), but an NVL144 rack draws 190-230 kW for 72 packages (2.6-3.2 kW each, trade "
-    "press 2025) and an HGX Rubin NVL8 server about 24 kW for 8 GPUs (about 3.0 kW each, "
-    "Compal via press 2026-06, DESIGN.md §7); all-in IT power includes the rack and server"
-)
 # Rack-level power (DESIGN.md §5 "rack power", trade press; §7 for the server figure),
 # as floors per package: all-in IT power per package includes the rack's own draw
 # (chips, CPUs, in-rack switches) plus networking and storage outside it, so the
@@ -158,6 +193,8 @@ RUBIN_CONFLICT = (
 BASE_WORLD_FAMILY = [
     "base-world",
     "openai-nvidia-10gw",
+    "openai-amd-6gw",
+    "openai-broadcom-10gw",
     "stargate-korea-memory",
     "korea-10k-gpus",
     "asia-tour",
@@ -186,7 +223,6 @@ RACKS = [
             "HGX Rubin NVL8, 24 kW / 8 GPUs (Compal via press, 2026-06)": 24e3 / 8,
         },
         id="vera-rubin-nvl144",
-        marks=pytest.mark.xfail(strict=True, reason=RUBIN_CONFLICT),
     ),
 ]
 
@@ -228,7 +264,7 @@ RUNS = [name for name in NAMES if name != "base-world"]  # base-world has no sit
 @pytest.mark.parametrize("name", RUNS)
 def test_all_in_power_per_package_online_is_in_the_public_band(name):
     """IT power online / packages online at the end of the run, per programme, against
-    Epoch AI's all-in band (or the NVIDIA CEO's 2-2.5 kW for Rubin); every package
+    Epoch AI's all-in band (or, for Rubin, the band from its rack power); every package
     draws more than its chip's TDP (all-in adds host, memory and network)."""
     rows = _online_at_end(name)
     assert rows, f"{name}: no packages online at the end of the central run"
@@ -241,7 +277,13 @@ def test_all_in_power_per_package_online_is_in_the_public_band(name):
             assert low <= per_package <= high, (gid, product, per_package, (low, high))
 
 
-@pytest.mark.parametrize("name", RUNS)
+# The AMD and Broadcom deals install only MI450 and OpenAI's ASIC, which have no public
+# all-in power figure in DESIGN.md.
+WITHOUT_PUBLIC_POWER = {"openai-amd-6gw", "openai-broadcom-10gw"}
+WITH_PUBLIC_POWER = [name for name in RUNS if name not in WITHOUT_PUBLIC_POWER]
+
+
+@pytest.mark.parametrize("name", WITH_PUBLIC_POWER)
 def test_packages_per_gw_of_facility_power_are_in_the_public_range(name):
     """Packages online / facility power online at the end of the run: from the all-in
     band of the product and the PUE envelope, 1 / (IT_high x 1.56) to 1 / (IT_low x 1.1)."""
@@ -266,16 +308,17 @@ def test_packages_per_gw_of_facility_power_are_in_the_public_range(name):
         ("asia-tour", "uae-hub-rubin"),
     ],
 )
-def test_rubin_programmes_need_4_to_5_million_packages_per_10_gw_of_it(name, programme):
-    """A Rubin programme's packages online when its IT-load target is online, per GW of
-    that target, against the NVIDIA CEO's 4-5 million GPUs for 10 GW (Sept 2025)."""
-    target = _scenario(name).programmes[programme]
-    assert target.power_basis == "it"
+def test_rubin_programmes_hold_the_ceos_4_to_5_million_dies_per_10_gw(name, programme):
+    """A Rubin programme's packages online at the end of the run, per GW of IT online,
+    against the NVIDIA CEO's 4-5 million GPUs (dies, two per package) for 10 GW (Sept
+    2025), his GW read as IT load or as facility power. (Not every programme reaches its
+    target within the horizon now that buyers compete for HBM.)"""
+    assert _scenario(name).programmes[programme].power_basis == "it"
     end = _central(name).isel(time=-1).sel(programme=programme)
-    target_w = target.target_power.central
-    assert float(end.it_power_online) == pytest.approx(target_w, rel=1e-6)  # reached
-    per_gw = float(end.packages_online) / target_w * 1e9
-    assert PACKAGES_PER_IT_GW[0] <= per_gw <= PACKAGES_PER_IT_GW[1]
+    it_online = float(end.it_power_online)
+    assert it_online > 0, name
+    per_gw = float(end.packages_online) / it_online * 1e9
+    assert RUBIN_PACKAGES_PER_IT_GW[0] <= per_gw <= RUBIN_PACKAGES_PER_IT_GW[1]
 
 
 def test_the_openai_deal_puts_10_gw_online_without_overshooting():
@@ -333,6 +376,8 @@ def test_bill_of_materials_matches_vendor_specs_and_trendforce(product):
         spec = _scenario(name).products[product]
         assert model.stacks_per_package == expected["stacks"], name
         assert spec.hbm.capacity_per_stack.central == expected["gb"], name
+        if expected["per_rack"] is not None:
+            assert model.packages_per_rack == expected["per_rack"], name
         if expected["per_wafer"] is not None:
             low, high = expected["per_wafer"]
             assert low * (1 - ABOUT) <= model.packages_per_wafer <= high * (1 + ABOUT), name
@@ -351,3 +396,136 @@ def test_all_in_power_of_a_rack_covers_the_rack_and_server(product, names, per_r
         rack = model.it_power * model.packages_per_rack
         for label, floor in floors.items():
             assert rack >= floor * per_rack, (name, label, rack)
+
+
+# --- the OpenAI-AMD and OpenAI-Broadcom deals (DESIGN.md §7) -------------------------
+#
+# OpenAI-AMD release, 2025-10-06: 6 GW of AMD Instinct GPUs over several generations; the
+# first 1 GW of MI450 in 2H 2026; a warrant for up to 160M AMD shares vesting as GW are
+# deployed. OpenAI-Broadcom release, 2025-10-13: 10 GW of OpenAI-designed accelerators with
+# Broadcom networking, deployed from 2H 2026 to the end of 2029. Their "GW" is read as IT
+# load, as the OpenAI-NVIDIA letter's. Neither names a GPU count, so the checks below are
+# the announced gigawatts, dates and warrant.
+END_OF_2H_2026 = dt.date(2026, 12, 31)
+END_OF_2029 = dt.date(2029, 12, 31)
+AMD, BROADCOM = "openai-amd-6gw", "openai-broadcom-10gw"
+ANNOUNCED = {
+    AMD: ("openai-amd", "mi450", 6e9, dt.date(2025, 10, 6)),
+    BROADCOM: ("openai-broadcom", "openai-asic", 10e9, dt.date(2025, 10, 13)),
+}
+# (scenario, claim, quantity, threshold [canonical unit; None: one rack], deadline)
+INSTALLED, IT_ONLINE = "packages_installed", "it_power_online"
+ANNOUNCED_CLAIMS = [
+    (AMD, "openai-amd-deployment-begins-2h2026", INSTALLED, None, END_OF_2H_2026),
+    (AMD, "openai-amd-first-gw-2h2026", IT_ONLINE, 1e9, END_OF_2H_2026),
+    (BROADCOM, "openai-broadcom-deployment-begins-2h2026", INSTALLED, None, END_OF_2H_2026),
+    (BROADCOM, "openai-broadcom-ten-gw-by-2029", IT_ONLINE, 10e9, END_OF_2029),
+]
+# The shortest time from an order to packages online that the deal files allow: CoWoS
+# assembly at least 1 month, rack integration and shipping at least 2, burn-in at least
+# half a month (the low ends of base-world's and the deals' ranges), in whole months.
+ORDER_TO_ONLINE_MONTHS = 4
+# data/builds/build_timelines.csv (Epoch AI Frontier Data Centers and press, compiled
+# 2026-11-29; DESIGN.md §7): the one campus observed at 1 GW of facility power (New
+# Carlisle) got there 25.4 months after construction started. Its README says the fastest
+# builds (Abilene, Colossus 2) are not in the file, so 20 % is allowed below it.
+FASTEST_TO_1_GW_MONTHS = 25.4 * 0.8
+DAYS_PER_MONTH = 30.4375
+
+
+@pytest.mark.parametrize("name", list(ANNOUNCED))
+def test_the_deal_orders_and_houses_the_announced_gigawatts(name):
+    """The programme targets the announced GW of IT with the named product, and its
+    sites' halls hold exactly that much IT load."""
+    programme_id, product, gigawatts, _ = ANNOUNCED[name]
+    scenario = _scenario(name)
+    programme = scenario.programmes[programme_id]
+    assert programme.product == product
+    assert programme.power_basis == "it"
+    assert programme.target_power.central == pytest.approx(gigawatts)
+    assert programme.letter_of_intent is None
+    halls = [b.it_capacity.central for s in programme.sites for b in scenario.sites[s].buildings]
+    assert sum(halls) == pytest.approx(gigawatts)
+
+
+@pytest.mark.parametrize(("name", "claim_id", "quantity", "threshold", "by"), ANNOUNCED_CLAIMS)
+def test_the_deal_claims_what_was_announced(name, claim_id, quantity, threshold, by):
+    programme_id, product, _, announced = ANNOUNCED[name]
+    scenario = _scenario(name)
+    claim = scenario.claims[claim_id]
+    milestone = scenario.milestones[claim.milestone]
+    assert claim.by == by > announced
+    assert (milestone.programme, milestone.quantity) == (programme_id, quantity)
+    if threshold is None:  # the first rack
+        threshold = _inputs(name).products[product].packages_per_rack
+    assert milestone.threshold.central == pytest.approx(threshold)
+
+
+@pytest.mark.parametrize(
+    ("name", "gigawatts", "by"),
+    [(AMD, 1e9, END_OF_2H_2026), (BROADCOM, 10e9, END_OF_2029)],
+    ids=["amd-first-gw-2h2026", "broadcom-ten-gw-2029"],
+)
+def test_the_order_book_asks_for_the_announced_gigawatts_in_time(name, gigawatts, by):
+    """Packages ordered from when the programme opens and the product is made until
+    ORDER_TO_ONLINE_MONTHS before the announced date, at the product's central all-in
+    power, cover the announced GW: had nothing else bound, the orders alone could meet
+    the date."""
+    programme_id, product, _, _ = ANNOUNCED[name]
+    inputs = _inputs(name)
+    programme = inputs.programmes[programme_id]
+    last = (by.year - inputs.calendar.start.year) * 12 + by.month - inputs.calendar.start.month
+    first = int(np.ceil(max(programme.start, inputs.products[product].start)))
+    ordered = sum(programme.volume_at(m) for m in range(first, last - ORDER_TO_ONLINE_MONTHS + 1))
+    assert ordered * inputs.products[product].it_power >= gigawatts
+
+
+@pytest.mark.parametrize("name", list(ANNOUNCED))
+def test_no_first_gigawatt_comes_faster_than_the_fastest_observed_campus(name):
+    programme_id, _, _, _ = ANNOUNCED[name]
+    scenario = _scenario(name)
+    first_gw = _central(name).milestone_date.sel(milestone=f"{programme_id}-first-gw").values
+    assert not np.isnat(first_gw)
+    sites = scenario.programmes[programme_id].sites
+    began = min(b.start for s in sites for b in scenario.sites[s].buildings)
+    months = (first_gw.astype("datetime64[D]").item() - began).days / DAYS_PER_MONTH
+    assert months >= FASTEST_TO_1_GW_MONTHS
+
+
+def test_the_amd_warrant_vests_in_full_at_6_gw():
+    """160M shares vesting as GW are deployed, up to 6 GW: six tranches of 1 GW of IT,
+    the last one when 6 GW are online (OpenAI-AMD release, 2025-10-06)."""
+    funding = _scenario(AMD).funding["openai-amd-warrant"]
+    assert (funding.programme, funding.basis) == ("openai-amd", "it")
+    assert funding.step.central == pytest.approx(1e9)
+    assert funding.cap.central / funding.amount_per_step.central == pytest.approx(6)
+    dates = _central(AMD).milestone_date
+    vested = dates.sel(milestone="openai-amd-warrant-vested").values
+    six_gw = dates.sel(milestone="openai-amd-six-gw").values
+    assert (np.isnat(vested) and np.isnat(six_gw)) or vested == six_gw
+
+
+DEAL_FILES = ["openai-nvidia-10gw", AMD, BROADCOM]
+OWN_TABLES = ("programmes", "sites", "funding", "milestones", "claims", "risks")
+
+
+def test_the_three_openai_deals_compose():
+    """The AMD and Broadcom files define only deal entities (programmes, sites, funding,
+    risks, milestones, claims), and no id of theirs is one of another deal file's or of
+    base-world's, so one scenario can extend all three."""
+
+    def own(name: str) -> dict:
+        text = (ROOT / "scenarios" / f"{name}.yaml").read_text(encoding="utf-8")
+        return yaml.safe_load(text)
+
+    base = own("base-world")
+    files = {name: own(name) for name in DEAL_FILES}
+    for name in (AMD, BROADCOM):
+        entity_tables = set(files[name]) - {"extends", "name", "description"}
+        assert entity_tables <= set(OWN_TABLES), (name, entity_tables)
+    for table in OWN_TABLES:
+        seen = set(base.get(table) or {})
+        for name in DEAL_FILES:
+            ids = set(files[name].get(table) or {})
+            assert not ids & seen, (table, name, ids & seen)
+            seen |= ids

@@ -75,10 +75,11 @@ class PairedDelay:
     later : float
         Share of samples in which B is later by a day or more [fraction].
     reason, reason_share : str or None, float
-        What held the milestone's programme back in B in the months its IT power online
-        was below A's, pooled over samples: the most common input and its share of those
-        months [fraction]; None if it was never behind (or the milestone has no
-        programme).
+        What held the milestone's programme back in B, pooled over samples: in the
+        months its deliveries so far were behind A's, the input binding its product;
+        else, in the months its IT power online was below A's, what held the programme
+        back. The most common input and its share of those months [fraction]; None if it
+        was never behind (or the milestone has no programme).
     """
 
     milestone: str
@@ -89,10 +90,10 @@ class PairedDelay:
 
 
 def paired_delays(
-    left: xr.Dataset, right: xr.Dataset, milestones: dict[str, str | None]
+    left: xr.Dataset, right: xr.Dataset, milestones: dict[str, tuple[str, str | None] | None]
 ) -> list[PairedDelay]:
-    """Per-sample differences of ``milestones`` (each with its programme, or None) between
-    two studies (B minus A).
+    """Per-sample differences of ``milestones`` (each with its programme and that
+    programme's product, or None) between two studies (B minus A).
 
     The studies must share their seed and samples, so that sample *i* of each drew the
     same values for the inputs they share (common random numbers); raises ValueError if
@@ -108,7 +109,7 @@ def paired_delays(
         p10, p50, p90 = np.quantile(delay, [0.1, 0.5, 0.9], method="inverted_cdf")
         reason, share = None, 0.0
         if programme is not None:
-            reason, share = _held_back(left, right, programme)
+            reason, share = _held_back(left, right, *programme)
         days = (float(p10), float(p50), float(p90))
         found.append(PairedDelay(name, days, float(np.mean(delay >= 1.0)), reason, share))
     return found
@@ -119,21 +120,41 @@ def _dates(result: xr.Dataset, milestone: str) -> np.ndarray:
     return np.where(np.isnat(dates), horizon_after(result["time"].values), dates)
 
 
-def _held_back(left: xr.Dataset, right: xr.Dataset, programme: str) -> tuple[str | None, float]:
-    """The input holding ``programme`` back in ``right`` in the months (over samples) in
-    which its IT power online is below ``left``'s, and its share of those months."""
+def _held_back(
+    left: xr.Dataset, right: xr.Dataset, programme: str, product: str | None
+) -> tuple[str | None, float]:
+    """What held ``programme`` back in ``right`` against ``left``, over samples, and its
+    share of the months counted: in the months its packages delivered so far were fewer
+    than in ``left``, the input binding its ``product`` (supply was behind); else, in the
+    months its IT power online was lower, what held the programme back (sites, power,
+    money...)."""
     common = np.intersect1d(left["time"].values, right["time"].values)
-    a = left["it_power_online"].sel(programme=programme, time=common).values
-    b = right["it_power_online"].sel(programme=programme, time=common).values
-    behind = b < a * (1.0 - 1e-9)
+
+    def cumulative(result: xr.Dataset) -> np.ndarray:
+        delivered = result["packages_delivered"].sel(programme=programme, time=common)
+        return np.cumsum(delivered.values, axis=-1)
+
+    a, b = cumulative(left), cumulative(right)
+    behind = b < a * (1.0 - BEHIND) - 1.0
+    variable = "binding_input"
+    if product is None or not behind.any():
+        a = left["it_power_online"].sel(programme=programme, time=common).values
+        b = right["it_power_online"].sel(programme=programme, time=common).values
+        behind = b < a * (1.0 - BEHIND)
+        variable = "programme_binding"
     if not behind.any():
         return None, 0.0
-    binding = right["programme_binding"]
-    codes = binding.sel(programme=programme, time=common).values[behind]
+    binding = right[variable]
+    entity = {"programme": programme} if variable == "programme_binding" else {"product": product}
+    codes = binding.sel(**entity, time=common).values[behind]
     labels = binding.attrs["flag_meanings"].split()
     counts = np.bincount(codes.astype(int), minlength=len(labels))
     top = int(np.argmax(counts))
     return labels[top], float(counts[top] / counts.sum())
+
+
+#: How far below the other world a quantity must be to count as behind [fraction].
+BEHIND = 0.005
 
 
 def _day(value) -> str:
@@ -166,7 +187,7 @@ def format_comparison(
     if "sample" in left_result.dims and "sample" in right_result.dims:
         try:
             shared = {
-                name: milestone.programme if milestone.programme in left.programmes else None
+                name: _programme_of(milestone.programme, left, right)
                 for name, milestone in right.milestones.items()
                 if name in left.milestones
             }
@@ -176,6 +197,16 @@ def format_comparison(
         else:
             lines += ["", *_paired_lines(paired, right.name)]
     return "\n".join(lines)
+
+
+def _programme_of(
+    programme: str | None, left: Scenario, right: Scenario
+) -> tuple[str, str | None] | None:
+    """A milestone's programme in both scenarios, with its product (None if they differ)."""
+    if programme is None or programme not in left.programmes:
+        return None
+    product = right.programmes[programme].product
+    return programme, product if left.programmes[programme].product == product else None
 
 
 def _paired_lines(paired: list[PairedDelay], right_name: str) -> list[str]:

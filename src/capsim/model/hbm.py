@@ -4,12 +4,12 @@ generations as orders move, and the finished stacks it holds unsold.
 A vendor of wafers has ``wafers[m]`` TSV wafers a month; each generation turns a wafer
 into ``stacks_per_wafer[g]`` good stacks. Wafers set up for one generation make only
 that generation; setting them up for another takes ``conversion_time`` months, during
-which they make nothing. New wafers (capacity growth) need setting up too. Each month
-the vendor aims each generation at what its orders need a conversion time ahead (or,
-when its wafers do not suffice, at a share of them in proportion to those needs) and
-moves wafers from generations set up beyond their aim (and from new wafers) to those
-below it, in proportion to the shortfall. A vendor
-given as fixed stacks by generation cannot convert: its tooling is that series.
+which they make nothing. New wafers (capacity growth) come set up, split as the vendor
+last aimed its generations. Each month the vendor aims each generation at what its
+orders need a conversion time ahead (or, when its wafers do not suffice, at a share of
+them in proportion to those needs) and moves wafers from generations set up beyond
+their aim to those below it, in proportion to the shortfall. A vendor given as fixed
+stacks by generation cannot convert: its tooling is that series.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ class HbmVendorModel:
         else:
             first = float(spec.wafers[0])
             self.tooled = {g: spec.tooling.get(g, 0.0) * first for g in self.generations}
+        self._aim = dict(self.tooled)
+        """Wafers per month the vendor last aimed each generation at [wafer/month]."""
         self.converting: list[tuple[float, str, float]] = []
         """Wafers being set up: (ready [month], generation, wafers per month)."""
         self.unsold = dict.fromkeys(self.generations, 0.0)
@@ -55,7 +57,23 @@ class HbmVendorModel:
         over = sum(self.tooled.values()) + self._in_conversion() - float(spec.wafers[index])
         if over > 0:
             self._cut(over)
+        elif over < 0:
+            self._grow(-over)
         return self.tooled
+
+    def _grow(self, new: float) -> None:
+        """Set up ``new`` wafers per month (the vendor's capacity grew) at once, split as
+        the vendor last aimed its generations (at first, as its tooling): a capacity
+        series is wafers being made, so growth arrives ready to make stacks."""
+        aim = self._aim
+        total = sum(aim.values())
+        if total <= 0:
+            aim = self.tooled
+            total = sum(aim.values())
+        if total <= 0:
+            return
+        for generation, weight in aim.items():
+            self.tooled[generation] += new * weight / total
 
     def retool(self, month: int, wanted: dict[str, float]) -> None:
         """Move wafers toward what each generation is ``wanted`` to have [wafer/month]: all
@@ -72,6 +90,7 @@ class HbmVendorModel:
             return
         scale = min(1.0, total / demand)
         target = {g: wanted.get(g, 0.0) * scale for g in self.generations}
+        self._aim = target
         pending = dict.fromkeys(self.generations, 0.0)
         for _, generation, amount in self.converting:
             pending[generation] += amount

@@ -15,8 +15,9 @@ lead time are on hand for the month's packaging), then packaging:
    the orders; the stacks arrive a lead time later.
 3. **Wafer starts.** Each fab grants wafer starts among the designers' orders; the dies
    arrive a cycle time later. Where a product's stacks take at least as long as its
-   dies, it asks for no more dies than the stacks due by a month after the dies
-   arrive (this month's grants included) can match, so dies do not wait for stacks.
+   dies, it asks for the dies that the stacks due by the first packaging the dies can
+   join (this month's grants included) match, so dies and stacks do not wait for each
+   other; else for its plan, as for stacks.
 4. **Unsold stacks.** A product short of stacks for the packages its demand and dies
    allow buys what vendors qualified for it hold unsold (in proportion to the
    shortfalls, when several are short).
@@ -38,6 +39,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from capsim.model.hbm import HbmVendorModel
 from capsim.model.inputs import MarketIn, ModelInputs
@@ -111,11 +113,10 @@ class Procurement:
                 self.by_vendor[vendor.id][chain.product.hbm_generation].append(chain)
         self.modelled = {chain.product.designer for chain in chains.values()}
         self._rates: dict[int, dict[str, float]] = {}
-        self._plans: dict[tuple[str, int], tuple[float, str | None]] = {}
         self._weights: dict[tuple[str, int], dict[str, float]] = {}
-        self._projections: dict[tuple[str, int], dict[str, float]] = {}
+        self._projections: dict[int, tuple[dict[str, float], dict[str, str | None]]] = {}
         self._stack_plans: dict[tuple, tuple] = {}
-        self._fab_projections: dict[tuple[str, int], dict[str, float]] = {}
+        self._hbm_month: list[_HbmGrant] = []
         self._outside: dict[int, bool] = {}
 
     # -- the month ------------------------------------------------------------------
@@ -153,11 +154,9 @@ class Procurement:
     def _forget(self) -> None:
         """Drop the month's cached rates and plans (programmes have moved on)."""
         self._rates.clear()
-        self._plans.clear()
         self._weights.clear()
         self._projections.clear()
         self._stack_plans.clear()
-        self._fab_projections.clear()
 
     # -- packaging ------------------------------------------------------------------
 
@@ -242,82 +241,122 @@ class Procurement:
         return self._planned(chain, time)[0]
 
     def _planned(self, chain: ProductChain, time: float) -> tuple[float, str | None]:
-        """The plan at ``time`` [package/month], and the input whose projection set it
-        (``"cowos"`` or ``"logic_wafers"``; None when the order rate did)."""
+        """The plan at ``time`` [package/month], and the input that set it (None when the
+        order rate did)."""
         product = chain.product
         month = self._month_of(time)
-        key = (product.id, month)
-        found = self._plans.get(key)
-        if found is None:
-            rate = self._rates_at(month)[product.id]
-            found = (0.0, None)
-            if rate > 0 and product.made_in(time):
-                found = min(
-                    (rate, None),
-                    (self._projection(product.packaging, month).get(product.id, 0.0), "cowos"),
-                    (self._fab_projection(product.fab, month).get(product.id, 0.0), "logic_wafers"),
-                    key=lambda option: option[0],
-                )
-            self._plans[key] = found
+        if not product.made_in(time):
+            return 0.0, None
+        plans, reasons = self._projection(month)
+        return plans[product.id], reasons[product.id]
+
+    def _projection(self, month: int) -> tuple[dict[str, float], dict[str, str | None]]:
+        """Each product's plan for ``month`` [package/month] and the input that set it.
+
+        Each line and fab is shared by its market among the products' order rates, and
+        HBM as one pool of the vendors' wafers (any generation: wafers can be set up for
+        another within a plan's look-ahead) in proportion to the wafers the rates need;
+        then the lines and fabs are shared again among what each product could use, the
+        least of those shares, so capacity a product cannot use for want of another
+        input goes to the products that can. The plan is the least of the order rate and
+        the second shares; the input named is the one short of what could be used, else
+        the one that limited what could be used."""
+        found = self._projections.get(month)
+        if found is not None:
+            return found
+        rates = self._rates_at(month)
+        asks = {
+            pid: rates[pid] if chain.product.made_in(month + 0.5) else 0.0
+            for pid, chain in self.chains.items()
+        }
+        first = self._shares(month, asks)
+        first["hbm"] = self._hbm_shares(month, asks)
+        limits = {pid: min(first[k][pid] for k in ("cowos", "logic_wafers", "hbm")) for pid in asks}
+        usable = {pid: min(asks[pid], limits[pid]) for pid in asks}
+        second = self._shares(month, usable)
+        plans: dict[str, float] = {}
+        reasons: dict[str, str | None] = {}
+        for pid, rate in asks.items():
+            plan = min(rate, second["cowos"][pid], second["logic_wafers"][pid])
+            plans[pid] = plan
+            reason = None
+            for name in ("cowos", "logic_wafers"):
+                if second[name][pid] < usable[pid] * (1.0 - SHORT):
+                    reason = name
+            if reason is None and usable[pid] < rate * (1.0 - SHORT):
+                reason = min(("cowos", "logic_wafers", "hbm"), key=lambda k: first[k][pid])
+            reasons[pid] = reason
+        found = (plans, reasons)
+        self._projections[month] = found
         return found
 
-    def _projection(self, line_id: str, month: int) -> dict[str, float]:
-        """Good packages per month each product of ``line_id`` would get in ``month`` if
-        the line were shared in proportion to the order rates then [package/month]."""
-        key = (line_id, month)
-        projection = self._projections.get(key)
-        if projection is None:
+    def _shares(self, month: int, wanted: dict[str, float]) -> dict[str, dict[str, float]]:
+        """What each line and fab would give each product of the good packages per month
+        it ``wanted`` in ``month``, by their markets [package/month]."""
+        index = min(max(month, 0), self.months - 1)
+        cowos: dict[str, float] = {}
+        for line_id, chains in self.by_line.items():
             line = self.inputs.packaging[line_id]
-            chains = [c for c in self.by_line[line_id] if c.product.made_in(month + 0.5)]
-            rates = self._rates_at(month)
             unit_yield = max(line.unit_yield, 1e-12)
-            asks = {
-                c.product.id: rates[c.product.id] / unit_yield / c.product.packages_per_wafer
-                for c in chains
-            }
-            grants = self.grants(line.market, float(line.capacity[month]), month, chains, asks)
-            projection = {
-                c.product.id: grants[c.product.id] * c.product.packages_per_wafer * unit_yield
-                for c in chains
-            }
-            self._projections[key] = projection
-        return projection
-
-    def _fab_projection(self, fab_id: str, month: int) -> dict[str, float]:
-        """Good packages per month each product of ``fab_id`` would get dies for in
-        ``month`` if the fab were shared in proportion to the order rates then
-        [package/month]."""
-        key = (fab_id, month)
-        projection = self._fab_projections.get(key)
-        if projection is None:
+            per_good = {c.product.id: unit_yield * c.product.packages_per_wafer for c in chains}
+            asks = {pid: wanted[pid] / per_good[pid] for pid in per_good}
+            grants = self.grants(line.market, float(line.capacity[index]), month, chains, asks)
+            cowos.update({pid: grants[pid] * per_good[pid] for pid in per_good})
+        logic: dict[str, float] = {}
+        for fab_id, chains in self.by_fab.items():
             fab = self.inputs.fabs[fab_id]
-            chains = [
-                c
-                for c in self.by_fab[fab_id]
-                if c.product.made_in(month + 0.5) and c.product.good_dies_per_wafer > 0
-            ]
-            rates = self._rates_at(month)
+            per_good = {
+                c.product.id: c.product.good_dies_per_wafer / c.dies_per_good for c in chains
+            }
             asks = {
-                c.product.id: rates[c.product.id] * c.dies_per_good / c.product.good_dies_per_wafer
-                for c in chains
+                pid: wanted[pid] / per_good[pid] if per_good[pid] > 0 else 0.0 for pid in per_good
             }
-            capacity = float(fab.capacity[min(max(month, 0), self.months - 1)])
-            grants = self.grants(fab.market, capacity, month, chains, asks)
-            projection = {
-                c.product.id: grants[c.product.id] * c.product.good_dies_per_wafer / c.dies_per_good
-                for c in chains
-            }
-            self._fab_projections[key] = projection
-        return projection
+            grants = self.grants(fab.market, float(fab.capacity[index]), month, chains, asks)
+            logic.update({pid: grants[pid] * per_good[pid] for pid in per_good})
+        return {"cowos": cowos, "logic_wafers": logic}
+
+    def _hbm_shares(self, month: int, wanted: dict[str, float]) -> dict[str, float]:
+        """Good packages per month of HBM each product would get in ``month`` if all the
+        vendors' wafers (any generation: wafers can be set up for another within a plan's
+        look-ahead) were shared in proportion to the wafers its ``wanted`` packages need,
+        at the mean stacks per wafer of its vendors [package/month] (unbounded for a
+        product that takes no HBM)."""
+        index = min(max(month, 0), self.months - 1)
+        wafers = sum(
+            float(v.spec.wafers[index]) for v in self.vendors.values() if v.spec.fixed is None
+        )
+        stacks_fixed = sum(
+            float(v.spec.fixed[g][index])
+            for v in self.vendors.values()
+            if v.spec.fixed is not None
+            for g in v.generations
+        )
+        need: dict[str, float] = {}
+        for pid, chain in self.chains.items():
+            per_wafer = [v.stacks_per_wafer[chain.product.hbm_generation] for v in chain.vendors]
+            if per_wafer and chain.stacks_per_good > 0:
+                need[pid] = wanted[pid] * chain.stacks_per_good / (sum(per_wafer) / len(per_wafer))
+        shares = dict.fromkeys(self.chains, math.inf)
+        total = sum(need.values())
+        if stacks_fixed > 0 or total <= wafers:
+            return shares  # fixed-stack vendors cannot be pooled; or there is enough
+        for pid in need:
+            shares[pid] = wanted[pid] * wafers / total
+        return shares
 
     def _cover(self, chain: ProductChain, plan: float, arrival: float, lead: float) -> float:
-        """Good packages the product's inputs on hand and on the way should cover: this
-        month's plan and its plan at the ``arrival`` over the lead time, never more than
-        its programmes (open by the ``arrival``) still lack."""
+        """Good packages the product's inputs on hand and on the way should cover: its
+        plans from this month to the ``arrival``, a ``lead`` time later (``plan`` is the
+        plan then; none before the product is made), never more than its programmes
+        (open by the ``arrival``) still lack."""
         if plan <= 0:
             return 0.0
-        now = self._plan(chain, arrival - lead)  # this month's packaging, at this month's plan
-        return min(now + plan * lead, self.backlog(chain.product.id, arrival))
+        month = arrival - lead
+        whole = math.floor(lead + 1e-9)
+        planned = sum(self._plan(chain, month + k) for k in range(whole + 1))
+        if lead > whole:
+            planned += (lead - whole) * self._plan(chain, month + whole + 1)
+        return min(planned, self.backlog(chain.product.id, arrival))
 
     def _sourcing(self, chain: ProductChain, month: int) -> dict[str, float]:
         """How ``chain``'s product splits the stacks it orders in ``month`` among vendors:
@@ -356,6 +395,8 @@ class Procurement:
                 chain.short["hbm"] = False
         for vid, vendor in self.vendors.items():
             self._start_stacks(month, vid, vendor, steady)
+        self._spill(month)
+        self._settle_stacks(month, steady)
         for fab_id, chains in self.by_fab.items():
             if chains:
                 self._start_wafers(month, fab_id, chains, steady)
@@ -377,11 +418,14 @@ class Procurement:
             need = plan * dies_per_good / per_wafer
             monthly[product.id] = need
             if not steady:
-                cover = self._cover(chain, plan, arrival, fab.delay) * dies_per_good
                 if chain.stacks_lead >= fab.delay:  # stacks are ordered first: match them
-                    stacks = sum(p.position_by(arrival + 1.0) for p in chain.stacks.values())
+                    used_from = math.ceil(arrival - 1e-9)  # the first packaging they can join
+                    stacks = sum(p.position_by(used_from) for p in chain.stacks.values())
                     matched = stacks / product.stacks_per_package * product.dies_per_package
-                    cover = min(cover, matched)
+                    lacking = self.backlog(product.id, arrival) * dies_per_good
+                    cover = min(matched, lacking)
+                else:
+                    cover = self._cover(chain, plan, arrival, fab.delay) * dies_per_good
                 need = max(0.0, cover - chain.dies.position) / per_wafer
             asks[product.id] = need
         capacity = float(fab.capacity[max(month, 0)])
@@ -422,8 +466,9 @@ class Procurement:
                 weight = now.get(vid, 0.0)
                 need = weight * plan * stacks_per_good
                 monthly[product.id] = need
-                if not steady and need > 0:
-                    need = max(0.0, weight * cover * stacks_per_good - chain.stacks[vid].position)
+                if not steady and need > 0:  # the product's lack, split by its weights
+                    held = sum(pipeline.position for pipeline in chain.stacks.values())
+                    need = weight * max(0.0, cover * stacks_per_good - held)
                 orders[generation][product.id] = need
         if not steady:
             self._sell_unsold(month, vendor, vid, orders)
@@ -445,19 +490,67 @@ class Procurement:
             grants = self.grants(
                 spec.market, capacity, month, chains, asks, scheduled=scheduled, part=part
             )
+            self._hbm_month.append(_HbmGrant(vid, generation, capacity, chains, asks, grants))
+
+    def _spill(self, month: int) -> None:
+        """Offer what each HBM vendor has left of a generation this month to the products
+        its grants left short that it qualifies, pro rata to the stacks they still lack:
+        an order a vendor cannot fill goes to another (sourcing weights say where orders
+        go first, not where they must stay)."""
+        by_generation: dict[str, list[_HbmGrant]] = {}
+        for grant in self._hbm_month:
+            by_generation.setdefault(grant.generation, []).append(grant)
+        for grants in by_generation.values():
+            lacking: dict[str, float] = {}
+            for g in grants:
+                per_wafer = self.vendors[g.vendor].spec.stacks_per_wafer[g.generation]
+                for pid, ask in g.asks.items():
+                    short = (ask - g.grants[pid]) * per_wafer
+                    if short > SHORT * ask * per_wafer:
+                        lacking[pid] = lacking.get(pid, 0.0) + short
+            if not lacking:
+                continue
+            for g in grants:
+                spec = self.vendors[g.vendor].spec
+                spare = g.capacity - sum(g.grants.values())
+                arrival = month + spec.lead_time
+                takers = [
+                    c.product.id
+                    for c in g.chains
+                    if lacking.get(c.product.id, 0.0) > 0 and spec.qualifies(c.product.id, arrival)
+                ]
+                if spare <= 0 or not takers:
+                    continue
+                per_wafer = spec.stacks_per_wafer[g.generation]
+                wants = [lacking[pid] / per_wafer for pid in takers]
+                for pid, want, extra in zip(takers, wants, clear(spare, wants), strict=True):
+                    g.asks[pid] += want
+                    g.grants[pid] += extra
+                    lacking[pid] -= extra * per_wafer
+
+    def _settle_stacks(self, month: int, steady: bool) -> None:
+        """Record this month's HBM grants and book the stacks; a product still granted
+        less than it asked of a vendor was short of HBM."""
+        for g in self._hbm_month:
+            spec = self.vendors[g.vendor].spec
+            per_wafer = spec.stacks_per_wafer[g.generation]
+            arrival = month + spec.lead_time
             if not steady:
+                supplier = f"{g.vendor}/{g.generation}"
                 self._record_supplier(
-                    month, f"{vid}/{generation}", capacity, chains=chains, asks=asks, grants=grants
+                    month, supplier, g.capacity, chains=g.chains, asks=g.asks, grants=g.grants
                 )
             if arrival <= -1.0:
                 continue
-            for chain in chains:
+            for chain in g.chains:
                 pid = chain.product.id
-                if not steady and grants[pid] < asks[pid] * (1.0 - SHORT):
+                limited = self._planned(chain, arrival)[1] == "hbm"
+                if not steady and (limited or g.grants[pid] < g.asks[pid] * (1.0 - SHORT)):
                     chain.short["hbm"] = True
-                stacks = grants[pid] * per_wafer
+                stacks = g.grants[pid] * per_wafer
                 if stacks > 0:
-                    chain.stacks[vid].arrive(_on_hand_from(arrival), stacks)
+                    chain.stacks[g.vendor].arrive(_on_hand_from(arrival), stacks)
+        self._hbm_month.clear()
 
     def _stack_plan(
         self, chain: ProductChain, month: int, arrival: float, conversion: float, steady: bool
@@ -653,6 +746,19 @@ def _binding(limits: dict[str, float], short: dict[str, bool]) -> str:
     if tied[0] == "demand":
         return "demand"
     return next((k for k in tied if short.get(k)), tied[0])
+
+
+@dataclass
+class _HbmGrant:
+    """One HBM vendor's grants of one generation in a month, before they are booked
+    (wafers per month; ``grants`` names buyers not modelled too)."""
+
+    vendor: str
+    generation: str
+    capacity: float
+    chains: list[ProductChain]
+    asks: dict[str, float]
+    grants: dict[str, float]
 
 
 def _on_hand_from(arrival: float) -> float:

@@ -37,10 +37,16 @@ def _walk(node: Any, path: KeyPath) -> Iterator[tuple[KeyPath, Param]]:
 
 
 def iter_entity_sources(node: Any, path: KeyPath = ()) -> Iterator[tuple[str, Source | None]]:
-    """Every entity that has a ``source`` field, as (dotted key path, its source or None)."""
+    """Every entity that has a ``source`` field and a source or something for it to
+    source, as (dotted key path, its source or None).
+
+    An entity's source is for what is not a parameter (dates, ids, names, flags); an
+    entity that holds only parameters, each with its own source (a contract's ``share``,
+    an HBM generation's stacks per wafer and yield), needs none of its own.
+    """
     if isinstance(node, BaseModel):
         fields = type(node).model_fields
-        if "source" in fields and path:
+        if "source" in fields and path and (node.source is not None or _holds_facts(node)):
             yield format_path(path), node.source
         for name, field in fields.items():
             yield from iter_entity_sources(getattr(node, name), (*path, field.alias or name))
@@ -50,3 +56,11 @@ def iter_entity_sources(node: Any, path: KeyPath = ()) -> Iterator[tuple[str, So
     elif isinstance(node, list):
         for index, value in enumerate(node):
             yield from iter_entity_sources(value, (*path, index))
+
+
+def _holds_facts(entity: BaseModel) -> bool:
+    """Whether ``entity`` was given a value that is not a parameter (its note aside)."""
+    return any(
+        not isinstance(getattr(entity, name), Param | Series | None)
+        for name in entity.model_fields_set - {"source", "note"}
+    )
