@@ -507,7 +507,10 @@ def test_calibrate_command_writes_an_extending_scenario(tmp_path, capsys, monkey
     monkeypatch.setattr(calibrate_command, "calibrate", kept)
     output = tmp_path / "out" / "calibrated.yaml"
     argv = ["calibrate", str(HINDCAST), "--against", str(SHIPMENTS), "-o", str(output)]
-    assert main([*argv, "--fit", FITTED[0], "--fit", FITTED[1]]) == 0
+    # the end-2023 run rate: the data place it inside its prior (end-2024's fit sits at
+    # the top of its prior range and would be written as a fixed value)
+    end_2023 = "packaging.tsmc-cowos.capacity.points[2]"
+    assert main([*argv, "--fit", FITTED[0], "--fit", end_2023]) == 0
     out = capsys.readouterr().out
     assert "chi-squared" in out
     assert f"wrote {output}" in out
@@ -520,18 +523,18 @@ def test_calibrate_command_writes_an_extending_scenario(tmp_path, capsys, monkey
     assert str(share.source).startswith(
         "calibrated against nvidia_quarterly_shipments_2022_2024.csv"
     )
-    date, point = calibrated.packaging["tsmc-cowos"].capacity.points[3]
-    assert str(date) == "2024-12-31"
+    date, point = calibrated.packaging["tsmc-cowos"].capacity.points[2]
+    assert str(date) == "2023-12-31"
     assert str(point.source).startswith("calibrated against")
     for fit, param in zip(results[0].inputs, (share, point), strict=True):
         _check_written_pert(fit, param.value)
     # everything else is inherited unchanged
     base = load_scenario(HINDCAST)
     assert calibrated.products == base.products
-    assert (
-        calibrated.packaging["tsmc-cowos"].capacity.points[:3]
-        == base.packaging["tsmc-cowos"].capacity.points[:3]
-    )
+    points = calibrated.packaging["tsmc-cowos"].capacity.points
+    before = base.packaging["tsmc-cowos"].capacity.points
+    assert points[:2] == before[:2]
+    assert points[3:] == before[3:]
     assert simulate(calibrated).sizes["time"] == 27
 
 

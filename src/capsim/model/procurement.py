@@ -117,6 +117,8 @@ class Procurement:
         self._projections: dict[int, tuple[dict[str, float], dict[str, str | None]]] = {}
         self._stack_plans: dict[tuple, tuple] = {}
         self._hbm_month: list[_HbmGrant] = []
+        self._arrears: dict[str, float] = {}
+        """Good packages each product's programmes want this month beyond its plan."""
         self._outside: dict[int, bool] = {}
 
     # -- the month ------------------------------------------------------------------
@@ -124,11 +126,15 @@ class Procurement:
     def start_month(self, month: int) -> None:
         """Order and start wafers, package, then release unused stacks, for ``month``."""
         self._forget()
-        self._order(month, steady=False)
         wanted = {
             pid: self.demand(pid, chain.in_packaging) if chain.product.made_in(month) else 0.0
             for pid, chain in self.chains.items()
         }
+        self._arrears = {
+            pid: max(0.0, wanted[pid] - self._plan(chain, month))
+            for pid, chain in self.chains.items()
+        }
+        self._order(month, steady=False)
         self._buy_unsold(month, wanted)
         for line_id, chains in self.by_line.items():
             self._package(month, line_id, chains, wanted)
@@ -347,8 +353,9 @@ class Procurement:
     def _cover(self, chain: ProductChain, plan: float, arrival: float, lead: float) -> float:
         """Good packages the product's inputs on hand and on the way should cover: its
         plans from this month to the ``arrival``, a ``lead`` time later (``plan`` is the
-        plan then; none before the product is made), never more than its programmes
-        (open by the ``arrival``) still lack."""
+        plan then; none before the product is made), and what its programmes want now
+        beyond this month's plan (arrears), never more than they (open by the
+        ``arrival``) still lack."""
         if plan <= 0:
             return 0.0
         month = arrival - lead
@@ -356,6 +363,7 @@ class Procurement:
         planned = sum(self._plan(chain, month + k) for k in range(whole + 1))
         if lead > whole:
             planned += (lead - whole) * self._plan(chain, month + whole + 1)
+        planned += self._arrears.get(chain.product.id, 0.0)
         return min(planned, self.backlog(chain.product.id, arrival))
 
     def _sourcing(self, chain: ProductChain, month: int) -> dict[str, float]:
