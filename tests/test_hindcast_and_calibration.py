@@ -301,7 +301,7 @@ def _colossus_dates() -> dict[float, np.datetime64]:
 
 def test_shipped_hindcast_meets_its_bar(tmp_path, capsys):
     output, chart = tmp_path / "hindcast.nc", tmp_path / "hindcast.png"
-    argv = ["hindcast", str(HINDCAST), "--samples", "120", "--workers", "1", "--no-progress"]
+    argv = ["hindcast", str(HINDCAST), "--samples", "300", "--workers", "1", "--no-progress"]
     assert main([*argv, "-o", str(output), "--plot", str(chart)]) == 0
     out = capsys.readouterr().out
     assert "coverage:" in out

@@ -118,7 +118,8 @@ class Procurement:
         self._stack_plans: dict[tuple, tuple] = {}
         self._hbm_month: list[_HbmGrant] = []
         self._arrears: dict[str, float] = {}
-        """Good packages each product's programmes want this month beyond its plan."""
+        """Good packages each product's programmes want this month beyond their order
+        rate (orders of past months not met) [package]."""
         self._outside: dict[int, bool] = {}
 
     # -- the month ------------------------------------------------------------------
@@ -130,10 +131,8 @@ class Procurement:
             pid: self.demand(pid, chain.in_packaging) if chain.product.made_in(month) else 0.0
             for pid, chain in self.chains.items()
         }
-        self._arrears = {
-            pid: max(0.0, wanted[pid] - self._plan(chain, month))
-            for pid, chain in self.chains.items()
-        }
+        rates = self._rates_at(month)
+        self._arrears = {pid: max(0.0, wanted[pid] - rates[pid]) for pid in self.chains}
         self._order(month, steady=False)
         self._buy_unsold(month, wanted)
         for line_id, chains in self.by_line.items():
@@ -262,11 +261,11 @@ class Procurement:
         Each line and fab is shared by its market among the products' order rates, and
         HBM as one pool of the vendors' wafers (any generation: wafers can be set up for
         another within a plan's look-ahead) in proportion to the wafers the rates need;
-        then the lines and fabs are shared again among what each product could use, the
-        least of those shares, so capacity a product cannot use for want of another
-        input goes to the products that can. The plan is the least of the order rate and
-        the second shares; the input named is the one short of what could be used, else
-        the one that limited what could be used."""
+        then each line and fab is shared again among what each product could use by the
+        other inputs' shares, so capacity a product cannot use for want of another input
+        goes to the products that can. The plan is the least of the order rate and the
+        second shares; the input named is the one short of what the others let the
+        product use, else the one whose first share was least."""
         found = self._projections.get(month)
         if found is not None:
             return found
@@ -275,11 +274,16 @@ class Procurement:
             pid: rates[pid] if chain.product.made_in(month + 0.5) else 0.0
             for pid, chain in self.chains.items()
         }
-        first = self._shares(month, asks)
+        first = self._shares(month, asks, asks)
         first["hbm"] = self._hbm_shares(month, asks)
-        limits = {pid: min(first[k][pid] for k in ("cowos", "logic_wafers", "hbm")) for pid in asks}
-        usable = {pid: min(asks[pid], limits[pid]) for pid in asks}
-        second = self._shares(month, usable)
+        # each supplier again, among what the others' first shares let each product use
+        other = {
+            name: {
+                pid: min(asks[pid], *(first[k][pid] for k in first if k != name)) for pid in asks
+            }
+            for name in ("cowos", "logic_wafers")
+        }
+        second = self._shares(month, other["cowos"], other["logic_wafers"])
         plans: dict[str, float] = {}
         reasons: dict[str, str | None] = {}
         for pid, rate in asks.items():
@@ -287,25 +291,28 @@ class Procurement:
             plans[pid] = plan
             reason = None
             for name in ("cowos", "logic_wafers"):
-                if second[name][pid] < usable[pid] * (1.0 - SHORT):
+                if second[name][pid] < other[name][pid] * (1.0 - SHORT):
                     reason = name
-            if reason is None and usable[pid] < rate * (1.0 - SHORT):
+            if reason is None and plan < rate * (1.0 - SHORT):
                 reason = min(("cowos", "logic_wafers", "hbm"), key=lambda k: first[k][pid])
             reasons[pid] = reason
         found = (plans, reasons)
         self._projections[month] = found
         return found
 
-    def _shares(self, month: int, wanted: dict[str, float]) -> dict[str, dict[str, float]]:
-        """What each line and fab would give each product of the good packages per month
-        it ``wanted`` in ``month``, by their markets [package/month]."""
+    def _shares(
+        self, month: int, packaged: dict[str, float], diced: dict[str, float]
+    ) -> dict[str, dict[str, float]]:
+        """What each line would give each product of the good packages per month it
+        asks to have ``packaged``, and each fab of those it asks dies for (``diced``), in
+        ``month``, by their markets [package/month]."""
         index = min(max(month, 0), self.months - 1)
         cowos: dict[str, float] = {}
         for line_id, chains in self.by_line.items():
             line = self.inputs.packaging[line_id]
             unit_yield = max(line.unit_yield, 1e-12)
             per_good = {c.product.id: unit_yield * c.product.packages_per_wafer for c in chains}
-            asks = {pid: wanted[pid] / per_good[pid] for pid in per_good}
+            asks = {pid: packaged[pid] / per_good[pid] for pid in per_good}
             grants = self.grants(line.market, float(line.capacity[index]), month, chains, asks)
             cowos.update({pid: grants[pid] * per_good[pid] for pid in per_good})
         logic: dict[str, float] = {}
@@ -315,7 +322,7 @@ class Procurement:
                 c.product.id: c.product.good_dies_per_wafer / c.dies_per_good for c in chains
             }
             asks = {
-                pid: wanted[pid] / per_good[pid] if per_good[pid] > 0 else 0.0 for pid in per_good
+                pid: diced[pid] / per_good[pid] if per_good[pid] > 0 else 0.0 for pid in per_good
             }
             grants = self.grants(fab.market, float(fab.capacity[index]), month, chains, asks)
             logic.update({pid: grants[pid] * per_good[pid] for pid in per_good})
@@ -353,9 +360,9 @@ class Procurement:
     def _cover(self, chain: ProductChain, plan: float, arrival: float, lead: float) -> float:
         """Good packages the product's inputs on hand and on the way should cover: its
         plans from this month to the ``arrival``, a ``lead`` time later (``plan`` is the
-        plan then; none before the product is made), and what its programmes want now
-        beyond this month's plan (arrears), never more than they (open by the
-        ``arrival``) still lack."""
+        plan then; none before the product is made), and its arrears (what its
+        programmes want now beyond their order rate: orders not met in past months),
+        never more than they (open by the ``arrival``) still lack."""
         if plan <= 0:
             return 0.0
         month = arrival - lead
