@@ -3,12 +3,10 @@
 At each month's start, after the month's arrivals, orders come first (so inputs with no
 lead time are on hand for the month's packaging), then packaging:
 
-1. **Plans and orders.** Each product plans its packaging one fab cycle and one HBM lead
-   time ahead: its programmes' order rate then, at most what its line and its fab would
-   grant it were each shared in proportion to every product's order rate. It orders dies
-   and stacks up to that plan for the lead time plus a month (never more than its
-   programmes still lack), less what it has and has on the way (an order-up-to rule),
-   stacks split among the vendors qualified for it.
+1. **Plans and orders.** Each product plans its packaging ahead
+   (:mod:`capsim.model.planning`) and orders stacks to cover its plans until they
+   arrive and its arrears, less what it has and has on the way (an order-up-to rule),
+   split among the vendors qualified for it by its sourcing weights.
 2. **HBM.** Each vendor first sells its unsold stacks to the orders (in proportion;
    on hand at once), moves wafers toward the generations its orders need
    (:mod:`capsim.model.hbm`), then grants each generation's wafers among the rest of
@@ -26,24 +24,22 @@ lead time are on hand for the month's packaging), then packaging:
 6. **Unused stacks** of a product with no demand left go back to their vendor, unsold,
    for anyone short of them.
 
-Every grant is made in two rounds (:meth:`Procurement.grants`): the asks up to each
-product's steady monthly need (its order rate or plan) first, with the supplier's
-reservations and rule (:func:`capsim.model.market.clear`); then what is left among the
-rest of the asks, pro rata, so catching up or running ahead of schedule takes only what
-others leave. A designer's grant goes to its products in proportion to their asks.
-Capacities and grants are recorded per supplier and designer: who took what.
+Every grant is made by the supplier's market (:mod:`capsim.model.clearing`): reservations
+first, then its rule. Capacities and grants are recorded per supplier and designer: who
+took what.
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from capsim.model.clearing import SHORT, Clearing
 from capsim.model.hbm import HbmVendorModel
-from capsim.model.inputs import MarketIn, ModelInputs
+from capsim.model.inputs import ModelInputs
 from capsim.model.market import clear
+from capsim.model.planning import Planner
 from capsim.model.record import Record
 from capsim.model.supply import ProductChain
 
@@ -54,9 +50,6 @@ TIE_ORDER = ("demand", "cowos", "hbm", "logic_wafers")
 #: the stacks due by their arrival, so the two limits land within a few per cent of
 #: each other when HBM is what is short.
 TIE_TOLERANCE = 0.02
-#: A grant below its ask by more than this fraction means the supplier was short.
-SHORT = 1e-9
-_OPEN = MarketIn()
 
 
 class Procurement:
@@ -111,28 +104,23 @@ class Procurement:
             self.by_fab[chain.product.fab].append(chain)
             for vendor in chain.vendors:
                 self.by_vendor[vendor.id][chain.product.hbm_generation].append(chain)
-        self.modelled = {chain.product.designer for chain in chains.values()}
-        self._rates: dict[int, dict[str, float]] = {}
-        self._weights: dict[tuple[str, int], dict[str, float]] = {}
-        self._projections: dict[int, tuple[dict[str, float], dict[str, str | None]]] = {}
-        self._stack_plans: dict[tuple, tuple] = {}
+        self.clearing = Clearing({chain.product.designer for chain in chains.values()})
+        self.planner = Planner(
+            inputs, chains, vendors, self.clearing, rate=self.rate, backlog=self.backlog
+        )
         self._hbm_month: list[_HbmGrant] = []
-        self._arrears: dict[str, float] = {}
-        """Good packages each product's programmes want this month beyond their order
-        rate (orders of past months not met) [package]."""
-        self._outside: dict[int, bool] = {}
 
     # -- the month ------------------------------------------------------------------
 
     def start_month(self, month: int) -> None:
         """Order and start wafers, package, then release unused stacks, for ``month``."""
-        self._forget()
+        self.planner.forget()
         wanted = {
             pid: self.demand(pid, chain.in_packaging) if chain.product.made_in(month) else 0.0
             for pid, chain in self.chains.items()
         }
-        rates = self._rates_at(month)
-        self._arrears = {pid: max(0.0, wanted[pid] - rates[pid]) for pid in self.chains}
+        rates = self.planner.rates_at(month)
+        self.planner.arrears = {pid: max(0.0, wanted[pid] - rates[pid]) for pid in self.chains}
         self._order(month, steady=False)
         self._buy_unsold(month, wanted)
         for line_id, chains in self.by_line.items():
@@ -147,7 +135,7 @@ class Procurement:
         capacities and order rates: each product's steady monthly need is started in each
         month before the start whose output arrives in the horizon or in the month before
         it (on hand at the start)."""
-        self._forget()
+        self.planner.forget()
         longest = max(
             [c.fab.delay for c in self.chains.values()]
             + [v.spec.lead_time for v in self.vendors.values()],
@@ -155,13 +143,6 @@ class Procurement:
         )
         for month in range(-math.ceil(longest), 0):
             self._order(month, steady=True)
-
-    def _forget(self) -> None:
-        """Drop the month's cached rates and plans (programmes have moved on)."""
-        self._rates.clear()
-        self._weights.clear()
-        self._projections.clear()
-        self._stack_plans.clear()
 
     # -- packaging ------------------------------------------------------------------
 
@@ -197,7 +178,7 @@ class Procurement:
         line = self.inputs.packaging[line_id]
         capacity = float(line.capacity[month])
         unit_yield = line.unit_yield
-        rates = self._rates_at(month)
+        rates = self.planner.rates_at(month)
         caps, asks, scheduled = {}, {}, {}
         for chain in chains:
             product = chain.product
@@ -206,7 +187,9 @@ class Procurement:
             asks[product.id] = ask
             rate = rates[product.id] / max(unit_yield, 1e-12) / product.packages_per_wafer
             scheduled[product.id] = min(ask, rate)
-        grants = self.grants(line.market, capacity, month, chains, asks, scheduled=scheduled)
+        grants = self.clearing.grants(
+            line.market, capacity, month, chains, asks, scheduled=scheduled
+        )
         self._record_supplier(month, line_id, capacity, chains=chains, asks=asks, grants=grants)
         idle = max(0.0, capacity - sum(grants.values()))
         record = self.record
@@ -216,7 +199,7 @@ class Procurement:
             limits = {"cowos": (grants[product.id] + idle) * per_wafer, **caps[product.id]}
             starts = min(grants[product.id] * per_wafer, *caps[product.id].values())
             good = chain.start_packages(max(0.0, starts))
-            limited = self._planned(chain, month)[1] == "cowos"
+            limited = self.planner.planned(chain, month)[1] == "cowos"
             chain.short["cowos"] = limited or grants[product.id] < asks[product.id] * (1.0 - SHORT)
             record.package_month(
                 month,
@@ -228,176 +211,6 @@ class Procurement:
             )
 
     # -- plans ----------------------------------------------------------------------
-
-    def _month_of(self, time: float) -> int:
-        """The month of the horizon ``time`` [month] falls in, clipped to the horizon."""
-        return min(max(math.floor(time + 1e-9), 0), self.months - 1)
-
-    def _rates_at(self, month: int) -> dict[str, float]:
-        """Each product's order rate in ``month`` (as the programmes stand now)."""
-        rates = self._rates.get(month)
-        if rates is None:
-            rates = {pid: self.rate(pid, month + 0.5) for pid in self.chains}
-            self._rates[month] = rates
-        return rates
-
-    def _plan(self, chain: ProductChain, time: float) -> float:
-        """Good packages per month ``chain``'s product plans to package at ``time``."""
-        return self._planned(chain, time)[0]
-
-    def _planned(self, chain: ProductChain, time: float) -> tuple[float, str | None]:
-        """The plan at ``time`` [package/month], and the input that set it (None when the
-        order rate did)."""
-        product = chain.product
-        month = self._month_of(time)
-        if not product.made_in(time):
-            return 0.0, None
-        plans, reasons = self._projection(month)
-        return plans[product.id], reasons[product.id]
-
-    def _projection(self, month: int) -> tuple[dict[str, float], dict[str, str | None]]:
-        """Each product's plan for ``month`` [package/month] and the input that set it.
-
-        Each line and fab is shared by its market among the products' order rates, and
-        HBM as one pool of the vendors' wafers (any generation: wafers can be set up for
-        another within a plan's look-ahead) in proportion to the wafers the rates need;
-        then each line and fab is shared again among what each product could use by the
-        other inputs' shares, so capacity a product cannot use for want of another input
-        goes to the products that can. The plan is the least of the order rate and the
-        second shares; the input named is the one short of what the others let the
-        product use, else the one whose first share was least."""
-        found = self._projections.get(month)
-        if found is not None:
-            return found
-        rates = self._rates_at(month)
-        asks = {
-            pid: rates[pid] if chain.product.made_in(month + 0.5) else 0.0
-            for pid, chain in self.chains.items()
-        }
-        first = self._shares(month, asks, asks)
-        first["hbm"] = self._hbm_shares(month, asks)
-        # each supplier again, among what the others' first shares let each product use
-        other = {
-            name: {
-                pid: min(asks[pid], *(first[k][pid] for k in first if k != name)) for pid in asks
-            }
-            for name in ("cowos", "logic_wafers")
-        }
-        second = self._shares(month, other["cowos"], other["logic_wafers"])
-        plans: dict[str, float] = {}
-        reasons: dict[str, str | None] = {}
-        for pid, rate in asks.items():
-            plan = min(rate, second["cowos"][pid], second["logic_wafers"][pid])
-            plans[pid] = plan
-            reason = None
-            for name in ("cowos", "logic_wafers"):
-                if second[name][pid] < other[name][pid] * (1.0 - SHORT):
-                    reason = name
-            if reason is None and plan < rate * (1.0 - SHORT):
-                reason = min(("cowos", "logic_wafers", "hbm"), key=lambda k: first[k][pid])
-            reasons[pid] = reason
-        found = (plans, reasons)
-        self._projections[month] = found
-        return found
-
-    def _shares(
-        self, month: int, packaged: dict[str, float], diced: dict[str, float]
-    ) -> dict[str, dict[str, float]]:
-        """What each line would give each product of the good packages per month it
-        asks to have ``packaged``, and each fab of those it asks dies for (``diced``), in
-        ``month``, by their markets [package/month]."""
-        index = min(max(month, 0), self.months - 1)
-        cowos: dict[str, float] = {}
-        for line_id, chains in self.by_line.items():
-            line = self.inputs.packaging[line_id]
-            unit_yield = max(line.unit_yield, 1e-12)
-            per_good = {c.product.id: unit_yield * c.product.packages_per_wafer for c in chains}
-            asks = {pid: packaged[pid] / per_good[pid] for pid in per_good}
-            grants = self.grants(line.market, float(line.capacity[index]), month, chains, asks)
-            cowos.update({pid: grants[pid] * per_good[pid] for pid in per_good})
-        logic: dict[str, float] = {}
-        for fab_id, chains in self.by_fab.items():
-            fab = self.inputs.fabs[fab_id]
-            per_good = {
-                c.product.id: c.product.good_dies_per_wafer / c.dies_per_good for c in chains
-            }
-            asks = {
-                pid: diced[pid] / per_good[pid] if per_good[pid] > 0 else 0.0 for pid in per_good
-            }
-            grants = self.grants(fab.market, float(fab.capacity[index]), month, chains, asks)
-            logic.update({pid: grants[pid] * per_good[pid] for pid in per_good})
-        return {"cowos": cowos, "logic_wafers": logic}
-
-    def _hbm_shares(self, month: int, wanted: dict[str, float]) -> dict[str, float]:
-        """Good packages per month of HBM each product would get in ``month`` if all the
-        vendors' wafers (any generation: wafers can be set up for another within a plan's
-        look-ahead) were shared in proportion to the wafers its ``wanted`` packages need,
-        at the mean stacks per wafer of its vendors [package/month] (unbounded for a
-        product that takes no HBM)."""
-        index = min(max(month, 0), self.months - 1)
-        wafers = sum(
-            float(v.spec.wafers[index]) for v in self.vendors.values() if v.spec.fixed is None
-        )
-        stacks_fixed = sum(
-            float(v.spec.fixed[g][index])
-            for v in self.vendors.values()
-            if v.spec.fixed is not None
-            for g in v.generations
-        )
-        need: dict[str, float] = {}
-        for pid, chain in self.chains.items():
-            per_wafer = [v.stacks_per_wafer[chain.product.hbm_generation] for v in chain.vendors]
-            if per_wafer and chain.stacks_per_good > 0:
-                need[pid] = wanted[pid] * chain.stacks_per_good / (sum(per_wafer) / len(per_wafer))
-        shares = dict.fromkeys(self.chains, math.inf)
-        total = sum(need.values())
-        if stacks_fixed > 0 or total <= wafers:
-            return shares  # fixed-stack vendors cannot be pooled; or there is enough
-        for pid in need:
-            shares[pid] = wanted[pid] * wafers / total
-        return shares
-
-    def _cover(self, chain: ProductChain, plan: float, arrival: float, lead: float) -> float:
-        """Good packages the product's inputs on hand and on the way should cover: its
-        plans from this month to the ``arrival``, a ``lead`` time later (``plan`` is the
-        plan then; none before the product is made), and its arrears (what its
-        programmes want now beyond their order rate: orders not met in past months),
-        never more than they (open by the ``arrival``) still lack."""
-        if plan <= 0:
-            return 0.0
-        month = arrival - lead
-        whole = math.floor(lead + 1e-9)
-        planned = sum(self._plan(chain, month + k) for k in range(whole + 1))
-        if lead > whole:
-            planned += (lead - whole) * self._plan(chain, month + whole + 1)
-        planned += self._arrears.get(chain.product.id, 0.0)
-        return min(planned, self.backlog(chain.product.id, arrival))
-
-    def _sourcing(self, chain: ProductChain, month: int) -> dict[str, float]:
-        """How ``chain``'s product splits the stacks it orders in ``month`` among vendors:
-        its sourcing weights, or each vendor's capacity for the generation, normalised
-        over the vendors qualified for it when those stacks arrive."""
-        product = chain.product
-        key = (product.id, month)
-        weights = self._weights.get(key)
-        if weights is None:
-            index = min(max(month, 0), self.months - 1)
-            generation = product.hbm_generation
-            weights = {}
-            for vendor in chain.vendors:
-                if not vendor.qualifies(product.id, month + vendor.lead_time):
-                    continue
-                if product.sourcing is not None:
-                    weights[vendor.id] = product.sourcing.get(vendor.id, 0.0)
-                elif vendor.fixed is not None:
-                    weights[vendor.id] = float(vendor.fixed[generation][index])
-                else:
-                    per_wafer = vendor.stacks_per_wafer[generation]
-                    weights[vendor.id] = float(vendor.wafers[index]) * per_wafer
-            total = sum(weights.values())
-            weights = {v: w / total for v, w in weights.items()} if total > 0 else {}
-            self._weights[key] = weights
-        return weights
 
     # -- orders and wafer starts ----------------------------------------------------
 
@@ -424,7 +237,7 @@ class Procurement:
         asks, monthly = {}, {}
         for chain in chains:
             product = chain.product
-            plan = self._plan(chain, arrival)
+            plan = self.planner.plan(chain, arrival)
             per_wafer = product.good_dies_per_wafer
             if plan <= 0 or per_wafer <= 0:
                 asks[product.id] = monthly[product.id] = 0.0
@@ -440,12 +253,14 @@ class Procurement:
                     lacking = self.backlog(product.id, arrival) * dies_per_good
                     cover = min(matched, lacking)
                 else:
-                    cover = self._cover(chain, plan, arrival, fab.delay) * dies_per_good
+                    cover = self.planner.cover(chain, plan, arrival, fab.delay) * dies_per_good
                 need = max(0.0, cover - chain.dies.position) / per_wafer
             asks[product.id] = need
         capacity = float(fab.capacity[max(month, 0)])
         scheduled = {pid: min(ask, monthly[pid]) for pid, ask in asks.items()}
-        grants = self.grants(fab.market, capacity, month, chains, asks, scheduled=scheduled)
+        grants = self.clearing.grants(
+            fab.market, capacity, month, chains, asks, scheduled=scheduled
+        )
         if steady:
             if arrival <= -1.0:
                 return
@@ -454,7 +269,7 @@ class Procurement:
         for chain in chains:
             pid = chain.product.id
             if not steady:
-                limited = self._planned(chain, arrival)[1] == "logic_wafers"
+                limited = self.planner.planned(chain, arrival)[1] == "logic_wafers"
                 chain.short["logic_wafers"] = limited or grants[pid] < asks[pid] * (1.0 - SHORT)
             dies = grants[pid] * chain.product.good_dies_per_wafer
             if dies > 0:
@@ -472,7 +287,7 @@ class Procurement:
             for chain in chains:
                 product = chain.product
                 stacks_per_good = chain.stacks_per_good
-                now, later, plan, plan_later, cover = self._stack_plan(
+                now, later, plan, plan_later, cover = self.planner.stack_plan(
                     chain, month, arrival, spec.conversion_time, steady
                 )
                 weight_later = later.get(vid, 0.0)
@@ -502,7 +317,7 @@ class Procurement:
                     )
                 continue
             scheduled = {pid: min(ask, monthly[pid] / per_wafer) for pid, ask in asks.items()}
-            grants = self.grants(
+            grants = self.clearing.grants(
                 spec.market, capacity, month, chains, asks, scheduled=scheduled, part=part
             )
             self._hbm_month.append(_HbmGrant(vid, generation, capacity, chains, asks, grants))
@@ -559,35 +374,13 @@ class Procurement:
                 continue
             for chain in g.chains:
                 pid = chain.product.id
-                limited = self._planned(chain, arrival)[1] == "hbm"
+                limited = self.planner.planned(chain, arrival)[1] == "hbm"
                 if not steady and (limited or g.grants[pid] < g.asks[pid] * (1.0 - SHORT)):
                     chain.short["hbm"] = True
                 stacks = g.grants[pid] * per_wafer
                 if stacks > 0:
                     chain.stacks[g.vendor].arrive(_on_hand_from(arrival), stacks)
         self._hbm_month.clear()
-
-    def _stack_plan(
-        self, chain: ProductChain, month: int, arrival: float, conversion: float, steady: bool
-    ) -> tuple[dict[str, float], dict[str, float], float, float, float]:
-        """What ``chain``'s product orders of HBM in ``month`` for stacks arriving at
-        ``arrival`` [month]: its sourcing weights now and a ``conversion`` time ahead, its
-        plan at the arrival and a conversion time later [package/month], and the packages
-        its stacks should cover (0 for ``steady``), the same for every vendor with these
-        times."""
-        key = (chain.product.id, month, arrival, conversion)
-        found = self._stack_plans.get(key)
-        if found is None:
-            now = self._sourcing(chain, month)
-            later = self._sourcing(chain, math.floor(month + conversion))
-            plan = self._plan(chain, arrival) if now else 0.0
-            plan_later = self._plan(chain, arrival + conversion) if later else 0.0
-            cover = (
-                0.0 if steady or plan <= 0 else self._cover(chain, plan, arrival, arrival - month)
-            )
-            found = (now, later, plan, plan_later, cover)
-            self._stack_plans[key] = found
-        return found
 
     def _sell_unsold(
         self, month: int, vendor: HbmVendorModel, vid: str, orders: dict[str, dict[str, float]]
@@ -606,126 +399,6 @@ class Procurement:
                     chain.stacks[vid].arrive(month, amount)
                     wanted[chain.product.id] -= amount
             vendor.unsold[generation] = max(0.0, unsold - sum(sold))
-
-    # -- clearing -------------------------------------------------------------------
-
-    def grants(
-        self,
-        market: MarketIn,
-        capacity: float,
-        month: int,
-        chains: list[ProductChain],
-        asks: dict[str, float],
-        *,
-        scheduled: dict[str, float] | None = None,
-        part: float = 1.0,
-    ) -> dict[str, float]:
-        """Grant ``capacity`` [the supplier's unit] among the products of ``chains`` and
-        buyers not modelled that hold reservations; ``capacity`` is the ``part`` of the
-        supplier's whole capacity (one HBM generation's wafers) over which a volume
-        contract's reservation is spread.
-
-        With ``scheduled`` (each product's ask at its steady monthly need, at most its
-        ask), in two rounds: the scheduled asks first, by the supplier's market, then what
-        is left among the rest of the asks, pro rata; else one round of ``asks``. Returns
-        the grant of each product, and of each buyer not modelled under its own name.
-        """
-        if not any(asks.values()) and not self._always_taken(market):
-            return dict.fromkeys(asks, 0.0)
-        enough = self._enough(market, capacity, month, asks, part)
-        if enough is not None:
-            return enough
-        if scheduled is None:
-            return self._round(market, capacity, month, chains, asks, part=part)
-        first = self._round(market, capacity, month, chains, scheduled, part=part)
-        left = capacity - sum(first.values())
-        extra = {pid: asks[pid] - first[pid] for pid in asks if asks[pid] > first[pid]}
-        if left <= 0 or not extra:
-            return first
-        second = self._round(_OPEN, left, month, chains, {pid: extra.get(pid, 0.0) for pid in asks})
-        return {name: grant + second.get(name, 0.0) for name, grant in first.items()}
-
-    def _enough(
-        self, market: MarketIn, capacity: float, month: int, asks: dict[str, float], part: float
-    ) -> dict[str, float] | None:
-        """Every ask and every reservation of buyers not modelled, when they all fit in
-        ``capacity`` and no reservation is take-or-pay (the rule then changes nothing);
-        else None."""
-        granted = dict(asks)
-        total = sum(asks.values())
-        for contract in market.contracts:
-            if contract.take_or_pay:
-                return None
-            if contract.designer not in self.modelled:
-                amount = contract.reserved(month, capacity, part)
-                if amount > 0:
-                    granted[contract.designer] = amount
-                    total += amount
-        return granted if total <= capacity else None
-
-    def _always_taken(self, market: MarketIn) -> bool:
-        """Whether ``market`` has reservations taken whatever is asked: those of buyers
-        not modelled, and take-or-pay ones."""
-        found = self._outside.get(id(market))
-        if found is None:
-            found = any(c.designer not in self.modelled or c.take_or_pay for c in market.contracts)
-            self._outside[id(market)] = found
-        return found
-
-    def _round(
-        self,
-        market: MarketIn,
-        capacity: float,
-        month: int,
-        chains: list[ProductChain],
-        asks: dict[str, float],
-        *,
-        part: float = 1.0,
-    ) -> dict[str, float]:
-        """One round: ``capacity`` among the designers of ``chains`` (their products'
-        ``asks``) and buyers not modelled that hold reservations (they take all they
-        reserve); each designer's grant goes to its products in proportion to their
-        asks."""
-        by_designer: dict[str, float] = {}
-        for chain in chains:
-            designer = chain.product.designer
-            by_designer[designer] = by_designer.get(designer, 0.0) + asks[chain.product.id]
-        reserved: dict[str, float] = {}
-        take_or_pay: dict[str, bool] = {}
-        for contract in market.contracts:
-            amount = contract.reserved(month, capacity, part)
-            if amount > 0:
-                reserved[contract.designer] = amount
-                take_or_pay[contract.designer] = contract.take_or_pay
-                if contract.designer not in self.modelled:
-                    by_designer[contract.designer] = amount
-        total = sum(by_designer.values())
-        if total <= capacity and not any(take_or_pay.values()):
-            granted = by_designer  # enough for everyone (reservations change nothing)
-        else:
-            names = list(by_designer)
-            priority = None
-            if market.rule == "priority":
-                order = {name: rank for rank, name in enumerate(market.priority)}
-                priority = [order.get(name, len(order)) for name in names]
-            grants = clear(
-                capacity,
-                [by_designer[name] for name in names],
-                [reserved.get(name, 0.0) for name in names],
-                take_or_pay=[take_or_pay.get(name, False) for name in names],
-                rule=market.rule,
-                priority=priority,
-            )
-            granted = dict(zip(names, grants, strict=True))
-        result = {name: granted[name] for name in by_designer if name not in self.modelled}
-        products = Counter(chain.product.designer for chain in chains)
-        for chain in chains:
-            pid, designer = chain.product.id, chain.product.designer
-            whole = by_designer[designer]
-            # a take-or-pay grant to a designer that asks nothing is still its products'
-            portion = asks[pid] / whole if whole > 0 else 1.0 / products[designer]
-            result[pid] = granted[designer] * portion
-        return result
 
     def _record_supplier(
         self,

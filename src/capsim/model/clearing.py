@@ -1,0 +1,155 @@
+"""A supplier's month at market: its capacity granted among the products that ask for
+it and the buyers not modelled that hold reservations, by its market (contracts, then
+its rule; :func:`capsim.model.market.clear` does the arithmetic).
+
+Every grant can be made in two rounds (:meth:`Clearing.grants`): the asks up to each
+product's steady monthly need first, with the supplier's reservations and rule; then
+what is left among the rest of the asks, pro rata, so catching up or running ahead of
+schedule takes only what others leave. A designer's grant goes to its products in
+proportion to their asks.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from capsim.model.inputs import MarketIn
+from capsim.model.market import clear
+from capsim.model.supply import ProductChain
+
+#: A grant below its ask by more than this fraction means the supplier was short.
+SHORT = 1e-9
+_OPEN = MarketIn()
+
+
+class Clearing:
+    """The markets of one run.
+
+    Parameters
+    ----------
+    modelled : set of str
+        The designers whose products are modelled; other designers named in a market
+        are buyers not modelled, who take what they reserve.
+    """
+
+    def __init__(self, modelled: set[str]):
+        self.modelled = modelled
+        self._outside: dict[int, bool] = {}
+
+    def grants(
+        self,
+        market: MarketIn,
+        capacity: float,
+        month: int,
+        chains: list[ProductChain],
+        asks: dict[str, float],
+        *,
+        scheduled: dict[str, float] | None = None,
+        part: float = 1.0,
+    ) -> dict[str, float]:
+        """Grant ``capacity`` [the supplier's unit] among the products of ``chains`` and
+        buyers not modelled that hold reservations; ``capacity`` is the ``part`` of the
+        supplier's whole capacity (one HBM generation's wafers) over which a volume
+        contract's reservation is spread.
+
+        With ``scheduled`` (each product's ask at its steady monthly need, at most its
+        ask), in two rounds: the scheduled asks first, by the supplier's market, then what
+        is left among the rest of the asks, pro rata; else one round of ``asks``. Returns
+        the grant of each product, and of each buyer not modelled under its own name.
+        """
+        if not any(asks.values()) and not self._always_taken(market):
+            return dict.fromkeys(asks, 0.0)
+        enough = self._enough(market, capacity, month, asks, part)
+        if enough is not None:
+            return enough
+        if scheduled is None:
+            return self._round(market, capacity, month, chains, asks, part=part)
+        first = self._round(market, capacity, month, chains, scheduled, part=part)
+        left = capacity - sum(first.values())
+        extra = {pid: asks[pid] - first[pid] for pid in asks if asks[pid] > first[pid]}
+        if left <= 0 or not extra:
+            return first
+        second = self._round(_OPEN, left, month, chains, {pid: extra.get(pid, 0.0) for pid in asks})
+        return {name: grant + second.get(name, 0.0) for name, grant in first.items()}
+
+    def _enough(
+        self, market: MarketIn, capacity: float, month: int, asks: dict[str, float], part: float
+    ) -> dict[str, float] | None:
+        """Every ask and every reservation of buyers not modelled, when they all fit in
+        ``capacity`` and no reservation is take-or-pay (the rule then changes nothing);
+        else None."""
+        granted = dict(asks)
+        total = sum(asks.values())
+        for contract in market.contracts:
+            if contract.take_or_pay:
+                return None
+            if contract.designer not in self.modelled:
+                amount = contract.reserved(month, capacity, part)
+                if amount > 0:
+                    granted[contract.designer] = amount
+                    total += amount
+        return granted if total <= capacity else None
+
+    def _always_taken(self, market: MarketIn) -> bool:
+        """Whether ``market`` has reservations taken whatever is asked: those of buyers
+        not modelled, and take-or-pay ones."""
+        found = self._outside.get(id(market))
+        if found is None:
+            found = any(c.designer not in self.modelled or c.take_or_pay for c in market.contracts)
+            self._outside[id(market)] = found
+        return found
+
+    def _round(
+        self,
+        market: MarketIn,
+        capacity: float,
+        month: int,
+        chains: list[ProductChain],
+        asks: dict[str, float],
+        *,
+        part: float = 1.0,
+    ) -> dict[str, float]:
+        """One round: ``capacity`` among the designers of ``chains`` (their products'
+        ``asks``) and buyers not modelled that hold reservations (they take all they
+        reserve); each designer's grant goes to its products in proportion to their
+        asks."""
+        by_designer: dict[str, float] = {}
+        for chain in chains:
+            designer = chain.product.designer
+            by_designer[designer] = by_designer.get(designer, 0.0) + asks[chain.product.id]
+        reserved: dict[str, float] = {}
+        take_or_pay: dict[str, bool] = {}
+        for contract in market.contracts:
+            amount = contract.reserved(month, capacity, part)
+            if amount > 0:
+                reserved[contract.designer] = amount
+                take_or_pay[contract.designer] = contract.take_or_pay
+                if contract.designer not in self.modelled:
+                    by_designer[contract.designer] = amount
+        total = sum(by_designer.values())
+        if total <= capacity and not any(take_or_pay.values()):
+            granted = by_designer  # enough for everyone (reservations change nothing)
+        else:
+            names = list(by_designer)
+            priority = None
+            if market.rule == "priority":
+                order = {name: rank for rank, name in enumerate(market.priority)}
+                priority = [order.get(name, len(order)) for name in names]
+            grants = clear(
+                capacity,
+                [by_designer[name] for name in names],
+                [reserved.get(name, 0.0) for name in names],
+                take_or_pay=[take_or_pay.get(name, False) for name in names],
+                rule=market.rule,
+                priority=priority,
+            )
+            granted = dict(zip(names, grants, strict=True))
+        result = {name: granted[name] for name in by_designer if name not in self.modelled}
+        products = Counter(chain.product.designer for chain in chains)
+        for chain in chains:
+            pid, designer = chain.product.id, chain.product.designer
+            whole = by_designer[designer]
+            # a take-or-pay grant to a designer that asks nothing is still its products'
+            portion = asks[pid] / whole if whole > 0 else 1.0 / products[designer]
+            result[pid] = granted[designer] * portion
+        return result
