@@ -6,7 +6,9 @@ lead time are on hand for the month's packaging), then packaging:
 1. **Plans and orders.** Each product plans its packaging ahead
    (:mod:`capsim.model.planning`) and orders stacks to cover its plans until they
    arrive and its arrears, less what it has and has on the way (an order-up-to rule),
-   split among the vendors qualified for it by its sourcing weights.
+   but never more than the month they arrive in needs (its plan then and its arrears:
+   a shortfall before then cannot be made good by stacks that come after it), split
+   among the vendors qualified for it by its sourcing weights.
 2. **HBM.** Each vendor first sells its unsold stacks to the orders (in proportion;
    on hand at once), moves wafers toward the generations its orders need
    (:mod:`capsim.model.hbm`), then grants each generation's wafers among the rest of
@@ -254,6 +256,8 @@ class Procurement:
                     cover = min(matched, lacking)
                 else:
                     cover = self.planner.cover(chain, plan, arrival, fab.delay) * dies_per_good
+                    month_due = (plan + self.planner.arrears.get(product.id, 0.0)) * dies_per_good
+                    cover = min(cover, chain.dies.position + month_due)
                 need = max(0.0, cover - chain.dies.position) / per_wafer
             asks[product.id] = need
         capacity = float(fab.capacity[max(month, 0)])
@@ -298,7 +302,8 @@ class Procurement:
                 monthly[product.id] = need
                 if not steady and need > 0:  # the product's lack, split by its weights
                     held = sum(pipeline.position for pipeline in chain.stacks.values())
-                    need = weight * max(0.0, cover * stacks_per_good - held)
+                    month_due = (plan + self.planner.arrears.get(product.id, 0.0)) * stacks_per_good
+                    need = weight * max(0.0, min(cover * stacks_per_good - held, month_due))
                 orders[generation][product.id] = need
         if not steady:
             self._sell_unsold(month, vendor, vid, orders)
