@@ -67,15 +67,19 @@ class Planner:
         rate (orders of past months not met) [package]."""
         self._rates: dict[int, dict[str, float]] = {}
         self._weights: dict[tuple[str, int], dict[str, float]] = {}
-        self._projections: dict[int, tuple[dict[str, float], dict[str, str | None]]] = {}
+        self._projections: dict[int, tuple[dict[str, float], tuple]] = {}
+        """Each month's plans and reasons, with the order rates they were made for."""
+        self._fresh: dict[int, tuple] = {}
+        """The plans and reasons read this month."""
         self._stack_plans: dict[tuple, tuple] = {}
 
     def forget(self) -> None:
-        """Drop the cached rates and plans (programmes have moved on)."""
+        """Drop the cached rates and plans (programmes have moved on); a month's shares
+        are kept, to be reused while the order rates they were made for still hold."""
         self._rates.clear()
         self._weights.clear()
-        self._projections.clear()
         self._stack_plans.clear()
+        self._fresh.clear()
 
     def month_of(self, time: float) -> int:
         """The month of the horizon ``time`` [month] falls in, clipped to the horizon."""
@@ -114,7 +118,7 @@ class Planner:
         goes to the products that can. The plan is the least of the order rate and the
         second shares; the input named is the one short of what the others let the
         product use, else the one whose first share was least."""
-        found = self._projections.get(month)
+        found = self._fresh.get(month)
         if found is not None:
             return found
         rates = self.rates_at(month)
@@ -122,6 +126,10 @@ class Planner:
             pid: rates[pid] if chain.product.made_in(month + 0.5) else 0.0
             for pid, chain in self.chains.items()
         }
+        cached = self._projections.get(month)
+        if cached is not None and cached[0] == asks:
+            self._fresh[month] = cached[1]
+            return cached[1]
         first = self._shares(month, asks, asks)
         first["hbm"] = self._hbm_shares(month, asks)
         # each supplier again, among what the others' first shares let each product use
@@ -145,7 +153,8 @@ class Planner:
                 reason = min(("cowos", "logic_wafers", "hbm"), key=lambda k: first[k][pid])
             reasons[pid] = reason
         found = (plans, reasons)
-        self._projections[month] = found
+        self._projections[month] = (asks, found)
+        self._fresh[month] = found
         return found
 
     def _shares(
