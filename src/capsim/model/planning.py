@@ -72,6 +72,7 @@ class Planner:
         self._fresh: dict[int, tuple] = {}
         """The plans and reasons read this month."""
         self._stack_plans: dict[tuple, tuple] = {}
+        self._planned: dict[tuple[str, float], tuple[float, str | None]] = {}
 
     def forget(self) -> None:
         """Drop the cached rates and plans (programmes have moved on); a month's shares
@@ -80,6 +81,7 @@ class Planner:
         self._weights.clear()
         self._stack_plans.clear()
         self._fresh.clear()
+        self._planned.clear()
 
     def month_of(self, time: float) -> int:
         """The month of the horizon ``time`` [month] falls in, clipped to the horizon."""
@@ -101,11 +103,16 @@ class Planner:
         """The plan at ``time`` [package/month], and the input that set it (None when the
         order rate did)."""
         product = chain.product
-        month = self.month_of(time)
-        if not product.made_in(time):
-            return 0.0, None
-        plans, reasons = self.projection(month)
-        return plans[product.id], reasons[product.id]
+        key = (product.id, time)
+        found = self._planned.get(key)
+        if found is None:
+            if product.made_in(time):
+                plans, reasons = self.projection(self.month_of(time))
+                found = (plans[product.id], reasons[product.id])
+            else:
+                found = (0.0, None)
+            self._planned[key] = found
+        return found
 
     def projection(self, month: int) -> tuple[dict[str, float], dict[str, str | None]]:
         """Each product's plan for ``month`` [package/month] and the input that set it.
