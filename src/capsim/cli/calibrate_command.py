@@ -7,14 +7,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from capsim.analysis.calibration import Calibration, CalibrationError, calibrate
-from capsim.analysis.fitted import fitted_parameter, format_quantity
 from capsim.cli.observed_options import add_comparison_arguments, observed_periods
 from capsim.cli.options import CommandError
 from capsim.cli.scenario_commands import add_scenario_arguments
-from capsim.scenario.extension import write_extension
-from capsim.scenario.loader import load_scenario
+
+if TYPE_CHECKING:
+    from capsim.analysis.calibration import Calibration
 
 
 def register(commands) -> None:
@@ -62,6 +62,11 @@ def register(commands) -> None:
 
 
 def calibrate_command(arguments: argparse.Namespace) -> int:
+    from capsim.analysis.calibration import CalibrationError, calibrate
+    from capsim.analysis.fitted import fitted_parameter
+    from capsim.scenario.extension import write_extension
+    from capsim.scenario.loader import load_scenario
+
     scenario = load_scenario(arguments.file, arguments.overrides)
     if arguments.overrides:
         raise CommandError(
@@ -107,6 +112,8 @@ def calibrate_command(arguments: argparse.Namespace) -> int:
 
 def format_calibration(result: Calibration, name: str) -> str:
     """The fitted values and the fit before and after."""
+    from capsim.analysis.fitted import format_quantity
+
     width = max(len("input"), *(len(fit.path) for fit in result.inputs))
     lines = [
         f"{name}: {len(result.inputs)} input(s) fitted to {len(result.observed)} periods "

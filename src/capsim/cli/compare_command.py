@@ -5,11 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from capsim.analysis.compare import format_comparison
 from capsim.cli.options import CommandError, add_execution_arguments, execution_from
-from capsim.scenario.loader import load_scenario
-from capsim.simulation import simulate
-from capsim.sweep.study import monte_carlo
 
 
 def register(commands) -> None:
@@ -32,6 +28,11 @@ def register(commands) -> None:
 
 
 def compare_command(arguments: argparse.Namespace) -> int:
+    from capsim.analysis.compare import format_comparison
+    from capsim.scenario.loader import load_scenario
+    from capsim.simulation import simulate
+    from capsim.sweep.study import monte_carlo
+
     left, right = load_scenario(arguments.left), load_scenario(arguments.right)
     if arguments.plot is not None and arguments.plot.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise CommandError(f"--plot takes a .png, .svg or .pdf file, found {arguments.plot}")

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import xarray as xr
-
-from capsim.analysis.hindcast import hindcast_table
-from capsim.analysis.observed import read_timeline, shipped_data
 from capsim.cli.formatting import signed, signed_percent
 from capsim.cli.observed_options import add_comparison_arguments, observed_periods
 from capsim.cli.options import CommandError, add_execution_arguments, execution_from
 from capsim.cli.plot_command import FORMATS
 from capsim.cli.scenario_commands import add_scenario_arguments
-from capsim.scenario.loader import load_scenario
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 
 def register(commands) -> None:
@@ -60,6 +58,9 @@ def register(commands) -> None:
 
 
 def hindcast_command(arguments: argparse.Namespace) -> int:
+    from capsim.analysis.hindcast import hindcast_table
+    from capsim.analysis.observed import read_timeline, shipped_data
+    from capsim.scenario.loader import load_scenario
     from capsim.sweep.study import monte_carlo
 
     scenario = load_scenario(arguments.file, arguments.overrides)
@@ -116,6 +117,8 @@ def _draw(result: xr.Dataset, path: Path) -> None:
 
 def format_hindcast(result: xr.Dataset) -> str:
     """The tables of a :func:`capsim.analysis.hindcast.hindcast_table` result."""
+    import numpy as np
+
     a = result.attrs
     lines = [
         f"{a['scenario_name']}: {a['designer']} packages delivered per period against "

@@ -1,6 +1,8 @@
 """Entry point of the ``capsim`` command: parse arguments, dispatch, report errors.
 
 Bad input exits with code 2 and one message per problem, never a traceback.
+Building the parser imports no scientific library: each command imports what it
+needs when it runs, so ``capsim --help`` and ``capsim validate`` start at once.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import sys
 from collections.abc import Sequence
 
 from capsim import __version__
-from capsim.analysis.observed import DataError
 from capsim.cli import (
     calibrate_command,
     compare_command,
@@ -25,7 +26,6 @@ from capsim.cli import (
 )
 from capsim.cli.options import CommandError
 from capsim.scenario.problems import ScenarioError
-from capsim.sweep.runner import StudyMismatch
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -65,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments.argv = argv  # the command as given, for commands that say how to repeat it
     try:
         return arguments.handler(arguments) or 0
-    except (CommandError, StudyMismatch, DataError) as error:
+    except (CommandError, *_loaded_errors()) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except ScenarioError as error:
@@ -84,6 +84,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+#: Errors of bad input raised by modules a command imports when it runs.
+_LAZY_ERRORS = (("capsim.sweep.runner", "StudyMismatch"), ("capsim.analysis.observed", "DataError"))
+
+
+def _loaded_errors() -> tuple[type[Exception], ...]:
+    """The classes of :data:`_LAZY_ERRORS` whose modules are imported: an error can only
+    be raised by a module that is, and looking does not import the rest."""
+    return tuple(
+        getattr(sys.modules[module], name) for module, name in _LAZY_ERRORS if module in sys.modules
+    )
 
 
 def entry_point() -> None:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-import numpy as np
-import xarray as xr
-
-from capsim.analysis.relief import relief, unknown_milestone
 from capsim.cli.formatting import MINUS, signed
 from capsim.cli.scenario_commands import add_scenario_arguments
-from capsim.scenario.loader import load_scenario
 from capsim.scenario.problems import Location, Problem, ScenarioError
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 
 def _positive(text: str) -> int:
@@ -57,6 +56,9 @@ def register(commands) -> None:
 
 
 def relief_command(arguments: argparse.Namespace) -> int:
+    from capsim.analysis.relief import relief, unknown_milestone
+    from capsim.scenario.loader import load_scenario
+
     scenario = load_scenario(arguments.file, arguments.overrides)
     if arguments.milestone not in scenario.milestones:
         message = unknown_milestone(arguments.milestone, scenario)
@@ -78,6 +80,8 @@ def relief_command(arguments: argparse.Namespace) -> int:
 
 
 def _date(value) -> str:
+    import numpy as np
+
     return str(np.datetime64(value, "D"))
 
 
@@ -142,6 +146,8 @@ def format_relief(result: xr.Dataset, scenario_name: str = "", *, top: int = 15)
 
 
 def _baseline(result: xr.Dataset, horizon_end: str) -> str:
+    import numpy as np
+
     milestone = result.attrs["milestone"]
     if result.sizes["lever"] == 0:
         return f"baseline: {milestone} (no levers, no runs)"

@@ -5,14 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import xarray as xr
-
 from capsim.cli.options import CommandError, add_execution_arguments, execution_from
-from capsim.files import written_whole
-from capsim.report.html import render_report
-from capsim.scenario.loader import load_scenario, loads_scenario
-from capsim.simulation import simulate
-from capsim.sweep.study import monte_carlo
 
 
 def register(commands) -> None:
@@ -40,6 +33,14 @@ def register(commands) -> None:
 
 
 def report_command(arguments: argparse.Namespace) -> int:
+    import xarray as xr
+
+    from capsim.files import written_whole
+    from capsim.report.html import render_report
+    from capsim.scenario.loader import load_scenario, loads_scenario
+    from capsim.simulation import simulate
+    from capsim.sweep.study import monte_carlo
+
     source: Path = arguments.source
     if arguments.output.suffix.lower() not in (".html", ".htm"):
         raise CommandError(f"-o takes an .html file, found {arguments.output}")

@@ -6,15 +6,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from capsim.analysis.contention import format_contention
-from capsim.analysis.summary import format_bindings, format_milestones, format_timeline
-from capsim.analysis.uncertainty import format_study
 from capsim.cli.options import CommandError, add_execution_arguments, execution_from
 from capsim.cli.scenario_commands import add_scenario_arguments
-from capsim.results import save_result
-from capsim.scenario.loader import load_scenario
-from capsim.simulation import simulate
-from capsim.sweep.study import monte_carlo
 
 DESIGNS = ("random", "lhs", "sobol")
 
@@ -58,6 +51,8 @@ def register(commands) -> None:
 
 
 def run_command(arguments: argparse.Namespace) -> int:
+    from capsim.scenario.loader import load_scenario
+
     scenario = load_scenario(arguments.file, arguments.overrides)
     if arguments.deterministic:
         if arguments.samples is not None or arguments.resume:
@@ -67,6 +62,11 @@ def run_command(arguments: argparse.Namespace) -> int:
 
 
 def _deterministic(scenario, arguments: argparse.Namespace) -> int:
+    from capsim.analysis.contention import format_contention
+    from capsim.analysis.summary import format_bindings, format_milestones, format_timeline
+    from capsim.results import save_result
+    from capsim.simulation import simulate
+
     result = simulate(scenario, seed=arguments.seed)
     print(
         f"{scenario.name}: deterministic run at central values, "
@@ -88,6 +88,10 @@ def _deterministic(scenario, arguments: argparse.Namespace) -> int:
 
 
 def _monte_carlo(scenario, arguments: argparse.Namespace) -> int:
+    from capsim.analysis.uncertainty import format_study
+    from capsim.results import save_result
+    from capsim.sweep.study import monte_carlo
+
     samples = scenario.samples if arguments.samples is None else arguments.samples
     if samples < 1:
         raise CommandError(f"--samples must be >= 1, found {samples}")

@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from capsim.scenario.document import Scenario
-from capsim.scenario.inventory import citations, entity_counts, param_rows, seed_meaning
-from capsim.scenario.loader import load_scenario
 from capsim.scenario.problems import ScenarioError
-from capsim.seeds import load_seed_facts
+
+if TYPE_CHECKING:
+    from capsim.scenario.document import Scenario
 
 
 def add_scenario_arguments(parser: argparse.ArgumentParser, *, many: bool = False) -> None:
@@ -56,6 +56,8 @@ def register(commands) -> None:
 
 
 def validate_command(arguments: argparse.Namespace) -> int:
+    from capsim.scenario.loader import load_scenario
+
     problems = []
     for path in arguments.files:
         try:
@@ -70,11 +72,16 @@ def validate_command(arguments: argparse.Namespace) -> int:
 
 
 def _summary(scenario: Scenario) -> str:
+    from capsim.scenario.inventory import entity_counts
+
     counts = entity_counts(scenario)
     return ", ".join(f"{len(ids)} {table}" for table, ids in counts.items() if ids)
 
 
 def describe_command(arguments: argparse.Namespace) -> int:
+    from capsim.scenario.inventory import entity_counts, param_rows
+    from capsim.scenario.loader import load_scenario
+
     scenario = load_scenario(arguments.file, arguments.overrides)
     print(f"scenario: {scenario.name}")
     if scenario.description:
@@ -96,6 +103,9 @@ def describe_command(arguments: argparse.Namespace) -> int:
 
 
 def cite_command(arguments: argparse.Namespace) -> int:
+    from capsim.scenario.inventory import citations, seed_meaning
+    from capsim.scenario.loader import load_scenario
+
     scenario = load_scenario(arguments.file, arguments.overrides)
     cited = citations(scenario)
     print(f"sources used by {scenario.name}:")
@@ -121,6 +131,8 @@ def _values(count: int) -> str:
 
 
 def schema_command(arguments: argparse.Namespace) -> int:
+    from capsim.scenario.document import Scenario
+
     schema = Scenario.model_json_schema(by_alias=True)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "capsim scenario"
@@ -129,6 +141,8 @@ def schema_command(arguments: argparse.Namespace) -> int:
 
 
 def seeds_command(arguments: argparse.Namespace) -> int:
+    from capsim.seeds import load_seed_facts
+
     for fact in load_seed_facts().values():
         figure = "" if fact.figure is None else f" = {fact.figure:g} {fact.unit or ''}".rstrip()
         print(f"seed:{fact.id}{figure}  [{fact.kind}, {fact.claim_date}, {fact.article}]")

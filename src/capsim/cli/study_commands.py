@@ -5,15 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import numpy as np
-
-from capsim.analysis.scenario_sensitivity import Output, scenario_problem, sensitivity
-from capsim.analysis.sensitivity import evaluations
 from capsim.cli.options import CommandError, add_execution_arguments, execution_from
 from capsim.cli.scenario_commands import add_scenario_arguments
-from capsim.results import save_result
-from capsim.scenario.loader import load_scenario
-from capsim.sweep.study import resolve_vary, sweep
 
 
 def register(commands) -> None:
@@ -80,6 +73,10 @@ def register(commands) -> None:
 
 
 def sweep_command(arguments: argparse.Namespace) -> int:
+    from capsim.results import save_result
+    from capsim.scenario.loader import load_scenario
+    from capsim.sweep.study import resolve_vary, sweep
+
     scenario = load_scenario(arguments.file, arguments.overrides)
     try:
         varies = [resolve_vary(scenario, text) for text in arguments.vary]
@@ -109,6 +106,8 @@ def sweep_command(arguments: argparse.Namespace) -> int:
 
 
 def _print_sweep(result, varies) -> None:
+    import numpy as np
+
     dims = [f"vary_{i}" for i in range(len(varies))]
     header = "".join(f"{v.label.split('=')[0][-28:]:>30}" for v in varies)
     for milestone in result.milestone.values:
@@ -127,6 +126,11 @@ def _print_sweep(result, varies) -> None:
 
 
 def sensitivity_command(arguments: argparse.Namespace) -> int:
+    from capsim.analysis.scenario_sensitivity import Output, scenario_problem, sensitivity
+    from capsim.analysis.sensitivity import evaluations
+    from capsim.results import save_result
+    from capsim.scenario.loader import load_scenario
+
     scenario = load_scenario(arguments.file, arguments.overrides)
     try:
         output = Output.parse(arguments.measure, scenario)
@@ -160,6 +164,8 @@ def _sizes(arguments: argparse.Namespace) -> dict[str, int]:
 
 
 def _print_ranking(result, method: str, top: int) -> None:
+    import numpy as np
+
     units = result.attrs.get("output_units") or "output units"
     dim = "group" if "group" in result.dims else "input"
     if "output" in result.dims:
