@@ -9,6 +9,7 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from capsim.cli.helptext import examples
 from capsim.cli.observed_options import add_comparison_arguments, observed_periods
 from capsim.cli.options import CommandError
 from capsim.cli.scenario_commands import add_scenario_arguments
@@ -30,6 +31,11 @@ def register(commands) -> None:
         "a scenario that extends FILE (source: 'calibrated against DATA') with each fitted "
         "input as a symmetric PERT about its fitted value over +/-3 standard errors, clipped "
         "symmetrically to the range searched (a fixed value when no spread is left).",
+        epilog=examples(
+            "capsim calibrate scenarios/hindcast-2023.yaml "
+            "--against data/epoch/nvidia_quarterly_shipments_2022_2024.csv "
+            "--fit packaging.tsmc-cowos.contracts.others.share -o calibrated.yaml"
+        ),
     )
     add_scenario_arguments(parser)
     parser.add_argument(

@@ -5,12 +5,27 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from capsim.cli.helptext import examples
 from capsim.cli.options import CommandError, add_execution_arguments, execution_from
 
 
 def register(commands) -> None:
     """Add ``compare`` to ``commands``."""
-    parser = commands.add_parser("compare", help="two scenarios' inputs and forecasts side by side")
+    parser = commands.add_parser(
+        "compare",
+        help="two scenarios' forecasts and inputs side by side",
+        description="Compare scenario B with scenario A: the answer first (each claim and "
+        "milestone in both, and how many days later or earlier B meets each milestone), "
+        "then the milestone dates side by side, then the inputs that differ (the first "
+        "few; --all-inputs lists them all). With --samples both run as Monte Carlo "
+        "studies with the same seed, so that inputs they share draw the same values and "
+        "the delays are paired sample by sample.",
+        epilog=examples(
+            "capsim compare scenarios/openai-nvidia-10gw.yaml scenarios/openai-all-deals.yaml",
+            "capsim compare scenarios/openai-nvidia-10gw.yaml scenarios/openai-all-deals.yaml "
+            "--samples 100 --plot compare.png",
+        ),
+    )
     parser.add_argument("left", type=Path, metavar="A")
     parser.add_argument("right", type=Path, metavar="B")
     parser.add_argument(

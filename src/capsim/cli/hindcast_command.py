@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from capsim.cli.formatting import signed, signed_percent
+from capsim.cli.helptext import examples
 from capsim.cli.observed_options import add_comparison_arguments, observed_periods
 from capsim.cli.options import CommandError, add_execution_arguments, execution_from
 from capsim.cli.plot_command import FORMATS
@@ -23,9 +24,12 @@ def register(commands) -> None:
         help="compare the model's output per quarter and its build dates with history",
         description="Run a Monte Carlo of SCENARIO and compare the packages its designer's "
         "programmes receive per period with observed shipments (P10-P90 against the "
-        "observed 5-95 %% band, yearly totals, their errors, interval coverage), and its "
+        "observed 5-95 % band, yearly totals, their errors, interval coverage), and its "
         "h100e_online milestones with a build timeline. The default data are Epoch AI's "
         "NVIDIA shipments 2022-2024 and the xAI Colossus 1 timeline (data/epoch, MIT).",
+        epilog=examples(
+            "capsim hindcast scenarios/hindcast-2023.yaml --samples 100 --plot hindcast.png"
+        ),
     )
     add_scenario_arguments(parser)
     parser.add_argument(

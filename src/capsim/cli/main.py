@@ -24,6 +24,7 @@ from capsim.cli import (
     scenario_commands,
     study_commands,
 )
+from capsim.cli.helptext import HelpFormatter
 from capsim.cli.options import CommandError
 from capsim.scenario.problems import ScenarioError
 
@@ -32,6 +33,10 @@ EXIT_INTERRUPTED = 130
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str):
         self.print_usage(sys.stderr)
         self.exit(EXIT_BAD_INPUT, f"capsim: error: {message}\n")

@@ -6,6 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from capsim.cli.formatting import MINUS, signed
+from capsim.cli.helptext import examples
 from capsim.cli.scenario_commands import add_scenario_arguments
 from capsim.scenario.problems import Location, Problem, ScenarioError
 
@@ -32,6 +33,10 @@ def register(commands) -> None:
         "budget and caps +10 %; building phases -10 %; grid wait, HBM qualification "
         "slip and on-site install -3 months) and rank them by how many days earlier "
         "the milestone is met.",
+        epilog=examples(
+            "capsim relief scenarios/openai-nvidia-10gw.yaml --milestone first-gw",
+            "capsim relief scenarios/openai-nvidia-10gw.yaml --milestone ten-gw --samples 40",
+        ),
     )
     add_scenario_arguments(parser)
     parser.add_argument("--milestone", required=True, metavar="NAME", help="the milestone to move")

@@ -5,12 +5,23 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from capsim.cli.helptext import examples
 from capsim.cli.options import CommandError, add_execution_arguments, execution_from
 
 
 def register(commands) -> None:
     """Add ``report`` and ``compare`` to ``commands``."""
-    parser = commands.add_parser("report", help="a self-contained HTML report of a forecast")
+    parser = commands.add_parser(
+        "report",
+        help="a self-contained HTML report of a forecast",
+        description="Write one self-contained HTML file (images embedded, no network "
+        "requests) with the forecast of a scenario (a new Monte Carlo study of --samples "
+        "draws) or of a saved study (.zarr), and the command that reproduces it.",
+        epilog=examples(
+            "capsim report scenarios/openai-nvidia-10gw.yaml --samples 100 -o report.html",
+            "capsim report study.zarr -o report.html",
+        ),
+    )
     parser.add_argument(
         "source",
         type=Path,

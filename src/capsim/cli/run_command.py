@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from capsim.cli.helptext import examples
 from capsim.cli.options import CommandError, add_execution_arguments, execution_from
 from capsim.cli.scenario_commands import add_scenario_arguments
 
@@ -15,7 +16,18 @@ DESIGNS = ("random", "lhs", "sobol")
 def register(commands) -> None:
     """Add ``run`` to ``commands``."""
     run = commands.add_parser(
-        "run", help="simulate a scenario (central values, or Monte Carlo); print and save"
+        "run",
+        help="simulate a scenario (central values, or Monte Carlo); print and save",
+        description="Simulate FILE once at the central value of every input "
+        "(--deterministic), or as a Monte Carlo study of --samples draws. Prints the "
+        "answer first (each claim held or failed, with its probability when sampled; each "
+        "milestone's date, or P10/P50/P90, in date order; what binds most), then the "
+        "tables. -o saves the result: NetCDF (.nc), or for a Monte Carlo study a Zarr "
+        "store (.zarr) that --resume continues after an interruption.",
+        epilog=examples(
+            "capsim run scenarios/openai-nvidia-10gw.yaml --deterministic",
+            "capsim run scenarios/openai-nvidia-10gw.yaml --samples 200 -o study.zarr",
+        ),
     )
     add_scenario_arguments(run)
     run.add_argument(

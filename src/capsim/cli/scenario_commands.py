@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from capsim.cli.helptext import examples
 from capsim.scenario.problems import ScenarioError
 
 if TYPE_CHECKING:
@@ -34,24 +35,56 @@ def add_scenario_arguments(parser: argparse.ArgumentParser, *, many: bool = Fals
 
 def register(commands) -> None:
     """Add the scenario subcommands to ``commands``."""
-    validate = commands.add_parser("validate", help="check scenario files; exit 2 on problems")
+    validate = commands.add_parser(
+        "validate",
+        help="check scenario files; exit 2 on problems",
+        description="Read each scenario FILE and check it against the schema and the "
+        "model's rules; print one line per valid file. Each problem is printed on its own "
+        "line with its file:line:column, key path, what was expected and what was found; "
+        "the exit code is 2 if there is any.",
+        epilog=examples("capsim validate scenarios/base-world.yaml scenarios/korea-10k-gpus.yaml"),
+    )
     add_scenario_arguments(validate, many=True)
     validate.set_defaults(handler=validate_command)
 
-    describe = commands.add_parser("describe", help="entities and every parameter of a scenario")
+    describe = commands.add_parser(
+        "describe",
+        help="entities and every parameter of a scenario",
+        description="The scenario's horizon and entities, and every parameter with its "
+        "central value in canonical units, its distribution, its source and its confidence.",
+        epilog=examples("capsim describe scenarios/korea-10k-gpus.yaml"),
+    )
     add_scenario_arguments(describe)
     describe.set_defaults(handler=describe_command)
 
     cite = commands.add_parser(
-        "cite", help="the sources a scenario uses; warns on unsourced values"
+        "cite",
+        help="the sources a scenario uses; warns on unsourced values",
+        description="The seed facts, public sources and calibrations a scenario's values "
+        "cite, each with how many values cite it, the count of assumptions and capsim "
+        "defaults, and a warning for every value without a source.",
+        epilog=examples("capsim cite scenarios/openai-nvidia-10gw.yaml"),
     )
     add_scenario_arguments(cite)
     cite.set_defaults(handler=cite_command)
 
-    schema = commands.add_parser("schema", help="JSON Schema of scenario files (editor completion)")
+    schema = commands.add_parser(
+        "schema",
+        help="JSON Schema of scenario files (editor completion)",
+        description="Print the JSON Schema (draft 2020-12) of scenario files, for editor "
+        "completion and checking, e.g. by the YAML language server.",
+        epilog=examples("capsim schema > capsim-scenario.schema.json"),
+    )
     schema.set_defaults(handler=schema_command)
 
-    seeds = commands.add_parser("seeds", help="the seed facts scenarios may cite")
+    seeds = commands.add_parser(
+        "seeds",
+        help="the seed facts scenarios may cite",
+        description="The seed facts (dated figures from the seed articles) that scenario "
+        "values may cite as 'seed:ID': each with its figure and unit, kind, date, article "
+        "and meaning.",
+        epilog=examples("capsim seeds"),
+    )
     seeds.set_defaults(handler=seeds_command)
 
 

@@ -5,13 +5,26 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from capsim.cli.helptext import examples
 from capsim.cli.options import CommandError, add_execution_arguments, execution_from
 from capsim.cli.scenario_commands import add_scenario_arguments
 
 
 def register(commands) -> None:
     """Add ``sweep`` and ``sensitivity`` to ``commands``."""
-    parser = commands.add_parser("sweep", help="run a scenario over chosen values of inputs")
+    parser = commands.add_parser(
+        "sweep",
+        help="run a scenario over chosen values of inputs",
+        description="Run FILE at chosen values of one or more inputs (a grid, or an lhs, "
+        "sobol or random design over their ranges), with --replicates Monte Carlo draws "
+        "of the other inputs at each point (the same draws at every point); prints each "
+        "milestone's P50 date per point.",
+        epilog=examples(
+            "capsim sweep scenarios/openai-nvidia-10gw.yaml "
+            "--vary 'sites.tx-campus-a.power.grid.wait=12 months:60 months:5'",
+            "capsim sweep scenarios/openai-nvidia-10gw.yaml --vary hbm_vendors=0.7x:1.3x:3",
+        ),
+    )
     add_scenario_arguments(parser)
     parser.add_argument(
         "--vary",
@@ -46,7 +59,21 @@ def register(commands) -> None:
     add_execution_arguments(parser)
     parser.set_defaults(handler=sweep_command)
 
-    parser = commands.add_parser("sensitivity", help="tornado, Morris or Sobol' indices")
+    parser = commands.add_parser(
+        "sensitivity",
+        help="tornado, Morris or Sobol' indices",
+        description="Rank the uncertain inputs of FILE by their effect on one output: a "
+        "milestone's date (milestone:NAME) or a monthly series "
+        "(series:VARIABLE[:PROGRAMME], indices per month). tornado: each input alone at "
+        "its P10 and P90, the others central; morris: elementary effects along "
+        "--trajectories paths; sobol: first-order (S1) and total (ST) variance shares with "
+        "bootstrap confidence intervals.",
+        epilog=examples(
+            "capsim sensitivity scenarios/openai-nvidia-10gw.yaml --output milestone:first-gw",
+            "capsim sensitivity scenarios/korea-10k-gpus.yaml --method sobol --n 64 "
+            "--output milestone:kr-10k-installed",
+        ),
+    )
     add_scenario_arguments(parser)
     parser.add_argument("--method", choices=("tornado", "morris", "sobol"), default="tornado")
     parser.add_argument(
