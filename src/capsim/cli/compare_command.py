@@ -7,6 +7,7 @@ from pathlib import Path
 
 from capsim.cli.helptext import examples
 from capsim.cli.options import CommandError, add_execution_arguments, execution_from
+from capsim.cli.output import add_format_argument, emit, say
 
 
 def register(commands) -> None:
@@ -38,12 +39,18 @@ def register(commands) -> None:
         metavar="FILE",
         help="write overlaid fan charts of IT power online (.png, .svg, .pdf)",
     )
+    parser.add_argument(
+        "--all-inputs",
+        action="store_true",
+        help="list every input that differs (default: the first 20)",
+    )
+    add_format_argument(parser)
     add_execution_arguments(parser)
     parser.set_defaults(handler=compare_command)
 
 
 def compare_command(arguments: argparse.Namespace) -> int:
-    from capsim.analysis.compare import format_comparison
+    from capsim.analysis.compare import comparison_answer, format_comparison, input_differences
     from capsim.scenario.loader import load_scenario
     from capsim.simulation import simulate
     from capsim.sweep.study import monte_carlo
@@ -59,7 +66,17 @@ def compare_command(arguments: argparse.Namespace) -> int:
             monte_carlo(s, arguments.samples, seed=arguments.seed, execution=execution)
             for s in (left, right)
         ]
-    print(format_comparison(left, right, *results))
+    emit(
+        arguments,
+        text=lambda: format_comparison(left, right, *results, all_inputs=arguments.all_inputs),
+        rows=lambda: [vars(s) for s in comparison_answer(left, right, *results).shifts],
+        document=lambda: {
+            "A": left.name,
+            "B": right.name,
+            "answer": comparison_answer(left, right, *results).to_dict(),
+            "inputs_that_differ": [vars(row) for row in input_differences(left, right)],
+        },
+    )
     if arguments.plot is not None:
         from capsim.plots.overlay import plot_overlay
 
@@ -68,5 +85,5 @@ def compare_command(arguments: argparse.Namespace) -> int:
             labels = [str(arguments.left), str(arguments.right)]
         ax = plot_overlay(dict(zip(labels, results, strict=True)))
         ax.figure.savefig(arguments.plot, dpi=120, bbox_inches="tight")
-        print(f"\nwrote {arguments.plot}")
+        say(arguments, f"\nwrote {arguments.plot}")
     return 0
