@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from capsim.cli.formatting import MINUS, signed
 from capsim.cli.helptext import examples
+from capsim.cli.output import add_format_argument, emit
 from capsim.cli.scenario_commands import add_scenario_arguments
 from capsim.scenario.problems import Location, Problem, ScenarioError
 
@@ -57,6 +58,7 @@ def register(commands) -> None:
     parser.add_argument(
         "--top", type=int, default=15, metavar="K", help="levers shown (default 15; 0: all)"
     )
+    add_format_argument(parser)
     parser.set_defaults(handler=relief_command)
 
 
@@ -80,8 +82,39 @@ def relief_command(arguments: argparse.Namespace) -> int:
         seed=arguments.seed,
         execution=execution,
     )
-    print(format_relief(result, scenario.name, top=arguments.top))
+    emit(
+        arguments,
+        text=lambda: format_relief(result, scenario.name, top=arguments.top),
+        rows=lambda: relief_rows(result),
+        document=lambda: {
+            "scenario": scenario.name,
+            **{key: result.attrs[key] for key in ("milestone", "method", "horizon_end")},
+            "units": {"days_earlier": "day", "met": "fraction of samples"},
+            "levers": relief_rows(result),
+        },
+    )
     return 0
+
+
+def relief_rows(result: xr.Dataset) -> list[dict]:
+    """One row per lever, ranked: its step and the days it moves the milestone earlier
+    (mean, P10, P50, P90 when sampled; the date met, or None, at central values)."""
+    import numpy as np
+
+    rows = []
+    for rank, name in enumerate(result.lever.values, start=1):
+        lever = result.sel(lever=name)
+        row = {"rank": rank, "lever": str(name), "step": str(lever.step.item())}
+        row["days_earlier"] = float(lever.days_earlier.mean())
+        if "sample" in result.dims:
+            for key in ("p10", "p50", "p90"):
+                row[f"days_earlier_{key}"] = float(lever[f"days_earlier_{key}"])
+            row["met"] = float(lever.relaxed_met.mean())
+        else:
+            met = bool(lever.relaxed_met)
+            row["met_on"] = str(np.datetime64(lever.relaxed_date.values, "D")) if met else None
+        rows.append(row)
+    return rows
 
 
 def _date(value) -> str:

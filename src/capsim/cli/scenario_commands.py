@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from capsim.cli.helptext import examples
+from capsim.cli.output import add_format_argument, emit
 from capsim.scenario.problems import ScenarioError
 
 if TYPE_CHECKING:
@@ -52,9 +53,13 @@ def register(commands) -> None:
         help="entities and every parameter of a scenario",
         description="The scenario's horizon and entities, and every parameter with its "
         "central value in canonical units, its distribution, its source and its confidence.",
-        epilog=examples("capsim describe scenarios/korea-10k-gpus.yaml"),
+        epilog=examples(
+            "capsim describe scenarios/korea-10k-gpus.yaml",
+            "capsim describe scenarios/korea-10k-gpus.yaml --format csv > parameters.csv",
+        ),
     )
     add_scenario_arguments(describe)
+    add_format_argument(describe)
     describe.set_defaults(handler=describe_command)
 
     cite = commands.add_parser(
@@ -116,22 +121,36 @@ def describe_command(arguments: argparse.Namespace) -> int:
     from capsim.scenario.loader import load_scenario
 
     scenario = load_scenario(arguments.file, arguments.overrides)
-    print(f"scenario: {scenario.name}")
-    if scenario.description:
-        print(f"  {scenario.description.strip()}")
-    print(f"horizon: {scenario.horizon.start} to {scenario.horizon.end}")
-    print("\nentities:")
-    for table, ids in entity_counts(scenario).items():
-        if ids:
-            print(f"  {table}: {', '.join(ids)}")
     rows = param_rows(scenario)
-    print(f"\nparameters ({len(rows)}; value is the central value, in canonical units):")
-    width = max(len(row.path) for row in rows)
-    for row in rows:
-        spread = f"  ~ {row.distribution}" if row.distribution else ""
-        confidence = f" [{row.confidence}]" if row.confidence else ""
-        print(f"  {row.path:<{width}}  {row.value:>16} ({row.unit}){spread}")
-        print(f"  {'':<{width}}  source: {row.source}{confidence}")
+    entities = {table: ids for table, ids in entity_counts(scenario).items() if ids}
+
+    def text() -> str:
+        lines = [f"scenario: {scenario.name}"]
+        if scenario.description:
+            lines.append(f"  {scenario.description.strip()}")
+        lines += [f"horizon: {scenario.horizon.start} to {scenario.horizon.end}", "", "entities:"]
+        lines += [f"  {table}: {', '.join(ids)}" for table, ids in entities.items()]
+        lines.append(f"\nparameters ({len(rows)}; value is the central value, in canonical units):")
+        width = max(len(row.path) for row in rows)
+        for row in rows:
+            spread = f"  ~ {row.distribution}" if row.distribution else ""
+            confidence = f" [{row.confidence}]" if row.confidence else ""
+            lines.append(f"  {row.path:<{width}}  {row.value:>16} ({row.unit}){spread}")
+            lines.append(f"  {'':<{width}}  source: {row.source}{confidence}")
+        return "\n".join(lines)
+
+    emit(
+        arguments,
+        text=text,
+        rows=lambda: [vars(row) for row in rows],
+        document=lambda: {
+            "scenario": scenario.name,
+            "description": scenario.description,
+            "horizon": {"start": scenario.horizon.start, "end": scenario.horizon.end},
+            "entities": entities,
+            "parameters": [vars(row) for row in rows],
+        },
+    )
     return 0
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from capsim.cli.helptext import examples
 from capsim.cli.options import CommandError, add_execution_arguments, execution_from
+from capsim.cli.output import add_format_argument, emit, say
 from capsim.cli.scenario_commands import add_scenario_arguments
 
 
@@ -95,6 +96,7 @@ def register(commands) -> None:
     parser.add_argument("--seed", type=int)
     parser.add_argument("-o", dest="output_file", type=Path, metavar="FILE.nc")
     parser.add_argument("--top", type=int, default=15, help="rows to print (default: 15)")
+    add_format_argument(parser)
     add_execution_arguments(parser)
     parser.set_defaults(handler=sensitivity_command)
 
@@ -165,7 +167,10 @@ def sensitivity_command(arguments: argparse.Namespace) -> int:
         runs = evaluations(arguments.method, len(problem.names), **_sizes(arguments))
     except ValueError as error:
         raise CommandError(str(error)) from None
-    print(f"{scenario.name}: {arguments.method} on {len(problem.names)} inputs, {runs} runs")
+    say(
+        arguments,
+        f"{scenario.name}: {arguments.method} on {len(problem.names)} inputs, {runs} runs",
+    )
     result = sensitivity(
         scenario,
         arguments.method,
@@ -176,9 +181,23 @@ def sensitivity_command(arguments: argparse.Namespace) -> int:
         seed=arguments.seed,
         execution=execution_from(arguments),
     )
-    _print_ranking(result, arguments.method, arguments.top)
+    rows, units, note = _ranking(result, arguments.method)
+    shown = rows[: max(arguments.top, 0)]
+    emit(
+        arguments,
+        text=lambda: _format_ranking(shown, arguments.method, units, note),
+        rows=lambda: shown,
+        document=lambda: {
+            "scenario": scenario.name,
+            "method": arguments.method,
+            "output": arguments.measure,
+            "output_units": units,
+            "note": note,
+            "inputs": rows,
+        },
+    )
     if arguments.output_file is not None:
-        print(f"\nwrote {save_result(result, arguments.output_file)}")
+        say(arguments, f"\nwrote {save_result(result, arguments.output_file)}")
     return 0
 
 
@@ -190,23 +209,39 @@ def _sizes(arguments: argparse.Namespace) -> dict[str, int]:
     return {}
 
 
-def _print_ranking(result, method: str, top: int) -> None:
+def _ranking(result, method: str) -> tuple[list[dict], str, str | None]:
+    """The inputs ranked (tornado by swing, Morris by mu*, Sobol' by ST) with their
+    indices, the output's units, and a note on how they were taken."""
     import numpy as np
 
     units = result.attrs.get("output_units") or "output units"
     dim = "group" if "group" in result.dims else "input"
+    note = None
     if "output" in result.dims:
         result = result.mean("output")
-        print("(indices averaged over the months of the series)")
+        note = "(indices averaged over the months of the series)"
     if method == "tornado":
-        print(f"{'input':<60}{'swing':>12} ({units})")
-        for name in result[dim].values[:top]:
-            print(f"{name:<60}{float(result.swing.sel({dim: name})):>12.1f}")
-        return
-    key = "mu_star" if method == "morris" else "ST"
-    order = np.argsort(-np.nan_to_num(result[key].values))[:top]
-    columns = ("mu_star", "sigma") if method == "morris" else ("S1", "S1_conf", "ST", "ST_conf")
-    print(f"{'input':<60}" + "".join(f"{c:>10}" for c in columns))
-    for i in order:
-        row = "".join(f"{float(result[c].values[i]):>10.3f}" for c in columns)
-        print(f"{result[dim].values[i]:<60}{row}")
+        columns = ("swing",)
+        order = range(result.sizes[dim])
+    else:
+        key = "mu_star" if method == "morris" else "ST"
+        columns = ("mu_star", "sigma") if method == "morris" else ("S1", "S1_conf", "ST", "ST_conf")
+        order = np.argsort(-np.nan_to_num(result[key].values))
+    rows = [
+        {"input": str(result[dim].values[i]), **{c: float(result[c].values[i]) for c in columns}}
+        for i in order
+    ]
+    return rows, units, note
+
+
+def _format_ranking(rows: list[dict], method: str, units: str, note: str | None) -> str:
+    lines = [] if note is None else [note]
+    if method == "tornado":
+        lines.append(f"{'input':<60}{'swing':>12} ({units})")
+        lines += [f"{row['input']:<60}{row['swing']:>12.1f}" for row in rows]
+        return "\n".join(lines)
+    columns = [key for key in rows[0] if key != "input"] if rows else []
+    lines.append(f"{'input':<60}" + "".join(f"{c:>10}" for c in columns))
+    for row in rows:
+        lines.append(f"{row['input']:<60}" + "".join(f"{row[c]:>10.3f}" for c in columns))
+    return "\n".join(lines)
