@@ -18,7 +18,8 @@ import xarray as xr
 from capsim.scenario.document import Scenario
 from capsim.sweep.sample import CODES, NO_CODE
 
-#: Labels of ``programme_binding`` that say the programme was not building that month.
+#: Labels of ``programme_binding`` for a programme with all its packages ("complete") or
+#: outside its ordering window ("closed"): nothing held it back that month.
 NOT_BUILDING = ("complete", "closed")
 
 
@@ -64,8 +65,9 @@ class MilestoneAnswer:
 
 @dataclass(frozen=True)
 class BindingAnswer:
-    """What held a programme back most: ``input`` in ``share`` of the months it was still
-    building (pooled over samples in a study) [fraction]."""
+    """What held a programme back most: ``input`` in ``share`` of the months in which it
+    was open and did not yet have all its packages (pooled over samples in a study)
+    [fraction]."""
 
     programme: str
     input: str
@@ -256,7 +258,7 @@ def format_answer(found: Answer) -> str:
             lines.append(f"    {row.milestone:<{width}}{dates}  ({row.scope})")
     if found.binds_most:
         lines.append(
-            "  binds most (share of the months each programme was building"
+            "  binds most (share of the months until each programme had all its packages"
             + (", over samples):" if sampled else "):")
         )
         for row in found.binds_most:

@@ -260,7 +260,7 @@ def format_comparison_answer(found: ComparisonAnswer) -> str:
         for row in side.binds_most:
             lines.append(
                 f"  binds most in {label}: {row.programme}: {row.input} "
-                f"({100 * row.share:.0f} % of the months it was building)"
+                f"({100 * row.share:.0f} % of the months until it had all its packages)"
             )
     return "\n".join(lines)
 

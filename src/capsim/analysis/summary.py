@@ -61,7 +61,8 @@ def timeline_scope(result: xr.Dataset, programme: str | None) -> str:
     if programme is not None:
         return f"programme {programme}"
     count = result.sizes["programme"]
-    return f"world: every product and all {count} programmes, the rest of the market included"
+    programmes = f"{count} programme{'s' * (count != 1)}"
+    return f"world: every product, every programme ({programmes}; the rest of the market included)"
 
 
 def format_timeline(result: xr.Dataset, programme: str | None = None) -> str:
