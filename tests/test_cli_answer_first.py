@@ -268,8 +268,25 @@ def test_compare_caps_the_input_differences(late_grid, capsys):
             "--workers",
             "1",
         ],
+        [
+            "sweep",
+            "{late}",
+            "--vary",
+            "sites.s.power.grid.wait=2 months:10 months:3",
+            "--workers",
+            "1",
+        ],
     ],
-    ids=["run", "run-monte-carlo", "compare", "describe", "relief", "sensitivity", "hindcast"],
+    ids=[
+        "run",
+        "run-monte-carlo",
+        "compare",
+        "describe",
+        "relief",
+        "sensitivity",
+        "hindcast",
+        "sweep",
+    ],
 )
 def test_format_json_parses(argv, late_grid, tmp_path, capsys):
     argv = [str(late_grid) if word == "{late}" else word for word in argv]
@@ -296,3 +313,16 @@ def test_format_csv_is_one_table(command, late_grid, capsys):
     assert rows
     assert all(None not in row for row in rows)  # no row longer than the header
     assert all(None not in row.values() for row in rows)  # nor shorter
+
+
+def test_sweep_table_as_json(late_grid, capsys):
+    """Grid waits of 2, 6 and 10 months from a request on 2026-01-01: the 500th package
+    is installed when the grid arrives, on 2026-03-01, 2026-07-01 and 2026-11-01."""
+    argv = ["sweep", str(late_grid), "--vary", "sites.s.power.grid.wait=2 months:10 months:3"]
+    out = _run([*argv, "--workers", "1", "--no-progress", "--format", "json"], capsys)
+    points = [row for row in json.loads(out)["points"] if row["milestone"] == "first-power"]
+    assert [(row["sites.s.power.grid.wait"], row["p50"]) for row in points] == [
+        (2.0, "2026-03-01"),
+        (6.0, "2026-07-01"),
+        (10.0, "2026-11-01"),
+    ]

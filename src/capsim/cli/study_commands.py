@@ -57,6 +57,7 @@ def register(commands) -> None:
         metavar="FILE",
         help="write the results: .zarr store or .nc file",
     )
+    add_format_argument(parser)
     add_execution_arguments(parser)
     parser.set_defaults(handler=sweep_command)
 
@@ -127,31 +128,62 @@ def sweep_command(arguments: argparse.Namespace) -> int:
         store=store,
         execution=execution_from(arguments),
     )
-    _print_sweep(result, varies)
+    rows = _sweep_rows(result, varies)
+    emit(
+        arguments,
+        text=lambda: _format_sweep(rows, varies),
+        rows=lambda: rows,
+        document=lambda: {
+            "scenario": scenario.name,
+            "vary": [vary.label for vary in varies],
+            "design": arguments.design,
+            "replicates": arguments.replicates,
+            "points": rows,
+        },
+    )
     if output is not None:
         written = save_result(result.load(), output) if store is None else store
-        print(f"\nwrote {written}")
+        say(arguments, f"\nwrote {written}")
     return 0
 
 
-def _print_sweep(result, varies) -> None:
+def _sweep_rows(result, varies) -> list[dict]:
+    """One row per milestone and point: the varied inputs' values (canonical units, or
+    multipliers) and the milestone's P50 date over the point's replicates (None: not met
+    by more than half)."""
     import numpy as np
 
-    dims = [f"vary_{i}" for i in range(len(varies))]
-    header = "".join(f"{v.label.split('=')[0][-28:]:>30}" for v in varies)
+    rows = []
+    points = result.point.values
     for milestone in result.milestone.values:
-        print(f"\nmilestone {milestone} (P50 over replicates):")
-        print(f"{header}{'P50 date':>14}")
         dates = result.milestone_date.sel(milestone=milestone).values
-        points = result.point.values
         for point in np.unique(points):
             chosen = points == point
-            settings = "".join(f"{result[d].values[chosen][0]:>30.4g}" for d in dims)
             ns = dates[chosen].astype(np.int64).astype(float)
             ns[np.isnat(dates[chosen])] = np.inf
             p50 = np.quantile(ns, 0.5, method="inverted_cdf")
-            shown = "not met" if not np.isfinite(p50) else str(np.datetime64(int(p50), "ns"))[:10]
-            print(f"{settings}{shown:>14}")
+            row = {"milestone": str(milestone), "point": int(point)}
+            for i, vary in enumerate(varies):
+                row[vary.label.split("=")[0]] = float(result[f"vary_{i}"].values[chosen][0])
+            when = (
+                np.datetime64(int(p50), "ns").astype("datetime64[D]") if np.isfinite(p50) else None
+            )
+            row["p50"] = None if when is None else str(when)
+            rows.append(row)
+    return rows
+
+
+def _format_sweep(rows: list[dict], varies) -> str:
+    names = [vary.label.split("=")[0] for vary in varies]
+    header = "".join(f"{name[-28:]:>30}" for name in names)
+    lines = []
+    for milestone in dict.fromkeys(row["milestone"] for row in rows):
+        lines += ["", f"milestone {milestone} (P50 over replicates):", f"{header}{'P50 date':>14}"]
+        for row in rows:
+            if row["milestone"] == milestone:
+                settings = "".join(f"{row[name]:>30.4g}" for name in names)
+                lines.append(f"{settings}{row['p50'] or 'not met':>14}")
+    return "\n".join(lines)
 
 
 def sensitivity_command(arguments: argparse.Namespace) -> int:
