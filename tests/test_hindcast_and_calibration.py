@@ -33,7 +33,6 @@ from capsim.analysis.observed import (
     read_timeline,
     shipped_data,
 )
-from capsim.cli import calibrate_command
 from capsim.cli.main import main
 from capsim.results import open_result
 from capsim.scenario.distributions import Pert
@@ -504,7 +503,7 @@ def test_calibrate_command_writes_an_extending_scenario(tmp_path, capsys, monkey
         results.append(calibrate(*args, **kwargs))
         return results[-1]
 
-    monkeypatch.setattr(calibrate_command, "calibrate", kept)
+    monkeypatch.setattr("capsim.analysis.calibration.calibrate", kept)  # imported when run
     output = tmp_path / "out" / "calibrated.yaml"
     argv = ["calibrate", str(HINDCAST), "--against", str(SHIPMENTS), "-o", str(output)]
     # the end-2023 run rate: the data place it inside its prior (end-2024's fit sits at

@@ -24,7 +24,6 @@ import numpy as np
 import pytest
 
 from builders import chain, uncertain_chain
-from capsim.cli import report_command
 from capsim.cli.main import main
 from capsim.scenario.io import dump_scenario
 
@@ -363,7 +362,7 @@ def test_reproduce_command_of_a_report_made_from_python_keeps_its_options(
         commands.append(command)
         return "<!DOCTYPE html>"
 
-    monkeypatch.setattr(report_command, "render_report", record)
+    monkeypatch.setattr("capsim.report.html.render_report", record)  # imported when run
     monkeypatch.setattr(sys, "argv", ["python"])  # a Python session, not the console script
     output = tmp_path / "report.html"
     argv = ["report", str(report_world), "-o", str(output), "--samples", "2", "--seed", "7"]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import xarray as xr
 
+from capsim.analysis.answer import Answer, ClaimAnswer, MilestoneAnswer, answer
 from capsim.model.dating import horizon_after
 from capsim.scenario.document import Scenario
 from capsim.scenario.inventory import format_param_value
@@ -161,42 +162,192 @@ def _day(value) -> str:
     return "not met" if np.isnat(value) else str(np.datetime64(value, "D"))
 
 
-def format_comparison(
+#: Input differences shown unless all are asked for.
+INPUT_DIFFERENCES_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class MilestoneShift:
+    """A milestone of A or B: its date in A and in B (the P50 of each when sampled; ISO
+    dates, None: not met in the horizon or not defined) and how many days later B meets
+    it (None when either does not); ``only_in`` is "A" or "B" for a milestone one of
+    them lacks, else None."""
+
+    milestone: str
+    scope: str
+    left: str | None
+    right: str | None
+    days_later: float | None
+    only_in: str | None
+
+
+@dataclass(frozen=True)
+class ComparisonAnswer:
+    """The summary block of ``capsim compare``: each side's answer and the shifts."""
+
+    left: Answer
+    right: Answer
+    shifts: tuple[MilestoneShift, ...]
+
+    def to_dict(self) -> dict:
+        """The comparison as plain JSON-ready data."""
+        return asdict(self)
+
+
+def comparison_answer(
     left: Scenario, right: Scenario, left_result: xr.Dataset, right_result: xr.Dataset
+) -> ComparisonAnswer:
+    """Each side's answer (from its central run or its study) and each milestone's shift
+    from A to B: A's milestones in A's date order, then those only B has, in B's."""
+    sides = []
+    for scenario, result in ((left, left_result), (right, right_result)):
+        sampled = "sample" in result.dims
+        sides.append(
+            answer(scenario, central=None if sampled else result, study=result if sampled else None)
+        )
+    a, b = sides
+    theirs = {row.milestone: row for row in b.milestones}
+    ours = {row.milestone for row in a.milestones}
+    shifts = []
+    for row in a.milestones:
+        if row.milestone not in theirs:
+            shifts.append(MilestoneShift(row.milestone, row.scope, _when(row), None, None, "A"))
+            continue
+        first, second = _when(row), _when(theirs[row.milestone])
+        days = None
+        if first is not None and second is not None:
+            days = float((np.datetime64(second) - np.datetime64(first)) / np.timedelta64(1, "D"))
+        shifts.append(MilestoneShift(row.milestone, row.scope, first, second, days, None))
+    for row in b.milestones:
+        if row.milestone not in ours:
+            shifts.append(MilestoneShift(row.milestone, row.scope, None, _when(row), None, "B"))
+    return ComparisonAnswer(a, b, tuple(shifts))
+
+
+def _when(row: MilestoneAnswer) -> str | None:
+    return row.date if row.p50 is None and row.p10 is None else row.p50
+
+
+def format_comparison_answer(found: ComparisonAnswer) -> str:
+    """The comparison's summary as text: claims, milestones with days, what binds most."""
+    a, b = found.left, found.right
+    sampled = any(c.probability is not None for c in (*a.claims, *b.claims)) or any(
+        m.p50 is not None for m in a.milestones
+    )
+    lines = [f"answer: B = {b.scenario} against A = {a.scenario} ({a.basis} each):"]
+    their_claims = {c.claim: c for c in b.claims}
+    shared = [c for c in a.claims if c.claim in their_claims]
+    if shared:
+        width = max(len(c.claim) for c in shared)
+        lines.append(f"  {'claims:':<{width + 2}}  {'A':>12}  {'B':>12}")
+        for claim in shared:
+            verdicts = (_verdict(claim), _verdict(their_claims[claim.claim]))
+            lines.append(f"    {claim.claim:<{width}}  {verdicts[0]:>12}  {verdicts[1]:>12}")
+    if found.shifts:
+        width = max(len(s.milestone) for s in found.shifts)
+        which = "P50 " if sampled else ""
+        heading = "milestones, in date order:"
+        lines.append(
+            f"  {heading:<{width + 2}}  {which + 'A':>12}  {which + 'B':>12}  {'B later by':>14}"
+        )
+        for shift in found.shifts:
+            left = "(absent)" if shift.only_in == "B" else _shown(shift.left)
+            right = "(absent)" if shift.only_in == "A" else _shown(shift.right)
+            lines.append(
+                f"    {shift.milestone:<{width}}  {left:>12}  {right:>12}  {_days(shift):>14}"
+            )
+    for label, side in (("A", a), ("B", b)):
+        for row in side.binds_most:
+            lines.append(
+                f"  binds most in {label}: {row.programme}: {row.input} "
+                f"({100 * row.share:.0f} % of the months until it had all its packages)"
+            )
+    return "\n".join(lines)
+
+
+def _verdict(claim: ClaimAnswer) -> str:
+    if claim.probability is not None:
+        return f"{100 * claim.probability:.0f} % hold"
+    return "HOLDS" if claim.holds else "FAILS"
+
+
+def _shown(date: str | None) -> str:
+    return "not met" if date is None else date
+
+
+def _days(shift: MilestoneShift) -> str:
+    if shift.only_in is not None:
+        return f"only in {shift.only_in}"
+    if shift.days_later is None:
+        if shift.left is None and shift.right is None:
+            return "met in neither"
+        return "not met in B" if shift.right is None else "not met in A"
+    days = round(shift.days_later)
+    return "same day" if days == 0 else f"{days:+d} days"
+
+
+def format_comparison(
+    left: Scenario,
+    right: Scenario,
+    left_result: xr.Dataset,
+    right_result: xr.Dataset,
+    *,
+    all_inputs: bool = False,
 ) -> str:
-    """The input differences and the milestone forecasts of both, as text."""
-    lines = [f"inputs that differ ({left.name} | {right.name}):"]
-    differences = input_differences(left, right)
-    if not differences:
-        lines.append("  none")
-    for row in differences:
-        lines.append(f"  {row.path}")
-        lines.append(f"      {row.left}  [{row.left_source or 'no source'}]")
-        lines.append(f"    | {row.right}  [{row.right_source or 'no source'}]")
+    """The answer first, then the milestone forecasts of both, then the input
+    differences (the first :data:`INPUT_DIFFERENCES_SHOWN` unless ``all_inputs``)."""
+    lines = [
+        format_comparison_answer(comparison_answer(left, right, left_result, right_result)),
+        "",
+    ]
     a, b = milestone_table(left_result), milestone_table(right_result)
     width = 38
+    first = max(30, *(len(name) + 2 for name in a.keys() | b.keys()))
     lines += [
-        "",
-        f"{'milestone':<30}{left.name[: width - 2]:>{width}}{right.name[: width - 2]:>{width}}",
+        f"{'milestone':<{first}}{left.name[: width - 2]:>{width}}"
+        f"{right.name[: width - 2]:>{width}}",
     ]
-    lines.append(f"{'':<30}{'P10 / P50 / P90':>{width}}{'P10 / P50 / P90':>{width}}")
+    lines.append(f"{'':<{first}}{'P10 / P50 / P90':>{width}}{'P10 / P50 / P90':>{width}}")
     for name in sorted(a.keys() | b.keys()):
         left_text = " / ".join(a[name]) if name in a else "(absent)"
         right_text = " / ".join(b[name]) if name in b else "(absent)"
-        lines.append(f"{name:<30}{left_text:>{width}}{right_text:>{width}}")
+        lines.append(f"{name:<{first}}{left_text:>{width}}{right_text:>{width}}")
     if "sample" in left_result.dims and "sample" in right_result.dims:
         try:
-            shared = {
-                name: _programme_of(milestone.programme, left, right)
-                for name, milestone in right.milestones.items()
-                if name in left.milestones
-            }
-            paired = paired_delays(left_result, right_result, shared)
+            paired = paired_delays(left_result, right_result, shared_milestones(left, right))
         except ValueError as error:
             lines += ["", f"(not paired by sample: {error})"]
         else:
             lines += ["", *_paired_lines(paired, right.name)]
+    lines += ["", *_input_lines(left, right, all_inputs=all_inputs)]
     return "\n".join(lines)
+
+
+def shared_milestones(left: Scenario, right: Scenario) -> dict:
+    """The milestones of B that A has too, each with its programme and product."""
+    return {
+        name: _programme_of(milestone.programme, left, right)
+        for name, milestone in right.milestones.items()
+        if name in left.milestones
+    }
+
+
+def _input_lines(left: Scenario, right: Scenario, *, all_inputs: bool) -> list[str]:
+    differences = input_differences(left, right)
+    shown = differences if all_inputs else differences[:INPUT_DIFFERENCES_SHOWN]
+    lines = [f"inputs that differ ({left.name} | {right.name}):"]
+    if not differences:
+        lines.append("  none")
+    for row in shown:
+        lines.append(f"  {row.path}")
+        lines.append(f"      {row.left}  [{row.left_source or 'no source'}]")
+        lines.append(f"    | {row.right}  [{row.right_source or 'no source'}]")
+    if len(shown) < len(differences):
+        lines.append(
+            f"  ... and {len(differences) - len(shown)} more, {len(differences)} in all "
+            "(--all-inputs lists them all)"
+        )
+    return lines
 
 
 def _programme_of(

@@ -1,4 +1,4 @@
-"""Text summaries of a run: quarterly timeline, milestones and claims, binding inputs."""
+"""Text summaries of a run: quarterly timeline (of a programme or the world), binding inputs."""
 
 from __future__ import annotations
 
@@ -15,59 +15,68 @@ def _quarters(result: xr.Dataset) -> np.ndarray:
     return np.array([f"{1970 + m // 12}Q{m % 12 // 3 + 1}" for m in times])
 
 
-def quarterly_timeline(result: xr.Dataset) -> list[dict[str, object]]:
-    """One row per quarter: flows summed, stocks at the quarter's end, in display units."""
+def quarterly_timeline(result: xr.Dataset, programme: str | None = None) -> list[dict[str, object]]:
+    """One row per quarter: flows summed, stocks at the quarter's end, in display units
+    (k package, GW, M H100e).
+
+    With ``programme``, that programme's deliveries, installations and power; without,
+    the world's: every product's packages produced and every programme's figures added
+    (the rest of the market included).
+    """
     quarters = _quarters(result)
+    scoped = result if programme is None else result.sel(programme=programme)
     rows = []
     for quarter in dict.fromkeys(quarters):
         months = np.flatnonzero(quarters == quarter)
         last = months[-1]
-        rows.append(
-            {
-                "quarter": quarter,
-                "produced_k": result.packages_produced.isel(time=months).sum().item() / 1e3,
-                "delivered_k": result.packages_delivered.isel(time=months).sum().item() / 1e3,
-                "installed_k": result.packages_installed.isel(time=months).sum().item() / 1e3,
-                "stranded_k": max(0.0, result.stranded_packages.isel(time=last).sum().item() / 1e3),
-                "it_gw": result.it_power_online.isel(time=last).sum().item() / GIGA,
-                "facility_gw": result.facility_power_online.isel(time=last).sum().item() / GIGA,
-                "h100e_m": result.h100e_online.isel(time=last).sum().item() / 1e6,
-            }
-        )
+        row: dict[str, object] = {"quarter": quarter}
+        if programme is None:
+            row["produced_k"] = result.packages_produced.isel(time=months).sum().item() / 1e3
+        row |= {
+            "delivered_k": scoped.packages_delivered.isel(time=months).sum().item() / 1e3,
+            "installed_k": scoped.packages_installed.isel(time=months).sum().item() / 1e3,
+            "stranded_k": max(0.0, scoped.stranded_packages.isel(time=last).sum().item() / 1e3),
+            "it_gw": scoped.it_power_online.isel(time=last).sum().item() / GIGA,
+            "facility_gw": scoped.facility_power_online.isel(time=last).sum().item() / GIGA,
+            "h100e_m": scoped.h100e_online.isel(time=last).sum().item() / 1e6,
+        }
+        rows.append(row)
     return rows
 
 
-def format_timeline(result: xr.Dataset) -> str:
-    """The quarterly timeline as a fixed-width table."""
-    header = (
-        f"{'quarter':<8}{'produced':>12}{'delivered':>12}{'installed':>12}{'stranded':>12}"
-        f"{'IT online':>11}{'facility':>10}{'H100e':>9}\n"
-        f"{'':<8}{'k package':>12}{'k package':>12}{'k package':>12}{'k package':>12}"
-        f"{'GW':>11}{'GW':>10}{'M':>9}"
-    )
-    lines = [header]
-    for row in quarterly_timeline(result):
+#: Columns of the quarterly table: key, heading, unit, width, decimals.
+_COLUMNS = (
+    ("produced_k", "produced", "k package", 12, 1),
+    ("delivered_k", "delivered", "k package", 12, 1),
+    ("installed_k", "installed", "k package", 12, 1),
+    ("stranded_k", "stranded", "k package", 12, 1),
+    ("it_gw", "IT online", "GW", 11, 3),
+    ("facility_gw", "facility", "GW", 10, 3),
+    ("h100e_m", "H100e", "M", 9, 2),
+)
+
+
+def timeline_scope(result: xr.Dataset, programme: str | None) -> str:
+    """What a quarterly table counts, in words."""
+    if programme is not None:
+        return f"programme {programme}"
+    count = result.sizes["programme"]
+    programmes = f"{count} programme{'s' * (count != 1)}"
+    return f"world: every product, every programme ({programmes}; the rest of the market included)"
+
+
+def format_timeline(result: xr.Dataset, programme: str | None = None) -> str:
+    """The quarterly timeline of ``programme`` (or the world) as a fixed-width table
+    under a line that says its scope."""
+    rows = quarterly_timeline(result, programme)
+    columns = [c for c in _COLUMNS if c[0] in rows[0]] if rows else []
+    lines = [f"quarterly, {timeline_scope(result, programme)}:"]
+    lines.append(f"{'quarter':<8}" + "".join(f"{c[1]:>{c[3]}}" for c in columns))
+    lines.append(f"{'':<8}" + "".join(f"{c[2]:>{c[3]}}" for c in columns))
+    for row in rows:
         lines.append(
-            f"{row['quarter']:<8}{row['produced_k']:>12.1f}{row['delivered_k']:>12.1f}"
-            f"{row['installed_k']:>12.1f}{row['stranded_k']:>12.1f}{row['it_gw']:>11.3f}"
-            f"{row['facility_gw']:>10.3f}{row['h100e_m']:>9.2f}"
+            f"{row['quarter']:<8}" + "".join(f"{row[k]:>{w}.{d}f}" for k, _, _, w, d in columns)
         )
-    return "\n".join(lines)
-
-
-def format_milestones(result: xr.Dataset) -> str:
-    """Each milestone's date and each claim's verdict."""
-    lines = ["milestones:"]
-    for name in result.milestone.values:
-        date = result.milestone_date.sel(milestone=name).values
-        shown = "not met in the horizon" if np.isnat(date) else str(date.astype("datetime64[D]"))
-        lines.append(f"  {name:<28} {shown}")
-    if result.sizes.get("claim", 0):
-        lines.append("claims:")
-    for name in result.claim.values:
-        met = bool(result.claim_met.sel(claim=name))
-        deadline = result.claim_deadline.sel(claim=name).values.astype("datetime64[D]")
-        lines.append(f"  {name:<28} {'HOLDS' if met else 'FAILS'} (deadline {deadline})")
     return "\n".join(lines)
 
 

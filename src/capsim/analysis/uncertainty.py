@@ -62,33 +62,27 @@ def binding_mix(result: xr.Dataset, variable: str = "programme_binding") -> xr.D
     )
 
 
-def format_study(result: xr.Dataset) -> str:
-    """Milestone quantiles, claim probabilities and the dominant bottlenecks as text."""
-    good = int((~result["failed"]).sum())
-    lines = [f"samples: {result.sizes['sample']} ({result.sizes['sample'] - good} failed)", ""]
-    quantiles = milestone_quantiles(result)
-    lines.append(f"{'milestone':<30}{'P10':>12}{'P50':>12}{'P90':>12}")
-    for name in quantiles.milestone.values:
-        row = [_day(value) for value in quantiles.sel(milestone=name).values]
-        lines.append(f"{name:<30}{row[0]:>12}{row[1]:>12}{row[2]:>12}")
-    if result.sizes.get("claim", 0):
-        lines += ["", "claims (probability the claim holds):"]
-        probability = claim_probability(result)
-        for name in probability.claim.values:
-            lines.append(f"  {name:<30} {float(probability.sel(claim=name)):6.1%}")
-    lines += ["", "what binds each programme (share of samples, by year):"]
+def binding_by_year(result: xr.Dataset) -> dict[str, list[tuple[int, str, float]]]:
+    """Per programme, each year's most common binding input and its share of the year's
+    months and samples [fraction]."""
     mix = binding_mix(result)
     years = mix["time"].dt.year
+    table = {}
     for programme in mix.programme.values:
         by_year = mix.sel(programme=programme).groupby(years).mean()
-        parts = []
+        rows = []
         for year in by_year.year.values:
             shares = by_year.sel(year=year)
             top = shares.fillna(0).argmax("input").item()
-            parts.append(f"{year} {shares.input.values[top]} {float(shares.isel(input=top)):.0%}")
+            rows.append((int(year), str(shares.input.values[top]), float(shares.isel(input=top))))
+        table[str(programme)] = rows
+    return table
+
+
+def format_binding_mix(result: xr.Dataset) -> str:
+    """What binds each programme, year by year, as text."""
+    lines = ["what binds each programme (share of samples, by year):"]
+    for programme, rows in binding_by_year(result).items():
+        parts = [f"{year} {label} {share:.0%}" for year, label, share in rows]
         lines.append(f"  {programme}: " + "; ".join(parts))
     return "\n".join(lines)
-
-
-def _day(value: np.datetime64) -> str:
-    return "not met" if np.isnat(value) else str(value.astype("datetime64[D]"))

@@ -7,14 +7,15 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from capsim.analysis.calibration import Calibration, CalibrationError, calibrate
-from capsim.analysis.fitted import fitted_parameter, format_quantity
+from capsim.cli.helptext import examples
 from capsim.cli.observed_options import add_comparison_arguments, observed_periods
 from capsim.cli.options import CommandError
 from capsim.cli.scenario_commands import add_scenario_arguments
-from capsim.scenario.extension import write_extension
-from capsim.scenario.loader import load_scenario
+
+if TYPE_CHECKING:
+    from capsim.analysis.calibration import Calibration
 
 
 def register(commands) -> None:
@@ -30,6 +31,11 @@ def register(commands) -> None:
         "a scenario that extends FILE (source: 'calibrated against DATA') with each fitted "
         "input as a symmetric PERT about its fitted value over +/-3 standard errors, clipped "
         "symmetrically to the range searched (a fixed value when no spread is left).",
+        epilog=examples(
+            "capsim calibrate scenarios/hindcast-2023.yaml "
+            "--against data/epoch/nvidia_quarterly_shipments_2022_2024.csv "
+            "--fit packaging.tsmc-cowos.contracts.others.share -o calibrated.yaml"
+        ),
     )
     add_scenario_arguments(parser)
     parser.add_argument(
@@ -62,6 +68,11 @@ def register(commands) -> None:
 
 
 def calibrate_command(arguments: argparse.Namespace) -> int:
+    from capsim.analysis.calibration import CalibrationError, calibrate
+    from capsim.analysis.fitted import fitted_parameter
+    from capsim.scenario.extension import write_extension
+    from capsim.scenario.loader import load_scenario
+
     scenario = load_scenario(arguments.file, arguments.overrides)
     if arguments.overrides:
         raise CommandError(
@@ -107,6 +118,8 @@ def calibrate_command(arguments: argparse.Namespace) -> int:
 
 def format_calibration(result: Calibration, name: str) -> str:
     """The fitted values and the fit before and after."""
+    from capsim.analysis.fitted import format_quantity
+
     width = max(len("input"), *(len(fit.path) for fit in result.inputs))
     lines = [
         f"{name}: {len(result.inputs)} input(s) fitted to {len(result.observed)} periods "

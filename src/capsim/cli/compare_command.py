@@ -5,16 +5,28 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from capsim.analysis.compare import format_comparison
+from capsim.cli.helptext import examples
 from capsim.cli.options import CommandError, add_execution_arguments, execution_from
-from capsim.scenario.loader import load_scenario
-from capsim.simulation import simulate
-from capsim.sweep.study import monte_carlo
+from capsim.cli.output import add_format_argument, emit, say
 
 
 def register(commands) -> None:
     """Add ``compare`` to ``commands``."""
-    parser = commands.add_parser("compare", help="two scenarios' inputs and forecasts side by side")
+    parser = commands.add_parser(
+        "compare",
+        help="two scenarios' forecasts and inputs side by side",
+        description="Compare scenario B with scenario A: the answer first (each claim and "
+        "milestone in both, and how many days later or earlier B meets each milestone), "
+        "then the milestone dates side by side, then the inputs that differ (the first "
+        "few; --all-inputs lists them all). With --samples both run as Monte Carlo "
+        "studies with the same seed, so that inputs they share draw the same values and "
+        "the delays are paired sample by sample.",
+        epilog=examples(
+            "capsim compare scenarios/openai-nvidia-10gw.yaml scenarios/openai-all-deals.yaml",
+            "capsim compare scenarios/openai-nvidia-10gw.yaml scenarios/openai-all-deals.yaml "
+            "--samples 100 --plot compare.png",
+        ),
+    )
     parser.add_argument("left", type=Path, metavar="A")
     parser.add_argument("right", type=Path, metavar="B")
     parser.add_argument(
@@ -27,11 +39,22 @@ def register(commands) -> None:
         metavar="FILE",
         help="write overlaid fan charts of IT power online (.png, .svg, .pdf)",
     )
+    parser.add_argument(
+        "--all-inputs",
+        action="store_true",
+        help="list every input that differs (default: the first 20)",
+    )
+    add_format_argument(parser)
     add_execution_arguments(parser)
     parser.set_defaults(handler=compare_command)
 
 
 def compare_command(arguments: argparse.Namespace) -> int:
+    from capsim.analysis.compare import comparison_answer, format_comparison, input_differences
+    from capsim.scenario.loader import load_scenario
+    from capsim.simulation import simulate
+    from capsim.sweep.study import monte_carlo
+
     left, right = load_scenario(arguments.left), load_scenario(arguments.right)
     if arguments.plot is not None and arguments.plot.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise CommandError(f"--plot takes a .png, .svg or .pdf file, found {arguments.plot}")
@@ -43,7 +66,17 @@ def compare_command(arguments: argparse.Namespace) -> int:
             monte_carlo(s, arguments.samples, seed=arguments.seed, execution=execution)
             for s in (left, right)
         ]
-    print(format_comparison(left, right, *results))
+    emit(
+        arguments,
+        text=lambda: format_comparison(left, right, *results, all_inputs=arguments.all_inputs),
+        rows=lambda: [vars(s) for s in comparison_answer(left, right, *results).shifts],
+        document=lambda: {
+            "A": left.name,
+            "B": right.name,
+            "answer": comparison_answer(left, right, *results).to_dict(),
+            "inputs_that_differ": [vars(row) for row in input_differences(left, right)],
+        },
+    )
     if arguments.plot is not None:
         from capsim.plots.overlay import plot_overlay
 
@@ -52,5 +85,5 @@ def compare_command(arguments: argparse.Namespace) -> int:
             labels = [str(arguments.left), str(arguments.right)]
         ax = plot_overlay(dict(zip(labels, results, strict=True)))
         ax.figure.savefig(arguments.plot, dpi=120, bbox_inches="tight")
-        print(f"\nwrote {arguments.plot}")
+        say(arguments, f"\nwrote {arguments.plot}")
     return 0

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import xarray as xr
-
-from capsim.analysis.hindcast import hindcast_table
-from capsim.analysis.observed import read_timeline, shipped_data
 from capsim.cli.formatting import signed, signed_percent
+from capsim.cli.helptext import examples
 from capsim.cli.observed_options import add_comparison_arguments, observed_periods
 from capsim.cli.options import CommandError, add_execution_arguments, execution_from
+from capsim.cli.output import add_format_argument, emit, say
 from capsim.cli.plot_command import FORMATS
 from capsim.cli.scenario_commands import add_scenario_arguments
-from capsim.scenario.loader import load_scenario
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 
 def register(commands) -> None:
@@ -25,9 +25,12 @@ def register(commands) -> None:
         help="compare the model's output per quarter and its build dates with history",
         description="Run a Monte Carlo of SCENARIO and compare the packages its designer's "
         "programmes receive per period with observed shipments (P10-P90 against the "
-        "observed 5-95 %% band, yearly totals, their errors, interval coverage), and its "
+        "observed 5-95 % band, yearly totals, their errors, interval coverage), and its "
         "h100e_online milestones with a build timeline. The default data are Epoch AI's "
         "NVIDIA shipments 2022-2024 and the xAI Colossus 1 timeline (data/epoch, MIT).",
+        epilog=examples(
+            "capsim hindcast scenarios/hindcast-2023.yaml --samples 100 --plot hindcast.png"
+        ),
     )
     add_scenario_arguments(parser)
     parser.add_argument(
@@ -55,11 +58,15 @@ def register(commands) -> None:
     parser.add_argument(
         "--plot", type=Path, metavar="FILE", help="draw the comparison chart (PNG, SVG, PDF)"
     )
+    add_format_argument(parser)
     add_execution_arguments(parser)
     parser.set_defaults(handler=hindcast_command)
 
 
 def hindcast_command(arguments: argparse.Namespace) -> int:
+    from capsim.analysis.hindcast import hindcast_table
+    from capsim.analysis.observed import read_timeline, shipped_data
+    from capsim.scenario.loader import load_scenario
     from capsim.sweep.study import monte_carlo
 
     scenario = load_scenario(arguments.file, arguments.overrides)
@@ -80,16 +87,76 @@ def hindcast_command(arguments: argparse.Namespace) -> int:
         result = hindcast_table(study, scenario, observed, timeline, designer=arguments.designer)
     except ValueError as error:
         raise CommandError(str(error)) from None
-    print(format_hindcast(result))
+    emit(
+        arguments,
+        text=lambda: format_hindcast(result),
+        rows=lambda: hindcast_rows(result, "period"),
+        document=lambda: {
+            **{key: result.attrs[key] for key in ("scenario_name", "designer", "samples", "seed")},
+            "observed_source": result.attrs["observed_source"],
+            "units": "package",
+            "coverage": result.attrs["coverage"],
+            "periods": hindcast_rows(result, "period"),
+            "years": hindcast_rows(result, "year"),
+            "events": _event_rows(result),
+        },
+    )
     if arguments.output is not None:
         from capsim.results import save_result
 
         save_result(result, arguments.output)
-        print(f"wrote {arguments.output}")
+        say(arguments, f"wrote {arguments.output}")
     if arguments.plot is not None:
         _draw(result, arguments.plot)
-        print(f"wrote {arguments.plot}")
+        say(arguments, f"wrote {arguments.plot}")
     return 0
+
+
+def hindcast_rows(result: xr.Dataset, dim: str) -> list[dict]:
+    """One row per period (or year): observed packages with their 5 % and 95 % values,
+    the model's P10, P50 and P90 [package], and whether the observed value lies in the
+    model's P10-P90."""
+    prefix = "" if dim == "period" else "year_"
+    rows = []
+    for label in result[dim].values:
+        row = result.sel({dim: label})
+        model = row[f"{prefix}model"].values
+        rows.append(
+            {
+                dim: str(label),
+                "observed": float(row[f"{prefix}observed"]),
+                "observed_5": float(row[f"{prefix}observed_low"]),
+                "observed_95": float(row[f"{prefix}observed_high"]),
+                "model_p10": float(model[0]),
+                "model_p50": float(model[1]),
+                "model_p90": float(model[2]),
+                "inside_p10_p90": bool(row[f"{prefix}inside"]),
+            }
+        )
+    return rows
+
+
+def _event_rows(result: xr.Dataset) -> list[dict]:
+    """Each build event: the observed date and the model's P10, P50 and P90 dates."""
+    import numpy as np
+
+    if "event" not in result.dims:
+        return []
+    rows = []
+    for event in result.event.values:
+        row = result.sel(event=event)
+        dates = [np.datetime64(value, "D") for value in row.event_model.values]
+        rows.append(
+            {
+                "event": str(event),
+                "observed": np.datetime64(row.event_observed.values, "D"),
+                "model_p10": dates[0],
+                "model_p50": dates[1],
+                "model_p90": dates[2],
+                "reached": float(row.event_reached),
+            }
+        )
+    return rows
 
 
 def _draw(result: xr.Dataset, path: Path) -> None:
@@ -116,6 +183,8 @@ def _draw(result: xr.Dataset, path: Path) -> None:
 
 def format_hindcast(result: xr.Dataset) -> str:
     """The tables of a :func:`capsim.analysis.hindcast.hindcast_table` result."""
+    import numpy as np
+
     a = result.attrs
     lines = [
         f"{a['scenario_name']}: {a['designer']} packages delivered per period against "

@@ -1,6 +1,8 @@
 """Entry point of the ``capsim`` command: parse arguments, dispatch, report errors.
 
 Bad input exits with code 2 and one message per problem, never a traceback.
+Building the parser imports no scientific library: each command imports what it
+needs when it runs, so ``capsim --help`` and ``capsim validate`` start at once.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ import sys
 from collections.abc import Sequence
 
 from capsim import __version__
-from capsim.analysis.observed import DataError
 from capsim.cli import (
     calibrate_command,
     compare_command,
@@ -23,15 +24,19 @@ from capsim.cli import (
     scenario_commands,
     study_commands,
 )
+from capsim.cli.helptext import HelpFormatter
 from capsim.cli.options import CommandError
 from capsim.scenario.problems import ScenarioError
-from capsim.sweep.runner import StudyMismatch
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str):
         self.print_usage(sys.stderr)
         self.exit(EXIT_BAD_INPUT, f"capsim: error: {message}\n")
@@ -65,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments.argv = argv  # the command as given, for commands that say how to repeat it
     try:
         return arguments.handler(arguments) or 0
-    except (CommandError, StudyMismatch, DataError) as error:
+    except (CommandError, *_loaded_errors()) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except ScenarioError as error:
@@ -84,6 +89,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+#: Errors of bad input raised by modules a command imports when it runs.
+_LAZY_ERRORS = (("capsim.sweep.runner", "StudyMismatch"), ("capsim.analysis.observed", "DataError"))
+
+
+def _loaded_errors() -> tuple[type[Exception], ...]:
+    """The classes of :data:`_LAZY_ERRORS` whose modules are imported: an error can only
+    be raised by a module that is, and looking does not import the rest."""
+    return tuple(
+        getattr(sys.modules[module], name) for module, name in _LAZY_ERRORS if module in sys.modules
+    )
 
 
 def entry_point() -> None:

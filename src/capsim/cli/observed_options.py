@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from capsim.analysis.hindcast import compared_periods
-from capsim.analysis.observed import ObservedSeries, read_series
 from capsim.cli.options import CommandError
-from capsim.scenario.document import Scenario
+
+if TYPE_CHECKING:
+    from capsim.analysis.observed import ObservedSeries
+    from capsim.scenario.document import Scenario
 
 
 def add_comparison_arguments(parser: argparse.ArgumentParser, *, left_out_of: str) -> None:
@@ -31,6 +31,11 @@ def add_comparison_arguments(parser: argparse.ArgumentParser, *, left_out_of: st
 def observed_periods(path: Path, scenario: Scenario, spin_up: int) -> ObservedSeries:
     """The periods of ``path`` that lie within ``scenario``'s horizon after ``spin_up``
     months; a :class:`CommandError` when there are none."""
+    import numpy as np
+
+    from capsim.analysis.hindcast import compared_periods
+    from capsim.analysis.observed import read_series
+
     if spin_up < 0:
         raise CommandError(f"--spin-up must be >= 0 months, found {spin_up}")
     start = np.datetime64(scenario.horizon.start, "M") + np.timedelta64(spin_up, "M")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from capsim.sweep.runner import Execution
+if TYPE_CHECKING:
+    from capsim.sweep.runner import Execution
 
 
 class CommandError(Exception):
@@ -41,6 +43,8 @@ def add_execution_arguments(parser: argparse.ArgumentParser) -> None:
 
 def execution_from(arguments: argparse.Namespace) -> Execution:
     """The :class:`Execution` the arguments ask for."""
+    from capsim.sweep.runner import Execution
+
     if arguments.workers is not None and arguments.workers < 1:
         raise CommandError(f"--workers must be >= 1, found {arguments.workers}")
     if arguments.chunk < 1:

@@ -7,6 +7,7 @@ import argparse
 import inspect
 from pathlib import Path
 
+from capsim.cli.helptext import examples
 from capsim.cli.options import CommandError
 
 #: The chart kinds (``capsim.plots.KINDS``), listed here so that the command line
@@ -48,7 +49,13 @@ def register(commands) -> None:
         "a sensitivity Dataset. Kinds: fan (P10-P90 band of a monthly series), milestone "
         "(distribution of a milestone's date), bottlenecks (what binds, by month), flow "
         "and gantt (single runs), tornado, morris, sobol, sobol_time (sensitivity), "
-        "sweep (milestone date against the varied inputs).",
+        "sweep (milestone date against the varied inputs), hindcast and hindcast_build "
+        "(a hindcast against history).",
+        epilog=examples(
+            "capsim plot study.zarr --kind fan --variable it_power_online "
+            "--programme openai-nvidia -o fan.png",
+            "capsim plot study.zarr --kind milestone --milestone first-gw -o first-gw.svg",
+        ),
     )
     plot.add_argument("result", type=Path, metavar="RESULT", help="a .nc file or a .zarr store")
     plot.add_argument("--kind", required=True, choices=KIND_NAMES, help="the chart to draw")

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-import numpy as np
-import xarray as xr
-
-from capsim.analysis.relief import relief, unknown_milestone
 from capsim.cli.formatting import MINUS, signed
+from capsim.cli.helptext import examples
+from capsim.cli.output import add_format_argument, emit
 from capsim.cli.scenario_commands import add_scenario_arguments
-from capsim.scenario.loader import load_scenario
 from capsim.scenario.problems import Location, Problem, ScenarioError
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 
 def _positive(text: str) -> int:
@@ -33,6 +34,10 @@ def register(commands) -> None:
         "budget and caps +10 %; building phases -10 %; grid wait, HBM qualification "
         "slip and on-site install -3 months) and rank them by how many days earlier "
         "the milestone is met.",
+        epilog=examples(
+            "capsim relief scenarios/openai-nvidia-10gw.yaml --milestone first-gw",
+            "capsim relief scenarios/openai-nvidia-10gw.yaml --milestone ten-gw --samples 40",
+        ),
     )
     add_scenario_arguments(parser)
     parser.add_argument("--milestone", required=True, metavar="NAME", help="the milestone to move")
@@ -53,10 +58,14 @@ def register(commands) -> None:
     parser.add_argument(
         "--top", type=int, default=15, metavar="K", help="levers shown (default 15; 0: all)"
     )
+    add_format_argument(parser)
     parser.set_defaults(handler=relief_command)
 
 
 def relief_command(arguments: argparse.Namespace) -> int:
+    from capsim.analysis.relief import relief, unknown_milestone
+    from capsim.scenario.loader import load_scenario
+
     scenario = load_scenario(arguments.file, arguments.overrides)
     if arguments.milestone not in scenario.milestones:
         message = unknown_milestone(arguments.milestone, scenario)
@@ -73,11 +82,44 @@ def relief_command(arguments: argparse.Namespace) -> int:
         seed=arguments.seed,
         execution=execution,
     )
-    print(format_relief(result, scenario.name, top=arguments.top))
+    emit(
+        arguments,
+        text=lambda: format_relief(result, scenario.name, top=arguments.top),
+        rows=lambda: relief_rows(result),
+        document=lambda: {
+            "scenario": scenario.name,
+            **{key: result.attrs[key] for key in ("milestone", "method", "horizon_end")},
+            "units": {"days_earlier": "day", "met": "fraction of samples"},
+            "levers": relief_rows(result),
+        },
+    )
     return 0
 
 
+def relief_rows(result: xr.Dataset) -> list[dict]:
+    """One row per lever, ranked: its step and the days it moves the milestone earlier
+    (mean, P10, P50, P90 when sampled; the date met, or None, at central values)."""
+    import numpy as np
+
+    rows = []
+    for rank, name in enumerate(result.lever.values, start=1):
+        lever = result.sel(lever=name)
+        row = {"rank": rank, "lever": str(name), "step": str(lever.step.item())}
+        row["days_earlier"] = float(lever.days_earlier.mean())
+        if "sample" in result.dims:
+            for key in ("p10", "p50", "p90"):
+                row[f"days_earlier_{key}"] = float(lever[f"days_earlier_{key}"])
+            row["met"] = float(lever.relaxed_met.mean())
+        else:
+            met = bool(lever.relaxed_met)
+            row["met_on"] = str(np.datetime64(lever.relaxed_date.values, "D")) if met else None
+        rows.append(row)
+    return rows
+
+
 def _date(value) -> str:
+    import numpy as np
+
     return str(np.datetime64(value, "D"))
 
 
@@ -142,6 +184,8 @@ def format_relief(result: xr.Dataset, scenario_name: str = "", *, top: int = 15)
 
 
 def _baseline(result: xr.Dataset, horizon_end: str) -> str:
+    import numpy as np
+
     milestone = result.attrs["milestone"]
     if result.sizes["lever"] == 0:
         return f"baseline: {milestone} (no levers, no runs)"

@@ -5,19 +5,23 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import xarray as xr
-
+from capsim.cli.helptext import examples
 from capsim.cli.options import CommandError, add_execution_arguments, execution_from
-from capsim.files import written_whole
-from capsim.report.html import render_report
-from capsim.scenario.loader import load_scenario, loads_scenario
-from capsim.simulation import simulate
-from capsim.sweep.study import monte_carlo
 
 
 def register(commands) -> None:
     """Add ``report`` and ``compare`` to ``commands``."""
-    parser = commands.add_parser("report", help="a self-contained HTML report of a forecast")
+    parser = commands.add_parser(
+        "report",
+        help="a self-contained HTML report of a forecast",
+        description="Write one self-contained HTML file (images embedded, no network "
+        "requests) with the forecast of a scenario (a new Monte Carlo study of --samples "
+        "draws) or of a saved study (.zarr), and the command that reproduces it.",
+        epilog=examples(
+            "capsim report scenarios/openai-nvidia-10gw.yaml --samples 100 -o report.html",
+            "capsim report study.zarr -o report.html",
+        ),
+    )
     parser.add_argument(
         "source",
         type=Path,
@@ -40,6 +44,14 @@ def register(commands) -> None:
 
 
 def report_command(arguments: argparse.Namespace) -> int:
+    import xarray as xr
+
+    from capsim.files import written_whole
+    from capsim.report.html import render_report
+    from capsim.scenario.loader import load_scenario, loads_scenario
+    from capsim.simulation import simulate
+    from capsim.sweep.study import monte_carlo
+
     source: Path = arguments.source
     if arguments.output.suffix.lower() not in (".html", ".htm"):
         raise CommandError(f"-o takes an .html file, found {arguments.output}")

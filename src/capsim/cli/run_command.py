@@ -6,15 +6,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from capsim.analysis.contention import format_contention
-from capsim.analysis.summary import format_bindings, format_milestones, format_timeline
-from capsim.analysis.uncertainty import format_study
+from capsim.cli.helptext import examples
 from capsim.cli.options import CommandError, add_execution_arguments, execution_from
+from capsim.cli.output import add_format_argument, say
 from capsim.cli.scenario_commands import add_scenario_arguments
-from capsim.results import save_result
-from capsim.scenario.loader import load_scenario
-from capsim.simulation import simulate
-from capsim.sweep.study import monte_carlo
 
 DESIGNS = ("random", "lhs", "sobol")
 
@@ -22,7 +17,18 @@ DESIGNS = ("random", "lhs", "sobol")
 def register(commands) -> None:
     """Add ``run`` to ``commands``."""
     run = commands.add_parser(
-        "run", help="simulate a scenario (central values, or Monte Carlo); print and save"
+        "run",
+        help="simulate a scenario (central values, or Monte Carlo); print and save",
+        description="Simulate FILE once at the central value of every input "
+        "(--deterministic), or as a Monte Carlo study of --samples draws. Prints the "
+        "answer first (each claim held or failed, with its probability when sampled; each "
+        "milestone's date, or P10/P50/P90, in date order; what binds most), then the "
+        "tables. -o saves the result: NetCDF (.nc), or for a Monte Carlo study a Zarr "
+        "store (.zarr) that --resume continues after an interruption.",
+        epilog=examples(
+            "capsim run scenarios/openai-nvidia-10gw.yaml --deterministic",
+            "capsim run scenarios/openai-nvidia-10gw.yaml --samples 200 -o study.zarr",
+        ),
     )
     add_scenario_arguments(run)
     run.add_argument(
@@ -53,11 +59,14 @@ def register(commands) -> None:
         help="continue an interrupted Monte Carlo study in its .zarr store",
     )
     run.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
+    add_format_argument(run)
     add_execution_arguments(run)
     run.set_defaults(handler=run_command)
 
 
 def run_command(arguments: argparse.Namespace) -> int:
+    from capsim.scenario.loader import load_scenario
+
     scenario = load_scenario(arguments.file, arguments.overrides)
     if arguments.deterministic:
         if arguments.samples is not None or arguments.resume:
@@ -67,27 +76,23 @@ def run_command(arguments: argparse.Namespace) -> int:
 
 
 def _deterministic(scenario, arguments: argparse.Namespace) -> int:
+    from capsim.cli.run_output import show_run
+    from capsim.results import save_result
+    from capsim.simulation import simulate
+
     result = simulate(scenario, seed=arguments.seed)
-    print(
-        f"{scenario.name}: deterministic run at central values, "
-        f"{result.sizes['time']} months from {str(result.time.values[0])[:10]}"
-    )
-    print()
-    print(format_timeline(result))
-    print()
-    print(format_milestones(result))
-    print()
-    print(format_bindings(result))
-    who = format_contention(result)
-    if who:
-        print()
-        print(who)
+    show_run(scenario, result, arguments)
     if arguments.output is not None:
-        print(f"\nwrote {save_result(result, arguments.output)}")
+        say(arguments, f"\nwrote {save_result(result, arguments.output)}")
     return 0
 
 
 def _monte_carlo(scenario, arguments: argparse.Namespace) -> int:
+    from capsim.cli.run_output import show_study
+    from capsim.results import save_result
+    from capsim.simulation import simulate
+    from capsim.sweep.study import monte_carlo
+
     samples = scenario.samples if arguments.samples is None else arguments.samples
     if samples < 1:
         raise CommandError(f"--samples must be >= 1, found {samples}")
@@ -97,7 +102,7 @@ def _monte_carlo(scenario, arguments: argparse.Namespace) -> int:
         raise CommandError("--resume needs the study's store: -o STUDY.zarr")
     if output is not None and output.suffix not in (".zarr", ".nc"):
         raise CommandError(f"-o takes a .zarr store or a .nc file, found {output}")
-    print(f"{scenario.name}: Monte Carlo, {samples} samples ({arguments.design} design)")
+    say(arguments, f"{scenario.name}: Monte Carlo, {samples} samples ({arguments.design} design)")
     try:
         result = monte_carlo(
             scenario,
@@ -112,10 +117,11 @@ def _monte_carlo(scenario, arguments: argparse.Namespace) -> int:
         if store is not None:
             print(f"finished chunks are kept in {store}; continue with --resume")
         raise
-    print()
-    print(format_study(result))
+    if arguments.format == "table":
+        print()
+    show_study(scenario, result, simulate(scenario, seed=arguments.seed), arguments)
     if output is not None and output.suffix == ".nc":
-        print(f"\nwrote {save_result(result.load(), output)}")
+        say(arguments, f"\nwrote {save_result(result.load(), output)}")
     elif store is not None:
-        print(f"\nwrote {store}")
+        say(arguments, f"\nwrote {store}")
     return 0

@@ -5,20 +5,27 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import numpy as np
-
-from capsim.analysis.scenario_sensitivity import Output, scenario_problem, sensitivity
-from capsim.analysis.sensitivity import evaluations
+from capsim.cli.helptext import examples
 from capsim.cli.options import CommandError, add_execution_arguments, execution_from
+from capsim.cli.output import add_format_argument, emit, say
 from capsim.cli.scenario_commands import add_scenario_arguments
-from capsim.results import save_result
-from capsim.scenario.loader import load_scenario
-from capsim.sweep.study import resolve_vary, sweep
 
 
 def register(commands) -> None:
     """Add ``sweep`` and ``sensitivity`` to ``commands``."""
-    parser = commands.add_parser("sweep", help="run a scenario over chosen values of inputs")
+    parser = commands.add_parser(
+        "sweep",
+        help="run a scenario over chosen values of inputs",
+        description="Run FILE at chosen values of one or more inputs (a grid, or an lhs, "
+        "sobol or random design over their ranges), with --replicates Monte Carlo draws "
+        "of the other inputs at each point (the same draws at every point); prints each "
+        "milestone's P50 date per point.",
+        epilog=examples(
+            "capsim sweep scenarios/openai-nvidia-10gw.yaml "
+            "--vary 'sites.tx-campus-a.power.grid.wait=12 months:60 months:5'",
+            "capsim sweep scenarios/openai-nvidia-10gw.yaml --vary hbm_vendors=0.7x:1.3x:3",
+        ),
+    )
     add_scenario_arguments(parser)
     parser.add_argument(
         "--vary",
@@ -50,10 +57,25 @@ def register(commands) -> None:
         metavar="FILE",
         help="write the results: .zarr store or .nc file",
     )
+    add_format_argument(parser)
     add_execution_arguments(parser)
     parser.set_defaults(handler=sweep_command)
 
-    parser = commands.add_parser("sensitivity", help="tornado, Morris or Sobol' indices")
+    parser = commands.add_parser(
+        "sensitivity",
+        help="tornado, Morris or Sobol' indices",
+        description="Rank the uncertain inputs of FILE by their effect on one output: a "
+        "milestone's date (milestone:NAME) or a monthly series "
+        "(series:VARIABLE[:PROGRAMME], indices per month). tornado: each input alone at "
+        "its P10 and P90, the others central; morris: elementary effects along "
+        "--trajectories paths; sobol: first-order (S1) and total (ST) variance shares with "
+        "bootstrap confidence intervals.",
+        epilog=examples(
+            "capsim sensitivity scenarios/openai-nvidia-10gw.yaml --output milestone:first-gw",
+            "capsim sensitivity scenarios/korea-10k-gpus.yaml --method sobol --n 64 "
+            "--output milestone:kr-10k-installed",
+        ),
+    )
     add_scenario_arguments(parser)
     parser.add_argument("--method", choices=("tornado", "morris", "sobol"), default="tornado")
     parser.add_argument(
@@ -75,11 +97,16 @@ def register(commands) -> None:
     parser.add_argument("--seed", type=int)
     parser.add_argument("-o", dest="output_file", type=Path, metavar="FILE.nc")
     parser.add_argument("--top", type=int, default=15, help="rows to print (default: 15)")
+    add_format_argument(parser)
     add_execution_arguments(parser)
     parser.set_defaults(handler=sensitivity_command)
 
 
 def sweep_command(arguments: argparse.Namespace) -> int:
+    from capsim.results import save_result
+    from capsim.scenario.loader import load_scenario
+    from capsim.sweep.study import resolve_vary, sweep
+
     scenario = load_scenario(arguments.file, arguments.overrides)
     try:
         varies = [resolve_vary(scenario, text) for text in arguments.vary]
@@ -101,32 +128,70 @@ def sweep_command(arguments: argparse.Namespace) -> int:
         store=store,
         execution=execution_from(arguments),
     )
-    _print_sweep(result, varies)
+    rows = _sweep_rows(result, varies)
+    emit(
+        arguments,
+        text=lambda: _format_sweep(rows, varies),
+        rows=lambda: rows,
+        document=lambda: {
+            "scenario": scenario.name,
+            "vary": [vary.label for vary in varies],
+            "design": arguments.design,
+            "replicates": arguments.replicates,
+            "points": rows,
+        },
+    )
     if output is not None:
         written = save_result(result.load(), output) if store is None else store
-        print(f"\nwrote {written}")
+        say(arguments, f"\nwrote {written}")
     return 0
 
 
-def _print_sweep(result, varies) -> None:
-    dims = [f"vary_{i}" for i in range(len(varies))]
-    header = "".join(f"{v.label.split('=')[0][-28:]:>30}" for v in varies)
+def _sweep_rows(result, varies) -> list[dict]:
+    """One row per milestone and point: the varied inputs' values (canonical units, or
+    multipliers) and the milestone's P50 date over the point's replicates (None: not met
+    by more than half)."""
+    import numpy as np
+
+    rows = []
+    points = result.point.values
     for milestone in result.milestone.values:
-        print(f"\nmilestone {milestone} (P50 over replicates):")
-        print(f"{header}{'P50 date':>14}")
         dates = result.milestone_date.sel(milestone=milestone).values
-        points = result.point.values
         for point in np.unique(points):
             chosen = points == point
-            settings = "".join(f"{result[d].values[chosen][0]:>30.4g}" for d in dims)
             ns = dates[chosen].astype(np.int64).astype(float)
             ns[np.isnat(dates[chosen])] = np.inf
             p50 = np.quantile(ns, 0.5, method="inverted_cdf")
-            shown = "not met" if not np.isfinite(p50) else str(np.datetime64(int(p50), "ns"))[:10]
-            print(f"{settings}{shown:>14}")
+            row = {"milestone": str(milestone), "point": int(point)}
+            for i, vary in enumerate(varies):
+                row[vary.label.split("=")[0]] = float(result[f"vary_{i}"].values[chosen][0])
+            when = (
+                np.datetime64(int(p50), "ns").astype("datetime64[D]") if np.isfinite(p50) else None
+            )
+            row["p50"] = None if when is None else str(when)
+            rows.append(row)
+    return rows
+
+
+def _format_sweep(rows: list[dict], varies) -> str:
+    names = [vary.label.split("=")[0] for vary in varies]
+    header = "".join(f"{name[-28:]:>30}" for name in names)
+    lines = []
+    for milestone in dict.fromkeys(row["milestone"] for row in rows):
+        lines += ["", f"milestone {milestone} (P50 over replicates):", f"{header}{'P50 date':>14}"]
+        for row in rows:
+            if row["milestone"] == milestone:
+                settings = "".join(f"{row[name]:>30.4g}" for name in names)
+                lines.append(f"{settings}{row['p50'] or 'not met':>14}")
+    return "\n".join(lines)
 
 
 def sensitivity_command(arguments: argparse.Namespace) -> int:
+    from capsim.analysis.scenario_sensitivity import Output, scenario_problem, sensitivity
+    from capsim.analysis.sensitivity import evaluations
+    from capsim.results import save_result
+    from capsim.scenario.loader import load_scenario
+
     scenario = load_scenario(arguments.file, arguments.overrides)
     try:
         output = Output.parse(arguments.measure, scenario)
@@ -134,7 +199,10 @@ def sensitivity_command(arguments: argparse.Namespace) -> int:
         runs = evaluations(arguments.method, len(problem.names), **_sizes(arguments))
     except ValueError as error:
         raise CommandError(str(error)) from None
-    print(f"{scenario.name}: {arguments.method} on {len(problem.names)} inputs, {runs} runs")
+    say(
+        arguments,
+        f"{scenario.name}: {arguments.method} on {len(problem.names)} inputs, {runs} runs",
+    )
     result = sensitivity(
         scenario,
         arguments.method,
@@ -145,9 +213,23 @@ def sensitivity_command(arguments: argparse.Namespace) -> int:
         seed=arguments.seed,
         execution=execution_from(arguments),
     )
-    _print_ranking(result, arguments.method, arguments.top)
+    rows, units, note = _ranking(result, arguments.method)
+    shown = rows[: max(arguments.top, 0)]
+    emit(
+        arguments,
+        text=lambda: _format_ranking(shown, arguments.method, units, note),
+        rows=lambda: shown,
+        document=lambda: {
+            "scenario": scenario.name,
+            "method": arguments.method,
+            "output": arguments.measure,
+            "output_units": units,
+            "note": note,
+            "inputs": rows,
+        },
+    )
     if arguments.output_file is not None:
-        print(f"\nwrote {save_result(result, arguments.output_file)}")
+        say(arguments, f"\nwrote {save_result(result, arguments.output_file)}")
     return 0
 
 
@@ -159,21 +241,39 @@ def _sizes(arguments: argparse.Namespace) -> dict[str, int]:
     return {}
 
 
-def _print_ranking(result, method: str, top: int) -> None:
+def _ranking(result, method: str) -> tuple[list[dict], str, str | None]:
+    """The inputs ranked (tornado by swing, Morris by mu*, Sobol' by ST) with their
+    indices, the output's units, and a note on how they were taken."""
+    import numpy as np
+
     units = result.attrs.get("output_units") or "output units"
     dim = "group" if "group" in result.dims else "input"
+    note = None
     if "output" in result.dims:
         result = result.mean("output")
-        print("(indices averaged over the months of the series)")
+        note = "(indices averaged over the months of the series)"
     if method == "tornado":
-        print(f"{'input':<60}{'swing':>12} ({units})")
-        for name in result[dim].values[:top]:
-            print(f"{name:<60}{float(result.swing.sel({dim: name})):>12.1f}")
-        return
-    key = "mu_star" if method == "morris" else "ST"
-    order = np.argsort(-np.nan_to_num(result[key].values))[:top]
-    columns = ("mu_star", "sigma") if method == "morris" else ("S1", "S1_conf", "ST", "ST_conf")
-    print(f"{'input':<60}" + "".join(f"{c:>10}" for c in columns))
-    for i in order:
-        row = "".join(f"{float(result[c].values[i]):>10.3f}" for c in columns)
-        print(f"{result[dim].values[i]:<60}{row}")
+        columns = ("swing",)
+        order = range(result.sizes[dim])
+    else:
+        key = "mu_star" if method == "morris" else "ST"
+        columns = ("mu_star", "sigma") if method == "morris" else ("S1", "S1_conf", "ST", "ST_conf")
+        order = np.argsort(-np.nan_to_num(result[key].values))
+    rows = [
+        {"input": str(result[dim].values[i]), **{c: float(result[c].values[i]) for c in columns}}
+        for i in order
+    ]
+    return rows, units, note
+
+
+def _format_ranking(rows: list[dict], method: str, units: str, note: str | None) -> str:
+    lines = [] if note is None else [note]
+    if method == "tornado":
+        lines.append(f"{'input':<60}{'swing':>12} ({units})")
+        lines += [f"{row['input']:<60}{row['swing']:>12.1f}" for row in rows]
+        return "\n".join(lines)
+    columns = [key for key in rows[0] if key != "input"] if rows else []
+    lines.append(f"{'input':<60}" + "".join(f"{c:>10}" for c in columns))
+    for row in rows:
+        lines.append(f"{row['input']:<60}" + "".join(f"{row[c]:>10.3f}" for c in columns))
+    return "\n".join(lines)

@@ -11,13 +11,15 @@ import itertools
 import math
 from dataclasses import dataclass, fields
 from fractions import Fraction
+from statistics import NormalDist
 from typing import ClassVar
 
 import numpy as np
-from scipy import special, stats
 
-Z90 = float(stats.norm.ppf(0.90))
-Z95 = float(stats.norm.ppf(0.95))
+# scipy is imported where a distribution is evaluated, not here: reading and checking
+# a scenario file does not need it, and it takes longer to import than the rest.
+Z90 = NormalDist().inv_cdf(0.90)
+Z95 = NormalDist().inv_cdf(0.95)
 
 
 class DistributionError(ValueError):
@@ -69,6 +71,8 @@ class Uniform(Distribution):
         _ordered(("low", self.low), ("high", self.high), strict=True)
 
     def frozen(self):
+        from scipy import stats
+
         return stats.uniform(self.low, self.high - self.low)
 
     def ppf(self, q):
@@ -88,6 +92,8 @@ class Triangular(Distribution):
 
     def frozen(self):
         width = self.high - self.low
+        from scipy import stats
+
         return stats.triang((self.mode - self.low) / width, self.low, width)
 
     def ppf(self, q):
@@ -119,6 +125,8 @@ class Pert(Distribution):
         width = self.high - self.low
         alpha = 1 + self.lamb * (self.mode - self.low) / width
         beta = 1 + self.lamb * (self.high - self.mode) / width
+        from scipy import stats
+
         return stats.beta(alpha, beta, self.low, width)
 
 
@@ -133,9 +141,13 @@ class Normal(Distribution):
             raise DistributionError(f"'sd' must be > 0, found {self.sd:g}", "sd")
 
     def frozen(self):
+        from scipy import stats
+
         return stats.norm(self.mean, self.sd)
 
     def ppf(self, q):
+        from scipy import special
+
         return self.mean + self.sd * special.ndtri(np.asarray(q, dtype=float))
 
 
@@ -173,9 +185,13 @@ class LogNormal(Distribution):
         return cls(math.sqrt(p5 * p95), math.log(p95 / p5) / (2 * Z95))
 
     def frozen(self):
+        from scipy import stats
+
         return stats.lognorm(self.sigma, scale=self.median)
 
     def ppf(self, q):
+        from scipy import special
+
         return self.median * np.exp(self.sigma * special.ndtri(np.asarray(q, dtype=float)))
 
 

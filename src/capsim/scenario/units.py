@@ -7,13 +7,19 @@ die, package, stack) so that "packages per wafer" cannot be confused with "per d
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
-from functools import lru_cache
+import shutil
+import sys
+import tempfile
+from functools import cache, lru_cache
+from pathlib import Path
 
 import pint
 
-ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
-for _definition in (
+#: capsim's own units, added to pint's defaults.
+DEFINITIONS = (
     "wafer = [wafer]",
     "die = [die]",
     "package = [package]",
@@ -28,8 +34,51 @@ for _definition in (
     "transformer = count",
     "turbine = count",
     "user = count",
-):
-    ureg.define(_definition)
+)
+
+
+@cache
+def registry() -> pint.UnitRegistry:
+    """capsim's unit registry, built once per process, on first use.
+
+    Building pint's default registry means parsing its definitions file (a tenth of a
+    second or two); the parsed form is kept in the user's cache folder, one folder per
+    pint and Python version, written whole, so that later processes load it instead. Without a
+    usable cache the registry is built from the text, as pint does by default.
+    """
+    try:
+        ureg = _cached_registry()
+    except Exception:  # any trouble with the cache: build without it
+        ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+    for definition in DEFINITIONS:
+        ureg.define(definition)
+    return ureg
+
+
+def _cached_registry() -> pint.UnitRegistry:
+    import platformdirs
+
+    version = f"pint-{pint.__version__}-py{sys.version_info[0]}.{sys.version_info[1]}"
+    folder = platformdirs.user_cache_path("capsim", appauthor=False) / version
+    if folder.is_dir():
+        return pint.UnitRegistry(autoconvert_offset_to_baseunit=True, cache_folder=folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".pint-"))
+    try:
+        ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True, cache_folder=scratch)
+        with contextlib.suppress(OSError):  # another process wrote it first
+            os.rename(scratch, folder)  # readers only ever see a whole cache
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return ureg
+
+
+def __getattr__(name: str):
+    """``ureg``: the registry (:func:`registry`), built when first asked for."""
+    if name == "ureg":
+        return registry()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _CURRENCY_PREFIX = re.compile(
     r"^\s*(?:USD|US\$|\$)\s*(?P<number>[-+0-9.eE_,]+)\s*(?P<scale>k|M|B|bn|T)?\b\s*(?P<rest>.*)$"
@@ -116,6 +165,7 @@ def _normalise_text(text: str) -> str | None:
 
 @lru_cache(maxsize=256)
 def _unit(canonical: str) -> pint.Unit:
+    ureg = registry()
     return ureg.Unit(canonical) if canonical else ureg.dimensionless
 
 
@@ -141,11 +191,11 @@ def parse_quantity(raw: str | int | float, canonical: str) -> float:
     if normalised is None:
         raise UnitParseError(f"expected {expected}, found {raw!r} (not one number and a unit)")
     try:
-        quantity = ureg.Quantity(normalised)
+        quantity = registry().Quantity(normalised)
     except Exception as error:  # pint raises many types for unreadable text
         raise UnitParseError(f"expected {expected}, found {raw!r} ({_reason(error)})") from None
     if not isinstance(quantity, pint.Quantity):
-        quantity = ureg.Quantity(quantity)
+        quantity = registry().Quantity(quantity)
     if quantity.dimensionality != target.dimensionality:
         found = (
             "a number without a unit"
@@ -164,7 +214,7 @@ def _reason(error: Exception) -> str:
 
 def format_quantity(magnitude: float, canonical: str) -> str:
     """``magnitude`` in ``canonical`` units as short readable text, e.g. ``"1.8 kW"``."""
-    quantity = ureg.Quantity(magnitude, _unit(canonical))
+    quantity = registry().Quantity(magnitude, _unit(canonical))
     if canonical in {"W", "FLOP/s", "USD/W"}:
         quantity = quantity.to_compact()
     unit_text = f"{quantity.units:~}" if canonical else ""
