@@ -254,18 +254,7 @@ def _supplier(s: Scenario, supplier_id: str, r: Resolver) -> SupplierIn:
 def _site(s: Scenario, sid: str, r: Resolver) -> SiteIn:
     site, path = s.sites[sid], f"sites.{sid}"
     buildings = tuple(
-        BuildingIn(
-            id=b.id,
-            it_capacity=r.value(f"{path}.buildings[{i}].it_capacity", b.it_capacity),
-            start=r.time(b.start),
-            phases=tuple(
-                (phase, r.value(f"{path}.buildings[{i}].{phase}", getattr(b, phase)))
-                for phase in PHASES
-            ),
-            transformers=r.value(f"{path}.buildings[{i}].transformers", b.transformers),
-            transformers_ordered=r.time(b.transformers_ordered or b.start),
-        )
-        for i, b in enumerate(site.buildings)
+        _building(b, f"{path}.buildings[{i}]", r) for i, b in enumerate(site.buildings)
     )
     grid = site.power.grid
     onsite = tuple(
@@ -282,12 +271,7 @@ def _site(s: Scenario, sid: str, r: Resolver) -> SiteIn:
         id=sid,
         buildings=buildings,
         existing_power=r.value(f"{path}.power.existing", site.power.existing),
-        grid_capacity=0.0
-        if grid is None
-        else r.value(f"{path}.power.grid.capacity", grid.capacity),
-        grid_ready=INF
-        if grid is None
-        else r.time(grid.requested) + r.value(f"{path}.power.grid.wait", grid.wait),
+        grid=() if grid is None else _grid(grid, f"{path}.power.grid", r),
         onsite=onsite,
         transformer_supplier=site.transformer_supplier,
         pue=r.value(f"{path}.pue", site.pue),
@@ -296,6 +280,35 @@ def _site(s: Scenario, sid: str, r: Resolver) -> SiteIn:
         burn_in=r.value(f"{path}.burn_in", site.burn_in),
         capex_per_watt=r.value(f"{path}.capex", site.capex),
     )
+
+
+def _building(b, path: str, r: Resolver) -> BuildingIn:
+    """One building's inputs; its start includes its start delay."""
+    start = r.time(b.start) + r.value(f"{path}.start_delay", b.start_delay)
+    return BuildingIn(
+        id=b.id,
+        it_capacity=r.value(f"{path}.it_capacity", b.it_capacity),
+        start=start,
+        phases=tuple((phase, r.value(f"{path}.{phase}", getattr(b, phase))) for phase in PHASES),
+        transformers=r.value(f"{path}.transformers", b.transformers),
+        transformers_ordered=start
+        if b.transformers_ordered is None
+        else r.time(b.transformers_ordered),
+        overlaps=tuple(
+            (phase, r.value(f"{path}.overlaps.{phase}", overlap))
+            for phase, overlap in b.overlaps.items()
+        ),
+        blocks=b.blocks,
+        block_interval=r.value(f"{path}.block_interval", b.block_interval),
+    )
+
+
+def _grid(grid, path: str, r: Resolver) -> tuple[tuple[float, float], ...]:
+    """The grid connection's tranches: (when energised [month], facility power [W])."""
+    first = r.time(grid.requested) + r.value(f"{path}.wait", grid.wait)
+    interval = r.value(f"{path}.tranche_interval", grid.tranche_interval)
+    watts = r.value(f"{path}.capacity", grid.capacity) / grid.tranches
+    return tuple((first + k * interval, watts) for k in range(grid.tranches))
 
 
 def _programme(

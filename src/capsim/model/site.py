@@ -1,12 +1,16 @@
 """A data-centre site: buildings, power and installation, as SimPy processes.
 
-A building goes permits -> shell -> electrical fit-out -> cooling -> commissioning;
-fit-out also waits for its transformers, ordered from the site's shared supplier
-when the building starts (or at ``transformers_ordered``). A finished building then
-waits, first come first served, for the site's facility power (existing, grid after
-its interconnection date, and on-site units from a shared, backlogged supplier), held
-in a :class:`simpy.Container`. A ready building opens slots for
-``it_capacity / it_power`` packages; the site's crews, working as one team, install
+A building goes permits -> shell -> electrical fit-out -> cooling -> commissioning,
+phases that may overlap (:mod:`capsim.model.phases`); fit-out also waits for its
+transformers, ordered from the site's shared supplier when the building starts (or at
+``transformers_ordered``). A building is built and energised in blocks (halls or power
+tranches of equal IT capacity): the phases date its first block, later blocks follow
+at its block interval. A built block waits, first come first served, for the site's
+facility power (existing, grid tranches after their interconnection dates, and on-site
+units from a shared, backlogged supplier), held in a :class:`simpy.Container`. A block
+that has its power opens slots for its ``it_capacity / it_power`` packages, so a
+building takes racks from its first energised block; the site's crews, working as one
+team, install
 delivered packages into open slots in lots of at most ``LOT_MONTHS`` of crew output, at
 a steady rate within a lot (:mod:`capsim.model.installation`); after burn-in they are
 online.
@@ -21,6 +25,7 @@ import simpy
 from capsim.model.inputs import BuildingIn, OnsiteIn, ProductIn, SiteIn
 from capsim.model.installation import InstallLog
 from capsim.model.orderbook import OrderBook
+from capsim.model.phases import block_done, schedule
 from capsim.model.stock import EPSILON, Stock
 
 #: The most crew work one installation lot holds [month]; within a lot, packages go in
@@ -35,15 +40,19 @@ CRITICAL_PATHS = ("not ready", "construction", "transformers", "grid", "onsite_p
 class BuildingLog:
     """Dates of one building [month] (NaN: not reached) and what it waited for last.
 
-    ``critical`` is one of :data:`CRITICAL_PATHS`; ``margin`` [month] is how much later
-    that predecessor finished than the next.
+    ``fit_out_due`` is when fit-out could have started without transformers;
+    ``construction_done`` and ``ready`` (built and energised) are its first block's,
+    ``energised`` its last block's. ``critical`` is one of :data:`CRITICAL_PATHS` for
+    the first block; ``margin`` [month] is how much later that predecessor finished than
+    the next.
     """
 
     id: str
-    shell_done: float = float("nan")
+    fit_out_due: float = float("nan")
     transformers_in: float = float("nan")
     construction_done: float = float("nan")
     ready: float = float("nan")
+    energised: float = float("nan")
     critical: str = "not ready"
     margin: float = float("nan")
 
@@ -89,7 +98,7 @@ class SiteModel:
         self.install_rate = spec.crews * spec.racks_per_crew_month * product.packages_per_rack
         """Packages the crews install per month [package/month]."""
         self.log = InstallLog()
-        self.grid_connected = False
+        self.grid_pending = 0
         self.onsite_pending = 0
         self.ready_it_capacity = 0.0
         """IT capacity of the ready buildings [W]."""
@@ -104,9 +113,10 @@ class SiteModel:
     def start(self) -> None:
         """Start the site's processes."""
         spec = self.spec
-        if spec.grid_ready < float("inf") and spec.grid_capacity > 0:
-            delay = max(0.0, spec.grid_ready)
-            self.env.process(self._connect(delay, spec.grid_capacity, "grid"))
+        for when, watts in spec.grid:
+            if when < float("inf") and watts > 0:
+                self.grid_pending += 1
+                self.env.process(self._connect(max(0.0, when), watts, "grid"))
         for onsite in spec.onsite:
             if onsite.units > 0 and onsite.unit_capacity > 0:
                 self.onsite_pending += 1
@@ -119,7 +129,7 @@ class SiteModel:
         """Process: ``watts`` of facility power [W] from ``source`` after ``delay`` [month]."""
         yield self.env.timeout(delay)
         if source == "grid":
-            self.grid_connected = True
+            self.grid_pending -= 1
         else:
             self.onsite_pending -= 1
         self.last_power_source = source
@@ -142,46 +152,50 @@ class SiteModel:
         return filled
 
     def _build(self, building: BuildingIn, log: BuildingLog):
-        """Process: one building from permits to ready (built and powered)."""
+        """Process: one building from permits to its last block energised."""
         env = self.env
-        phases = dict(building.phases)
         delivery = None
         if building.transformers > 0 and self.spec.transformer_supplier is not None:
             book = self.books.get(self.spec.transformer_supplier)
             delivery = env.process(
                 self._order(book, building.transformers, building.transformers_ordered)
             )
-        yield env.timeout(max(0.0, building.start - env.now))
-        log.shell_done = building.start + phases["permits"] + phases["shell"]
-        yield env.timeout(max(0.0, log.shell_done - env.now))
-        fit_out_start = max(env.now, log.shell_done)
+        dates = schedule(building)
         if delivery is not None:
+            log.fit_out_due = next(begin for phase, begin, _ in dates if phase == "fit_out")
+            yield env.timeout(max(0.0, log.fit_out_due - env.now))
             self.waiting_for[building.id] = "transformers"
             log.transformers_in = yield delivery
-            fit_out_start = max(fit_out_start, log.transformers_in)
-        self.waiting_for[building.id] = "construction"
-        rest = phases["fit_out"] + phases["cooling"] + phases["commissioning"]
-        yield env.timeout(max(0.0, fit_out_start + rest - env.now))
-        log.construction_done = env.now
-        need = building.it_capacity * self.spec.pue
-        if need > 0:
-            self.waiting_for[building.id] = "power"
-            yield self.power.get(need)
-            self.power_reserved += need
-        log.ready = env.now
-        self._critical_path(log)
+            dates = schedule(building, {"fit_out": log.transformers_in})
+            self.waiting_for[building.id] = "construction"
+        first_done = dates[-1][2]
+        block_it = building.it_capacity / building.blocks
+        for block in range(building.blocks):
+            self.waiting_for[building.id] = "construction"
+            yield env.timeout(max(0.0, block_done(building, first_done, block) - env.now))
+            if block == 0:
+                log.construction_done = env.now
+            need = block_it * self.spec.pue
+            if need > 0:
+                self.waiting_for[building.id] = "power"
+                yield self.power.get(need)
+                self.power_reserved += need
+            if block == 0:
+                log.ready = env.now
+                self._critical_path(log)
+            self.ready_it_capacity += block_it
+            if block_it > 0:
+                self.slots.put(block_it / self.product.it_power)
+        log.energised = env.now
         self.waiting_for[building.id] = "ready"
-        self.ready_it_capacity += building.it_capacity
-        if building.it_capacity > 0:
-            self.slots.put(building.it_capacity / self.product.it_power)
 
     def _critical_path(self, log: BuildingLog) -> None:
         if log.ready > log.construction_done:
             log.critical = self.last_power_source
             log.margin = log.ready - log.construction_done
-        elif log.transformers_in > log.shell_done:
+        elif log.transformers_in > log.fit_out_due:
             log.critical = "transformers"
-            log.margin = log.transformers_in - log.shell_done
+            log.margin = log.transformers_in - log.fit_out_due
         else:
             log.critical = "construction"
             log.margin = log.construction_done - self._power_covered_at(self.power_reserved)
@@ -219,7 +233,7 @@ class SiteModel:
         if not waiting:
             return "site_capacity"
         if "power" in waiting:
-            if self.spec.grid_capacity > 0 and not self.grid_connected:
+            if self.grid_pending:
                 return "grid"
             return "onsite_power" if self.onsite_pending else "power_capacity"
         return "transformers" if "transformers" in waiting else "construction"

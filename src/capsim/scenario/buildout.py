@@ -79,17 +79,40 @@ class Programme(Entity):
         return self
 
 
+#: The phases that may start before the one before them ends.
+LaterPhase = Literal["shell", "fit_out", "cooling", "commissioning"]
+
+
 class Building(Entity):
-    """One building (phase): permits -> shell -> fit-out -> cooling -> commissioning."""
+    """One building (phase): permits -> shell -> fit-out -> cooling -> commissioning.
+
+    The phases give the dates of its first block (hall or power tranche); a phase may
+    start before the previous one ends (``overlaps``), and later blocks follow the
+    first at ``block_interval``. Each block energises on its own, when the site's power
+    covers it.
+    """
 
     id: str
     it_capacity: Power
     start: Date = Field(description="start of land and permits")
+    start_delay: Duration = Field(
+        default=default_param("0 months", "month"),
+        description="how much later than start work begins (a distribution: an uncertain start)",
+    )
     permits: Duration
     shell: Duration
     fit_out: Duration = Field(description="electrical fit-out, after transformers arrive")
     cooling: Duration
     commissioning: Duration
+    overlaps: dict[LaterPhase, Duration] = Field(
+        default_factory=dict,
+        description="how long before the previous phase ends each phase starts",
+    )
+    blocks: int = Field(default=1, ge=1, description="halls or power tranches of equal IT capacity")
+    block_interval: Duration = Field(
+        default=default_param("0 months", "month"),
+        description="from one block's construction being done to the next's",
+    )
     transformers: Quantity("", ge=0) = default_param(0, "")
     transformers_ordered: Date | None = Field(
         default=None, description="when the transformers are ordered (default: start)"
@@ -98,11 +121,16 @@ class Building(Entity):
 
 
 class GridConnection(Entity):
-    """Facility power from the grid after an interconnection wait."""
+    """Facility power from the grid after an interconnection wait, in equal tranches."""
 
     capacity: Power
     requested: Date
     wait: Duration
+    tranches: int = Field(default=1, ge=1, description="equal steps the capacity comes in")
+    tranche_interval: Duration = Field(
+        default=default_param("0 months", "month"),
+        description="from one tranche to the next (the first comes at requested + wait)",
+    )
     source: SourceField | None = None
 
 
