@@ -161,3 +161,62 @@ def test_a_start_delay_moves_the_whole_building_and_may_be_uncertain():
     path = "sites.s.buildings[0].start_delay"
     assert dict(iter_params(uncertain))[path].is_uncertain
     assert resolve(uncertain, {path: 1.0}).sites["s"].buildings[0].start == pytest.approx(1.0)
+
+
+# --- on-site power ---------------------------------------------------------------------
+
+# One 1 MW (IT) block built at once: it needs 1.25 MW of facility power.
+SMALL = {"sites.s.buildings.0.it_capacity": "1 MW"}
+
+
+def _onsite(kind: str, units, unit_capacity: str, **extra) -> dict:
+    return {
+        "kind": kind,
+        "units": units,
+        "unit_capacity": unit_capacity,
+        "ordered": "2026-01-01",
+        "install": "0 months",
+        **extra,
+    }
+
+
+def test_mobile_generation_bought_with_its_own_lead_time_powers_the_building():
+    # Two 0.7 MW mobile units (1.4 >= 1.25 MW), ordered at t = 0 with a 2-month lead
+    # time and 1 month to hook up: power at t = 3, 2026-04-01.
+    mobile = _onsite("mobile", 2, "0.7 MW", lead_time="2 months", install="1 month")
+    result = simulate(chain(**SMALL, **{"sites.s.power": {"onsite": [mobile]}}))
+    assert _day(result, "building_ready") == np.datetime64("2026-04-01")
+    assert result.critical_path.sel(building="s/b1").item() == "onsite_power"
+
+
+def test_batteries_count_only_up_to_the_power_of_the_other_sources():
+    # 2 MW of batteries alone run nothing: the block never has its 1.25 MW.
+    battery = _onsite("battery", 1, "2 MW")
+    alone = simulate(chain(**SMALL, **{"sites.s.power": {"onsite": [battery]}}))
+    assert np.isnat(_day(alone, "building_ready"))
+    # With 0.75 MW of grid at t = 2 they add min(2, 0.75) = 0.75 MW: 1.5 >= 1.25 MW,
+    # ready at 2026-03-01, where the grid alone would never do.
+    grid = {"capacity": "0.75 MW", "requested": "2026-01-01", "wait": "2 months"}
+    both = simulate(chain(**SMALL, **{"sites.s.power": {"grid": grid, "onsite": [battery]}}))
+    assert _day(both, "building_ready") == np.datetime64("2026-03-01")
+    grid_only = simulate(chain(**SMALL, **{"sites.s.power": {"grid": grid}}))
+    assert np.isnat(_day(grid_only, "building_ready"))
+
+
+def test_grid_turbines_and_batteries_in_one_mix_energise_one_block_each():
+    # Three 1 MW blocks of 1.25 MW each. Grid: 1.25 MW at t = 2. Turbines: 2 x 0.625 MW
+    # from a supplier building 1 a month, ordered at t = 0, filled at t = 2, hooked up in
+    # 1.5 months: t = 3.5. Batteries: 1.25 MW, 5.5 months' lead time: t = 5.5, counting
+    # in full (min(1.25, 2.5)). Blocks energise at t = 2, 3.5, 5.5; 500 packages a month
+    # are delivered, so by the month ends t = 3, 4, 6: 500, 1,000, 1,500 installed.
+    power = {
+        "grid": {"capacity": "1.25 MW", "requested": "2026-01-01", "wait": "2 months"},
+        "onsite": [
+            _onsite("turbine", 2, "0.625 MW", supplier="gt", install="1.5 months"),
+            _onsite("battery", 1, "1.25 MW", lead_time="5.5 months"),
+        ],
+    }
+    supplier = {"kind": "turbine", "output": "12 turbine/year", "lead_time": "0 months"}
+    result = simulate(chain(**HALLS, **{"sites.s.power": power, "suppliers.gt": supplier}))
+    assert _installed(result)[[2, 3, 5]] == pytest.approx([500.0, 1000.0, 1500.0])
+    assert _day(result, "building_ready") == np.datetime64("2026-03-01")

@@ -331,12 +331,12 @@ class BuildingIn:
 
 @dataclass(frozen=True)
 class OnsiteIn:
-    """Generation units (turbines, engines) ordered for a site from a shared supplier.
+    """On-site power units (mobile generation, turbines, engines, batteries) for a site.
 
     Attributes
     ----------
-    supplier : str
-        The supplier's id.
+    supplier : str or None
+        The shared supplier's id (None: bought outside any shared queue).
     units : float
         Units ordered [count].
     unit_capacity : float
@@ -345,13 +345,19 @@ class OnsiteIn:
         When they are ordered [month].
     install : float
         From delivery to power [month].
+    lead_time : float
+        Shortest time from order to delivery [month].
+    battery : bool
+        Whether they are batteries (their power counts only up to the other sources').
     """
 
-    supplier: str
+    supplier: str | None
     units: float
     unit_capacity: float
     ordered: float
     install: float
+    lead_time: float = 0.0
+    battery: bool = False
 
 
 @dataclass(frozen=True)

@@ -264,6 +264,8 @@ def _site(s: Scenario, sid: str, r: Resolver) -> SiteIn:
             unit_capacity=r.value(f"{path}.power.onsite[{i}].unit_capacity", o.unit_capacity),
             ordered=r.time(o.ordered),
             install=r.value(f"{path}.power.onsite[{i}].install", o.install),
+            lead_time=r.value(f"{path}.power.onsite[{i}].lead_time", o.lead_time),
+            battery=o.kind == "battery",
         )
         for i, o in enumerate(site.power.onsite)
     )

@@ -7,7 +7,8 @@ transformers, ordered from the site's shared supplier when the building starts (
 tranches of equal IT capacity): the phases date its first block, later blocks follow
 at its block interval. A built block waits, first come first served, for the site's
 facility power (existing, grid tranches after their interconnection dates, and on-site
-units from a shared, backlogged supplier), held in a :class:`simpy.Container`. A block
+units, from a shared, backlogged supplier or with their own lead time; batteries count
+up to the other sources' power), held in a :class:`simpy.Container`. A block
 that has its power opens slots for its ``it_capacity / it_power`` packages, so a
 building takes racks from its first energised block; the site's crews, working as one
 team, install
@@ -100,6 +101,12 @@ class SiteModel:
         self.log = InstallLog()
         self.grid_pending = 0
         self.onsite_pending = 0
+        self.generation = spec.existing_power
+        """Facility power connected from sources other than batteries [W]."""
+        self.battery_installed = 0.0
+        """Battery power installed [W]."""
+        self.battery_counted = 0.0
+        """Battery power counted in the site's facility power [W]."""
         self.ready_it_capacity = 0.0
         """IT capacity of the ready buildings [W]."""
         self.buildings = [BuildingLog(b.id) for b in spec.buildings]
@@ -125,24 +132,38 @@ class SiteModel:
             self.env.process(self._build(building, log))
         self.env.process(self._install())
 
-    def _connect(self, delay: float, watts: float, source: str):
-        """Process: ``watts`` of facility power [W] from ``source`` after ``delay`` [month]."""
+    def _connect(self, delay: float, watts: float, source: str, *, battery: bool = False):
+        """Process: ``watts`` of facility power [W] from ``source`` after ``delay`` [month].
+
+        Batteries count only up to the power of the other sources connected."""
         yield self.env.timeout(delay)
         if source == "grid":
             self.grid_pending -= 1
         else:
             self.onsite_pending -= 1
-        self.last_power_source = source
-        self.power_history.append((self.env.now, self.power_available + watts))
-        self.power.put(watts)
+        if battery:
+            self.battery_installed += watts
+        else:
+            self.generation += watts
+        counted = min(self.battery_installed, self.generation)
+        added = (0.0 if battery else watts) + counted - self.battery_counted
+        self.battery_counted = counted
+        if added > 0:
+            self.last_power_source = source
+            self.power_history.append((self.env.now, self.power_available + added))
+            self.power.put(added)
 
     def _onsite(self, onsite: OnsiteIn):
-        """Process: order on-site units, then install them."""
-        yield self.env.process(
-            self._order(self.books.get(onsite.supplier), onsite.units, onsite.ordered)
-        )
+        """Process: order on-site units, take delivery, then install them."""
+        if onsite.supplier is not None:
+            book = self.books.get(onsite.supplier)
+            yield self.env.process(self._order(book, onsite.units, onsite.ordered))
+        delivered = onsite.ordered + onsite.lead_time
+        if delivered > self.env.now:
+            yield self.env.timeout(delivered - self.env.now)
         watts = onsite.units * onsite.unit_capacity
-        yield self.env.process(self._connect(onsite.install, watts, "onsite_power"))
+        connect = self._connect(onsite.install, watts, "onsite_power", battery=onsite.battery)
+        yield self.env.process(connect)
 
     def _order(self, book: OrderBook | None, units: float, when: float):
         """Process: order ``units`` at ``when`` (at once if that is past); returns the fill

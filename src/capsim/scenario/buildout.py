@@ -134,13 +134,29 @@ class GridConnection(Entity):
     source: SourceField | None = None
 
 
-class OnsiteGeneration(Entity):
-    """Turbines or engines ordered from a shared supplier, installed on site."""
+#: Kinds of on-site power: temporary or mobile generation, turbines, engines, batteries.
+OnsiteKind = Literal["mobile", "turbine", "engine", "battery"]
 
-    supplier: str
+
+class OnsiteGeneration(Entity):
+    """On-site power units (mobile generation, turbines, engines, batteries), ordered
+    from a shared supplier's book or bought with their own lead time, installed on site.
+
+    A battery's power counts only up to the power of the site's other sources connected
+    (it must be recharged); the others count in full.
+    """
+
+    kind: OnsiteKind = Field(default="turbine", description="mobile, turbine, engine or battery")
+    supplier: str | None = Field(
+        default=None, description="shared supplier whose order book fills the order"
+    )
     units: Quantity("", ge=0)
     unit_capacity: Power
     ordered: Date
+    lead_time: Duration = Field(
+        default=default_param("0 months", "month"),
+        description="shortest time from order to delivery",
+    )
     install: Duration
     source: SourceField | None = None
 
