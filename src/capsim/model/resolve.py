@@ -30,6 +30,7 @@ from capsim.model.inputs import (
 )
 from capsim.model.risks import apply_risks, occurring
 from capsim.model.wafer import die_yield, gross_dies_per_wafer
+from capsim.scenario.archetypes import PHASE_SHARES
 from capsim.scenario.document import Scenario
 from capsim.scenario.params import Param
 from capsim.scenario.series import Series
@@ -81,7 +82,7 @@ class Resolver:
         return INF if day is None else self.calendar.to_time(day)
 
 
-PHASES = ("permits", "shell", "fit_out", "cooling", "commissioning")
+PHASES = tuple(phase for phase, _ in PHASE_SHARES)
 
 
 def resolve(scenario: Scenario, draw: Mapping[str, float] | None = None) -> ModelInputs:
@@ -291,7 +292,7 @@ def _building(b, path: str, r: Resolver) -> BuildingIn:
         id=b.id,
         it_capacity=r.value(f"{path}.it_capacity", b.it_capacity),
         start=start,
-        phases=tuple((phase, r.value(f"{path}.{phase}", getattr(b, phase))) for phase in PHASES),
+        phases=_phases(b, path, r),
         transformers=r.value(f"{path}.transformers", b.transformers),
         transformers_ordered=start
         if b.transformers_ordered is None
@@ -303,6 +304,15 @@ def _building(b, path: str, r: Resolver) -> BuildingIn:
         blocks=b.blocks,
         block_interval=r.value(f"{path}.block_interval", b.block_interval),
     )
+
+
+def _phases(b, path: str, r: Resolver) -> tuple[tuple[str, float], ...]:
+    """The building's phase durations [month]: as given, or its build time split by the
+    archetype shares."""
+    if b.build_time is None:
+        return tuple((phase, r.value(f"{path}.{phase}", getattr(b, phase))) for phase in PHASES)
+    total = r.value(f"{path}.build_time", b.build_time)
+    return tuple((phase, share * total) for phase, share in PHASE_SHARES)
 
 
 def _grid(grid, path: str, r: Resolver) -> tuple[tuple[float, float], ...]:
