@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from capsim import __version__
 from capsim.analysis.observed import DataError
 from capsim.cli import (
+    builds_command,
     calibrate_command,
     compare_command,
     hindcast_command,
@@ -54,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     plot_command.register(commands)
     hindcast_command.register(commands)
     calibrate_command.register(commands)
+    builds_command.register(commands)
     return parser
 
 

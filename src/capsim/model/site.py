@@ -19,7 +19,7 @@ online.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import simpy
 
@@ -43,9 +43,9 @@ class BuildingLog:
 
     ``fit_out_due`` is when fit-out could have started without transformers;
     ``construction_done`` and ``ready`` (built and energised) are its first block's,
-    ``energised`` its last block's. ``critical`` is one of :data:`CRITICAL_PATHS` for
-    the first block; ``margin`` [month] is how much later that predecessor finished than
-    the next.
+    ``energised`` its last block's, ``blocks_energised`` each block's in order.
+    ``critical`` is one of :data:`CRITICAL_PATHS` for the first block; ``margin``
+    [month] is how much later that predecessor finished than the next.
     """
 
     id: str
@@ -54,6 +54,7 @@ class BuildingLog:
     construction_done: float = float("nan")
     ready: float = float("nan")
     energised: float = float("nan")
+    blocks_energised: list[float] = field(default_factory=list)
     critical: str = "not ready"
     margin: float = float("nan")
 
@@ -204,6 +205,7 @@ class SiteModel:
             if block == 0:
                 log.ready = env.now
                 self._critical_path(log)
+            log.blocks_energised.append(env.now)
             self.ready_it_capacity += block_it
             if block_it > 0:
                 self.slots.put(block_it / self.product.it_power)
