@@ -65,3 +65,33 @@ def test_a_timeline_without_its_columns_is_a_located_error(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"error: {bad}:1:1: expected columns site_id, site_name, milestone" in err
     assert "missing site_name, milestone, value_mw" in err
+
+
+HEADER = "site_id,site_name,milestone,value_mw,power_basis,date,status,source,source_date,note\n"
+
+
+def _row(site: str, milestone: str, mw: str, day: str) -> str:
+    return f"{site},{site},{milestone},{mw},facility,{day},observed,Press,2026-01-01,\n"
+
+
+def test_any_timeline_in_its_form_is_checked_leave_one_out(tmp_path, capsys):
+    # Three greenfield campuses started 2020-01-01, first operating 12, 24 and 48 months
+    # later (365.25 / 12 days a month, within a day). A is predicted from B and C: a
+    # log-normal of median sqrt(24 x 48) = 33.9 months.
+    timeline = tmp_path / "timeline.csv"
+    rows = [HEADER]
+    for site, day in (("A", "2021-01-01"), ("B", "2022-01-01"), ("C", "2024-01-01")):
+        rows += [_row(site, "construction_start", "", "2020-01-01")]
+        rows += [_row(site, "first_operational", "100", day)]
+    timeline.write_text("".join(rows), encoding="utf-8")
+    (tmp_path / "campus_archetypes.csv").write_text(
+        "site_id,archetype,reason\nA,greenfield,x\nB,greenfield,x\nC,greenfield,x\n",
+        encoding="utf-8",
+    )
+    campuses = read_campuses(timeline)
+    a = next(c for c in campuses if c.id == "A")
+    first = check_campus(campuses, a, samples=2000, seed=3)[0]
+    assert first.months == pytest.approx(12.0, abs=0.1)
+    assert first.model[1] == pytest.approx(np.sqrt(24 * 48), abs=1.5)
+    assert main(["builds-check", str(timeline), "--samples", "20"]) == 0
+    assert "greenfield, first operation (3 campuses observed)" in capsys.readouterr().out

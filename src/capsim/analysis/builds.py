@@ -177,6 +177,12 @@ def check_campus(campuses: list[Campus], campus: Campus, samples: int, seed: int
         archetype = fit(campuses, campus.archetype, leave_out=campus.id)
     except FitError as error:
         return [_check(campus, event, None, note=str(error)) for event in events]
+    if archetype.ramp is None:  # the first operation only
+        no_ramp = f"archetype {campus.archetype!r}: no ramp fitted (fewer than 2 campuses)"
+        checks = [_check(campus, event, None, note=no_ramp) for event in events[1:]]
+        events = events[:1]
+    else:
+        checks = []
     levels = [level for _, level, _ in events]
     rng = np.random.default_rng([seed, _stable(campus.id)])
     dates = _sampled(campus.id, archetype, first[1], levels, rng.standard_normal((samples, 2)))
@@ -189,14 +195,19 @@ def check_campus(campuses: list[Campus], campus: Campus, samples: int, seed: int
             largest=largest is not None and event[2] == largest[0] and event[1] == largest[1],
         )
         for index, event in enumerate(events)
-    ]
+    ] + checks
 
 
 def _sampled(campus_id: str, archetype: Archetype, first_mw, levels, z) -> np.ndarray:
     """(sample, level) months at which each level is reached, for standard normal
     draws ``z`` (sample, 2) of the build time and the ramp."""
     build = archetype.build_time.median * np.exp(archetype.build_time.sigma * z[:, 0])
-    ramp = archetype.ramp.median * np.exp(archetype.ramp.sigma * z[:, 1])
+    fitted = archetype.ramp
+    ramp = (
+        np.full(len(z), np.nan)
+        if fitted is None
+        else fitted.median * np.exp(fitted.sigma * z[:, 1])
+    )
     largest = max(levels)
     return np.array(
         [

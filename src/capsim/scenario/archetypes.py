@@ -57,8 +57,9 @@ class Archetype:
         The archetype.
     build_time : LogNormal
         Construction start to first operation [month].
-    ramp : LogNormal
-        Facility power added per month after the first operation [W/month].
+    ramp : LogNormal or None
+        Facility power added per month after the first operation [W/month] (None: fewer
+        than two campuses give one).
     build_campuses, ramp_campuses : tuple of str
         The campuses each was fitted to.
     build_basis, ramp_basis : str
@@ -67,7 +68,7 @@ class Archetype:
 
     name: str
     build_time: LogNormal
-    ramp: LogNormal
+    ramp: LogNormal | None
     build_campuses: tuple[str, ...]
     ramp_campuses: tuple[str, ...]
     build_basis: str
@@ -122,7 +123,7 @@ def fit(campuses: list[Campus], name: str, leave_out: str | None = None) -> Arch
     return Archetype(
         name=name,
         build_time=_lognormal(build, name, "build time"),
-        ramp=_lognormal(ramp, name, "ramp"),
+        ramp=_lognormal(ramp, name, "ramp") if len(ramp) >= 2 else None,
         build_campuses=build_ids,
         ramp_campuses=ramp_ids,
         build_basis=build_basis,

@@ -252,9 +252,10 @@ class Site(Entity):
         if not building.has_schedule:
             source = Source("public", fitted.source("build_time"))
             update["build_time"] = Param(fitted.build_time, "month", source, "M")
-        if building.blocks > 1 and "block_interval" not in building.model_fields_set:
+        ramp = fitted.ramp
+        if building.blocks > 1 and "block_interval" not in building.model_fields_set and ramp:
             block = building.it_capacity.central / building.blocks * self.pue.central
-            interval = LogNormal(block / fitted.ramp.median, fitted.ramp.sigma)
+            interval = LogNormal(block / ramp.median, ramp.sigma)
             source = Source("public", fitted.source("ramp") + "; a block's facility power / ramp")
             update["block_interval"] = Param(interval, "month", source, "M")
         return building.model_copy(update=update) if update else building

@@ -3,8 +3,8 @@
 Reads a timeline CSV in the form of ``data/builds/build_timelines.csv`` (Epoch AI's
 Frontier Data Centers hub and press, CC BY 4.0; one row per dated milestone per site)
 and the archetype of each campus (``campus_archetypes.csv`` beside it). Per campus,
-from Epoch's rows only (the press rows are context) and leaving out rows whose note
-says they were superseded:
+from Epoch's rows only if it has any (the press rows are then context, else every row
+counts) and leaving out rows whose note says they were superseded:
 
 - **start**: the earliest observed construction kickoff (first visible site work);
 - **first operation**: the earliest observed ``first_operational`` row with facility
@@ -147,11 +147,8 @@ def _rows(path: Path, columns: tuple[str, ...]):
 
 
 def _campus(path: Path, site: str, rows: list[tuple[int, dict]], archetype: str) -> Campus:
-    epoch = [
-        (line, row)
-        for line, row in rows
-        if row["source"].startswith(_EPOCH) and "supersed" not in row["note"].lower()
-    ]
+    current = [(line, row) for line, row in rows if "supersed" not in row["note"].lower()]
+    epoch = [(line, row) for line, row in current if row["source"].startswith(_EPOCH)] or current
     starts = [
         _date(path, line, row)
         for line, row in epoch
@@ -160,7 +157,7 @@ def _campus(path: Path, site: str, rows: list[tuple[int, dict]], archetype: str)
     if not starts:
         line = rows[0][0]
         raise ReferenceError(
-            f"{path}:{line}: site {site!r}: expected an observed Epoch construction_start row"
+            f"{path}:{line}: site {site!r}: expected an observed construction_start row"
         )
     powered = [
         (line, row)
