@@ -8,10 +8,9 @@ tranches of equal IT capacity): the phases date its first block, later blocks fo
 at its block interval. A built block waits, first come first served, for the site's
 facility power (existing, grid tranches after their interconnection dates, and on-site
 units, from a shared, backlogged supplier or with their own lead time; batteries count
-up to the other sources' power), held in a :class:`simpy.Container`. A block
-that has its power opens slots for its ``it_capacity / it_power`` packages, so a
-building takes racks from its first energised block; the site's crews, working as one
-team, install
+up to the other sources' power), held in a :class:`simpy.Container`. A block that has
+its power opens slots for its ``it_capacity / it_power`` packages, so a building takes
+racks from its first energised block; the site's crews, working as one team, install
 delivered packages into open slots in lots of at most ``LOT_MONTHS`` of crew output, at
 a steady rate within a lot (:mod:`capsim.model.installation`); after burn-in they are
 online.
@@ -42,8 +41,8 @@ class BuildingLog:
     """Dates of one building [month] (NaN: not reached) and what it waited for last.
 
     ``fit_out_due`` is when fit-out could have started without transformers;
-    ``construction_done`` and ``ready`` (built and energised) are its first block's,
-    ``energised`` its last block's, ``blocks_energised`` each block's in order.
+    ``construction_done`` and ``ready`` (built and energised) are its first block's;
+    ``blocks_energised`` holds when each block was energised, in order.
     ``critical`` is one of :data:`CRITICAL_PATHS` for the first block; ``margin``
     [month] is how much later that predecessor finished than the next.
     """
@@ -53,7 +52,6 @@ class BuildingLog:
     transformers_in: float = float("nan")
     construction_done: float = float("nan")
     ready: float = float("nan")
-    energised: float = float("nan")
     blocks_energised: list[float] = field(default_factory=list)
     critical: str = "not ready"
     margin: float = float("nan")
@@ -209,7 +207,6 @@ class SiteModel:
             self.ready_it_capacity += block_it
             if block_it > 0:
                 self.slots.put(block_it / self.product.it_power)
-        log.energised = env.now
         self.waiting_for[building.id] = "ready"
 
     def _critical_path(self, log: BuildingLog) -> None:

@@ -25,7 +25,7 @@ from functools import lru_cache
 import numpy as np
 
 from capsim.scenario.distributions import LogNormal
-from capsim.scenario.reference import Campus, read_campuses
+from capsim.scenario.reference import DAYS_PER_MONTH, Campus, read_campuses
 
 #: The archetypes, in the order documented.
 ARCHETYPES = ("greenfield", "fast-track", "retrofit")
@@ -109,7 +109,7 @@ def ramp_of(campus: Campus) -> tuple[float, str] | None:
         if first is None or not later:
             return None
         (day0, mw0), (day1, mw1), basis = first, max(later, key=lambda s: s[1]), "projected"
-    months = (day1 - day0).days / 30.4375
+    months = (day1 - day0).days / DAYS_PER_MONTH
     if months <= 0 or mw1 <= mw0:
         return None
     return (mw1 - mw0) * MW / months, basis
