@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from capsim import __version__
 from capsim.cli import (
+    builds_command,
     calibrate_command,
     compare_command,
     hindcast_command,
@@ -59,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     plot_command.register(commands)
     hindcast_command.register(commands)
     calibrate_command.register(commands)
+    builds_command.register(commands)
     return parser
 
 

@@ -45,8 +45,11 @@ _SITE_VARIABLES = {
     "idle_power": ("W", "stock", "facility power of ready buildings not in use"),
 }
 _BUILDING_DATES = {
-    "construction_done": ("construction_done", "date the building's construction was done"),
-    "building_ready": ("building_ready", "date the building was ready: built and powered"),
+    "construction_done": ("construction_done", "date the building's first block was built"),
+    "building_ready": (
+        "building_ready",
+        "date the building's first block was ready: built and powered",
+    ),
 }
 
 

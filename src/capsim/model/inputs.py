@@ -302,14 +302,20 @@ class BuildingIn:
     it_capacity : float
         IT power it houses [W].
     start : float
-        Start of land and permits [month].
+        Start of land and permits, any start delay included [month].
     phases : tuple of (str, float)
         ``(phase, duration [month])`` for permits, shell, fit_out, cooling and
-        commissioning, in that order.
+        commissioning, in that order: the first block's.
     transformers : float
         Large power transformers its fit-out needs [count].
     transformers_ordered : float
         When the transformers are ordered [month].
+    overlaps : tuple of (str, float)
+        ``(phase, overlap [month])``: how long before the previous phase ends it starts.
+    blocks : int
+        Halls or power tranches of equal IT capacity, each energised on its own.
+    block_interval : float
+        From one block's construction being done to the next's [month].
     """
 
     id: str
@@ -318,16 +324,19 @@ class BuildingIn:
     phases: tuple[tuple[str, float], ...]
     transformers: float
     transformers_ordered: float
+    overlaps: tuple[tuple[str, float], ...] = ()
+    blocks: int = 1
+    block_interval: float = 0.0
 
 
 @dataclass(frozen=True)
 class OnsiteIn:
-    """Generation units (turbines, engines) ordered for a site from a shared supplier.
+    """On-site power units (mobile generation, turbines, engines, batteries) for a site.
 
     Attributes
     ----------
-    supplier : str
-        The supplier's id.
+    supplier : str or None
+        The shared supplier's id (None: bought outside any shared queue).
     units : float
         Units ordered [count].
     unit_capacity : float
@@ -336,13 +345,19 @@ class OnsiteIn:
         When they are ordered [month].
     install : float
         From delivery to power [month].
+    lead_time : float
+        Shortest time from order to delivery [month].
+    battery : bool
+        Whether they are batteries (their power counts only up to the other sources').
     """
 
-    supplier: str
+    supplier: str | None
     units: float
     unit_capacity: float
     ordered: float
     install: float
+    lead_time: float = 0.0
+    battery: bool = False
 
 
 @dataclass(frozen=True)
@@ -357,10 +372,9 @@ class SiteIn:
         Its buildings, in the order written.
     existing_power : float
         Facility power available from the start [W].
-    grid_capacity : float
-        Facility power of its grid connection [W] (0: none).
-    grid_ready : float
-        When the grid connection is energised [month] (``inf``: never).
+    grid : tuple of (float, float)
+        Its grid connection's tranches: ``(when energised [month], facility power [W])``
+        (empty: no grid).
     onsite : tuple of OnsiteIn
         On-site generation ordered for it.
     transformer_supplier : str or None
@@ -380,8 +394,7 @@ class SiteIn:
     id: str
     buildings: tuple[BuildingIn, ...]
     existing_power: float
-    grid_capacity: float
-    grid_ready: float
+    grid: tuple[tuple[float, float], ...]
     onsite: tuple[OnsiteIn, ...]
     transformer_supplier: str | None
     pue: float

@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from capsim.model.inputs import FundingIn, ModelInputs
+from capsim.model.phases import planned_done
 
 #: Columns of a spend plan: start [month], duration [month], cost [USD].
 SPEND_COLUMNS = ("start", "duration", "cost")
@@ -37,7 +38,7 @@ def spend_plans(inputs: ModelInputs) -> dict[str, np.ndarray]:
         for site_id in programme.sites:
             site = inputs.sites[site_id]
             for building in site.buildings:
-                duration = sum(length for _, length in building.phases)
+                duration = planned_done(building) - building.start
                 cost = site.capex_per_watt * building.it_capacity
                 rows.append((building.start, max(duration, 1e-9), cost))
         plans[gid] = np.array(rows, dtype=float).reshape(-1, len(SPEND_COLUMNS))

@@ -69,7 +69,7 @@ class Outputs:
     building_site : tuple of str
         The site of each building.
     construction_done, building_ready : numpy.ndarray
-        When each building's construction was done and when it was ready (built and
+        When each building's first block was built and when it was ready (built and
         powered), (building,) [month] (NaN: not in the horizon).
     critical_path : tuple of str
         What each building waited for last (one of

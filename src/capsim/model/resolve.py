@@ -30,6 +30,7 @@ from capsim.model.inputs import (
 )
 from capsim.model.risks import apply_risks, occurring
 from capsim.model.wafer import die_yield, gross_dies_per_wafer
+from capsim.scenario.archetypes import PHASE_SHARES
 from capsim.scenario.document import Scenario
 from capsim.scenario.params import Param
 from capsim.scenario.series import Series
@@ -81,7 +82,7 @@ class Resolver:
         return INF if day is None else self.calendar.to_time(day)
 
 
-PHASES = ("permits", "shell", "fit_out", "cooling", "commissioning")
+PHASES = tuple(phase for phase, _ in PHASE_SHARES)
 
 
 def resolve(scenario: Scenario, draw: Mapping[str, float] | None = None) -> ModelInputs:
@@ -254,18 +255,7 @@ def _supplier(s: Scenario, supplier_id: str, r: Resolver) -> SupplierIn:
 def _site(s: Scenario, sid: str, r: Resolver) -> SiteIn:
     site, path = s.sites[sid], f"sites.{sid}"
     buildings = tuple(
-        BuildingIn(
-            id=b.id,
-            it_capacity=r.value(f"{path}.buildings[{i}].it_capacity", b.it_capacity),
-            start=r.time(b.start),
-            phases=tuple(
-                (phase, r.value(f"{path}.buildings[{i}].{phase}", getattr(b, phase)))
-                for phase in PHASES
-            ),
-            transformers=r.value(f"{path}.buildings[{i}].transformers", b.transformers),
-            transformers_ordered=r.time(b.transformers_ordered or b.start),
-        )
-        for i, b in enumerate(site.buildings)
+        _building(b, f"{path}.buildings[{i}]", r) for i, b in enumerate(site.buildings)
     )
     grid = site.power.grid
     onsite = tuple(
@@ -275,6 +265,8 @@ def _site(s: Scenario, sid: str, r: Resolver) -> SiteIn:
             unit_capacity=r.value(f"{path}.power.onsite[{i}].unit_capacity", o.unit_capacity),
             ordered=r.time(o.ordered),
             install=r.value(f"{path}.power.onsite[{i}].install", o.install),
+            lead_time=r.value(f"{path}.power.onsite[{i}].lead_time", o.lead_time),
+            battery=o.kind == "battery",
         )
         for i, o in enumerate(site.power.onsite)
     )
@@ -282,12 +274,7 @@ def _site(s: Scenario, sid: str, r: Resolver) -> SiteIn:
         id=sid,
         buildings=buildings,
         existing_power=r.value(f"{path}.power.existing", site.power.existing),
-        grid_capacity=0.0
-        if grid is None
-        else r.value(f"{path}.power.grid.capacity", grid.capacity),
-        grid_ready=INF
-        if grid is None
-        else r.time(grid.requested) + r.value(f"{path}.power.grid.wait", grid.wait),
+        grid=() if grid is None else _grid(grid, f"{path}.power.grid", r),
         onsite=onsite,
         transformer_supplier=site.transformer_supplier,
         pue=r.value(f"{path}.pue", site.pue),
@@ -296,6 +283,44 @@ def _site(s: Scenario, sid: str, r: Resolver) -> SiteIn:
         burn_in=r.value(f"{path}.burn_in", site.burn_in),
         capex_per_watt=r.value(f"{path}.capex", site.capex),
     )
+
+
+def _building(b, path: str, r: Resolver) -> BuildingIn:
+    """One building's inputs; its start includes its start delay."""
+    start = r.time(b.start) + r.value(f"{path}.start_delay", b.start_delay)
+    return BuildingIn(
+        id=b.id,
+        it_capacity=r.value(f"{path}.it_capacity", b.it_capacity),
+        start=start,
+        phases=_phases(b, path, r),
+        transformers=r.value(f"{path}.transformers", b.transformers),
+        transformers_ordered=start
+        if b.transformers_ordered is None
+        else r.time(b.transformers_ordered),
+        overlaps=tuple(
+            (phase, r.value(f"{path}.overlaps.{phase}", overlap))
+            for phase, overlap in b.overlaps.items()
+        ),
+        blocks=b.blocks,
+        block_interval=r.value(f"{path}.block_interval", b.block_interval),
+    )
+
+
+def _phases(b, path: str, r: Resolver) -> tuple[tuple[str, float], ...]:
+    """The building's phase durations [month]: as given, or its build time split by the
+    archetype shares."""
+    if b.build_time is None:
+        return tuple((phase, r.value(f"{path}.{phase}", getattr(b, phase))) for phase in PHASES)
+    total = r.value(f"{path}.build_time", b.build_time)
+    return tuple((phase, share * total) for phase, share in PHASE_SHARES)
+
+
+def _grid(grid, path: str, r: Resolver) -> tuple[tuple[float, float], ...]:
+    """The grid connection's tranches: (when energised [month], facility power [W])."""
+    first = r.time(grid.requested) + r.value(f"{path}.wait", grid.wait)
+    interval = r.value(f"{path}.tranche_interval", grid.tranche_interval)
+    watts = r.value(f"{path}.capacity", grid.capacity) / grid.tranches
+    return tuple((first + k * interval, watts) for k in range(grid.tranches))
 
 
 def _programme(

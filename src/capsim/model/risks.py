@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from capsim.model.inputs import INF, BuildingIn, ModelInputs, SiteIn
+from capsim.model.phases import planned_done
 from capsim.scenario.document import Scenario
 from capsim.scenario.policy import CapacityLoss, Delay, QualificationFailure
 
@@ -38,8 +39,8 @@ def apply_risks(
     A qualification failure ends the vendor's window for the product at the risk's date;
     a capacity loss multiplies the target's monthly capacity by ``1 - loss`` in the
     months whose middle lies in ``[date, date + duration)``; a delay postpones a grid
-    connection not yet energised at the date, or lengthens the last phase of every
-    building unfinished at the date, by ``by`` [month].
+    connection's tranches not yet energised at the date, or lengthens the last phase of
+    every building unfinished at the date, by ``by`` [month].
     """
     vendors, sites = dict(inputs.vendors), dict(inputs.sites)
     for rid in sorted(occurred, key=lambda rid: scenario.risks[rid].date):
@@ -77,15 +78,17 @@ def _lose_capacity(inputs: ModelInputs, target: str, when: float, loss: float, d
 
 
 def _delay(site: SiteIn, what: str, when: float, by: float) -> SiteIn:
-    """``site`` with its grid (if not yet ready at ``when``) or unfinished buildings later."""
+    """``site`` with its grid tranches not yet energised at ``when``, or its unfinished
+    buildings, later."""
     if what == "grid":
-        return replace(site, grid_ready=site.grid_ready + by) if site.grid_ready > when else site
+        grid = tuple((t + by if t > when else t, watts) for t, watts in site.grid)
+        return replace(site, grid=grid)
     return replace(site, buildings=tuple(_delay_building(b, when, by) for b in site.buildings))
 
 
 def _delay_building(building: BuildingIn, when: float, by: float) -> BuildingIn:
     """``building`` with its last phase longer by ``by`` if it is unfinished at ``when``."""
-    if building.start + sum(duration for _, duration in building.phases) <= when:
+    if planned_done(building) <= when:
         return building
     *head, (name, duration) = building.phases
     return replace(building, phases=(*head, (name, duration + by)))

@@ -1,12 +1,16 @@
 """A data-centre site: buildings, power and installation, as SimPy processes.
 
-A building goes permits -> shell -> electrical fit-out -> cooling -> commissioning;
-fit-out also waits for its transformers, ordered from the site's shared supplier
-when the building starts (or at ``transformers_ordered``). A finished building then
-waits, first come first served, for the site's facility power (existing, grid after
-its interconnection date, and on-site units from a shared, backlogged supplier), held
-in a :class:`simpy.Container`. A ready building opens slots for
-``it_capacity / it_power`` packages; the site's crews, working as one team, install
+A building goes permits -> shell -> electrical fit-out -> cooling -> commissioning,
+phases that may overlap (:mod:`capsim.model.phases`); fit-out also waits for its
+transformers, ordered from the site's shared supplier when the building starts (or at
+``transformers_ordered``). A building is built and energised in blocks (halls or power
+tranches of equal IT capacity): the phases date its first block, later blocks follow
+at its block interval. A built block waits, first come first served, for the site's
+facility power (existing, grid tranches after their interconnection dates, and on-site
+units, from a shared, backlogged supplier or with their own lead time; batteries count
+up to the other sources' power), held in a :class:`simpy.Container`. A block that has
+its power opens slots for its ``it_capacity / it_power`` packages, so a building takes
+racks from its first energised block; the site's crews, working as one team, install
 delivered packages into open slots in lots of at most ``LOT_MONTHS`` of crew output, at
 a steady rate within a lot (:mod:`capsim.model.installation`); after burn-in they are
 online.
@@ -14,13 +18,14 @@ online.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import simpy
 
 from capsim.model.inputs import BuildingIn, OnsiteIn, ProductIn, SiteIn
 from capsim.model.installation import InstallLog
 from capsim.model.orderbook import OrderBook
+from capsim.model.phases import block_done, schedule
 from capsim.model.stock import EPSILON, Stock
 
 #: The most crew work one installation lot holds [month]; within a lot, packages go in
@@ -35,15 +40,19 @@ CRITICAL_PATHS = ("not ready", "construction", "transformers", "grid", "onsite_p
 class BuildingLog:
     """Dates of one building [month] (NaN: not reached) and what it waited for last.
 
-    ``critical`` is one of :data:`CRITICAL_PATHS`; ``margin`` [month] is how much later
-    that predecessor finished than the next.
+    ``fit_out_due`` is when fit-out could have started without transformers;
+    ``construction_done`` and ``ready`` (built and energised) are its first block's;
+    ``blocks_energised`` holds when each block was energised, in order.
+    ``critical`` is one of :data:`CRITICAL_PATHS` for the first block; ``margin``
+    [month] is how much later that predecessor finished than the next.
     """
 
     id: str
-    shell_done: float = float("nan")
+    fit_out_due: float = float("nan")
     transformers_in: float = float("nan")
     construction_done: float = float("nan")
     ready: float = float("nan")
+    blocks_energised: list[float] = field(default_factory=list)
     critical: str = "not ready"
     margin: float = float("nan")
 
@@ -89,8 +98,14 @@ class SiteModel:
         self.install_rate = spec.crews * spec.racks_per_crew_month * product.packages_per_rack
         """Packages the crews install per month [package/month]."""
         self.log = InstallLog()
-        self.grid_connected = False
+        self.grid_pending = 0
         self.onsite_pending = 0
+        self.generation = spec.existing_power
+        """Facility power connected from sources other than batteries [W]."""
+        self.battery_installed = 0.0
+        """Battery power installed [W]."""
+        self.battery_counted = 0.0
+        """Battery power counted in the site's facility power [W]."""
         self.ready_it_capacity = 0.0
         """IT capacity of the ready buildings [W]."""
         self.buildings = [BuildingLog(b.id) for b in spec.buildings]
@@ -104,9 +119,10 @@ class SiteModel:
     def start(self) -> None:
         """Start the site's processes."""
         spec = self.spec
-        if spec.grid_ready < float("inf") and spec.grid_capacity > 0:
-            delay = max(0.0, spec.grid_ready)
-            self.env.process(self._connect(delay, spec.grid_capacity, "grid"))
+        for when, watts in spec.grid:
+            if when < float("inf") and watts > 0:
+                self.grid_pending += 1
+                self.env.process(self._connect(max(0.0, when), watts, "grid"))
         for onsite in spec.onsite:
             if onsite.units > 0 and onsite.unit_capacity > 0:
                 self.onsite_pending += 1
@@ -115,24 +131,38 @@ class SiteModel:
             self.env.process(self._build(building, log))
         self.env.process(self._install())
 
-    def _connect(self, delay: float, watts: float, source: str):
-        """Process: ``watts`` of facility power [W] from ``source`` after ``delay`` [month]."""
+    def _connect(self, delay: float, watts: float, source: str, *, battery: bool = False):
+        """Process: ``watts`` of facility power [W] from ``source`` after ``delay`` [month].
+
+        Batteries count only up to the power of the other sources connected."""
         yield self.env.timeout(delay)
         if source == "grid":
-            self.grid_connected = True
+            self.grid_pending -= 1
         else:
             self.onsite_pending -= 1
-        self.last_power_source = source
-        self.power_history.append((self.env.now, self.power_available + watts))
-        self.power.put(watts)
+        if battery:
+            self.battery_installed += watts
+        else:
+            self.generation += watts
+        counted = min(self.battery_installed, self.generation)
+        added = (0.0 if battery else watts) + counted - self.battery_counted
+        self.battery_counted = counted
+        if added > 0:
+            self.last_power_source = source
+            self.power_history.append((self.env.now, self.power_available + added))
+            self.power.put(added)
 
     def _onsite(self, onsite: OnsiteIn):
-        """Process: order on-site units, then install them."""
-        yield self.env.process(
-            self._order(self.books.get(onsite.supplier), onsite.units, onsite.ordered)
-        )
+        """Process: order on-site units, take delivery, then install them."""
+        if onsite.supplier is not None:
+            book = self.books.get(onsite.supplier)
+            yield self.env.process(self._order(book, onsite.units, onsite.ordered))
+        delivered = onsite.ordered + onsite.lead_time
+        if delivered > self.env.now:
+            yield self.env.timeout(delivered - self.env.now)
         watts = onsite.units * onsite.unit_capacity
-        yield self.env.process(self._connect(onsite.install, watts, "onsite_power"))
+        connect = self._connect(onsite.install, watts, "onsite_power", battery=onsite.battery)
+        yield self.env.process(connect)
 
     def _order(self, book: OrderBook | None, units: float, when: float):
         """Process: order ``units`` at ``when`` (at once if that is past); returns the fill
@@ -142,46 +172,50 @@ class SiteModel:
         return filled
 
     def _build(self, building: BuildingIn, log: BuildingLog):
-        """Process: one building from permits to ready (built and powered)."""
+        """Process: one building from permits to its last block energised."""
         env = self.env
-        phases = dict(building.phases)
         delivery = None
         if building.transformers > 0 and self.spec.transformer_supplier is not None:
             book = self.books.get(self.spec.transformer_supplier)
             delivery = env.process(
                 self._order(book, building.transformers, building.transformers_ordered)
             )
-        yield env.timeout(max(0.0, building.start - env.now))
-        log.shell_done = building.start + phases["permits"] + phases["shell"]
-        yield env.timeout(max(0.0, log.shell_done - env.now))
-        fit_out_start = max(env.now, log.shell_done)
+        dates = schedule(building)
         if delivery is not None:
+            log.fit_out_due = next(begin for phase, begin, _ in dates if phase == "fit_out")
+            yield env.timeout(max(0.0, log.fit_out_due - env.now))
             self.waiting_for[building.id] = "transformers"
             log.transformers_in = yield delivery
-            fit_out_start = max(fit_out_start, log.transformers_in)
-        self.waiting_for[building.id] = "construction"
-        rest = phases["fit_out"] + phases["cooling"] + phases["commissioning"]
-        yield env.timeout(max(0.0, fit_out_start + rest - env.now))
-        log.construction_done = env.now
-        need = building.it_capacity * self.spec.pue
-        if need > 0:
-            self.waiting_for[building.id] = "power"
-            yield self.power.get(need)
-            self.power_reserved += need
-        log.ready = env.now
-        self._critical_path(log)
+            dates = schedule(building, {"fit_out": log.transformers_in})
+            self.waiting_for[building.id] = "construction"
+        first_done = dates[-1][2]
+        block_it = building.it_capacity / building.blocks
+        for block in range(building.blocks):
+            self.waiting_for[building.id] = "construction"
+            yield env.timeout(max(0.0, block_done(building, first_done, block) - env.now))
+            if block == 0:
+                log.construction_done = env.now
+            need = block_it * self.spec.pue
+            if need > 0:
+                self.waiting_for[building.id] = "power"
+                yield self.power.get(need)
+                self.power_reserved += need
+            if block == 0:
+                log.ready = env.now
+                self._critical_path(log)
+            log.blocks_energised.append(env.now)
+            self.ready_it_capacity += block_it
+            if block_it > 0:
+                self.slots.put(block_it / self.product.it_power)
         self.waiting_for[building.id] = "ready"
-        self.ready_it_capacity += building.it_capacity
-        if building.it_capacity > 0:
-            self.slots.put(building.it_capacity / self.product.it_power)
 
     def _critical_path(self, log: BuildingLog) -> None:
         if log.ready > log.construction_done:
             log.critical = self.last_power_source
             log.margin = log.ready - log.construction_done
-        elif log.transformers_in > log.shell_done:
+        elif log.transformers_in > log.fit_out_due:
             log.critical = "transformers"
-            log.margin = log.transformers_in - log.shell_done
+            log.margin = log.transformers_in - log.fit_out_due
         else:
             log.critical = "construction"
             log.margin = log.construction_done - self._power_covered_at(self.power_reserved)
@@ -219,7 +253,7 @@ class SiteModel:
         if not waiting:
             return "site_capacity"
         if "power" in waiting:
-            if self.spec.grid_capacity > 0 and not self.grid_connected:
+            if self.grid_pending:
                 return "grid"
             return "onsite_power" if self.onsite_pending else "power_capacity"
         return "transformers" if "transformers" in waiting else "construction"

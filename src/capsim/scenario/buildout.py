@@ -6,20 +6,30 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from capsim.scenario.archetypes import ARCHETYPES, PHASE_SHARES, shipped
 from capsim.scenario.base import Entity, SourceField
 from capsim.scenario.dates import Date
+from capsim.scenario.distributions import LogNormal
 from capsim.scenario.params import (
     Duration,
     Fraction,
     Money,
+    Param,
     Power,
     Quantity,
     default_param,
     param_error,
 )
+from capsim.scenario.provenance import Source
 from capsim.scenario.series import SeriesOf
 
 PowerBasis = Literal["it", "facility"]
+
+#: A builder archetype (see :mod:`capsim.scenario.archetypes`).
+BuilderArchetype = Literal["greenfield", "fast-track", "retrofit"]
+
+#: A building's phases, in order.
+PHASES = tuple(phase for phase, _ in PHASE_SHARES)
 
 
 class LetterOfIntent(Entity):
@@ -79,40 +89,110 @@ class Programme(Entity):
         return self
 
 
+#: The phases that may start before the one before them ends.
+LaterPhase = Literal["shell", "fit_out", "cooling", "commissioning"]
+
+
 class Building(Entity):
-    """One building (phase): permits -> shell -> fit-out -> cooling -> commissioning."""
+    """One building (phase): permits -> shell -> fit-out -> cooling -> commissioning.
+
+    The phases give the dates of its first block (hall or power tranche); a phase may
+    start before the previous one ends (``overlaps``), and later blocks follow the
+    first at ``block_interval``. Each block energises on its own, when the site's power
+    covers it.
+    """
 
     id: str
     it_capacity: Power
     start: Date = Field(description="start of land and permits")
-    permits: Duration
-    shell: Duration
-    fit_out: Duration = Field(description="electrical fit-out, after transformers arrive")
-    cooling: Duration
-    commissioning: Duration
+    start_delay: Duration = Field(
+        default=default_param("0 months", "month"),
+        description="how much later than start work begins (a distribution: an uncertain start)",
+    )
+    permits: Duration | None = None
+    shell: Duration | None = None
+    fit_out: Duration | None = Field(
+        default=None, description="electrical fit-out, after transformers arrive"
+    )
+    cooling: Duration | None = None
+    commissioning: Duration | None = None
+    build_time: Duration | None = Field(
+        default=None,
+        description="start to first block built, split into phases by the archetype shares",
+    )
+    overlaps: dict[LaterPhase, Duration] = Field(
+        default_factory=dict,
+        description="how long before the previous phase ends each phase starts",
+    )
+    blocks: int = Field(default=1, ge=1, description="halls or power tranches of equal IT capacity")
+    block_interval: Duration = Field(
+        default=default_param("0 months", "month"),
+        description="from one block's construction being done to the next's",
+    )
     transformers: Quantity("", ge=0) = default_param(0, "")
     transformers_ordered: Date | None = Field(
         default=None, description="when the transformers are ordered (default: start)"
     )
     source: SourceField | None = None
 
+    @model_validator(mode="after")
+    def _phases_or_build_time(self) -> Building:
+        given = [phase for phase in PHASES if getattr(self, phase) is not None]
+        if given and len(given) < len(PHASES):
+            missing = next(phase for phase in PHASES if getattr(self, phase) is None)
+            raise param_error(
+                f"give all five phases ({', '.join(PHASES)}) or none (then build_time or "
+                f"the site's archetype); {missing} is missing",
+                missing,
+                at_key=True,
+            )
+        if given and self.build_time is not None:
+            raise param_error("give either the five phases or build_time, not both", "build_time")
+        return self
+
+    @property
+    def has_schedule(self) -> bool:
+        """Whether its phases or its build time are given."""
+        return self.permits is not None or self.build_time is not None
+
 
 class GridConnection(Entity):
-    """Facility power from the grid after an interconnection wait."""
+    """Facility power from the grid after an interconnection wait, in equal tranches."""
 
     capacity: Power
     requested: Date
     wait: Duration
+    tranches: int = Field(default=1, ge=1, description="equal steps the capacity comes in")
+    tranche_interval: Duration = Field(
+        default=default_param("0 months", "month"),
+        description="from one tranche to the next (the first comes at requested + wait)",
+    )
     source: SourceField | None = None
 
 
-class OnsiteGeneration(Entity):
-    """Turbines or engines ordered from a shared supplier, installed on site."""
+#: Kinds of on-site power: temporary or mobile generation, turbines, engines, batteries.
+OnsiteKind = Literal["mobile", "turbine", "engine", "battery"]
 
-    supplier: str
+
+class OnsiteGeneration(Entity):
+    """On-site power units (mobile generation, turbines, engines, batteries), ordered
+    from a shared supplier's book or bought with their own lead time, installed on site.
+
+    A battery's power counts only up to the power of the site's other sources connected
+    (it must be recharged); the others count in full.
+    """
+
+    kind: OnsiteKind = Field(default="turbine", description="mobile, turbine, engine or battery")
+    supplier: str | None = Field(
+        default=None, description="shared supplier whose order book fills the order"
+    )
     units: Quantity("", ge=0)
     unit_capacity: Power
     ordered: Date
+    lead_time: Duration = Field(
+        default=default_param("0 months", "month"),
+        description="shortest time from order to delivery",
+    )
     install: Duration
     source: SourceField | None = None
 
@@ -126,10 +206,18 @@ class SitePower(Entity):
 
 
 class Site(Entity):
-    """A data-centre campus: buildings, power, crews, PUE."""
+    """A data-centre campus: buildings, power, crews, PUE.
+
+    With an ``archetype``, a building that gives neither phases nor a build time takes
+    the archetype's fitted build time, and one of several blocks without a block
+    interval takes its block's facility power over the archetype's fitted ramp.
+    """
 
     country: str
     operator: str | None = None
+    archetype: BuilderArchetype | None = Field(
+        default=None, description="builder archetype whose fitted defaults fill the gaps"
+    )
     buildings: list[Building]
     power: SitePower
     transformer_supplier: str | None = None
@@ -141,3 +229,33 @@ class Site(Entity):
         default=None, description="facility capex per W of IT capacity"
     )
     source: SourceField | None = None
+
+    @model_validator(mode="after")
+    def _archetype_defaults(self) -> Site:
+        if self.archetype is None:
+            for index, building in enumerate(self.buildings):
+                if not building.has_schedule:
+                    raise param_error(
+                        "give the five phases, build_time, or the site's archetype "
+                        f"({', '.join(ARCHETYPES)})",
+                        ("buildings", index, "build_time"),
+                        at_key=True,
+                    )
+            return self
+        fitted = shipped()[self.archetype]
+        buildings = [self._filled(b, fitted) for b in self.buildings]
+        return self.model_copy(update={"buildings": buildings})
+
+    def _filled(self, building: Building, fitted) -> Building:
+        """``building`` with the archetype's build time and ramp where it gives none."""
+        update: dict = {}
+        if not building.has_schedule:
+            source = Source("public", fitted.source("build_time"))
+            update["build_time"] = Param(fitted.build_time, "month", source, "M")
+        ramp = fitted.ramp
+        if building.blocks > 1 and "block_interval" not in building.model_fields_set and ramp:
+            block = building.it_capacity.central / building.blocks * self.pue.central
+            interval = LogNormal(block / ramp.median, ramp.sigma)
+            source = Source("public", fitted.source("ramp") + "; a block's facility power / ramp")
+            update["block_interval"] = Param(interval, "month", source, "M")
+        return building.model_copy(update=update) if update else building

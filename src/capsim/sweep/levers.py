@@ -253,7 +253,8 @@ def _site_levers(s: Scenario) -> Iterator[Lever]:
         phases = [
             _scaled(f"{path}.buildings[{i}].{phase}", getattr(b, phase), factor=SHORTEN)
             for i, b in enumerate(site.buildings)
-            for phase in PHASES
+            for phase in (*PHASES, "build_time")
+            if getattr(b, phase) is not None
         ]
         moving = sum(1 for change in phases if change.moves)
         step = f"x{SHORTEN:g} on {moving} phases of {len(site.buildings)} building(s)"

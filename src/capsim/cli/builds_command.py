@@ -1,0 +1,121 @@
+"""``capsim builds-check``: the build model against a reference class of real campuses."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from capsim.analysis.builds import Check, check_builds, score
+from capsim.cli.formatting import signed
+from capsim.cli.options import CommandError
+from capsim.cli.plot_command import FORMATS
+from capsim.scenario.reference import ReferenceError, default_path, read_campuses
+
+#: The bar (the issue that asked for the check): greenfield campuses inside the
+#: model's P10-P90 at least this often, with a median |P50 error| at most this [month].
+BAR_INSIDE, BAR_MONTHS = 0.8, 3.0
+
+
+def register(commands) -> None:
+    """Add ``builds-check`` to ``commands``."""
+    parser = commands.add_parser(
+        "builds-check",
+        help="check the build model against real campuses, leaving each out of the fit",
+        description="For each campus of a reference class of data-centre builds, refit its "
+        "archetype without it, run it through the site model and compare its observed first "
+        "operation and power steps with the model's P10/P50/P90 (months from construction "
+        "start). The default is data/builds/build_timelines.csv (27 campuses; Epoch AI's "
+        "Frontier Data Centers hub and press, CC BY 4.0).",
+    )
+    parser.add_argument(
+        "timeline",
+        nargs="?",
+        type=Path,
+        metavar="CSV",
+        help="timeline CSV in the form of data/builds/build_timelines.csv (default: that file)",
+    )
+    parser.add_argument(
+        "--archetypes",
+        type=Path,
+        metavar="CSV",
+        help="site_id,archetype per campus (default: campus_archetypes.csv beside the timeline)",
+    )
+    parser.add_argument(
+        "--samples", type=int, default=400, metavar="N", help="samples per campus (400)"
+    )
+    parser.add_argument("--seed", type=int, default=2026, help="root seed (2026)")
+    parser.add_argument(
+        "--plot", type=Path, metavar="FILE", help="draw the comparison chart (PNG, SVG, PDF)"
+    )
+    parser.set_defaults(handler=builds_command)
+
+
+def builds_command(arguments: argparse.Namespace) -> int:
+    if arguments.samples < 1:
+        raise CommandError(f"--samples must be >= 1, found {arguments.samples}")
+    if arguments.plot is not None and arguments.plot.suffix.lower() not in FORMATS:
+        raise CommandError(f"--plot takes a .png, .svg or .pdf file, found {arguments.plot}")
+    try:
+        campuses = read_campuses(arguments.timeline, arguments.archetypes)
+    except ReferenceError as error:
+        raise CommandError(str(error)) from None
+    if not campuses:
+        raise CommandError("no campus of the timeline has an archetype")
+    checks = check_builds(campuses, arguments.samples, arguments.seed)
+    source = arguments.timeline or default_path()
+    print(
+        f"{source.name}: {len(campuses)} campuses, each against its archetype fitted without "
+        f"it ({arguments.samples} samples per campus, seed {arguments.seed})"
+    )
+    print(format_checks(checks))
+    if arguments.plot is not None:
+        _draw(checks, arguments.plot)
+        print(f"wrote {arguments.plot}")
+    return 0
+
+
+def format_checks(checks: list[Check]) -> str:
+    """The table of checks and the bar's figures."""
+    lines = [
+        f"{'campus':<11} {'archetype':<10} {'event':<16} {'date':<10} {'kind':<9} "
+        f"{'months':>6}   {'P10':>5} {'P50':>5} {'P90':>5}  {'P50 err':>7}  in P10-P90",
+    ]
+    for c in checks:
+        day, kind = (c.observed, "observed") if c.observed else (c.projected, "projected")
+        kind += "*" if c.largest else ""
+        head = (
+            f"{c.campus:<11} {c.archetype:<10} {c.event:<16} {day!s:<10} {kind:<9} "
+            f"{c.months:>6.1f}   "
+        )
+        if c.note:
+            lines.append(head + f"no model figure: {c.note}")
+            continue
+        figures = " ".join(f"{value:>5.1f}" for value in c.model)
+        inside = "yes" if c.inside else "no"
+        lines.append(head + f"{figures}  {signed(c.error, 1):>7}  {inside}")
+    lines.append("months from construction start; * the campus's largest observed power step")
+    for name, figures in score(checks).items():
+        met = figures.inside >= BAR_INSIDE and figures.median_error <= BAR_MONTHS
+        lines.append(
+            f"greenfield, {name} ({figures.count} campuses observed): inside P10-P90 "
+            f"{100 * figures.inside:.0f} % (bar {100 * BAR_INSIDE:.0f} %), median |P50 error| "
+            f"{figures.median_error:.1f} months (bar {BAR_MONTHS:g}): "
+            f"{'met' if met else 'not met'}"
+        )
+    return "\n".join(lines)
+
+
+def _draw(checks: list[Check], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    from capsim.plots.builds import plot_builds
+
+    figure = plot_builds(checks).figure
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        figure.savefig(path, dpi=150, bbox_inches="tight")
+    finally:
+        plt.close(figure)

@@ -1,0 +1,97 @@
+"""The build model against real campuses, leave one campus out (``capsim builds-check``).
+
+Hand calculations for the site model's dates of a campus, and the leave-one-out figures
+against the dataset README's table (months from start to first operation, to 0.1).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from capsim.analysis.builds import campus_site, check_campus, reached
+from capsim.cli.main import main
+from capsim.scenario.archetypes import MW
+from capsim.scenario.reference import read_campuses
+
+# data/builds/README.md: the 13 greenfield campuses with an observed first operation.
+GREENFIELD_MONTHS = {
+    "NC": 16.4, "FWA": 30.2, "FWW": 33.1, "AMZ-MAD": 20.7, "AMZ-RID": 26.6, "META-JEF": 28.1,
+    "META-ROS": 24.6, "META-MON": 15.6, "GOOG-MESA": 24.0, "GOOG-LIN": 34.4,
+    "DAYONE-NUS": 15.0, "VNET-ULQ": 15.5, "HUA-HOR": 19.8,
+}  # fmt: skip
+
+
+def test_a_campus_reaches_its_first_block_after_the_build_time_then_grows_at_the_ramp():
+    # First 100 MW built 20 months after the start; the other 200 MW in ten blocks of
+    # 20 MW at 20 MW/month: one a month from month 21, so 200 MW at 25 and 300 at 30.
+    site = campus_site("c", 100.0, 300.0, build_time=20.0, ramp=20.0 * MW)
+    assert reached(site, [100.0, 200.0, 300.0, 301.0]) == pytest.approx(
+        [20.0, 25.0, 30.0, float("nan")], nan_ok=True
+    )
+
+
+def test_a_campus_is_predicted_from_its_archetype_fitted_without_it():
+    # New Carlisle left out: the build time's log-normal over the other 12 campuses.
+    others = np.log([m for site, m in GREENFIELD_MONTHS.items() if site != "NC"])
+    median = np.exp(others.mean())
+    sigma = others.std(ddof=1) * np.sqrt(1 + 1 / len(others))
+    campuses = read_campuses()
+    nc = next(c for c in campuses if c.id == "NC")
+    first = check_campus(campuses, nc, samples=2000, seed=1)[0]
+    assert first.event == "first operation"
+    assert first.months == pytest.approx(16.4, abs=0.05)
+    low, mid, high = first.model
+    assert mid == pytest.approx(median, abs=0.5)
+    assert low == pytest.approx(median * np.exp(-1.2816 * sigma), abs=0.8)
+    assert high == pytest.approx(median * np.exp(1.2816 * sigma), abs=1.2)
+
+
+def test_builds_check_lists_every_campus_and_the_bar(tmp_path, capsys):
+    chart = tmp_path / "builds.png"
+    assert main(["builds-check", "--samples", "40", "--plot", str(chart)]) == 0
+    out = capsys.readouterr().out
+    for site in (*GREENFIELD_MONTHS, "COL1", "CW-DEN", "SG-UAE"):
+        assert f"\n{site} " in out
+    assert "greenfield, first operation (13 campuses observed): inside P10-P90" in out
+    assert "greenfield, largest power step (5 campuses observed)" in out
+    assert chart.stat().st_size > 0
+
+
+def test_a_timeline_without_its_columns_is_a_located_error(tmp_path, capsys):
+    bad = tmp_path / "timeline.csv"
+    bad.write_text("site_id,date\nX,2024-01-01\n", encoding="utf-8")
+    assert main(["builds-check", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert f"error: {bad}:1:1: expected columns site_id, site_name, milestone" in err
+    assert "missing site_name, milestone, value_mw" in err
+
+
+HEADER = "site_id,site_name,milestone,value_mw,power_basis,date,status,source,source_date,note\n"
+
+
+def _row(site: str, milestone: str, mw: str, day: str) -> str:
+    return f"{site},{site},{milestone},{mw},facility,{day},observed,Press,2026-01-01,\n"
+
+
+def test_any_timeline_in_its_form_is_checked_leave_one_out(tmp_path, capsys):
+    # Three greenfield campuses started 2020-01-01, first operating 12, 24 and 48 months
+    # later (365.25 / 12 days a month, within a day). A is predicted from B and C: a
+    # log-normal of median sqrt(24 x 48) = 33.9 months.
+    timeline = tmp_path / "timeline.csv"
+    rows = [HEADER]
+    for site, day in (("A", "2021-01-01"), ("B", "2022-01-01"), ("C", "2024-01-01")):
+        rows += [_row(site, "construction_start", "", "2020-01-01")]
+        rows += [_row(site, "first_operational", "100", day)]
+    timeline.write_text("".join(rows), encoding="utf-8")
+    (tmp_path / "campus_archetypes.csv").write_text(
+        "site_id,archetype,reason\nA,greenfield,x\nB,greenfield,x\nC,greenfield,x\n",
+        encoding="utf-8",
+    )
+    campuses = read_campuses(timeline)
+    a = next(c for c in campuses if c.id == "A")
+    first = check_campus(campuses, a, samples=2000, seed=3)[0]
+    assert first.months == pytest.approx(12.0, abs=0.1)
+    assert first.model[1] == pytest.approx(np.sqrt(24 * 48), abs=1.5)
+    assert main(["builds-check", str(timeline), "--samples", "20"]) == 0
+    assert "greenfield, first operation (3 campuses observed)" in capsys.readouterr().out
