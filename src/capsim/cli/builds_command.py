@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from capsim.analysis.builds import Check, check_builds, score
 from capsim.cli.formatting import signed
+from capsim.cli.helptext import examples
 from capsim.cli.options import CommandError
 from capsim.cli.plot_command import FORMATS
-from capsim.scenario.reference import ReferenceError, default_path, read_campuses
+
+if TYPE_CHECKING:
+    from capsim.analysis.builds import Check
 
 #: The bar (the issue that asked for the check): greenfield campuses inside the
 #: model's P10-P90 at least this often, with a median |P50 error| at most this [month].
@@ -26,6 +29,10 @@ def register(commands) -> None:
         "operation and power steps with the model's P10/P50/P90 (months from construction "
         "start). The default is data/builds/build_timelines.csv (27 campuses; Epoch AI's "
         "Frontier Data Centers hub and press, CC BY 4.0).",
+        epilog=examples(
+            "capsim builds-check --samples 400 --plot builds.png",
+            "capsim builds-check my_timelines.csv --archetypes my_archetypes.csv",
+        ),
     )
     parser.add_argument(
         "timeline",
@@ -51,6 +58,9 @@ def register(commands) -> None:
 
 
 def builds_command(arguments: argparse.Namespace) -> int:
+    from capsim.analysis.builds import check_builds
+    from capsim.scenario.reference import ReferenceError, default_path, read_campuses
+
     if arguments.samples < 1:
         raise CommandError(f"--samples must be >= 1, found {arguments.samples}")
     if arguments.plot is not None and arguments.plot.suffix.lower() not in FORMATS:
@@ -76,6 +86,8 @@ def builds_command(arguments: argparse.Namespace) -> int:
 
 def format_checks(checks: list[Check]) -> str:
     """The table of checks and the bar's figures."""
+    from capsim.analysis.builds import score
+
     lines = [
         f"{'campus':<11} {'archetype':<10} {'event':<16} {'date':<10} {'kind':<9} "
         f"{'months':>6}   {'P10':>5} {'P50':>5} {'P90':>5}  {'P50 err':>7}  in P10-P90",
