@@ -12,8 +12,8 @@ from functools import lru_cache
 
 import pint
 
-ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
-for _definition in (
+#: capsim's units beyond pint's defaults (also in :data:`capsim.units.registry`).
+UNIT_DEFINITIONS = (
     "wafer = [wafer]",
     "die = [die]",
     "package = [package]",
@@ -28,7 +28,9 @@ for _definition in (
     "transformer = count",
     "turbine = count",
     "user = count",
-):
+)
+ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+for _definition in UNIT_DEFINITIONS:
     ureg.define(_definition)
 
 _CURRENCY_PREFIX = re.compile(

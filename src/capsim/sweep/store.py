@@ -17,6 +17,7 @@ import dask.array as da
 import numpy as np
 import xarray as xr
 
+from capsim.model.conventions import with_cf_metadata
 from capsim.sweep.sample import CODES, DATES, NO_CODE, Outline
 
 ZARR_FORMAT = 2
@@ -62,7 +63,9 @@ class StudyStore:
             "parameter": np.array(names, dtype=str),
             "parameter_unit": ("parameter", np.array(units, dtype=str)),
         }
-        xr.Dataset(variables, coords=coords, attrs=attrs).to_zarr(
+        study = xr.Dataset(variables, coords=coords, attrs=attrs)
+        title = f"capsim {attrs.get('study', 'study')} of scenario {attrs.get('scenario_name')}"
+        with_cf_metadata(study, title).to_zarr(
             self.path, mode="w", compute=False, zarr_format=ZARR_FORMAT
         )
 
