@@ -228,7 +228,8 @@ def new_axes(ax: Axes | None, size: tuple[float, float] = (9.0, 5.0)) -> Axes:
 def title(ax: Axes, text: str, ds: xr.Dataset | None = None, detail: str = "") -> None:
     """A headline (what the chart says) with an optional second line of detail, and the
     source footnote (:func:`footnote`)."""
-    head = capitalised(text)
+    first = text.split(" ", 1)[0]
+    head = text if any(mark in first for mark in "-._") else capitalised(text)  # ids as spelt
     ax.set_title(f"{head}\n{detail}" if detail else head, loc="left", fontsize="medium")
     footnote(ax, ds)
 
