@@ -62,6 +62,17 @@ def test_every_variable_in_the_file_has_units_and_a_long_name(run, tmp_path):
     assert raw["time"].attrs["units"].startswith("days since")
 
 
+def test_a_study_store_carries_the_same_metadata(study_path):
+    with xr.open_zarr(study_path) as study:
+        assert study.attrs["Conventions"].startswith("CF-")
+        assert study.cf["T"].name == "time"
+        for name, variable in study.variables.items():
+            assert variable.attrs.get("long_name"), name
+            # Sampled inputs have one unit per parameter, named by parameter_unit.
+            if variable.dtype.kind not in "MUO" and name != "input_value":
+                registry.parse_units(variable.attrs["units"])
+
+
 def test_pint_xarray_quantifies_a_result_in_capsims_units(run):
     quantified = run.pint.quantify(unit_registry=registry)
     gigawatts = quantified["it_power_online"].pint.to("GW").pint.magnitude

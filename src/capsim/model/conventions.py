@@ -84,8 +84,9 @@ def month_bounds(times: np.ndarray) -> np.ndarray:
 
 def with_cf_metadata(ds: xr.Dataset, title: str) -> xr.Dataset:
     """``ds`` with CF metadata: ``Conventions``, ``title``, ``source``, the month
-    convention, ``time_bounds``, and ``long_name`` (and ``units`` where numeric) on every
-    variable and coordinate. Values are unchanged."""
+    convention, ``time_bounds``, a ``long_name`` on every variable and coordinate, and
+    ``units`` of ``"1"`` on integer and boolean ones that have none (floats carry their
+    own). Values are unchanged."""
     ds = ds.copy()
     if "time" in ds.dims:
         ds = ds.assign_coords(time_bounds=(("time", "bounds"), month_bounds(ds["time"].values)))
@@ -98,8 +99,8 @@ def with_cf_metadata(ds: xr.Dataset, title: str) -> xr.Dataset:
     for name, variable in ds.variables.items():
         attrs = variable.attrs
         attrs.setdefault("long_name", long_name(str(name)))
-        if variable.dtype.kind in "iufb" and name not in CODES:
-            attrs.setdefault("units", "1")
+        if variable.dtype.kind in "iub" and name not in CODES:
+            attrs.setdefault("units", "1")  # counts, indices and flags
         kind = attrs.get("kind")
         if kind in _CELL_METHODS:
             attrs.setdefault("cell_methods", _CELL_METHODS[kind])

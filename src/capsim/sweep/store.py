@@ -49,7 +49,10 @@ class StudyStore:
         variables["input_value"] = (
             ("sample", "parameter"),
             da.full((size, len(names)), np.nan, chunks=(self.chunk, len(names))),
-            {"description": "sampled input values, in each parameter's canonical unit"},
+            {
+                "description": "sampled input values, in each parameter's canonical unit",
+                "comment": "units differ by parameter: see parameter_unit",
+            },
         )
         variables["failed"] = (
             ("sample",),
