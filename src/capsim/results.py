@@ -14,11 +14,15 @@ import pandas as pd
 import xarray as xr
 
 from capsim.files import written_whole
-from capsim.model.conventions import CODES, decode_codes, encode_codes
+
+# capsim.model.conventions is imported where used: importing the model package is slow,
+# and commands that import this module only to save a result start faster without it.
 
 
 def save_result(result: xr.Dataset, path: str | Path) -> Path:
     """Write ``result`` to NetCDF at ``path`` atomically (a temporary file, then a rename)."""
+    from capsim.model.conventions import encode_codes
+
     with written_whole(path) as temporary:
         encode_codes(result).to_netcdf(temporary, engine="h5netcdf")
     return Path(path)
@@ -26,6 +30,8 @@ def save_result(result: xr.Dataset, path: str | Path) -> Path:
 
 def open_result(path: str | Path) -> xr.Dataset:
     """Open a result written by :func:`save_result` (loaded into memory)."""
+    from capsim.model.conventions import decode_codes
+
     with xr.open_dataset(path, engine="h5netcdf") as dataset:
         loaded = dataset.load()
     return loaded if "sample" in loaded.dims else decode_codes(loaded)
@@ -41,6 +47,8 @@ def tables(result: xr.Dataset) -> dict[str, pd.DataFrame]:
     their labels (pandas categoricals); each frame's ``attrs["units"]`` maps its columns
     to their units and ``attrs["long_names"]`` to their long names.
     """
+    from capsim.model.conventions import CODES
+
     groups: dict[tuple[str, ...], list[str]] = {}
     for name, variable in result.data_vars.items():
         groups.setdefault(tuple(str(dim) for dim in variable.dims), []).append(str(name))
