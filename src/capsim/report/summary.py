@@ -48,7 +48,7 @@ def claim_lines(scenario: Scenario, central: xr.Dataset, study: xr.Dataset | Non
         )
         if probability is not None:
             chance = float(probability.sel(claim=name))
-            line += f"; holds in {chance:.0%} of {study.sizes['sample']} Monte Carlo samples"
+            line += f"; holds in {chance:.0%} of {_good_samples(study)} Monte Carlo samples"
             if held != (chance >= 0.5):
                 line += (
                     ". <em>The central run and the Monte Carlo disagree: the central run "
@@ -56,6 +56,12 @@ def claim_lines(scenario: Scenario, central: xr.Dataset, study: xr.Dataset | Non
                 )
         lines.append(line)
     return lines or ["The scenario states no claims."]
+
+
+def _good_samples(study: xr.Dataset) -> int:
+    """Samples that did not fail (what probabilities are shares of)."""
+    failed = study["failed"].values if "failed" in study else np.zeros(study.sizes["sample"])
+    return int((~failed.astype(bool)).sum())
 
 
 def milestone_lines(central: xr.Dataset, study: xr.Dataset | None) -> list[str]:
