@@ -16,6 +16,7 @@ TOP_LEVEL = {
     "seeds": "scenario",
     "results": "model",
     "simulation": "model",
+    "units": "scenario",
     "__main__": "cli",
 }
 

@@ -115,13 +115,14 @@ CLAIMS = {
 }
 # What a reader looks for, in this order (README): heading text patterns.
 HEADINGS = [
-    ("the scenario and its sources", r"scenario.*sources"),
+    ("the answer first", r"summary"),
     ("milestones", r"milestone"),
     ("claims", r"claim"),
     ("what binds", r"bind|bottleneck"),
     ("the forecast, as fan charts", r"forecast|fan"),
     ("a sensitivity ranking", r"sensitiv"),
     ("the command that reproduces it", r"reproduc"),
+    ("the scenario and its sources, last", r"scenario.*sources"),
 ]
 
 
@@ -272,6 +273,30 @@ def test_report_is_headed_by_the_scenario_with_a_section_per_need_in_order(repor
         assert matches, f"no heading for {need} in {titles}"
         positions.append(matches[0])
     assert positions == sorted(positions), titles
+
+
+def test_report_opens_with_a_summary_of_claims_and_dated_milestones(report):
+    assert next(iter(report.parts)) == "Summary"
+    items = [node.text() for node in _tagged(report.section(r"summary"), "li")]
+    claims = {name: next(i for i in items if i.startswith(name)) for name in CLAIMS}
+    for name, (_statement, _deadline, verdict, probability) in CLAIMS.items():
+        assert f"{verdict} in the central run" in claims[name], claims[name]
+        if probability is not None:
+            assert f"holds in {probability} of {SAMPLES} Monte Carlo samples" in claims[name]
+    # thousand-made is met in March in every run, first-power from February on: by
+    # median date, thousand-made comes first.
+    dated = [i.split(":")[0] for i in items if "in the central run; P10" in i]
+    assert dated == ["thousand-made", "first-power"]
+    assert "What binds programme" in report.text(r"summary")
+
+
+def test_report_draws_each_chart_once(report):
+    images = report.document.find_all("img")
+    assert len({image.attrs["src"] for image in images}) == len(images)
+    # Every claim watches first-power (packages installed): one fan for them, and one
+    # of the programme's IT power online, which no claim watches.
+    fans = [image.attrs["alt"] for image in images if "fan chart" in image.attrs["alt"]]
+    assert fans == ["fan chart for claim power-by-july", "fan chart of IT power online"]
 
 
 def test_report_gives_the_scenario_and_its_sources(report):

@@ -8,6 +8,7 @@ import xarray as xr
 
 from capsim import __version__
 from capsim.model import run
+from capsim.model.conventions import with_cf_metadata
 from capsim.model.dataset import output_coords, output_variables
 from capsim.model.dating import claim_deadlines, claims_met, milestone_dates
 from capsim.scenario.document import Scenario
@@ -34,7 +35,9 @@ def simulate(
     xarray.Dataset
         Monthly variables with units (see the README), ``milestone_date``,
         ``claim_deadline`` and ``claim_met``; attributes name the scenario, seed and
-        capsim version.
+        capsim version. CF metadata (:mod:`capsim.model.conventions`): ``long_name``
+        and ``units`` on every variable, ``time`` the first day of each month with
+        ``time_bounds``.
     """
     outputs = run(scenario, draw)
     dates = milestone_dates(outputs.progress, scenario.milestones)
@@ -45,7 +48,11 @@ def simulate(
             dates,
             {"description": "first date the milestone is met (NaT: not in the horizon)"},
         ),
-        "claim_deadline": (("claim",), claim_deadlines(scenario.claims), {}),
+        "claim_deadline": (
+            ("claim",),
+            claim_deadlines(scenario.claims),
+            {"description": "the date by which the claim says its milestone is met"},
+        ),
         "claim_met": (
             ("claim",),
             claims_met(dates, scenario.milestones, scenario.claims),
@@ -64,4 +71,5 @@ def simulate(
         "capsim_version": __version__,
         "risks_occurred": ", ".join(outputs.risks_occurred),
     }
-    return xr.Dataset(variables, coords=coords, attrs=attrs)
+    result = xr.Dataset(variables, coords=coords, attrs=attrs)
+    return with_cf_metadata(result, f"capsim run of scenario {scenario.name}")

@@ -129,6 +129,11 @@ def sensitivity(
         result = methods.morris(problem, model, trajectories=trajectories, seed=seed)
     else:
         result = methods.sobol(problem, model, n=n, seed=seed)
+    if "input" in result.dims:
+        units = {d.name: d.unit for d in UncertainSpace(scenario).dimensions}
+        result = result.assign_coords(
+            input_unit=("input", [units[str(name)] for name in result["input"].values])
+        )
     if "output" in result.dims:
         times = outline(scenario).coords["time"]
         result = result.assign_coords(time=("output", times[: result.sizes["output"]]))

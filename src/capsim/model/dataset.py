@@ -174,7 +174,9 @@ def output_variables(outputs: Outputs) -> dict[str, tuple]:
     return data
 
 
-_SUPPLIER_UNITS = "wafer (stack for HBM vendors given as stacks; see supplier_unit)"
+#: Market quantities count each supplier's own unit (wafers, or stacks for HBM vendors
+#: given as stacks): a count per month, its unit named by ``supplier_unit``.
+_SUPPLIER_RATE = {"comment": "counted in each supplier's unit, its supplier_unit (wafer or stack)"}
 
 
 def _market(outputs: Outputs) -> dict[str, tuple]:
@@ -184,17 +186,17 @@ def _market(outputs: Outputs) -> dict[str, tuple]:
         "supplier_capacity": (
             ("time", "supplier"),
             outputs.supplier_capacity,
-            _attrs(f"{_SUPPLIER_UNITS}/month", "flow", "what the supplier had to sell"),
+            {**_attrs("1/month", "flow", "what the supplier had to sell"), **_SUPPLIER_RATE},
         ),
         "supplier_asked": (
             dims,
             outputs.supplier_asked,
-            _attrs(f"{_SUPPLIER_UNITS}/month", "flow", "what each designer asked of it"),
+            {**_attrs("1/month", "flow", "what each designer asked of it"), **_SUPPLIER_RATE},
         ),
         "supplier_granted": (
             dims,
             outputs.supplier_granted,
-            _attrs(f"{_SUPPLIER_UNITS}/month", "flow", "what each designer was granted"),
+            {**_attrs("1/month", "flow", "what each designer was granted"), **_SUPPLIER_RATE},
         ),
         "hbm_unsold": (
             ("time", "supplier"),
@@ -227,7 +229,7 @@ def _buildings(outputs: Outputs) -> dict[str, tuple]:
                 [calendar.to_datetime64(t) for t in getattr(outputs, key)],
                 dtype="datetime64[ns]",
             ).reshape(len(outputs.buildings)),
-            {"description": description},
+            {"description": f"{description} (NaT: not in the horizon)"},
         )
         for name, (key, description) in _BUILDING_DATES.items()
     }

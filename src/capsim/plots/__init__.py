@@ -21,7 +21,8 @@ from capsim.plots.gantt import plot_gantt
 from capsim.plots.hindcast import plot_hindcast
 from capsim.plots.hindcast_build import plot_hindcast_build
 from capsim.plots.milestones import plot_milestone
-from capsim.plots.sensitivity import plot_morris, plot_sobol, plot_sobol_time, plot_tornado
+from capsim.plots.sensitivity import plot_morris, plot_sobol, plot_tornado
+from capsim.plots.sobol_time import plot_sobol_time
 from capsim.plots.sweep import plot_sweep
 
 KINDS = {

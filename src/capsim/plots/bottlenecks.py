@@ -79,7 +79,7 @@ def plot_bottlenecks(
         ax.set_yticks([0, 1], ["", "binds"])
         ax.set_ylabel("binding input (1 = binds)")
     what = "what holds back programme" if dim == "programme" else "binding supply input of product"
-    style.title(ax, f"{what} {entity}", ds, detail)
+    style.title(ax, _headline(f"{what} {entity}", labels, values, study), ds, detail)
     handles, names = ax.get_legend_handles_labels()
     ax.legend(
         handles[::-1],
@@ -91,6 +91,18 @@ def plot_bottlenecks(
         title="binding input",
     )
     return ax
+
+
+def _headline(what: str, labels: list[str], values: np.ndarray, study: bool) -> str:
+    """``what``, and the input that binds most (over months, and samples in a study)."""
+    binding = [i for i, label in enumerate(labels) if label not in ("complete", "closed")]
+    if not binding:
+        return f"{what}: nothing"
+    top = max(binding, key=lambda i: float(np.nansum(values[i])))
+    months, name = values.shape[1], labels[top].replace("_", " ")
+    if study:
+        return f"{what}: mostly {name}, {np.nansum(values[top]) / months:.0%} of months"
+    return f"{what}: mostly {name}, {np.nansum(values[top]):.0f} of {months} months"
 
 
 def _entity(ds: xr.Dataset, dim: str, entity: str | None) -> str:

@@ -73,11 +73,28 @@ def plot_fan(
     ax.set_ylim(bottom=min(0.0, float(np.nanmin(shown))) if np.isfinite(shown).any() else 0.0)
     ax.margins(x=0)
     ax.grid(True, alpha=0.3)
-    style.title(ax, style.label_of(variable) + where, ds, what)
+    headline = _headline(ds, data, series, name=name, units=units, claim=claim)
+    style.title(ax, headline, ds, "; ".join(part for part in (where[2:], what) if part))
     if np.isfinite(shown).any() and np.nanmax(shown) > 0:
         ax.set_ylim(top=1.05 * float(np.nanmax(shown)))
     style.legend_outside(ax, fontsize="small")
     return ax
+
+
+def _headline(ds, data, series: xr.DataArray, *, name: str, units: str, claim) -> str:
+    """What the chart says: the claim's chance, or where the series ends (its median)."""
+    if claim is not None:
+        probability = _probability(data, claim)
+        if style.is_study(data):
+            return f"{claim} holds in {100 * probability:.0f} % of samples"
+        return f"{claim} {'holds' if probability >= 1 else 'fails'} in this run"
+    last = series.isel(time=-1)
+    value = float(last.median("sample")) if "sample" in last.dims else float(last)
+    where = "P50 " if "sample" in last.dims else ""
+    return (
+        f"{name}: {where}{style.quantity(value, units)} at the horizon's end "
+        f"({style.day(style.horizon_end(ds))})"
+    )
 
 
 def _draw(ax: Axes, times, series: xr.DataArray, drawn: int) -> tuple[np.ndarray, str]:

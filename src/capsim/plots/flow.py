@@ -10,46 +10,36 @@ from capsim.plots import style
 
 
 def plot_flow(ds: xr.Dataset, programme: str | None = None, ax: Axes | None = None) -> Axes:
-    """A single run's packages over time: produced, delivered and installed, each
-    cumulative from the start of the horizon, and stranded (delivered, not installed:
-    a stock at the end of each month).
+    """One programme's packages in a single run: produced (its product, for every
+    programme it serves), delivered and installed, each cumulative from the start of
+    the horizon, and stranded (delivered, not installed: a stock at each month's end).
 
-    With ``programme``, delivered, installed and stranded are that programme's and
-    produced is its product's (for every programme it serves); else all are totals.
+    ``programme`` defaults to the first programme with sites (a deal), else the first:
+    one programme's scale, never the world's.
     """
     if style.is_study(ds):
         raise ValueError(
             "plot_flow draws a single run; for a Monte Carlo study plot one series "
             "with plot_fan(ds, variable='packages_installed', cumulative=True)"
         )
-    produced = ds["packages_produced"]
-    where = "all programmes"
-    programme_data = {
-        name: ds[name] for name in ("packages_delivered", "packages_installed", "stranded_packages")
+    programme = default_programme(ds) if programme is None else programme
+    programme = style.choose(ds, "programme", programme)
+    product = style.scenario_of(ds).programmes[programme].product
+    produced = ds["packages_produced"].sel(product=product)
+    data = {
+        name: ds[name].sel(programme=programme)
+        for name in ("packages_delivered", "packages_installed", "stranded_packages")
     }
-    product_note = ""
-    if programme is not None:
-        programme = style.choose(ds, "programme", programme)
-        product = style.scenario_of(ds).programmes[programme].product
-        produced = produced.sel(product=product)
-        programme_data = {
-            name: array.sel(programme=programme) for name, array in programme_data.items()
-        }
-        where = f"programme {programme}"
-        product_note = f" (product {product}, all its programmes)"
-    else:
-        produced = produced.sum("product")
-        programme_data = {name: array.sum("programme") for name, array in programme_data.items()}
     # Lines that coincide stay visible: wide and pale under narrow and dashed.
     lines = [
-        ("produced, cumulative" + product_note, produced, {"linewidth": 5, "alpha": 0.45}),
-        ("delivered, cumulative", programme_data["packages_delivered"], {"linestyle": "--"}),
-        ("installed, cumulative", programme_data["packages_installed"], {"linewidth": 1.5}),
-    ]
-    stranded = programme_data["stranded_packages"]
-    times = ds["time"].values
+        (f"produced, cumulative (product {product}, all its programmes)", produced,
+         {"linewidth": 5, "alpha": 0.45}),
+        ("delivered, cumulative", data["packages_delivered"], {"linestyle": "--"}),
+        ("installed, cumulative", data["packages_installed"], {"linewidth": 1.5}),
+    ]  # fmt: skip
+    stranded = data["stranded_packages"]
     # Cumulative flows and stocks are read at the end of each month.
-    ends = style.month_edges(times)[1:]
+    ends = style.month_edges(ds["time"].values)[1:]
 
     ax = style.new_axes(ax)
     for (label, series, look), colour in zip(lines, style.PALETTE, strict=False):
@@ -64,14 +54,35 @@ def plot_flow(ds: xr.Dataset, programme: str | None = None, ax: Axes | None = No
         linewidth=0,
         label="stranded (delivered, not installed)",
     )
-    shown = np.concatenate([series.sum("time").values.ravel() for _, series, _ in lines])
-    factor, text = style.unit_scale(ds["packages_delivered"].attrs.get("units"), shown)
-    ax.set_ylabel(f"Packages ({text.rsplit(' ', 1)[0] + 's' if ' ' in text else 'count'})")
-    ax.yaxis.set_major_formatter(style.scaled_formatter(factor))
+    # The scale follows the programme's own packages, so that its deliveries show even
+    # when its product also serves a far larger market.
+    own = np.concatenate([series.sum("time").values.ravel() for _, series, _ in lines[1:]])
+    style.value_axis(ax, "packages", "package", own)
     style.date_axis(ax, label="date (end of month)")
-    ax.set_ylim(bottom=0)
+    installed = float(data["packages_installed"].sum())
+    delivered = float(data["packages_delivered"].sum())
+    top = max(float(np.nanmax(own, initial=0.0)), float(stranded.max())) * 1.15
+    ax.set_ylim(0.0, top or 1.0)
     ax.margins(x=0)
     ax.grid(True, alpha=0.3)
-    style.title(ax, f"packages from production to installation, {where}", ds, "single run")
+    headline = (
+        f"Programme {programme}: {style.quantity(installed, 'package')} installed of "
+        f"{style.quantity(delivered, 'package')} delivered by the horizon's end"
+    )
+    detail = "single run"
+    if float(produced.sum()) > top:
+        detail += f"; production of {product} runs off the top of the chart"
+    style.title(ax, headline, ds, detail)
     ax.legend(loc="upper left", fontsize="small")
     return ax
+
+
+def default_programme(ds: xr.Dataset) -> str:
+    """The first programme with sites (a deal), else the first programme."""
+    programmes = [str(g) for g in ds["programme"].values]
+    if "site_programme" in ds.coords:
+        with_sites = {str(g) for g in ds["site_programme"].values}
+    else:
+        scenario = style.scenario_of(ds)
+        with_sites = {g for g, p in scenario.programmes.items() if p.sites}
+    return next((g for g in programmes if g in with_sites), programmes[0])

@@ -80,8 +80,22 @@ def plot_gantt(ds: xr.Dataset, site: str | None = None, ax: Axes | None = None) 
     )
     count = len(set(sites))
     where = f"site {site}" if site is not None else f"{count} site{'s' * (count != 1)}"
-    style.title(ax, f"buildings of {where}: construction and power", ds, "single run")
+    style.title(ax, _headline(where, ready[chosen], critical[chosen], end), ds, "single run")
     return ax
+
+
+def _headline(where: str, ready: np.ndarray, critical: np.ndarray, end) -> str:
+    """When the last building was ready (or how many were not), and what most waited for."""
+    missing = int(np.isnat(ready).sum())
+    if missing:
+        when = f"{missing} of {len(ready)} not ready by {style.day(end)}"
+    else:
+        when = f"all ready by {style.day(ready.max())}"
+    waited = [str(c) for c in critical if str(c) != "not ready"]
+    if waited:
+        most = max(set(waited), key=waited.count)
+        when += f", most waiting last for {most.replace('_', ' ')}"
+    return f"Buildings of {where}: {when}"
 
 
 def _bar(ax: Axes, row: int, dates, critical: str, margin: float) -> dict[str, str]:

@@ -77,9 +77,27 @@ def plot_milestone(
     ax.grid(True, alpha=0.3)
     what = f"{total} samples" if style.is_study(ds) else "single run"
     chart = "cumulative distribution" if kind == "cdf" else "distribution"
-    style.title(ax, f"when {milestone} is met, {chart}", ds, what)
+    style.title(ax, _headline(milestone, dates, total, claim, data), ds, f"{chart}, {what}")
     ax.legend(loc="best", fontsize="small")
     return ax
+
+
+def _headline(milestone: str, dates: np.ndarray, total: int, claim, data) -> str:
+    """The milestone's median date (or the share never meeting it), and the claim's chance."""
+    mid = dates[int(np.ceil(0.5 * total)) - 1] if total else np.datetime64("NaT")
+    if np.isnat(mid):
+        text = f"{milestone}: not met" if total == 1 else f"{milestone}: not met in most samples"
+    elif total == 1:
+        text = f"{milestone}: met {style.day(mid)}"
+    else:
+        text = f"{milestone}: P50 {style.day(mid)}"
+    if claim is not None:
+        probability = float(data["claim_met"].sel(claim=claim).values.astype(float).mean())
+        if total == 1:
+            text += f"; {claim} {'holds' if probability >= 1 else 'fails'}"
+        else:
+            text += f"; {claim} holds in {100 * probability:.0f} %"
+    return text
 
 
 def _target(ds: xr.Dataset, milestone: str | None, claim: str | None):

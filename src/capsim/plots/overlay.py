@@ -33,6 +33,6 @@ def plot_overlay(
     stacked = np.concatenate([np.ravel(ds[variable].values) for ds in results.values()])
     style.value_axis(ax, style.label_of(variable), units, stacked)
     style.date_axis(ax, label="date (end of month)")
-    ax.set_title(f"{style.label_of(variable)}: " + " vs ".join(results))
+    style.title(ax, f"{style.label_of(variable)}: " + " vs ".join(results))
     style.legend_outside(ax)
     return ax

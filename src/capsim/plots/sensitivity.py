@@ -1,5 +1,5 @@
 """Sensitivity charts from :mod:`capsim.analysis.sensitivity` Datasets: tornado, Morris
-screening, Sobol' indices, and Sobol' indices over the months of a series."""
+screening and Sobol' indices (over the months of a series: :mod:`capsim.plots.sobol_time`)."""
 
 from __future__ import annotations
 
@@ -52,60 +52,100 @@ def _subtitle(ds: xr.Dataset, *parts: str) -> str:
     return "; ".join(bit for bit in bits if bit)
 
 
+def _change(ds: xr.Dataset) -> str:
+    """What a tornado's bars measure: the output's change from the central run."""
+    kind, _, name = str(ds.attrs.get("output", "")).partition(":")
+    if kind == "milestone":
+        return f"delay of {name} vs the central run (negative: earlier)"
+    return f"change in {_output(ds)[0]} vs the central run"
+
+
+def _subject(ds: xr.Dataset) -> str:
+    """What the indices are of, in a few words: a milestone's name or a series' label."""
+    kind, _, name = str(ds.attrs.get("output", "")).partition(":")
+    return name if kind == "milestone" else _output(ds)[0]
+
+
+def _signed(value: float, units: str) -> str:
+    text = style.quantity(value, units)
+    return text if text.startswith("-") else f"+{text}"
+
+
 def plot_tornado(ds: xr.Dataset, top: int = 15, ax: Axes | None = None) -> Axes:
-    """One bar per input from the central output (``base``) to the output with the input
-    at its low quantile and at its high quantile, largest swing at the top."""
+    """How far the output moves from the central run (``base``) with each input at its
+    low and at its high quantile, the others central: one pair of bars per input,
+    largest swing at the top. Inputs that do not move it are left out (and counted).
+    Right of each pair, the input's two values with their unit (``input_unit``)."""
     style.require(ds, ("swing", "base", "output_low", "output_high"), "a tornado Dataset")
     dim = _dim(ds)
-    order = np.argsort(-np.nan_to_num(ds["swing"].values), kind="stable")[:top]
+    base = float(np.asarray(ds["base"].values).ravel()[0])
+    low_all = ds["output_low"].values - base
+    high_all = ds["output_high"].values - base
+    moves = (np.nan_to_num(np.abs(low_all)) > 0) | (np.nan_to_num(np.abs(high_all)) > 0)
+    ranked = np.argsort(-np.nan_to_num(ds["swing"].values), kind="stable")
+    order = [i for i in ranked if moves[i]][:top]
+    hidden = int((~moves).sum())
     shown = ds.isel({dim: order})
     names = [str(n) for n in shown[dim].values]
-    base = float(np.asarray(ds["base"].values).ravel()[0])
+    low, high = low_all[order], high_all[order]
     low_q = float(ds.attrs.get("low_quantile", 0.1))
     high_q = float(ds.attrs.get("high_quantile", 0.9))
-    output, units = _output(ds)
+    _name, units = _output(ds)
+    input_units = (
+        [str(u) for u in shown["input_unit"].values] if "input_unit" in shown.coords else None
+    )
 
-    ax = style.new_axes(ax, size=(9.0, max(3.0, 1.5 + 0.4 * len(names))))
+    ax = style.new_axes(ax, size=(10.0, max(3.0, 2.0 + 0.4 * len(names))))
     rows = np.arange(len(names))
-    low = shown["output_low"].values
-    high = shown["output_high"].values
-    ax.barh(rows, low - base, left=base, height=0.6, color=style.PALETTE[0],
-            label=f"input at its P{100 * low_q:.0f}")  # fmt: skip
-    ax.barh(rows, high - base, left=base, height=0.6, color=style.PALETTE[1],
-            label=f"input at its P{100 * high_q:.0f}")  # fmt: skip
-    ax.axvline(base, color=style.OKABE_ITO["black"], linewidth=1, label="all inputs central")
-    for row in range(len(names)):
-        # Each input value at the end of its bar; a bar of no length takes the side the
-        # other bar does not.
-        sides = np.sign([low[row] - base, high[row] - base])
-        if sides[0] == 0:
-            sides[0] = -sides[1] or -1
-        if sides[1] == 0:
-            sides[1] = -sides[0]
-        for value, end, side in (
-            (shown["low_value"].values[row], low[row], sides[0]),
-            (shown["high_value"].values[row], high[row], sides[1]),
-        ):
-            ax.text(
-                end,
-                row,
-                f" {value:.4g} " if side > 0 else f"{value:.4g} ",
-                ha="left" if side > 0 else "right",
-                va="center",
-                fontsize="x-small",
-            )
+    low_label, high_label = f"input at its P{100 * low_q:.0f}", f"input at its P{100 * high_q:.0f}"
+    ax.barh(rows - 0.19, low, height=0.38, color=style.PALETTE[0], label=low_label)
+    ax.barh(rows + 0.19, high, height=0.38, color=style.PALETTE[1], label=high_label)
+    ax.axvline(0.0, color=style.OKABE_ITO["black"], linewidth=1, label="central run")
+    # The inputs' values in one column right of the axes, a row each: they cannot
+    # overlap each other, the bars or the tick labels.
+    for row, name in enumerate(names):
+        unit = input_units[row] if input_units else ""
+        values = [float(shown[key].values[row]) for key in ("low_value", "high_value")]
+        texts = [_input_value(name, value, unit) for value in values]
+        ax.text(
+            1.02,
+            row,
+            f"P{100 * low_q:.0f} {texts[0]}  |  P{100 * high_q:.0f} {texts[1]}",
+            transform=ax.get_yaxis_transform(),
+            ha="left",
+            va="center",
+            fontsize="x-small",
+        )
     ax.set_yticks(rows, [_short(n) for n in names], fontsize="small")
     ax.set_ylim(len(names) - 0.5, -0.5)
     ax.set_ylabel(dim)
-    style.value_axis(ax, output, units, np.concatenate([low, high, [base]]), axis="x")
-    ax.margins(x=0.12)
+    style.value_axis(ax, _change(ds), units, np.concatenate([low, high, [0.0]]), axis="x")
+    ax.margins(x=0.05)
     ax.grid(True, axis="x", alpha=0.3)
-    style.title(ax, "tornado: one input at a time", ds, _subtitle(ds, f"top {len(names)}"))
-    style.legend_outside(ax, fontsize="small")
+    extra = f"{hidden} {dim}{'s' if hidden > 1 else ''} with no effect hidden" if hidden else ""
+    what = _subject(ds)
+    if names:
+        headline = f"What moves {what} most: {_short(names[0])}"
+        swing = (
+            f"{_signed(low[0], units)} at its P{100 * low_q:.0f}, "
+            f"{_signed(high[0], units)} at its P{100 * high_q:.0f}"
+        )
+    else:
+        headline, swing = f"No {dim} moves {what}", ""
+    style.title(ax, headline, ds, _subtitle(ds, swing, f"top {len(names)}", extra))
+    if names:
+        ax.figure.legend(loc="outside lower right", ncols=3, frameon=False, fontsize="small")
     return ax
 
 
-def plot_morris(ds: xr.Dataset, ax: Axes | None = None, *, top: int = 15) -> Axes:
+def _input_value(name: str, value: float, unit: str) -> str:
+    """An input's value with its unit; risks and letters of intent as yes or no."""
+    if name.endswith((".occurs", ".firm")):
+        return "yes" if value >= 0.5 else "no"
+    return style.quantity(value, unit)
+
+
+def plot_morris(ds: xr.Dataset, ax: Axes | None = None, *, top: int = 10) -> Axes:
     """Morris screening: mean absolute effect (mu*) against the spread of effects
     (sigma), with mu*'s bootstrap confidence interval; the ``top`` inputs by mu* are
     labelled."""
@@ -134,21 +174,64 @@ def plot_morris(ds: xr.Dataset, ax: Axes | None = None, *, top: int = 15) -> Axe
     if limit > 0:
         ax.plot([0, limit], [0, limit], color=style.GREY, linestyle=":", linewidth=1,
                 label="\u03c3 = \u03bc* (non-linear or interacting)")  # fmt: skip
-    ranked = np.argsort(-np.nan_to_num(mu_star))[:top]
-    for i in ranked:
-        if plotted[i]:
-            ax.annotate(_short(names[i]), (mu_star[i], sigma[i]), textcoords="offset points",
-                        xytext=(4, 4), fontsize="x-small")  # fmt: skip
+    ranked = [i for i in np.argsort(-np.nan_to_num(mu_star), kind="stable") if plotted[i]]
+    largest = float(mu_star[ranked[0]]) if ranked else 0.0
+    labelled = [i for i in ranked[:top] if mu_star[i] >= _SMALL * largest]
     style.value_axis(ax, f"\u03bc*: mean |effect| on {output}", units, mu_star, axis="x")
     style.value_axis(ax, "\u03c3: spread of effects", units, sigma, axis="y")
     ax.set_xlim(left=0)
     ax.set_ylim(bottom=0)
+    _label_column(ax, [_short(names[i]) for i in labelled], mu_star[labelled], sigma[labelled])
     ax.grid(True, alpha=0.3)
     missing = int((~plotted).sum())
     extra = f"{missing} without \u03c3 (groups) not shown" if missing else ""
-    style.title(ax, "Morris screening", ds, _subtitle(ds, averaged, extra))
-    ax.legend(loc="best", fontsize="small")
+    unnamed = len(ranked) - len(labelled)
+    if unnamed:
+        extra += f"{'; ' if extra else ''}{unnamed} smaller {dim}s not named"
+    headline = (
+        f"Largest effect on {_subject(ds)}: {_short(names[ranked[0]])}"
+        if ranked
+        else f"Morris screening of {_subject(ds)}"
+    )
+    style.title(ax, headline, ds, _subtitle(ds, averaged, extra))
+    ax.figure.legend(loc="outside lower right", ncols=2, frameon=False, fontsize="small")
     return ax
+
+
+def _label_column(ax: Axes, labels: list[str], x: np.ndarray, y: np.ndarray) -> None:
+    """Name points in a column right of the axes, each label as near its point's height
+    as the others allow (at least ``_GAP`` of the axes' height apart), joined to its
+    point by a thin line: labels never pile up."""
+    if not labels:
+        return
+    bottom, top = ax.get_ylim()
+    wanted = (np.asarray(y, dtype=float) - bottom) / ((top - bottom) or 1.0)
+    order = np.lexsort((-np.asarray(x, dtype=float), wanted))  # ties: rightmost lowest
+    gap = min(_GAP, 0.96 / max(len(labels) - 1, 1))
+    slots = np.clip(wanted[order], 0.02, 0.98)
+    for k in range(1, len(slots)):
+        slots[k] = max(slots[k], slots[k - 1] + gap)
+    slots[-1] = min(slots[-1], 0.98)
+    for k in range(len(slots) - 2, -1, -1):
+        slots[k] = min(slots[k], slots[k + 1] - gap)
+    for slot, i in zip(slots, order, strict=True):
+        ax.annotate(
+            labels[i],
+            xy=(x[i], y[i]),
+            xycoords="data",
+            xytext=(1.03, slot),
+            textcoords="axes fraction",
+            ha="left",
+            va="center",
+            fontsize="x-small",
+            arrowprops={"arrowstyle": "-", "color": style.GREY, "linewidth": 0.6},
+        )
+
+
+#: Points with mu* below this share of the largest are not named.
+_SMALL = 0.05
+#: Least distance between two labels of a label column [fraction of the axes' height].
+_GAP = 0.06
 
 
 def plot_sobol(ds: xr.Dataset, top: int = 15, ax: Axes | None = None) -> Axes:
@@ -185,62 +268,13 @@ def plot_sobol(ds: xr.Dataset, top: int = 15, ax: Axes | None = None) -> Axes:
     ax.set_xlabel(f"Sobol' index: share of the variance of {output} (0\u20131)")
     ax.axvline(0, color=style.GREY, linewidth=0.8)
     ax.grid(True, axis="x", alpha=0.3)
-    style.title(ax, "Sobol' indices", ds, _subtitle(ds, averaged, f"top {len(names)} by ST"))
-    style.legend_outside(ax, fontsize="small")
-    return ax
-
-
-def plot_sobol_time(ds: xr.Dataset, top: int = 6, ax: Axes | None = None) -> Axes:
-    """First-order Sobol' indices over the months of a series output, stacked: the
-    ``top`` inputs by mean total index, the rest as "other inputs". Months in which the
-    output does not vary (indices undefined) are left empty."""
-    style.require(ds, ("S1", "ST"), "a Sobol' Dataset")
-    if "output" not in ds.dims:
-        raise ValueError(
-            "plot_sobol_time needs indices per month (an 'output' dimension); this "
-            "Dataset has one output: use plot_sobol"
+    headline = f"Sobol' indices of {_subject(ds)}"
+    if names:
+        first, total = float(data["S1"].values[0]), float(data["ST"].values[0])
+        headline = (
+            f"What drives {_subject(ds)}: {_short(names[0])}, "
+            f"{first:.0%} of its variance alone, {total:.0%} with interactions"
         )
-    dim = _dim(ds)
-    s1 = ds["S1"].transpose(dim, "output").values
-    st = ds["ST"].transpose(dim, "output").values
-    finite = np.isfinite(st)
-    mean_st = np.where(finite, st, 0.0).sum(axis=1) / np.maximum(finite.sum(axis=1), 1)
-    order = np.argsort(-np.nan_to_num(mean_st), kind="stable")
-    chosen, rest = order[:top], order[top:]
-    defined = np.isfinite(s1).any(axis=0)
-    clipped = np.clip(np.nan_to_num(s1), 0.0, None)
-    layers = [clipped[i] for i in chosen]
-    labels = [_short(str(ds[dim].values[i])) for i in chosen]
-    if rest.size:
-        layers.append(clipped[rest].sum(axis=0))
-        labels.append(f"other {len(rest)} inputs")
-    layers = [np.where(defined, layer, np.nan) for layer in layers]
-    if "time" in ds.coords and ds["time"].dims == ("output",):
-        x = ds["time"].values
-        dates = True
-    else:
-        x = ds["output"].values
-        dates = False
-    output, _units = _output(ds)
-
-    ax = style.new_axes(ax)
-    colours = [*style.PALETTE, style.OKABE_ITO["yellow"]][: len(chosen)]
-    if rest.size:
-        colours.append(style.LIGHT_GREY)
-    ax.stackplot(x, np.array(layers), labels=labels, colors=colours, alpha=0.9)
-    ax.set_xlim(x[0], x[-1])
-    ax.set_ylim(0, max(1.0, float(np.nansum(layers, axis=0).max(initial=0.0))))
-    ax.set_ylabel("first-order Sobol' index S1 (share of variance)")
-    if dates:
-        style.date_axis(ax)
-    else:
-        ax.set_xlabel("output (month index)")
-    ax.margins(x=0)
-    ax.grid(True, alpha=0.3)
-    undefined = int((~defined).sum())
-    extra = f"{undefined} months without variance left empty" if undefined else ""
-    style.title(ax, f"what drives {output}, month by month", ds, _subtitle(ds, extra))
-    handles, names = ax.get_legend_handles_labels()
-    ax.legend(handles[::-1], names[::-1], loc="upper left", bbox_to_anchor=(1.01, 1.0),
-              borderaxespad=0.0, frameon=False, fontsize="small")  # fmt: skip
+    style.title(ax, headline, ds, _subtitle(ds, averaged, f"top {len(names)} by ST"))
+    style.legend_outside(ax, fontsize="small")
     return ax

@@ -123,6 +123,8 @@ def unit_scale(units: str | None, values=None) -> tuple[float, str]:
     magnitude = _magnitude(values)
     if units in ("", "1"):
         return 1.0, ""
+    if units in ("day", "month"):
+        return 1.0, _PLURALS[units]
     if units in ("W", "FLOP/s", "Wh"):
         for factor, prefix in _SI:
             if magnitude >= factor:
@@ -140,6 +142,23 @@ def unit_scale(units: str | None, values=None) -> tuple[float, str]:
                 return factor, f"{word}{plural}"
         return 1.0, plural
     return 1.0, units
+
+
+def quantity(value: float, units: str | None) -> str:
+    """A value with its unit, scaled to read easily: ``2.28e6, "stack/month"`` ->
+    ``"2.28 million stack/month"``, ``2e9, "W"`` -> ``"2 GW"``."""
+    units = (units or "").strip()
+    if not np.isfinite(value):
+        return "n/a"
+    factor, text = unit_scale(units, [value])
+    if factor == 1.0 and text == units and units not in ("day", "month"):
+        for scale, word in _COUNTS:
+            if abs(value) >= scale:
+                factor, text = scale, f"{word}{units}".strip()
+                break
+    shown = value / factor
+    number = f"{shown:,.0f}" if abs(shown) >= 100 else f"{shown:.3g}"
+    return f"{number} {text}".strip()
 
 
 def _magnitude(values) -> float:
@@ -207,10 +226,28 @@ def new_axes(ax: Axes | None, size: tuple[float, float] = (9.0, 5.0)) -> Axes:
 
 
 def title(ax: Axes, text: str, ds: xr.Dataset | None = None, detail: str = "") -> None:
-    """A title led by the scenario's name, with an optional second line of detail."""
-    name = ds.attrs.get("scenario_name") if ds is not None else None
-    head = f"{name}: {text}" if name else capitalised(text)
+    """A headline (what the chart says) with an optional second line of detail, and the
+    source footnote (:func:`footnote`)."""
+    first = text.split(" ", 1)[0]
+    head = text if any(mark in first for mark in "-._") else capitalised(text)  # ids as spelt
     ax.set_title(f"{head}\n{detail}" if detail else head, loc="left", fontsize="medium")
+    footnote(ax, ds)
+
+
+def footnote_text(ds: xr.Dataset | None) -> str:
+    """``"Source: capsim model run; capsim 0.1.0; scenario NAME"`` for ``ds``."""
+    from capsim import __version__
+
+    attrs = ds.attrs if ds is not None else {}
+    parts = ["Source: capsim model run", f"capsim {attrs.get('capsim_version', __version__)}"]
+    if attrs.get("scenario_name"):
+        parts.append(f"scenario {attrs['scenario_name']}")
+    return "; ".join(parts)
+
+
+def footnote(ax: Axes, ds: xr.Dataset | None) -> None:
+    """The source, capsim version and scenario, small at the figure's lower left."""
+    ax.figure.supxlabel(footnote_text(ds), x=0.01, ha="left", fontsize="x-small", color=GREY)
 
 
 def legend_outside(ax: Axes, **options) -> None:

@@ -51,7 +51,15 @@ def plot_sweep(ds: xr.Dataset, milestone: str, ax: Axes | None = None) -> Axes:
         _heatmap(ax, axes, settings, quantiles[:, 1], milestone)
     what = f"{len(points)} points x {replicates} replicates" if replicates > 1 else (
         f"{len(points)} points, other inputs central")  # fmt: skip
-    style.title(ax, f"when {milestone} is met, by varied input", ds, what)
+    medians = quantiles[:, 1]  # date numbers, NaN where not met
+    met = medians[np.isfinite(medians)]
+    headline = f"when {milestone} is met, by varied input: never in the horizon (P50)"
+    if met.size:
+        first, last = (mdates.num2date(x).strftime("%Y-%m-%d") for x in (met.min(), met.max()))
+        headline = f"when {milestone} is met, by varied input: P50 from {first} to {last}"
+        if met.size < medians.size:
+            headline += f", not met at {medians.size - met.size} points"
+    style.title(ax, headline, ds, what)
     return ax
 
 

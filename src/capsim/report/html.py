@@ -1,8 +1,10 @@
 """A self-contained HTML report of a forecast: one file, images embedded, no network.
 
-Sections: the scenario and its sources, the milestone table, each claim with its
-probability, the bottleneck chart, fan charts, a sensitivity ranking, and the command
-that reproduces the report. The sensitivity ranking is the rank correlation (Spearman)
+Sections, the answer first: a summary (claims held or failed, milestones in date order,
+what binds), the milestone table, each claim with its probability, the bottleneck
+chart, one fan chart per series a claim watches (none twice) and the flow chart, a
+sensitivity ranking, the command that reproduces the report, and last the scenario and
+its sources. The sensitivity ranking is the rank correlation (Spearman)
 of each sampled input with the first claim's milestone date across the Monte Carlo
 samples, so it costs no runs beyond the study itself.
 """
@@ -21,17 +23,19 @@ from scipy import stats
 from capsim import __version__
 from capsim.analysis.uncertainty import claim_probability, milestone_quantiles
 from capsim.model.dating import days_after_start
+from capsim.report.summary import summary_section
 from capsim.scenario.document import Scenario
 from capsim.scenario.inventory import citations, entity_counts, seed_meaning
 
 SECTIONS = (
-    "scenario",
+    "summary",
     "milestones",
     "claims",
     "bottlenecks",
     "forecast",
     "sensitivity",
     "reproduce",
+    "scenario",
 )
 
 _STYLE = """
@@ -108,33 +112,44 @@ def render_report(
         f'<p class="note">capsim {__version__}; seed {seed}; '
         f"horizon {scenario.horizon.start} to {scenario.horizon.end}</p>"
     )
-    parts.append(_scenario_section(scenario))
-    parts.append(_milestone_section(central, study))
-    parts.append(_claims_section(scenario, central, study))
     source = study if study is not None else central
     entity = next(iter(scenario.programmes), None)
     deal = next((g for g, p in scenario.programmes.items() if p.sites), entity)
+    parts.append(summary_section(scenario, central, study, deal))
+    parts.append(_milestone_section(central, study))
+    parts.append(_claims_section(scenario, central, study))
     parts.append('<h2 id="bottlenecks">What binds</h2>')
     parts.append(_figure_html(plots.plot_bottlenecks(source, entity=deal), "bottleneck chart"))
     parts.append('<h2 id="forecast">Forecast</h2>')
-    claim = next(iter(scenario.claims), None)
-    parts.append(
-        _figure_html(plots.plot_fan(source, programme=deal), "fan chart of IT power online")
-    )
-    if claim is not None:
-        parts.append(
-            _figure_html(plots.plot_fan(source, claim=claim), f"fan chart for claim {claim}")
-        )
+    for claim in _fan_claims(scenario, deal):
+        alt = f"fan chart for claim {claim}" if claim else "fan chart of IT power online"
+        options = {"claim": claim} if claim else {"programme": deal}
+        fan = plots.plot_fan(source, **options)
+        parts.append(_figure_html(fan, alt))
     parts.append(_figure_html(plots.plot_flow(central, programme=deal), "supply chain flow"))
     parts.append(_sensitivity_section(scenario, study))
     parts.append('<h2 id="reproduce">Reproduce</h2>')
     parts.append(f"<pre>{html.escape(shlex.join(command))}</pre>")
+    parts.append(_scenario_section(scenario))
     body = "\n".join(parts)
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>capsim: {html.escape(scenario.name)}</title><style>{_STYLE}</style></head>"
         f"<body>\n{body}\n</body></html>\n"
     )
+
+
+def _fan_claims(scenario: Scenario, programme: str | None) -> list[str | None]:
+    """The claims whose fan charts the report draws: one per series watched (a claim's
+    milestone quantity and programme), so that no chart appears twice; None stands for
+    the programme's IT power online when no claim watches it."""
+    chosen: dict[tuple, str | None] = {}
+    for name, claim in scenario.claims.items():
+        milestone = scenario.milestones[claim.milestone]
+        chosen.setdefault((milestone.quantity, milestone.programme), name)
+    if ("it_power_online", programme) not in chosen:
+        chosen[("it_power_online", programme)] = None
+    return list(chosen.values())
 
 
 def _scenario_section(scenario: Scenario) -> str:

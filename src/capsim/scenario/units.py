@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pint
 
-#: capsim's own units, added to pint's defaults.
-DEFINITIONS = (
+#: capsim's units beyond pint's defaults (also in :data:`capsim.units.registry`).
+UNIT_DEFINITIONS = (
     "wafer = [wafer]",
     "die = [die]",
     "package = [package]",
@@ -50,7 +50,7 @@ def registry() -> pint.UnitRegistry:
         ureg = _cached_registry()
     except Exception:  # any trouble with the cache: build without it
         ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
-    for definition in DEFINITIONS:
+    for definition in UNIT_DEFINITIONS:
         ureg.define(definition)
     return ureg
 

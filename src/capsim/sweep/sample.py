@@ -19,13 +19,12 @@ import xarray as xr
 
 from capsim.model import Outputs, run
 from capsim.model.calendar import Calendar
+from capsim.model.conventions import CODES, NO_CODE, flag_attrs
 from capsim.model.dataset import output_coords, output_variables
 from capsim.model.dating import claims_met, milestone_dates
 from capsim.model.inputs import FundingIn
 from capsim.model.progress import Progress
-from capsim.model.record import PROGRAMME_INPUTS
 from capsim.model.site import CRITICAL_PATHS, LOT_MONTHS
-from capsim.model.supply import SUPPLY_INPUTS
 from capsim.scenario.document import Scenario
 
 #: Monthly variables a study stores per sample (float64).
@@ -41,13 +40,8 @@ SERIES = (
     "funding_received",
     "idle_power",
 )
-#: Variables stored as int8 codes into these labels.
-CODES = {
-    "binding_input": SUPPLY_INPUTS,
-    "programme_binding": PROGRAMME_INPUTS,
-    "critical_path": CRITICAL_PATHS,
-}
-NO_CODE = -1
+# Categorical variables are stored as int8 codes: CODES and NO_CODE, from
+# capsim.model.conventions.
 _BUILDING_DATES = ("construction_done", "building_ready")
 #: Variables stored as dates (NaT: not reached).
 DATES = ("milestone_date", *_BUILDING_DATES)
@@ -157,13 +151,8 @@ def outline(scenario: Scenario) -> Outline:
     attrs["critical_margin"] = dict(variables["critical_margin"][2])
     for name in _BUILDING_DATES:
         attrs[name] = dict(variables[name][2])
-    for name, labels in CODES.items():
-        attrs[name] = {
-            **variables[name][2],
-            "units": "1",
-            "flag_values": list(range(len(labels))),
-            "flag_meanings": " ".join(label.replace(" ", "_") for label in labels),
-        }
+    for name in CODES:
+        attrs[name] = {**variables[name][2], "units": "1", **flag_attrs(name)}
     for name, (name_dims, unit, description) in _PROGRESS.items():
         dims[name] = name_dims
         attrs[name] = {"units": unit, "description": description}

@@ -17,6 +17,7 @@ import dask.array as da
 import numpy as np
 import xarray as xr
 
+from capsim.model.conventions import with_cf_metadata
 from capsim.sweep.sample import CODES, DATES, NO_CODE, Outline
 
 ZARR_FORMAT = 2
@@ -48,7 +49,10 @@ class StudyStore:
         variables["input_value"] = (
             ("sample", "parameter"),
             da.full((size, len(names)), np.nan, chunks=(self.chunk, len(names))),
-            {"description": "sampled input values, in each parameter's canonical unit"},
+            {
+                "description": "sampled input values, in each parameter's canonical unit",
+                "comment": "units differ by parameter: see parameter_unit",
+            },
         )
         variables["failed"] = (
             ("sample",),
@@ -62,7 +66,9 @@ class StudyStore:
             "parameter": np.array(names, dtype=str),
             "parameter_unit": ("parameter", np.array(units, dtype=str)),
         }
-        xr.Dataset(variables, coords=coords, attrs=attrs).to_zarr(
+        study = xr.Dataset(variables, coords=coords, attrs=attrs)
+        title = f"capsim {attrs.get('study', 'study')} of scenario {attrs.get('scenario_name')}"
+        with_cf_metadata(study, title).to_zarr(
             self.path, mode="w", compute=False, zarr_format=ZARR_FORMAT
         )
 

@@ -85,11 +85,17 @@ def sweep(
     result = _run(scenario, plan, store, execution or Execution(), attrs, resume=resume)
     point, replicate = divmod(result["sample"].values, replicates)
     settings = {
-        f"vary_{i}": ("sample", plan.point_values[point, i], {"label": vary.label})
+        f"vary_{i}": (
+            "sample",
+            plan.point_values[point, i],
+            {"label": vary.label, "long_name": f"value of varied input {vary.label}"},
+        )
         for i, vary in enumerate(varies)
     }
     return result.assign_coords(
-        point=("sample", point), replicate=("sample", replicate), **settings
+        point=("sample", point, {"long_name": "point of the sweep", "units": "1"}),
+        replicate=("sample", replicate, {"long_name": "replicate at the point", "units": "1"}),
+        **settings,
     )
 
 
