@@ -84,6 +84,16 @@ def spearman_interval(rho: float, n: int, confidence: float = 0.95) -> tuple[flo
     return float(np.tanh(z - half)), float(np.tanh(z + half)), float(p)
 
 
+def _spearman(columns: np.ndarray, output: np.ndarray) -> np.ndarray:
+    """Spearman's rho of each column with ``output``: Pearson's r of their ranks
+    (ties share their mean rank)."""
+    ranks = stats.rankdata(columns, axis=0)
+    ranks -= ranks.mean(axis=0)
+    target = stats.rankdata(output)
+    target -= target.mean()
+    return (target @ ranks) / np.sqrt((ranks**2).sum(axis=0) * (target**2).sum())
+
+
 def spearman_ranking(
     inputs: np.ndarray, output: np.ndarray, names: list[str], confidence: float = 0.95
 ) -> Ranking:
@@ -99,7 +109,7 @@ def spearman_ranking(
     if n < 4 or np.ptp(output) == 0:
         return Ranking("Spearman rho", [], 0, confidence, rule)
     tested = [j for j in range(inputs.shape[1]) if np.ptp(inputs[:, j]) > 0]
-    rhos = [stats.spearmanr(inputs[:, j], output).statistic for j in tested]
+    rhos = _spearman(inputs[:, tested], output)
     intervals = [spearman_interval(rho, n, confidence) for rho in rhos]
     adjusted = holm(np.array([p for *_, p in intervals])) if tested else np.empty(0)
     rows = [

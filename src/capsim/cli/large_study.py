@@ -52,11 +52,11 @@ def confirm_large_study(
         f"{runs:,} {what} (more than {LARGE_STUDY:,}): about {duration(estimate)} {where}, "
         f"at {per_run:.2f} s a run (mean of {PILOT_RUNS} central runs timed here)"
     )
+    if not yes and not sys.stdin.isatty():
+        raise CommandError(f"{message}; add --yes to start it, or make the study smaller")
     print(message, flush=True)
     if yes:
         return
-    if not sys.stdin.isatty():
-        raise CommandError(f"{message}; add --yes to start it, or make the study smaller")
     answer = input("start it? [y/N] ").strip().lower()
     if answer not in ("y", "yes"):
         raise CommandError("not started")

@@ -45,6 +45,17 @@ def _short(name: str, width: int = 40) -> str:
     return name
 
 
+def _labels(ds: xr.Dataset, dim: str) -> list[str]:
+    """Each input's key path, shortened; each group's name with its number of inputs."""
+    names = [_short(name) for name in ds[dim].values]
+    if dim != "group" or "group_size" not in ds.coords:
+        return names
+    sizes = [int(size) for size in ds["group_size"].values]
+    return [
+        f"{name} ({size} input{'s' * (size != 1)})" for name, size in zip(names, sizes, strict=True)
+    ]
+
+
 def _subtitle(ds: xr.Dataset, *parts: str) -> str:
     method = ds.attrs.get("method", "")
     runs = ds.attrs.get("evaluations")
@@ -116,7 +127,7 @@ def plot_morris(ds: xr.Dataset, ax: Axes | None = None, *, top: int = 15) -> Axe
     mu_star = data["mu_star"].values
     sigma = data["sigma"].values
     conf = np.nan_to_num(data["mu_star_conf"].values)
-    names = [str(n) for n in data[dim].values]
+    names = _labels(data, dim)
     plotted = np.isfinite(mu_star) & np.isfinite(sigma)
 
     ax = style.new_axes(ax)
@@ -137,7 +148,7 @@ def plot_morris(ds: xr.Dataset, ax: Axes | None = None, *, top: int = 15) -> Axe
     ranked = np.argsort(-np.nan_to_num(mu_star))[:top]
     for i in ranked:
         if plotted[i]:
-            ax.annotate(_short(names[i]), (mu_star[i], sigma[i]), textcoords="offset points",
+            ax.annotate(names[i], (mu_star[i], sigma[i]), textcoords="offset points",
                         xytext=(4, 4), fontsize="x-small")  # fmt: skip
     style.value_axis(ax, f"\u03bc*: mean |effect| on {output}", units, mu_star, axis="x")
     style.value_axis(ax, "\u03c3: spread of effects", units, sigma, axis="y")
@@ -160,7 +171,7 @@ def plot_sobol(ds: xr.Dataset, top: int = 15, ax: Axes | None = None) -> Axes:
     output, _units = _output(ds)
     order = np.argsort(-np.nan_to_num(data["ST"].values), kind="stable")[:top]
     data = data.isel({dim: order})
-    names = [str(n) for n in data[dim].values]
+    names = _labels(data, dim)
     rows = np.arange(len(names))
     confidence = 100 * float(ds.attrs.get("confidence", 0.95))
 
@@ -179,7 +190,7 @@ def plot_sobol(ds: xr.Dataset, top: int = 15, ax: Axes | None = None) -> Axes:
             capsize=2,
             label=f"{label} ({confidence:.0f} % CI)",
         )
-    ax.set_yticks(rows, [_short(n) for n in names], fontsize="small")
+    ax.set_yticks(rows, names, fontsize="small")
     ax.set_ylim(len(names) - 0.5, -0.5)
     ax.set_ylabel(dim)
     ax.set_xlabel(f"Sobol' index: share of the variance of {output} (0\u20131)")
@@ -210,10 +221,11 @@ def plot_sobol_time(ds: xr.Dataset, top: int = 6, ax: Axes | None = None) -> Axe
     defined = np.isfinite(s1).any(axis=0)
     clipped = np.clip(np.nan_to_num(s1), 0.0, None)
     layers = [clipped[i] for i in chosen]
-    labels = [_short(str(ds[dim].values[i])) for i in chosen]
+    every = _labels(ds, dim)
+    labels = [every[i] for i in chosen]
     if rest.size:
         layers.append(clipped[rest].sum(axis=0))
-        labels.append(f"other {len(rest)} inputs")
+        labels.append(f"other {len(rest)} {dim}s")
     layers = [np.where(defined, layer, np.nan) for layer in layers]
     if "time" in ds.coords and ds["time"].dims == ("output",):
         x = ds["time"].values
