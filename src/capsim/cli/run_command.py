@@ -9,6 +9,7 @@ from pathlib import Path
 from capsim.analysis.contention import format_contention
 from capsim.analysis.summary import format_bindings, format_milestones, format_timeline
 from capsim.analysis.uncertainty import format_study
+from capsim.cli.large_study import add_yes_argument, confirm_large_study
 from capsim.cli.options import CommandError, add_execution_arguments, execution_from
 from capsim.cli.scenario_commands import add_scenario_arguments
 from capsim.results import save_result
@@ -53,6 +54,7 @@ def register(commands) -> None:
         help="continue an interrupted Monte Carlo study in its .zarr store",
     )
     run.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
+    add_yes_argument(run)
     add_execution_arguments(run)
     run.set_defaults(handler=run_command)
 
@@ -98,6 +100,8 @@ def _monte_carlo(scenario, arguments: argparse.Namespace) -> int:
     if output is not None and output.suffix not in (".zarr", ".nc"):
         raise CommandError(f"-o takes a .zarr store or a .nc file, found {output}")
     print(f"{scenario.name}: Monte Carlo, {samples} samples ({arguments.design} design)")
+    execution = execution_from(arguments)
+    confirm_large_study(scenario, samples, execution, arguments.yes)
     try:
         result = monte_carlo(
             scenario,
@@ -105,7 +109,7 @@ def _monte_carlo(scenario, arguments: argparse.Namespace) -> int:
             seed=arguments.seed,
             design=arguments.design,
             store=store,
-            execution=execution_from(arguments),
+            execution=execution,
             resume=arguments.resume,
         )
     except KeyboardInterrupt:
