@@ -15,6 +15,7 @@ when the cores are not free for the whole study.
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 import time
 from pathlib import Path
@@ -53,6 +54,14 @@ def pilot(scenario, problem, n: int, runs: int, seed: int) -> tuple[float, float
     return (time.perf_counter() - start) / runs, (time.process_time() - cpu) / runs
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (the pool's workers)."""
+    own, children = (
+        resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=256, help="Sobol' base sample (power of two)")
@@ -84,12 +93,12 @@ def main() -> int:
 
     output = Output.parse(arguments.output, scenario)
     execution = Execution(workers=arguments.workers, progress=False)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu()
     result = sensitivity(
         scenario, "sobol", output, groups=GROUPS, n=arguments.n, seed=arguments.seed,
         execution=execution,
     )  # fmt: skip
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, _cpu() - cpu
     confidence = f"{100 * result.attrs['confidence']:.0f} % CI"
     print(f"{'group':<24}{'inputs':>7}{'S1':>8}{confidence:>18}{'ST':>8}{confidence:>18}")
     for i in np.argsort(-np.nan_to_num(result["ST"].values)):
@@ -102,7 +111,10 @@ def main() -> int:
         )
     ranking = index_ranking(result)
     print(f"{len(ranking.rows)} of {ranking.tested} groups distinguishable from zero")
-    print(f"study time: {elapsed:.0f} s for {runs} runs (floor {FLOOR:.0f} s)")
+    print(
+        f"study time: {elapsed:.0f} s for {runs} runs (floor {FLOOR:.0f} s); "
+        f"{cpu:.0f} CPU s, so {cpu / arguments.workers:.0f} s on {arguments.workers} free cores"
+    )
     return 0 if elapsed <= FLOOR else 1
 
 
