@@ -14,6 +14,7 @@ matplotlib.use("Agg")  # files only, no windows (as in test_plots)
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+import xarray as xr
 from scipy import stats
 
 from capsim.analysis.ranking import holm, index_ranking, spearman_interval, spearman_ranking
@@ -94,23 +95,56 @@ def test_sobol_ranking_leaves_out_a_null_input_and_keeps_the_weak_ones():
     assert ranking.omitted == 1
 
 
-def test_grouped_sobol_of_a_scenario_gives_the_whole_variance_to_its_sites():
+def test_grouped_sobol_of_a_scenario_gives_the_whole_variance_to_its_sites(tmp_path, capsys):
     """In the late-grid world first-power depends on the grid wait and the building's
     commissioning (both under ``sites``) and on nothing under ``products``: grouped by
     top-level key, ``sites`` has S1 = ST = 1 and ``products`` 0 (every run that changes
-    only products gives the same date), and the ranking leaves ``products`` out."""
-    scenario = _late_grid_world()
-    output = Output.parse("milestone:first-power", scenario)
-    result = sensitivity(scenario, "sobol", output, groups=["key"], n=16, seed=2, execution=SERIAL)
-    assert set(result["group"].values) == {"sites", "products"}
-    assert result.attrs["evaluations"] == 16 * (2 + 2)
+    only products gives the same date); the command lists ``sites`` with its intervals
+    and leaves ``products`` out."""
+    path = tmp_path / "late-grid.yaml"
+    path.write_text(dump_scenario(_late_grid_world()), encoding="utf-8")
+    code = main(
+        ["sensitivity", str(path), "--method", "sobol", "--n", "16", "--groups", "key",
+         "--output", "milestone:first-power", "--seed", "2", "--workers", "1",
+         "--no-progress", "-o", str(tmp_path / "grouped.nc")]
+    )  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "sobol on 4 inputs in 2 groups, 64 runs" in out  # 16 x (2 groups + 2)
+    listed = out.split("95 % CI\n")[1].splitlines()
+    assert listed[0].startswith("sites (2 inputs)")
+    assert listed[1] == (
+        "1 of 2 groups not distinguishable from zero "
+        "(95 % bootstrap interval of ST above zero): not listed"
+    )
+    result = xr.load_dataset(tmp_path / "grouped.nc")
     assert result.attrs["grouping"] == "key"
+    assert result["members"].sel(group="products").item().count(",") == 1
     sites, products = result.sel(group="sites"), result.sel(group="products")
     assert products["S1"].item() == 0.0
     assert products["ST"].item() == 0.0
     assert sites["ST"].item() == pytest.approx(1.0, abs=max(0.1, 3 * sites["ST_conf"].item()))
     assert sites["S1"].item() == pytest.approx(1.0, abs=max(0.2, 3 * sites["S1_conf"].item()))
-    assert [row.name for row in index_ranking(result).rows] == ["sites"]
+
+
+def test_bad_group_requests_are_clear_errors(tmp_path, capsys):
+    path = tmp_path / "late-grid.yaml"
+    path.write_text(dump_scenario(_late_grid_world()), encoding="utf-8")
+    code = main(
+        ["sensitivity", str(path), "--groups", "key", "--output", "milestone:first-power"]
+    )  # fmt: skip
+    assert code == 2
+    assert "--groups applies to morris and sobol" in capsys.readouterr().err
+    code = main(
+        ["sensitivity", str(path), "--method", "morris", "--groups", "memory=hbm*",
+         "--output", "milestone:first-power"]
+    )  # fmt: skip
+    assert code == 2
+    assert "'hbm*' matches no uncertain input" in capsys.readouterr().err
+    scenario = _late_grid_world()
+    output = Output.parse("milestone:first-power", scenario)
+    with pytest.raises(ValueError, match="groups apply to morris and sobol"):
+        sensitivity(scenario, "tornado", output, groups=["key"], execution=SERIAL)
 
 
 def test_charts_name_each_group_with_its_number_of_inputs():
@@ -223,36 +257,6 @@ def test_spearman_ranking_family_wise_error_under_the_null():
 # -- the command line ------------------------------------------------------------------
 
 
-def test_sensitivity_command_with_groups_prints_intervals_and_leaves_null_groups_out(
-    tmp_path, capsys
-):
-    path = tmp_path / "late-grid.yaml"
-    path.write_text(dump_scenario(_late_grid_world()), encoding="utf-8")
-    code = main(
-        ["sensitivity", str(path), "--method", "sobol", "--n", "16", "--groups", "key",
-         "--output", "milestone:first-power", "--workers", "1", "--no-progress"]
-    )  # fmt: skip
-    out = capsys.readouterr().out
-    assert code == 0
-    assert "sobol on 4 inputs in 2 groups, 64 runs" in out
-    assert "sites (2 inputs)" in out
-    assert "95 % CI" in out
-    assert "products" not in out.split("sites (2 inputs)")[1].split("\n")[0]
-    assert "1 of 2 groups not distinguishable from zero" in out
-    assert "products (2 inputs)" not in out
-    code = main(
-        ["sensitivity", str(path), "--groups", "key", "--output", "milestone:first-power"]
-    )  # fmt: skip
-    assert code == 2
-    assert "--groups applies to morris and sobol" in capsys.readouterr().err
-    code = main(
-        ["sensitivity", str(path), "--method", "morris", "--groups", "memory=hbm*",
-         "--output", "milestone:first-power"]
-    )  # fmt: skip
-    assert code == 2
-    assert "matches no uncertain input" in capsys.readouterr().err
-
-
 def test_a_large_study_without_yes_stops_with_its_size_and_time(tmp_path, capsys):
     """Sobol' with n = 8192 on 4 inputs is 8192 x 6 = 49,152 runs: more than 20,000, so
     it is sized by a pilot and, not on a terminal and without --yes, not started."""
@@ -269,6 +273,23 @@ def test_a_large_study_without_yes_stops_with_its_size_and_time(tmp_path, capsys
     assert "on 2 workers" in captured.err
     assert "add --yes" in captured.err
     assert "Traceback" not in captured.err
+
+
+@pytest.mark.parametrize(
+    ("command", "runs"),
+    [
+        (["run", "--samples", "20001"], "20,001"),
+        (["sweep", "--vary", "sites.s.power.grid.wait=1 month:9 months:3",
+          "--replicates", "7000"], "21,000"),  # 3 points x 7000 replicates
+    ],
+)  # fmt: skip
+def test_monte_carlo_and_sweeps_check_their_size_too(tmp_path, capsys, command, runs):
+    path = tmp_path / "late-grid.yaml"
+    path.write_text(dump_scenario(_late_grid_world()), encoding="utf-8")
+    assert main([command[0], str(path), *command[1:], "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert f"{runs} runs (more than 20,000): about" in err
+    assert "add --yes" in err
 
 
 def test_a_large_study_asks_on_a_terminal(monkeypatch, capsys):
