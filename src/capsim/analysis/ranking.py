@@ -132,11 +132,11 @@ def index_ranking(result: xr.Dataset) -> Ranking:
     half = result[f"{key}_conf"].values
     confidence = float(result.attrs.get("confidence", 0.95))
     tested = np.flatnonzero(np.isfinite(value) & np.isfinite(half))
+    names, low, high = result[dim].values, value - half, value + half
     rows = [
-        Ranked(str(result[dim].values[i]), *(float(v) for v in bounds))
+        Ranked(str(names[i]), float(value[i]), float(low[i]), float(high[i]))
         for i in tested
-        for bounds in [(value[i], value[i] - half[i], value[i] + half[i])]
-        if value[i] - half[i] > 0
+        if low[i] > 0
     ]
     rows.sort(key=lambda row: -abs(row.value))
     statistic = "mu*" if key == "mu_star" else "ST"
