@@ -6,11 +6,15 @@ it is met; a milestone never met counts as met the day after the horizon's last 
 :func:`capsim.model.dating.days_after_start`) or a
 monthly series (``series:VARIABLE`` or ``series:VARIABLE:PROGRAMME``, summed over
 programmes unless one is named), which gives indices per month.
+
+Morris and Sobol' can treat inputs in groups (:func:`input_groups`): one index per
+group, and runs in proportion to the number of groups rather than of inputs.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,8 +76,55 @@ class Output:
         return "day" if self.kind == "milestone" else ""
 
 
-def scenario_problem(scenario: Scenario, include: list[str] | None = None) -> methods.Problem:
-    """The scenario's uncertain inputs (those matching ``include`` globs, if given)."""
+#: Where a key path's top-level key and its entity id end: ``sites.a.buildings[0].shell``
+#: has key ``sites`` and entity ``sites.a``.
+_PATH_PARTS = re.compile(r"[.\[]")
+_OTHER = "other"
+GROUP_FORMS = "entity, key, entity:GLOB, key:GLOB or NAME=GLOB"
+
+
+def _entity(name: str, depth: int) -> str:
+    return ".".join(_PATH_PARTS.split(name)[:depth])
+
+
+def _group_spec(spec: str) -> tuple[str, str | None, int]:
+    """``(glob, group name or None, path depth of the label)`` of one ``--groups`` spec."""
+    name, equals, pattern = (part.strip() for part in spec.partition("="))
+    if equals and name and pattern:
+        return pattern, name, 0
+    mode, colon, glob = (part.strip() for part in spec.partition(":"))
+    if mode in ("entity", "key") and (glob or not colon):
+        return glob or "*", None, 2 if mode == "entity" else 1
+    raise ValueError(f"--groups: expected {GROUP_FORMS}, found {spec!r}")
+
+
+def input_groups(names: list[str], specs: list[str]) -> list[str]:
+    """A group label per input of ``names`` (key paths), from ``specs``.
+
+    Each spec is ``entity`` (one group per entity: ``sites.a``, ``hbm_vendors.x``),
+    ``key`` (one group per top-level key: ``sites``, ``products``), ``entity:GLOB`` or
+    ``key:GLOB`` (the same, for the inputs matching GLOB only), or ``NAME=GLOB`` (the
+    inputs matching GLOB form group NAME). Each input takes the first spec that
+    matches it; inputs no spec matches form the group ``other``. A spec that matches
+    no input is an error.
+    """
+    labels: list[str | None] = [None] * len(names)
+    for spec in specs:
+        pattern, group, depth = _group_spec(spec)
+        matched = [i for i, path in enumerate(names) if fnmatch.fnmatchcase(path, pattern)]
+        if not matched:
+            raise ValueError(f"--groups {spec}: {pattern!r} matches no uncertain input")
+        for i in matched:
+            if labels[i] is None:
+                labels[i] = group or _entity(names[i], depth)
+    return [_OTHER if label is None else label for label in labels]
+
+
+def scenario_problem(
+    scenario: Scenario, include: list[str] | None = None, groups: list[str] | None = None
+) -> methods.Problem:
+    """The scenario's uncertain inputs (those matching ``include`` globs, if given),
+    grouped by ``groups`` specs (:func:`input_groups`) if given."""
     space = UncertainSpace(scenario)
     chosen = [
         i
@@ -88,7 +139,9 @@ def scenario_problem(scenario: Scenario, include: list[str] | None = None) -> me
         return np.column_stack([dim.from_uniform(u[:, j]) for j, dim in enumerate(dimensions)])
 
     central = ppf(np.full((1, len(dimensions)), 0.5))[0]
-    return methods.Problem([d.name for d in dimensions], ppf, central)
+    names = [d.name for d in dimensions]
+    labels = input_groups(names, groups) if groups else None
+    return methods.Problem(names, ppf, central, labels)
 
 
 def scenario_model(scenario: Scenario, names: list[str], output: Output, execution: Execution):
@@ -114,14 +167,19 @@ def sensitivity(
     output: Output,
     *,
     include: list[str] | None = None,
+    groups: list[str] | None = None,
     n: int = 256,
     trajectories: int = 10,
     seed: int | None = None,
     execution: Execution | None = None,
 ) -> xr.Dataset:
-    """Tornado, Morris or Sobol' indices of ``output`` with respect to the uncertain inputs."""
+    """Tornado, Morris or Sobol' indices of ``output`` with respect to the uncertain inputs
+    (for Morris and Sobol', to groups of them if ``groups`` specs are given:
+    :func:`input_groups`)."""
+    if groups and method == "tornado":
+        raise ValueError("groups apply to morris and sobol; tornado moves one input at a time")
     seed = scenario.seed if seed is None else seed
-    problem = scenario_problem(scenario, include)
+    problem = scenario_problem(scenario, include, groups)
     model = scenario_model(scenario, problem.names, output, execution or Execution())
     if method == "tornado":
         result = methods.tornado(problem, model)
@@ -141,4 +199,5 @@ def sensitivity(
         scenario_name=scenario.name,
         output=f"{output.kind}:{output.name}",
         output_units=output.units,
+        grouping=" ".join(groups or []) or "none",
     )

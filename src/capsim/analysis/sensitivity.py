@@ -145,6 +145,20 @@ def _dataset(data: dict, dim: str, labels: list[str], attrs: dict) -> xr.Dataset
     return xr.Dataset({name: (dims, value) for name, value in data.items()}, coords, attrs)
 
 
+def _with_members(ds: xr.Dataset, problem: Problem) -> xr.Dataset:
+    """A grouped result's ``group_size`` (inputs per group) and ``members`` (their names,
+    comma-separated) along ``group``; an ungrouped result as it is."""
+    if problem.groups is None:
+        return ds
+    labels = list(ds["group"].values)
+    members = [[n for n, g in zip(problem.names, problem.groups, strict=True) if g == label]
+               for label in labels]  # fmt: skip
+    return ds.assign_coords(
+        group_size=("group", [len(m) for m in members]),
+        members=("group", [", ".join(m) for m in members]),
+    )
+
+
 def evaluations(method: Method, d: int, **kw: int) -> int:
     """Model runs a method needs for ``d`` inputs (or groups, for grouped Morris/Sobol').
 
@@ -249,7 +263,7 @@ def morris(
     attrs = {"method": "morris", "trajectories": trajectories, "levels": levels}
     attrs |= {"evaluations": len(u), "bootstrap": bootstrap, "confidence": confidence}
     attrs["seed"] = _seed_attr(seed)
-    return _dataset(data, dim, labels, attrs)
+    return _with_members(_dataset(data, dim, labels, attrs), problem)
 
 
 def sobol(
@@ -274,7 +288,9 @@ def sobol(
     xarray.Dataset
         Along ``input`` (or ``group``), plus ``output`` for several outputs:
         ``S1``, ``ST`` (dimensionless shares of output variance) and their bootstrap
-        half-widths ``S1_conf``, ``ST_conf`` at ``confidence``.
+        half-widths ``S1_conf``, ``ST_conf`` at ``confidence``. For a group, ``S1`` is
+        the closed index of its inputs together and ``ST`` their total index; grouped
+        results carry ``group_size`` and ``members`` along ``group``.
     """
     _check_power_of_two(n)
     if bootstrap < 2:
@@ -303,4 +319,4 @@ def sobol(
     attrs = {"method": "sobol", "n": n, "evaluations": len(u), "bootstrap": bootstrap}
     attrs |= {"confidence": confidence, "seed": _seed_attr(seed)}
     attrs["sampler"] = "SALib.sample.sobol: Saltelli scheme, scrambled, first and total order"
-    return _dataset(data, dim, labels, attrs)
+    return _with_members(_dataset(data, dim, labels, attrs), problem)

@@ -7,6 +7,7 @@ import argparse
 from pathlib import Path
 
 from capsim.cli.helptext import examples
+from capsim.cli.large_study import add_yes_argument, confirm_large_study
 from capsim.cli.options import CommandError, add_execution_arguments, execution_from
 from capsim.cli.output import add_format_argument, say
 from capsim.cli.scenario_commands import add_scenario_arguments
@@ -60,6 +61,7 @@ def register(commands) -> None:
     )
     run.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
     add_format_argument(run)
+    add_yes_argument(run)
     add_execution_arguments(run)
     run.set_defaults(handler=run_command)
 
@@ -103,6 +105,8 @@ def _monte_carlo(scenario, arguments: argparse.Namespace) -> int:
     if output is not None and output.suffix not in (".zarr", ".nc"):
         raise CommandError(f"-o takes a .zarr store or a .nc file, found {output}")
     say(arguments, f"{scenario.name}: Monte Carlo, {samples} samples ({arguments.design} design)")
+    execution = execution_from(arguments)
+    confirm_large_study(scenario, samples, execution, arguments.yes)
     try:
         result = monte_carlo(
             scenario,
@@ -110,7 +114,7 @@ def _monte_carlo(scenario, arguments: argparse.Namespace) -> int:
             seed=arguments.seed,
             design=arguments.design,
             store=store,
-            execution=execution_from(arguments),
+            execution=execution,
             resume=arguments.resume,
         )
     except KeyboardInterrupt:

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from capsim.cli.helptext import examples
+from capsim.cli.large_study import add_yes_argument, confirm_large_study
 from capsim.cli.options import CommandError, add_execution_arguments, execution_from
 from capsim.cli.output import add_format_argument, emit, say
 from capsim.cli.scenario_commands import add_scenario_arguments
@@ -58,6 +59,7 @@ def register(commands) -> None:
         help="write the results: .zarr store or .nc file",
     )
     add_format_argument(parser)
+    add_yes_argument(parser)
     add_execution_arguments(parser)
     parser.set_defaults(handler=sweep_command)
 
@@ -91,6 +93,14 @@ def register(commands) -> None:
         help="only inputs whose key path matches (repeatable)",
     )
     parser.add_argument(
+        "--groups",
+        action="append",
+        metavar="SPEC",
+        help="Morris and Sobol' on groups of inputs: entity, key, entity:GLOB, key:GLOB or "
+        "NAME=GLOB (repeatable; "
+        "each input takes the first spec that matches it, the rest form 'other')",
+    )
+    parser.add_argument(
         "--n", type=int, default=256, help="Sobol' base sample size, a power of two (default: 256)"
     )
     parser.add_argument("--trajectories", type=int, default=10, help="Morris trajectories")
@@ -98,6 +108,7 @@ def register(commands) -> None:
     parser.add_argument("-o", dest="output_file", type=Path, metavar="FILE.nc")
     parser.add_argument("--top", type=int, default=15, help="rows to print (default: 15)")
     add_format_argument(parser)
+    add_yes_argument(parser)
     add_execution_arguments(parser)
     parser.set_defaults(handler=sensitivity_command)
 
@@ -118,6 +129,9 @@ def sweep_command(arguments: argparse.Namespace) -> int:
     if output is not None and output.suffix not in (".zarr", ".nc"):
         raise CommandError(f"-o takes a .zarr store or a .nc file, found {output}")
     store = output if output is not None and output.suffix == ".zarr" else None
+    execution = execution_from(arguments)
+    runs = arguments.replicates * _points(varies, arguments.design, arguments.points)
+    confirm_large_study(scenario, runs, execution, arguments.yes)
     result = sweep(
         scenario,
         varies,
@@ -126,7 +140,7 @@ def sweep_command(arguments: argparse.Namespace) -> int:
         replicates=arguments.replicates,
         seed=arguments.seed,
         store=store,
-        execution=execution_from(arguments),
+        execution=execution,
     )
     rows = _sweep_rows(result, varies)
     emit(
@@ -145,6 +159,13 @@ def sweep_command(arguments: argparse.Namespace) -> int:
         written = save_result(result.load(), output) if store is None else store
         say(arguments, f"\nwrote {written}")
     return 0
+
+
+def _points(varies, design: str, points: int) -> int:
+    """Points of a sweep: the product of each input's values on a grid, else ``points``."""
+    import numpy as np
+
+    return int(np.prod([vary.points for vary in varies])) if design == "grid" else points
 
 
 def _sweep_rows(result, varies) -> list[dict]:
@@ -193,31 +214,47 @@ def sensitivity_command(arguments: argparse.Namespace) -> int:
     from capsim.scenario.loader import load_scenario
 
     scenario = load_scenario(arguments.file, arguments.overrides)
+    if arguments.groups and arguments.method == "tornado":
+        raise CommandError(
+            "--groups applies to morris and sobol; tornado moves one input at a time"
+        )
     try:
         output = Output.parse(arguments.measure, scenario)
-        problem = scenario_problem(scenario, arguments.inputs)
-        runs = evaluations(arguments.method, len(problem.names), **_sizes(arguments))
+        problem = scenario_problem(scenario, arguments.inputs, arguments.groups)
+        factors = len(set(problem.groups or problem.names))
+        runs = evaluations(arguments.method, factors, **_sizes(arguments))
     except ValueError as error:
         raise CommandError(str(error)) from None
+    grouped = f" in {factors} groups" if problem.groups else ""
     say(
         arguments,
-        f"{scenario.name}: {arguments.method} on {len(problem.names)} inputs, {runs} runs",
+        f"{scenario.name}: {arguments.method} on {len(problem.names)} inputs{grouped}, {runs} runs",
     )
+    execution = execution_from(arguments)
+    confirm_large_study(scenario, runs, execution, arguments.yes)
     result = sensitivity(
         scenario,
         arguments.method,
         output,
         include=arguments.inputs,
+        groups=arguments.groups,
         n=arguments.n,
         trajectories=arguments.trajectories,
         seed=arguments.seed,
-        execution=execution_from(arguments),
+        execution=execution,
     )
-    rows, units, note = _ranking(result, arguments.method)
+    rows, units, note, omitted = _ranking(result, arguments.method)
     shown = rows[: max(arguments.top, 0)]
     emit(
         arguments,
-        text=lambda: _format_ranking(shown, arguments.method, units, note),
+        text=lambda: _format_ranking(
+            shown,
+            ranked=len(rows),
+            method=arguments.method,
+            units=units,
+            note=note,
+            omitted=omitted,
+        ),
         rows=lambda: shown,
         document=lambda: {
             "scenario": scenario.name,
@@ -225,6 +262,7 @@ def sensitivity_command(arguments: argparse.Namespace) -> int:
             "output": arguments.measure,
             "output_units": units,
             "note": note,
+            "not_listed": omitted,
             "inputs": rows,
         },
     )
@@ -241,39 +279,94 @@ def _sizes(arguments: argparse.Namespace) -> dict[str, int]:
     return {}
 
 
-def _ranking(result, method: str) -> tuple[list[dict], str, str | None]:
-    """The inputs ranked (tornado by swing, Morris by mu*, Sobol' by ST) with their
-    indices, the output's units, and a note on how they were taken."""
+def _ranking(result, method: str) -> tuple[list[dict], str, str | None, str | None]:
+    """The inputs (or groups) ranked, the output's units, a note on how they were taken,
+    and what was left out: a tornado's by swing, all of them; Morris (by mu*) and Sobol'
+    (by ST) only those whose interval is above zero, with their intervals."""
     import numpy as np
+
+    from capsim.analysis.ranking import index_ranking
 
     units = result.attrs.get("output_units") or "output units"
     dim = "group" if "group" in result.dims else "input"
+    if method == "tornado":
+        rows = [
+            {"input": str(name), "swing": float(result.swing.sel(input=name))}
+            for name in result["input"].values
+        ]
+        return rows, units, None, None
+    ranking = index_ranking(result)
     note = None
     if "output" in result.dims:
-        result = result.mean("output")
-        note = "(indices averaged over the months of the series)"
-    if method == "tornado":
-        columns = ("swing",)
-        order = range(result.sizes[dim])
-    else:
-        key = "mu_star" if method == "morris" else "ST"
-        columns = ("mu_star", "sigma") if method == "morris" else ("S1", "S1_conf", "ST", "ST_conf")
-        order = np.argsort(-np.nan_to_num(result[key].values))
-    rows = [
-        {"input": str(result[dim].values[i]), **{c: float(result[c].values[i]) for c in columns}}
-        for i in order
-    ]
-    return rows, units, note
+        note = "(indices and interval half-widths averaged over the months of the series)"
+        result = result.mean("output", skipna=True)
+    rows = []
+    for ranked in ranking.rows:
+        picked = result.sel({dim: ranked.name})
+        row = {dim: ranked.name}
+        if dim == "group":
+            row["inputs"] = int(picked["group_size"])
+        if ranking.statistic == "mu*":
+            sigma = float(picked["sigma"])
+            row.update(
+                mu_star=ranked.value,
+                mu_star_low=ranked.low,
+                mu_star_high=ranked.high,
+                sigma=sigma if np.isfinite(sigma) else None,
+            )
+        else:
+            s1, half = float(picked["S1"]), float(picked["S1_conf"])
+            row.update(
+                ST=ranked.value, ST_low=ranked.low, ST_high=ranked.high,
+                S1=s1, S1_low=s1 - half, S1_high=s1 + half,
+            )  # fmt: skip
+        rows.append(row)
+    omitted = (
+        f"{ranking.tested - len(ranking.rows)} of {ranking.tested} {dim}s not "
+        f"distinguishable from zero ({ranking.rule}): not listed"
+    )
+    return rows, units, note, omitted
 
 
-def _format_ranking(rows: list[dict], method: str, units: str, note: str | None) -> str:
+def _format_ranking(
+    rows: list[dict],
+    *,
+    ranked: int,
+    method: str,
+    units: str,
+    note: str | None,
+    omitted: str | None,
+) -> str:
+    """The ``rows`` shown of ``ranked`` as a table, with intervals for Morris and Sobol'."""
     lines = [] if note is None else [note]
     if method == "tornado":
         lines.append(f"{'input':<60}{'swing':>12} ({units})")
         lines += [f"{row['input']:<60}{row['swing']:>12.1f}" for row in rows]
         return "\n".join(lines)
-    columns = [key for key in rows[0] if key != "input"] if rows else []
-    lines.append(f"{'input':<60}" + "".join(f"{c:>10}" for c in columns))
+    dim = "group" if rows and "group" in rows[0] else "input"
+    if method == "morris":
+        lines.append(
+            f"mu*: mean |change of the output| ({units}) per unit change of an input's quantile"
+        )
+        lines.append(f"{dim:<60}{'mu*':>10}{'95 % CI':>22}{'sigma':>10}")
+    else:
+        lines.append(f"{dim:<60}{'ST':>8}{'95 % CI':>18}{'S1':>8}{'95 % CI':>18}")
     for row in rows:
-        lines.append(f"{row['input']:<60}" + "".join(f"{row[c]:>10.3f}" for c in columns))
+        label = row[dim] if dim == "input" else f"{row[dim]} ({row['inputs']} inputs)"
+        if method == "morris":
+            cells = f"{row['mu_star']:>10.4g}"
+            cells += f"{_interval(row['mu_star_low'], row['mu_star_high'], '.4g'):>22}"
+            cells += f"{'':>10}" if row["sigma"] is None else f"{row['sigma']:>10.4g}"
+        else:
+            cells = f"{row['ST']:>8.3f}{_interval(row['ST_low'], row['ST_high'], '.3f'):>18}"
+            cells += f"{row['S1']:>8.3f}{_interval(row['S1_low'], row['S1_high'], '.3f'):>18}"
+        lines.append(f"{label:<60}{cells}")
+    if ranked > len(rows):
+        lines.append(f"... and {ranked - len(rows)} more (--top)")
+    if omitted:
+        lines.append(omitted)
     return "\n".join(lines)
+
+
+def _interval(low: float, high: float, form: str) -> str:
+    return f"[{low:{form}}, {high:{form}}]"

@@ -45,6 +45,17 @@ def _short(name: str, width: int = 40) -> str:
     return name
 
 
+def _labels(ds: xr.Dataset, dim: str) -> list[str]:
+    """Each input's key path, shortened; each group's name with its number of inputs."""
+    names = [_short(name) for name in ds[dim].values]
+    if dim != "group" or "group_size" not in ds.coords:
+        return names
+    sizes = [int(size) for size in ds["group_size"].values]
+    return [
+        f"{name} ({size} input{'s' * (size != 1)})" for name, size in zip(names, sizes, strict=True)
+    ]
+
+
 def _subtitle(ds: xr.Dataset, *parts: str) -> str:
     method = ds.attrs.get("method", "")
     runs = ds.attrs.get("evaluations")
@@ -156,7 +167,7 @@ def plot_morris(ds: xr.Dataset, ax: Axes | None = None, *, top: int = 10) -> Axe
     mu_star = data["mu_star"].values
     sigma = data["sigma"].values
     conf = np.nan_to_num(data["mu_star_conf"].values)
-    names = [str(n) for n in data[dim].values]
+    names = _labels(data, dim)
     plotted = np.isfinite(mu_star) & np.isfinite(sigma)
 
     ax = style.new_axes(ax)
@@ -243,7 +254,7 @@ def plot_sobol(ds: xr.Dataset, top: int = 15, ax: Axes | None = None) -> Axes:
     output, _units = _output(ds)
     order = np.argsort(-np.nan_to_num(data["ST"].values), kind="stable")[:top]
     data = data.isel({dim: order})
-    names = [str(n) for n in data[dim].values]
+    names = _labels(data, dim)
     rows = np.arange(len(names))
     confidence = 100 * float(ds.attrs.get("confidence", 0.95))
 
@@ -262,7 +273,7 @@ def plot_sobol(ds: xr.Dataset, top: int = 15, ax: Axes | None = None) -> Axes:
             capsize=2,
             label=f"{label} ({confidence:.0f} % CI)",
         )
-    ax.set_yticks(rows, [_short(n) for n in names], fontsize="small")
+    ax.set_yticks(rows, names, fontsize="small")
     ax.set_ylim(len(names) - 0.5, -0.5)
     ax.set_ylabel(dim)
     ax.set_xlabel(f"Sobol' index: share of the variance of {output} (0\u20131)")

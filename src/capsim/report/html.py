@@ -6,7 +6,9 @@ chart, one fan chart per series a claim watches (none twice) and the flow chart,
 sensitivity ranking, the command that reproduces the report, and last the scenario and
 its sources. The sensitivity ranking is the rank correlation (Spearman)
 of each sampled input with the first claim's milestone date across the Monte Carlo
-samples, so it costs no runs beyond the study itself.
+samples, so it costs no runs beyond the study itself; it lists only the inputs whose
+correlation is distinguishable from zero, with intervals
+(:func:`capsim.analysis.ranking.spearman_ranking`).
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ import shlex
 
 import numpy as np
 import xarray as xr
-from scipy import stats
 
 from capsim import __version__
+from capsim.analysis.ranking import Ranking, spearman_ranking
 from capsim.analysis.uncertainty import claim_probability, milestone_quantiles
 from capsim.model.dating import days_after_start
 from capsim.report.summary import summary_section
@@ -74,30 +76,22 @@ def _table(header: list[str], rows: list[list[str]], numeric: set[int] = frozens
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
+_TOP = 12  # rows of the sensitivity ranking shown
+
+
 def _day(value) -> str:
     return "not met" if np.isnat(value) else str(np.datetime64(value, "D"))
 
 
-def sensitivity_ranking(
-    study: xr.Dataset, milestone: str, top: int = 12
-) -> list[tuple[str, float]]:
-    """Inputs ranked by |Spearman correlation| with the milestone date across samples."""
+def sensitivity_ranking(study: xr.Dataset, milestone: str) -> Ranking:
+    """Inputs whose Spearman correlation with the milestone date (days from the horizon
+    start) is distinguishable from zero across the samples that ran, largest first."""
     good = study.isel(sample=np.flatnonzero(~study["failed"].values))
-    dates = good["milestone_date"].sel(milestone=milestone).values
-    days = days_after_start(dates, good["time"].values)
-    inputs = good["input_value"].values
-    ranking = []
-    if len(np.unique(days)) < 2:
-        return []
-    for j, name in enumerate(good["parameter"].values):
-        column = inputs[:, j]
-        if np.ptp(column) == 0:
-            continue
-        rho = stats.spearmanr(column, days).statistic
-        if np.isfinite(rho):
-            ranking.append((str(name), float(rho)))
-    ranking.sort(key=lambda item: -abs(item[1]))
-    return ranking[:top]
+    days = days_after_start(
+        good["milestone_date"].sel(milestone=milestone).values, good["time"].values
+    )
+    names = [str(name) for name in good["parameter"].values]
+    return spearman_ranking(good["input_value"].values, days, names)
 
 
 def render_report(
@@ -219,7 +213,19 @@ def _sensitivity_section(scenario: Scenario, study: xr.Dataset | None) -> str:
     ranking = sensitivity_ranking(study, claim.milestone)
     parts.append(
         f"<p>Inputs ranked by rank correlation with the date of milestone "
-        f"<code>{html.escape(claim.milestone)}</code> (positive: a higher value delays it).</p>"
+        f"<code>{html.escape(claim.milestone)}</code> (positive: a higher value delays it), "
+        f"with {100 * ranking.confidence:.0f} % intervals; only inputs whose correlation "
+        f"is distinguishable from zero ({html.escape(ranking.rule)}) are listed.</p>"
     )
-    parts.append(_table(["input", "Spearman rho"], [[n, f"{r:+.2f}"] for n, r in ranking], {1}))
+    rows = [
+        [r.name, f"{r.value:+.2f}", f"{r.low:+.2f} to {r.high:+.2f}", f"{r.p_adjusted:.2g}"]
+        for r in ranking.rows[:_TOP]
+    ]
+    header = ["input", "Spearman rho", f"{100 * ranking.confidence:.0f} % interval", "p (Holm)"]
+    parts.append(_table(header, rows, {1, 2, 3}))
+    more = len(ranking.rows) - len(rows)
+    parts.append(
+        f'<p class="note">{ranking.omitted} of {ranking.tested} varying inputs not '
+        f"distinguishable from zero: not listed{f'; {more} more not shown' if more else ''}.</p>"
+    )
     return "\n".join(parts)
