@@ -215,3 +215,29 @@ def test_a_correlation_with_an_events_probability_is_reported():
     assert "probability of an event" in problems[0][1]
     valid = chain(**{"risks": {"r": risk}, "products.p.h100e": h100e})
     assert "risks.r.occurs" in UncertainSpace(valid).names
+
+
+# -- take-or-pay stacks before the qualification ---------------------------------------------
+
+
+def test_take_or_pay_stacks_wait_at_the_vendor_until_the_product_is_qualified():
+    # d holds a take-or-pay reservation of half of v's 4000 HBM4 stacks a month, but v
+    # qualifies p only from 1 April: January to March, the 2000 stacks a month d pays for
+    # stay with v, unsold (2000, 4000, 6000 at the months' ends), and p, with no other
+    # vendor, makes nothing. (They used to go to p, which packaged 250 a month with them.)
+    # From April p may buy them: April's 2000 and the 6000 unsold make 8000 / 8 = 1000
+    # packages, the line's 100 wafers x 10.
+    scenario = chain(
+        **{
+            "hbm_vendors.v.shares": {},
+            "hbm_vendors.v.contracts": {"d": {"share": 0.5, "take_or_pay": True}},
+            "hbm_vendors.v.qualification.p": "2026-04-01",
+        }
+    )
+    result = simulate(scenario)
+    produced = result.packages_produced.sel(product="p").values
+    np.testing.assert_allclose(produced[:3], 0.0, atol=1e-9)
+    np.testing.assert_allclose(
+        result.hbm_unsold.sel(supplier="v/HBM4").values[:4], [2000.0, 4000.0, 6000.0, 0.0]
+    )
+    assert produced[3] == pytest.approx(1000.0)

@@ -123,6 +123,8 @@ class Procurement:
         }
         rates = self.planner.rates_at(month)
         self.planner.arrears = {pid: max(0.0, wanted[pid] - rates[pid]) for pid in self.chains}
+        for vendor in self.vendors.values():
+            vendor.unsold_by(month)
         self._order(month, steady=False)
         self._buy_unsold(month, wanted)
         for line_id, chains in self.by_line.items():
@@ -383,8 +385,12 @@ class Procurement:
                 if not steady and (limited or g.grants[pid] < g.asks[pid] * (1.0 - SHORT)):
                     chain.short["hbm"] = True
                 stacks = g.grants[pid] * per_wafer
-                if stacks > 0:
+                if stacks <= 0:
+                    continue
+                if spec.qualifies(pid, arrival):
                     chain.stacks[g.vendor].arrive(_on_hand_from(arrival), stacks)
+                else:  # a take-or-pay grant to a product not qualified then: stays unsold
+                    self.vendors[g.vendor].keep(_on_hand_from(arrival), g.generation, stacks)
         self._hbm_month.clear()
 
     def _sell_unsold(
