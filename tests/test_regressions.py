@@ -241,3 +241,27 @@ def test_take_or_pay_stacks_wait_at_the_vendor_until_the_product_is_qualified():
         result.hbm_unsold.sel(supplier="v/HBM4").values[:4], [2000.0, 4000.0, 6000.0, 0.0]
     )
     assert produced[3] == pytest.approx(1000.0)
+
+
+def test_unsold_stacks_are_not_sold_before_the_qualification():
+    # As above, with a 2-month lead time and p qualified from 1 March: the take-or-pay
+    # stacks started in November and December (2000 each) are made on 1 January and
+    # 1 February, before the qualification, and stay unsold (2000, 4000). In January p
+    # orders stacks for March, when it is qualified; those unsold stacks used to be sold
+    # to that order at once, and p packaged 250 a month in January and February. Now they
+    # wait for March: 4000 unsold + 4000 arriving = 8000 / 8 = 1000 packages, the line's.
+    scenario = chain(
+        **{
+            "hbm_vendors.v.shares": {},
+            "hbm_vendors.v.contracts": {"d": {"share": 0.5, "take_or_pay": True}},
+            "hbm_vendors.v.lead_time": "2 month",
+            "hbm_vendors.v.qualification.p": "2026-03-01",
+        }
+    )
+    result = simulate(scenario)
+    produced = result.packages_produced.sel(product="p").values
+    np.testing.assert_allclose(produced[:2], 0.0, atol=1e-9)
+    assert produced[2] == pytest.approx(1000.0)
+    np.testing.assert_allclose(
+        result.hbm_unsold.sel(supplier="v/HBM4").values[:3], [2000.0, 4000.0, 0.0]
+    )

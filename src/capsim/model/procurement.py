@@ -396,19 +396,24 @@ class Procurement:
     def _sell_unsold(
         self, month: int, vendor: HbmVendorModel, vid: str, orders: dict[str, dict[str, float]]
     ) -> None:
-        """Sell unsold stacks to this month's orders in proportion; the stacks sold are
-        on hand at once and leave the orders."""
+        """Sell unsold stacks to this month's orders of products the vendor qualifies now,
+        in proportion; the stacks sold are on hand at once and leave the orders."""
         for generation, wanted in orders.items():
             unsold = vendor.unsold[generation]
-            if unsold <= 0 or not any(wanted.values()):
+            names = [
+                pid
+                for pid, want in wanted.items()
+                if want > 0 and vendor.spec.qualifies(pid, month)
+            ]
+            if unsold <= 0 or not names:
                 continue
-            names = list(wanted)
             sold = clear(unsold, [wanted[name] for name in names])
             for chain in self.by_vendor[vid][generation]:
-                amount = sold[names.index(chain.product.id)]
+                pid = chain.product.id
+                amount = sold[names.index(pid)] if pid in names else 0.0
                 if amount > 0:
                     chain.stacks[vid].arrive(month, amount)
-                    wanted[chain.product.id] -= amount
+                    wanted[pid] -= amount
             vendor.unsold[generation] = max(0.0, unsold - sum(sold))
 
     def _record_supplier(
