@@ -265,3 +265,34 @@ def test_unsold_stacks_are_not_sold_before_the_qualification():
     np.testing.assert_allclose(
         result.hbm_unsold.sel(supplier="v/HBM4").values[:3], [2000.0, 4000.0, 0.0]
     )
+
+
+def test_unsold_stacks_go_to_orders_of_products_that_want_packages():
+    # p (designer d) and q (designer e, the same product) share v's 4000 HBM4 stacks, the
+    # line and a large fab; q's buyer may export nothing (cap 0), so q wants no packages
+    # but still orders stacks. In January each gets 2000 stacks: p packages 250, q gives
+    # its 2000 back unsold. In February v sells those 2000 to p's order alone (q would
+    # give them back again at the month's end; they used to be split between the two
+    # orders), and then grants its 4000 pro rata to what p (4000 - 2000) and q (4000)
+    # still order: p gets 4000 x 2000 / 6000 = 1333.3, so (2000 + 1333.3) / 8 = 416.7
+    # packages (375 before).
+    q = copy.deepcopy(chain_data()["products"]["p"]) | {"designer": "e"}
+    scenario = chain(
+        **{
+            "products.q": q,
+            "logic_fabs.f.wafer_starts": "1000 wafer/month",
+            "logic_fabs.f.cycle_time": "1 month",
+            "logic_fabs.f.shares": {},
+            "packaging.c.shares": {},
+            "hbm_vendors.v.shares": {},
+            "hbm_vendors.v.qualification.q": "2025-01-01",
+            "programmes.h": _buyer(product="q", destination="CN"),
+            "export_rules": {
+                "cn": {"destination": "CN", "cap": "0 H100e/year", "start": "2025-01-01"}
+            },
+        }
+    )
+    result = simulate(scenario)
+    produced = result.packages_produced.sel(product="p").values
+    assert produced[:2] == pytest.approx([250.0, (2000.0 + 4000.0 / 3.0) / 8.0], rel=1e-6)
+    assert float(result.packages_produced.sel(product="q").sum()) == 0.0

@@ -111,6 +111,8 @@ class Procurement:
             inputs, chains, vendors, self.clearing, rate=self.rate, backlog=self.backlog
         )
         self._hbm_month: list[_HbmGrant] = []
+        self._wanted: dict[str, float] = {}
+        """Good packages each product's programmes want this month [package]."""
 
     # -- the month ------------------------------------------------------------------
 
@@ -121,6 +123,7 @@ class Procurement:
             pid: self.demand(pid, chain.in_packaging) if chain.product.made_in(month) else 0.0
             for pid, chain in self.chains.items()
         }
+        self._wanted = wanted
         rates = self.planner.rates_at(month)
         self.planner.arrears = {pid: max(0.0, wanted[pid] - rates[pid]) for pid in self.chains}
         for vendor in self.vendors.values():
@@ -396,14 +399,15 @@ class Procurement:
     def _sell_unsold(
         self, month: int, vendor: HbmVendorModel, vid: str, orders: dict[str, dict[str, float]]
     ) -> None:
-        """Sell unsold stacks to this month's orders of products the vendor qualifies now,
-        in proportion; the stacks sold are on hand at once and leave the orders."""
+        """Sell unsold stacks to this month's orders of products the vendor qualifies now
+        and that have demand this month (others give their stacks back at the month's
+        end), in proportion; the stacks sold are on hand at once and leave the orders."""
         for generation, wanted in orders.items():
             unsold = vendor.unsold[generation]
             names = [
                 pid
                 for pid, want in wanted.items()
-                if want > 0 and vendor.spec.qualifies(pid, month)
+                if want > 0 and self._wanted.get(pid, 0.0) > 0 and vendor.spec.qualifies(pid, month)
             ]
             if unsold <= 0 or not names:
                 continue
