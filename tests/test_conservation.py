@@ -263,10 +263,16 @@ def _reserved(contract: ContractIn, month: int, capacity: float) -> float:
     return max(float(contract.volume[month]), 0.0)
 
 
-def check_suppliers(result, inputs: ModelInputs, known: frozenset[str] = frozenset()) -> None:
-    """Grants against capacity, asks and reservations, per supplier and month."""
+def check_suppliers(result, inputs: ModelInputs) -> None:
+    """Grants against capacity and asks, per supplier and month: no supplier grants more
+    than it has, nor a designer more than it asks (unless it holds a take-or-pay
+    reservation); when the designers' asks and the grants to buyers not modelled all fit
+    in the capacity and nobody holds a take-or-pay reservation, every designer gets what it
+    asks (reservations and the rule only share a shortage: what nobody takes idles, and a
+    designer is short only when the capacity is used up)."""
     modelled = {p.designer for p in inputs.products.values()}
     designers = [str(d) for d in result["designer"].values]
+    inside = np.array([d in modelled for d in designers], dtype=bool)
     capacity = result.supplier_capacity.values
     asked = result.supplier_asked.values
     granted = result.supplier_granted.values
@@ -274,36 +280,33 @@ def check_suppliers(result, inputs: ModelInputs, known: frozenset[str] = frozens
         market, _ = _market_of(inputs, supplier)
         for month in range(capacity.shape[0]):
             cap = capacity[month, row]
-            tol = _tolerance(cap, asked[month, row], granted[month, row])
-            total = granted[month, row].sum()
-            assert total <= cap + tol, (
-                f"{supplier} granted {total:.6g} of {cap:.6g} in month {month}"
+            ask, got = asked[month, row], granted[month, row]
+            tol = _tolerance(cap, ask, got)
+            assert got.sum() <= cap + tol, (
+                f"{supplier} granted {got.sum():.6g} of {cap:.6g} in month {month}"
             )
-            reserved = {c.designer: _reserved(c, month, cap) for c in market.contracts}
             paying = {
-                c.designer for c in market.contracts if c.take_or_pay and reserved[c.designer] > 0
+                c.designer
+                for c in market.contracts
+                if c.take_or_pay and _reserved(c, month, cap) > 0
             }
-            whole = sum(reserved.values())
-            scale = min(1.0, cap / whole) if whole > 0 else 1.0
+            fits = ask[inside].sum() + got[~inside].sum() <= cap + tol and not paying
             for column, designer in enumerate(designers):
-                ask, got = asked[month, row, column], granted[month, row, column]
                 if designer not in modelled:
                     continue
                 if designer not in paying:
-                    assert got <= ask + tol, (
-                        f"{supplier} granted {designer} {got:.6g}, more than it asked "
-                        f"({ask:.6g}), in month {month}"
+                    assert got[column] <= ask[column] + tol, (
+                        f"{supplier} granted {designer} {got[column]:.6g}, more than it "
+                        f"asked ({ask[column]:.6g}), in month {month}"
                     )
-                floor = min(ask, reserved.get(designer, 0.0) * scale)
-                if "reservation" in known:
-                    continue
-                assert got >= floor - tol, (
-                    f"{supplier} granted {designer} {got:.6g} in month {month}, below its "
-                    f"reservation ({floor:.6g} of its ask {ask:.6g})"
-                )
+                if fits:
+                    assert got[column] >= ask[column] - tol, (
+                        f"{supplier} granted {designer} {got[column]:.6g} of its ask "
+                        f"{ask[column]:.6g} in month {month}, with capacity to spare"
+                    )
 
 
-def check_outside_buyers(result, inputs: ModelInputs, known: frozenset[str] = frozenset()) -> None:
+def check_outside_buyers(result, inputs: ModelInputs) -> None:
     """A buyer not modelled (reservations, no products) takes at most its reservation of
     each supplier in a month: for an HBM vendor, summed over the generations it sells."""
     modelled = {p.designer for p in inputs.products.values()}
@@ -315,8 +318,6 @@ def check_outside_buyers(result, inputs: ModelInputs, known: frozenset[str] = fr
     for row, supplier in enumerate(suppliers):
         owners.setdefault(_market_of(inputs, supplier)[1], []).append(row)
     for owner, rows in owners.items():
-        if len(rows) > 1 and "volume per generation" in known:
-            continue
         market, _ = _market_of(inputs, suppliers[rows[0]])
         for contract in market.contracts:
             if contract.designer in modelled:
@@ -544,25 +545,18 @@ def check_windows(result, scenario: Scenario, inputs: ModelInputs) -> None:
         )
 
 
-def check_sources(
-    result, scenario: Scenario, inputs: ModelInputs, draw, known: frozenset[str] = frozenset()
-) -> None:
+def check_sources(result, scenario: Scenario, inputs: ModelInputs, draw) -> None:
     """Nothing starts without wafer starts, CoWoS and stacks from a vendor qualified for
     the product by then; a product holds no stacks before some vendor qualified it, and
-    receives none once every window has closed. (With ``"early stacks"`` known, a vendor
-    may deliver up to its lead time before the qualification.)"""
+    receives none once every window has closed."""
     windows = qualification_windows(scenario, inputs, draw)
     for pid, product in inputs.products.items():
         starts = _starts(result, inputs, pid)
         stacks = result.hbm_inventory.sel(product=pid).values
         tol = _tolerance(starts, stacks)
         sources = _sources(scenario, pid)
-        early = {
-            vid: inputs.vendors[vid].lead_time if "early stacks" in known else 0.0
-            for vid in sources
-        }
-        open_windows = [(windows[vid, pid], early[vid]) for vid in sources]
-        open_windows = [(b - lead, u) for (b, u), lead in open_windows if b < u]
+        open_windows = [windows[vid, pid] for vid in sources]
+        open_windows = [(b, u) for b, u in open_windows if b < u]
         first = min((b for b, _ in open_windows), default=math.inf)
         last = max((u for _, u in open_windows), default=-math.inf)
         for month in range(inputs.calendar.months):
@@ -1051,15 +1045,15 @@ def check_world(world: World, known: frozenset[str] = KNOWN) -> None:
     check_conservation(result, inputs)
     check_deliveries(result, inputs)
     check_non_negative(result, inputs)
-    check_suppliers(result, inputs, known)
-    check_outside_buyers(result, inputs, known)
+    check_suppliers(result, inputs)
+    check_outside_buyers(result, inputs)
     check_supplier_capacity(result, inputs)
     check_packaging_capacity(result, inputs)
     check_limits(result, scenario, inputs, draw)
     check_dies(result, inputs)
     check_stacks(result, inputs)
     check_windows(result, scenario, inputs)
-    check_sources(result, scenario, inputs, draw, known)
+    check_sources(result, scenario, inputs, draw)
     check_inputs_do_not_sit(result, scenario, inputs, draw, known)
     check_sites(result, inputs)
     check_buildings(result, inputs)
