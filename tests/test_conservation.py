@@ -9,25 +9,25 @@ One simulation is checked against every invariant (to keep the file fast):
   delivered to a programme with sites = installed + stranded;
 - no stock or flow goes negative (beyond float dust against the flows through it);
 - the market: no supplier grants more than it has; a designer is granted no more than it
-  asks (unless it holds a take-or-pay reservation) and, when it asks for at least its
-  reservation, no less than that reservation (scaled down when the reservations add up to
-  more than the capacity); a buyer not modelled takes its reservation and no more; each
-  supplier sells the capacity the scenario gives it (an HBM vendor of wafers: its wafers
-  set up for the generations, no more than its wafers, not moved before a conversion
-  time, and not toward a generation nobody may order);
+  asks (unless it holds a take-or-pay reservation), and all it asks when every ask fits;
+  a buyer not modelled takes its reservation and no more (a volume once across an HBM
+  vendor's generations); each supplier sells the capacity the scenario gives it (an HBM
+  vendor of wafers: its wafers set up for the generations, no more than its wafers, no
+  more than its tooling and its growth before a conversion could be ready, nor toward
+  a generation nobody may order);
 - supply: a line packages no more interposer wafers in a month than its capacity, nor a
   designer more than the line granted it; no product starts more than any input allows,
   and the binding input reported is the lowest limit (or tied with it); dies and HBM
   stacks are conserved (made = used + waiting, + unsold for stacks), made only from the
   wafers granted (and the pipeline filled before the horizon, at most a cycle or lead
-  time of month 0's capacity), so stacks made <= granted wafers x stacks per wafer x
-  yield <= tooled wafers x stacks per wafer x yield; a product buys from its fab, its
-  line and the vendors that may qualify it, no others; nothing starts outside the
-  product's window, without wafer starts or CoWoS, or with stacks from no vendor
-  qualified by then; no stacks arrive once every qualification of the product has
-  failed;
-- inputs do not wait while a product that may use them is short of them (the issue's
-  property, see :func:`check_inputs_do_not_sit`);
+  time, rounded up to whole months, of month 0's capacity), so stacks made <= granted
+  wafers x stacks per wafer x yield <= tooled wafers x stacks per wafer x yield; a
+  product buys from its fab, its line and the vendors that qualify it at some time, no
+  others; nothing starts outside the product's window, without wafer starts or CoWoS,
+  or with stacks from no vendor qualified by then; no stacks arrive once every
+  qualification of the product has failed;
+- no input waits in inventory for more than a month while a qualified product that
+  uses it is short of it (see :func:`check_inputs_do_not_sit`);
 - sites: power online <= power available; IT online <= IT capacity of ready buildings;
   packages installed fit the slots of ready buildings and are never fewer than those
   online; crews install no faster than their rate; ready buildings have their power
@@ -50,12 +50,12 @@ Values the run used (targets in packages, PUE, IT power per package, lead times,
 capacities after risks, reservations) are read from :func:`capsim.model.resolve.resolve`
 with the same draw: the properties check what the model does with its inputs, not how it
 reads them. Qualification windows and production windows are recomputed from the
-scenario. Violations the model still shows (in its procurement) are reproduced by strict
-xfail tests at the end and left out of the property test (:data:`KNOWN`); bugs fixed are
-pinned by hand-calculated cases in ``test_regressions.py``.
+scenario. Violations the model still shows are reproduced by strict xfail tests at the
+end and left out of the property test (:data:`KNOWN`); bugs fixed are pinned by
+hand-calculated cases in ``test_regressions.py``.
 
-Runtime: :data:`EXAMPLES` (200) worlds take about 30 s on one core. For a full-size run,
-set ``CAPSIM_PROPERTY_EXAMPLES``, e.g. ``CAPSIM_PROPERTY_EXAMPLES=2000`` (about 5 min).
+Runtime: :data:`EXAMPLES` (200) worlds take about 45 s on one core, mostly drawing the
+worlds. For a bigger run set ``CAPSIM_PROPERTY_EXAMPLES``, e.g. 2000 (about 8 min).
 """
 
 from __future__ import annotations
@@ -598,22 +598,24 @@ def _short_of(
 def check_inputs_do_not_sit(
     result, scenario: Scenario, inputs: ModelInputs, draw, known: frozenset[str] = frozenset()
 ) -> None:
-    """No input waits in inventory for more than a month while a product that may use it
-    is short of it.
+    """No input waits in inventory for more than a month while a qualified product that
+    uses it is short of it (read from the recorded stocks, package starts and limits).
 
     *Sits through month k*: more of it was waiting at the end of month k - 1 than left
-    during month k. For a product's stacks or dies: its stock at the end of month k - 1
-    less what its package starts took in month k (a product with no demand in month k
-    gives its stacks back to their vendors at once: they do not sit with it). For a
-    vendor's unsold stacks: its unsold stock at the end of month k less what may have come
-    back during month k (stacks only come back from products with no demand in the month:
-    at most their stock at the end of month k - 1 plus all their designers' grants due in
-    month k, and the pipeline's early on).
+    during month k, i.e. it waited a whole month. For a product's stacks or dies: its
+    stock at the end of month k - 1 less what its package starts took in month k (a
+    product with no demand in month k gives its stacks back to their vendors at once:
+    they do not sit with it). For a vendor's unsold stacks: its unsold stock at the end of
+    month k less what may have come in during month k (from products with no demand in
+    the month: at most their stock at the end of month k - 1 plus all their designers'
+    grants due in month k, and the pipeline's early on; and the grants due to the
+    designers of products the vendor does not qualify, which stay with it).
 
     *Short of* an input in month k: the product wanted packages and that input's limit
-    was below every other limit by :data:`MARGIN`; for stacks held by other products and
-    for unsold stacks, the die limit may be as low (within the margin), since dies are
-    ordered to match the stacks due.
+    (``input_limit``) was below every other limit by :data:`MARGIN`. Unless ``"dies
+    matched"`` is known, for stacks held by other products and for unsold stacks the die
+    limit may be as low (within the margin), since dies are ordered to match the stacks
+    due.
 
     Then, with tolerance 1e-6 of the stocks and flows involved:
 
@@ -1026,14 +1028,13 @@ def check_milestones(result, scenario: Scenario, inputs: ModelInputs) -> None:
 # -- the test --------------------------------------------------------------------------------
 
 
-#: Parts of the properties the model is known to break (procurement.py, owned elsewhere),
-#: each reproduced by a strict xfail test at the end of this file; the property test
-#: leaves them out until the model is fixed (then the xfail passes, and fails, and the
-#: part comes back here).
+#: Parts of the no-waiting property the model is known to break, each reproduced by a
+#: strict xfail test at the end of this file; the property test leaves them out until
+#: the model is fixed (then the xfail passes, and fails, and the part comes back here).
 KNOWN = frozenset(
     {
         "stacks held",  # test_stacks_a_product_cannot_use_do_not_sit_while_another_is_short
-        "dies matched",  # test_unsold_stacks_do_not_wait_while_dies_matched_to_stacks_are_short
+        "dies matched",  # test_unsold_stacks_do_not_wait_while_dies_matched_to_them_are_short
     }
 )
 
@@ -1074,9 +1075,7 @@ def test_random_worlds_keep_the_model_invariants(world: World) -> None:
     check_world(world)
 
 
-# -- known violations: minimal reproductions (procurement.py, owned elsewhere) -------------
-# Each checks one property on a small world, in full (no known parts left out). KNOWN above
-# leaves the part out of the property test until the model is fixed.
+# -- small worlds ---------------------------------------------------------------------------
 
 
 def _run(scenario: Scenario, draw: dict[str, float] | None = None):
@@ -1099,57 +1098,10 @@ def _buyer(product: str, **changes) -> dict:
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="bug: each month the fabs start wafers before the HBM vendors take orders, so dies "
-    "ordered to match the stacks due miss the stacks ordered that month: nothing is made in "
-    "the first month, and with two products output alternates between 0 and full",
-)
-def test_a_world_without_lead_times_makes_packages_from_its_first_month() -> None:
-    # No cycle or lead time anywhere: January has 10 wafers x 640.2 dies, 100 CoWoS wafers
-    # x 10 packages and 4000 / 8 stacks per package: HBM binds at 500 packages.
-    result = simulate(chain())
-    assert result.packages_produced.sel(product="p").values[0] == pytest.approx(500.0)
-
-
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="bug: a reservation covers only the steady monthly need in the first round of "
-    "grants; what a holder asks beyond it (catching up) goes to the second round, after "
-    "the others' steady needs, even when it is within the reservation",
-)
-def test_a_reservation_serves_asks_above_the_steady_need() -> None:
-    # d reserves 60 % of v's 4000 stacks (2400). With a 2.5-month lead time, d's order in
-    # January is 1.5 months of its need (the pipeline holds 2 of the 3.5 it covers): about
-    # 1773 stacks against a steady 1182. It gets 1182: e's steady need takes the rest.
-    scenario = chain(
-        **{
-            "products.q": _second_product(),
-            "logic_fabs.f.wafer_starts": "1000 wafer/month",
-            "logic_fabs.f.shares": {},
-            "packaging.c.capacity": "1000 wafer/month",
-            "packaging.c.shares": {},
-            "hbm_vendors.v.shares": {"d": 0.6},
-            "hbm_vendors.v.lead_time": "2.5 month",
-            "hbm_vendors.v.qualification.q": "2025-01-01",
-            "programmes.g.volume": "150 package/month",
-            "programmes.h": _buyer("q", volume="10000 package/month"),
-        }
-    )
-    check_suppliers(*_run(scenario))
-
-
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="bug: an HBM vendor of wafers clears each generation on its own with the whole "
-    "contract, so a volume contract is reserved once per generation",
-)
 def test_a_volume_contract_is_reserved_once_across_generations() -> None:
     # 1000 wafers, tooled half HBM3E, half HBM4; a buyer not modelled holds 300 wafers a
-    # month. It takes 300 of HBM4 and all 200 left on HBM3E (300 moved to d's HBM4): 500.
+    # month, spread over the generations as the wafers are set up: 300 in all a month
+    # (it used to take 300 of each generation).
     scenario = chain(
         **{
             "hbm_vendors.v": {
@@ -1164,63 +1116,81 @@ def test_a_volume_contract_is_reserved_once_across_generations() -> None:
             }
         }
     )
-    check_outside_buyers(*_run(scenario))
+    result, inputs = _run(scenario)
+    check_outside_buyers(result, inputs)
+    rows = ["v/HBM3E", "v/HBM4"]
+    taken = result.supplier_granted.sel(supplier=rows, designer="others").sum("supplier")
+    np.testing.assert_allclose(taken.values, 300.0, rtol=1e-9)
+
+
+# -- known violations: minimal reproductions ------------------------------------------------
+# Each checks the no-waiting property on a small world, in full (no known parts left out).
 
 
 @pytest.mark.xfail(
     strict=True,
     raises=AssertionError,
-    reason="bug: unsold stacks are sold at once to orders placed for arrival a lead time "
-    "later, when the product is qualified, not yet now",
+    reason="model: stacks stay with the product that holds them while it has demand, even "
+    "when it cannot use them (its CoWoS or dies bind) and another product qualified for "
+    "them is short of stacks; and a plan for goods arriving during a month uses that "
+    "month's capacity although they are first packaged the month after",
 )
-def test_unsold_stacks_wait_for_the_qualification() -> None:
-    # q's fab is down in February and its window ends on 1 March: its 4000 stacks go back
-    # to v in March. p, qualified by v from 1 June (2-month lead time), orders in April
-    # for June and is sold them at once: it holds 4000 stacks at the end of April and
-    # makes 500 packages with them in May.
-    q = _second_product(available={"until": "2026-03-01"})
-    q["logic"] = q["logic"] | {"fab": "f2"}
-    outage = {"kind": "capacity_loss", "target": "logic_fabs.f2", "loss": 1, "duration": "1 month"}
+def test_stacks_a_product_cannot_use_do_not_sit_while_another_is_short() -> None:
+    # p and q (one designer, lines c and c2 of 100 wafers x 10 packages) share v's 4000
+    # stacks a month (8 a package), arriving half a month after the order: 2000 each, 250
+    # packages a month each. From April c has 10 wafers (100 packages, 800 stacks), but
+    # the stacks p ordered in March arrive mid-March, planned for March's line: p holds
+    # about 1780 stacks at the end of March and uses 800 in April, while q, whose dies
+    # (ordered a month ahead) allow 1800 packages, is short of stacks (about 280).
     scenario = chain(
         **{
-            "products.q": q,
-            "logic_fabs.f.shares": {},
-            "logic_fabs.f2": chain_data()["logic_fabs"]["f"] | {"shares": {}},
-            "packaging.c.shares": {},
-            "hbm_vendors.v.shares": {},
-            "hbm_vendors.v.lead_time": "2 month",
-            "hbm_vendors.v.qualification": {"p": "2026-06-01", "q": "2025-01-01"},
+            "products.q": _second_product(
+                "d", packaging={"line": "c2", "packages_per_wafer": "10 package/wafer"}
+            ),
+            "logic_fabs.f.wafer_starts": "1000 wafer/month",
+            "logic_fabs.f.cycle_time": "1 month",
+            "packaging.c.capacity": {
+                "points": [
+                    {"date": "2026-01-01", "value": "100 wafer/month"},
+                    {"date": "2026-04-01", "value": "10 wafer/month"},
+                ],
+                "interpolation": "step",
+            },
+            "packaging.c2": chain_data()["packaging"]["c"],
+            "hbm_vendors.v.lead_time": "0.5 month",
+            "hbm_vendors.v.qualification.q": "2025-01-01",
             "programmes.h": _buyer("q"),
-            "risks": {"outage": {"probability": 1, "date": "2026-02-01", "effect": outage}},
         }
     )
     result, inputs = _run(scenario)
-    check_sources(result, scenario, inputs, None)
+    check_inputs_do_not_sit(result, scenario, inputs, None)
 
 
 @pytest.mark.xfail(
     strict=True,
     raises=AssertionError,
-    reason="issue: stacks stay with the product that ordered them while it lacks dies (or "
-    "CoWoS), and unsold stacks go to orders first, while another product qualified for them "
-    "is short of stacks",
+    reason="model: a product whose HBM lead time is at least its fab's cycle time orders "
+    "dies to match only the stacks it holds or has on the way, not those its vendors "
+    "hold unsold, so unsold stacks wait while it is short of stacks and of the dies "
+    "matched to them",
 )
-def test_stacks_a_product_cannot_use_do_not_sit_while_another_is_short() -> None:
-    # p's fab starts 0.1 wafer (64 dies) a month, but p orders stacks for its share of the
-    # line (500 packages) two months ahead: it holds about 10,400 stacks and uses 512 a
-    # month. q, from April, gets what v has left and is short of stacks (about 440
-    # packages; its line and dies allow 500 or more).
-    q = _second_product(available={"from": "2026-04-01"})
-    q["logic"] = q["logic"] | {"fab": "f2"}
+def test_unsold_stacks_do_not_wait_while_dies_matched_to_them_are_short() -> None:
+    # e holds a take-or-pay reservation of half of v's 4000 stacks a month for q, which v
+    # never qualifies: 2000 a month stay unsold (6000 by the end of March). p's programme
+    # opens on 1 April; its stacks take 2 months, its dies none, so it orders dies to
+    # match its stacks: in April it packages 750 (dies and stacks alike short of the
+    # line's 1000) while v still holds 4000 stacks unsold at the end of April.
     scenario = chain(
         **{
-            "products.q": q,
-            "logic_fabs.f.wafer_starts": "0.1 wafer/month",
-            "logic_fabs.f2": chain_data()["logic_fabs"]["f"] | {"shares": {}},
+            "products.q": _second_product(),
+            "logic_fabs.f.wafer_starts": "1000 wafer/month",
+            "logic_fabs.f.shares": {},
             "packaging.c.shares": {},
             "hbm_vendors.v.shares": {},
+            "hbm_vendors.v.contracts": {"e": {"share": 0.5, "take_or_pay": True}},
             "hbm_vendors.v.lead_time": "2 month",
-            "hbm_vendors.v.qualification.q": "2025-01-01",
+            "hbm_vendors.v.qualification.q": "never",
+            "programmes.g.start": "2026-04-01",
             "programmes.h": _buyer("q"),
         }
     )
