@@ -6,10 +6,13 @@ lapsed wants nothing). Its order rate, what it asks its product's designer for p
 month, is ``volume`` when given, else what it lacks spread over the months to its
 ``end``, else all it lacks. Finished packages of a product go
 first to programmes with a contracted ``share`` (up to that share of the lot), then
-to the others by priority, then to share-holders still wanting more; export rules
-cap what each destination may receive per calendar year. What nobody takes waits
-as finished stock. A shipment process delivers each lot's allocations after the
-product's lead time.
+to the others by priority, then to share-holders still wanting more. Contracted
+shares that add up to more than 100 % (as draws of uncertain shares may, though
+their central values add up to at most 100 %) are scaled down in proportion, as a
+supplier scales down reservations beyond its capacity. Export rules cap what each
+destination may receive per calendar year, counted over every programme a lot
+serves. What nobody takes waits as finished stock. A shipment process delivers each
+lot's allocations after the product's lead time.
 """
 
 from __future__ import annotations
@@ -152,23 +155,48 @@ class Allocator:
         books = self.by_product[product]
         wants = {book.spec.id: self.wanted(book) for book in books}
         given = dict.fromkeys(wants, 0.0)
+        exported: dict[str, float] = {}
+        shares = contracted_shares([book.spec for book in books])
         for book in books:
-            if book.spec.share is not None:
-                given[book.spec.id] = min(book.spec.share * lot, wants[book.spec.id])
+            if book.spec.id in shares:
+                self._give(book, shares[book.spec.id] * lot, wants, given, exported)
         left = lot - sum(given.values())
         for round_ in ("unshared", "shared"):
             for book in books:
                 if left <= EPSILON or (book.spec.share is None) != (round_ == "unshared"):
                     continue
-                extra = min(left, wants[book.spec.id] - given[book.spec.id])
-                given[book.spec.id] += extra
-                left -= extra
+                left -= self._give(book, left, wants, given, exported)
         self.finished[product] = max(0.0, left)
         shipment = [(book, given[book.spec.id]) for book in books if given[book.spec.id] > EPSILON]
         for book, amount in shipment:
             self._allocate(book, amount)
         if shipment:
             self.env.process(self._ship(self.products[product].lead_time, shipment))
+
+    def _give(
+        self,
+        book: ProgrammeBook,
+        amount: float,
+        wants: dict[str, float],
+        given: dict[str, float],
+        exported: dict[str, float],
+    ) -> float:
+        """Give ``book``'s programme up to ``amount`` more of the lot being allocated:
+        no more than it wants, nor than the export headroom other programmes of the lot
+        (``exported``: H100e by rule) have left; returns what it got [package]."""
+        spec = book.spec
+        amount = max(0.0, min(amount, wants[spec.id] - given[spec.id]))
+        headroom = self._export_headroom(spec, exported)
+        if headroom < amount:
+            amount = headroom
+            book.limited_by = "export_cap"
+        if amount <= 0:
+            return 0.0
+        given[spec.id] += amount
+        h100e = self.products[spec.product].h100e
+        for rule in self._rules(spec):
+            exported[rule.id] = exported.get(rule.id, 0.0) + amount * h100e
+        return amount
 
     def _allocate(self, book: ProgrammeBook, amount: float) -> None:
         spec = book.spec
@@ -201,11 +229,25 @@ class Allocator:
             and (rule.products is None or spec.product in rule.products)
         ]
 
-    def _export_headroom(self, spec: ProgrammeIn) -> float:
+    def _export_headroom(self, spec: ProgrammeIn, pending: dict[str, float] | None = None) -> float:
+        """Packages ``spec``'s programme may still receive this calendar year under the
+        export rules on it [package], less ``pending`` (H100e by rule) not yet booked."""
         h100e = self.products[spec.product].h100e
         year = self._year()
         headroom = float("inf")
         for rule in self._rules(spec):
-            left = rule.cap_per_year - self.export_used.get((rule.id, year), 0.0)
+            used = self.export_used.get((rule.id, year), 0.0)
+            left = rule.cap_per_year - used - (pending or {}).get(rule.id, 0.0)
             headroom = min(headroom, max(0.0, left) / h100e)
         return headroom
+
+
+def contracted_shares(programmes: list[ProgrammeIn]) -> dict[str, float]:
+    """Each share-holder's share of a lot [fraction] by programme id: its contracted share
+    (inside 0-100 %), all of them scaled down in proportion when they add up to more than
+    100 %, so that the shares never hand out more than the lot."""
+    shares = {
+        spec.id: min(max(spec.share, 0.0), 1.0) for spec in programmes if spec.share is not None
+    }
+    total = sum(shares.values())
+    return {gid: share / max(1.0, total) for gid, share in shares.items()}

@@ -248,7 +248,10 @@ def crossing_date(
     ``path`` gives the (non-decreasing) quantity at any model time [month since the
     start]; when given, the day is the one in which the path reaches the threshold,
     otherwise the day is interpolated linearly between the month's start and end values.
-    A threshold reached exactly at midnight is met on the day that starts then.
+    A threshold reached exactly at midnight is met on the day that starts then, except at
+    the end of the horizon's last day (the day after is not simulated: it is met on the
+    last day). A threshold the quantity has reached when the horizon starts (e.g. 0) is
+    met on its first day.
     """
     level = threshold - 1e-9 * max(abs(threshold), 1.0)
     reached = np.flatnonzero(values >= level)
@@ -263,8 +266,12 @@ def crossing_date(
     else:
         before = values[month - 1] if month > 0 else 0.0
         gain = values[month] - before
-        fraction = 1.0 if gain <= 0 else min(1.0, max(0.0, (threshold - before) / gain))
+        # No gain: the month started at or above the level (only the first month can,
+        # when the threshold is at most the quantity's starting value, 0).
+        fraction = 0.0 if gain <= 0 else min(1.0, max(0.0, (threshold - before) / gain))
         days = int(np.floor(fraction * length + 1e-9))
+    if month == len(times) - 1:
+        days = min(days, length - 1)
     return (start + np.timedelta64(days, "D")).astype("datetime64[ns]")
 
 

@@ -40,6 +40,23 @@ class HbmVendorModel:
         """Wafers being set up: (ready [month], generation, wafers per month)."""
         self.unsold = dict.fromkeys(self.generations, 0.0)
         """Finished stacks no product holds, by generation [stack]."""
+        self._coming: list[tuple[float, str, float]] = []
+        """Stacks that will be unsold when made: (time [month], generation, stacks)."""
+
+    def keep(self, time: float, generation: str, stacks: float) -> None:
+        """Book ``stacks`` of ``generation`` made at ``time`` [month] to stay with the
+        vendor, unsold (granted to a product that may not use them then)."""
+        self._coming.append((time, generation, stacks))
+
+    def unsold_by(self, time: float, *, inclusive: bool = True) -> dict[str, float]:
+        """Move the stacks kept for the vendor and made by ``time`` [month] (before it,
+        unless ``inclusive``) into its unsold stock, and return that stock [stack]."""
+        due = [c for c in self._coming if c[0] < time or (inclusive and c[0] == time)]
+        if due:
+            self._coming = [c for c in self._coming if c not in due]
+            for _, generation, stacks in due:
+                self.unsold[generation] += stacks
+        return self.unsold
 
     def tooled_at(self, month: int) -> dict[str, float]:
         """Wafers per month set up for each generation in ``month`` [wafer/month], after

@@ -111,6 +111,8 @@ class Procurement:
             inputs, chains, vendors, self.clearing, rate=self.rate, backlog=self.backlog
         )
         self._hbm_month: list[_HbmGrant] = []
+        self._wanted: dict[str, float] = {}
+        """Good packages each product's programmes want this month [package]."""
 
     # -- the month ------------------------------------------------------------------
 
@@ -121,8 +123,11 @@ class Procurement:
             pid: self.demand(pid, chain.in_packaging) if chain.product.made_in(month) else 0.0
             for pid, chain in self.chains.items()
         }
+        self._wanted = wanted
         rates = self.planner.rates_at(month)
         self.planner.arrears = {pid: max(0.0, wanted[pid] - rates[pid]) for pid in self.chains}
+        for vendor in self.vendors.values():
+            vendor.unsold_by(month)
         self._order(month, steady=False)
         self._buy_unsold(month, wanted)
         for line_id, chains in self.by_line.items():
@@ -383,26 +388,36 @@ class Procurement:
                 if not steady and (limited or g.grants[pid] < g.asks[pid] * (1.0 - SHORT)):
                     chain.short["hbm"] = True
                 stacks = g.grants[pid] * per_wafer
-                if stacks > 0:
+                if stacks <= 0:
+                    continue
+                if spec.qualifies(pid, arrival):
                     chain.stacks[g.vendor].arrive(_on_hand_from(arrival), stacks)
+                else:  # a take-or-pay grant to a product not qualified then: stays unsold
+                    self.vendors[g.vendor].keep(_on_hand_from(arrival), g.generation, stacks)
         self._hbm_month.clear()
 
     def _sell_unsold(
         self, month: int, vendor: HbmVendorModel, vid: str, orders: dict[str, dict[str, float]]
     ) -> None:
-        """Sell unsold stacks to this month's orders in proportion; the stacks sold are
-        on hand at once and leave the orders."""
+        """Sell unsold stacks to this month's orders of products the vendor qualifies now
+        and that have demand this month (others give their stacks back at the month's
+        end), in proportion; the stacks sold are on hand at once and leave the orders."""
         for generation, wanted in orders.items():
             unsold = vendor.unsold[generation]
-            if unsold <= 0 or not any(wanted.values()):
+            names = [
+                pid
+                for pid, want in wanted.items()
+                if want > 0 and self._wanted.get(pid, 0.0) > 0 and vendor.spec.qualifies(pid, month)
+            ]
+            if unsold <= 0 or not names:
                 continue
-            names = list(wanted)
             sold = clear(unsold, [wanted[name] for name in names])
             for chain in self.by_vendor[vid][generation]:
-                amount = sold[names.index(chain.product.id)]
+                pid = chain.product.id
+                amount = sold[names.index(pid)] if pid in names else 0.0
                 if amount > 0:
                     chain.stacks[vid].arrive(month, amount)
-                    wanted[chain.product.id] -= amount
+                    wanted[pid] -= amount
             vendor.unsold[generation] = max(0.0, unsold - sum(sold))
 
     def _record_supplier(

@@ -73,8 +73,11 @@ class Resolver:
             add = self.value(f"{path}.expansions[{i}].add", expansion.add)
             ramp = self.value(f"{path}.expansions[{i}].ramp", expansion.ramp)
             begin = self.calendar.to_time(expansion.date)
-            progress = (self._mid_month - begin) / ramp if ramp > 0 else self._mid_month >= begin
-            result = result + add * np.clip(progress, 0.0, 1.0)
+            if ramp > 0:  # clipped before dividing: a tiny ramp must not overflow
+                progress = np.clip(self._mid_month - begin, 0.0, ramp) / ramp
+            else:
+                progress = (self._mid_month >= begin).astype(float)
+            result = result + add * progress
         return result
 
     def time(self, day) -> float:

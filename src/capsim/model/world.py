@@ -208,7 +208,8 @@ class World:
         for column, name in enumerate(record.suppliers):
             vid, _, generation = name.partition("/")
             if generation:
-                record.unsold[month, column] = self.vendors[vid].unsold[generation]
+                unsold = self.vendors[vid].unsold_by(month + 1, inclusive=False)
+                record.unsold[month, column] = unsold[generation]
         for column, sid in enumerate(record.sites):
             site = self.sites[sid]
             record.ready_it_capacity[month, column] = site.ready_it_capacity

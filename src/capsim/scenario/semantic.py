@@ -337,7 +337,11 @@ def _milestones(s: Scenario) -> Iterator[Finding]:
 
 
 def _correlations(s: Scenario, params: list) -> Iterator[Finding]:
-    uncertain = {path for path, param in params if param.is_uncertain}
+    # The probability of an event (a risk, a letter of intent) is not sampled: whether
+    # the event occurs is, so the probability cannot be correlated with anything.
+    events = {f"risks.{rid}.probability" for rid in s.risks}
+    events |= {f"programmes.{gid}.letter_of_intent.probability" for gid in s.programmes}
+    uncertain = {path for path, param in params if param.is_uncertain and path not in events}
     index_of: dict[str, int] = {}
     pairs = []
     for index, correlation in enumerate(s.correlations):
@@ -346,7 +350,13 @@ def _correlations(s: Scenario, params: list) -> Iterator[Finding]:
             yield ("correlations", index, "between"), f"{a!r} is correlated with itself"
             continue
         for side, name in enumerate(correlation.between):
-            if name not in uncertain:
+            if name in events:
+                yield (
+                    ("correlations", index, "between", side),
+                    f"{name!r} is the probability of an event: samples draw whether the event "
+                    "occurs, not its probability, so it cannot be correlated",
+                )
+            elif name not in uncertain:
                 yield (
                     ("correlations", index, "between", side),
                     f"{name!r} is not an uncertain parameter of this scenario",

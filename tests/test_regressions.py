@@ -1,0 +1,298 @@
+"""Bugs the random-world property test (``test_conservation.py``) found, each pinned by a
+small case with a hand calculation. The chain world (``builders.chain``) makes at most
+500 packages a month (HBM: 4000 stacks / 8 per package); the cases below hold whatever
+month its output starts in."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+from builders import chain, chain_data
+from capsim.model.allocation import contracted_shares
+from capsim.model.calendar import Calendar
+from capsim.model.dating import crossing_date
+from capsim.model.inputs import ProgrammeIn
+from capsim.model.resolve import resolve
+from capsim.scenario import semantic
+from capsim.simulation import simulate
+from capsim.sweep.space import UncertainSpace
+
+
+def _buyer(**changes) -> dict:
+    return {
+        "buyer": "b2",
+        "product": "p",
+        "target_packages": "1e9 package",
+        "start": "2025-01-01",
+        "destination": "US",
+        **changes,
+    }
+
+
+def _programme(gid: str, share: float | None) -> ProgrammeIn:
+    return ProgrammeIn(gid, "p", 1e9, 1, share, None, 0.0, np.inf, "US", (), np.inf)
+
+
+# -- contracted shares drawn above 100 % -----------------------------------------------------
+
+
+def test_shares_drawn_above_100_percent_are_scaled_down_in_proportion():
+    # 60 % + 50 % = 110 %: 60/110 = 6/11 and 50/110 = 5/11; below 100 % nothing changes;
+    # a draw outside 0-100 % (a normal's tail) counts as its bound.
+    shares = contracted_shares([_programme("g", 0.6), _programme("h", 0.5)])
+    assert shares == pytest.approx({"g": 6 / 11, "h": 5 / 11})
+    shares = contracted_shares([_programme("g", 0.3), _programme("h", 0.2), _programme("k", None)])
+    assert shares == pytest.approx({"g": 0.3, "h": 0.2})
+    assert contracted_shares([_programme("g", 1.2), _programme("h", -0.01)]) == {"g": 1.0, "h": 0.0}
+
+
+def test_drawn_contracted_shares_over_100_percent_allocate_no_more_than_is_made():
+    # Central shares 50 % + 50 %; the draw gives g 60 %: every lot splits 6/11 to g and
+    # 5/11 to h (both want everything), and nothing is left as finished stock.
+    scenario = chain(
+        **{
+            "programmes.g.share": {"dist": "uniform", "low": 0.4, "high": 0.6},
+            "programmes.h": _buyer(share=0.5),
+        }
+    )
+    result = simulate(scenario, draw={"programmes.g.share": 0.6})
+    produced = result.packages_produced.sel(product="p").values
+    allocated = result.packages_allocated
+    assert produced.sum() > 0
+    np.testing.assert_allclose(allocated.sel(programme="g").values, produced * 6 / 11)
+    np.testing.assert_allclose(allocated.sel(programme="h").values, produced * 5 / 11)
+    np.testing.assert_allclose(result.finished_stock.sel(product="p").values, 0.0, atol=1e-9)
+
+
+# -- designers' shares of a supplier drawn above 100 % ---------------------------------------
+
+
+def test_drawn_shares_over_100_percent_stay_within_a_lines_capacity():
+    # Two designers with 50 % of a 100 wafer/month line each, both drawn at 60 %: the
+    # reservations (120 wafers) are scaled to the line's 100, 50 each: 1000 packages a
+    # month at most (100 wafers x 10), reached when both take their part.
+    share = {"dist": "uniform", "low": 0.4, "high": 0.6}
+    other = copy.deepcopy(chain_data()["products"]["p"]) | {"designer": "e"}
+    scenario = chain(
+        **{
+            "products.q": other,
+            "packaging.c.shares": {"d": share, "e": share},
+            "logic_fabs.f.shares": {"d": 0.5, "e": 0.5},
+            "logic_fabs.f.wafer_starts": "1000 wafer/month",
+            "hbm_vendors.v.shares": {"d": 0.5, "e": 0.5},
+            "hbm_vendors.v.capacity.HBM4": "1e7 stack/month",
+            "hbm_vendors.v.qualification.q": "2025-01-01",
+            "programmes.h": _buyer(product="q"),
+        }
+    )
+    result = simulate(scenario, draw={"packaging.c.shares.d": 0.6, "packaging.c.shares.e": 0.6})
+    granted = result.supplier_granted.sel(supplier="c").sum("designer").values
+    produced = result.packages_produced.sum("product").values
+    assert np.all(granted <= 100.0 + 1e-9)
+    assert np.all(produced <= 1000.0 + 1e-6)
+    assert produced.max() == pytest.approx(1000.0)
+
+
+# -- an export cap and two programmes served from one lot -----------------------------------
+
+
+def test_export_cap_holds_for_two_programmes_of_one_product():
+    # Cap 1200 H100e/year at 2 H100e per package: 600 packages for CN in 2026. The first
+    # lot (500) goes to g, the first of the two; from the next, g takes the 100 left and h
+    # nothing (it used to get another 100: 1400 H100e).
+    scenario = chain(
+        **{
+            "programmes.g.destination": "CN",
+            "programmes.h": _buyer(destination="CN"),
+            "export_rules": {
+                "cn": {"destination": "CN", "cap": "1200 H100e/year", "start": "2025-01-01"}
+            },
+        }
+    )
+    result = simulate(scenario)
+    allocated = result.packages_allocated.sum("time")
+    assert float(allocated.sel(programme="g")) == pytest.approx(600.0)
+    assert float(allocated.sel(programme="h")) == pytest.approx(0.0)
+
+
+# -- a later qualification failure --------------------------------------------------------
+
+
+def test_a_later_qualification_failure_does_not_requalify():
+    # Qualified on 2026-03-01, failed on 2026-02-01 (so never qualified), failed again on
+    # 2026-09-01: v never supplies p, and p makes nothing all year.
+    def failure(date: str) -> dict:
+        effect = {"kind": "qualification_failure", "vendor": "v", "product": "p"}
+        return {"probability": 1, "date": date, "effect": effect}
+
+    scenario = chain(
+        **{
+            "hbm_vendors.v.qualification.p": "2026-03-01",
+            "risks": {"first": failure("2026-02-01"), "second": failure("2026-09-01")},
+        }
+    )
+    result = simulate(scenario)
+    assert float(result.packages_produced.sum()) == 0.0
+    assert float(result.hbm_inventory.sum()) == 0.0
+
+
+# -- milestone dates -------------------------------------------------------------------------
+
+TIMES = Calendar(np.datetime64("2026-01-01").item(), 12).month_starts()
+MONTHLY = np.cumsum(np.full(12, 500.0))  # 500 a month: 6000 by 31 December
+
+
+def test_a_threshold_of_zero_is_met_on_the_first_day():
+    # Nothing in January (e.g. deliveries a month behind): 0 is met when the horizon
+    # starts, not on 1 February.
+    values = np.concatenate([[0.0], MONTHLY[:-1]])
+    assert crossing_date(values, TIMES, 0.0) == np.datetime64("2026-01-01")
+    scenario = chain(
+        **{
+            "products.p.lead_time": "1 month",
+            "milestones.zero": {"quantity": "packages_delivered", "threshold": "0 package"},
+        }
+    )
+    dates = simulate(scenario).milestone_date.sel(milestone="zero").values
+    assert dates == np.datetime64("2026-01-01")
+
+
+def test_a_threshold_reached_at_the_horizons_end_is_met_on_its_last_day():
+    # 6000 is reached at the end of 31 December: that day, not 1 January after the
+    # horizon. Reached at the end of a month inside the horizon (3000 by 30 June), it is
+    # met on the day that starts then, 1 July, as before.
+    assert crossing_date(MONTHLY, TIMES, 6000.0) == np.datetime64("2026-12-31")
+    assert crossing_date(MONTHLY, TIMES, 3000.0) == np.datetime64("2026-07-01")
+    assert crossing_date(MONTHLY, TIMES, 5750.0) == np.datetime64("2026-12-16")
+
+    def path(time: float) -> float:  # the same quantity, followed day by day
+        return 500.0 * time
+
+    assert crossing_date(MONTHLY, TIMES, 6000.0, path) == np.datetime64("2026-12-31")
+
+
+# -- a tiny expansion ramp ----------------------------------------------------------------
+
+
+def test_a_tiny_expansion_ramp_adds_its_capacity_without_overflow():
+    # 10 wafer/month, +5 from 1 June over 1e-310 month (at once): mid-January to mid-May
+    # see 10, mid-June on 15. Dividing by the ramp overflowed (a RuntimeWarning, an error
+    # under filterwarnings = error).
+    wafer_starts = {
+        "points": [{"date": "2026-01-01", "value": "10 wafer/month"}],
+        "expansions": [{"date": "2026-06-01", "add": "5 wafer/month", "ramp": "1e-310 month"}],
+    }
+    inputs = resolve(chain(**{"logic_fabs.f.wafer_starts": wafer_starts}))
+    np.testing.assert_array_equal(inputs.fabs["f"].capacity, [10.0] * 5 + [15.0] * 7)
+
+
+# -- correlations of events' probabilities ---------------------------------------------------
+
+
+def test_a_correlation_with_an_events_probability_is_reported():
+    # A risk's probability is not sampled (whether the risk occurs is), so a correlation
+    # naming it used to pass the checks and then stop every sweep with a KeyError-like
+    # ValueError in UncertainSpace.
+    risk = {
+        "probability": {"dist": "uniform", "low": 0.2, "high": 0.4},
+        "date": "2026-03-01",
+        "effect": {"kind": "delay", "site": "s", "what": "construction", "by": "1 month"},
+    }
+    h100e = {"dist": "uniform", "low": 1, "high": 3}
+    between = ["risks.r.probability", "products.p.h100e"]
+    scenario = chain(
+        **{
+            "risks": {"r": risk},
+            "products.p.h100e": h100e,
+            "correlations": [{"between": between, "rank": 0.5}],
+        }
+    )
+    problems = semantic.check(scenario)
+    assert [path for path, _ in problems] == [("correlations", 0, "between", 0)]
+    assert "probability of an event" in problems[0][1]
+    valid = chain(**{"risks": {"r": risk}, "products.p.h100e": h100e})
+    assert "risks.r.occurs" in UncertainSpace(valid).names
+
+
+# -- take-or-pay stacks before the qualification ---------------------------------------------
+
+
+def test_take_or_pay_stacks_wait_at_the_vendor_until_the_product_is_qualified():
+    # d holds a take-or-pay reservation of half of v's 4000 HBM4 stacks a month, but v
+    # qualifies p only from 1 April: January to March, the 2000 stacks a month d pays for
+    # stay with v, unsold (2000, 4000, 6000 at the months' ends), and p, with no other
+    # vendor, makes nothing. (They used to go to p, which packaged 250 a month with them.)
+    # From April p may buy them: April's 2000 and the 6000 unsold make 8000 / 8 = 1000
+    # packages, the line's 100 wafers x 10.
+    scenario = chain(
+        **{
+            "hbm_vendors.v.shares": {},
+            "hbm_vendors.v.contracts": {"d": {"share": 0.5, "take_or_pay": True}},
+            "hbm_vendors.v.qualification.p": "2026-04-01",
+        }
+    )
+    result = simulate(scenario)
+    produced = result.packages_produced.sel(product="p").values
+    np.testing.assert_allclose(produced[:3], 0.0, atol=1e-9)
+    np.testing.assert_allclose(
+        result.hbm_unsold.sel(supplier="v/HBM4").values[:4], [2000.0, 4000.0, 6000.0, 0.0]
+    )
+    assert produced[3] == pytest.approx(1000.0)
+
+
+def test_unsold_stacks_are_not_sold_before_the_qualification():
+    # As above, with a 2-month lead time and p qualified from 1 March: the take-or-pay
+    # stacks started in November and December (2000 each) are made on 1 January and
+    # 1 February, before the qualification, and stay unsold (2000, 4000). In January p
+    # orders stacks for March, when it is qualified; those unsold stacks used to be sold
+    # to that order at once, and p packaged 250 a month in January and February. Now they
+    # wait for March: 4000 unsold + 4000 arriving = 8000 / 8 = 1000 packages, the line's.
+    scenario = chain(
+        **{
+            "hbm_vendors.v.shares": {},
+            "hbm_vendors.v.contracts": {"d": {"share": 0.5, "take_or_pay": True}},
+            "hbm_vendors.v.lead_time": "2 month",
+            "hbm_vendors.v.qualification.p": "2026-03-01",
+        }
+    )
+    result = simulate(scenario)
+    produced = result.packages_produced.sel(product="p").values
+    np.testing.assert_allclose(produced[:2], 0.0, atol=1e-9)
+    assert produced[2] == pytest.approx(1000.0)
+    np.testing.assert_allclose(
+        result.hbm_unsold.sel(supplier="v/HBM4").values[:3], [2000.0, 4000.0, 0.0]
+    )
+
+
+def test_unsold_stacks_go_to_orders_of_products_that_want_packages():
+    # p (designer d) and q (designer e, the same product) share v's 4000 HBM4 stacks, the
+    # line and a large fab; q's buyer may export nothing (cap 0), so q wants no packages
+    # but still orders stacks. In January each gets 2000 stacks: p packages 250, q gives
+    # its 2000 back unsold. In February v sells those 2000 to p's order alone (q would
+    # give them back again at the month's end; they used to be split between the two
+    # orders), and then grants its 4000 pro rata to what p (4000 - 2000) and q (4000)
+    # still order: p gets 4000 x 2000 / 6000 = 1333.3, so (2000 + 1333.3) / 8 = 416.7
+    # packages (375 before).
+    q = copy.deepcopy(chain_data()["products"]["p"]) | {"designer": "e"}
+    scenario = chain(
+        **{
+            "products.q": q,
+            "logic_fabs.f.wafer_starts": "1000 wafer/month",
+            "logic_fabs.f.cycle_time": "1 month",
+            "logic_fabs.f.shares": {},
+            "packaging.c.shares": {},
+            "hbm_vendors.v.shares": {},
+            "hbm_vendors.v.qualification.q": "2025-01-01",
+            "programmes.h": _buyer(product="q", destination="CN"),
+            "export_rules": {
+                "cn": {"destination": "CN", "cap": "0 H100e/year", "start": "2025-01-01"}
+            },
+        }
+    )
+    result = simulate(scenario)
+    produced = result.packages_produced.sel(product="p").values
+    assert produced[:2] == pytest.approx([250.0, (2000.0 + 4000.0 / 3.0) / 8.0], rel=1e-6)
+    assert float(result.packages_produced.sel(product="q").sum()) == 0.0
