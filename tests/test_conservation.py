@@ -751,7 +751,8 @@ def check_sites(result, inputs: ModelInputs) -> None:
         )
         assert np.all(installed * it_power <= ready + tol), f"{sid}: installed beyond the slots"
         assert np.all(ready * spec.pue <= available + tol), f"{sid}: ready without its power"
-        sources = spec.existing_power + spec.grid_capacity
+        grid = sum(power for _, power in spec.grid)
+        sources = spec.existing_power + grid
         sources += sum(o.units * o.unit_capacity for o in spec.onsite)
         assert np.all(available <= sources + tol), f"{sid}: more power than its sources"
         assert np.all(available >= spec.existing_power - tol), f"{sid}: existing power missing"
@@ -765,14 +766,15 @@ def check_sites(result, inputs: ModelInputs) -> None:
             f"{sid}: more packages online than installed"
         )
         onsite = sum(o.units * o.unit_capacity for o in spec.onsite)
-        for month in range(len(available)):  # the grid comes at its date, not before
-            if spec.grid_capacity > 0 and spec.grid_ready < month + 1 - 1e-9:
-                assert available[month] >= spec.existing_power + spec.grid_capacity - tol, (
-                    f"{sid}: grid connected at {spec.grid_ready:.3f}, missing in month {month}"
-                )
-            elif spec.grid_ready > month + 1 + 1e-9:
+        first = min((when for when, _ in spec.grid), default=math.inf)
+        for month in range(len(available)):  # each grid tranche at its date, not before
+            connected = sum(power for when, power in spec.grid if when < month + 1 - 1e-9)
+            assert available[month] >= spec.existing_power + connected - tol, (
+                f"{sid}: {connected:.4g} W of grid tranches connected, missing in month {month}"
+            )
+            if first > month + 1 + 1e-9:
                 assert available[month] <= spec.existing_power + onsite + tol, (
-                    f"{sid}: grid power before its date ({spec.grid_ready:.3f}), month {month}"
+                    f"{sid}: grid power before its first tranche ({first:.3f}), month {month}"
                 )
         for name, series in (
             ("power_available", available),
