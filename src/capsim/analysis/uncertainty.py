@@ -1,7 +1,8 @@
 """Reading a Monte Carlo study: milestone quantiles, claim probabilities, bottleneck mix.
 
-Samples that failed are left out. A milestone not met within the horizon counts as
-later than any date, so its quantiles are NaT ("not met") once enough samples miss it.
+Samples that failed, or that an interrupted study did not reach, are left out. A
+milestone not met within the horizon counts as later than any date, so its quantiles
+are NaT ("not met") once enough samples miss it.
 """
 
 from __future__ import annotations
@@ -10,12 +11,10 @@ import numpy as np
 import xarray as xr
 
 from capsim.sweep.sample import CODES, NO_CODE
+from capsim.sweep.store import samples_note
+from capsim.sweep.store import usable as _good
 
 QUANTILES = (0.1, 0.5, 0.9)
-
-
-def _good(result: xr.Dataset) -> xr.Dataset:
-    return result.isel(sample=np.flatnonzero(~result["failed"].values))
 
 
 def milestone_quantiles(result: xr.Dataset, quantiles=QUANTILES) -> xr.DataArray:
@@ -64,8 +63,7 @@ def binding_mix(result: xr.Dataset, variable: str = "programme_binding") -> xr.D
 
 def format_study(result: xr.Dataset) -> str:
     """Milestone quantiles, claim probabilities and the dominant bottlenecks as text."""
-    good = int((~result["failed"]).sum())
-    lines = [f"samples: {result.sizes['sample']} ({result.sizes['sample'] - good} failed)", ""]
+    lines = [samples_note(result), ""]
     quantiles = milestone_quantiles(result)
     lines.append(f"{'milestone':<30}{'P10':>12}{'P50':>12}{'P90':>12}")
     for name in quantiles.milestone.values:

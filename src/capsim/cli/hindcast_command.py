@@ -127,7 +127,10 @@ def format_hindcast(result: xr.Dataset) -> str:
     for period in result.period.values:
         row = result.sel(period=period)
         observed = (row.observed, row.observed_low, row.observed_high)
-        error = row.model.sel(quantile=0.5).item() / row.observed.item() - 1.0
+        observed_value = row.observed.item()
+        error = (
+            row.model.sel(quantile=0.5).item() / observed_value - 1.0 if observed_value else None
+        )
         lines.append(
             _row(str(period), 10, observed, row.model, error=error, inside=row.inside, decimals=1)
         )
@@ -189,10 +192,12 @@ def _heading(label: str, width: int) -> str:
 
 
 def _row(label, width, observed, model, *, error, inside, decimals) -> str:
-    """One table row [k package]: observed, its 5 % and 95 %, model P10/P50/P90, error."""
+    """One table row [k package]: observed, its 5 % and 95 %, model P10/P50/P90, error
+    (n/a where nothing was observed)."""
     first, low, high = (value.item() / 1e3 for value in observed)
     figures = " ".join(f"{value / 1e3:>7.{decimals}f}" for value in model.values)
+    shown = signed_percent(error) if error is not None and np.isfinite(error) else "n/a"
     return (
         f"{label:<{width}} {first:>9.{decimals}f} {low:>7.{decimals}f} {high:>7.{decimals}f}   "
-        f"{figures}  {signed_percent(error):>7}  {'yes' if inside.item() else 'no'}"
+        f"{figures}  {shown:>7}  {'yes' if inside.item() else 'no'}"
     )

@@ -14,6 +14,8 @@ from capsim.cli.scenario_commands import add_scenario_arguments
 from capsim.results import save_result
 from capsim.scenario.loader import load_scenario
 from capsim.simulation import simulate
+from capsim.sweep.runner import Terminated
+from capsim.sweep.store import StoreError
 from capsim.sweep.study import monte_carlo
 
 DESIGNS = ("random", "lhs", "sobol")
@@ -52,6 +54,11 @@ def register(commands) -> None:
         action="store_true",
         help="continue an interrupted Monte Carlo study in its .zarr store",
     )
+    run.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the study already in the -o .zarr store (never any other folder)",
+    )
     run.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
     add_execution_arguments(run)
     run.set_defaults(handler=run_command)
@@ -60,8 +67,14 @@ def register(commands) -> None:
 def run_command(arguments: argparse.Namespace) -> int:
     scenario = load_scenario(arguments.file, arguments.overrides)
     if arguments.deterministic:
-        if arguments.samples is not None or arguments.resume:
-            raise CommandError("--deterministic runs once: drop --samples and --resume")
+        if arguments.samples is not None or arguments.resume or arguments.overwrite:
+            raise CommandError(
+                "--deterministic runs once: drop --samples, --resume and --overwrite"
+            )
+        if arguments.output is not None and arguments.output.suffix != ".nc":
+            raise CommandError(
+                f"-o of a deterministic run takes a .nc file (NetCDF), found {arguments.output}"
+            )
         return _deterministic(scenario, arguments)
     return _monte_carlo(scenario, arguments)
 
@@ -93,8 +106,11 @@ def _monte_carlo(scenario, arguments: argparse.Namespace) -> int:
         raise CommandError(f"--samples must be >= 1, found {samples}")
     output = arguments.output
     store = output if output is not None and output.suffix == ".zarr" else None
-    if arguments.resume and store is None:
-        raise CommandError("--resume needs the study's store: -o STUDY.zarr")
+    if (arguments.resume or arguments.overwrite) and store is None:
+        flag = "--resume" if arguments.resume else "--overwrite"
+        raise CommandError(f"{flag} needs the study's store: -o STUDY.zarr")
+    if arguments.resume and arguments.overwrite:
+        raise CommandError("give --resume or --overwrite, not both")
     if output is not None and output.suffix not in (".zarr", ".nc"):
         raise CommandError(f"-o takes a .zarr store or a .nc file, found {output}")
     print(f"{scenario.name}: Monte Carlo, {samples} samples ({arguments.design} design)")
@@ -107,10 +123,13 @@ def _monte_carlo(scenario, arguments: argparse.Namespace) -> int:
             store=store,
             execution=execution_from(arguments),
             resume=arguments.resume,
+            overwrite=arguments.overwrite,
         )
-    except KeyboardInterrupt:
-        if store is not None:
-            print(f"finished chunks are kept in {store}; continue with --resume")
+    except StoreError as error:
+        raise CommandError(str(error)) from None
+    except (KeyboardInterrupt, Terminated):
+        if store is not None and store.exists():
+            print(f"finished chunks are kept in {store}; continue with --resume", flush=True)
         raise
     print()
     print(format_study(result))

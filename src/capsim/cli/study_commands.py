@@ -13,6 +13,7 @@ from capsim.cli.options import CommandError, add_execution_arguments, execution_
 from capsim.cli.scenario_commands import add_scenario_arguments
 from capsim.results import save_result
 from capsim.scenario.loader import load_scenario
+from capsim.sweep.store import StoreError
 from capsim.sweep.study import resolve_vary, sweep
 
 
@@ -49,6 +50,11 @@ def register(commands) -> None:
         type=Path,
         metavar="FILE",
         help="write the results: .zarr store or .nc file",
+    )
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the study already in the -o .zarr store (never any other folder)",
     )
     add_execution_arguments(parser)
     parser.set_defaults(handler=sweep_command)
@@ -91,16 +97,22 @@ def sweep_command(arguments: argparse.Namespace) -> int:
     if output is not None and output.suffix not in (".zarr", ".nc"):
         raise CommandError(f"-o takes a .zarr store or a .nc file, found {output}")
     store = output if output is not None and output.suffix == ".zarr" else None
-    result = sweep(
-        scenario,
-        varies,
-        design=arguments.design,
-        points=arguments.points,
-        replicates=arguments.replicates,
-        seed=arguments.seed,
-        store=store,
-        execution=execution_from(arguments),
-    )
+    if arguments.overwrite and store is None:
+        raise CommandError("--overwrite needs the study's store: -o STUDY.zarr")
+    try:
+        result = sweep(
+            scenario,
+            varies,
+            design=arguments.design,
+            points=arguments.points,
+            replicates=arguments.replicates,
+            seed=arguments.seed,
+            store=store,
+            execution=execution_from(arguments),
+            overwrite=arguments.overwrite,
+        )
+    except StoreError as error:
+        raise CommandError(str(error)) from None
     _print_sweep(result, varies)
     if output is not None:
         written = save_result(result.load(), output) if store is None else store
@@ -128,6 +140,8 @@ def _print_sweep(result, varies) -> None:
 
 def sensitivity_command(arguments: argparse.Namespace) -> int:
     scenario = load_scenario(arguments.file, arguments.overrides)
+    if arguments.output_file is not None and arguments.output_file.suffix != ".nc":
+        raise CommandError(f"-o takes a .nc file (NetCDF), found {arguments.output_file}")
     try:
         output = Output.parse(arguments.measure, scenario)
         problem = scenario_problem(scenario, arguments.inputs)

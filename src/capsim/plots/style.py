@@ -20,6 +20,7 @@ from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from capsim.model.dating import horizon_after
+from capsim.sweep.store import sample_counts, samples_note, usable
 
 #: Okabe & Ito (2008), distinguishable with every common colour-vision deficiency.
 OKABE_ITO = {
@@ -210,6 +211,8 @@ def title(ax: Axes, text: str, ds: xr.Dataset | None = None, detail: str = "") -
     """A title led by the scenario's name, with an optional second line of detail."""
     name = ds.attrs.get("scenario_name") if ds is not None else None
     head = f"{name}: {text}" if name else capitalised(text)
+    if ds is not None and is_study(ds) and sample_counts(ds)[0] < ds.sizes["sample"]:
+        detail = "; ".join(part for part in (detail, samples_note(ds)) if part)
     ax.set_title(f"{head}\n{detail}" if detail else head, loc="left", fontsize="medium")
 
 
@@ -246,10 +249,8 @@ def is_study(ds: xr.Dataset) -> bool:
 
 
 def good_samples(ds: xr.Dataset) -> xr.Dataset:
-    """The samples that did not fail."""
-    if "failed" not in ds:
-        return ds
-    return ds.isel(sample=np.flatnonzero(~np.asarray(ds["failed"].values, dtype=bool)))
+    """The samples that were run and did not fail."""
+    return usable(ds)
 
 
 def require(ds: xr.Dataset, names: tuple[str, ...], what: str) -> None:

@@ -23,6 +23,7 @@ from capsim.analysis.uncertainty import claim_probability, milestone_quantiles
 from capsim.model.dating import days_after_start
 from capsim.scenario.document import Scenario
 from capsim.scenario.inventory import citations, entity_counts, seed_meaning
+from capsim.sweep.store import samples_note, usable
 
 SECTIONS = (
     "scenario",
@@ -78,7 +79,7 @@ def sensitivity_ranking(
     study: xr.Dataset, milestone: str, top: int = 12
 ) -> list[tuple[str, float]]:
     """Inputs ranked by |Spearman correlation| with the milestone date across samples."""
-    good = study.isel(sample=np.flatnonzero(~study["failed"].values))
+    good = usable(study)
     dates = good["milestone_date"].sel(milestone=milestone).values
     days = days_after_start(dates, good["time"].values)
     inputs = good["input_value"].values
@@ -166,7 +167,7 @@ def _milestone_section(central: xr.Dataset, study: xr.Dataset | None) -> str:
             for m in names
         ]
         parts.append(_table(["milestone", "central run", "P10", "P50", "P90"], rows))
-        parts.append(f'<p class="note">{study.sizes["sample"]} Monte Carlo samples.</p>')
+        parts.append(f'<p class="note">{html.escape(samples_note(study))}.</p>')
     else:
         rows = [[m, _day(central.milestone_date.sel(milestone=m).values)] for m in names]
         parts.append(_table(["milestone", "date (central run)"], rows))
