@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import xarray as xr
@@ -10,9 +11,15 @@ from capsim.files import written_whole
 
 
 def save_result(result: xr.Dataset, path: str | Path) -> Path:
-    """Write ``result`` to NetCDF at ``path`` atomically (a temporary file, then a rename)."""
+    """Write ``result`` to NetCDF at ``path`` atomically (a temporary file, then a rename).
+
+    The file is encoded in memory and written in one step, so a full disk is one
+    :class:`OSError` naming ``path`` (HDF5 never writes to a failing disk itself).
+    """
+    encoded = io.BytesIO()
+    result.to_netcdf(encoded, engine="h5netcdf")
     with written_whole(path) as temporary:
-        result.to_netcdf(temporary, engine="h5netcdf")
+        temporary.write_bytes(encoded.getbuffer())
     return Path(path)
 
 

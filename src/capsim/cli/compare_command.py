@@ -32,6 +32,8 @@ def register(commands) -> None:
 
 
 def compare_command(arguments: argparse.Namespace) -> int:
+    if arguments.samples is not None and arguments.samples < 1:
+        raise CommandError(f"--samples must be >= 1, found {arguments.samples}")
     left, right = load_scenario(arguments.left), load_scenario(arguments.right)
     if arguments.plot is not None and arguments.plot.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise CommandError(f"--plot takes a .png, .svg or .pdf file, found {arguments.plot}")

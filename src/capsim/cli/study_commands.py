@@ -142,6 +142,8 @@ def sensitivity_command(arguments: argparse.Namespace) -> int:
     scenario = load_scenario(arguments.file, arguments.overrides)
     if arguments.output_file is not None and arguments.output_file.suffix != ".nc":
         raise CommandError(f"-o takes a .nc file (NetCDF), found {arguments.output_file}")
+    if arguments.method == "morris" and arguments.trajectories < 2:
+        raise CommandError(f"--trajectories must be >= 2, found {arguments.trajectories}")
     try:
         output = Output.parse(arguments.measure, scenario)
         problem = scenario_problem(scenario, arguments.inputs)

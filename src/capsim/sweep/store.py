@@ -87,6 +87,12 @@ class StudyStore:
                 self._replace(folder)
             else:
                 _rename(folder, self.path)
+        except OSError as error:
+            self.unlock()
+            shutil.rmtree(folder, ignore_errors=True)
+            raise StoreError(
+                f"cannot create {self.path}: {error.strerror or error}; nothing was written"
+            ) from None
         except BaseException:
             self.unlock()
             shutil.rmtree(folder, ignore_errors=True)
