@@ -14,7 +14,7 @@ from capsim.cli.scenario_commands import add_scenario_arguments
 from capsim.results import save_result
 from capsim.scenario.loader import load_scenario
 from capsim.simulation import simulate
-from capsim.sweep.runner import Terminated
+from capsim.sweep.stopping import Terminated
 from capsim.sweep.store import StoreError
 from capsim.sweep.study import monte_carlo
 

@@ -11,14 +11,10 @@ workers or on the scheduler: every sample's inputs come from its index alone.
 from __future__ import annotations
 
 import hashlib
-import json
 import multiprocessing
 import os
-import signal
-import threading
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from multiprocessing import get_context
@@ -31,14 +27,21 @@ from capsim.scenario.document import Scenario
 from capsim.scenario.io import scenario_json
 from capsim.scenario.loader import loads_scenario
 from capsim.scenario.walk import iter_params
+from capsim.sweep.resume import check_same_study
 from capsim.sweep.sample import empty_outputs, outline, run_sample
-from capsim.sweep.store import StoreError, StudyStore
+from capsim.sweep.stopping import sigterm_stops, starting_workers, stop_processes
+from capsim.sweep.store import StudyMismatch, StudyStore
+
+__all__ = [
+    "Execution",
+    "StudyMismatch",
+    "run_chunk",
+    "run_plan",
+    "run_plan_chunk",
+    "study_signature",
+]
 
 ChunkResult = tuple[dict[str, np.ndarray], dict[int, str]]
-
-
-class StudyMismatch(StoreError):
-    """``resume`` was asked of a store written by a different study."""
 
 
 @dataclass(frozen=True)
@@ -123,11 +126,11 @@ def run_plan(
     attrs = {**attrs, "signature": signature}
     known = {path: param.unit or "1" for path, param in iter_params(scenario)}
     units = [known.get(name, "1") for name in plan.names]
-    with _sigterm_stops():
+    with sigterm_stops():
         if resume and (store.path.exists() or store.path.is_symlink()):
             store.lock()
             try:
-                _check_same_study(store, attrs, plan.size)
+                check_same_study(store, attrs, plan.size)
                 pending = store.missing_chunks()
             except BaseException:
                 store.unlock()
@@ -144,96 +147,6 @@ def run_plan(
         finally:
             store.unlock()
     return store.open()
-
-
-#: What a resumed study must share with the stored one, by attribute.
-_SAME = ("study", "scenario", "seed", "design", "varied", "replicates", "signature")
-
-
-def _check_same_study(store: StudyStore, attrs: dict, size: int) -> None:
-    """A :class:`StudyMismatch` naming every difference between the stored study and
-    the one asked for."""
-    with store.open() as existing:
-        stored = dict(existing.attrs)
-        stored_size = existing.sizes["sample"]
-        stored_chunk = stored.get("chunk") or existing["failed"].encoding["chunks"][0]
-    differences = []
-    for key in _SAME:
-        old, new = stored.get(key), attrs.get(key)
-        if key == "signature" and differences:
-            break
-        if old == new:
-            continue
-        if key == "scenario":
-            differences.append(f"scenario: {_scenario_difference(old, new)}")
-        elif key == "signature":
-            differences.append("sampled inputs: the study's uncertain inputs differ")
-        else:
-            differences.append(f"{key}: stored {old}, asked {new}")
-    if stored_size != size:
-        differences.insert(0, f"sample count: stored {stored_size}, asked {size}")
-    if stored_chunk != store.chunk:
-        differences.append(f"chunk: stored {stored_chunk}, asked {store.chunk} (--chunk)")
-    if differences:
-        raise StudyMismatch(
-            f"{store.path} holds a different study; cannot resume it: " + "; ".join(differences)
-        )
-
-
-def _scenario_difference(old: str | None, new: str | None) -> str:
-    """Where two scenarios (as JSON) first differ: a key path and both values."""
-    try:
-        before, after = json.loads(old or "null"), json.loads(new or "null")
-    except ValueError:
-        return "the stored scenario differs"
-    path, left, right = _first_difference(before, after, "")
-    where = path or "(whole scenario)"
-    return f"{where} stored {_short(left)}, asked {_short(right)}"
-
-
-def _first_difference(left, right, path: str):
-    if isinstance(left, dict) and isinstance(right, dict):
-        for key in sorted(set(left) | set(right), key=str):
-            if left.get(key, _ABSENT) != right.get(key, _ABSENT):
-                inner = f"{path}.{key}" if path else str(key)
-                return _first_difference(left.get(key, _ABSENT), right.get(key, _ABSENT), inner)
-    if isinstance(left, list) and isinstance(right, list) and len(left) == len(right):
-        for i, (a, b) in enumerate(zip(left, right, strict=True)):
-            if a != b:
-                return _first_difference(a, b, f"{path}[{i}]")
-    return path, left, right
-
-
-_ABSENT = "(absent)"
-
-
-def _short(value) -> str:
-    text = value if isinstance(value, str) else json.dumps(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-class Terminated(SystemExit):
-    """The process was sent SIGTERM: finally blocks run, then it exits with 143."""
-
-    def __init__(self) -> None:
-        super().__init__(128 + signal.SIGTERM)
-
-
-@contextmanager
-def _sigterm_stops() -> Iterator[None]:
-    """Within the block, SIGTERM raises :class:`Terminated` (main thread only)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def stop(signum, frame):
-        raise Terminated
-
-    previous = signal.signal(signal.SIGTERM, stop)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _chunk_size(size: int, chunk: int, index: int) -> int:
@@ -261,32 +174,26 @@ def _execute_pool(text: str, plan, pending: list[int], execution: Execution) -> 
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         queue = list(pending)
         running: dict = {}
+
+        def submit() -> None:
+            while queue and len(running) < 2 * workers:
+                index = queue.pop(0)
+                running[pool.submit(run_plan_chunk, text, plan, index, execution.chunk)] = index
+
         try:
-            while queue or running:
-                while queue and len(running) < 2 * workers:
-                    index = queue.pop(0)
-                    future = pool.submit(run_plan_chunk, text, plan, index, execution.chunk)
-                    running[future] = index
+            with starting_workers():  # the first submissions start the workers
+                submit()
+            while running:
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
                     index = running.pop(future)
                     result, rows = future.result()
                     yield index, result, rows
+                submit()
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
-            _stop(set(multiprocessing.active_children()) - before)
+            stop_processes(set(multiprocessing.active_children()) - before)
             raise
-
-
-def _stop(processes) -> None:
-    """Terminate worker ``processes`` (SIGTERM, then SIGKILL after 5 s)."""
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        process.join(timeout=5)
-        if process.is_alive():
-            process.kill()
-            process.join()
 
 
 def _progress(total: int, initial: int, enabled: bool):

@@ -44,6 +44,10 @@ class StoreError(ValueError):
     """A study store cannot be written or read as asked; the message says why."""
 
 
+class StudyMismatch(StoreError):
+    """``resume`` was asked of a store written by a different study."""
+
+
 class StudyStore:
     """The Zarr store of one study at ``path``, ``chunk`` samples to a chunk."""
 
