@@ -6,7 +6,9 @@ stop the workers and remove temporary folders."""
 from __future__ import annotations
 
 import errno
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -86,6 +88,21 @@ def test_an_interrupted_study_reads_its_unfinished_samples_as_missing(tmp_path, 
     assert code == 0, err
     report = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "4 of 12 Monte Carlo samples finished (study interrupted)" in report
+
+
+def test_a_store_from_before_finished_was_recorded_reads_and_resumes(tmp_path):
+    path = interrupted(tmp_path, samples=12, finished_chunks=1)
+    shutil.rmtree(path / "finished")
+    metadata = json.loads((path / ".zmetadata").read_text(encoding="utf-8"))
+    for key in [k for k in metadata["metadata"] if k.startswith("finished/")]:
+        del metadata["metadata"][key]
+    (path / ".zmetadata").write_text(json.dumps(metadata), encoding="utf-8")
+    assert "finished" not in xr.open_zarr(path, consolidated=True)
+    study = store.load_study(path)
+    np.testing.assert_array_equal(study.finished.values, [True] * 4 + [False] * 8)
+    assert np.isnat(study.milestone_date.values[4:]).all()
+    monte_carlo(uncertain_chain(), 12, seed=3, store=path, execution=SERIAL, resume=True)
+    assert store.load_study(path).finished.values.all()
 
 
 @pytest.fixture(scope="module")

@@ -56,6 +56,7 @@ class StudyStore:
         self.chunk = chunk
         self.layout = layout
         self._lock: int | None = None
+        self._records_finished = True
 
     @property
     def errors_path(self) -> Path:
@@ -159,6 +160,7 @@ class StudyStore:
         if not is_study_store(self.path):
             raise StoreError(f"{self.path} is not a capsim study store; cannot resume it")
         self._lock = _acquire(self.path / LOCK_NAME, self.path)
+        self._records_finished = (self.path / "finished").is_dir()
 
     def unlock(self) -> None:
         """Release the write lock (the lock file stays; it is free once unlocked)."""
@@ -196,8 +198,11 @@ class StudyStore:
                 with self.errors_path.open("a", encoding="utf-8") as stream:
                     for sample, message in sorted(errors.items()):
                         stream.write(json.dumps({"sample": sample, "error": message}) + "\n")
-            finished = xr.Dataset({"finished": (("sample",), np.ones(len(inputs), dtype=bool))})
-            finished.to_zarr(self.path, region=region, mode="r+")
+            if self._records_finished:  # else read from chunk_done
+                finished = np.ones(len(inputs), dtype=bool)
+                xr.Dataset({"finished": (("sample",), finished)}).to_zarr(
+                    self.path, region=region, mode="r+"
+                )
             done = xr.Dataset({"chunk_done": (("chunk",), np.array([True]))})
             done.to_zarr(self.path, region={"chunk": slice(index, index + 1)}, mode="r+")
         except OSError as error:
@@ -242,14 +247,23 @@ def open_study(path: str | Path) -> xr.Dataset:
         raise StoreError(f"{path}: not a capsim study store (no study metadata)")
     try:
         dataset = xr.open_zarr(path, consolidated=True)
-        finished = dataset["finished"].values if "finished" in dataset else None
+        if "finished" not in dataset:  # written before capsim recorded it
+            dataset["finished"] = ("sample", _finished_by_chunk(dataset))
+        finished = dataset["finished"].values
     except _UNREADABLE as error:
         raise StoreError(
             f"{path}: a damaged study store ({type(error).__name__}: {error})"
         ) from None
-    if finished is None or finished.all():
+    if finished.all():
         return dataset
     return _mask_unfinished(dataset, finished)
+
+
+def _finished_by_chunk(dataset: xr.Dataset) -> np.ndarray:
+    """Each sample's ``finished``, from its chunk's ``chunk_done``."""
+    chunk = dataset["failed"].encoding["chunks"][0]
+    done = dataset["chunk_done"].values
+    return np.repeat(done, chunk)[: dataset.sizes["sample"]]
 
 
 def load_study(path: str | Path) -> xr.Dataset:
