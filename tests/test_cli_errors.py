@@ -158,3 +158,23 @@ def test_compare_refuses_zero_samples_like_run(files, capsys):
     compare = refused(capsys, "compare", scenario, scenario, "--samples", 0)
     run = refused(capsys, "run", scenario, "--samples", 0)
     assert compare == run == "error: --samples must be >= 1, found 0"
+
+
+def test_a_full_disk_while_drawing_leaves_the_old_chart(files, tmp_path, capsys, monkeypatch):
+    import errno
+    import os
+
+    from matplotlib.figure import Figure
+
+    chart = tmp_path / "fan.png"
+    chart.write_bytes(b"the previous chart")
+
+    def half_written(self, path, **options):
+        Path(path).write_bytes(b"\x89PNG half")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(Figure, "savefig", half_written)
+    line = refused(capsys, "plot", files["study"], "--kind", "fan", "-o", chart)
+    assert line == f"error: {chart}: No space left on device; nothing was written"
+    assert chart.read_bytes() == b"the previous chart"
+    assert [p.name for p in tmp_path.iterdir()] == ["fan.png"]

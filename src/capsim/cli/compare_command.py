@@ -48,11 +48,12 @@ def compare_command(arguments: argparse.Namespace) -> int:
     print(format_comparison(left, right, *results))
     if arguments.plot is not None:
         from capsim.plots.overlay import plot_overlay
+        from capsim.plots.style import save_figure
 
         labels = [arguments.left.stem, arguments.right.stem]
         if labels[0] == labels[1]:
             labels = [str(arguments.left), str(arguments.right)]
         ax = plot_overlay(dict(zip(labels, results, strict=True)))
-        ax.figure.savefig(arguments.plot, dpi=120, bbox_inches="tight")
+        save_figure(ax.figure, arguments.plot, dpi=120)
         print(f"\nwrote {arguments.plot}")
     return 0

@@ -100,6 +100,7 @@ def _draw(result: xr.Dataset, path: Path) -> None:
 
     from capsim.plots.hindcast import plot_hindcast
     from capsim.plots.hindcast_build import plot_hindcast_build
+    from capsim.plots.style import save_figure
 
     if "build_h100e" in result:
         figure, (output, build) = plt.subplots(2, 1, figsize=(10.0, 10.0), layout="constrained")
@@ -108,8 +109,7 @@ def _draw(result: xr.Dataset, path: Path) -> None:
     else:
         figure = plot_hindcast(result).figure
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        figure.savefig(path, dpi=150, bbox_inches="tight")
+        save_figure(figure, path, dpi=150)
     finally:
         plt.close(figure)
 

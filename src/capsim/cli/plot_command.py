@@ -99,6 +99,7 @@ def plot_command(arguments: argparse.Namespace) -> int:
     result = open_any(arguments.result)
 
     from capsim.plots import KINDS
+    from capsim.plots.style import save_figure
 
     try:
         ax = KINDS[arguments.kind](result, **options)
@@ -108,8 +109,7 @@ def plot_command(arguments: argparse.Namespace) -> int:
             f"cannot draw {arguments.kind} of {arguments.result}: {message}"
         ) from None
     try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        ax.figure.savefig(output, dpi=arguments.dpi, bbox_inches="tight")
+        save_figure(ax.figure, output, dpi=arguments.dpi)
     finally:
         plt.close(ax.figure)
     print(f"wrote {output}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from functools import lru_cache
+from pathlib import Path
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
@@ -19,6 +20,7 @@ import xarray as xr
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from capsim.files import written_whole
 from capsim.model.dating import horizon_after
 from capsim.sweep.store import sample_counts, samples_note, usable
 
@@ -241,6 +243,15 @@ def note(ax: Axes, text: str, where: str = "lower right") -> None:
         fontsize="small",
         bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": GREY, "alpha": 0.9},
     )
+
+
+def save_figure(figure, path: str | Path, dpi: float) -> None:
+    """Write ``figure`` to ``path`` whole or not at all, in the format of its suffix
+    (.png, .svg, .pdf) at ``dpi`` [dot/inch]."""
+    with written_whole(path) as temporary:
+        figure.savefig(
+            temporary, format=Path(path).suffix[1:].lower(), dpi=dpi, bbox_inches="tight"
+        )
 
 
 def is_study(ds: xr.Dataset) -> bool:
