@@ -146,12 +146,19 @@ class StudyStore:
     def _replace(self, folder: Path) -> None:
         """Put the new store in place of the old one (locked first, then removed)."""
         old = _acquire(self.path / LOCK_NAME, self.path)
+        trash = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.old-", dir=self.path.parent))
         try:
-            trash = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.old-", dir=self.path.parent))
             os.replace(self.path, trash / "store")
+            try:
+                _rename(folder, self.path)
+            except BaseException:
+                os.replace(trash / "store", self.path)  # the old study back in place
+                raise
+        except BaseException:
+            shutil.rmtree(trash, ignore_errors=True)
+            raise
         finally:
             os.close(old)
-        _rename(folder, self.path)
         shutil.rmtree(trash, ignore_errors=True)
 
     def lock(self) -> None:
