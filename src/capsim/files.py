@@ -13,7 +13,8 @@ from pathlib import Path
 def written_whole(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path to write to; on success it replaces ``path`` in one step.
 
-    If writing fails or is interrupted, ``path`` is untouched and nothing is left behind.
+    If writing fails or is interrupted, ``path`` is untouched and nothing is left behind;
+    an :class:`OSError` while writing (a full disk) names ``path``, not the temporary file.
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -25,6 +26,9 @@ def written_whole(path: str | Path) -> Iterator[Path]:
     try:
         yield Path(temporary)
         os.replace(temporary, target)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise OSError(error.errno, f"{reason}; nothing was written", str(target)) from None
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)

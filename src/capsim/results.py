@@ -8,6 +8,7 @@ written as int8 codes with CF ``flag_values`` and ``flag_meanings``, as study st
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pandas as pd
@@ -20,11 +21,17 @@ from capsim.files import written_whole
 
 
 def save_result(result: xr.Dataset, path: str | Path) -> Path:
-    """Write ``result`` to NetCDF at ``path`` atomically (a temporary file, then a rename)."""
+    """Write ``result`` to NetCDF at ``path`` atomically (a temporary file, then a rename).
+
+    The file is encoded in memory and written in one step, so a full disk is one
+    :class:`OSError` naming ``path`` (HDF5 never writes to a failing disk itself).
+    """
     from capsim.model.conventions import encode_codes
 
+    encoded = io.BytesIO()
+    encode_codes(result).to_netcdf(encoded, engine="h5netcdf")
     with written_whole(path) as temporary:
-        encode_codes(result).to_netcdf(temporary, engine="h5netcdf")
+        temporary.write_bytes(encoded.getbuffer())
     return Path(path)
 
 

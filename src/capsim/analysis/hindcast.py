@@ -105,9 +105,11 @@ def hindcast_table(
     for name in ("year_observed", "year_observed_low", "year_observed_high", "year_model"):
         result[name].attrs["units"] = f"{PACKAGE_UNITS} per year"
     result["year_error"] = (
-        result.year_model.sel(quantile=0.5, drop=True) / result.year_observed - 1.0
+        result.year_model.sel(quantile=0.5, drop=True)
+        / result.year_observed.where(result.year_observed > 0)
+        - 1.0
     )
-    result["year_error"].attrs["units"] = "1 (model P50 / observed - 1)"
+    result["year_error"].attrs["units"] = "1 (model P50 / observed - 1; NaN: none observed)"
     result["year_inside"] = (
         result.year_model.sel(quantile=0.1, drop=True) <= result.year_observed
     ) & (result.year_observed <= result.year_model.sel(quantile=0.9, drop=True))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -104,13 +105,33 @@ def read_timeline(path: str | Path) -> list[TimelineEvent]:
 
 
 def _rows(path: str | Path) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
-    with open(path, newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
+    if Path(path).exists() and not Path(path).is_file():
+        raise DataError(f"{path}: expected a CSV file, found a folder or a special file")
+    raw = Path(path).read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise DataError(
+            f"{path}:{line}: expected a CSV text file (UTF-8), found a byte that is not "
+            f"UTF-8 (0x{raw[error.start]:02x}); is this a binary file?"
+        ) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
         header = [name.strip() for name in reader.fieldnames or []]
         rows = []
         for row in reader:
-            clean = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
+            if None in row or None in row.values():
+                found = sum(v is not None for k, v in row.items() if k is not None)
+                found += len(row.get(None) or [])
+                raise DataError(
+                    f"{path}:{reader.line_num}: expected {len(header)} column(s) as in the "
+                    f"header, found {found}"
+                )
+            clean = {k.strip(): v.strip() for k, v in row.items()}
             rows.append((reader.line_num, clean))
+    except csv.Error as error:
+        raise DataError(f"{path}:{reader.line_num}: not a readable CSV line ({error})") from None
     if not rows:
         raise DataError(f"{path}: no data rows")
     return rows, header

@@ -1,7 +1,8 @@
 """Reading a Monte Carlo study: milestone quantiles, claim probabilities, bottleneck mix.
 
-Samples that failed are left out. A milestone not met within the horizon counts as
-later than any date, so its quantiles are NaT ("not met") once enough samples miss it.
+Samples that failed, or that an interrupted study did not reach, are left out. A
+milestone not met within the horizon counts as later than any date, so its quantiles
+are NaT ("not met") once enough samples miss it.
 """
 
 from __future__ import annotations
@@ -10,12 +11,9 @@ import numpy as np
 import xarray as xr
 
 from capsim.sweep.sample import CODES, NO_CODE
+from capsim.sweep.store import usable as _good
 
 QUANTILES = (0.1, 0.5, 0.9)
-
-
-def _good(result: xr.Dataset) -> xr.Dataset:
-    return result.isel(sample=np.flatnonzero(~result["failed"].values))
 
 
 def milestone_quantiles(result: xr.Dataset, quantiles=QUANTILES) -> xr.DataArray:

@@ -50,6 +50,8 @@ def register(commands) -> None:
 
 
 def compare_command(arguments: argparse.Namespace) -> int:
+    if arguments.samples is not None and arguments.samples < 1:
+        raise CommandError(f"--samples must be >= 1, found {arguments.samples}")
     from capsim.analysis.compare import comparison_answer, format_comparison, input_differences
     from capsim.scenario.loader import load_scenario
     from capsim.simulation import simulate
@@ -79,11 +81,12 @@ def compare_command(arguments: argparse.Namespace) -> int:
     )
     if arguments.plot is not None:
         from capsim.plots.overlay import plot_overlay
+        from capsim.plots.style import save_figure
 
         labels = [arguments.left.stem, arguments.right.stem]
         if labels[0] == labels[1]:
             labels = [str(arguments.left), str(arguments.right)]
         ax = plot_overlay(dict(zip(labels, results, strict=True)))
-        ax.figure.savefig(arguments.plot, dpi=120, bbox_inches="tight")
+        save_figure(ax.figure, arguments.plot, dpi=120)
         say(arguments, f"\nwrote {arguments.plot}")
     return 0

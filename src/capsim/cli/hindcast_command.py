@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -167,6 +168,7 @@ def _draw(result: xr.Dataset, path: Path) -> None:
 
     from capsim.plots.hindcast import plot_hindcast
     from capsim.plots.hindcast_build import plot_hindcast_build
+    from capsim.plots.style import save_figure
 
     if "build_h100e" in result:
         figure, (output, build) = plt.subplots(2, 1, figsize=(10.0, 10.0), layout="constrained")
@@ -175,8 +177,7 @@ def _draw(result: xr.Dataset, path: Path) -> None:
     else:
         figure = plot_hindcast(result).figure
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        figure.savefig(path, dpi=150, bbox_inches="tight")
+        save_figure(figure, path, dpi=150)
     finally:
         plt.close(figure)
 
@@ -196,7 +197,10 @@ def format_hindcast(result: xr.Dataset) -> str:
     for period in result.period.values:
         row = result.sel(period=period)
         observed = (row.observed, row.observed_low, row.observed_high)
-        error = row.model.sel(quantile=0.5).item() / row.observed.item() - 1.0
+        observed_value = row.observed.item()
+        error = (
+            row.model.sel(quantile=0.5).item() / observed_value - 1.0 if observed_value else None
+        )
         lines.append(
             _row(str(period), 10, observed, row.model, error=error, inside=row.inside, decimals=1)
         )
@@ -258,10 +262,12 @@ def _heading(label: str, width: int) -> str:
 
 
 def _row(label, width, observed, model, *, error, inside, decimals) -> str:
-    """One table row [k package]: observed, its 5 % and 95 %, model P10/P50/P90, error."""
+    """One table row [k package]: observed, its 5 % and 95 %, model P10/P50/P90, error
+    (n/a where nothing was observed)."""
     first, low, high = (value.item() / 1e3 for value in observed)
     figures = " ".join(f"{value / 1e3:>7.{decimals}f}" for value in model.values)
+    shown = signed_percent(error) if error is not None and math.isfinite(error) else "n/a"
     return (
         f"{label:<{width}} {first:>9.{decimals}f} {low:>7.{decimals}f} {high:>7.{decimals}f}   "
-        f"{figures}  {signed_percent(error):>7}  {'yes' if inside.item() else 'no'}"
+        f"{figures}  {shown:>7}  {'yes' if inside.item() else 'no'}"
     )

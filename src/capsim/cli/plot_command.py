@@ -27,6 +27,8 @@ KIND_NAMES = (
     "hindcast_build",
 )
 FORMATS = (".png", ".svg", ".pdf")
+#: The largest resolution drawn [dot/inch]: a 10-inch chart is then 12 000 pixels wide.
+MAX_DPI = 1200
 #: Options of the command and the parameter each is passed as.
 _OPTIONS = {
     "variable": "variable",
@@ -91,6 +93,10 @@ def plot_command(arguments: argparse.Namespace) -> int:
         )
     if not arguments.result.exists():
         raise CommandError(f"{arguments.result}: no such file or store")
+    if not 1 <= arguments.dpi <= MAX_DPI:
+        raise CommandError(
+            f"--dpi must be from 1 to {MAX_DPI} dots per inch, found {arguments.dpi}"
+        )
     import matplotlib
 
     matplotlib.use("Agg", force=True)  # files only: no window, whatever MPLBACKEND says
@@ -100,6 +106,7 @@ def plot_command(arguments: argparse.Namespace) -> int:
     result = open_any(arguments.result)
 
     from capsim.plots import KINDS
+    from capsim.plots.style import save_figure
 
     try:
         ax = KINDS[arguments.kind](result, **options)
@@ -109,8 +116,7 @@ def plot_command(arguments: argparse.Namespace) -> int:
             f"cannot draw {arguments.kind} of {arguments.result}: {message}"
         ) from None
     try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        ax.figure.savefig(output, dpi=arguments.dpi, bbox_inches="tight")
+        save_figure(ax.figure, output, dpi=arguments.dpi)
     finally:
         plt.close(ax.figure)
     print(f"wrote {output}")
@@ -119,16 +125,15 @@ def plot_command(arguments: argparse.Namespace) -> int:
 
 def open_any(path: Path):
     """A result Dataset from a NetCDF file or a Zarr study store, loaded into memory."""
-    import xarray as xr
+    from capsim.sweep.store import StoreError, load_study
 
     if not path.exists():
         raise CommandError(f"{path}: no such file or store")
     if path.suffix == ".zarr" or (path.is_dir() and (path / ".zmetadata").exists()):
         try:
-            with xr.open_zarr(path, consolidated=True) as dataset:
-                return dataset.load()
-        except (OSError, ValueError, KeyError) as error:
-            raise CommandError(f"{path}: not a readable Zarr study store ({error})") from None
+            return load_study(path)
+        except StoreError as error:
+            raise CommandError(str(error)) from None
     if path.is_dir():
         raise CommandError(f"{path}: a folder, but not a Zarr store (.zarr)")
     from capsim.results import open_result
@@ -155,6 +160,15 @@ def _options(arguments: argparse.Namespace) -> dict:
         if name not in parameters:
             raise CommandError(f"--{option} does not apply to --kind {arguments.kind}")
         options[name] = value
+    needed = [
+        name
+        for name, parameter in list(parameters.items())[1:]
+        if parameter.default is inspect.Parameter.empty and name not in options
+    ]
+    if needed:
+        given = {aliases.get(option, option): option for option in _OPTIONS}
+        flags = ", ".join(f"--{given.get(name, name)}" for name in needed)
+        raise CommandError(f"--kind {arguments.kind} needs {flags}")
     if arguments.histogram:
         if arguments.kind != "milestone":
             raise CommandError(f"--histogram does not apply to --kind {arguments.kind}")

@@ -44,22 +44,22 @@ def register(commands) -> None:
 
 
 def report_command(arguments: argparse.Namespace) -> int:
-    import xarray as xr
-
     from capsim.files import written_whole
     from capsim.report.html import render_report
     from capsim.scenario.loader import load_scenario, loads_scenario
     from capsim.simulation import simulate
+    from capsim.sweep.store import StoreError, load_study
     from capsim.sweep.study import monte_carlo
 
     source: Path = arguments.source
     if arguments.output.suffix.lower() not in (".html", ".htm"):
         raise CommandError(f"-o takes an .html file, found {arguments.output}")
     if source.suffix == ".zarr":
-        if not source.exists():
-            raise CommandError(f"{source}: no such study store")
-        study = xr.open_zarr(source, consolidated=True).load()
-        if "sample" not in study.dims:
+        try:
+            study = load_study(source)
+        except StoreError as error:
+            raise CommandError(str(error)) from None
+        if "sample" not in study.dims or "scenario" not in study.attrs:
             raise CommandError(f"{source} is not a Monte Carlo study")
         scenario = loads_scenario(study.attrs["scenario"], f"{source} (scenario)")
     else:

@@ -59,6 +59,11 @@ def register(commands) -> None:
         action="store_true",
         help="continue an interrupted Monte Carlo study in its .zarr store",
     )
+    run.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the study already in the -o .zarr store (never any other folder)",
+    )
     run.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
     add_format_argument(run)
     add_yes_argument(run)
@@ -71,8 +76,14 @@ def run_command(arguments: argparse.Namespace) -> int:
 
     scenario = load_scenario(arguments.file, arguments.overrides)
     if arguments.deterministic:
-        if arguments.samples is not None or arguments.resume:
-            raise CommandError("--deterministic runs once: drop --samples and --resume")
+        if arguments.samples is not None or arguments.resume or arguments.overwrite:
+            raise CommandError(
+                "--deterministic runs once: drop --samples, --resume and --overwrite"
+            )
+        if arguments.output is not None and arguments.output.suffix != ".nc":
+            raise CommandError(
+                f"-o of a deterministic run takes a .nc file (NetCDF), found {arguments.output}"
+            )
         return _deterministic(scenario, arguments)
     return _monte_carlo(scenario, arguments)
 
@@ -93,6 +104,8 @@ def _monte_carlo(scenario, arguments: argparse.Namespace) -> int:
     from capsim.cli.run_output import show_study
     from capsim.results import save_result
     from capsim.simulation import simulate
+    from capsim.sweep.stopping import Terminated
+    from capsim.sweep.store import StoreError
     from capsim.sweep.study import monte_carlo
 
     samples = scenario.samples if arguments.samples is None else arguments.samples
@@ -100,8 +113,11 @@ def _monte_carlo(scenario, arguments: argparse.Namespace) -> int:
         raise CommandError(f"--samples must be >= 1, found {samples}")
     output = arguments.output
     store = output if output is not None and output.suffix == ".zarr" else None
-    if arguments.resume and store is None:
-        raise CommandError("--resume needs the study's store: -o STUDY.zarr")
+    if (arguments.resume or arguments.overwrite) and store is None:
+        flag = "--resume" if arguments.resume else "--overwrite"
+        raise CommandError(f"{flag} needs the study's store: -o STUDY.zarr")
+    if arguments.resume and arguments.overwrite:
+        raise CommandError("give --resume or --overwrite, not both")
     if output is not None and output.suffix not in (".zarr", ".nc"):
         raise CommandError(f"-o takes a .zarr store or a .nc file, found {output}")
     say(arguments, f"{scenario.name}: Monte Carlo, {samples} samples ({arguments.design} design)")
@@ -116,10 +132,13 @@ def _monte_carlo(scenario, arguments: argparse.Namespace) -> int:
             store=store,
             execution=execution,
             resume=arguments.resume,
+            overwrite=arguments.overwrite,
         )
-    except KeyboardInterrupt:
-        if store is not None:
-            print(f"finished chunks are kept in {store}; continue with --resume")
+    except StoreError as error:
+        raise CommandError(str(error)) from None
+    except (KeyboardInterrupt, Terminated):
+        if store is not None and store.exists():
+            print(f"finished chunks are kept in {store}; continue with --resume", flush=True)
         raise
     if arguments.format == "table":
         print()

@@ -60,6 +60,11 @@ def register(commands) -> None:
     )
     add_format_argument(parser)
     add_yes_argument(parser)
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the study already in the -o .zarr store (never any other folder)",
+    )
     add_execution_arguments(parser)
     parser.set_defaults(handler=sweep_command)
 
@@ -116,6 +121,7 @@ def register(commands) -> None:
 def sweep_command(arguments: argparse.Namespace) -> int:
     from capsim.results import save_result
     from capsim.scenario.loader import load_scenario
+    from capsim.sweep.store import StoreError
     from capsim.sweep.study import resolve_vary, sweep
 
     scenario = load_scenario(arguments.file, arguments.overrides)
@@ -129,19 +135,25 @@ def sweep_command(arguments: argparse.Namespace) -> int:
     if output is not None and output.suffix not in (".zarr", ".nc"):
         raise CommandError(f"-o takes a .zarr store or a .nc file, found {output}")
     store = output if output is not None and output.suffix == ".zarr" else None
+    if arguments.overwrite and store is None:
+        raise CommandError("--overwrite needs the study's store: -o STUDY.zarr")
     execution = execution_from(arguments)
     runs = arguments.replicates * _points(varies, arguments.design, arguments.points)
     confirm_large_study(scenario, runs, execution, arguments.yes)
-    result = sweep(
-        scenario,
-        varies,
-        design=arguments.design,
-        points=arguments.points,
-        replicates=arguments.replicates,
-        seed=arguments.seed,
-        store=store,
-        execution=execution,
-    )
+    try:
+        result = sweep(
+            scenario,
+            varies,
+            design=arguments.design,
+            points=arguments.points,
+            replicates=arguments.replicates,
+            seed=arguments.seed,
+            store=store,
+            execution=execution,
+            overwrite=arguments.overwrite,
+        )
+    except StoreError as error:
+        raise CommandError(str(error)) from None
     rows = _sweep_rows(result, varies)
     emit(
         arguments,
@@ -218,6 +230,10 @@ def sensitivity_command(arguments: argparse.Namespace) -> int:
         raise CommandError(
             "--groups applies to morris and sobol; tornado moves one input at a time"
         )
+    if arguments.output_file is not None and arguments.output_file.suffix != ".nc":
+        raise CommandError(f"-o takes a .nc file (NetCDF), found {arguments.output_file}")
+    if arguments.method == "morris" and arguments.trajectories < 2:
+        raise CommandError(f"--trajectories must be >= 2, found {arguments.trajectories}")
     try:
         output = Output.parse(arguments.measure, scenario)
         problem = scenario_problem(scenario, arguments.inputs, arguments.groups)

@@ -8,6 +8,7 @@ import xarray as xr
 from matplotlib.axes import Axes
 
 from capsim.plots import style
+from capsim.sweep.store import sample_counts
 
 #: Percentiles of the band and the line.
 LOW, MID, HIGH = 0.1, 0.5, 0.9
@@ -63,7 +64,8 @@ def plot_fan(
     name = style.label_of(variable) + (" (cumulative)" if kind == "cumulative" else "")
     if kind == "flow":
         name += " per month"
-    shown, what = _draw(ax, times, series, ds.sizes.get("sample", 0))
+    failed = sample_counts(ds)[1] if style.is_study(ds) else 0
+    shown, what = _draw(ax, times, series, failed)
     if target is not None:
         shown = np.append(
             shown, _mark_claim(ax, ds, data, claim=claim, target=target, variable=variable)
@@ -97,16 +99,16 @@ def _headline(ds, data, series: xr.DataArray, *, name: str, units: str, claim) -
     )
 
 
-def _draw(ax: Axes, times, series: xr.DataArray, drawn: int) -> tuple[np.ndarray, str]:
+def _draw(ax: Axes, times, series: xr.DataArray, failed: int) -> tuple[np.ndarray, str]:
     """The band and median of a study's samples, or a run's line; returns the values
-    drawn and what they are (for the title). ``drawn``: samples in the study."""
+    drawn and what they are (for the title). ``failed``: samples left out as failed."""
     if "sample" not in series.dims:
         values = series.values.astype(float)
         ax.plot(times, values, color=style.PALETTE[0], linewidth=2, label="central run")
         return values, "single run"
     count = series.sizes["sample"]
     if count == 0:
-        raise ValueError("every sample of the study failed: nothing to plot")
+        raise ValueError("every sample of the study failed or was not run: nothing to plot")
     values = series.transpose("sample", "time").values.astype(float)
     low, mid, high = np.quantile(values, [LOW, MID, HIGH], axis=0)
     ax.fill_between(
@@ -120,8 +122,8 @@ def _draw(ax: Axes, times, series: xr.DataArray, drawn: int) -> tuple[np.ndarray
     )
     ax.plot(times, mid, color=style.PALETTE[0], linewidth=2, label="P50 (median)")
     what = f"Monte Carlo, {count} samples"
-    if drawn > count:
-        what += f" ({drawn - count} failed, left out)"
+    if failed:
+        what += f" ({failed} failed, left out)"
     return np.concatenate([low, high]), what
 
 

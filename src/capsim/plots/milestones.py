@@ -34,7 +34,7 @@ def plot_milestone(
     dates = np.sort(data["milestone_date"].sel(milestone=milestone).values.astype("datetime64[ns]"))
     total = dates.size
     if total == 0:
-        raise ValueError("every sample of the study failed: nothing to plot")
+        raise ValueError("every sample of the study failed or was not run: nothing to plot")
     met = dates[~np.isnat(dates)]
     start = ds["time"].values[0]
     end = style.horizon_end(ds)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from functools import lru_cache
+from pathlib import Path
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
@@ -19,7 +20,9 @@ import xarray as xr
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
+from capsim.files import written_whole
 from capsim.model.dating import horizon_after
+from capsim.sweep.store import sample_counts, samples_note, usable
 
 #: Okabe & Ito (2008), distinguishable with every common colour-vision deficiency.
 OKABE_ITO = {
@@ -230,6 +233,8 @@ def title(ax: Axes, text: str, ds: xr.Dataset | None = None, detail: str = "") -
     source footnote (:func:`footnote`)."""
     first = text.split(" ", 1)[0]
     head = text if any(mark in first for mark in "-._") else capitalised(text)  # ids as spelt
+    if ds is not None and is_study(ds) and sample_counts(ds)[0] < ds.sizes["sample"]:
+        detail = "; ".join(part for part in (detail, samples_note(ds)) if part)
     ax.set_title(f"{head}\n{detail}" if detail else head, loc="left", fontsize="medium")
     footnote(ax, ds)
 
@@ -277,16 +282,23 @@ def note(ax: Axes, text: str, where: str = "lower right") -> None:
     )
 
 
+def save_figure(figure, path: str | Path, dpi: float) -> None:
+    """Write ``figure`` to ``path`` whole or not at all, in the format of its suffix
+    (.png, .svg, .pdf) at ``dpi`` [dot/inch]."""
+    with written_whole(path) as temporary:
+        figure.savefig(
+            temporary, format=Path(path).suffix[1:].lower(), dpi=dpi, bbox_inches="tight"
+        )
+
+
 def is_study(ds: xr.Dataset) -> bool:
     """Whether ``ds`` holds many samples (a Monte Carlo study or sweep)."""
     return "sample" in ds.dims
 
 
 def good_samples(ds: xr.Dataset) -> xr.Dataset:
-    """The samples that did not fail."""
-    if "failed" not in ds:
-        return ds
-    return ds.isel(sample=np.flatnonzero(~np.asarray(ds["failed"].values, dtype=bool)))
+    """The samples that were run and did not fail."""
+    return usable(ds)
 
 
 def require(ds: xr.Dataset, names: tuple[str, ...], what: str) -> None:

@@ -28,6 +28,7 @@ from capsim.model.dating import days_after_start
 from capsim.report.summary import summary_section
 from capsim.scenario.document import Scenario
 from capsim.scenario.inventory import citations, entity_counts, seed_meaning
+from capsim.sweep.store import samples_note, usable
 
 SECTIONS = (
     "summary",
@@ -86,7 +87,7 @@ def _day(value) -> str:
 def sensitivity_ranking(study: xr.Dataset, milestone: str) -> Ranking:
     """Inputs whose Spearman correlation with the milestone date (days from the horizon
     start) is distinguishable from zero across the samples that ran, largest first."""
-    good = study.isel(sample=np.flatnonzero(~study["failed"].values))
+    good = usable(study)
     days = days_after_start(
         good["milestone_date"].sel(milestone=milestone).values, good["time"].values
     )
@@ -175,7 +176,7 @@ def _milestone_section(central: xr.Dataset, study: xr.Dataset | None) -> str:
             for m in names
         ]
         parts.append(_table(["milestone", "central run", "P10", "P50", "P90"], rows))
-        parts.append(f'<p class="note">{study.sizes["sample"]} Monte Carlo samples.</p>')
+        parts.append(f'<p class="note">{html.escape(samples_note(study))}.</p>')
     else:
         rows = [[m, _day(central.milestone_date.sel(milestone=m).values)] for m in names]
         parts.append(_table(["milestone", "date (central run)"], rows))

@@ -11,6 +11,7 @@ workers or on the scheduler: every sample's inputs come from its index alone.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -26,14 +27,21 @@ from capsim.scenario.document import Scenario
 from capsim.scenario.io import scenario_json
 from capsim.scenario.loader import loads_scenario
 from capsim.scenario.walk import iter_params
+from capsim.sweep.resume import check_same_study
 from capsim.sweep.sample import empty_outputs, outline, run_sample
-from capsim.sweep.store import StudyStore
+from capsim.sweep.stopping import sigterm_stops, starting_workers, stop_processes
+from capsim.sweep.store import StudyMismatch, StudyStore
+
+__all__ = [
+    "Execution",
+    "StudyMismatch",
+    "run_chunk",
+    "run_plan",
+    "run_plan_chunk",
+    "study_signature",
+]
 
 ChunkResult = tuple[dict[str, np.ndarray], dict[int, str]]
-
-
-class StudyMismatch(ValueError):
-    """``resume`` was asked of a store written by a different study."""
 
 
 @dataclass(frozen=True)
@@ -102,27 +110,42 @@ def run_plan(
     attrs: dict,
     *,
     resume: bool = False,
+    overwrite: bool = False,
 ) -> xr.Dataset:
-    """Run every sample of ``plan`` into the store at ``store_path``; return the results."""
+    """Run every sample of ``plan`` into the store at ``store_path``; return the results.
+
+    ``resume`` continues the study already in the store (refused, naming the
+    difference, when it was written by a different study); otherwise a new store is
+    laid out, replacing an old study store only with ``overwrite``. SIGTERM stops the
+    study like Ctrl-C (workers stopped, finished chunks kept) and exits with 143.
+    """
     text = scenario_json(scenario)
     layout = outline(scenario)
     store = StudyStore(store_path, execution.chunk, layout)
     signature = study_signature(text, plan.names, plan.size, attrs.get("design", ""))
+    attrs = {**attrs, "signature": signature}
     known = {path: param.unit or "1" for path, param in iter_params(scenario)}
     units = [known.get(name, "1") for name in plan.names]
-    if resume and store.path.exists():
-        with store.open() as existing:
-            if existing.attrs.get("signature") != signature:
-                raise StudyMismatch(f"{store.path} holds a different study; cannot resume it")
-        pending = store.missing_chunks()
-    else:
-        store.create(plan.names, units, plan.size, {**attrs, "signature": signature})
-        pending = list(range(-(-plan.size // execution.chunk)))
-    done = plan.size - sum(_chunk_size(plan.size, execution.chunk, i) for i in pending)
-    with _progress(plan.size, done, execution.progress) as bar:
-        for index, (outputs, errors), rows in _execute(text, plan, pending, execution):
-            store.write(index, outputs, rows, errors)
-            bar.update(len(rows))
+    with sigterm_stops():
+        if resume and (store.path.exists() or store.path.is_symlink()):
+            store.lock()
+            try:
+                check_same_study(store, attrs, plan.size)
+                pending = store.missing_chunks()
+            except BaseException:
+                store.unlock()
+                raise
+        else:
+            store.create(plan.names, units, plan.size, attrs, overwrite=overwrite)
+            pending = list(range(-(-plan.size // execution.chunk)))
+        try:
+            done = plan.size - sum(_chunk_size(plan.size, execution.chunk, i) for i in pending)
+            with _progress(plan.size, done, execution.progress) as bar:
+                for index, (outputs, errors), rows in _execute(text, plan, pending, execution):
+                    store.write(index, outputs, rows, errors)
+                    bar.update(len(rows))
+        finally:
+            store.unlock()
     return store.open()
 
 
@@ -147,22 +170,29 @@ def _execute(text: str, plan, pending: list[int], execution: Execution) -> Itera
 def _execute_pool(text: str, plan, pending: list[int], execution: Execution) -> Iterator:
     workers = execution.local_workers
     context = get_context("spawn")
+    before = set(multiprocessing.active_children())
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         queue = list(pending)
         running: dict = {}
+
+        def submit() -> None:
+            while queue and len(running) < 2 * workers:
+                index = queue.pop(0)
+                running[pool.submit(run_plan_chunk, text, plan, index, execution.chunk)] = index
+
         try:
-            while queue or running:
-                while queue and len(running) < 2 * workers:
-                    index = queue.pop(0)
-                    future = pool.submit(run_plan_chunk, text, plan, index, execution.chunk)
-                    running[future] = index
+            with starting_workers():  # the first submissions start the workers
+                submit()
+            while running:
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
                     index = running.pop(future)
                     result, rows = future.result()
                     yield index, result, rows
+                submit()
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
+            stop_processes(set(multiprocessing.active_children()) - before)
             raise
 
 

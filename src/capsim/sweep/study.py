@@ -39,18 +39,22 @@ def monte_carlo(
     store: str | Path | None = None,
     execution: Execution | None = None,
     resume: bool = False,
+    overwrite: bool = False,
 ) -> xr.Dataset:
     """Sample every uncertain input ``samples`` times (default: the scenario's).
 
     Returns a Dataset with a ``sample`` dimension; the sampled inputs are
     ``input_value(sample, parameter)``. Results stream to the Zarr ``store`` (a
-    temporary one, loaded into memory at the end, when none is given).
+    temporary one, loaded into memory at the end, when none is given). ``resume``
+    continues the study in ``store``; ``overwrite`` replaces an old study there.
     """
     samples = scenario.samples if samples is None else samples
     seed = scenario.seed if seed is None else seed
     plan = MonteCarloPlan(UncertainSpace(scenario), samples, seed, design)
     attrs = study_attrs(scenario, seed, design, "monte_carlo", samples=samples)
-    return _run(scenario, plan, store, execution or Execution(), attrs, resume=resume)
+    return _run(
+        scenario, plan, store, execution or Execution(), attrs, resume=resume, overwrite=overwrite
+    )
 
 
 def sweep(
@@ -64,6 +68,7 @@ def sweep(
     store: str | Path | None = None,
     execution: Execution | None = None,
     resume: bool = False,
+    overwrite: bool = False,
 ) -> xr.Dataset:
     """Run ``scenario`` over points of the ``varies`` inputs, each ``replicates`` times.
 
@@ -82,7 +87,9 @@ def sweep(
         varied=" ".join(v.label for v in varies),
         replicates=replicates,
     )
-    result = _run(scenario, plan, store, execution or Execution(), attrs, resume=resume)
+    result = _run(
+        scenario, plan, store, execution or Execution(), attrs, resume=resume, overwrite=overwrite
+    )
     point, replicate = divmod(result["sample"].values, replicates)
     settings = {
         f"vary_{i}": (
@@ -136,9 +143,11 @@ def resolve_vary(scenario: Scenario, text: str, points: int = 5) -> Vary:
     return Vary(text, (targets[0],), low, high, points)
 
 
-def _run(scenario, plan, store, execution: Execution, attrs: dict, *, resume: bool = False):
+def _run(
+    scenario, plan, store, execution: Execution, attrs: dict, *, resume: bool, overwrite: bool
+):
     if store is not None:
-        return run_plan(scenario, plan, store, execution, attrs, resume=resume)
+        return run_plan(scenario, plan, store, execution, attrs, resume=resume, overwrite=overwrite)
     with tempfile.TemporaryDirectory(prefix="capsim-") as folder:
         result = run_plan(scenario, plan, Path(folder) / "study.zarr", execution, attrs)
         return result.load()

@@ -1,0 +1,77 @@
+"""Resuming a study: the stored study and the one asked for must be the same study.
+
+Each difference is named: the sample count, the study's kind, the scenario (the first
+key path where the two differ, with both values), the seed, the design, the varied
+inputs and replicates of a sweep, and the chunk size.
+"""
+
+from __future__ import annotations
+
+import json
+
+from capsim.sweep.store import StudyMismatch, StudyStore
+
+#: What a resumed study must share with the stored one, by attribute.
+_SAME = ("study", "scenario", "seed", "design", "varied", "replicates", "signature")
+
+
+def check_same_study(store: StudyStore, attrs: dict, size: int) -> None:
+    """A :class:`StudyMismatch` naming every difference between the stored study and
+    the one asked for."""
+    with store.open() as existing:
+        stored = dict(existing.attrs)
+        stored_size = existing.sizes["sample"]
+        stored_chunk = stored.get("chunk") or existing["failed"].encoding["chunks"][0]
+    differences = []
+    if stored_size != size:
+        differences.append(f"sample count: stored {stored_size}, asked {size}")
+    for key in _SAME:
+        old, new = stored.get(key), attrs.get(key)
+        if key == "signature" and differences:
+            break
+        if old == new:
+            continue
+        if key == "scenario":
+            differences.append(f"scenario: {_scenario_difference(old, new)}")
+        elif key == "signature":
+            differences.append("sampled inputs: the study's uncertain inputs differ")
+        else:
+            differences.append(f"{key}: stored {old}, asked {new}")
+    if stored_chunk != store.chunk:
+        differences.append(f"chunk: stored {stored_chunk}, asked {store.chunk} (--chunk)")
+    if differences:
+        raise StudyMismatch(
+            f"{store.path} holds a different study; cannot resume it: " + "; ".join(differences)
+        )
+
+
+def _scenario_difference(old: str | None, new: str | None) -> str:
+    """Where two scenarios (as JSON) first differ: a key path and both values."""
+    try:
+        before, after = json.loads(old or "null"), json.loads(new or "null")
+    except ValueError:
+        return "the stored scenario differs"
+    path, left, right = _first_difference(before, after, "")
+    where = path or "(whole scenario)"
+    return f"{where} stored {_short(left)}, asked {_short(right)}"
+
+
+def _first_difference(left, right, path: str):
+    if isinstance(left, dict) and isinstance(right, dict):
+        for key in sorted(set(left) | set(right), key=str):
+            if left.get(key, _ABSENT) != right.get(key, _ABSENT):
+                inner = f"{path}.{key}" if path else str(key)
+                return _first_difference(left.get(key, _ABSENT), right.get(key, _ABSENT), inner)
+    if isinstance(left, list) and isinstance(right, list) and len(left) == len(right):
+        for i, (a, b) in enumerate(zip(left, right, strict=True)):
+            if a != b:
+                return _first_difference(a, b, f"{path}[{i}]")
+    return path, left, right
+
+
+_ABSENT = "(absent)"
+
+
+def _short(value) -> str:
+    text = value if isinstance(value, str) else json.dumps(value)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,0 +1,180 @@
+"""Bad options and hostile files on the command line: one clear message, exit 2, no
+traceback, nothing written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from builders import uncertain_chain
+from capsim.cli.main import main
+from capsim.scenario.io import dump_scenario
+from capsim.sweep.runner import Execution
+from capsim.sweep.study import monte_carlo
+
+
+def cli(capsys, *argv) -> tuple[int, str, str]:
+    """``capsim ARGV`` in-process: exit code, stdout, stderr (never a traceback)."""
+    code = main([str(arg) for arg in argv])
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    return code, out, err
+
+
+def refused(capsys, *argv) -> str:
+    """The one error line of ``capsim ARGV``, which must exit 2."""
+    code, out, err = cli(capsys, *argv)
+    assert code == 2, f"exit {code}\n{out}\n{err}"
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("error: ")
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("cli")
+    scenario = folder / "chain.yaml"
+    scenario.write_text(dump_scenario(uncertain_chain()), encoding="utf-8")
+    study = folder / "study.zarr"
+    monte_carlo(
+        uncertain_chain(), 4, seed=1, store=study, execution=Execution(workers=1, progress=False)
+    )
+    return {"folder": folder, "scenario": scenario, "study": study}
+
+
+def test_plot_dpi_out_of_range(files, capsys):
+    line = refused(capsys, "plot", files["study"], "--kind", "fan", "-o", "x.png", "--dpi", 0)
+    assert line == "error: --dpi must be from 1 to 1200 dots per inch, found 0"
+
+
+def test_plot_sweep_without_its_milestone(files, capsys):
+    line = refused(capsys, "plot", files["study"], "--kind", "sweep", "-o", "x.png")
+    assert line == "error: --kind sweep needs --milestone"
+
+
+def test_morris_with_too_few_trajectories(files, capsys):
+    line = refused(
+        capsys,
+        *("sensitivity", files["scenario"], "--method", "morris", "--trajectories", 0),
+        *("--output", "milestone:five-mw", "--workers", 1),
+    )
+    assert line == "error: --trajectories must be >= 2, found 0"
+
+
+def _damaged_metadata(copy: Path) -> None:
+    (copy / ".zmetadata").write_text("{not json", encoding="utf-8")
+
+
+def _damaged_chunk(copy: Path) -> None:
+    for chunk in (copy / "it_power_online").glob("0.*"):
+        chunk.write_bytes(b"garbage")
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        (_damaged_metadata, "not a capsim study store (no study metadata)"),
+        (_damaged_chunk, "a damaged study store (RuntimeError: error during blosc"),
+    ],
+    ids=["metadata", "chunk"],
+)
+@pytest.mark.parametrize("command", ["report", "plot"])
+def test_reading_a_corrupt_store(files, tmp_path, capsys, case, command):
+    import shutil
+
+    damage, message = case
+    copy = tmp_path / "copy.zarr"
+    shutil.copytree(files["study"], copy)
+    damage(copy)
+    output = tmp_path / ("out.html" if command == "report" else "out.png")
+    extra = ["--kind", "fan"] if command == "plot" else []
+    line = refused(capsys, command, copy, *extra, "-o", output)
+    assert line.startswith(f"error: {copy}: {message}")
+    assert not output.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\x7fELF\x02\x01\x01\x00\xd0\xff binary", "expected a CSV text file (UTF-8)"),
+        (b"start: 2026-01-01\nvalues: [1, 2]\n", "expected 1 column(s) as in the header, found 2"),
+    ],
+    ids=["binary", "yaml"],
+)
+def test_calibrate_against_a_file_that_is_not_csv(files, tmp_path, capsys, content, message):
+    against = tmp_path / "observed.dat"
+    against.write_bytes(content)
+    line = refused(
+        capsys, "calibrate", files["scenario"], "--against", against, "--fit", "products.p.tdp"
+    )
+    assert line.startswith(f"error: {against}:")
+    assert message in line
+
+
+def test_hindcast_against_observed_zeros_has_no_relative_error(files, tmp_path, capsys):
+    observed = tmp_path / "zeros.csv"
+    observed.write_text(
+        "start,end,value\n2026-04-01,2026-06-30,0\n2026-07-01,2026-09-30,0\n", encoding="utf-8"
+    )
+    code, out, err = cli(
+        capsys,
+        *("hindcast", files["scenario"], "--shipments", observed, "--designer", "d"),
+        *("--samples", 2, "--workers", 1, "--no-progress"),
+    )
+    assert code == 0, err
+    rows = [line for line in out.splitlines() if line.startswith(("2026Q2", "2026Q3", "2026 "))]
+    assert len(rows) == 3
+    assert all(" n/a " in row for row in rows)
+
+
+@pytest.mark.parametrize(
+    ("argv", "allowed"),
+    [
+        (["run", "{scenario}", "--samples", 2, "-o", "{out}.csv"], ".zarr store or a .nc file"),
+        (["run", "{scenario}", "--deterministic", "-o", "{out}.txt"], ".nc file (NetCDF)"),
+        (
+            ["sweep", "{scenario}", "--vary", "products.p.tdp=900 W:1100 W", "-o", "{out}.csv"],
+            ".zarr store or a .nc file",
+        ),
+        (
+            ["sensitivity", "{scenario}", "--output", "milestone:five-mw", "-o", "{out}.txt"],
+            ".nc file (NetCDF)",
+        ),
+    ],
+    ids=["run", "deterministic", "sweep", "sensitivity"],
+)
+def test_output_suffix_the_command_does_not_write(files, tmp_path, capsys, argv, allowed):
+    out = tmp_path / "result"
+    argv = [str(a).format(scenario=files["scenario"], out=out) for a in argv]
+    line = refused(capsys, *argv, "--workers", 1)
+    assert allowed in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_compare_refuses_zero_samples_like_run(files, capsys):
+    scenario = files["scenario"]
+    compare = refused(capsys, "compare", scenario, scenario, "--samples", 0)
+    run = refused(capsys, "run", scenario, "--samples", 0)
+    assert compare == run == "error: --samples must be >= 1, found 0"
+
+
+def test_a_full_disk_while_drawing_leaves_the_old_chart(files, tmp_path, capsys, monkeypatch):
+    import errno
+    import os
+
+    from matplotlib.figure import Figure
+
+    chart = tmp_path / "fan.png"
+    chart.write_bytes(b"the previous chart")
+
+    def half_written(self, path, **options):
+        Path(path).write_bytes(b"\x89PNG half")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(Figure, "savefig", half_written)
+    line = refused(capsys, "plot", files["study"], "--kind", "fan", "-o", chart)
+    assert line == f"error: {chart}: No space left on device; nothing was written"
+    assert chart.read_bytes() == b"the previous chart"
+    assert [p.name for p in tmp_path.iterdir()] == ["fan.png"]
