@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from capsim import __version__
 from capsim.analysis.observed import DataError
 from capsim.cli import (
+    backtest_command,
     calibrate_command,
     compare_command,
     hindcast_command,
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare_command.register(commands)
     plot_command.register(commands)
     hindcast_command.register(commands)
+    backtest_command.register(commands)
     calibrate_command.register(commands)
     return parser
 

@@ -24,6 +24,7 @@ KIND_NAMES = (
     "sweep",
     "hindcast",
     "hindcast_build",
+    "reliability",
 )
 FORMATS = (".png", ".svg", ".pdf")
 #: Options of the command and the parameter each is passed as.
@@ -48,7 +49,8 @@ def register(commands) -> None:
         "a sensitivity Dataset. Kinds: fan (P10-P90 band of a monthly series), milestone "
         "(distribution of a milestone's date), bottlenecks (what binds, by month), flow "
         "and gantt (single runs), tornado, morris, sobol, sobol_time (sensitivity), "
-        "sweep (milestone date against the varied inputs).",
+        "sweep (milestone date against the varied inputs), hindcast, hindcast_build, "
+        "reliability (a backtest's interval coverage against nominal).",
     )
     plot.add_argument("result", type=Path, metavar="RESULT", help="a .nc file or a .zarr store")
     plot.add_argument("--kind", required=True, choices=KIND_NAMES, help="the chart to draw")

@@ -7,9 +7,16 @@ import json
 from pathlib import Path
 
 from capsim.scenario.document import Scenario
-from capsim.scenario.inventory import citations, entity_counts, param_rows, seed_meaning
+from capsim.scenario.inventory import (
+    citations,
+    entity_counts,
+    format_param_value,
+    param_rows,
+    seed_meaning,
+)
 from capsim.scenario.loader import load_scenario
 from capsim.scenario.problems import ScenarioError
+from capsim.scenario.walk import iter_params
 from capsim.seeds import load_seed_facts
 
 
@@ -29,6 +36,13 @@ def add_scenario_arguments(parser: argparse.ArgumentParser, *, many: bool = Fals
         default=[],
         metavar="PATH=VALUE",
         help="override a value, e.g. horizon.end=2030-12-31",
+    )
+    parser.add_argument(
+        "--points-as-given",
+        dest="overrides",
+        action="append_const",
+        const="points_as_given=true",
+        help="Monte Carlo keeps point values fixed (no default spread by confidence)",
     )
 
 
@@ -86,13 +100,40 @@ def describe_command(arguments: argparse.Namespace) -> int:
             print(f"  {table}: {', '.join(ids)}")
     rows = param_rows(scenario)
     print(f"\nparameters ({len(rows)}; value is the central value, in canonical units):")
+    defaults = {} if scenario.points_as_given else point_spreads(scenario)
     width = max(len(row.path) for row in rows)
     for row in rows:
         spread = f"  ~ {row.distribution}" if row.distribution else ""
+        if row.path in defaults:
+            spread = f"  ~ {defaults[row.path]} (default spread)"
         confidence = f" [{row.confidence}]" if row.confidence else ""
         print(f"  {row.path:<{width}}  {row.value:>16} ({row.unit}){spread}")
         print(f"  {'':<{width}}  source: {row.source}{confidence}")
+    if scenario.points_as_given:
+        print("\nMonte Carlo keeps point values as given (points_as_given)")
+    else:
+        print(
+            f"\nMonte Carlo draws {len(defaults)} point values from their default spread by "
+            "confidence and kind (capsim.sweep.spread; --points-as-given keeps them fixed)"
+        )
     return 0
+
+
+def point_spreads(scenario) -> dict[str, str]:
+    """Each point value's default spread in Monte Carlo, as ``describe`` shows it."""
+    from capsim.sweep.spread import default_spread, quantity_kind, spread_sigma
+
+    shown = {}
+    for path, param in iter_params(scenario):
+        drawn = default_spread(path, param)
+        if drawn is not None:
+            scale = "log-odds" if drawn.kind == "logitnormal" else "log"
+            shown[path] = (
+                f"{drawn.kind}(median={format_param_value(param)}, "
+                f"sigma={spread_sigma(path, param):.3g} {scale}; "
+                f"{param.confidence} {quantity_kind(path, param)})"
+            )
+    return shown
 
 
 def cite_command(arguments: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ from capsim.scenario.walk import iter_params
 from capsim.sweep.plans import Design, MonteCarloPlan, SweepPlan, Vary
 from capsim.sweep.runner import Execution, run_plan
 from capsim.sweep.space import UncertainSpace
+from capsim.sweep.spread import SCALE, default_spread
 
 
 def study_attrs(scenario: Scenario, seed: int, design: str, kind: str, **extra) -> dict:
@@ -40,7 +41,9 @@ def monte_carlo(
     execution: Execution | None = None,
     resume: bool = False,
 ) -> xr.Dataset:
-    """Sample every uncertain input ``samples`` times (default: the scenario's).
+    """Sample every uncertain input ``samples`` times (default: the scenario's), and
+    every point with a confidence from its default spread unless the scenario keeps
+    points as given (:mod:`capsim.sweep.spread`).
 
     Returns a Dataset with a ``sample`` dimension; the sampled inputs are
     ``input_value(sample, parameter)``. Results stream to the Zarr ``store`` (a
@@ -48,8 +51,16 @@ def monte_carlo(
     """
     samples = scenario.samples if samples is None else samples
     seed = scenario.seed if seed is None else seed
-    plan = MonteCarloPlan(UncertainSpace(scenario), samples, seed, design)
-    attrs = study_attrs(scenario, seed, design, "monte_carlo", samples=samples)
+    spread = None if scenario.points_as_given else default_spread
+    plan = MonteCarloPlan(UncertainSpace(scenario, spread), samples, seed, design)
+    attrs = study_attrs(
+        scenario,
+        seed,
+        design,
+        "monte_carlo",
+        samples=samples,
+        point_spread="as given" if spread is None else f"default (scale {SCALE:g})",
+    )
     return _run(scenario, plan, store, execution or Execution(), attrs, resume=resume)
 
 

