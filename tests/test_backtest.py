@@ -10,12 +10,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import xarray as xr
 from scipy import stats
 
 from builders import chain_data
 from capsim.analysis.backtest import backtest
 from capsim.analysis.baselines import FLAT, GROWTH, baseline_point, leave_one_out_sigma
-from capsim.analysis.discrepancy import fit_discrepancy
+from capsim.analysis.discrepancy import (
+    PACKAGE_SERIES,
+    Discrepancy,
+    apply_discrepancy,
+    fit_discrepancy,
+)
 from capsim.analysis.observed import read_series, shipped_data
 from capsim.analysis.scoring import covered, crps, equal_quantiles, pinball
 from capsim.cli.main import main
@@ -289,3 +295,18 @@ def test_the_backtest_command_writes_its_table_chart_and_file(tmp_path, capsys):
     assert chart.stat().st_size > 0
     assert main(["backtest", HINDCAST, "--origins", "2024-01:soon"]) == 2
     assert "--origins expects FIRST:LAST" in capsys.readouterr().err
+
+
+def test_the_discrepancy_multiplies_packages_by_quarter_from_the_origin():
+    months = np.arange("2026-01", "2026-09", dtype="datetime64[M]").astype("datetime64[ns]")
+    ones = np.ones((2, len(months), 1))
+    study = xr.Dataset(
+        dict.fromkeys(PACKAGE_SERIES, (("sample", "time", "programme"), ones)),
+        coords={"sample": [0, 1], "time": months, "programme": ["g"]},
+    )
+    doubling = Discrepancy(bias=math.log(2.0), sigma=0.0)
+    out = apply_discrepancy(study, doubling, np.datetime64("2026-02"), seed=1)
+    # January is before the origin; Feb-Apr is lead 1 (x2), May-Jul lead 2 (x4), Aug lead 3
+    expected = [1, 2, 2, 2, 4, 4, 4, 8]
+    for name in PACKAGE_SERIES:
+        np.testing.assert_allclose(out[name].isel(programme=0).values, [expected, expected])

@@ -25,12 +25,13 @@ from capsim.analysis.baselines import (
     leave_one_out_sigma,
     lognormal_draws,
 )
-from capsim.analysis.discrepancy import fit_discrepancy
+from capsim.analysis.discrepancy import Discrepancy, fit_discrepancy
 from capsim.analysis.hindcast import compared_periods, designer_programmes, output_per_period
 from capsim.analysis.observed import ObservedSeries
 from capsim.analysis.scoring import covered, crps, pinball
 from capsim.scenario.document import Scenario
 from capsim.sweep.runner import Execution
+from capsim.sweep.spread import SCALE
 from capsim.sweep.study import monte_carlo
 
 MODEL = "model"
@@ -60,11 +61,14 @@ def backtest(
     execution: Execution | None = None,
     designer: str = "nvidia",
     discrepancy: bool = False,
+    spread_scale: float = SCALE,
 ) -> xr.Dataset:
     """Forecasts from each origin and their scores (see the module docstring).
 
     ``scenario_at(origin)`` is the scenario as known at ``origin``; ``observed`` is
-    the whole observed series per quarter [package per quarter], history included.
+    the whole observed series per quarter [package per quarter], history included;
+    ``spread_scale`` scales the default spread of point values
+    (:mod:`capsim.sweep.spread`).
     """
     lead = np.arange(1, leads + 1)
     target = np.full((len(origins), leads), "", dtype=object)
@@ -83,6 +87,7 @@ def backtest(
             seed=used_seed,
             execution=execution,
             designer=designer,
+            spread_scale=spread_scale,
         )
         for column in range(min(leads, len(observed) - first)):
             label = observed.labels()[first + column]
@@ -146,6 +151,7 @@ def _model_output(
     seed: int,
     execution: Execution | None,
     designer: str,
+    spread_scale: float,
 ) -> xr.DataArray:
     """Monte Carlo packages delivered to ``designer``'s programmes per observed quarter
     within the horizon (period x sample) [package per quarter]."""
@@ -157,7 +163,9 @@ def _model_output(
         np.datetime64(scenario.horizon.start, "D"),
         np.datetime64(scenario.horizon.end, "D"),
     )
-    study = monte_carlo(scenario, samples, seed=seed, execution=execution)
+    study = monte_carlo(
+        scenario, samples, seed=seed, execution=execution, spread_scale=spread_scale
+    )
     return output_per_period(study["packages_delivered"], programmes, horizon)
 
 
@@ -165,16 +173,20 @@ def _with_discrepancy(
     model: np.ndarray, truth: np.ndarray, lead: np.ndarray, seed: int
 ) -> np.ndarray:
     """The model's draws times the discrepancy fitted on the other origins."""
-    logs = np.log(np.maximum(model, 1.0))
-    log_errors = np.log(truth) - np.median(logs, axis=-1)
-    log_sd = logs.std(axis=-1)
     out = np.full_like(model, np.nan)
     for row in range(model.shape[0]):
-        others = np.ones(model.shape[0], dtype=bool)
-        others[row] = False
-        fit = fit_discrepancy(log_errors[others], log_sd[others], lead)
+        others = np.arange(model.shape[0]) != row
+        fit = model_discrepancy(model[others], truth[others], lead)
         out[row] = model[row] * fit.factors(lead, model.shape[-1], seed + row)
     return out
+
+
+def model_discrepancy(model: np.ndarray, truth: np.ndarray, lead: np.ndarray) -> Discrepancy:
+    """The discrepancy fitted on forecasts ``model`` (origin x lead x draw) against
+    ``truth`` (origin x lead; NaN: no observation) [package per quarter]."""
+    logs = np.log(np.maximum(model, 1.0))
+    log_errors = np.log(truth) - np.median(logs, axis=-1)
+    return fit_discrepancy(log_errors, logs.std(axis=-1), lead)
 
 
 def _scores(result: xr.Dataset) -> xr.Dataset:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import xarray as xr
 
 
 @dataclass(frozen=True)
@@ -59,3 +60,35 @@ FITTED = Discrepancy(
     sigma=0.0,
     source="fitted on the rolling-origin backtest of hindcast-2023.yaml, 2026-11-29",
 )
+
+
+#: The monthly package series a discrepancy multiplies in a study.
+PACKAGE_SERIES = ("packages_produced", "packages_delivered")
+
+
+def apply_discrepancy(
+    study: xr.Dataset, discrepancy: Discrepancy, origin: np.datetime64, seed: int
+) -> xr.Dataset:
+    """``study`` with its package series (``PACKAGE_SERIES``) multiplied, from ``origin``
+    on, by the discrepancy factor of each month's quarter (lead 1 = the quarter from
+    ``origin``); each sample draws its own factors (from ``seed`` and its index, so the
+    result does not depend on how the study was chunked). What follows from packages
+    (installations, power online, milestones) is not run again."""
+    months = study["time"].values.astype("datetime64[M]")
+    start = np.datetime64(origin, "M")
+    quarter = (months - start).astype(int) // 3
+    after = quarter >= 0
+    leads = np.arange(1, quarter.max() + 2) if after.any() else np.arange(1, 2)
+    factors = np.ones((study.sizes["sample"], len(months)))
+    for row, sample in enumerate(study["sample"].values):
+        draws = discrepancy.factors(leads, 1, seed * 1_000_003 + int(sample))[:, 0]
+        factors[row, after] = draws[quarter[after]]
+    scale = xr.DataArray(factors, dims=("sample", "time"), coords={"time": study["time"]})
+    out = study.copy()
+    for name in PACKAGE_SERIES:
+        out[name] = (study[name] * scale).assign_attrs(study[name].attrs)
+    out.attrs["discrepancy"] = (
+        f"bias {discrepancy.bias:g}/quarter, sigma {discrepancy.sigma:g}/sqrt(quarter) from "
+        f"{start!s}; {discrepancy.source}"
+    )
+    return out

@@ -6,7 +6,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import numpy as np
+
 from capsim.analysis.contention import format_contention
+from capsim.analysis.discrepancy import FITTED, PACKAGE_SERIES, apply_discrepancy
 from capsim.analysis.summary import format_bindings, format_milestones, format_timeline
 from capsim.analysis.uncertainty import format_study
 from capsim.cli.options import CommandError, add_execution_arguments, execution_from
@@ -53,6 +56,12 @@ def register(commands) -> None:
         help="continue an interrupted Monte Carlo study in its .zarr store",
     )
     run.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
+    run.add_argument(
+        "--discrepancy",
+        action="store_true",
+        help="Monte Carlo: multiply the package series by the model discrepancy fitted on "
+        "the backtest, by quarter from the horizon start (milestones are not re-dated)",
+    )
     add_execution_arguments(run)
     run.set_defaults(handler=run_command)
 
@@ -60,8 +69,10 @@ def register(commands) -> None:
 def run_command(arguments: argparse.Namespace) -> int:
     scenario = load_scenario(arguments.file, arguments.overrides)
     if arguments.deterministic:
-        if arguments.samples is not None or arguments.resume:
-            raise CommandError("--deterministic runs once: drop --samples and --resume")
+        if arguments.samples is not None or arguments.resume or arguments.discrepancy:
+            raise CommandError(
+                "--deterministic runs once: drop --samples, --resume and --discrepancy"
+            )
         return _deterministic(scenario, arguments)
     return _monte_carlo(scenario, arguments)
 
@@ -93,6 +104,8 @@ def _monte_carlo(scenario, arguments: argparse.Namespace) -> int:
         raise CommandError(f"--samples must be >= 1, found {samples}")
     output = arguments.output
     store = output if output is not None and output.suffix == ".zarr" else None
+    if arguments.discrepancy and store is not None:
+        raise CommandError("--discrepancy changes the results: write them to a .nc file")
     if arguments.resume and store is None:
         raise CommandError("--resume needs the study's store: -o STUDY.zarr")
     if output is not None and output.suffix not in (".zarr", ".nc"):
@@ -112,6 +125,14 @@ def _monte_carlo(scenario, arguments: argparse.Namespace) -> int:
         if store is not None:
             print(f"finished chunks are kept in {store}; continue with --resume")
         raise
+    if arguments.discrepancy:
+        result = apply_discrepancy(
+            result.load(),
+            FITTED,
+            np.datetime64(scenario.horizon.start, "M"),
+            result.attrs["seed"],
+        )
+        print(f"model discrepancy applied to {', '.join(PACKAGE_SERIES)}: {FITTED.source}")
     print()
     print(format_study(result))
     if output is not None and output.suffix == ".nc":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from functools import partial
 from pathlib import Path
 
 import xarray as xr
@@ -40,10 +41,12 @@ def monte_carlo(
     store: str | Path | None = None,
     execution: Execution | None = None,
     resume: bool = False,
+    spread_scale: float = SCALE,
 ) -> xr.Dataset:
     """Sample every uncertain input ``samples`` times (default: the scenario's), and
-    every point with a confidence from its default spread unless the scenario keeps
-    points as given (:mod:`capsim.sweep.spread`).
+    every point with a confidence from its default spread (overall scale
+    ``spread_scale``) unless the scenario keeps points as given
+    (:mod:`capsim.sweep.spread`).
 
     Returns a Dataset with a ``sample`` dimension; the sampled inputs are
     ``input_value(sample, parameter)``. Results stream to the Zarr ``store`` (a
@@ -51,7 +54,7 @@ def monte_carlo(
     """
     samples = scenario.samples if samples is None else samples
     seed = scenario.seed if seed is None else seed
-    spread = None if scenario.points_as_given else default_spread
+    spread = None if scenario.points_as_given else partial(default_spread, scale=spread_scale)
     plan = MonteCarloPlan(UncertainSpace(scenario, spread), samples, seed, design)
     attrs = study_attrs(
         scenario,
@@ -59,7 +62,7 @@ def monte_carlo(
         design,
         "monte_carlo",
         samples=samples,
-        point_spread="as given" if spread is None else f"default (scale {SCALE:g})",
+        point_spread="as given" if spread is None else f"default (scale {spread_scale:g})",
     )
     return _run(scenario, plan, store, execution or Execution(), attrs, resume=resume)
 
