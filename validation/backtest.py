@@ -107,9 +107,9 @@ def main() -> int:
     for origin, row in zip(result["origin"].values, medians, strict=True):
         print(f"  {origin}  " + " ".join(f"{value:>7.0f}" for value in row))
     if arguments.plot is not None:
-        from capsim.cli.backtest_command import _draw
+        from capsim.cli.backtest_command import draw_reliability
 
-        _draw(result, arguments.plot)
+        draw_reliability(result, arguments.plot)
         print(f"wrote {arguments.plot}")
     verdict = 0
     for forecaster in (MODEL, MODEL_DISCREPANCY):

@@ -105,7 +105,7 @@ def backtest_command(arguments: argparse.Namespace) -> int:
         save_result(result, arguments.output)
         print(f"wrote {arguments.output}")
     if arguments.plot is not None:
-        _draw(result, arguments.plot)
+        draw_reliability(result, arguments.plot)
         print(f"wrote {arguments.plot}")
     return 0
 
@@ -123,7 +123,8 @@ def _origins(text: str) -> tuple[dt.date, dt.date]:
     return first, last
 
 
-def _draw(result: xr.Dataset, path: Path) -> None:
+def draw_reliability(result: xr.Dataset, path: Path) -> None:
+    """Draw the reliability chart of a backtest ``result`` to ``path``."""
     import matplotlib
 
     matplotlib.use("Agg", force=True)
