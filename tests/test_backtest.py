@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import math
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +33,7 @@ from capsim.scenario.loader import load_scenario, loads_scenario
 from capsim.scenario.problems import ScenarioError
 from capsim.sweep.runner import Execution
 from capsim.sweep.space import UncertainSpace
-from capsim.sweep.spread import CONFIDENCE_SIGMA, KIND_FACTOR, SCALE, default_spread
+from capsim.sweep.spread import CONFIDENCE_SIGMA, KIND_FACTOR, default_spread
 
 HINDCAST = str(Path(__file__).resolve().parents[1] / "scenarios" / "hindcast-2023.yaml")
 
@@ -201,14 +202,16 @@ def test_a_low_confidence_point_gets_the_default_spread_unless_kept_as_given():
     scenario = Scenario.model_validate(data)
     path = "packaging.c.capacity"
     capacity = scenario.packaging["c"].capacity.points[0][1]
-    drawn = default_spread(path, capacity)
+    drawn = default_spread(path, capacity, scale=1.5)
     assert isinstance(drawn, LogNormal)
     assert drawn.median == 100.0
-    assert drawn.sigma == pytest.approx(SCALE * CONFIDENCE_SIGMA["L"] * KIND_FACTOR["capacity"])
+    assert drawn.sigma == pytest.approx(1.5 * CONFIDENCE_SIGMA["L"] * KIND_FACTOR["capacity"])
+    assert default_spread(path, capacity, scale=0.0) is None
     assert isinstance(
-        default_spread("packaging.c.yield", scenario.packaging["c"].packaging_yield), LogitNormal
+        default_spread("packaging.c.yield", scenario.packaging["c"].packaging_yield, 1.5),
+        LogitNormal,
     )
-    spread = UncertainSpace(scenario, default_spread)
+    spread = UncertainSpace(scenario, partial(default_spread, scale=1.5))
     assert {path, "packaging.c.yield"} <= set(spread.names)
     assert path not in UncertainSpace(scenario).names
     values = spread.values(np.array([[0.5] * len(spread), [0.9] * len(spread)]))
@@ -229,11 +232,18 @@ def test_monte_carlo_keeps_points_when_the_scenario_says_so():
         "confidence": "M",
     }
     execution = Execution(workers=1, progress=False)
-    spread = monte_carlo(Scenario.model_validate(data), 3, seed=1, execution=execution)
+    spread = monte_carlo(
+        Scenario.model_validate({**data, "point_spread_scale": 1.0}), 3, seed=1, execution=execution
+    )
     kept = monte_carlo(
-        Scenario.model_validate({**data, "points_as_given": True}), 3, seed=1, execution=execution
+        Scenario.model_validate({**data, "point_spread_scale": 1.0, "points_as_given": True}),
+        3,
+        seed=1,
+        execution=execution,
     )
     assert "packaging.c.capacity" in spread["parameter"].values
+    capacity = spread["input_value"].sel(parameter="packaging.c.capacity").values
+    assert len(set(capacity.tolist())) == 3  # drawn, not fixed
     assert "parameter" not in kept.dims or "packaging.c.capacity" not in kept["parameter"].values
 
 

@@ -34,7 +34,7 @@ from capsim.analysis.observed import read_series, shipped_data
 from capsim.cli.backtest_command import format_backtest
 from capsim.scenario.loader import load_scenario
 from capsim.sweep.runner import Execution
-from capsim.sweep.spread import SCALE, SCALE_CANDIDATES
+from capsim.sweep.spread import SCALE_CANDIDATES
 
 SCENARIO = Path(__file__).resolve().parents[1] / "scenarios" / "hindcast-2023.yaml"
 ORIGINS = quarter_origins(dt.date(2023, 1, 1), dt.date(2024, 1, 1))
@@ -42,7 +42,7 @@ COVERAGE_80 = (0.70, 0.90)
 BEAT_LEADS = (2, 3, 4)
 
 
-def run(samples: int, execution: Execution, scale: float):
+def run(samples: int, execution: Execution, scale: float | None):
     observed = read_series(shipped_data("nvidia_quarterly_shipments_2022_2024.csv"))
     return backtest(
         lambda origin: load_scenario(SCENARIO, known_at=origin),
@@ -93,7 +93,7 @@ def main() -> int:
                 f"{100 * cover.sel(forecaster=MODEL_DISCREPANCY).item():>7.0f}%"
             )
         return 0
-    result = run(arguments.samples, execution, SCALE)
+    result = run(arguments.samples, execution, None)
     result.attrs["scenario_name"] = "hindcast-2023"
     print(format_backtest(result))
     model = result["forecast"].sel(forecaster=MODEL).values

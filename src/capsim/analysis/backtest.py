@@ -31,7 +31,6 @@ from capsim.analysis.observed import ObservedSeries
 from capsim.analysis.scoring import covered, crps, pinball
 from capsim.scenario.document import Scenario
 from capsim.sweep.runner import Execution
-from capsim.sweep.spread import SCALE
 from capsim.sweep.study import monte_carlo
 
 MODEL = "model"
@@ -61,14 +60,14 @@ def backtest(
     execution: Execution | None = None,
     designer: str = "nvidia",
     discrepancy: bool = False,
-    spread_scale: float = SCALE,
+    spread_scale: float | None = None,
 ) -> xr.Dataset:
     """Forecasts from each origin and their scores (see the module docstring).
 
     ``scenario_at(origin)`` is the scenario as known at ``origin``; ``observed`` is
     the whole observed series per quarter [package per quarter], history included;
-    ``spread_scale`` scales the default spread of point values
-    (:mod:`capsim.sweep.spread`).
+    ``spread_scale`` scales the default spread of point values (default: the
+    scenario's, else the fitted one; :mod:`capsim.sweep.spread`).
     """
     lead = np.arange(1, leads + 1)
     target = np.full((len(origins), leads), "", dtype=object)
@@ -151,7 +150,7 @@ def _model_output(
     seed: int,
     execution: Execution | None,
     designer: str,
-    spread_scale: float,
+    spread_scale: float | None,
 ) -> xr.DataArray:
     """Monte Carlo packages delivered to ``designer``'s programmes per observed quarter
     within the horizon (period x sample) [package per quarter]."""

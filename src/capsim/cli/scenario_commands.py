@@ -101,6 +101,7 @@ def describe_command(arguments: argparse.Namespace) -> int:
     rows = param_rows(scenario)
     print(f"\nparameters ({len(rows)}; value is the central value, in canonical units):")
     defaults = {} if scenario.points_as_given else point_spreads(scenario)
+    scale = spread_scale_of(scenario)
     width = max(len(row.path) for row in rows)
     for row in rows:
         spread = f"  ~ {row.distribution}" if row.distribution else ""
@@ -109,14 +110,23 @@ def describe_command(arguments: argparse.Namespace) -> int:
         confidence = f" [{row.confidence}]" if row.confidence else ""
         print(f"  {row.path:<{width}}  {row.value:>16} ({row.unit}){spread}")
         print(f"  {'':<{width}}  source: {row.source}{confidence}")
-    if scenario.points_as_given:
-        print("\nMonte Carlo keeps point values as given (points_as_given)")
+    if scenario.points_as_given or scale == 0:
+        why = "points_as_given" if scenario.points_as_given else "default spread scale 0"
+        print(f"\nMonte Carlo keeps point values as given ({why}; capsim.sweep.spread)")
     else:
         print(
             f"\nMonte Carlo draws {len(defaults)} point values from their default spread by "
-            "confidence and kind (capsim.sweep.spread; --points-as-given keeps them fixed)"
+            f"confidence and kind, scale {scale:g} (capsim.sweep.spread; --points-as-given "
+            "keeps them fixed)"
         )
     return 0
+
+
+def spread_scale_of(scenario) -> float:
+    """The overall scale of the default spread Monte Carlo applies to ``scenario``."""
+    from capsim.sweep.spread import SCALE
+
+    return SCALE if scenario.point_spread_scale is None else scenario.point_spread_scale
 
 
 def point_spreads(scenario) -> dict[str, str]:
@@ -124,13 +134,14 @@ def point_spreads(scenario) -> dict[str, str]:
     from capsim.sweep.spread import default_spread, quantity_kind, spread_sigma
 
     shown = {}
+    scale = spread_scale_of(scenario)
     for path, param in iter_params(scenario):
-        drawn = default_spread(path, param)
+        drawn = default_spread(path, param, scale)
         if drawn is not None:
-            scale = "log-odds" if drawn.kind == "logitnormal" else "log"
+            kind = "log-odds" if drawn.kind == "logitnormal" else "log"
             shown[path] = (
                 f"{drawn.kind}(median={format_param_value(param)}, "
-                f"sigma={spread_sigma(path, param):.3g} {scale}; "
+                f"sigma={spread_sigma(path, param, scale):.3g} {kind}; "
                 f"{param.confidence} {quantity_kind(path, param)})"
             )
     return shown

@@ -54,6 +54,12 @@ class Scenario(Entity):
         description="Monte Carlo keeps values written as points fixed, without the default "
         "spread their confidence (H, M, L) implies",
     )
+    point_spread_scale: float | None = Field(
+        default=None,
+        ge=0.0,
+        description="overall scale of the default spread of point values in Monte Carlo "
+        "(default: the fitted scale, capsim.sweep.spread.SCALE)",
+    )
     horizon: Horizon
     products: dict[str, Product] = Field(default_factory=dict)
     logic_fabs: dict[str, LogicFab] = Field(default_factory=dict)

@@ -41,12 +41,12 @@ def monte_carlo(
     store: str | Path | None = None,
     execution: Execution | None = None,
     resume: bool = False,
-    spread_scale: float = SCALE,
+    spread_scale: float | None = None,
 ) -> xr.Dataset:
     """Sample every uncertain input ``samples`` times (default: the scenario's), and
-    every point with a confidence from its default spread (overall scale
-    ``spread_scale``) unless the scenario keeps points as given
-    (:mod:`capsim.sweep.spread`).
+    every point with a confidence from its default spread unless the scenario keeps
+    points as given (:mod:`capsim.sweep.spread`); the spread's overall scale is
+    ``spread_scale``, else the scenario's ``point_spread_scale``, else the fitted one.
 
     Returns a Dataset with a ``sample`` dimension; the sampled inputs are
     ``input_value(sample, parameter)``. Results stream to the Zarr ``store`` (a
@@ -54,7 +54,13 @@ def monte_carlo(
     """
     samples = scenario.samples if samples is None else samples
     seed = scenario.seed if seed is None else seed
-    spread = None if scenario.points_as_given else partial(default_spread, scale=spread_scale)
+    if spread_scale is None:
+        spread_scale = scenario.point_spread_scale
+    if spread_scale is None:
+        spread_scale = SCALE
+    spread = None
+    if not scenario.points_as_given and spread_scale > 0:
+        spread = partial(default_spread, scale=spread_scale)
     plan = MonteCarloPlan(UncertainSpace(scenario, spread), samples, seed, design)
     attrs = study_attrs(
         scenario,
