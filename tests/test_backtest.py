@@ -314,9 +314,10 @@ def test_the_discrepancy_multiplies_packages_by_quarter_from_the_origin():
         dict.fromkeys(PACKAGE_SERIES, (("sample", "time", "programme"), ones)),
         coords={"sample": [0, 1], "time": months, "programme": ["g"]},
     )
-    doubling = Discrepancy(bias=math.log(2.0), sigma=0.0)
+    doubling = Discrepancy(bias=math.log(2.0), sigma=0.0, max_lead=2)
     out = apply_discrepancy(study, doubling, np.datetime64("2026-02"), seed=1)
     # January is before the origin; Feb-Apr is lead 1 (x2), May-Jul lead 2 (x4), Aug lead 3
-    expected = [1, 2, 2, 2, 4, 4, 4, 8]
+    # held at the longest fitted lead, 2 (x4)
+    expected = [1, 2, 2, 2, 4, 4, 4, 4]
     for name in PACKAGE_SERIES:
         np.testing.assert_allclose(out[name].isel(programme=0).values, [expected, expected])

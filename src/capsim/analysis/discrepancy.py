@@ -57,7 +57,7 @@ def fit_discrepancy(
 #: The discrepancy fitted on every origin of the full backtest; Monte Carlo applies it
 #: with --discrepancy. Fit: validation/backtest.py --samples 200, 2026-11-29,
 #: hindcast-2023.yaml (5 origins 2023Q1-2024Q1, 27 forecasts of leads 1-6) against Epoch
-#: AI's NVIDIA shipments 2022-2024 (docs/validation.md, section 7). It measures how far
+#: AI's NVIDIA shipments 2022-2024 (docs/validation.md, section 6). It measures how far
 #: forecasts from what was known fell behind NVIDIA's output in the 2023-2024 boom
 #: (+24 % a quarter of lead); it is not a general law of the model's error.
 FITTED = Discrepancy(

@@ -32,7 +32,7 @@ def plot_reliability(result: xr.Dataset, ax: Axes | None = None) -> Axes:
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.02)
     percent_axis(ax, "share of forecast quarters inside the interval")
-    percent_axis(ax, "central interval of the forecast (nominal probability)", axis="x")
+    percent_axis(ax, "nominal probability of the central interval", axis="x")
     legend_outside(ax)
     count = int(np.nansum(result["forecasts"].values))
     origins = result.sizes["origin"]

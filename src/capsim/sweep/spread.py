@@ -27,7 +27,7 @@ backtest of NVIDIA's packages (``validation/backtest.py --fit``; scenario
 hindcast-2023.yaml, data/epoch/nvidia_quarterly_shipments_2022_2024.csv, Epoch AI)
 gives the model's forecasts the lowest mean CRPS. That fit gives 0: on this backtest
 every positive scale made the forecasts worse, so by default points stay as given
-(docs/validation.md §7 says why). A scenario's ``point_spread_scale`` (or ``--set
+(docs/validation.md §6 says why). A scenario's ``point_spread_scale`` (or ``--set
 point_spread_scale=1``) applies the table at another scale. Values of 0 and values
 outside a kind's domain keep their point.
 """
@@ -54,7 +54,7 @@ SCALE_CANDIDATES = (0.0, 0.5, 1.0, 2.0)
 #: 2026-11-29, hindcast-2023.yaml against Epoch AI's NVIDIA shipments 2022-2024: mean
 #: CRPS of the model's forecasts 334k, 355k, 356k, 359k packages per quarter at scales
 #: 0, 0.5, 1, 2 (80 % coverage 11, 4, 4, 4 %); with the discrepancy term 221k, 228k,
-#: 226k, 213k (coverage 67, 59, 59, 63 %); docs/validation.md §7.
+#: 226k, 213k (coverage 67, 59, 59, 63 %); docs/validation.md §6.
 SCALE = 0.0
 
 _RATES = ("/month", "/year", "/week")
