@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import xarray as xr
+from scipy import special
 
 
 @dataclass(frozen=True)
@@ -32,11 +33,20 @@ class Discrepancy:
 
     def factors(self, leads: np.ndarray, count: int, seed: int) -> np.ndarray:
         """(lead x count) multipliers for quarters ``leads`` after the origin; a lead
-        beyond ``max_lead`` (the longest fitted) takes ``max_lead``'s distribution."""
+        beyond ``max_lead`` (the longest fitted) takes ``max_lead``'s distribution.
+
+        Each lead's ``count`` normal deviates are the normal's equal-probability
+        quantiles in an order shuffled from ``seed`` (stratified: their spread is
+        exact whatever the shuffle)."""
         generator = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(7,)))
-        z = generator.standard_normal((len(leads), count))
+        z = np.array([generator.permutation(_strata(count)) for _ in leads])
         h = np.minimum(np.asarray(leads, dtype=float), self.max_lead)[:, None]
         return np.exp(self.bias * h + self.sigma * np.sqrt(h) * z)
+
+
+def _strata(count: int) -> np.ndarray:
+    """The standard normal's quantiles at (i + 0.5) / count, i = 0..count-1."""
+    return special.ndtri((np.arange(count) + 0.5) / count)
 
 
 def fit_discrepancy(
@@ -77,18 +87,17 @@ def apply_discrepancy(
 ) -> xr.Dataset:
     """``study`` with its package series (``PACKAGE_SERIES``) multiplied, from ``origin``
     on, by the discrepancy factor of each month's quarter (lead 1 = the quarter from
-    ``origin``); each sample draws its own factors (from ``seed`` and its index, so the
-    result does not depend on how the study was chunked). What follows from packages
-    (installations, power online, milestones) is not run again."""
+    ``origin``); each sample gets its own factors (stratified over the study's samples,
+    from ``seed``). What follows from packages (installations, power online, milestones)
+    is not run again."""
     months = study["time"].values.astype("datetime64[M]")
     start = np.datetime64(origin, "M")
     quarter = (months - start).astype(int) // 3
     after = quarter >= 0
     leads = np.arange(1, quarter.max() + 2) if after.any() else np.arange(1, 2)
+    draws = discrepancy.factors(leads, study.sizes["sample"], seed)  # lead x sample
     factors = np.ones((study.sizes["sample"], len(months)))
-    for row, sample in enumerate(study["sample"].values):
-        draws = discrepancy.factors(leads, 1, seed * 1_000_003 + int(sample))[:, 0]
-        factors[row, after] = draws[quarter[after]]
+    factors[:, after] = draws[quarter[after]].T
     scale = xr.DataArray(factors, dims=("sample", "time"), coords={"time": study["time"]})
     out = study.copy()
     for name in PACKAGE_SERIES:

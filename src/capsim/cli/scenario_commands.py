@@ -102,6 +102,7 @@ def describe_command(arguments: argparse.Namespace) -> int:
     print(f"\nparameters ({len(rows)}; value is the central value, in canonical units):")
     defaults = {} if scenario.points_as_given else point_spreads(scenario)
     scale = spread_scale_of(scenario)
+    params = dict(iter_params(scenario))
     width = max(len(row.path) for row in rows)
     for row in rows:
         spread = f"  ~ {row.distribution}" if row.distribution else ""
@@ -110,6 +111,8 @@ def describe_command(arguments: argparse.Namespace) -> int:
         confidence = f" [{row.confidence}]" if row.confidence else ""
         print(f"  {row.path:<{width}}  {row.value:>16} ({row.unit}){spread}")
         print(f"  {'':<{width}}  source: {row.source}{confidence}")
+        for line in _knowledge(params[row.path]):
+            print(f"  {'':<{width}}  {line}")
     if scenario.points_as_given or scale == 0:
         why = "points_as_given" if scenario.points_as_given else "default spread scale 0"
         print(f"\nMonte Carlo keeps point values as given ({why}; capsim.sweep.spread)")
@@ -120,6 +123,18 @@ def describe_command(arguments: argparse.Namespace) -> int:
             "keeps them fixed)"
         )
     return 0
+
+
+def _knowledge(param) -> list[str]:
+    """When ``param`` became known and what was believed before, one line per step."""
+    lines = []
+    while param.known is not None:
+        before = "(left out)" if param.prior is None else format_param_value(param.prior)
+        lines.append(f"known from {param.known}; before: {before}")
+        if param.prior is None:
+            break
+        param = param.prior
+    return lines
 
 
 def spread_scale_of(scenario) -> float:
