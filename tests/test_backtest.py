@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import xarray as xr
+import yaml
 from scipy import stats
 
 from builders import chain_data
@@ -26,6 +27,8 @@ from capsim.analysis.discrepancy import (
 from capsim.analysis.observed import read_series, shipped_data
 from capsim.analysis.scoring import covered, crps, equal_quantiles, pinball
 from capsim.cli.main import main
+from capsim.plots.reliability import plot_reliability
+from capsim.results import open_result
 from capsim.scenario.distributions import LogitNormal, LogNormal
 from capsim.scenario.document import Scenario
 from capsim.scenario.knowledge import as_known_at
@@ -274,6 +277,14 @@ def test_a_small_backtest_scores_the_model_and_the_baselines(tmp_path):
     # the CRPS is never more than the mean absolute error of the draws
     absolute = np.abs(result["forecast"] - result["observed"]).mean("draw")
     assert (result["crps"] <= absolute + 1e-6).all()
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    ax = plot_reliability(result)
+    assert len(ax.get_lines()) == 1 + 4  # the diagonal and one line per forecaster
+    plt.close(ax.figure)
 
 
 def test_the_backtest_command_writes_its_table_chart_and_file(tmp_path, capsys):
@@ -321,3 +332,21 @@ def test_the_discrepancy_multiplies_packages_by_quarter_from_the_origin():
     expected = [1, 2, 2, 2, 4, 4, 4, 4]
     for name in PACKAGE_SERIES:
         np.testing.assert_allclose(out[name].isel(programme=0).values, [expected, expected])
+
+
+def test_run_applies_the_fitted_discrepancy_to_its_package_series(tmp_path, capsys):
+    scenario = tmp_path / "chain.yaml"
+    scenario.write_text(yaml.safe_dump(chain_data(**{"horizon.end": "2026-06-30"})))
+    argv = ["run", str(scenario), "--samples", "3", "--workers", "1", "--no-progress"]
+    plain, skewed = tmp_path / "plain.nc", tmp_path / "skewed.nc"
+    assert main([*argv, "-o", str(plain)]) == 0
+    assert main([*argv, "--discrepancy", "-o", str(skewed)]) == 0
+    assert "model discrepancy applied" in capsys.readouterr().out
+    before, after = open_result(plain), open_result(skewed)
+    ratio = (after["packages_delivered"] / before["packages_delivered"]).sum("programme")
+    ratio = ratio.where(before["packages_delivered"].sum("programme") > 0)
+    # one factor per sample and quarter: the three months of each quarter share it
+    first_quarter = ratio.isel(time=slice(0, 3)).values
+    np.testing.assert_allclose(first_quarter, first_quarter[:, :1] * np.ones((1, 3)))
+    assert not np.allclose(first_quarter, 1.0)
+    assert main([*argv, "--discrepancy", "-o", str(tmp_path / "s.zarr")]) == 2
