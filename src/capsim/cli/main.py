@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from capsim import __version__
 from capsim.cli import (
+    backtest_command,
     builds_command,
     calibrate_command,
     compare_command,
@@ -59,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare_command.register(commands)
     plot_command.register(commands)
     hindcast_command.register(commands)
+    backtest_command.register(commands)
     calibrate_command.register(commands)
     builds_command.register(commands)
     return parser

@@ -25,6 +25,7 @@ KIND_NAMES = (
     "sweep",
     "hindcast",
     "hindcast_build",
+    "reliability",
 )
 FORMATS = (".png", ".svg", ".pdf")
 #: The largest resolution drawn [dot/inch]: a 10-inch chart is then 12 000 pixels wide.
@@ -51,8 +52,8 @@ def register(commands) -> None:
         "a sensitivity Dataset. Kinds: fan (P10-P90 band of a monthly series), milestone "
         "(distribution of a milestone's date), bottlenecks (what binds, by month), flow "
         "and gantt (single runs), tornado, morris, sobol, sobol_time (sensitivity), "
-        "sweep (milestone date against the varied inputs), hindcast and hindcast_build "
-        "(a hindcast against history).",
+        "sweep (milestone date against the varied inputs), hindcast, hindcast_build, "
+        "reliability (a backtest's interval coverage against nominal).",
         epilog=examples(
             "capsim plot study.zarr --kind fan --variable it_power_online "
             "--programme openai-nvidia -o fan.png",

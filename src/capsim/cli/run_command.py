@@ -67,6 +67,12 @@ def register(commands) -> None:
     run.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
     add_format_argument(run)
     add_yes_argument(run)
+    run.add_argument(
+        "--discrepancy",
+        action="store_true",
+        help="Monte Carlo: multiply the package series by the model discrepancy fitted on "
+        "the backtest, by quarter from the horizon start (milestones are not re-dated)",
+    )
     add_execution_arguments(run)
     run.set_defaults(handler=run_command)
 
@@ -80,6 +86,8 @@ def run_command(arguments: argparse.Namespace) -> int:
             raise CommandError(
                 "--deterministic runs once: drop --samples, --resume and --overwrite"
             )
+        if arguments.discrepancy:
+            raise CommandError("--discrepancy applies to a Monte Carlo study: drop --deterministic")
         if arguments.output is not None and arguments.output.suffix != ".nc":
             raise CommandError(
                 f"-o of a deterministic run takes a .nc file (NetCDF), found {arguments.output}"
@@ -118,6 +126,8 @@ def _monte_carlo(scenario, arguments: argparse.Namespace) -> int:
         raise CommandError(f"{flag} needs the study's store: -o STUDY.zarr")
     if arguments.resume and arguments.overwrite:
         raise CommandError("give --resume or --overwrite, not both")
+    if arguments.discrepancy and store is not None:
+        raise CommandError("--discrepancy changes the results: write them to a .nc file")
     if output is not None and output.suffix not in (".zarr", ".nc"):
         raise CommandError(f"-o takes a .zarr store or a .nc file, found {output}")
     say(arguments, f"{scenario.name}: Monte Carlo, {samples} samples ({arguments.design} design)")
@@ -140,6 +150,18 @@ def _monte_carlo(scenario, arguments: argparse.Namespace) -> int:
         if store is not None and store.exists():
             print(f"finished chunks are kept in {store}; continue with --resume", flush=True)
         raise
+    if arguments.discrepancy:
+        import numpy as np
+
+        from capsim.analysis.discrepancy import FITTED, PACKAGE_SERIES, apply_discrepancy
+
+        result = apply_discrepancy(
+            result.load(),
+            FITTED,
+            np.datetime64(scenario.horizon.start, "M"),
+            result.attrs["seed"],
+        )
+        say(arguments, f"model discrepancy applied to {', '.join(PACKAGE_SERIES)}: {FITTED.source}")
     if arguments.format == "table":
         print()
     show_study(scenario, result, simulate(scenario, seed=arguments.seed), arguments)

@@ -32,6 +32,13 @@ def add_scenario_arguments(parser: argparse.ArgumentParser, *, many: bool = Fals
         metavar="PATH=VALUE",
         help="override a value, e.g. horizon.end=2030-12-31",
     )
+    parser.add_argument(
+        "--points-as-given",
+        dest="overrides",
+        action="append_const",
+        const="points_as_given=true",
+        help="Monte Carlo keeps point values fixed (no default spread by confidence)",
+    )
 
 
 def register(commands) -> None:
@@ -119,10 +126,23 @@ def _summary(scenario: Scenario) -> str:
 def describe_command(arguments: argparse.Namespace) -> int:
     from capsim.scenario.inventory import entity_counts, param_rows
     from capsim.scenario.loader import load_scenario
+    from capsim.scenario.walk import iter_params
 
     scenario = load_scenario(arguments.file, arguments.overrides)
     rows = param_rows(scenario)
     entities = {table: ids for table, ids in entity_counts(scenario).items() if ids}
+    defaults = {} if scenario.points_as_given else point_spreads(scenario)
+    scale = spread_scale_of(scenario)
+    params = dict(iter_params(scenario))
+    if scenario.points_as_given or scale == 0:
+        why = "points_as_given" if scenario.points_as_given else "default spread scale 0"
+        spreads = f"Monte Carlo keeps point values as given ({why}; capsim.sweep.spread)"
+    else:
+        spreads = (
+            f"Monte Carlo draws {len(defaults)} point values from their default spread by "
+            f"confidence and kind, scale {scale:g} (capsim.sweep.spread; --points-as-given "
+            "keeps them fixed)"
+        )
 
     def text() -> str:
         lines = [f"scenario: {scenario.name}"]
@@ -134,24 +154,70 @@ def describe_command(arguments: argparse.Namespace) -> int:
         width = max(len(row.path) for row in rows)
         for row in rows:
             spread = f"  ~ {row.distribution}" if row.distribution else ""
+            if row.path in defaults:
+                spread = f"  ~ {defaults[row.path]} (default spread)"
             confidence = f" [{row.confidence}]" if row.confidence else ""
             lines.append(f"  {row.path:<{width}}  {row.value:>16} ({row.unit}){spread}")
             lines.append(f"  {'':<{width}}  source: {row.source}{confidence}")
+            lines += [f"  {'':<{width}}  {line}" for line in _knowledge(params[row.path])]
+        lines.append(f"\n{spreads}")
         return "\n".join(lines)
 
     emit(
         arguments,
         text=text,
-        rows=lambda: [vars(row) for row in rows],
+        rows=lambda: [{**vars(row), "default_spread": defaults.get(row.path)} for row in rows],
         document=lambda: {
             "scenario": scenario.name,
             "description": scenario.description,
             "horizon": {"start": scenario.horizon.start, "end": scenario.horizon.end},
             "entities": entities,
-            "parameters": [vars(row) for row in rows],
+            "parameters": [{**vars(row), "default_spread": defaults.get(row.path)} for row in rows],
+            "point_spread": spreads,
         },
     )
     return 0
+
+
+def _knowledge(param) -> list[str]:
+    """When ``param`` became known and what was believed before, one line per step."""
+    from capsim.scenario.inventory import format_param_value
+
+    lines = []
+    while param.known is not None:
+        before = "(left out)" if param.prior is None else format_param_value(param.prior)
+        lines.append(f"known from {param.known}; before: {before}")
+        if param.prior is None:
+            break
+        param = param.prior
+    return lines
+
+
+def spread_scale_of(scenario) -> float:
+    """The overall scale of the default spread Monte Carlo applies to ``scenario``."""
+    from capsim.sweep.spread import SCALE
+
+    return SCALE if scenario.point_spread_scale is None else scenario.point_spread_scale
+
+
+def point_spreads(scenario) -> dict[str, str]:
+    """Each point value's default spread in Monte Carlo, as ``describe`` shows it."""
+    from capsim.scenario.inventory import format_param_value
+    from capsim.scenario.walk import iter_params
+    from capsim.sweep.spread import default_spread, quantity_kind, spread_sigma
+
+    shown = {}
+    scale = spread_scale_of(scenario)
+    for path, param in iter_params(scenario):
+        drawn = default_spread(path, param, scale)
+        if drawn is not None:
+            kind = "log-odds" if drawn.kind == "logitnormal" else "log"
+            shown[path] = (
+                f"{drawn.kind}(median={format_param_value(param)}, "
+                f"sigma={spread_sigma(path, param, scale):.3g} {kind}; "
+                f"{param.confidence} {quantity_kind(path, param)})"
+            )
+    return shown
 
 
 def cite_command(arguments: argparse.Namespace) -> int:

@@ -9,7 +9,7 @@ returns the axes::
 
 Kinds (``KINDS`` maps each name to its function): ``fan``, ``milestone``,
 ``bottlenecks``, ``flow``, ``gantt``, ``tornado``, ``morris``, ``sobol``,
-``sobol_time``, ``sweep``, ``hindcast``, ``hindcast_build``.
+``sobol_time``, ``sweep``, ``hindcast``, ``hindcast_build``, ``reliability``.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from capsim.plots.gantt import plot_gantt
 from capsim.plots.hindcast import plot_hindcast
 from capsim.plots.hindcast_build import plot_hindcast_build
 from capsim.plots.milestones import plot_milestone
+from capsim.plots.reliability import plot_reliability
 from capsim.plots.sensitivity import plot_morris, plot_sobol, plot_tornado
 from capsim.plots.sobol_time import plot_sobol_time
 from capsim.plots.sweep import plot_sweep
@@ -38,6 +39,7 @@ KINDS = {
     "sweep": plot_sweep,
     "hindcast": plot_hindcast,
     "hindcast_build": plot_hindcast_build,
+    "reliability": plot_reliability,
 }
 
 __all__ = [
@@ -50,6 +52,7 @@ __all__ = [
     "plot_hindcast_build",
     "plot_milestone",
     "plot_morris",
+    "plot_reliability",
     "plot_sobol",
     "plot_sobol_time",
     "plot_sweep",

@@ -49,6 +49,17 @@ class Scenario(Entity):
     )
     seed: int = Field(default=0, ge=0, description="root random seed")
     samples: int = Field(default=1000, ge=1, description="default Monte Carlo sample count")
+    points_as_given: bool = Field(
+        default=False,
+        description="Monte Carlo keeps values written as points fixed, without the default "
+        "spread their confidence (H, M, L) implies",
+    )
+    point_spread_scale: float | None = Field(
+        default=None,
+        ge=0.0,
+        description="overall scale of the default spread of point values in Monte Carlo "
+        "(default: the fitted scale, capsim.sweep.spread.SCALE)",
+    )
     horizon: Horizon
     products: dict[str, Product] = Field(default_factory=dict)
     logic_fabs: dict[str, LogicFab] = Field(default_factory=dict)

@@ -5,7 +5,9 @@ All problems in a file are reported together in one :class:`ScenarioError`.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -14,20 +16,28 @@ from capsim.scenario import semantic
 from capsim.scenario.compose import apply_override, resolve_extends
 from capsim.scenario.diagnostics import problems_from_validation
 from capsim.scenario.document import Scenario
+from capsim.scenario.knowledge import as_known_at
 from capsim.scenario.problems import Location, Problem, ScenarioError, format_path
 from capsim.scenario.yamlsource import Document, read_yaml_text
 
 
-def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
+def load_scenario(
+    path: str | Path, overrides: Iterable[str] = (), *, known_at: dt.date | None = None
+) -> Scenario:
     """Load, compose and validate the scenario file at ``path``.
 
-    ``overrides`` are ``PATH=VALUE`` strings applied after ``extends``. Raises
-    :class:`ScenarioError` listing every problem found.
+    ``overrides`` are ``PATH=VALUE`` strings applied after ``extends``. With
+    ``known_at``, every value is taken as known at that date
+    (:mod:`capsim.scenario.knowledge`). Raises :class:`ScenarioError` listing every
+    problem found.
     """
     document, _files = resolve_extends(Path(path))
     for assignment in overrides:
         apply_override(document, assignment)
-    return validate_document(document)
+    scenario = validate_document(document)
+    if known_at is None:
+        return scenario
+    return validate_document(replace(document, data=as_known_at(document.data, known_at)))
 
 
 def loads_scenario(text: str, name: str = "<string>") -> Scenario:

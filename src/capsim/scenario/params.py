@@ -3,10 +3,14 @@
 In YAML a parameter is written either bare (``1800 W``) or as a mapping with its
 source: ``{value: 1800 W, source: "NVIDIA GTC, 2025-03", confidence: M}``, or uncertain:
 ``{dist: triangular, low: 1.6 kW, mode: 1.8 kW, high: 2.0 kW, source: assumption}``.
+A value reported after the scenario's start may say when it became public
+(``known: 2023-12-15``) and what was believed before (``prior:``, itself a value);
+:mod:`capsim.scenario.knowledge` resolves a scenario as known at a date.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import math
 from dataclasses import dataclass, field, replace
@@ -20,6 +24,8 @@ from capsim.scenario.provenance import Confidence, Source, SourceError, parse_so
 from capsim.scenario.units import UnitParseError, describe_unit, parse_quantity
 
 META_KEYS = ("source", "confidence", "note")
+#: Keys that date a value's publication and give what was believed before it.
+KNOWN_KEYS = ("known", "prior")
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,8 @@ class Param:
     confidence: Confidence | None = None
     note: str | None = None
     written: str | None = field(default=None, compare=False)
+    known: dt.date | None = None
+    prior: Param | None = None
 
     @property
     def is_uncertain(self) -> bool:
@@ -125,8 +133,9 @@ def _number(raw: Any, unit: str, bounds: Bounds, expected: str, subkey: str | No
 
 
 def _parse_mapping(raw: dict, unit: str, bounds: Bounds, expected: str) -> Param:
+    known, prior = _known(raw, unit, bounds)
     meta = {key: raw[key] for key in META_KEYS if key in raw}
-    body = {key: val for key, val in raw.items() if key not in META_KEYS}
+    body = {key: val for key, val in raw.items() if key not in (*META_KEYS, *KNOWN_KEYS)}
     source = None
     if "source" in meta:
         try:
@@ -145,16 +154,50 @@ def _parse_mapping(raw: dict, unit: str, bounds: Bounds, expected: str) -> Param
         unknown = _first_unknown(body, ("value",))
         if unknown is None:
             raise param_error(_explain_keys(body, "value or dist"))
-        close = difflib.get_close_matches(str(unknown), ["value", "dist", *META_KEYS], n=1)
+        close = difflib.get_close_matches(
+            str(unknown), ["value", "dist", *META_KEYS, *KNOWN_KEYS], n=1
+        )
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise param_error(
             f"unknown key {unknown!r}{hint} (expected value or dist, and optional "
-            f"{', '.join(META_KEYS)})",
+            f"{', '.join((*META_KEYS, *KNOWN_KEYS))})",
             unknown,
             at_key=True,
         )
     written = None if isinstance(value, dist.Distribution) else str(body["value"])
-    return Param(value, unit, source, confidence, None if note is None else str(note), written)
+    note = None if note is None else str(note)
+    return Param(value, unit, source, confidence, note, written, known, prior)
+
+
+def _known(raw: dict, unit: str, bounds: Bounds) -> tuple[dt.date | None, Param | None]:
+    """The ``known`` date and ``prior`` value of a parameter's mapping (None when absent)."""
+    if "prior" in raw and "known" not in raw:
+        raise param_error(
+            "'prior' is what was believed before a value became known: give 'known' too",
+            "prior",
+            at_key=True,
+        )
+    if "known" not in raw:
+        return None, None
+    written = raw["known"]
+    if isinstance(written, dt.datetime):
+        written = written.date()
+    if isinstance(written, dt.date):
+        known = written
+    else:
+        try:
+            known = dt.date.fromisoformat(str(written).strip())
+        except ValueError:
+            raise param_error(
+                f"expected the date the value became known (YYYY-MM-DD), found {written!r}",
+                "known",
+            ) from None
+    if "prior" not in raw:
+        return known, None
+    try:
+        return known, parse_param(raw["prior"], unit, bounds)
+    except PydanticCustomError as error:
+        raise nested_error(error, "prior") from None
 
 
 def _distribution(body: dict, unit: str, bounds: Bounds, expected: str) -> dist.Distribution:
@@ -280,6 +323,10 @@ def dump_param(param: Param) -> Any:
         value = getattr(param, key)
         if value is not None:
             body[key] = str(value)
+    if param.known is not None:
+        body["known"] = param.known.isoformat()
+    if param.prior is not None:
+        body["prior"] = dump_param(param.prior)
     return body
 
 
@@ -317,6 +364,8 @@ def _json_schema(unit: str) -> dict:
                     "source": {"type": "string"},
                     "confidence": {"enum": ["H", "M", "L"]},
                     "note": {"type": "string"},
+                    "known": {"type": "string", "description": "date the value became known"},
+                    "prior": {"description": "the value believed before it became known"},
                 },
             },
         ],

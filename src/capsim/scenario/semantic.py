@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from capsim.scenario.correlations import is_valid, normal_score_matrix
 from capsim.scenario.document import Scenario
+from capsim.scenario.knowledge import known_findings
 from capsim.scenario.params import Param
 from capsim.scenario.policy import CapacityLoss, Delay, QualificationFailure
 from capsim.scenario.problems import KeyPath
@@ -26,6 +27,7 @@ def check(scenario: Scenario) -> list[Finding]:
     findings = [finding for rule in checks for finding in rule(scenario)]
     findings += _correlations(scenario, params)
     findings += _seed_ids(scenario, params)
+    findings += known_findings(params, _split)
     return findings
 
 

@@ -9,16 +9,22 @@ the scenario are imposed through a Gaussian copula: uniform draws become normal
 scores, are mixed by a square root of the correlation matrix
 (:mod:`capsim.scenario.correlations`), and come back to uniforms before each
 marginal's quantile function.
+
+With ``spread`` (Monte Carlo, unless points are kept as given), a point value with a
+confidence is a dimension too, drawn from its default spread
+(:mod:`capsim.sweep.spread`); its draws are keyed by its key path like any other.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import stats
 
 from capsim.scenario.correlations import normal_score_matrix, square_root
+from capsim.scenario.distributions import Distribution
 from capsim.scenario.document import Scenario
 from capsim.scenario.params import Param
 from capsim.scenario.walk import iter_params
@@ -43,10 +49,14 @@ class Dimension:
         return np.asarray(self.param.value.ppf(u), dtype=float)
 
 
-class UncertainSpace:
-    """Every uncertain input of ``scenario``, in a fixed order."""
+Spread = Callable[[str, Param], Distribution | None]
 
-    def __init__(self, scenario: Scenario):
+
+class UncertainSpace:
+    """Every uncertain input of ``scenario``, in a fixed order; with ``spread``, also
+    every point that ``spread(path, param)`` gives a distribution."""
+
+    def __init__(self, scenario: Scenario, spread: Spread | None = None):
         letters = {
             gid: programme.letter_of_intent
             for gid, programme in scenario.programmes.items()
@@ -54,11 +64,14 @@ class UncertainSpace:
         }
         probabilities = {f"risks.{rid}.probability" for rid in scenario.risks}
         probabilities |= {f"programmes.{gid}.letter_of_intent.probability" for gid in letters}
-        self.dimensions: list[Dimension] = [
-            Dimension(path, param)
-            for path, param in iter_params(scenario)
-            if param.is_uncertain and path not in probabilities
-        ]
+        self.dimensions: list[Dimension] = []
+        for path, param in iter_params(scenario):
+            if path in probabilities:
+                continue
+            if param.is_uncertain:
+                self.dimensions.append(Dimension(path, param))
+            elif spread is not None and (drawn := spread(path, param)) is not None:
+                self.dimensions.append(Dimension(path, replace(param, value=drawn)))
         self.dimensions += [
             Dimension(f"risks.{rid}.occurs", probability=risk.probability.expected)
             for rid, risk in scenario.risks.items()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from functools import partial
 from pathlib import Path
 
 import xarray as xr
@@ -15,6 +16,7 @@ from capsim.scenario.walk import iter_params
 from capsim.sweep.plans import Design, MonteCarloPlan, SweepPlan, Vary
 from capsim.sweep.runner import Execution, run_plan
 from capsim.sweep.space import UncertainSpace
+from capsim.sweep.spread import SCALE, default_spread
 
 
 def study_attrs(scenario: Scenario, seed: int, design: str, kind: str, **extra) -> dict:
@@ -40,8 +42,12 @@ def monte_carlo(
     execution: Execution | None = None,
     resume: bool = False,
     overwrite: bool = False,
+    spread_scale: float | None = None,
 ) -> xr.Dataset:
-    """Sample every uncertain input ``samples`` times (default: the scenario's).
+    """Sample every uncertain input ``samples`` times (default: the scenario's), and
+    every point with a confidence from its default spread unless the scenario keeps
+    points as given (:mod:`capsim.sweep.spread`); the spread's overall scale is
+    ``spread_scale``, else the scenario's ``point_spread_scale``, else the fitted one.
 
     Returns a Dataset with a ``sample`` dimension; the sampled inputs are
     ``input_value(sample, parameter)``. Results stream to the Zarr ``store`` (a
@@ -50,8 +56,22 @@ def monte_carlo(
     """
     samples = scenario.samples if samples is None else samples
     seed = scenario.seed if seed is None else seed
-    plan = MonteCarloPlan(UncertainSpace(scenario), samples, seed, design)
-    attrs = study_attrs(scenario, seed, design, "monte_carlo", samples=samples)
+    if spread_scale is None:
+        spread_scale = scenario.point_spread_scale
+    if spread_scale is None:
+        spread_scale = SCALE
+    spread = None
+    if not scenario.points_as_given and spread_scale > 0:
+        spread = partial(default_spread, scale=spread_scale)
+    plan = MonteCarloPlan(UncertainSpace(scenario, spread), samples, seed, design)
+    attrs = study_attrs(
+        scenario,
+        seed,
+        design,
+        "monte_carlo",
+        samples=samples,
+        point_spread="as given" if spread is None else f"default (scale {spread_scale:g})",
+    )
     return _run(
         scenario, plan, store, execution or Execution(), attrs, resume=resume, overwrite=overwrite
     )

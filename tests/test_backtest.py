@@ -1,0 +1,352 @@
+"""Scoring rules against analytic values, what was known at an origin, default spreads of
+point values, the discrepancy fit, and a small rolling-origin backtest end to end."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import math
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+import yaml
+from scipy import stats
+
+from builders import chain_data
+from capsim.analysis.backtest import backtest
+from capsim.analysis.baselines import FLAT, GROWTH, baseline_point, leave_one_out_sigma
+from capsim.analysis.discrepancy import (
+    PACKAGE_SERIES,
+    Discrepancy,
+    apply_discrepancy,
+    fit_discrepancy,
+)
+from capsim.analysis.observed import read_series, shipped_data
+from capsim.analysis.scoring import covered, crps, equal_quantiles, pinball
+from capsim.cli.main import main
+from capsim.plots.reliability import plot_reliability
+from capsim.results import open_result
+from capsim.scenario.distributions import LogitNormal, LogNormal
+from capsim.scenario.document import Scenario
+from capsim.scenario.knowledge import as_known_at
+from capsim.scenario.loader import load_scenario, loads_scenario
+from capsim.scenario.problems import ScenarioError
+from capsim.sweep.runner import Execution
+from capsim.sweep.space import UncertainSpace
+from capsim.sweep.spread import CONFIDENCE_SIGMA, KIND_FACTOR, default_spread
+
+HINDCAST = str(Path(__file__).resolve().parents[1] / "scenarios" / "hindcast-2023.yaml")
+
+
+# --- scoring rules -------------------------------------------------------------------
+
+
+def test_crps_of_a_point_forecast_is_its_absolute_error():
+    samples = np.full((3, 50), 10.0)
+    assert crps(samples, np.array([10.0, 13.0, 4.5])) == pytest.approx([0.0, 3.0, 5.5])
+
+
+def test_crps_of_a_normal_forecast_matches_the_closed_form():
+    # Gneiting & Raftery (2007): CRPS(N(mu, s), y) = s [z (2 Phi(z) - 1) + 2 phi(z) - 1/sqrt(pi)]
+    mu, s = 100.0, 15.0
+    samples = mu + s * stats.norm.ppf(equal_quantiles(20_000))
+    for y in (100.0, 80.0, 140.0):
+        z = (y - mu) / s
+        exact = s * (
+            z * (2 * stats.norm.cdf(z) - 1) + 2 * stats.norm.pdf(z) - 1 / math.sqrt(math.pi)
+        )
+        assert crps(samples, np.array(y)) == pytest.approx(exact, rel=1e-3)
+
+
+def test_pinball_loss_by_hand():
+    samples = np.full(11, 10.0)  # every quantile is 10
+    # y = 14 above every quantile: tau * 4 averaged over tau in (0.1, 0.5, 0.9) = 2.0
+    assert pinball(samples, np.array(14.0), (0.1, 0.5, 0.9)) == pytest.approx(2.0)
+    # y = 6 below: (1 - tau) * 4 averaged = 2.0; at tau = 0.9 alone: 0.4
+    assert pinball(samples, np.array(6.0), (0.9,)) == pytest.approx(0.4)
+
+
+def test_coverage_counts_the_observed_inside_the_central_interval():
+    samples = np.tile(np.arange(0.5, 100.0, 1.0), (4, 1))  # 100 draws 0.5..99.5
+    observed = np.array([5.0, 50.0, 89.0, 95.0])
+    # the 80 % interval is about 10..90 and the 50 % one about 25..75
+    assert covered(samples, observed, 0.8).tolist() == [False, True, True, False]
+    assert covered(samples, observed, 0.5).tolist() == [False, True, False, False]
+
+
+# --- baselines and discrepancy ----------------------------------------------------------
+
+
+def test_baselines_by_hand():
+    history = np.array([3.0, 1.0, 2.0, 4.0, 8.0])
+    leads = np.array([1, 2])
+    assert baseline_point(FLAT, history, leads).tolist() == [8.0, 8.0]
+    # growth over the last four quarters (2 -> 8 ... 1 -> 8 in three steps): x2 a quarter
+    assert baseline_point(GROWTH, history, leads) == pytest.approx([16.0, 32.0])
+
+
+def test_leave_one_out_spread_uses_only_the_other_origins():
+    errors = np.array([[0.1, np.nan], [0.3, 0.2], [-0.2, 0.4]])
+    sigma = leave_one_out_sigma(errors)
+    assert sigma[0, 0] == pytest.approx(math.sqrt((0.09 + 0.04) / 2))
+    assert sigma[1, 1] == pytest.approx(0.4)
+    assert sigma[0, 1] == pytest.approx(math.sqrt((0.04 + 0.16) / 2))
+
+
+def test_discrepancy_fit_recovers_a_drift_and_leaves_no_spread_when_none_is_needed():
+    leads = np.arange(1, 5)
+    errors = np.tile(0.1 * leads, (3, 1))
+    fit = fit_discrepancy(errors, np.zeros_like(errors), leads)
+    assert fit.bias == pytest.approx(0.1)
+    assert fit.sigma == pytest.approx(0.0, abs=1e-12)
+    # errors spread by exactly what the model already has: no extra sigma
+    noisy = errors + np.array([[0.2], [-0.2], [0.0]]) * np.sqrt(leads)
+    model_sd = np.full_like(errors, 0.3) * np.sqrt(leads)
+    assert fit_discrepancy(noisy, model_sd, leads).sigma == pytest.approx(0.0, abs=1e-12)
+
+
+# --- what was known at an origin -------------------------------------------------------
+
+
+def _known_chain() -> dict:
+    data = chain_data()
+    data["packaging"]["c"]["capacity"] = [
+        {"date": "2026-01-01", "value": "100 wafer/month", "source": "assumption: test"},
+        {
+            "date": "2026-06-30",
+            "value": "300 wafer/month",
+            "source": "Report, 2026-05-01",
+            "known": "2026-05-01",
+        },
+    ]
+    data["logic_fabs"]["f"]["wafer_starts"] = {
+        "value": "20 wafer/month",
+        "source": "Report, 2026-04-01",
+        "known": "2026-04-01",
+        "prior": {
+            "value": "15 wafer/month",
+            "source": "Outlook, 2026-02-01",
+            "known": "2026-02-01",
+            "prior": {"value": "10 wafer/month", "source": "assumption: test"},
+        },
+    }
+    return data
+
+
+def _at(data: dict, day: str) -> Scenario:
+    return Scenario.model_validate(as_known_at(copy.deepcopy(data), dt.date.fromisoformat(day)))
+
+
+def test_a_value_not_yet_known_falls_back_to_its_prior_or_drops_its_series_point():
+    data = _known_chain()
+    early, middle, late = (_at(data, day) for day in ("2026-01-15", "2026-03-01", "2026-05-01"))
+    assert early.logic_fabs["f"].wafer_starts.points[0][1].central == 10.0
+    assert middle.logic_fabs["f"].wafer_starts.points[0][1].central == 15.0
+    assert late.logic_fabs["f"].wafer_starts.points[0][1].central == 20.0
+    assert [p.central for _, p in early.packaging["c"].capacity.points] == [100.0]
+    assert [p.central for _, p in late.packaging["c"].capacity.points] == [100.0, 300.0]
+    assert late.packaging["c"].capacity.points[1][1].known is None  # resolved: plain value
+    assert middle.logic_fabs["f"].wafer_starts.points[0][1].source.text == "Outlook, 2026-02-01"
+
+
+def test_a_value_known_later_without_a_prior_is_a_located_error():
+    text = """
+name: t
+horizon: {start: 2026-01-01, end: 2026-12-31}
+logic_fabs:
+  f:
+    operator: x
+    node: N3
+    wafer_starts: {value: 10 wafer/month, source: "Report, 2026-04-01", known: 2026-04-01}
+    defect_density: 0 /cm^2
+    cycle_time: 0 month
+"""
+    with pytest.raises(ScenarioError) as caught:
+        loads_scenario(text, "t.yaml")
+    message = str(caught.value)
+    assert "t.yaml:8:" in message
+    assert "wafer_starts.known" in message
+    assert "prior" in message
+    bad_date = text.replace("known: 2026-04-01}", "known: soon, prior: 5 wafer/month}")
+    with pytest.raises(ScenarioError, match=r"t\.yaml:8:.*expected the date .* found 'soon'"):
+        loads_scenario(bad_date, "t.yaml")
+
+
+def test_the_hindcast_at_its_first_origin_uses_the_outlook_of_january_2023():
+    early = load_scenario(HINDCAST, known_at=dt.date(2023, 1, 1))
+    full = load_scenario(HINDCAST)
+    cowos = dict(early.packaging["tsmc-cowos"].capacity.points)
+    # hindcast-2023-exante.yaml's outlook: end-2024 mode 11k against TrendForce's 36k
+    assert cowos[dt.date(2024, 12, 31)].value.mode == 11_000
+    assert dict(full.packaging["tsmc-cowos"].capacity.points)[dt.date(2024, 12, 31)].value.mode == (
+        36_000
+    )
+    assert early.programmes["market-b200"].volume.points[0][1].central == 0.0
+
+
+# --- default spread of point values ------------------------------------------------------
+
+
+def test_a_low_confidence_point_gets_the_default_spread_unless_kept_as_given():
+    data = chain_data()
+    data["packaging"]["c"]["capacity"] = {
+        "value": "100 wafer/month",
+        "source": "assumption: test",
+        "confidence": "L",
+    }
+    data["packaging"]["c"]["yield"] = {
+        "value": 0.9,
+        "source": "assumption: test",
+        "confidence": "L",
+    }
+    scenario = Scenario.model_validate(data)
+    path = "packaging.c.capacity"
+    capacity = scenario.packaging["c"].capacity.points[0][1]
+    drawn = default_spread(path, capacity, scale=1.5)
+    assert isinstance(drawn, LogNormal)
+    assert drawn.median == 100.0
+    assert drawn.sigma == pytest.approx(1.5 * CONFIDENCE_SIGMA["L"] * KIND_FACTOR["capacity"])
+    assert default_spread(path, capacity, scale=0.0) is None
+    assert isinstance(
+        default_spread("packaging.c.yield", scenario.packaging["c"].packaging_yield, 1.5),
+        LogitNormal,
+    )
+    spread = UncertainSpace(scenario, partial(default_spread, scale=1.5))
+    assert {path, "packaging.c.yield"} <= set(spread.names)
+    assert path not in UncertainSpace(scenario).names
+    values = spread.values(np.array([[0.5] * len(spread), [0.9] * len(spread)]))
+    column = spread.names.index(path)
+    assert values[0, column] == pytest.approx(100.0)  # the median is the point
+    assert values[1, column] == pytest.approx(100.0 * math.exp(drawn.sigma * stats.norm.ppf(0.9)))
+    yields = values[:, spread.names.index("packaging.c.yield")]
+    assert 0.9 < yields[1] < 1.0
+
+
+def test_monte_carlo_keeps_points_when_the_scenario_says_so():
+    from capsim.sweep.study import monte_carlo
+
+    data = chain_data(**{"horizon.end": "2026-03-31"})
+    data["packaging"]["c"]["capacity"] = {
+        "value": "100 wafer/month",
+        "source": "assumption: test",
+        "confidence": "M",
+    }
+    execution = Execution(workers=1, progress=False)
+    spread = monte_carlo(
+        Scenario.model_validate({**data, "point_spread_scale": 1.0}), 3, seed=1, execution=execution
+    )
+    kept = monte_carlo(
+        Scenario.model_validate({**data, "point_spread_scale": 1.0, "points_as_given": True}),
+        3,
+        seed=1,
+        execution=execution,
+    )
+    assert "packaging.c.capacity" in spread["parameter"].values
+    capacity = spread["input_value"].sel(parameter="packaging.c.capacity").values
+    assert len(set(capacity.tolist())) == 3  # drawn, not fixed
+    assert "parameter" not in kept.dims or "packaging.c.capacity" not in kept["parameter"].values
+
+
+# --- a small backtest, end to end ----------------------------------------------------
+
+
+def test_a_small_backtest_scores_the_model_and_the_baselines(tmp_path):
+    observed = read_series(shipped_data("nvidia_quarterly_shipments_2022_2024.csv"))
+    result = backtest(
+        lambda origin: load_scenario(HINDCAST, known_at=origin),
+        observed,
+        [dt.date(2023, 7, 1), dt.date(2024, 1, 1)],
+        leads=2,
+        samples=7,
+        execution=Execution(workers=1, progress=False),
+        discrepancy=True,
+    )
+    # Epoch AI's NVIDIA totals (data/epoch): 2023Q3 399,879; 2024Q2 873,938
+    assert result["observed"].sel(origin="2023-07-01", lead=1).item() == 399_879
+    assert result["observed"].sel(origin="2024-01-01", lead=2).item() == 873_938
+    # the flat baseline's median is the quarter before the origin: 2023Q2, 274,223
+    flat = result["forecast"].sel(forecaster=FLAT, origin="2023-07-01", lead=1)
+    assert float(np.median(flat)) == pytest.approx(274_223, rel=1e-6)
+    assert set(result["forecaster"].values) == {"model", FLAT, GROWTH, "model + discrepancy"}
+    assert result["forecasts"].values.tolist() == [2, 2]
+    assert ((result["coverage_80"] >= 0) & (result["coverage_80"] <= 1)).all()
+    assert (result["mean_crps"] > 0).all()
+    # the CRPS is never more than the mean absolute error of the draws
+    absolute = np.abs(result["forecast"] - result["observed"]).mean("draw")
+    assert (result["crps"] <= absolute + 1e-6).all()
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    ax = plot_reliability(result)
+    assert len(ax.get_lines()) == 1 + 4  # the diagonal and one line per forecaster
+    plt.close(ax.figure)
+
+
+def test_the_backtest_command_writes_its_table_chart_and_file(tmp_path, capsys):
+    output, chart = tmp_path / "bt.nc", tmp_path / "reliability.png"
+    code = main(
+        [
+            "backtest",
+            HINDCAST,
+            "--origins",
+            "2024-01-01:2024-01-01",
+            "--leads",
+            "2",
+            "--samples",
+            "4",
+            "--workers",
+            "1",
+            "--no-progress",
+            "-o",
+            str(output),
+            "--plot",
+            str(chart),
+        ]
+    )
+    printed = capsys.readouterr().out
+    assert code == 0
+    assert "mean CRPS" in printed
+    assert "last quarter flat" in printed
+    assert output.stat().st_size > 0
+    assert chart.stat().st_size > 0
+    assert main(["backtest", HINDCAST, "--origins", "2024-01:soon"]) == 2
+    assert "--origins expects FIRST:LAST" in capsys.readouterr().err
+
+
+def test_the_discrepancy_multiplies_packages_by_quarter_from_the_origin():
+    months = np.arange("2026-01", "2026-09", dtype="datetime64[M]").astype("datetime64[ns]")
+    ones = np.ones((2, len(months), 1))
+    study = xr.Dataset(
+        dict.fromkeys(PACKAGE_SERIES, (("sample", "time", "programme"), ones)),
+        coords={"sample": [0, 1], "time": months, "programme": ["g"]},
+    )
+    doubling = Discrepancy(bias=math.log(2.0), sigma=0.0, max_lead=2)
+    out = apply_discrepancy(study, doubling, np.datetime64("2026-02"), seed=1)
+    # January is before the origin; Feb-Apr is lead 1 (x2), May-Jul lead 2 (x4), Aug lead 3
+    # held at the longest fitted lead, 2 (x4)
+    expected = [1, 2, 2, 2, 4, 4, 4, 4]
+    for name in PACKAGE_SERIES:
+        np.testing.assert_allclose(out[name].isel(programme=0).values, [expected, expected])
+
+
+def test_run_applies_the_fitted_discrepancy_to_its_package_series(tmp_path, capsys):
+    scenario = tmp_path / "chain.yaml"
+    scenario.write_text(yaml.safe_dump(chain_data(**{"horizon.end": "2026-06-30"})))
+    argv = ["run", str(scenario), "--samples", "3", "--workers", "1", "--no-progress"]
+    plain, skewed = tmp_path / "plain.nc", tmp_path / "skewed.nc"
+    assert main([*argv, "-o", str(plain)]) == 0
+    assert main([*argv, "--discrepancy", "-o", str(skewed)]) == 0
+    assert "model discrepancy applied" in capsys.readouterr().out
+    before, after = open_result(plain), open_result(skewed)
+    ratio = (after["packages_delivered"] / before["packages_delivered"]).sum("programme")
+    ratio = ratio.where(before["packages_delivered"].sum("programme") > 0)
+    # one factor per sample and quarter: the three months of each quarter share it
+    first_quarter = ratio.isel(time=slice(0, 3)).values
+    np.testing.assert_allclose(first_quarter, first_quarter[:, :1] * np.ones((1, 3)))
+    assert not np.allclose(first_quarter, 1.0)
+    assert main([*argv, "--discrepancy", "-o", str(tmp_path / "s.zarr")]) == 2
