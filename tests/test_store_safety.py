@@ -20,7 +20,7 @@ import pytest
 import xarray as xr
 
 from builders import uncertain_chain
-from capsim.analysis.uncertainty import format_study, milestone_quantiles
+from capsim.analysis.uncertainty import milestone_quantiles
 from capsim.cli.main import main
 from capsim.scenario.io import dump_scenario
 from capsim.sweep import runner, store
@@ -77,9 +77,7 @@ def test_an_interrupted_study_reads_its_unfinished_samples_as_missing(tmp_path, 
     # (every sample's inputs come from its index and the seed only).
     alone = monte_carlo(uncertain_chain(), 4, seed=3, execution=SERIAL)
     xr.testing.assert_identical(milestone_quantiles(study), milestone_quantiles(alone))
-    assert format_study(study).startswith(
-        "4 of 12 Monte Carlo samples finished (study interrupted)"
-    )
+    assert store.samples_note(study) == "4 of 12 Monte Carlo samples finished (study interrupted)"
     from capsim.plots import plot_milestone
 
     ax = plot_milestone(study, milestone="five-mw")

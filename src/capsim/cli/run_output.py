@@ -87,18 +87,13 @@ def show_study(
 ) -> None:
     """A Monte Carlo study: the answer (with the central run beside it), the samples
     that failed, and what binds each programme year by year."""
+    from capsim.sweep.store import sample_counts, samples_note
+
     found = answer(scenario, central=central, study=study)
-    failed = int(study["failed"].sum())
+    finished, failed, _total = sample_counts(study)
 
     def text() -> str:
-        count = study.sizes["sample"]
-        return "\n\n".join(
-            [
-                format_answer(found),
-                f"samples: {count} ({failed} failed)",
-                format_binding_mix(study),
-            ]
-        )
+        return "\n\n".join([samples_note(study), format_answer(found), format_binding_mix(study)])
 
     def rows() -> list[dict]:
         return [vars(row) for row in found.milestones]
@@ -107,6 +102,7 @@ def show_study(
         return {
             "scenario": scenario.name,
             "samples": study.sizes["sample"],
+            "finished": finished,
             "failed": failed,
             "answer": found.to_dict(),
             "binding_by_year": {
