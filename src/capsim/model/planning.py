@@ -103,11 +103,12 @@ class Planner:
         """The plan at ``time`` [package/month], and the input that set it (None when the
         order rate did)."""
         product = chain.product
-        key = (product.id, time)
+        start = math.ceil(time - 1e-9)  # goods due during a month are packaged from the next
+        key = (product.id, start)
         found = self._planned.get(key)
         if found is None:
-            if product.made_in(time):
-                plans, reasons = self.projection(self.month_of(time))
+            if product.made_in(start):
+                plans, reasons = self.projection(self.month_of(start))
                 found = (plans[product.id], reasons[product.id])
             else:
                 found = (0.0, None)
