@@ -96,7 +96,8 @@ def calibrate_command(arguments: argparse.Namespace) -> int:
         f"{arguments.against.name}",
         parameters={path: parameter for path, (parameter, _) in written.items()},
         header=header,
-        check=load_scenario,  # the file must be a valid scenario before it is kept
+        # the file must be a valid scenario before it is kept; it may extend FILE's folder
+        check=lambda path: load_scenario(path, allow_extends=[arguments.file.resolve().parent]),
     )
     width = max(len(path) for path in written)
     print(f"wrote {output}:")

@@ -30,6 +30,16 @@ def add_scenario_arguments(parser: argparse.ArgumentParser, *, many: bool = Fals
         metavar="PATH=VALUE",
         help="override a value, e.g. horizon.end=2030-12-31",
     )
+    parser.add_argument(
+        "--allow-extends",
+        dest="allow_extends",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="DIR",
+        help="let extends read base files in DIR too (default: the scenario's own folder "
+        "tree and the shipped scenarios)",
+    )
 
 
 def register(commands) -> None:

@@ -18,13 +18,17 @@ from capsim.scenario.problems import Location, Problem, ScenarioError, format_pa
 from capsim.scenario.yamlsource import Document, read_yaml_text
 
 
-def load_scenario(path: str | Path, overrides: Iterable[str] = ()) -> Scenario:
+def load_scenario(
+    path: str | Path, overrides: Iterable[str] = (), *, allow_extends: Iterable[str | Path] = ()
+) -> Scenario:
     """Load, compose and validate the scenario file at ``path``.
 
-    ``overrides`` are ``PATH=VALUE`` strings applied after ``extends``. Raises
-    :class:`ScenarioError` listing every problem found.
+    ``overrides`` are ``PATH=VALUE`` strings applied after ``extends``; bases may be in
+    ``path``'s folder tree, the shipped scenarios and the folders ``allow_extends``
+    (see :mod:`capsim.scenario.roots`). Raises :class:`ScenarioError` listing every
+    problem found.
     """
-    document, _files = resolve_extends(Path(path))
+    document, _files = resolve_extends(Path(path), allow_extends=allow_extends)
     for assignment in overrides:
         apply_override(document, assignment)
     return validate_document(document)
