@@ -60,7 +60,7 @@ def resolve_extends(
     resolved = []
     for index, name in enumerate(names):
         key = ("extends", index) if listed else ("extends",)
-        base_path = _base_path(document, key, name, path, seen, roots)
+        base_path = _base_path(document, key, name, path, seen, roots=roots)
         resolved.append(resolve_extends(base_path, seen, roots=roots))
     base, files = resolved[0]
     problems: list[Problem] = []
@@ -80,15 +80,13 @@ def resolve_extends(
 
 
 def _base_path(
-    document: Document, key: KeyPath, name: Any, path: Path, seen: tuple, roots: tuple[Path, ...]
+    document: Document, key: KeyPath, name: Any, path: Path, seen: tuple, *, roots: tuple[Path, ...]
 ) -> Path:
     """The file a base ``name`` at ``key`` of ``document`` stands for; checked."""
     where = document.where(key, key=len(key) == 1)
     if not isinstance(name, str) or not name.strip():
         found = "an empty name" if isinstance(name, str) else _shown(name)
-        message = (
-            f"expected the file name of a base scenario (or a list of them), found {found}"
-        )
+        message = f"expected the file name of a base scenario (or a list of them), found {found}"
         raise ScenarioError([Problem(where, format_path(key), message)])
     base_path = (path.parent / name).resolve()
     if base_path in seen:
