@@ -199,7 +199,9 @@ def _conflict(key: KeyPath, first: tuple, one: Any, second: tuple, other: Any) -
 
 
 def _shown(value: Any) -> str:
-    """``value`` as it would be written in YAML (flow style, one line)."""
+    """``value`` as it would be written in YAML (flow style, one line; text as it is)."""
+    if isinstance(value, str) and "\n" not in value and value.strip() == value:
+        return value
     return (
         yaml.safe_dump(value, default_flow_style=True, width=10**6)
         .strip()

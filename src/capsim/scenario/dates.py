@@ -9,7 +9,10 @@ from typing import Annotated, Any
 from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from capsim.scenario.problems import shown
+
 _MONTH = re.compile(r"^(?P<year>\d{4})-(?P<month>\d{2})$")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def parse_date(raw: Any) -> dt.date:
@@ -18,6 +21,7 @@ def parse_date(raw: Any) -> dt.date:
         return raw.date()
     if isinstance(raw, dt.date):
         return raw
+    message = f"expected a date (e.g. 2026-12-31 or 2026-07), found {shown(raw)}"
     if isinstance(raw, str):
         text = raw.strip()
         match = _MONTH.match(text)
@@ -25,13 +29,10 @@ def parse_date(raw: Any) -> dt.date:
             if match:
                 return dt.date(int(match["year"]), int(match["month"]), 1)
             return dt.date.fromisoformat(text)
-        except ValueError:
-            pass
-    raise PydanticCustomError(
-        "capsim",
-        "{message}",
-        {"message": f"expected a date (e.g. 2026-12-31 or 2026-07), found {raw!r}", "subkey": None},
-    )
+        except ValueError as error:
+            if match or _DAY.match(text):
+                message = f"not a calendar date: {shown(raw)} ({error})"
+    raise PydanticCustomError("capsim", "{message}", {"message": message, "subkey": None})
 
 
 Date = Annotated[

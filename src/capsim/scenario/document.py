@@ -13,6 +13,8 @@ from capsim.scenario.supply import HbmVendor, LogicFab, PackagingLine, Product, 
 from capsim.scenario.targets import Claim, Milestone
 
 FORMAT_VERSION = 1
+#: Most Monte Carlo samples a scenario may ask for (at ~0.1 s a sample, about a day).
+MAX_SAMPLES = 1_000_000
 
 
 class Horizon(Entity):
@@ -35,20 +37,26 @@ class Correlation(Entity):
     """A rank correlation between two uncertain parameters, by their key paths."""
 
     between: tuple[str, str]
-    rank: float = Field(ge=-1.0, le=1.0)
+    rank: float = Field(ge=-1.0, le=1.0, strict=True, allow_inf_nan=False)
 
 
 class Scenario(Entity):
     """A whole scenario, after ``extends`` and overrides are resolved."""
 
-    capsim: int = Field(default=FORMAT_VERSION, description="scenario format version")
+    capsim: int = Field(default=FORMAT_VERSION, strict=True, description="scenario format version")
     name: str
     description: str = ""
     extends: str | list[str] | None = Field(
         default=None, description="base scenario file or files, resolved on load"
     )
-    seed: int = Field(default=0, ge=0, description="root random seed")
-    samples: int = Field(default=1000, ge=1, description="default Monte Carlo sample count")
+    seed: int = Field(default=0, ge=0, lt=2**64, strict=True, description="root random seed")
+    samples: int = Field(
+        default=1000,
+        ge=1,
+        le=MAX_SAMPLES,
+        strict=True,
+        description="default Monte Carlo sample count",
+    )
     horizon: Horizon
     products: dict[str, Product] = Field(default_factory=dict)
     logic_fabs: dict[str, LogicFab] = Field(default_factory=dict)

@@ -8,6 +8,7 @@ silently accept, are errors here, and so are values no calendar or number can ho
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import os
 import stat
@@ -139,7 +140,7 @@ class _Builder:
 
     def _scalar(self, node: ScalarNode, path: KeyPath) -> Any:
         try:
-            return self.scalars.construct_object(node)
+            value = self.scalars.construct_object(node)
         except (ValueError, OverflowError, ConstructorError) as error:
             if node.tag.endswith(":timestamp"):
                 message = f"not a calendar date: {node.value!r} ({error})"
@@ -147,6 +148,9 @@ class _Builder:
                 message = f"cannot read {node.value[:40]!r} as a value ({error})"
             self.problems.append(Problem(Location(*self._at(node)), format_path(path), message))
             return None
+        if isinstance(value, dt.datetime):  # dates stay text: parsed where a date is expected
+            return value.date().isoformat()
+        return value.isoformat() if isinstance(value, dt.date) else value
 
     def _key(self, key_node: Node, path: KeyPath = ()) -> str:
         if not isinstance(key_node, ScalarNode):
