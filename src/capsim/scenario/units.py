@@ -161,7 +161,7 @@ def _unit(canonical: str) -> pint.Unit:
     return ureg.Unit(canonical) if canonical else ureg.dimensionless
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=4096, typed=True)  # typed: True must not hit the entry of 1
 def parse_quantity(raw: str | int | float, canonical: str) -> float:
     """Read ``raw`` (e.g. ``"35 kwafer/month"``) and return its magnitude in ``canonical`` units.
 

@@ -83,11 +83,12 @@ def read_regular_file(path: Path, limit: int) -> bytes:
     too large; never blocks on a FIFO and never reads more than ``limit + 1`` bytes.
     """
     descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    mode = os.fstat(descriptor).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(descriptor)
+        kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+        raise OSError(errno.EINVAL, f"{kind}: expected a scenario file", str(path))
     with os.fdopen(descriptor, "rb") as handle:
-        mode = os.fstat(descriptor).st_mode
-        if not stat.S_ISREG(mode):
-            kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
-            raise OSError(errno.EINVAL, f"{kind}: expected a scenario file", str(path))
         data = handle.read(limit + 1)
     if len(data) > limit:
         raise OSError(

@@ -20,6 +20,7 @@ from typing import Any
 
 from capsim.scenario.compose import parse_set_path
 from capsim.scenario.document import MAX_SAMPLES, Scenario
+from capsim.scenario.io import scenario_to_data
 from capsim.scenario.loader import validate_document
 from capsim.scenario.params import Param
 from capsim.scenario.problems import Location, Problem, ScenarioError
@@ -64,7 +65,7 @@ def check_values(scenario: Scenario, varies: list[Vary]) -> None:
     corners = list(itertools.product((0, 1), repeat=len(varies)))
     if len(corners) > _MAX_CORNERS:
         corners = [(0,) * len(varies), (1,) * len(varies)]
-    data = scenario.model_dump(mode="json", by_alias=True)
+    data = scenario_to_data(scenario)
     for corner in corners:
         trial = _copy(data)
         for ends, side in zip(extremes, corner, strict=True):
@@ -102,10 +103,10 @@ def _extremes(vary: Vary, param: Param) -> tuple[float, float]:
 
 def _put(data: Any, path: tuple, number: float, unit: str) -> None:
     node = data
-    for part in path[:-1]:
-        node = node[part]
+    for part in path[:-1]:  # a value left at its default is not written out
+        node = node.setdefault(part, {}) if isinstance(node, dict) else node[part]
     written = number if unit == "" else f"{number!r} {unit}"
-    old = node[path[-1]]
+    old = node.get(path[-1]) if isinstance(node, dict) else node[path[-1]]
     if isinstance(old, dict):
         kept = {key: value for key, value in old.items() if key in _META}
         node[path[-1]] = {**kept, "value": written}
