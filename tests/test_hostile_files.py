@@ -344,7 +344,7 @@ def test_non_finite_numbers_are_refused(tmp_path, capsys, number):
 
 
 @pytest.mark.parametrize(
-    ("key", "written", "unit", "canonical"),
+    "case",
     [
         ("products.p.price", "USD 1e308/package", "USD/package", 1e308),
         ("products.p.tdp", "1e20 W", "W", 1e20),
@@ -352,7 +352,7 @@ def test_non_finite_numbers_are_refused(tmp_path, capsys, number):
         ("products.p.lead_time", "1e9 years", "month", 1.2e10),
     ],
 )
-def test_absurd_magnitudes_are_refused_with_the_plausible_range(tmp_path, capsys, *case):
+def test_absurd_magnitudes_are_refused_with_the_plausible_range(tmp_path, capsys, case):
     key, written, unit, canonical = case
     path = write(tmp_path, VALID)
     line = refused(capsys, "validate", str(path), "--set", f"{key}={written}")[0]
