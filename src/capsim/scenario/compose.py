@@ -267,7 +267,13 @@ def _sourced(path: KeyPath, parent: Any, value: Any) -> Any:
     if is_parameter(annotation_at(path, Scenario)):
         if not isinstance(value, dict | list):
             return {"value": value, "source": SET_SOURCE}
-        if isinstance(value, dict) and "source" not in value and WHOLE_KEYS & set(value):
+        # a series mapping has no source of its own: its points carry theirs
+        if (
+            isinstance(value, dict)
+            and "source" not in value
+            and "points" not in value
+            and WHOLE_KEYS & set(value)
+        ):
             return {**value, "source": SET_SOURCE}
     elif isinstance(parent, dict) and WHOLE_KEYS & set(parent) and path[-1] != "source":
         parent["source"] = SET_SOURCE  # one key of a parameter's mapping was changed

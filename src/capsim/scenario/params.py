@@ -148,7 +148,7 @@ def _parse_mapping(raw: dict, unit: str, bounds: Bounds, expected: str) -> Param
             raise param_error(str(error), "source") from None
     confidence = meta.get("confidence")
     if confidence is not None and confidence not in ("H", "M", "L"):
-        raise param_error(f"expected confidence H, M or L, found {confidence!r}", "confidence")
+        raise param_error(f"expected confidence H, M or L, found {shown(confidence)}", "confidence")
     note = meta.get("note")
     if "dist" in body:
         value = _distribution(body, unit, bounds, expected)
@@ -172,9 +172,9 @@ def _parse_mapping(raw: dict, unit: str, bounds: Bounds, expected: str) -> Param
 
 def _distribution(body: dict, unit: str, bounds: Bounds, expected: str) -> dist.Distribution:
     kind = body["dist"]
-    if kind not in dist.DISTRIBUTION_KEYS:
+    if not isinstance(kind, str) or kind not in dist.DISTRIBUTION_KEYS:
         choices = ", ".join(dist.DISTRIBUTION_KEYS)
-        raise param_error(f"expected a distribution ({choices}), found {kind!r}", "dist")
+        raise param_error(f"expected a distribution ({choices}), found {shown(kind)}", "dist")
     quantity_keys, number_keys = dist.DISTRIBUTION_KEYS[kind]
     allowed = ("dist", *quantity_keys, *number_keys)
     unknown = _first_unknown(body, allowed)

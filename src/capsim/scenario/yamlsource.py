@@ -145,8 +145,10 @@ class _Builder:
         except (ValueError, OverflowError, ConstructorError) as error:
             if node.tag.endswith(":timestamp"):
                 message = f"not a calendar date: {node.value!r} ({error})"
+            elif len(node.value) > 100:
+                message = f"a number of {len(node.value):,} characters is too long to read"
             else:
-                message = f"cannot read {node.value[:40]!r} as a value ({error})"
+                message = f"cannot read {node.value!r} as a value ({error})"
             self.problems.append(Problem(Location(*self._at(node)), format_path(path), message))
             return None
         if isinstance(value, dt.datetime):  # dates stay text: parsed where a date is expected
@@ -165,7 +167,14 @@ class _Builder:
 
     def _mapping(self, node: MappingNode, path: KeyPath) -> dict:
         self._check_duplicates(node, path)
-        self.scalars.flatten_mapping(node)  # YAML merge keys (<<): explicit keys win
+        try:
+            self.scalars.flatten_mapping(node)  # YAML merge keys (<<): explicit keys win
+        except ConstructorError as error:
+            mark = error.problem_mark or node.start_mark
+            message = f"the merge key << expects {error.problem.removeprefix('expected ')}"
+            where = Location(self.name, mark.line + 1, mark.column + 1)
+            self.problems.append(Problem(where, format_path(path), message))
+            return {}
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
             key_text = self._key(key_node)
