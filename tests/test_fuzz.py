@@ -294,3 +294,32 @@ def test_set_values_are_applied_or_refused_with_a_located_message(chain_file, ca
     for line in errors:
         # about the argument, or about a place in the file the new value conflicts with
         assert line.startswith(f"error: --set {assignment}: ") or LOCATED.match(line), line
+
+
+def test_every_key_of_a_scenario_given_the_wrong_kind_of_value(chain_file, capsys):
+    # each key of the chain scenario set to a collection (a list or a mapping, by turns)
+    # and to a scalar of the wrong kind (a boolean or null, by turns): each is applied or
+    # refused with a message about the --set argument, never a crash
+    document = yaml.safe_load(chain_file.read_text(encoding="utf-8"))
+    keys: list[str] = []
+
+    def walk(node, prefix: str) -> None:
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in items:
+            path = f"{prefix}[{key}]" if isinstance(key, int) else f"{prefix}.{key}".lstrip(".")
+            keys.append(path)
+            if isinstance(value, dict | list):
+                walk(value, path)
+
+    walk(document, "")
+    assert len(keys) > 50
+    for index, key in enumerate(keys):
+        for value in (("[a]", "{a: 1}")[index % 2], ("yes", "null")[index % 2]):
+            assignment = f"{key}={value}"
+            code = main(["validate", str(chain_file), "--set", assignment])
+            out, err = capsys.readouterr()
+            assert "Traceback" not in out + err
+            assert code in (0, 2), assignment
+            for line in err.splitlines():
+                if line.startswith("error:"):
+                    assert line.startswith(f"error: --set {assignment}: ") or LOCATED.match(line)
