@@ -15,6 +15,7 @@ from capsim.cli.options import CommandError
 from capsim.cli.scenario_commands import add_scenario_arguments
 from capsim.scenario.extension import write_extension
 from capsim.scenario.loader import load_scenario
+from capsim.scenario.roots import allowed_roots, inside
 
 
 def register(commands) -> None:
@@ -101,6 +102,9 @@ def calibrate_command(arguments: argparse.Namespace) -> int:
     )
     width = max(len(path) for path in written)
     print(f"wrote {output}:")
+    if not inside(arguments.file.resolve(), allowed_roots(output)):
+        base = arguments.file.resolve().parent
+        print(f"  (it extends a file outside its folder: load it with --allow-extends {base})")
     for path, (_, summary) in written.items():
         print(f"  {path:<{width}}  {summary}")
     return 0
