@@ -450,3 +450,25 @@ def test_a_huge_sweep_is_refused_with_its_size_before_allocating(tmp_path, capsy
         "error: the sweep would run 10,000,000,000 samples (100000 x 100000 points x 1 "
         f"replicate(s)), more than the limit of {MAX_SAMPLES:,}; use fewer points"
     )
+
+
+@pytest.mark.parametrize(
+    ("assignment", "message"),
+    [
+        (
+            "programmes.g.start=9999-12-31",
+            "programmes.g.start: expected a date from 1900-01-01 to 2199-12-31, found '9999-12-31'",
+        ),
+        (
+            "horizon.end=2090-01-01",
+            "horizon.end: a horizon of at most 50 years is simulated, found 2026-01-01 to "
+            "2090-01-01",
+        ),
+    ],
+)
+def test_dates_and_horizons_beyond_what_results_can_hold_are_refused(
+    tmp_path, capsys, assignment, message
+):
+    path = write(tmp_path, VALID)
+    line = refused(capsys, "run", str(path), "--deterministic", "--set", assignment)[0]
+    assert line == f"error: --set {assignment}: {message}"

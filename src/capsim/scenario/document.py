@@ -15,6 +15,8 @@ from capsim.scenario.targets import Claim, Milestone
 FORMAT_VERSION = 1
 #: Most Monte Carlo samples a scenario may ask for (at ~0.1 s a sample, about a day).
 MAX_SAMPLES = 1_000_000
+#: Longest horizon simulated, in years (the shipped scenarios need at most ten).
+MAX_HORIZON_YEARS = 50
 
 
 class Horizon(Entity):
@@ -28,6 +30,12 @@ class Horizon(Entity):
     def _ordered(self) -> Horizon:
         if self.end <= self.start:
             raise param_error(f"end must come after start ({self.start}), found {self.end}", "end")
+        if self.end.year - self.start.year > MAX_HORIZON_YEARS:
+            raise param_error(
+                f"a horizon of at most {MAX_HORIZON_YEARS} years is simulated, found "
+                f"{self.start} to {self.end}",
+                "end",
+            )
         if self.step.is_uncertain or abs(self.step.central - 1.0) > 1e-9:
             raise param_error("only monthly steps are supported: expected 1 month", "step")
         return self
