@@ -257,11 +257,12 @@ def test_a_folder_given_as_a_scenario_is_refused(tree, capsys):
     )
 
 
-def test_empty_extends_names_the_key(tree, capsys):
-    child = write(tree, "name: child\nextends: ''\n", "child.yaml")
+@pytest.mark.parametrize(("written", "found"), [("''", "an empty name"), ("[]", "[]")])
+def test_empty_extends_names_the_key(tree, capsys, written, found):
+    child = write(tree, f"name: child\nextends: {written}\n", "child.yaml")
     assert refused(capsys, "validate", str(child))[0] == (
         f"error: {child}:2:1: extends: expected the file name of a base scenario "
-        "(or a list of them), found an empty name"
+        f"(or a list of them), found {found}"
     )
 
 

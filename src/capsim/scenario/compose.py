@@ -56,6 +56,10 @@ def resolve_extends(
     listed = isinstance(names, list)
     if not listed:
         names = [names]
+    if not names:
+        message = "expected the file name of a base scenario (or a list of them), found []"
+        where = document.where(("extends",), key=True)
+        raise ScenarioError([Problem(where, "extends", message)])
     seen = (*chain, path.resolve())
     resolved = []
     for index, name in enumerate(names):
