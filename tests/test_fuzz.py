@@ -55,7 +55,7 @@ SWAPS = ["yes", "no", "null", "~", "[]", "{}", "'text'", "123", "-1", "{value: 5
          "on", "2031-02-30", ".nan", "''", "{dist: normal, mean: 1, sd: -1}"]  # fmt: skip
 EXTENDS = ["''", "/etc/passwd", "../../../etc/hosts.yaml", "missing.yaml", "[base-world.yaml, 3]",
            "{a: 1}", "mutant.yaml", "/dev/zero", ".", "..", "base-world.yaml\nextends: x",
-           "!include base-world.yaml", "~"]  # fmt: skip
+           "!include base-world.yaml", "~", "[]", '"base-world.yaml\\0"', "[[a]]"]  # fmt: skip
 CONTROL = [chr(code) for code in (*range(0, 9), 11, 12, *range(14, 32), 127, 0x9B, 0xFFFE)]
 
 

@@ -473,3 +473,11 @@ def test_dates_and_horizons_beyond_what_results_can_hold_are_refused(
     path = write(tmp_path, VALID)
     line = refused(capsys, "run", str(path), "--deterministic", "--set", assignment)[0]
     assert line == f"error: --set {assignment}: {message}"
+
+
+def test_a_nul_character_in_a_base_name_is_located(tree, capsys):
+    child = write(tree, 'name: child\nextends: "base.yaml\\0"\n', "child.yaml")
+    assert refused(capsys, "validate", str(child))[0] == (
+        f"error: {child}:2:1: extends: base scenario 'base.yaml\\x00': a file name cannot "
+        "contain a NUL character"
+    )

@@ -39,9 +39,9 @@ def resolve_extends(
     from a file the other also extends, that is a conflict, reported with both
     locations, unless ``path`` itself states the value.
     """
+    document = read_yaml_file(path)
     if roots is None:
         roots = allowed_roots(path, allow_extends)
-    document = read_yaml_file(path)
     if document.data is None:
         raise ScenarioError([Problem(Location(str(path), 1, 1), "", _EMPTY)])
     if not isinstance(document.data, dict):
@@ -91,6 +91,9 @@ def _base_path(
     if not isinstance(name, str) or not name.strip():
         found = "an empty name" if isinstance(name, str) else _shown(name)
         message = f"expected the file name of a base scenario (or a list of them), found {found}"
+        raise ScenarioError([Problem(where, format_path(key), message)])
+    if "\0" in name:
+        message = f"base scenario {name!r}: a file name cannot contain a NUL character"
         raise ScenarioError([Problem(where, format_path(key), message)])
     base_path = (path.parent / name).resolve()
     if base_path in seen:

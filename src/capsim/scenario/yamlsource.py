@@ -59,6 +59,9 @@ def read_yaml_file(path: Path) -> Document:
         data = read_regular_file(path, MAX_FILE_BYTES)
     except FileNotFoundError:
         raise ScenarioError([Problem(Location(name), "", "file not found")]) from None
+    except ValueError:  # a NUL character in the name
+        message = "cannot read the file (its name contains a NUL character)"
+        raise ScenarioError([Problem(Location(repr(name)[1:-1]), "", message)]) from None
     except OSError as error:
         reason = error.strerror or str(error)
         raise ScenarioError(
