@@ -146,6 +146,7 @@ class _Builder:
         try:
             value = self.scalars.construct_object(node)
         except (ValueError, OverflowError, ConstructorError) as error:
+            self.scalars.recursive_objects.pop(node, None)  # left behind by the failure
             if node.tag.endswith(":timestamp"):
                 message = f"not a calendar date: {node.value!r} ({error})"
             elif len(node.value) > 100:
@@ -180,7 +181,7 @@ class _Builder:
             return {}
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key_text = self._key(key_node)
+            key_text = self._key(key_node, path)
             child = (*path, key_text)
             self.document.keys[child] = self._at(key_node)
             self.document.values[child] = self._at(value_node)
@@ -192,7 +193,7 @@ class _Builder:
         for key_node, _ in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 continue
-            key_text = self._key(key_node)
+            key_text = self._key(key_node, path)
             if key_text in first_line:
                 self.problems.append(
                     Problem(
