@@ -18,7 +18,6 @@ from collections.abc import Iterable
 import yaml
 from yaml.events import (
     AliasEvent,
-    CollectionStartEvent,
     DocumentStartEvent,
     MappingEndEvent,
     MappingStartEvent,
@@ -76,13 +75,19 @@ def _short_tag(tag: str) -> str:
 
 class _Composer:
     """Builds nodes from events, refusing tags, deep nesting, recursive aliases and
-    documents that expand past :data:`MAX_NODES` values."""
+    documents that expand past :data:`MAX_NODES` values.
+
+    The expanded size is counted as the document is read: each scalar and collection
+    counts one, each alias the expanded size of the node it names (known once that node
+    is closed; an alias to a node still open is recursive). So a document is refused at
+    the alias that takes it past the limit, before the rest is read.
+    """
 
     def __init__(self, name: str):
         self.name = name
-        self.anchors: dict[str, Node] = {}
+        self.anchors: dict[str, tuple[Node, int]] = {}
         self.open: set[str] = set()
-        self.sizes: dict[int, int] = {}
+        self.total = 0
 
     def _refuse(self, event, message: str) -> ScenarioError:
         mark = event.start_mark
@@ -90,31 +95,8 @@ class _Composer:
         return ScenarioError([Problem(where, "", message)])
 
     def compose(self, events: Iterable) -> Node | None:
-        root: Node | None = None
-        documents = 0
-        stack: list[tuple[Node, str | None]] = []
-        pending_key: list[Node | None] = []
         try:
-            for event in events:
-                if isinstance(event, DocumentStartEvent):
-                    documents += 1
-                    if documents > 1:
-                        raise self._refuse(event, "expected one YAML document, found a second")
-                    continue
-                if isinstance(event, MappingEndEvent | SequenceEndEvent):
-                    self.open.discard(stack.pop()[1])
-                    pending_key.pop()
-                    continue
-                node = self._node(event, len(stack))
-                if node is None:
-                    continue
-                if not stack:
-                    root = node
-                else:
-                    self._attach(stack[-1][0], node, pending_key)
-                if isinstance(event, CollectionStartEvent):
-                    stack.append((node, event.anchor))
-                    pending_key.append(None)
+            return self._compose(events)
         except yaml.MarkedYAMLError as error:
             mark = error.problem_mark or error.context_mark
             line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
@@ -125,77 +107,105 @@ class _Composer:
         except yaml.YAMLError as error:
             message = f"not valid YAML: {error}"
             raise ScenarioError([Problem(Location(self.name), "", message)]) from None
-        if root is not None:
-            total = self._size(root)
-            if total > MAX_NODES:
-                message = (
-                    f"the document expands to {total:,} values once its aliases are "
-                    f"expanded, more than the limit of {MAX_NODES:,}"
-                )
-                raise ScenarioError([Problem(Location(self.name, 1, 1), "", message)])
+
+    def _compose(self, events: Iterable) -> Node | None:
+        root: Node | None = None
+        documents = 0
+        # open collections: (node, anchor, expanded size so far, key waiting for a value)
+        stack: list[list] = []
+        for event in events:
+            kind = type(event)
+            if kind is ScalarEvent:
+                node, size = self._scalar(event), 1
+            elif kind is AliasEvent:
+                node, size = self._alias(event)
+            elif kind is MappingStartEvent or kind is SequenceStartEvent:
+                node = self._collection(event, len(stack))
+                if stack:
+                    _attach(stack[-1], node)
+                else:
+                    root = node
+                stack.append([node, event.anchor, 1, None])
+                self._count(event, 1)
+                continue
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                node, anchor, size, _ = stack.pop()
+                if anchor is not None:
+                    self.open.discard(anchor)
+                    self.anchors[anchor] = (node, size)
+                if stack:
+                    stack[-1][2] += size
+                continue
+            elif kind is DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise self._refuse(event, "expected one YAML document, found a second")
+                continue
+            else:
+                continue
+            self._count(event, size if kind is AliasEvent else 1)
+            if stack:
+                _attach(stack[-1], node)
+                stack[-1][2] += size
+            else:
+                root = node
         return root
 
-    def _node(self, event, depth: int) -> Node | None:
-        """The node an event starts or names, at nesting ``depth``."""
-        if isinstance(event, AliasEvent):
-            if event.anchor in self.open:
-                raise self._refuse(
-                    event, f"recursive alias *{event.anchor}: it is inside the node it names"
-                )
-            if event.anchor not in self.anchors:
-                raise self._refuse(event, f"alias *{event.anchor} names no anchor")
-            return self.anchors[event.anchor]
-        if not isinstance(event, ScalarEvent | CollectionStartEvent):
-            return None
+    def _count(self, event, size: int) -> None:
+        self.total += size
+        if self.total > MAX_NODES:
+            raise self._refuse(
+                event,
+                f"the document expands past the limit of {MAX_NODES:,} values here, "
+                "once its aliases are expanded",
+            )
+
+    def _alias(self, event) -> tuple[Node, int]:
+        if event.anchor in self.open:
+            raise self._refuse(
+                event, f"recursive alias *{event.anchor}: it is inside the node it names"
+            )
+        if event.anchor not in self.anchors:
+            raise self._refuse(event, f"alias *{event.anchor} names no anchor")
+        return self.anchors[event.anchor]
+
+    def _no_tag(self, event) -> None:
         if event.tag is not None:
             raise self._refuse(
                 event,
                 f"YAML tags are not allowed in scenario files, found {_short_tag(event.tag)!r}; "
                 "write the value plainly (quote it if it is text)",
             )
-        if isinstance(event, CollectionStartEvent) and depth >= MAX_DEPTH:
+
+    def _scalar(self, event) -> Node:
+        self._no_tag(event)
+        tag = _RESOLVER.resolve(ScalarNode, event.value, event.implicit)
+        node = ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
+        if event.anchor is not None:
+            self.anchors[event.anchor] = (node, 1)
+        return node
+
+    def _collection(self, event, depth: int) -> Node:
+        self._no_tag(event)
+        if depth >= MAX_DEPTH:
             raise self._refuse(
                 event, f"nesting deeper than the limit of {MAX_DEPTH} lists and mappings"
             )
-        if isinstance(event, ScalarEvent):
-            tag = _RESOLVER.resolve(ScalarNode, event.value, event.implicit)
-            node: Node = ScalarNode(
-                tag, event.value, event.start_mark, event.end_mark, style=event.style
-            )
-        elif isinstance(event, SequenceStartEvent):
-            tag = _RESOLVER.resolve(SequenceNode, None, event.implicit)
-            node = SequenceNode(tag, [], event.start_mark, None, flow_style=event.flow_style)
-        else:
-            assert isinstance(event, MappingStartEvent)
-            tag = _RESOLVER.resolve(MappingNode, None, event.implicit)
-            node = MappingNode(tag, [], event.start_mark, None, flow_style=event.flow_style)
+        kind = SequenceNode if type(event) is SequenceStartEvent else MappingNode
+        tag = _RESOLVER.resolve(kind, None, event.implicit)
+        node = kind(tag, [], event.start_mark, None, flow_style=event.flow_style)
         if event.anchor is not None:
-            self.anchors[event.anchor] = node
-            if isinstance(event, CollectionStartEvent):
-                self.open.add(event.anchor)
+            self.open.add(event.anchor)
         return node
 
-    @staticmethod
-    def _attach(parent: Node, node: Node, pending_key: list[Node | None]) -> None:
-        if isinstance(parent, SequenceNode):
-            parent.value.append(node)
-        elif pending_key[-1] is None:
-            pending_key[-1] = node
-        else:
-            parent.value.append((pending_key[-1], node))
-            pending_key[-1] = None
 
-    def _size(self, node: Node) -> int:
-        """Values under ``node`` with aliases expanded (each shared node counted once
-        per use), computed once per node."""
-        known = self.sizes.get(id(node))
-        if known is not None:
-            return known
-        if isinstance(node, SequenceNode):
-            total = 1 + sum(self._size(item) for item in node.value)
-        elif isinstance(node, MappingNode):
-            total = 1 + sum(self._size(k) + self._size(v) for k, v in node.value)
-        else:
-            total = 1
-        self.sizes[id(node)] = total
-        return total
+def _attach(parent: list, node: Node) -> None:
+    """Put ``node`` into the open collection ``parent`` (a key waits for its value)."""
+    collection = parent[0]
+    if isinstance(collection, SequenceNode):
+        collection.value.append(node)
+    elif parent[3] is None:
+        parent[3] = node
+    else:
+        collection.value.append((parent[3], node))
+        parent[3] = None
