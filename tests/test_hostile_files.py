@@ -485,3 +485,11 @@ def test_a_nul_character_in_a_base_name_is_located(tree, capsys):
         f"error: {child}:2:1: extends: base scenario 'base.yaml\\x00': a file name cannot "
         "contain a NUL character"
     )
+
+
+def test_bytes_that_are_not_utf8_in_set_are_refused(tmp_path, capsys):
+    # an argument byte that is not UTF-8 reaches Python as a lone surrogate (PEP 383)
+    path = write(tmp_path, VALID)
+    assignment = "name=caf" + b"\xe9".decode("utf-8", errors="surrogateescape")
+    lines = refused(capsys, "validate", str(path), "--set", assignment)
+    assert lines[0].endswith(": name: not valid UTF-8 text (byte 0xE9)")

@@ -6,8 +6,10 @@ list or a mapping); nesting deeper than :data:`MAX_DEPTH`; an alias inside the n
 names (a recursive alias); more than :data:`MAX_NODES` values once aliases are expanded
 (an "alias bomb" of a few hundred bytes would otherwise expand to billions); a second
 document; and characters YAML does not allow (control characters), which libyaml would
-report as a byte offset. The expanded size is counted on the composed tree, where an
-alias shares its node, so refusing a bomb takes time proportional to the file's size.
+report as a byte offset. The expanded size is counted as events arrive, an alias adding
+the size of the node it names, so a bomb is refused at the alias that breaks the limit,
+in time proportional to the part of the file read. Composition is not recursive, so no
+nesting can exhaust the stack.
 """
 
 from __future__ import annotations
@@ -38,8 +40,9 @@ MAX_NODES = 200_000
 
 _Parser = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _RESOLVER = Resolver()
-# Characters YAML 1.1 does not allow in a stream (it allows tab, LF, CR and NEL).
-_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
+# Characters YAML 1.1 does not allow in a stream (it allows tab, LF, CR and NEL), and
+# surrogates: bytes that were not UTF-8 in a command-line argument.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def position(text: str, index: int) -> tuple[int, int]:
@@ -54,11 +57,15 @@ def check_characters(text: str, name: str) -> None:
     found = _FORBIDDEN.search(text)
     if found is not None:
         line, column = position(text, found.start())
-        code = f"U+{ord(found.group()):04X}"
-        message = (
-            f"control character {code} is not allowed in a scenario file "
-            "(only tab, line feed and carriage return are)"
-        )
+        code = ord(found.group())
+        if 0xD800 <= code <= 0xDFFF:
+            byte = f" (byte 0x{code - 0xDC00:02X})" if code >= 0xDC80 else ""
+            message = f"not valid UTF-8 text{byte}"
+        else:
+            message = (
+                f"control character U+{code:04X} is not allowed in a scenario file "
+                "(only tab, line feed and carriage return are)"
+            )
         raise ScenarioError([Problem(Location(name, line, column), "", message)])
 
 
