@@ -60,7 +60,16 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.location}: " if self.location.file else ""
         key = f"{self.path}: " if self.path else ""
-        return f"{where}{key}{self.message}"
+        return printable(f"{where}{key}{self.message}")
+
+
+def printable(text: str) -> str:
+    """``text`` with the bytes that were not UTF-8 in a file name or an argument (lone
+    surrogates, PEP 383) written as ``\\xNN``, so that it can be printed anywhere."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 class ScenarioError(Exception):
