@@ -13,6 +13,7 @@ from capsim.cli.helptext import examples
 from capsim.cli.observed_options import add_comparison_arguments, observed_periods
 from capsim.cli.options import CommandError
 from capsim.cli.scenario_commands import add_scenario_arguments
+from capsim.scenario.roots import allowed_roots, inside
 
 if TYPE_CHECKING:
     from capsim.analysis.calibration import Calibration
@@ -107,10 +108,14 @@ def calibrate_command(arguments: argparse.Namespace) -> int:
         f"{arguments.against.name}",
         parameters={path: parameter for path, (parameter, _) in written.items()},
         header=header,
-        check=load_scenario,  # the file must be a valid scenario before it is kept
+        # the file must be a valid scenario before it is kept; it may extend FILE's folder
+        check=lambda path: load_scenario(path, allow_extends=[arguments.file.resolve().parent]),
     )
     width = max(len(path) for path in written)
     print(f"wrote {output}:")
+    if not inside(arguments.file.resolve(), allowed_roots(output)):
+        base = arguments.file.resolve().parent
+        print(f"  (it extends a file outside its folder: load it with --allow-extends {base})")
     for path, (_, summary) in written.items():
         print(f"  {path:<{width}}  {summary}")
     return 0

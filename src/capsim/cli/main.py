@@ -29,6 +29,7 @@ from capsim.cli import (
 from capsim.cli.helptext import HelpFormatter
 from capsim.cli.options import CommandError
 from capsim.scenario.problems import ScenarioError
+from capsim.scenario.roots import allowing
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -73,7 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     arguments.argv = argv  # the command as given, for commands that say how to repeat it
     try:
-        return arguments.handler(arguments) or 0
+        with allowing(getattr(arguments, "allow_extends", None) or ()):
+            return arguments.handler(arguments) or 0
     except (CommandError, *_loaded_errors()) as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -39,6 +39,16 @@ def add_scenario_arguments(parser: argparse.ArgumentParser, *, many: bool = Fals
         const="points_as_given=true",
         help="Monte Carlo keeps point values fixed (no default spread by confidence)",
     )
+    parser.add_argument(
+        "--allow-extends",
+        dest="allow_extends",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="DIR",
+        help="let extends read base files in DIR too (default: the scenario's own folder "
+        "tree and the shipped scenarios)",
+    )
 
 
 def register(commands) -> None:

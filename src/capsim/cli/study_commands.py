@@ -35,7 +35,8 @@ def register(commands) -> None:
         metavar="PATH=LOW:HIGH[:N]",
         help="an input and its range: quantities for one parameter "
         "('sites.x.power.grid.wait=12 months:60 months:5') or multipliers for "
-        "every parameter under PATH ('hbm_vendors=0.7x:1.3x')",
+        "every parameter under PATH ('hbm_vendors.sk-hynix.wafers=0.7x:1.3x'); the values "
+        "are checked like the file's",
     )
     parser.add_argument("--design", choices=("grid", "lhs", "sobol", "random"), default="grid")
     parser.add_argument(
@@ -121,6 +122,7 @@ def register(commands) -> None:
 def sweep_command(arguments: argparse.Namespace) -> int:
     from capsim.results import save_result
     from capsim.scenario.loader import load_scenario
+    from capsim.sweep.checks import check_size, check_values
     from capsim.sweep.store import StoreError
     from capsim.sweep.study import resolve_vary, sweep
 
@@ -131,6 +133,11 @@ def sweep_command(arguments: argparse.Namespace) -> int:
         raise CommandError(f"--vary: {error}") from None
     if arguments.replicates < 1 or arguments.points < 1:
         raise CommandError("--replicates and --points must be >= 1")
+    try:
+        check_size(varies, arguments.design, arguments.points, arguments.replicates)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    check_values(scenario, varies)
     output = arguments.output
     if output is not None and output.suffix not in (".zarr", ".nc"):
         raise CommandError(f"-o takes a .zarr store or a .nc file, found {output}")

@@ -249,6 +249,10 @@ def _buildings(outputs: Outputs) -> dict[str, tuple]:
     data["critical_margin"] = (
         dims,
         outputs.critical_margin * DAYS_PER_MONTH,
-        {"units": "day", "description": "how much later that predecessor finished than the next"},
+        {
+            "units": "day",
+            "description": "how much later that predecessor finished than the next "
+            "(NaN: the building was not ready within the horizon)",
+        },
     )
     return data

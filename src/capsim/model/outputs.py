@@ -75,7 +75,8 @@ class Outputs:
         What each building waited for last (one of
         :data:`capsim.model.site.CRITICAL_PATHS`).
     critical_margin : numpy.ndarray
-        How much later that predecessor finished than the next, (building,) [month].
+        How much later that predecessor finished than the next, (building,) [month]
+        (NaN: not ready within the horizon).
     risks_occurred : tuple of str
         Ids of the risk events that occurred.
     """

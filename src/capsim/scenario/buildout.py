@@ -58,7 +58,7 @@ class Programme(Entity):
         default=None, description="whether target_power is IT load or facility power"
     )
     target_packages: Quantity("package", ge=0) | None = None
-    priority: int = Field(default=1, ge=1, description="1 is served first")
+    priority: int = Field(default=1, ge=1, le=10_000, strict=True, description="1 is served first")
     share: Fraction | None = Field(default=None, description="contracted share of product output")
     volume: SeriesOf("package/month") | None = Field(
         default=None, description="packages it orders per month (over time)"

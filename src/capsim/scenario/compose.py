@@ -8,12 +8,14 @@ or ``points``) are replaced whole, so a value never keeps a stale source.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from capsim.scenario.problems import KeyPath, Location, Problem, ScenarioError, format_path
+from capsim.scenario.roots import SUFFIXES, allowed_roots, inside
 from capsim.scenario.yamlsource import Document, read_yaml_file, read_yaml_text
 
 WHOLE_KEYS = {"value", "dist", "points"}
@@ -21,33 +23,49 @@ _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 SET_SOURCE = "assumption: set on the command line"
 
 
-def resolve_extends(path: Path, chain: tuple[Path, ...] = ()) -> tuple[Document, list[Path]]:
+def resolve_extends(
+    path: Path,
+    chain: tuple[Path, ...] = (),
+    *,
+    allow_extends: Iterable[str | Path] = (),
+    roots: tuple[Path, ...] | None = None,
+) -> tuple[Document, list[Path]]:
     """Read ``path`` and every base it extends; the merged document and the files used.
 
-    ``extends`` names one base file or a list of them. Several bases are combined
+    ``extends`` names one base file or a list of them, each a regular ``.yaml`` file
+    inside ``path``'s folder tree, the shipped scenarios or a folder of
+    ``allow_extends`` (see :mod:`capsim.scenario.roots`). Several bases are combined
     first: where two of them give one key different values and neither value comes
     from a file the other also extends, that is a conflict, reported with both
     locations, unless ``path`` itself states the value.
     """
     document = read_yaml_file(path)
+    if roots is None:
+        roots = allowed_roots(path, allow_extends)
     if document.data is None:
         raise ScenarioError([Problem(Location(str(path), 1, 1), "", _EMPTY)])
     if not isinstance(document.data, dict):
         found = type(document.data).__name__
         message = f"expected a mapping of scenario keys at the top level, found a {found}"
         raise ScenarioError([Problem(Location(str(path), 1, 1), "", message)])
+    if chain:
+        _check_is_scenario(document, path)
     names = document.data.pop("extends", None)
     if names is None:
         return document, [path]
     listed = isinstance(names, list)
     if not listed:
         names = [names]
+    if not names:
+        message = "expected the file name of a base scenario (or a list of them), found []"
+        where = document.where(("extends",), key=True)
+        raise ScenarioError([Problem(where, "extends", message)])
     seen = (*chain, path.resolve())
     resolved = []
     for index, name in enumerate(names):
         key = ("extends", index) if listed else ("extends",)
-        base_path = _base_path(document, key, name, path, seen)
-        resolved.append(resolve_extends(base_path, seen))
+        base_path = _base_path(document, key, name, path, seen, roots=roots)
+        resolved.append(resolve_extends(base_path, seen, roots=roots))
     base, files = resolved[0]
     problems: list[Problem] = []
     for other, other_files in resolved[1:]:
@@ -65,20 +83,52 @@ def resolve_extends(path: Path, chain: tuple[Path, ...] = ()) -> tuple[Document,
     return base, [*files, path]
 
 
-def _base_path(document: Document, key: KeyPath, name: Any, path: Path, seen: tuple) -> Path:
+def _base_path(
+    document: Document, key: KeyPath, name: Any, path: Path, seen: tuple, *, roots: tuple[Path, ...]
+) -> Path:
     """The file a base ``name`` at ``key`` of ``document`` stands for; checked."""
     where = document.where(key, key=len(key) == 1)
-    if not isinstance(name, str):
-        message = f"expected the file name of a base scenario (or a list of them), found {name!r}"
+    if not isinstance(name, str) or not name.strip():
+        found = "an empty name" if isinstance(name, str) else _shown(name)
+        message = f"expected the file name of a base scenario (or a list of them), found {found}"
+        raise ScenarioError([Problem(where, format_path(key), message)])
+    if "\0" in name:
+        message = f"base scenario {name!r}: a file name cannot contain a NUL character"
         raise ScenarioError([Problem(where, format_path(key), message)])
     base_path = (path.parent / name).resolve()
     if base_path in seen:
         loop = " -> ".join(p.name for p in (*seen, base_path))
         raise ScenarioError([Problem(where, format_path(key), f"cyclic extends: {loop}")])
+    if not inside(base_path, roots):
+        allowed = ", ".join(str(root) for root in roots)
+        message = (
+            f"base scenario {name!r} ({base_path}) is outside the folders a scenario may "
+            f"extend ({allowed}); allow its folder with --allow-extends DIR"
+        )
+        raise ScenarioError([Problem(where, format_path(key), message)])
+    if base_path.suffix.lower() not in SUFFIXES:
+        message = f"base scenario {name!r} is not a .yaml or .yml file"
+        raise ScenarioError([Problem(where, format_path(key), message)])
     if not base_path.exists():
         message = f"base scenario {name!r} not found (looked for {base_path})"
         raise ScenarioError([Problem(where, format_path(key), message)])
     return base_path
+
+
+def _check_is_scenario(document: Document, path: Path) -> None:
+    """Refuse a base file whose top level has keys no scenario has, without echoing them
+    (it may be a file that is not a scenario at all)."""
+    from capsim.scenario.document import Scenario
+
+    names = {field.alias or name for name, field in Scenario.model_fields.items()}
+    foreign = [key for key in document.data if key not in names]
+    if foreign:
+        line = document.keys[(foreign[0],)][1]
+        message = (
+            f"not a scenario file: {len(foreign)} top-level key(s) that no scenario has "
+            f"(the first on line {line})"
+        )
+        raise ScenarioError([Problem(Location(str(path)), "", message)])
 
 
 def _same(file: Path | str) -> Path:
@@ -156,7 +206,9 @@ def _conflict(key: KeyPath, first: tuple, one: Any, second: tuple, other: Any) -
 
 
 def _shown(value: Any) -> str:
-    """``value`` as it would be written in YAML (flow style, one line)."""
+    """``value`` as it would be written in YAML (flow style, one line; text as it is)."""
+    if isinstance(value, str) and "\n" not in value and value.strip() == value:
+        return value
     return (
         yaml.safe_dump(value, default_flow_style=True, width=10**6)
         .strip()
@@ -222,11 +274,24 @@ def _sourced(path: KeyPath, parent: Any, value: Any) -> Any:
     if is_parameter(annotation_at(path, Scenario)):
         if not isinstance(value, dict | list):
             return {"value": value, "source": SET_SOURCE}
-        if isinstance(value, dict) and "source" not in value and WHOLE_KEYS & set(value):
+        # a series mapping has no source of its own: its points carry theirs
+        if (
+            isinstance(value, dict)
+            and "source" not in value
+            and "points" not in value
+            and WHOLE_KEYS & set(value)
+        ):
             return {**value, "source": SET_SOURCE}
     elif isinstance(parent, dict) and WHOLE_KEYS & set(parent) and path[-1] != "source":
         parent["source"] = SET_SOURCE  # one key of a parameter's mapping was changed
     return value
+
+
+def _inner(path: KeyPath, inner: str) -> str:
+    """The key path of a problem at ``inner`` (as shown) inside the value set at ``path``."""
+    if inner in ("", "(top level)"):
+        return format_path(path)
+    return format_path(path) + ("" if inner.startswith("[") else ".") + inner
 
 
 def apply_override(document: Document, assignment: str) -> None:
@@ -241,7 +306,21 @@ def apply_override(document: Document, assignment: str) -> None:
         path = parse_set_path(path_text.strip())
     except ValueError as error:
         raise ScenarioError([Problem(where, "", str(error))]) from None
-    value = read_yaml_text(value_text, f"--set {path_text}").data
+    if path[0] == "extends":
+        message = (
+            "cannot be set on the command line (bases are read with the file); "
+            "write a scenario file that extends the bases instead"
+        )
+        raise ScenarioError([Problem(where, "extends", message)])
+    try:
+        value = read_yaml_text(value_text, f"--set {path_text}").data
+    except ScenarioError as error:
+        raise ScenarioError(
+            [
+                Problem(where, _inner(path, problem.path), problem.message)
+                for problem in error.problems
+            ]
+        ) from None
     parent = document.data
     for depth, part in enumerate(path[:-1]):
         try:

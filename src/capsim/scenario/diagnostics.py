@@ -4,13 +4,14 @@ what was expected and what was found, with a "did you mean" for unknown keys."""
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from capsim.scenario.problems import KeyPath, Location, Problem, format_path
+from capsim.scenario.problems import KeyPath, Location, Problem, format_path, shown
 from capsim.scenario.yamlsource import Document
 
 
@@ -43,10 +44,12 @@ def _explain(item: dict[str, Any], root: type[BaseModel]) -> tuple[KeyPath, str,
     message = item["msg"]
     message = message[0].lower() + message[1:]
     message = message.replace("input should be", "expected", 1)
+    message = re.sub(r"a valid dictionary or instance of \w+", "a mapping of keys", message)
+    message = message.replace("a valid dictionary", "a mapping of keys")
     if kind.endswith("_type") or kind.endswith("_parsing") or kind.startswith("literal"):
-        message += f", found {found!r}"
+        message += f", found {shown(found)}"
     elif kind.startswith(("greater", "less")):
-        message = f"{message}, found {found!r}"
+        message = f"{message}, found {shown(found)}"
     return path, message, False
 
 

@@ -13,6 +13,10 @@ from capsim.scenario.supply import HbmVendor, LogicFab, PackagingLine, Product, 
 from capsim.scenario.targets import Claim, Milestone
 
 FORMAT_VERSION = 1
+#: Most Monte Carlo samples a scenario may ask for (at ~0.1 s a sample, about a day).
+MAX_SAMPLES = 1_000_000
+#: Longest horizon simulated, in years (the shipped scenarios need at most ten).
+MAX_HORIZON_YEARS = 50
 
 
 class Horizon(Entity):
@@ -26,6 +30,12 @@ class Horizon(Entity):
     def _ordered(self) -> Horizon:
         if self.end <= self.start:
             raise param_error(f"end must come after start ({self.start}), found {self.end}", "end")
+        if self.end.year - self.start.year > MAX_HORIZON_YEARS:
+            raise param_error(
+                f"a horizon of at most {MAX_HORIZON_YEARS} years is simulated, found "
+                f"{self.start} to {self.end}",
+                "end",
+            )
         if self.step.is_uncertain or abs(self.step.central - 1.0) > 1e-9:
             raise param_error("only monthly steps are supported: expected 1 month", "step")
         return self
@@ -35,28 +45,37 @@ class Correlation(Entity):
     """A rank correlation between two uncertain parameters, by their key paths."""
 
     between: tuple[str, str]
-    rank: float = Field(ge=-1.0, le=1.0)
+    rank: float = Field(ge=-1.0, le=1.0, strict=True, allow_inf_nan=False)
 
 
 class Scenario(Entity):
     """A whole scenario, after ``extends`` and overrides are resolved."""
 
-    capsim: int = Field(default=FORMAT_VERSION, description="scenario format version")
+    capsim: int = Field(default=FORMAT_VERSION, strict=True, description="scenario format version")
     name: str
     description: str = ""
     extends: str | list[str] | None = Field(
         default=None, description="base scenario file or files, resolved on load"
     )
-    seed: int = Field(default=0, ge=0, description="root random seed")
-    samples: int = Field(default=1000, ge=1, description="default Monte Carlo sample count")
+    seed: int = Field(default=0, ge=0, lt=2**64, strict=True, description="root random seed")
+    samples: int = Field(
+        default=1000,
+        ge=1,
+        le=MAX_SAMPLES,
+        strict=True,
+        description="default Monte Carlo sample count",
+    )
     points_as_given: bool = Field(
         default=False,
+        strict=True,
         description="Monte Carlo keeps values written as points fixed, without the default "
         "spread their confidence (H, M, L) implies",
     )
     point_spread_scale: float | None = Field(
         default=None,
         ge=0.0,
+        le=10.0,
+        allow_inf_nan=False,
         description="overall scale of the default spread of point values in Monte Carlo "
         "(default: the fitted scale, capsim.sweep.spread.SCALE)",
     )

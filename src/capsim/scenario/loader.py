@@ -22,16 +22,21 @@ from capsim.scenario.yamlsource import Document, read_yaml_text
 
 
 def load_scenario(
-    path: str | Path, overrides: Iterable[str] = (), *, known_at: dt.date | None = None
+    path: str | Path,
+    overrides: Iterable[str] = (),
+    *,
+    known_at: dt.date | None = None,
+    allow_extends: Iterable[str | Path] = (),
 ) -> Scenario:
     """Load, compose and validate the scenario file at ``path``.
 
-    ``overrides`` are ``PATH=VALUE`` strings applied after ``extends``. With
-    ``known_at``, every value is taken as known at that date
-    (:mod:`capsim.scenario.knowledge`). Raises :class:`ScenarioError` listing every
+    ``overrides`` are ``PATH=VALUE`` strings applied after ``extends``; bases may be in
+    ``path``'s folder tree, the shipped scenarios and the folders ``allow_extends``
+    (see :mod:`capsim.scenario.roots`). With ``known_at``, every value is taken as known
+    at that date (:mod:`capsim.scenario.knowledge`). Raises :class:`ScenarioError` listing every
     problem found.
     """
-    document, _files = resolve_extends(Path(path))
+    document, _files = resolve_extends(Path(path), allow_extends=allow_extends)
     for assignment in overrides:
         apply_override(document, assignment)
     scenario = validate_document(document)

@@ -20,8 +20,9 @@ from pydantic import PlainSerializer, PlainValidator, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from capsim.scenario import distributions as dist
+from capsim.scenario.problems import shown
 from capsim.scenario.provenance import Confidence, Source, SourceError, parse_source
-from capsim.scenario.units import UnitParseError, describe_unit, parse_quantity
+from capsim.scenario.units import UnitParseError, describe_unit, parse_quantity, plausible_max
 
 META_KEYS = ("source", "confidence", "note")
 #: Keys that date a value's publication and give what was believed before it.
@@ -83,16 +84,28 @@ class Bounds:
     le: float | None = None
     gt: float | None = None
 
-    def check(self, number: float, expected: str, written: object, subkey: str | None) -> None:
+    def check(
+        self, number: float, expected: str, written: object, subkey: str | None, unit: str = ""
+    ) -> None:
         if not math.isfinite(number):
-            raise param_error(f"expected {expected}, found {written!r} (not finite)", subkey)
+            raise param_error(f"expected {expected}, found {shown(written)} (not finite)", subkey)
+        limit = plausible_max(unit)
+        if abs(number) > limit:
+            largest = f"{limit:g} {unit}".strip()
+            raise param_error(
+                f"expected {expected} of at most {largest} in size, found {shown(written)} "
+                f"({number:g} {unit}): beyond any plausible value".replace(" )", ")"),
+                subkey,
+            )
         broken = (
             (self.ge is not None and number < self.ge)
             or (self.le is not None and number > self.le)
             or (self.gt is not None and number <= self.gt)
         )
         if broken:
-            raise param_error(f"expected {expected} {self.describe()}, found {written!r}", subkey)
+            raise param_error(
+                f"expected {expected} {self.describe()}, found {shown(written)}", subkey
+            )
 
     def describe(self) -> str:
         if self.ge == 0 and self.le == 1 and self.gt is None:
@@ -127,8 +140,8 @@ def _number(raw: Any, unit: str, bounds: Bounds, expected: str, subkey: str | No
     except UnitParseError as error:
         raise param_error(str(error), subkey) from None
     except TypeError:
-        raise param_error(f"expected {expected}, found {raw!r}", subkey) from None
-    bounds.check(number, expected, raw, subkey)
+        raise param_error(f"expected {expected}, found {shown(raw)}", subkey) from None
+    bounds.check(number, expected, raw, subkey, unit)
     return number
 
 
@@ -144,7 +157,7 @@ def _parse_mapping(raw: dict, unit: str, bounds: Bounds, expected: str) -> Param
             raise param_error(str(error), "source") from None
     confidence = meta.get("confidence")
     if confidence is not None and confidence not in ("H", "M", "L"):
-        raise param_error(f"expected confidence H, M or L, found {confidence!r}", "confidence")
+        raise param_error(f"expected confidence H, M or L, found {shown(confidence)}", "confidence")
     note = meta.get("note")
     if "dist" in body:
         value = _distribution(body, unit, bounds, expected)
@@ -202,9 +215,9 @@ def _known(raw: dict, unit: str, bounds: Bounds) -> tuple[dt.date | None, Param 
 
 def _distribution(body: dict, unit: str, bounds: Bounds, expected: str) -> dist.Distribution:
     kind = body["dist"]
-    if kind not in dist.DISTRIBUTION_KEYS:
+    if not isinstance(kind, str) or kind not in dist.DISTRIBUTION_KEYS:
         choices = ", ".join(dist.DISTRIBUTION_KEYS)
-        raise param_error(f"expected a distribution ({choices}), found {kind!r}", "dist")
+        raise param_error(f"expected a distribution ({choices}), found {shown(kind)}", "dist")
     quantity_keys, number_keys = dist.DISTRIBUTION_KEYS[kind]
     allowed = ("dist", *quantity_keys, *number_keys)
     unknown = _first_unknown(body, allowed)
@@ -253,10 +266,8 @@ def _build(kind: str, body: dict, quantity) -> dist.Distribution:
     if kind == "triangular":
         return dist.Triangular(quantity("low"), quantity("mode"), quantity("high"))
     if kind == "pert":
-        lamb = body.get("lamb", 4.0)
-        if isinstance(lamb, bool) or not isinstance(lamb, int | float):
-            raise param_error(f"expected a number for 'lamb', found {lamb!r}", "lamb")
-        return dist.Pert(quantity("low"), quantity("mode"), quantity("high"), float(lamb))
+        lamb = _plain_number(body.get("lamb", 4.0), "lamb", "a number", 1e3)
+        return dist.Pert(quantity("low"), quantity("mode"), quantity("high"), lamb)
     if kind == "normal":
         return dist.Normal(quantity("mean"), quantity("sd"))
     if kind == "lognormal":
@@ -266,12 +277,8 @@ def _build(kind: str, body: dict, quantity) -> dist.Distribution:
 
 def _lognormal(body: dict, quantity) -> dist.LogNormal:
     if set(body) == {"dist", "median", "sigma"}:
-        sigma = body["sigma"]
-        if isinstance(sigma, bool) or not isinstance(sigma, int | float):
-            raise param_error(
-                f"expected a number for 'sigma' (log scale), found {sigma!r}", "sigma"
-            )
-        return dist.LogNormal(quantity("median"), float(sigma))
+        sigma = _plain_number(body["sigma"], "sigma", "a number (log scale)", 10.0)
+        return dist.LogNormal(quantity("median"), sigma)
     if "median" in body and "p90" in body and not {"p5", "p95", "sigma"} & set(body):
         return dist.LogNormal.from_median_p90(quantity("median"), quantity("p90"))
     if "p5" in body and "p95" in body and not {"median", "p90", "sigma"} & set(body):
@@ -284,14 +291,32 @@ def _lognormal(body: dict, quantity) -> dist.LogNormal:
 def _choice(body: dict, quantity) -> dist.Choice:
     values = body.get("values")
     if not isinstance(values, list) or not values:
-        raise param_error(f"a choice needs a list of 'values', found {values!r}", "values")
+        raise param_error(f"a choice needs a list of 'values', found {shown(values)}", "values")
     numbers = [quantity(f"values[{index}]", raw) for index, raw in enumerate(values)]
     weights = body.get("weights", [1.0] * len(values))
-    if not isinstance(weights, list) or not all(
-        isinstance(w, int | float) and not isinstance(w, bool) for w in weights
-    ):
-        raise param_error(f"expected a list of numbers for 'weights', found {weights!r}", "weights")
-    return dist.Choice(tuple(numbers), tuple(float(w) for w in weights))
+    if not isinstance(weights, list):
+        raise param_error(
+            f"expected a list of numbers for 'weights', found {shown(weights)}", "weights"
+        )
+    weight_numbers = [
+        _plain_number(w, f"weights[{index}]", "a number", 1e12) for index, w in enumerate(weights)
+    ]
+    return dist.Choice(tuple(numbers), tuple(weight_numbers))
+
+
+def _plain_number(raw: Any, key: str, expected: str, limit: float) -> float:
+    """A number without a unit at ``key``: not a boolean, finite, at most ``limit`` in size."""
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        raise param_error(f"expected {expected} for {key!r}, found {shown(raw)}", key)
+    if not math.isfinite(raw) or abs(raw) > limit:
+        raise param_error(
+            (
+                f"expected {expected} for {key!r}, finite and at most {limit:g} in size"
+                f", found {shown(raw)}"
+            ),
+            key,
+        )
+    return float(raw)
 
 
 def _first_unknown(body: dict, allowed: tuple[str, ...]) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,24 @@ def format_path(path: KeyPath) -> str:
     for part in path:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text or "(top level)"
+
+
+def shown(value: Any) -> str:
+    """``value`` as a person wrote it in YAML, for messages: ``'text'``, ``12.5``, ``true``
+    (a boolean), ``null``; never a Python repr of an internal object."""
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a boolean)"
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, float) and not math.isfinite(value):
+        return {"nan": ".nan", "inf": ".inf", "-inf": "-.inf"}[repr(value)]
+    if isinstance(value, str | int | float):
+        return repr(value)
+    if isinstance(value, dict):
+        return "a mapping" if value else "an empty mapping"
+    if isinstance(value, list | tuple):
+        return f"a list of {len(value)}" if value else "an empty list"
+    return repr(str(value))
 
 
 @dataclass(frozen=True, order=True)
@@ -41,7 +60,16 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.location}: " if self.location.file else ""
         key = f"{self.path}: " if self.path else ""
-        return f"{where}{key}{self.message}"
+        return printable(f"{where}{key}{self.message}")
+
+
+def printable(text: str) -> str:
+    """``text`` with the bytes that were not UTF-8 in a file name or an argument (lone
+    surrogates, PEP 383) written as ``\\xNN``, so that it can be printed anywhere."""
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 class ScenarioError(Exception):

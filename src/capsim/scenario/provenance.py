@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from capsim.scenario.problems import shown
+
 SourceKind = Literal["seed", "public", "assumption", "calibrated"]
 Confidence = Literal["H", "M", "L"]
 
@@ -43,7 +45,7 @@ def parse_source(raw: object) -> Source:
     if not isinstance(raw, str) or not raw.strip():
         raise SourceError(
             "expected a source: 'seed:<id>', a public source with its date "
-            f"(e.g. 'TrendForce, 2024-12') or 'assumption', found {raw!r}"
+            f"(e.g. 'TrendForce, 2024-12') or 'assumption', found {shown(raw)}"
         )
     text = raw.strip()
     if _SEED.match(text):

@@ -25,6 +25,7 @@ from capsim.scenario.params import (
     param_error,
     parse_param,
 )
+from capsim.scenario.problems import shown
 
 Interpolation = Literal["linear", "step"]
 
@@ -66,7 +67,7 @@ class Series:
 
 def _point(raw: Any, unit: str, bounds: Bounds, index: int) -> tuple[dt.date, Param]:
     if not isinstance(raw, dict) or "date" not in raw:
-        raise param_error(f"expected a point {{date, value, source}}, found {raw!r}", (index,))
+        raise param_error(f"expected a point {{date, value, source}}, found {shown(raw)}", (index,))
     try:
         day = parse_date(raw["date"])
     except PydanticCustomError as error:
@@ -81,7 +82,9 @@ def _point(raw: Any, unit: str, bounds: Bounds, index: int) -> tuple[dt.date, Pa
 def _expansion(raw: Any, unit: str, index: int) -> Expansion:
     allowed = {"date", "add", "ramp", "source", "confidence", "note"}
     if not isinstance(raw, dict) or not {"date", "add"} <= set(raw):
-        raise param_error(f"expected an expansion {{date, add, ramp}}, found {raw!r}", (index,))
+        raise param_error(
+            (f"expected an expansion {{date, add, ramp}}, found {shown(raw)}"), (index,)
+        )
     unknown = next((key for key in raw if key not in allowed), None)
     if unknown is not None:
         expected = "date, add, ramp, source, confidence, note"
@@ -127,7 +130,9 @@ def _parse_full(raw: dict, unit: str, bounds: Bounds, prefix: tuple[str, ...]) -
         )
     points_raw = raw["points"]
     if not isinstance(points_raw, list) or not points_raw:
-        raise param_error(f"expected a non-empty list of points, found {points_raw!r}", "points")
+        raise param_error(
+            (f"expected a non-empty list of points, found {shown(points_raw)}"), "points"
+        )
     points = []
     for index, item in enumerate(points_raw):
         try:
@@ -142,7 +147,9 @@ def _parse_full(raw: dict, unit: str, bounds: Bounds, prefix: tuple[str, ...]) -
             )
     expansions_raw = raw.get("expansions", [])
     if not isinstance(expansions_raw, list):
-        raise param_error(f"expected a list of expansions, found {expansions_raw!r}", "expansions")
+        raise param_error(
+            (f"expected a list of expansions, found {shown(expansions_raw)}"), "expansions"
+        )
     expansions = []
     for index, item in enumerate(expansions_raw):
         try:

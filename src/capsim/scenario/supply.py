@@ -58,7 +58,7 @@ class Contract(Entity):
     volume: SeriesOf("wafer/month") | None = None
     start: Date | None = Field(default=None, alias="from")
     until: Date | None = None
-    take_or_pay: bool = False
+    take_or_pay: bool = Field(default=False, strict=True)
     source: SourceField | None = None
 
     @model_validator(mode="after")

@@ -55,7 +55,8 @@ class Milestone(Entity):
     def _threshold_unit(cls, raw: Any) -> Any:
         if (
             isinstance(raw, dict)
-            and raw.get("quantity") in MILESTONE_QUANTITIES
+            and isinstance(raw.get("quantity"), str)
+            and raw["quantity"] in MILESTONE_QUANTITIES
             and "threshold" in raw
         ):
             unit = MILESTONE_QUANTITIES[raw["quantity"]]

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pint
 
+from capsim.scenario.problems import shown
+
 #: capsim's units beyond pint's defaults (also in :data:`capsim.units.registry`).
 UNIT_DEFINITIONS = (
     "wafer = [wafer]",
@@ -116,6 +118,46 @@ KIND_NAMES: dict[str, tuple[str, str]] = {
 }
 
 
+#: The largest magnitude, in each canonical unit, that a scenario value may plausibly have:
+#: orders of magnitude above any real figure (a price per package of USD 100 million,
+#: 10 TW of power), so it catches a slipped exponent (USD 1e308), and far below what would
+#: overflow a sum or a product in the model.
+PLAUSIBLE_MAX: dict[str, float] = {
+    "W": 1e13,
+    "month": 1e5,
+    "USD": 1e15,
+    "": 1e9,
+    "mm**2": 1e8,
+    "mm": 1e6,
+    "1/cm**2": 1e6,
+    "GB": 1e8,
+    "wafer/month": 1e9,
+    "stack/wafer": 1e5,
+    "stack/month": 1e11,
+    "package/month": 1e11,
+    "package/wafer": 1e5,
+    "die/package": 1e4,
+    "stack/package": 1e4,
+    "package/rack": 1e6,
+    "rack/month": 1e8,
+    "count/month": 1e8,
+    "FLOP/s": 1e22,
+    "package": 1e12,
+    "H100e": 1e12,
+    "H100e/month": 1e12,
+    "package/month/package": 1e4,
+    "USD/W": 1e5,
+    "USD/package": 1e8,
+}
+#: The limit for a unit the table does not name.
+PLAUSIBLE_FALLBACK = 1e15
+
+
+def plausible_max(canonical: str) -> float:
+    """The largest plausible magnitude of a value in ``canonical`` units."""
+    return PLAUSIBLE_MAX.get(canonical, PLAUSIBLE_FALLBACK)
+
+
 class UnitParseError(ValueError):
     """A quantity could not be read or has the wrong dimension."""
 
@@ -169,7 +211,7 @@ def _unit(canonical: str) -> pint.Unit:
     return ureg.Unit(canonical) if canonical else ureg.dimensionless
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=4096, typed=True)  # typed: True must not hit the entry of 1
 def parse_quantity(raw: str | int | float, canonical: str) -> float:
     """Read ``raw`` (e.g. ``"35 kwafer/month"``) and return its magnitude in ``canonical`` units.
 
@@ -179,21 +221,26 @@ def parse_quantity(raw: str | int | float, canonical: str) -> float:
     expected = describe_unit(canonical)
     target = _unit(canonical)
     if isinstance(raw, bool):
-        raise UnitParseError(f"expected {expected}, found {raw!r}")
+        raise UnitParseError(
+            f"expected {expected}, found the boolean {str(raw).lower()} "
+            "(yes, no, true, false, on and off are booleans in YAML, not numbers)"
+        )
     if isinstance(raw, int | float):
         if target.dimensionless:
             return float(raw)
-        raise UnitParseError(f"expected {expected}, found {raw!r} (a number without a unit)")
+        raise UnitParseError(f"expected {expected}, found {shown(raw)} (a number without a unit)")
     percent = _PERCENT.match(raw)
     if percent and target.dimensionless:
         return float(percent["number"]) / 100.0
     normalised = _normalise_text(raw)
     if normalised is None:
-        raise UnitParseError(f"expected {expected}, found {raw!r} (not one number and a unit)")
+        raise UnitParseError(f"expected {expected}, found {shown(raw)} (not one number and a unit)")
     try:
         quantity = registry().Quantity(normalised)
     except Exception as error:  # pint raises many types for unreadable text
-        raise UnitParseError(f"expected {expected}, found {raw!r} ({_reason(error)})") from None
+        raise UnitParseError(
+            f"expected {expected}, found {shown(raw)} ({_reason(error)})"
+        ) from None
     if not isinstance(quantity, pint.Quantity):
         quantity = registry().Quantity(quantity)
     if quantity.dimensionality != target.dimensionality:
@@ -202,7 +249,7 @@ def parse_quantity(raw: str | int | float, canonical: str) -> float:
             if quantity.dimensionless
             else f"{quantity.units:~}, which is {quantity.dimensionality}"
         )
-        raise UnitParseError(f"expected {expected}, found {raw!r} ({found})")
+        raise UnitParseError(f"expected {expected}, found {shown(raw)} ({found})")
     return float(quantity.to(target).magnitude)
 
 
