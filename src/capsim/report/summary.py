@@ -42,8 +42,9 @@ def claim_lines(scenario: Scenario, central: xr.Dataset, study: xr.Dataset | Non
     lines = []
     for name, claim in scenario.claims.items():
         held = bool(central["claim_met"].sel(claim=name))
+        statement = html.escape(claim.statement.rstrip(". "))
         line = (
-            f"<strong>{html.escape(name)}</strong> ({html.escape(claim.statement)}, by "
+            f"<strong>{html.escape(name)}</strong> ({statement}, by "
             f"{claim.by}): {'holds' if held else 'fails'} in the central run"
         )
         if probability is not None:
