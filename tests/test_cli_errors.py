@@ -178,3 +178,15 @@ def test_a_full_disk_while_drawing_leaves_the_old_chart(files, tmp_path, capsys,
     assert line == f"error: {chart}: No space left on device; nothing was written"
     assert chart.read_bytes() == b"the previous chart"
     assert [p.name for p in tmp_path.iterdir()] == ["fan.png"]
+
+
+def test_samples_above_a_scenarios_limit_are_refused_on_the_command_line(capsys, tmp_path):
+    """A scenario may ask for at most 1,000,000 samples; so may the command line, before
+    anything is sampled (the store of 10 million samples would not fit in memory)."""
+    path = tmp_path / "s.yaml"
+    path.write_text(dump_scenario(uncertain_chain()), encoding="utf-8")
+    code = main(["run", str(path), "--samples", "10000000", "--no-progress"])
+    assert code == 2
+    assert capsys.readouterr().err.strip() == (
+        "error: --samples must be <= 1,000,000, found 10,000,000"
+    )

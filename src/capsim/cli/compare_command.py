@@ -6,7 +6,12 @@ import argparse
 from pathlib import Path
 
 from capsim.cli.helptext import examples
-from capsim.cli.options import CommandError, add_execution_arguments, execution_from
+from capsim.cli.options import (
+    CommandError,
+    add_execution_arguments,
+    check_samples,
+    execution_from,
+)
 from capsim.cli.output import add_format_argument, emit, say
 
 
@@ -50,8 +55,8 @@ def register(commands) -> None:
 
 
 def compare_command(arguments: argparse.Namespace) -> int:
-    if arguments.samples is not None and arguments.samples < 1:
-        raise CommandError(f"--samples must be >= 1, found {arguments.samples}")
+    if arguments.samples is not None:
+        check_samples(arguments.samples)
     from capsim.analysis.compare import comparison_answer, format_comparison, input_differences
     from capsim.scenario.loader import load_scenario
     from capsim.simulation import simulate

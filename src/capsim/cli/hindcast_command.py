@@ -10,7 +10,12 @@ from typing import TYPE_CHECKING
 from capsim.cli.formatting import signed, signed_percent
 from capsim.cli.helptext import examples
 from capsim.cli.observed_options import add_comparison_arguments, observed_periods
-from capsim.cli.options import CommandError, add_execution_arguments, execution_from
+from capsim.cli.options import (
+    CommandError,
+    add_execution_arguments,
+    check_samples,
+    execution_from,
+)
 from capsim.cli.output import add_format_argument, emit, say
 from capsim.cli.plot_command import FORMATS
 from capsim.cli.scenario_commands import add_scenario_arguments
@@ -71,8 +76,8 @@ def hindcast_command(arguments: argparse.Namespace) -> int:
     from capsim.sweep.study import monte_carlo
 
     scenario = load_scenario(arguments.file, arguments.overrides)
-    if arguments.samples is not None and arguments.samples < 1:
-        raise CommandError(f"--samples must be >= 1, found {arguments.samples}")
+    if arguments.samples is not None:
+        check_samples(arguments.samples)
     if arguments.plot is not None and arguments.plot.suffix.lower() not in FORMATS:
         raise CommandError(f"--plot takes a .png, .svg or .pdf file, found {arguments.plot}")
     if arguments.output is not None and arguments.output.suffix.lower() != ".nc":

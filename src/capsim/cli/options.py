@@ -13,6 +13,18 @@ class CommandError(Exception):
     """A command cannot do what was asked; the message says why (exit code 2)."""
 
 
+def check_samples(samples: int) -> int:
+    """``samples`` (a sample count asked for on the command line) if it is at least 1 and
+    at most a scenario's limit; else a :class:`CommandError`."""
+    from capsim.scenario.document import MAX_SAMPLES
+
+    if samples < 1:
+        raise CommandError(f"--samples must be >= 1, found {samples}")
+    if samples > MAX_SAMPLES:
+        raise CommandError(f"--samples must be <= {MAX_SAMPLES:,}, found {samples:,}")
+    return samples
+
+
 def add_execution_arguments(parser: argparse.ArgumentParser) -> None:
     """``--workers``, ``--dask-local``, ``--scheduler``, ``--chunk``, ``--no-progress``."""
     group = parser.add_argument_group("execution")

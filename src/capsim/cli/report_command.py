@@ -6,7 +6,12 @@ import argparse
 from pathlib import Path
 
 from capsim.cli.helptext import examples
-from capsim.cli.options import CommandError, add_execution_arguments, execution_from
+from capsim.cli.options import (
+    CommandError,
+    add_execution_arguments,
+    check_samples,
+    execution_from,
+)
 
 
 def register(commands) -> None:
@@ -64,8 +69,7 @@ def report_command(arguments: argparse.Namespace) -> int:
         scenario = loads_scenario(study.attrs["scenario"], f"{source} (scenario)")
     else:
         scenario = load_scenario(source, arguments.overrides)
-        if arguments.samples < 1:
-            raise CommandError(f"--samples must be >= 1, found {arguments.samples}")
+        check_samples(arguments.samples)
         study = monte_carlo(
             scenario, arguments.samples, seed=arguments.seed, execution=execution_from(arguments)
         )

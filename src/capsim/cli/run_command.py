@@ -8,7 +8,12 @@ from pathlib import Path
 
 from capsim.cli.helptext import examples
 from capsim.cli.large_study import add_yes_argument, confirm_large_study
-from capsim.cli.options import CommandError, add_execution_arguments, execution_from
+from capsim.cli.options import (
+    CommandError,
+    add_execution_arguments,
+    check_samples,
+    execution_from,
+)
 from capsim.cli.output import add_format_argument, say
 from capsim.cli.scenario_commands import add_scenario_arguments
 
@@ -117,8 +122,7 @@ def _monte_carlo(scenario, arguments: argparse.Namespace) -> int:
     from capsim.sweep.study import monte_carlo
 
     samples = scenario.samples if arguments.samples is None else arguments.samples
-    if samples < 1:
-        raise CommandError(f"--samples must be >= 1, found {samples}")
+    check_samples(samples)
     output = arguments.output
     store = output if output is not None and output.suffix == ".zarr" else None
     if (arguments.resume or arguments.overwrite) and store is None:
