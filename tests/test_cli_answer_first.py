@@ -183,6 +183,19 @@ def _study(claim_met: list[bool], central_met: bool, scenario):
     return central, study
 
 
+def test_a_milestone_no_sample_meets_comes_after_those_met():
+    """Sampled milestones are ordered by P50, then P10; one that no sample meets (no P10,
+    no P50) comes last, whatever its central run says."""
+    scenario = _late_grid()
+    central, study = _study([True, True, True], True, scenario)
+    never = next(iter(scenario.milestones))
+    study["milestone_date"].loc[{"milestone": never}] = np.datetime64("NaT", "ns")
+    found = answer(scenario, central, study)
+    order = [row.milestone for row in found.milestones]
+    assert order[-1] == never
+    assert [row.p50 for row in found.milestones][:-1] == ["2026-07-01"] * (len(order) - 1)
+
+
 def test_note_when_the_central_run_and_the_monte_carlo_disagree():
     scenario = _late_grid(claims={"power-by-september": _claim("2026-09-30")})
     central, study = _study([True, False, False, False], True, scenario)

@@ -149,7 +149,7 @@ def _milestones(scenario: Scenario, central, good) -> tuple[MilestoneAnswer, ...
 
 def _date_order(row: MilestoneAnswer) -> tuple:
     """Met milestones first, earliest first (by P50, then P10, when sampled)."""
-    keys = (row.p50, row.p10, row.p90) if row.p50 or row.p10 else (row.date,)
+    keys = (row.p50, row.p10, row.p90) if row.p50 or row.p10 else (row.date, None, None)
     return (*((value is None, value or "") for value in keys), row.milestone)
 
 
