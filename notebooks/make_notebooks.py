@@ -60,12 +60,21 @@ from IPython.display import Markdown
 
 first_gw = quantiles.sel(milestone="first-gw")
 p10, p50, p90 = (day(first_gw.sel(quantile=q).values) for q in (0.1, 0.5, 0.9))
-central_date = day(central.milestone_date.sel(milestone="first-gw").values)
+central_date = central.milestone_date.sel(milestone="first-gw").values
+median_date = first_gw.sel(quantile=0.5).values
+gap = (median_date - central_date) / np.timedelta64(1, "D")  # NaN if either is not met
+if gap > 0:
+    gap_text = f"{gap:.0f} days earlier than the P50: the median inputs do not give the median date"
+elif gap < 0:
+    gap_text = f"{-gap:.0f} days later than the P50: the median inputs do not give the median date"
+else:
+    gap_text = "not comparable with the P50" if np.isnan(gap) else "on the P50"
 deadline = scenario.claims["first-gw-2h2026"].by
 Markdown(
     "**Answer.** At central values the date the first gigawatt of OpenAI's NVIDIA "
-    f"systems is online is {central_date}. Over the Monte Carlo samples it is "
-    f"P10 {p10}, P50 {p50}, P90 {p90}. It is online by {deadline}, as announced, "
+    f"systems is online is {day(central_date)}. Over the Monte Carlo samples it is "
+    f"P10 {p10}, P50 {p50}, P90 {p90}; the central run, every input at its median, is "
+    f"{gap_text}. It is online by {deadline}, as announced, "
     f"in {claim_share(study, 'first-gw-2h2026')}."
 )"""
 
