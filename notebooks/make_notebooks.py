@@ -91,13 +91,18 @@ if best.days_earlier > 0:
     )
 else:
     relief_text = "no single constraint relaxed alone brings it earlier"
+if len(building):
+    binds_text = (
+        f"Of the {len(building)} months in which the programme is still building, pooled "
+        f"over the samples, {binds.index[0]} binds in {binds.iloc[0]:.0%} and "
+        f"{binds.index[1]} in {binds.iloc[1]:.0%}."
+    )
+else:
+    binds_text = "The programme is never held back within the horizon."
 Markdown(
     f"**Answer.** The first gigawatt is online at P10 {p10}, P50 {p50}, P90 {p90}; "
     f"by {scenario.claims['first-gw-2h2026'].by}, as announced, in "
-    f"{claim_share(study, 'first-gw-2h2026')}. "
-    f"Of the {len(building)} months in which the programme is still building, pooled "
-    f"over the samples, {binds.index[0]} binds in {binds.iloc[0]:.0%} and "
-    f"{binds.index[1]} in {binds.iloc[1]:.0%}. "
+    f"{claim_share(study, 'first-gw-2h2026')}. {binds_text} "
     f"Relaxing one constraint at a time at central values, {relief_text}."
 )"""
 
@@ -118,8 +123,10 @@ central_date = day(central.milestone_date.sel(milestone="first-gw").values)
 unit = top.input_unit.item()
 Markdown(
     f"**Answer.** At central values the date the first gigawatt is online is {central_date}. "
-    f"{top.input.item()} moves it most: {top.swing.item():.0f} days between its P10 "
-    f"({top.low_value.item():.3g} {unit}) and its P90 ({top.high_value.item():.3g} {unit}); "
+    f"{top.input.item()} moves it most, {top.swing.item():.0f} days between its P10 and "
+    f"P90: {top.output_low.item() - top.base.item():+.0f} days at {top.low_value.item():.3g} "
+    f"{unit}, {top.output_high.item() - top.base.item():+.0f} days at "
+    f"{top.high_value.item():.3g} {unit}; "
     f"next is {second.input.item()} ({second.swing.item():.0f} days). "
     f"Among the three leading inputs, {by_variance.input.item()} has the largest total "
     f"Sobol' index, {by_variance.ST.item():.0%} of the variance "
