@@ -2,8 +2,10 @@
 
     python notebooks/make_notebooks.py
 
-Each notebook keeps sample counts small so that the test suite can run it in seconds;
-raise ``SAMPLES`` for real studies.
+Each notebook opens with a question, computes the answer with capsim's public API and
+ends with a cell that prints the answer in words, built from the numbers it computed.
+Sample counts are small so that the test suite can run them in seconds; raise
+``SAMPLES`` (and Sobol' ``n``) for real studies.
 """
 
 from __future__ import annotations
@@ -18,82 +20,244 @@ HERE = Path(__file__).resolve().parent
 SETUP = """\
 from pathlib import Path
 
+import numpy as np
+
 import capsim
 from capsim import plots
 from capsim.sweep.runner import Execution
 
 ROOT = Path.cwd() if (Path.cwd() / "scenarios").exists() else Path.cwd().parent
 SAMPLES = 24  # small, so the notebook runs in seconds; use 1,000 or more for real studies
-EXECUTION = Execution(workers=1, progress=False)"""
+EXECUTION = Execution(workers=1, progress=False)  # this process, no progress bar
+
+
+def day(value) -> str:
+    \"\"\"A date as ISO text, or "not within the horizon" where it is NaT.\"\"\"
+    value = np.datetime64(value, "D")
+    return "not within the horizon" if np.isnat(value) else str(value)"""
+
+SHARE = """\
+from scipy.stats import binomtest
+
+from capsim.analysis.uncertainty import claim_probability
+
+
+def claim_share(study, claim: str) -> str:
+    \"\"\"Share of the finished samples in which ``claim`` holds [%], with its exact
+    (Clopper-Pearson) 90% interval: with few samples the share itself is uncertain.\"\"\"
+    finished = int((~study["failed"]).sum())
+    held = round(float(claim_probability(study).sel(claim=claim)) * finished)
+    interval = binomtest(held, finished).proportion_ci(confidence_level=0.9)
+    return (
+        f"{held / finished:.0%} of {finished} samples "
+        f"(90% interval {interval.low:.0%} to {interval.high:.0%})"
+    )"""
+
+OPENAI = 'scenario = capsim.load_scenario(ROOT / "scenarios" / "openai-nvidia-10gw.yaml")'
+
+ANSWER_01 = """\
+from IPython.display import Markdown
+
+first_gw = quantiles.sel(milestone="first-gw")
+p10, p50, p90 = (day(first_gw.sel(quantile=q).values) for q in (0.1, 0.5, 0.9))
+central_date = central.milestone_date.sel(milestone="first-gw").values
+median_date = first_gw.sel(quantile=0.5).values
+gap = (median_date - central_date) / np.timedelta64(1, "D")  # NaN if either is not met
+if gap > 0:
+    gap_text = f"{gap:.0f} days earlier than the P50: the median inputs do not give the median date"
+elif gap < 0:
+    gap_text = f"{-gap:.0f} days later than the P50: the median inputs do not give the median date"
+else:
+    gap_text = "not comparable with the P50" if np.isnan(gap) else "on the P50"
+deadline = scenario.claims["first-gw-2h2026"].by
+Markdown(
+    "**Answer.** At central values the date the first gigawatt of OpenAI's NVIDIA "
+    f"systems is online is {day(central_date)}. Over the Monte Carlo samples it is "
+    f"P10 {p10}, P50 {p50}, P90 {p90}; the central run, every input at its median, is "
+    f"{gap_text}. It is online by {deadline}, as announced, "
+    f"in {claim_share(study, 'first-gw-2h2026')}."
+)"""
+
+ANSWER_02 = """\
+from IPython.display import Markdown
+
+first_gw = milestone_quantiles(study).sel(milestone="first-gw")
+p10, p50, p90 = (day(first_gw.sel(quantile=q).values) for q in (0.1, 0.5, 0.9))
+best = ranked.isel(lever=0)
+if best.days_earlier > 0:
+    relief_text = (
+        f"the most time is bought by {best.lever.item()} ({best.step.item()}): "
+        f"{best.days_earlier.item():.0f} days earlier"
+    )
+else:
+    relief_text = "no single constraint relaxed alone brings it earlier"
+if len(building):
+    binds_text = (
+        f"Of the {len(building)} months in which the programme is still building, pooled "
+        f"over the samples, {binds.index[0]} binds in {binds.iloc[0]:.0%} and "
+        f"{binds.index[1]} in {binds.iloc[1]:.0%}."
+    )
+else:
+    binds_text = "The programme is never held back within the horizon."
+Markdown(
+    f"**Answer.** The first gigawatt is online at P10 {p10}, P50 {p50}, P90 {p90}; "
+    f"by {scenario.claims['first-gw-2h2026'].by}, as announced, in "
+    f"{claim_share(study, 'first-gw-2h2026')}. {binds_text} "
+    f"Relaxing one constraint at a time at central values, {relief_text}."
+)"""
+
+ANSWER_03 = """\
+from IPython.display import Markdown
+
+top, second = ranked.isel(input=0), ranked.isel(input=1)
+by_variance = indices.sortby("ST", ascending=False).isel(input=0)
+low = max(by_variance.ST.item() - by_variance.ST_conf.item(), 0)
+high = min(by_variance.ST.item() + by_variance.ST_conf.item(), 1)  # a share: at most 1
+if low > 0.5:
+    variance_text = "it dominates the variance of the date"
+elif high - low > 0.5:
+    variance_text = f"with n = {indices.attrs['n']} that interval is too wide to say more"
+else:
+    variance_text = "it shares the variance with the others"
+central_date = day(central.milestone_date.sel(milestone="first-gw").values)
+unit = top.input_unit.item()
+Markdown(
+    f"**Answer.** At central values the date the first gigawatt is online is {central_date}. "
+    f"{top.input.item()} moves it most, {top.swing.item():.0f} days between its P10 and "
+    f"P90: {top.output_low.item() - top.base.item():+.0f} days at {top.low_value.item():.3g} "
+    f"{unit}, {top.output_high.item() - top.base.item():+.0f} days at "
+    f"{top.high_value.item():.3g} {unit}; "
+    f"next is {second.input.item()} ({second.swing.item():.0f} days). "
+    f"Among the three leading inputs, {by_variance.input.item()} has the largest total "
+    f"Sobol' index, {by_variance.ST.item():.0%} of the variance "
+    f"({indices.attrs['confidence']:.0%} interval {low:.0%} to {high:.0%}): {variance_text}."
+)"""
+
+ANSWER_04 = """\
+from IPython.display import Markdown
+
+CLAIM = "ten-k-gpus-2025"
+claim = scenario.claims[CLAIM]
+installed = milestone_quantiles(study).sel(milestone="kr-10k-installed")
+p10, p50, p90 = (day(installed.sel(quantile=q).values) for q in (0.1, 0.5, 0.9))
+central_date = day(central.milestone_date.sel(milestone="kr-10k-installed").values)
+verdict = "meets" if bool(central.claim_met.sel(claim=CLAIM)) else "misses"
+dates = by_cap.to_numpy()
+if by_cap.nunique(dropna=False) == 1:
+    cap_text = "the cap does not move the date over this range: other limits bind"
+else:
+    cap_text = (
+        f"under a cap of {by_cap.index[0]:,.0f} H100e/year the date is {day(dates[0])}, "
+        f"under {by_cap.index[-1]:,.0f} H100e/year it is {day(dates[-1])}"
+    )
+Markdown(
+    f"**Answer.** At central values the date the 10,000th GPU is installed is "
+    f"{central_date}, which {verdict} the {claim.by} deadline. Over the Monte Carlo "
+    f"samples the date is P10 {p10}, P50 {p50}, P90 {p90}, and the 2025 claim holds in "
+    f"{claim_share(study, CLAIM)}. With the other inputs central, {cap_text}."
+)"""
 
 NOTEBOOKS = {
     "01-quickstart": [
-        "# capsim quick start\n\nLoad a scenario, run it once at central values, look at "
-        "the results, then run a small Monte Carlo study and plot a fan chart.",
+        "# capsim quick start: the first gigawatt\n\n"
+        "OpenAI and NVIDIA announced at least 10 GW of NVIDIA systems, the first gigawatt "
+        "on Vera Rubin in the second half of 2026 (seed 004). This notebook loads that "
+        "scenario, runs it once at central values, reads the result as tables and a "
+        "chart, then runs a small Monte Carlo study to put an uncertainty on the date.\n\n"
+        "When is OpenAI's first NVIDIA gigawatt online, and how likely is it by the end "
+        "of 2026?",
         SETUP,
-        'scenario = capsim.load_scenario(ROOT / "scenarios" / "openai-nvidia-10gw.yaml")\n'
-        "result = capsim.simulate(scenario)\n"
-        "result",
-        "import matplotlib.pyplot as plt",
-        "## Milestones and claims (central values)",
-        "result.milestone_date.to_series()",
-        "result.claim_met.to_series()",
-        "## IT power online (GW) and what holds the programme back",
-        '(result.it_power_online.sel(programme="openai-nvidia") / 1e9).plot()\n'
+        SHARE,
+        "## One run at central values",
+        f"{OPENAI}\n"
+        "central = capsim.simulate(scenario)  # an xarray.Dataset\n"
+        "central.milestone_date.to_series()",
+        "from capsim.results import tables\n\n"
+        "# One tidy table per set of dimensions, instead of one product over all of them.\n"
+        'by_programme = tables(central)["time, programme"]\n'
+        'by_programme.xs("openai-nvidia", level="programme")[\n'
+        '    ["packages_delivered", "packages_installed", "it_power_online"]\n'
+        "].tail()",
+        "import matplotlib.pyplot as plt\n\n"
+        '(central.it_power_online.sel(programme="openai-nvidia") / 1e9).plot()\n'
         'plt.ylabel("IT power online (GW)");',
-        'plots.plot_flow(result, programme="openai-nvidia");',
         "## A small Monte Carlo study",
+        "from capsim.analysis.uncertainty import milestone_quantiles\n"
         "from capsim.sweep.study import monte_carlo\n\n"
         "study = monte_carlo(scenario, SAMPLES, execution=EXECUTION)\n"
         'plots.plot_fan(study, programme="openai-nvidia", claim="first-gw-2h2026");',
-        "from capsim.analysis.uncertainty import claim_probability, milestone_quantiles\n\n"
-        "milestone_quantiles(study).to_pandas()",
-        "claim_probability(study).to_series()",
+        "quantiles = milestone_quantiles(study)\nquantiles.to_pandas()",
+        "## Answer",
+        ANSWER_01,
     ],
     "02-openai-nvidia-10gw": [
-        "# OpenAI-NVIDIA 10 GW: what binds the first gigawatt, and what relief buys\n\n"
+        "# OpenAI-NVIDIA 10 GW: what holds the first gigawatt back\n\n"
         "Seed 004: at least 10 GW of NVIDIA systems, the first gigawatt on Vera Rubin in "
-        "2H 2026. The scenario states that claim; here we ask how likely the model finds "
-        "it, what holds it back, and how many days relaxing each constraint buys.",
+        "2H 2026. Here a small Monte Carlo study dates the first gigawatt, the samples "
+        "say which constraint binds the programme month by month, and relief runs say "
+        "how many days relaxing each constraint alone buys.\n\n"
+        "When does OpenAI's first NVIDIA gigawatt come online, and what holds it back?",
         SETUP,
+        SHARE,
+        "from capsim.analysis.uncertainty import milestone_quantiles\n"
         "from capsim.sweep.study import monte_carlo\n\n"
-        'scenario = capsim.load_scenario(ROOT / "scenarios" / "openai-nvidia-10gw.yaml")\n'
+        f"{OPENAI}\n"
         "study = monte_carlo(scenario, SAMPLES, execution=EXECUTION)",
         "## When is the first GW online?",
         'plots.plot_milestone(study, "first-gw", claim="first-gw-2h2026");',
         "## What binds, month by month (share of samples)",
         'plots.plot_bottlenecks(study, entity="openai-nvidia");',
-        "## Where the buildings wait (central run)",
-        "central = capsim.simulate(scenario)\nplots.plot_gantt(central);",
+        "from capsim.results import tables\n\n"
+        "# Pooled over samples: the months in which the programme is still building\n"
+        "# (not yet complete, ordering window still open), and what binds in each.\n"
+        'frame = tables(study)["sample, time, programme"]\n'
+        'binding = frame.xs("openai-nvidia", level="programme")["programme_binding"]\n'
+        'building = binding[~binding.isin(["complete", "closed"])].dropna()\n'
+        "binds = building.value_counts(normalize=True)\n"
+        "binds[binds > 0]",
         "## Relief: days earlier for the first GW when one constraint is relaxed",
         "from capsim.analysis.relief import relief\n\n"
-        'ranked = relief(scenario, "first-gw")\n'
-        'ranked[["step", "days_earlier"]].to_dataframe().head(10)',
+        'ranked = relief(scenario, "first-gw", execution=EXECUTION)\n'
+        'ranked[["step", "days_earlier"]].to_dataframe().head(5)',
+        "## Answer",
+        ANSWER_02,
     ],
     "03-sensitivity": [
-        "# Sensitivity of the first gigawatt\n\nA tornado (each input between its P10 "
-        "and P90, the others central) and Sobol' indices (first order and total, with "
-        "bootstrap confidence intervals) of the date the first GW is online.",
+        "# Sensitivity of the first gigawatt\n\n"
+        "A tornado moves each input of the Vera Rubin product and of the Texas campus "
+        "between its P10 and P90, the others central, and ranks them by how far the "
+        "date moves. Sobol' indices of the leading inputs then split the variance of "
+        "the date among them, with bootstrap confidence intervals.\n\n"
+        "Which inputs move the date of OpenAI's first NVIDIA gigawatt most?",
         SETUP,
         "from capsim.analysis.scenario_sensitivity import Output, sensitivity\n\n"
-        'scenario = capsim.load_scenario(ROOT / "scenarios" / "openai-nvidia-10gw.yaml")\n'
-        'output = Output.parse("milestone:first-gw", scenario)',
-        "## Tornado over the Vera Rubin and HBM inputs",
-        'inputs = ["products.vera-rubin.*", "hbm_vendors.*"]\n'
+        f"{OPENAI}\n"
+        'output = Output.parse("milestone:first-gw", scenario)  # days from horizon start\n'
+        "central = capsim.simulate(scenario)",
+        "## Tornado over the Vera Rubin and Texas campus inputs",
+        'inputs = ["products.vera-rubin.*", "sites.tx-campus-a.*"]\n'
         'tornado = sensitivity(scenario, "tornado", output, include=inputs, execution=EXECUTION)\n'
         "plots.plot_tornado(tornado);",
-        "## Sobol' indices (small n: widen for real studies)",
-        'inputs = ["products.vera-rubin.*", "sites.tx-campus-a.power.grid.wait"]\n'
-        "indices = sensitivity(\n"
-        '    scenario, "sobol", output, include=inputs, n=8, execution=EXECUTION\n'
-        ")\n"
+        'ranked = tornado.sortby("swing", ascending=False)\n'
+        'ranked[["low_value", "high_value", "input_unit", "swing"]].to_dataframe().head(5)',
+        "## Sobol' indices of the three leading inputs (small n: widen for real studies)",
+        "leading = [str(name) for name in ranked.input.values[:3]]\n"
+        'indices = sensitivity(scenario, "sobol", output, include=leading, n=16, '
+        "execution=EXECUTION)\n"
         "plots.plot_sobol(indices);",
+        "## Answer",
+        ANSWER_03,
     ],
     "04-korea-10k": [
-        "# Korea's 10,000 GPUs in 2025\n\nSeed 003: a public-private programme to secure "
-        "10,000 GPUs in 2025, made urgent by US export rules. The scenario puts the "
-        "programme behind the big buyers and under a (hypothetical) export cap.",
+        "# Korea's 10,000 GPUs in 2025\n\n"
+        "Seed 003: a public-private programme to secure 10,000 GPUs in 2025, made urgent "
+        "by US export rules. The scenario puts the programme behind the big buyers and "
+        "under a (hypothetical) export cap. A central run shows the procurement lag, a "
+        "sweep of the cap shows what the rule costs, and a small Monte Carlo study says "
+        "how likely the deadline is.\n\n"
+        "Can Korea get 10,000 GPUs installed in 2025 under the export rules?",
         SETUP,
+        SHARE,
         'scenario = capsim.load_scenario(ROOT / "scenarios" / "korea-10k-gpus.yaml")\n'
         "central = capsim.simulate(scenario)\n"
         "central.milestone_date.to_series()",
@@ -101,15 +265,26 @@ NOTEBOOKS = {
         'plots.plot_flow(central, programme="korea-national-gpu");',
         "## The export cap: tighter caps against the claim",
         "from capsim.sweep.study import resolve_vary, sweep\n\n"
-        'cap = resolve_vary(scenario, "export_rules.kr-hypothetical-tier2.cap=5000 H100e/year:'
-        '60000 H100e/year:4")\n'
+        "cap = resolve_vary(\n"
+        "    scenario,\n"
+        '    "export_rules.kr-hypothetical-tier2.cap=5000 H100e/year:60000 H100e/year:4",\n'
+        ")\n"
         "swept = sweep(scenario, [cap], execution=EXECUTION)\n"
         'plots.plot_sweep(swept, "kr-10k-installed");',
+        "by_cap = (  # the cap is varied in its canonical unit, H100e/month\n"
+        '    swept.milestone_date.sel(milestone="kr-10k-installed")\n'
+        "    .assign_coords(cap_per_year=swept.vary_0 * 12)\n"
+        '    .swap_dims(sample="cap_per_year")\n'
+        "    .to_series()\n"
+        ")\n"
+        "by_cap",
         "## How likely is the 2025 claim?",
-        "from capsim.analysis.uncertainty import claim_probability\n"
+        "from capsim.analysis.uncertainty import milestone_quantiles\n"
         "from capsim.sweep.study import monte_carlo\n\n"
         "study = monte_carlo(scenario, SAMPLES, execution=EXECUTION)\n"
         "claim_probability(study).to_series()",
+        "## Answer",
+        ANSWER_04,
     ],
 }
 
