@@ -132,19 +132,10 @@ def _origins(text: str) -> tuple[dt.date, dt.date]:
 
 def draw_reliability(result: xr.Dataset, path: Path) -> None:
     """Draw the reliability chart of a backtest ``result`` to ``path``."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
+    from capsim.cli.figures import write_chart
     from capsim.plots.reliability import plot_reliability
 
-    figure = plot_reliability(result).figure
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        figure.savefig(path, dpi=150, bbox_inches="tight")
-    finally:
-        plt.close(figure)
+    write_chart(lambda: plot_reliability(result).figure, path)
 
 
 def format_backtest(result: xr.Dataset) -> str:

@@ -118,16 +118,7 @@ def format_checks(checks: list[Check]) -> str:
 
 
 def _draw(checks: list[Check], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
+    from capsim.cli.figures import write_chart
     from capsim.plots.builds import plot_builds
 
-    figure = plot_builds(checks).figure
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        figure.savefig(path, dpi=150, bbox_inches="tight")
-    finally:
-        plt.close(figure)
+    write_chart(lambda: plot_builds(checks).figure, path)

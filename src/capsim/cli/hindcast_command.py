@@ -166,25 +166,22 @@ def _event_rows(result: xr.Dataset) -> list[dict]:
 
 
 def _draw(result: xr.Dataset, path: Path) -> None:
-    import matplotlib
+    from capsim.cli.figures import write_chart
 
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
+    def draw():
+        import matplotlib.pyplot as plt
 
-    from capsim.plots.hindcast import plot_hindcast
-    from capsim.plots.hindcast_build import plot_hindcast_build
-    from capsim.plots.style import save_figure
+        from capsim.plots.hindcast import plot_hindcast
+        from capsim.plots.hindcast_build import plot_hindcast_build
 
-    if "build_h100e" in result:
+        if "build_h100e" not in result:
+            return plot_hindcast(result).figure
         figure, (output, build) = plt.subplots(2, 1, figsize=(10.0, 10.0), layout="constrained")
         plot_hindcast(result, ax=output)
         plot_hindcast_build(result, ax=build)
-    else:
-        figure = plot_hindcast(result).figure
-    try:
-        save_figure(figure, path, dpi=150)
-    finally:
-        plt.close(figure)
+        return figure
+
+    write_chart(draw, path)
 
 
 def format_hindcast(result: xr.Dataset) -> str:
