@@ -25,6 +25,7 @@ import xarray as xr
 from capsim.analysis import sensitivity as methods
 from capsim.model.dating import days_after_start
 from capsim.scenario.document import Scenario
+from capsim.scenario.labels import input_labels
 from capsim.sweep.plans import ArrayPlan
 from capsim.sweep.runner import Execution, run_plan
 from capsim.sweep.sample import SERIES, outline
@@ -189,8 +190,11 @@ def sensitivity(
         result = methods.sobol(problem, model, n=n, seed=seed)
     if "input" in result.dims:
         units = {d.name: d.unit for d in UncertainSpace(scenario).dimensions}
+        labels = input_labels(scenario)
+        names = [str(name) for name in result["input"].values]
         result = result.assign_coords(
-            input_unit=("input", [units[str(name)] for name in result["input"].values])
+            input_unit=("input", [units[name] for name in names]),
+            input_label=("input", [labels.get(name, name) for name in names]),
         )
     if "output" in result.dims:
         times = outline(scenario).coords["time"]

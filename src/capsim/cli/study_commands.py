@@ -313,8 +313,13 @@ def _ranking(result, method: str) -> tuple[list[dict], str, str | None, str | No
     units = result.attrs.get("output_units") or "output units"
     dim = "group" if "group" in result.dims else "input"
     if method == "tornado":
+        labels = _input_labels(result)
         rows = [
-            {"input": str(name), "swing": float(result.swing.sel(input=name))}
+            {
+                "input": str(name),
+                "label": labels[str(name)],
+                "swing": float(result.swing.sel(input=name)),
+            }
             for name in result["input"].values
         ]
         return rows, units, None, None
@@ -323,10 +328,13 @@ def _ranking(result, method: str) -> tuple[list[dict], str, str | None, str | No
     if "output" in result.dims:
         note = "(indices and interval half-widths averaged over the months of the series)"
         result = result.mean("output", skipna=True)
+    labels = _input_labels(result) if dim == "input" else {}
     rows = []
     for ranked in ranking.rows:
         picked = result.sel({dim: ranked.name})
         row = {dim: ranked.name}
+        if dim == "input":
+            row["label"] = labels[ranked.name]
         if dim == "group":
             row["inputs"] = int(picked["group_size"])
         if ranking.statistic == "mu*":
@@ -364,7 +372,7 @@ def _format_ranking(
     lines = [] if note is None else [note]
     if method == "tornado":
         lines.append(f"{'input':<60}{'swing':>12} ({units})")
-        lines += [f"{row['input']:<60}{row['swing']:>12.1f}" for row in rows]
+        lines += [f"{row['label']:<60}{row['swing']:>12.1f}" for row in rows]
         return "\n".join(lines)
     dim = "group" if rows and "group" in rows[0] else "input"
     if method == "morris":
@@ -375,7 +383,7 @@ def _format_ranking(
     else:
         lines.append(f"{dim:<60}{'ST':>8}{'95 % CI':>18}{'S1':>8}{'95 % CI':>18}")
     for row in rows:
-        label = row[dim] if dim == "input" else f"{row[dim]} ({row['inputs']} inputs)"
+        label = row["label"] if dim == "input" else f"{row[dim]} ({row['inputs']} inputs)"
         if method == "morris":
             cells = f"{row['mu_star']:>10.4g}"
             cells += f"{_interval(row['mu_star_low'], row['mu_star_high'], '.4g'):>22}"
@@ -389,6 +397,14 @@ def _format_ranking(
     if omitted:
         lines.append(omitted)
     return "\n".join(lines)
+
+
+def _input_labels(result) -> dict[str, str]:
+    """Each input's readable label (``input_label``), else its key path."""
+    names = [str(name) for name in result["input"].values]
+    if "input_label" not in result.coords:
+        return dict(zip(names, names, strict=True))
+    return dict(zip(names, (str(v) for v in result["input_label"].values), strict=True))
 
 
 def _interval(low: float, high: float, form: str) -> str:

@@ -46,7 +46,10 @@ def _short(name: str, width: int = 40) -> str:
 
 
 def _labels(ds: xr.Dataset, dim: str) -> list[str]:
-    """Each input's key path, shortened; each group's name with its number of inputs."""
+    """Each input's label (else its key path, shortened); each group's name with its
+    number of inputs."""
+    if dim == "input" and "input_label" in ds.coords:
+        return [str(label) for label in ds["input_label"].values]
     names = [_short(name) for name in ds[dim].values]
     if dim != "group" or "group_size" not in ds.coords:
         return names
@@ -98,6 +101,7 @@ def plot_tornado(ds: xr.Dataset, top: int = 15, ax: Axes | None = None) -> Axes:
     hidden = int((~moves).sum())
     shown = ds.isel({dim: order})
     names = [str(n) for n in shown[dim].values]
+    labels = _labels(shown, dim)
     low, high = low_all[order], high_all[order]
     low_q = float(ds.attrs.get("low_quantile", 0.1))
     high_q = float(ds.attrs.get("high_quantile", 0.9))
@@ -127,7 +131,7 @@ def plot_tornado(ds: xr.Dataset, top: int = 15, ax: Axes | None = None) -> Axes:
             va="center",
             fontsize="x-small",
         )
-    ax.set_yticks(rows, [_short(n) for n in names], fontsize="small")
+    ax.set_yticks(rows, [_short(label) for label in labels], fontsize="small")
     ax.set_ylim(len(names) - 0.5, -0.5)
     ax.set_ylabel(dim)
     style.value_axis(ax, _change(ds), units, np.concatenate([low, high, [0.0]]), axis="x")
@@ -136,7 +140,7 @@ def plot_tornado(ds: xr.Dataset, top: int = 15, ax: Axes | None = None) -> Axes:
     extra = f"{hidden} {dim}{'s' if hidden > 1 else ''} with no effect hidden" if hidden else ""
     what = _subject(ds)
     if names:
-        headline = f"What moves {what} most: {_short(names[0])}"
+        headline = f"What moves {what} most: {_short(labels[0])}"
         swing = (
             f"{_signed(low[0], units)} at its P{100 * low_q:.0f}, "
             f"{_signed(high[0], units)} at its P{100 * high_q:.0f}"

@@ -1,0 +1,57 @@
+"""Inputs carry readable labels (``sk-hynix wafers, 2027-12-31``) beside their key paths,
+in sensitivity results, charts and the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import capsim
+from capsim.scenario.labels import input_labels
+from capsim.sweep.space import UncertainSpace
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+
+
+def test_every_uncertain_input_of_the_shipped_deals_has_a_label():
+    scenario = capsim.load_scenario(f"{SCENARIOS}/openai-all-deals.yaml")
+    labels = input_labels(scenario)
+    names = list(UncertainSpace(scenario).names)
+    assert names
+    assert all(name in labels for name in names)
+    assert all("." not in labels[name].split(",")[0] for name in names)  # no key paths
+
+
+def test_labels_read_as_the_file_writes_the_inputs():
+    # base-world.yaml: SK hynix's wafers are a series whose fourth point is dated
+    # 2027-12-31; openai-nvidia-10gw.yaml's tx-campus-c has a building with id tc8 as its
+    # eighth; a point dated on a month's first day reads as the month.
+    scenario = capsim.load_scenario(f"{SCENARIOS}/openai-nvidia-10gw.yaml")
+    labels = input_labels(scenario)
+    assert labels["hbm_vendors.sk-hynix.wafers.points[3]"] == "sk-hynix wafers, 2027-12-31"
+    assert labels["sites.tx-campus-c.buildings[7].fit_out"] == "tx-campus-c building tc8 fit out"
+    assert labels["products.vera-rubin.it_power"] == "vera-rubin IT power"
+    assert labels["programmes.openai-nvidia.firm"] == (
+        "openai-nvidia letter of intent becomes firm"
+    )
+    monthly = capsim.load_scenario(
+        f"{SCENARIOS}/openai-nvidia-10gw.yaml",
+        ['packaging.tsmc-cowos.capacity={points: [{date: 2027-06-01, value: "90 kwafer/month", '
+         'source: "assumption: test"}]}'],
+    )  # fmt: skip
+    assert input_labels(monthly)["packaging.tsmc-cowos.capacity.points[0]"] == (
+        "tsmc-cowos capacity, 2027-06"
+    )
+
+
+def test_the_tornado_names_inputs_by_their_labels(tmp_path, capsys):
+    from builders import uncertain_chain
+    from capsim.cli.main import main
+    from capsim.scenario.io import dump_scenario
+
+    path = tmp_path / "chain.yaml"
+    path.write_text(dump_scenario(uncertain_chain()), encoding="utf-8")
+    argv = ["sensitivity", str(path), "--method", "tornado", "--output", "milestone:five-mw"]
+    assert main([*argv, "--workers", "1", "--no-progress"]) == 0
+    table = capsys.readouterr().out
+    assert "s power grid wait" in table  # sites.s.power.grid.wait, the grid's wait
+    assert "sites.s.power.grid.wait" not in table
