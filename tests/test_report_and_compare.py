@@ -340,9 +340,10 @@ def test_report_ranks_the_grid_wait_first(report):
     first, with a rank correlation of +1; the price, which nothing depends on, is a
     null input and is left out."""
     ranking = table_rows(report.section(r"sensitiv"))
-    assert ranking[0]["input"] == "sites.s.power.grid.wait"
+    assert ranking[0]["key path"] == "sites.s.power.grid.wait"
+    assert ranking[0]["input"] == "s power grid wait"  # its readable label
     assert float(ranking[0]["Spearman rho"]) >= 0.99
-    assert [row["input"] for row in ranking] == ["sites.s.power.grid.wait"]
+    assert [row["key path"] for row in ranking] == ["sites.s.power.grid.wait"]
     assert "1 of 2 varying inputs not distinguishable from zero" in report.text(r"sensitiv")
 
 

@@ -11,6 +11,7 @@ from capsim.analysis.answer import Answer, ClaimAnswer, MilestoneAnswer, answer
 from capsim.model.dating import horizon_after
 from capsim.scenario.document import Scenario
 from capsim.scenario.inventory import format_param_value
+from capsim.scenario.labels import input_labels
 from capsim.scenario.walk import iter_params
 
 
@@ -338,8 +339,9 @@ def _input_lines(left: Scenario, right: Scenario, *, all_inputs: bool) -> list[s
     lines = [f"inputs that differ ({left.name} | {right.name}):"]
     if not differences:
         lines.append("  none")
+    labels = {**input_labels(left), **input_labels(right)}
     for row in shown:
-        lines.append(f"  {row.path}")
+        lines.append(f"  {labels.get(row.path, row.path)} ({row.path})")
         lines.append(f"      {row.left}  [{row.left_source or 'no source'}]")
         lines.append(f"    | {row.right}  [{row.right_source or 'no source'}]")
     if len(shown) < len(differences):

@@ -28,6 +28,7 @@ from capsim.model.dating import days_after_start
 from capsim.report.summary import summary_section
 from capsim.scenario.document import Scenario
 from capsim.scenario.inventory import citations, entity_counts, seed_meaning
+from capsim.scenario.labels import input_labels
 from capsim.sweep.store import samples_note, usable
 
 SECTIONS = (
@@ -218,12 +219,25 @@ def _sensitivity_section(scenario: Scenario, study: xr.Dataset | None) -> str:
         f"with {100 * ranking.confidence:.0f} % intervals; only inputs whose correlation "
         f"is distinguishable from zero ({html.escape(ranking.rule)}) are listed.</p>"
     )
+    labels = input_labels(scenario)
     rows = [
-        [r.name, f"{r.value:+.2f}", f"{r.low:+.2f} to {r.high:+.2f}", f"{r.p_adjusted:.2g}"]
+        [
+            labels.get(r.name, r.name),
+            r.name,
+            f"{r.value:+.2f}",
+            f"{r.low:+.2f} to {r.high:+.2f}",
+            f"{r.p_adjusted:.2g}",
+        ]
         for r in ranking.rows[:_TOP]
     ]
-    header = ["input", "Spearman rho", f"{100 * ranking.confidence:.0f} % interval", "p (Holm)"]
-    parts.append(_table(header, rows, {1, 2, 3}))
+    header = [
+        "input",
+        "key path",
+        "Spearman rho",
+        f"{100 * ranking.confidence:.0f} % interval",
+        "p (Holm)",
+    ]
+    parts.append(_table(header, rows, {2, 3, 4}))
     more = len(ranking.rows) - len(rows)
     parts.append(
         f'<p class="note">{ranking.omitted} of {ranking.tested} varying inputs not '
