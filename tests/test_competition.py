@@ -30,31 +30,20 @@ import pytest
 import xarray as xr
 import yaml
 
+from builders import chain_data
 from capsim.scenario.loader import loads_scenario
 from capsim.simulation import simulate
 from capsim.sweep.space import UncertainSpace
 
 MONTHS = 12
-SITE = {
-    "country": "US",
-    "buildings": [
-        {
-            "id": "b1",
-            "it_capacity": "100 GW",
-            "start": "2025-01-01",
-            "permits": "0 month",
-            "shell": "0 month",
-            "fit_out": "0 month",
-            "cooling": "0 month",
-            "commissioning": "0 month",
-        }
-    ],
-    "power": {"existing": "1000 GW"},
-    "pue": 1.25,
-    "crews": 10,
-    "crew_rate": "1000 rack/month",
-    "burn_in": "0 month",
-}
+
+
+def _site() -> dict[str, Any]:
+    """The chain's site (builders): one ready 100 GW building on 1000 GW of existing
+    power, with no transformer supplier (this world has none)."""
+    site = chain_data()["sites"]["s"]
+    del site["transformer_supplier"]
+    return site
 
 
 def product(designer: str, generation: str = "HBM3E", **extra: Any) -> dict[str, Any]:
@@ -412,7 +401,7 @@ def test_a_volume_contract_at_an_hbm_vendor_reserves_its_volume_once():
 def _letter_world(letter: dict[str, Any] | None) -> dict[str, Any]:
     """The base world with site ``sa`` for A's programme, which is a letter of intent."""
     data = world()
-    data["sites"] = {"sa": copy.deepcopy(SITE)}
+    data["sites"] = {"sa": _site()}
     data["programmes"]["ga"]["sites"] = ["sa"]
     if letter is not None:
         data["programmes"]["ga"]["letter_of_intent"] = letter

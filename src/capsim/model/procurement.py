@@ -93,23 +93,18 @@ class Procurement:
         self.chains = chains
         self.vendors = vendors
         self.demand = demand
-        self.rate = rate
         self.backlog = backlog
         self.record = record
-        self.by_line: dict[str, list[ProductChain]] = {line: [] for line in inputs.packaging}
-        self.by_fab: dict[str, list[ProductChain]] = {fab: [] for fab in inputs.fabs}
+        self.clearing = Clearing({chain.product.designer for chain in chains.values()})
+        self.planner = Planner(inputs, chains, vendors, self.clearing, rate=rate, backlog=backlog)
+        self.by_line = self.planner.by_line
+        self.by_fab = self.planner.by_fab
         self.by_vendor: dict[str, dict[str, list[ProductChain]]] = {
             vid: {g: [] for g in vendor.generations} for vid, vendor in vendors.items()
         }
         for chain in chains.values():
-            self.by_line[chain.product.packaging].append(chain)
-            self.by_fab[chain.product.fab].append(chain)
             for vendor in chain.vendors:
                 self.by_vendor[vendor.id][chain.product.hbm_generation].append(chain)
-        self.clearing = Clearing({chain.product.designer for chain in chains.values()})
-        self.planner = Planner(
-            inputs, chains, vendors, self.clearing, rate=self.rate, backlog=self.backlog
-        )
         self._hbm_month: list[_HbmGrant] = []
         self._wanted: dict[str, float] = {}
         """Good packages each product's programmes want this month [package]."""
