@@ -14,6 +14,7 @@ allocated.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import math
 from typing import Any
@@ -67,7 +68,7 @@ def check_values(scenario: Scenario, varies: list[Vary]) -> None:
         corners = [(0,) * len(varies), (1,) * len(varies)]
     data = scenario_to_data(scenario)
     for corner in corners:
-        trial = _copy(data)
+        trial = copy.deepcopy(data)
         for ends, side in zip(extremes, corner, strict=True):
             for target, values in ends.items():
                 _put(trial, parse_set_path(target), values[side], params[target].unit)
@@ -112,14 +113,6 @@ def _put(data: Any, path: tuple, number: float, unit: str) -> None:
         node[path[-1]] = {**kept, "value": written}
     else:
         node[path[-1]] = written
-
-
-def _copy(data: Any) -> Any:
-    if isinstance(data, dict):
-        return {key: _copy(value) for key, value in data.items()}
-    if isinstance(data, list):
-        return [_copy(value) for value in data]
-    return data
 
 
 def _problem(varies: list[Vary], path: str, message: str) -> Problem:
