@@ -6,6 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import capsim
+from builders import uncertain_chain
+from capsim.cli.main import main
+from capsim.scenario.io import dump_scenario
 from capsim.scenario.labels import input_labels
 from capsim.sweep.space import UncertainSpace
 
@@ -44,10 +47,6 @@ def test_labels_read_as_the_file_writes_the_inputs():
 
 
 def test_the_tornado_names_inputs_by_their_labels(tmp_path, capsys):
-    from builders import uncertain_chain
-    from capsim.cli.main import main
-    from capsim.scenario.io import dump_scenario
-
     path = tmp_path / "chain.yaml"
     path.write_text(dump_scenario(uncertain_chain()), encoding="utf-8")
     argv = ["sensitivity", str(path), "--method", "tornado", "--output", "milestone:five-mw"]

@@ -85,13 +85,13 @@ def compare_command(arguments: argparse.Namespace) -> int:
         },
     )
     if arguments.plot is not None:
+        from capsim.cli.figures import write_chart
         from capsim.plots.overlay import plot_overlay
-        from capsim.plots.style import save_figure
 
         labels = [arguments.left.stem, arguments.right.stem]
         if labels[0] == labels[1]:
             labels = [str(arguments.left), str(arguments.right)]
-        ax = plot_overlay(dict(zip(labels, results, strict=True)))
-        save_figure(ax.figure, arguments.plot, dpi=120)
+        overlay = dict(zip(labels, results, strict=True))
+        write_chart(lambda: plot_overlay(overlay).figure, arguments.plot, dpi=120)
         say(arguments, f"\nwrote {arguments.plot}")
     return 0

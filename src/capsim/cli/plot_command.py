@@ -98,28 +98,22 @@ def plot_command(arguments: argparse.Namespace) -> int:
         raise CommandError(
             f"--dpi must be from 1 to {MAX_DPI} dots per inch, found {arguments.dpi}"
         )
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)  # files only: no window, whatever MPLBACKEND says
-    import matplotlib.pyplot as plt
-
     options = _options(arguments)
     result = open_any(arguments.result)
 
+    from capsim.cli.figures import write_chart
     from capsim.plots import KINDS
-    from capsim.plots.style import save_figure
 
-    try:
-        ax = KINDS[arguments.kind](result, **options)
-    except (ValueError, KeyError) as error:
-        message = error.args[0] if isinstance(error, KeyError) and error.args else error
-        raise CommandError(
-            f"cannot draw {arguments.kind} of {arguments.result}: {message}"
-        ) from None
-    try:
-        save_figure(ax.figure, output, dpi=arguments.dpi)
-    finally:
-        plt.close(ax.figure)
+    def draw():
+        try:
+            return KINDS[arguments.kind](result, **options).figure
+        except (ValueError, KeyError) as error:
+            message = error.args[0] if isinstance(error, KeyError) and error.args else error
+            raise CommandError(
+                f"cannot draw {arguments.kind} of {arguments.result}: {message}"
+            ) from None
+
+    write_chart(draw, output, dpi=arguments.dpi)
     print(f"wrote {output}")
     return 0
 
