@@ -17,6 +17,7 @@ import xarray as xr
 
 from capsim.scenario.document import Scenario
 from capsim.sweep.sample import CODES, NO_CODE
+from capsim.sweep.store import usable
 
 #: Labels of ``programme_binding`` for a programme with all its packages ("complete") or
 #: outside its ordering window ("closed"): nothing held it back that month.
@@ -96,7 +97,7 @@ def answer(
     """The answer from a ``central`` run, a Monte Carlo ``study``, or both."""
     if central is None and study is None:
         raise ValueError("an answer needs a central run, a study, or both")
-    good = None if study is None else study.isel(sample=np.flatnonzero(~study["failed"].values))
+    good = None if study is None else usable(study)
     basis = []
     if good is not None:
         basis.append(f"Monte Carlo, {good.sizes['sample']} samples")

@@ -9,11 +9,13 @@ from collections import Counter
 import numpy as np
 import xarray as xr
 
+from capsim.analysis.answer import NOT_BUILDING
 from capsim.analysis.uncertainty import claim_probability, milestone_quantiles
 from capsim.scenario.document import Scenario
+from capsim.sweep.store import usable
 
 #: What a programme's binding says when nothing holds it back any more.
-_NOT_BINDING = {"complete", "closed", ""}
+_NOT_BINDING = {*NOT_BUILDING, ""}
 
 
 def _day(value) -> str:
@@ -39,6 +41,7 @@ def claim_lines(scenario: Scenario, central: xr.Dataset, study: xr.Dataset | Non
     """One line per claim: held or failed in the central run, its probability when
     sampled, and a warning when the two disagree (the central run is one draw)."""
     probability = claim_probability(study) if study is not None else None
+    sampled = usable(study).sizes["sample"] if study is not None else 0
     lines = []
     for name, claim in scenario.claims.items():
         held = bool(central["claim_met"].sel(claim=name))
@@ -49,7 +52,7 @@ def claim_lines(scenario: Scenario, central: xr.Dataset, study: xr.Dataset | Non
         )
         if probability is not None:
             chance = float(probability.sel(claim=name))
-            line += f"; holds in {chance:.0%} of {_good_samples(study)} Monte Carlo samples"
+            line += f"; holds in {chance:.0%} of {sampled} Monte Carlo samples"
             if held != (chance >= 0.5):
                 line += (
                     ". <em>The central run and the Monte Carlo disagree: the central run "
@@ -57,12 +60,6 @@ def claim_lines(scenario: Scenario, central: xr.Dataset, study: xr.Dataset | Non
                 )
         lines.append(line)
     return lines or ["The scenario states no claims."]
-
-
-def _good_samples(study: xr.Dataset) -> int:
-    """Samples that did not fail (what probabilities are shares of)."""
-    failed = study["failed"].values if "failed" in study else np.zeros(study.sizes["sample"])
-    return int((~failed.astype(bool)).sum())
 
 
 def milestone_lines(central: xr.Dataset, study: xr.Dataset | None) -> list[str]:
