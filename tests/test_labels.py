@@ -3,10 +3,16 @@ in sensitivity results, charts and the command line."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from pathlib import Path
 
+import pytest
+import yaml
+
 import capsim
-from builders import uncertain_chain
+from builders import chain_data, uncertain_chain
 from capsim.cli.main import main
 from capsim.scenario.io import dump_scenario
 from capsim.scenario.labels import input_labels
@@ -54,3 +60,32 @@ def test_the_tornado_names_inputs_by_their_labels(tmp_path, capsys):
     table = capsys.readouterr().out
     assert "s power grid wait" in table  # sites.s.power.grid.wait, the grid's wait
     assert "sites.s.power.grid.wait" not in table
+
+
+def _describe(argv: list[str], capsys) -> str:
+    assert main(["describe", *argv]) == 0
+    return capsys.readouterr().out
+
+
+def test_describe_names_each_input_by_its_label_with_value_and_unit(tmp_path, capsys):
+    # The file writes CoWoS line c's capacity as one point dated 2027-06-01 of
+    # 90 kwafer/month: 90,000 wafer/month, read as "c capacity, 2027-06".
+    point = {"date": "2027-06-01", "value": "90 kwafer/month", "source": "assumption: test"}
+    data = chain_data(**{"packaging.c.capacity": {"points": [point]}})
+    path = tmp_path / "chain.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    key = "packaging.c.capacity.points[0]"
+    lines = _describe([str(path)], capsys).splitlines()
+    row = next(i for i, line in enumerate(lines) if line.strip().startswith(f"{key}; "))
+    assert lines[row - 1].split() == ["c", "capacity,", "2027-06", "90,000", "wafer/month"]
+    assert lines[row].strip() == f"{key}; source: assumption: test"
+    assert max(len(line) for line in lines) <= 100
+
+    document = json.loads(_describe([str(path), "--format", "json"], capsys))
+    found = next(p for p in document["parameters"] if p["path"] == key)
+    assert found["label"] == "c capacity, 2027-06"
+    assert found["central"] == pytest.approx(90_000.0)
+    assert found["unit"] == "wafer/month"
+    rows = list(csv.DictReader(io.StringIO(_describe([str(path), "--format", "csv"], capsys))))
+    found = next(row for row in rows if row["path"] == key)
+    assert (found["label"], float(found["central"])) == ("c capacity, 2027-06", 90_000.0)

@@ -8,6 +8,9 @@ HBM gives 550 a month. Crews install a million packages a month: never binding.
 from __future__ import annotations
 
 import argparse
+import csv
+import io
+import json
 
 import numpy as np
 import pytest
@@ -315,12 +318,40 @@ def test_cli_prints_the_ranked_table(scenario_file, monkeypatch, capsys):
     lines = out.splitlines()
     first = next(line for line in lines if line.strip().startswith("1 "))
     second = next(line for line in lines if line.strip().startswith("2 "))
-    assert HBM in first
+    # levers by their labels: vendor v's HBM4 capacity (4000 stack/month in the chain)
+    assert "v HBM capacity (HBM4) +10 %" in first
+    assert "4,000 -> 4,400 stack/month" in first
+    assert HBM not in out  # the key-path-like name is for csv and json
     assert "+12" in first
     assert "2026-11-01" in first
-    assert COWOS in second
+    assert "c CoWoS capacity +10 %" in second
     assert "2026-11-13" in second
     assert "3 more lever(s), 3 of them 0 days" in out
+
+
+def test_cli_csv_and_json_keep_the_name_beside_the_label(scenario_file, monkeypatch, capsys):
+    argv = ["relief", str(scenario_file), "--milestone", "m"]
+    assert run_cli([*argv, "--format", "json"], monkeypatch) == 0
+    document = json.loads(capsys.readouterr().out)
+    first = document["levers"][0]
+    assert (first["lever"], first["label"]) == (HBM, "v HBM capacity (HBM4) +10 %")
+    # the chain's HBM4 capacity is 4000 stack/month; +10 % is 4400
+    assert first["inputs"] == [
+        {
+            "key": "hbm_vendors.v.capacity.HBM4",
+            "label": "v capacity HBM4",
+            "central": pytest.approx(4000.0),
+            "relaxed": pytest.approx(4400.0),
+            "unit": "stack/month",
+        }
+    ]
+    assert document["units"]["days_earlier"] == "day"
+    assert run_cli([*argv, "--format", "csv"], monkeypatch) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [(row["lever"], row["label"]) for row in rows[:2]] == [
+        (HBM, "v HBM capacity (HBM4) +10 %"),
+        (COWOS, "c CoWoS capacity +10 %"),
+    ]
 
 
 def test_cli_overrides_apply(scenario_file, monkeypatch, capsys):

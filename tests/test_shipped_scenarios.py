@@ -93,11 +93,20 @@ def test_describe_shows_every_parameter_with_unit_and_source(path, capsys):
     assert main(["describe", str(path)]) == 0
     out = capsys.readouterr().out
     lines = out.splitlines()
-    for key, _param in iter_params(scenario):
-        row = next(i for i, line in enumerate(lines) if line.split()[:1] == [key])
-        assert lines[row].rstrip().endswith(")") or " ~ " in lines[row]  # the canonical unit
-        assert lines[row + 1].strip().startswith("source: ")
-        assert "(no source)" not in lines[row + 1]
+    assert max(len(line) for line in lines) <= 100
+    heads = [i for i, line in enumerate(lines) if line[:2] == "  " and line[2:3].strip()]
+    sources = {  # "      KEY; source: ...", below the entry's first line "  LABEL  VALUE"
+        line.split(";")[0].strip(): i
+        for i, line in enumerate(lines)
+        if line.startswith("      ") and "; source: " in line
+    }
+    for key, param in iter_params(scenario):
+        row = sources[key]
+        head = " ".join(lines[max(i for i in heads if i < row) : row])
+        assert key.split(".")[1] in head or key.startswith("horizon")  # the entity's id
+        if param.unit not in ("", "W", "FLOP/s"):  # W and FLOP/s carry a prefix (kW)
+            assert f" {param.unit}" in head
+        assert "(no source)" not in lines[row]
 
 
 DEALS = [path for path in SCENARIOS if path.stem != "base-world"]

@@ -62,7 +62,8 @@ def rank(study: xr.Dataset, milestone: str) -> xr.Dataset:
     -------
     xarray.Dataset
         Along ``lever``, sorted by ``days_earlier`` (largest first; ties keep the
-        order of :func:`capsim.sweep.levers.levers`): ``kind``, ``step``, ``paths``,
+        order of :func:`capsim.sweep.levers.levers`): ``label`` (the lever in words),
+        ``kind``, ``step``, ``paths``,
         ``days_earlier`` [day] (positive: earlier), ``baseline_date``, ``relaxed_date``,
         ``baseline_met``, ``relaxed_met``. From a Monte Carlo study the dates, flags and
         ``days_earlier_by_sample`` have a ``sample`` dimension too, ``days_earlier`` is
@@ -86,7 +87,9 @@ def rank(study: xr.Dataset, milestone: str) -> xr.Dataset:
     baseline = np.broadcast_to(dates[:1], days.shape)
     baseline_met = np.broadcast_to(met[:1], days.shape)
     dims = ("lever", "sample")
+    named = study["lever_label"].values if "lever_label" in study.coords else chosen
     data = {
+        "label": ("lever", np.asarray(named, dtype=str)),
         "kind": ("lever", study["lever_kind"].values),
         "step": ("lever", study["lever_step"].values),
         "paths": ("lever", study["lever_paths"].values),

@@ -90,21 +90,48 @@ def relief_command(arguments: argparse.Namespace) -> int:
             "scenario": scenario.name,
             **{key: result.attrs[key] for key in ("milestone", "method", "horizon_end")},
             "units": {"days_earlier": "day", "met": "fraction of samples"},
-            "levers": relief_rows(result),
+            "levers": relief_rows(result, lever_inputs(scenario)),
         },
     )
     return 0
 
 
-def relief_rows(result: xr.Dataset) -> list[dict]:
-    """One row per lever, ranked: its step and the days it moves the milestone earlier
-    (mean, P10, P50, P90 when sampled; the date met, or None, at central values)."""
+def lever_inputs(scenario) -> dict[str, list[dict]]:
+    """The inputs each lever of ``scenario`` moves (by lever name): key path, readable
+    label, central value and relaxed central value in the input's canonical unit."""
+    from capsim.scenario.labels import input_labels
+    from capsim.scenario.walk import iter_params
+    from capsim.sweep.levers import levers
+
+    labels = input_labels(scenario)
+    units = {path: param.unit or "1" for path, param in iter_params(scenario)}
+    return {
+        lever.name: [
+            {
+                "key": change.path,
+                "label": labels.get(change.path, change.path),
+                "central": change.central,
+                "relaxed": change.relaxed,
+                "unit": units.get(change.path, "1"),
+            }
+            for change in lever.changes
+        ]
+        for lever in levers(scenario)
+    }
+
+
+def relief_rows(result: xr.Dataset, inputs: dict[str, list[dict]] | None = None) -> list[dict]:
+    """One row per lever, ranked: its name and label, its step and the days it moves the
+    milestone earlier (mean, P10, P50, P90 when sampled; the date met, or None, at
+    central values). Given ``inputs`` (:func:`lever_inputs`), each row lists the inputs
+    the lever moves too."""
     import numpy as np
 
     rows = []
     for rank, name in enumerate(result.lever.values, start=1):
         lever = result.sel(lever=name)
-        row = {"rank": rank, "lever": str(name), "step": str(lever.step.item())}
+        row = {"rank": rank, "lever": str(name), "label": str(lever.label.item())}
+        row["step"] = str(lever.step.item())
         row["days_earlier"] = float(lever.days_earlier.mean())
         if "sample" in result.dims:
             for key in ("p10", "p50", "p90"):
@@ -113,6 +140,8 @@ def relief_rows(result: xr.Dataset) -> list[dict]:
         else:
             met = bool(lever.relaxed_met)
             row["met_on"] = str(np.datetime64(lever.relaxed_date.values, "D")) if met else None
+        if inputs is not None:
+            row["inputs"] = inputs[str(name)]
         rows.append(row)
     return rows
 
@@ -138,7 +167,7 @@ def format_relief(result: xr.Dataset, scenario_name: str = "", *, top: int = 15)
     if count == 0:
         lines.append("no lever changes an input of this scenario")
         return "\n".join(lines)
-    lever_width = max(5, *(len(str(name)) for name in shown.lever.values))
+    lever_width = max(5, *(len(str(label)) for label in shown.label.values))
     step_width = max(4, *(len(str(step)) for step in shown.step.values))
     head = f"{'rank':>4}  {'lever':<{lever_width}}  {'step':<{step_width}}"
     if sampled:
@@ -147,7 +176,8 @@ def format_relief(result: xr.Dataset, scenario_name: str = "", *, top: int = 15)
         lines.append(f"{head}  {'days earlier':>12}  met on")
     for rank, name in enumerate(shown.lever.values, start=1):
         row = shown.sel(lever=name)
-        start = f"{rank:>4}  {name!s:<{lever_width}}  {row.step.item()!s:<{step_width}}"
+        label, step = row.label.item(), row.step.item()
+        start = f"{rank:>4}  {label!s:<{lever_width}}  {step!s:<{step_width}}"
         if sampled:
             figures = [
                 signed(row[key].item(), 1)

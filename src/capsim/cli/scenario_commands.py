@@ -157,19 +157,24 @@ def describe_command(arguments: argparse.Namespace) -> int:
     def text() -> str:
         lines = [f"scenario: {scenario.name}"]
         if scenario.description:
-            lines.append(f"  {scenario.description.strip()}")
+            lines += _wrapped(f"  {scenario.description.strip()}", indent=2)
         lines += [f"horizon: {scenario.horizon.start} to {scenario.horizon.end}", "", "entities:"]
-        lines += [f"  {table}: {', '.join(ids)}" for table, ids in entities.items()]
-        lines.append(f"\nparameters ({len(rows)}; value is the central value, in canonical units):")
-        width = max(len(row.path) for row in rows)
+        for table, ids in entities.items():
+            lines += _wrapped(f"  {table}: {', '.join(ids)}", indent=4)
+        lines += [
+            f"\nparameters ({len(rows)}): label, central value and distribution;",
+            "      below, the key path (for --set) and the source [confidence]",
+        ]
+        width = min(LABEL_WIDTH, max(len(row.label) for row in rows))
         for row in rows:
             spread = f"  ~ {row.distribution}" if row.distribution else ""
             if row.path in defaults:
                 spread = f"  ~ {defaults[row.path]} (default spread)"
             confidence = f" [{row.confidence}]" if row.confidence else ""
-            lines.append(f"  {row.path:<{width}}  {row.value:>16} ({row.unit}){spread}")
-            lines.append(f"  {'':<{width}}  source: {row.source}{confidence}")
-            lines += [f"  {'':<{width}}  {line}" for line in _knowledge(params[row.path])]
+            lines += _wrapped(f"  {row.label:<{width}}  {row.value}{spread}")
+            lines += _wrapped(f"      {row.path}; source: {row.source}{confidence}")
+            for line in _knowledge(params[row.path]):
+                lines += _wrapped(f"      {line}")
         lines.append(f"\n{spreads}")
         return "\n".join(lines)
 
@@ -187,6 +192,23 @@ def describe_command(arguments: argparse.Namespace) -> int:
         },
     )
     return 0
+
+
+#: Widest label column and widest line of ``describe``'s text, in characters.
+LABEL_WIDTH = 48
+LINE_WIDTH = 100
+
+
+def _wrapped(line: str, indent: int = 8) -> list[str]:
+    """``line`` wrapped at :data:`LINE_WIDTH` (words kept whole), later lines indented
+    by ``indent`` spaces."""
+    import textwrap
+
+    found = textwrap.wrap(
+        line, LINE_WIDTH, subsequent_indent=" " * indent, break_long_words=False,
+        break_on_hyphens=False,
+    )  # fmt: skip
+    return found or [line]
 
 
 def _knowledge(param) -> list[str]:

@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from capsim.scenario.document import Scenario
+from capsim.scenario.labels import input_labels
 from capsim.scenario.params import Param
 from capsim.scenario.units import format_quantity
 from capsim.scenario.walk import iter_entity_sources, iter_params
@@ -30,10 +31,14 @@ ENTITY_TABLES = (
 
 @dataclass(frozen=True)
 class ParamRow:
-    """One parameter as ``describe`` shows it."""
+    """One parameter as ``describe`` shows it: its key path and readable label
+    (:func:`capsim.scenario.labels.input_labels`), its central value as text with its
+    unit and as a number in its canonical ``unit``, its distribution and source."""
 
     path: str
+    label: str
     value: str
+    central: float
     unit: str
     distribution: str
     source: str
@@ -61,13 +66,16 @@ def _number(number: float, unit: str, name: str) -> str:
 
 
 def param_rows(scenario: Scenario) -> list[ParamRow]:
-    """Every parameter of ``scenario`` with its central value, unit and source."""
+    """Every parameter of ``scenario`` with its label, central value, unit and source."""
+    labels = input_labels(scenario)
     rows = []
     for path, param in iter_params(scenario):
         rows.append(
             ParamRow(
                 path=path,
+                label=labels.get(path, path),
                 value=format_quantity(param.central, param.unit),
+                central=float(param.central),
                 unit=param.unit or "1",
                 distribution=format_param_value(param) if param.is_uncertain else "",
                 source=str(param.source) if param.source else "(no source)",

@@ -22,7 +22,7 @@ from capsim.scenario.problems import KeyPath, format_path
 from capsim.scenario.series import Series
 
 #: Words written in capitals in labels.
-_CAPITALS = {"it": "IT", "hbm": "HBM", "pue": "PUE", "loi": "LOI", "usd": "USD"}
+_CAPITALS = {"it": "IT", "hbm": "HBM", "pue": "PUE", "loi": "LOI", "usd": "USD", "tdp": "TDP"}
 
 
 def input_labels(scenario: Scenario) -> dict[str, str]:

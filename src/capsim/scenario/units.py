@@ -8,6 +8,7 @@ die, package, stack) so that "packages per wafer" cannot be confused with "per d
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import re
 import shutil
@@ -260,9 +261,19 @@ def _reason(error: Exception) -> str:
 
 
 def format_quantity(magnitude: float, canonical: str) -> str:
-    """``magnitude`` in ``canonical`` units as short readable text, e.g. ``"1.8 kW"``."""
-    quantity = registry().Quantity(magnitude, _unit(canonical))
-    if canonical in {"W", "FLOP/s", "USD/W"}:
-        quantity = quantity.to_compact()
-    unit_text = f"{quantity.units:~}" if canonical else ""
-    return f"{quantity.magnitude:.4g} {unit_text}".strip()
+    """``magnitude`` in ``canonical`` units as short readable text: ``"1.8 kW"``,
+    ``"56,310 USD/package"``, ``"800 mm**2"`` (power and FLOP/s with a prefix, other
+    units as the scenario format writes them)."""
+    if canonical in {"W", "FLOP/s"}:
+        quantity = registry().Quantity(magnitude, _unit(canonical)).to_compact()
+        magnitude, canonical = quantity.magnitude, f"{quantity.units:~C}"
+    return f"{format_number(magnitude)} {canonical}".strip()
+
+
+def format_number(value: float) -> str:
+    """``value`` to 4 significant digits, with thousands separators from 1,000 to
+    999,999,999,999 (``"56,310"``, ``"10,000,000,000"``) and exponents beyond."""
+    value = float(value)
+    if math.isfinite(value) and 1e3 <= abs(value) < 1e12:
+        return f"{float(f'{value:.4g}'):,.0f}"
+    return f"{value:.4g}"

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from capsim.model.resolve import PHASES
 from capsim.scenario.document import Scenario
 from capsim.scenario.params import Param
 from capsim.scenario.problems import format_path
 from capsim.scenario.series import Series
+from capsim.scenario.units import format_number
 
 #: Constraint classes, in the order :func:`levers` lists them.
 KINDS = (
@@ -76,13 +77,16 @@ class Lever:
     """One constraint of one entity, relaxed by ``step``.
 
     ``name`` says which and by how much (``"packaging.tsmc-cowos capacity +10 %"``),
-    ``kind`` is its constraint class (one of :data:`KINDS`), ``step`` the relaxation
+    ``label`` says it in words (``"tsmc-cowos CoWoS capacity +10 %"``, the entity's id
+    first, as :func:`capsim.scenario.labels.input_labels` names inputs), ``kind`` is its
+    constraint class (one of :data:`KINDS`), ``step`` the relaxation
     in the inputs' own terms (``"30 -> 27 month"``), and ``changes`` the key paths it
     moves. ``values`` are the relaxed central values (key path -> canonical value),
     ready to pass as ``draw`` to :func:`capsim.simulate`.
     """
 
     name: str
+    label: str
     kind: str
     step: str
     changes: tuple[Change, ...]
@@ -115,11 +119,7 @@ def levers(scenario: Scenario) -> list[Lever]:
     for lever in found:
         changes = tuple(change for change in lever.changes if change.moves)
         if changes:
-            moving.append(
-                Lever(lever.name, lever.kind, lever.step, changes)
-                if changes != lever.changes
-                else lever
-            )
+            moving.append(replace(lever, changes=changes) if changes != lever.changes else lever)
     order = {kind: index for index, kind in enumerate(KINDS)}
     return sorted(moving, key=lambda lever: order[lever.kind])
 
@@ -148,11 +148,8 @@ def _series_step(changes: Sequence[Change], unit: str) -> str:
 
 
 def _arrow(change: Change, unit: str) -> str:
-    if unit == "":
-        return f"{change.central:.3g} -> {change.relaxed:.3g}"
-    if unit == "USD":
-        return f"USD {change.central:.3g} -> {change.relaxed:.3g}"
-    return f"{change.central:.3g} -> {change.relaxed:.3g} {unit}"
+    arrow = f"{format_number(change.central)} -> {format_number(change.relaxed)}"
+    return f"{arrow} {unit}".rstrip()
 
 
 def _percent(change: Change) -> str:
@@ -165,15 +162,17 @@ def _capacity_levers(s: Scenario) -> Iterator[Lever]:
         if line_id in lines:
             changes = _series_changes(("packaging", line_id, "capacity"), line.capacity)
             step = _series_step(changes, "wafer/month")
-            yield Lever(f"packaging.{line_id} capacity +10 %", "cowos", step, tuple(changes))
+            name = f"packaging.{line_id} capacity +10 %"
+            label = f"{line_id} CoWoS capacity +10 %"
+            yield Lever(name, label, "cowos", step, tuple(changes))
     fabs = {p.logic.fab for p in s.products.values()}
     for fab_id, fab in s.logic_fabs.items():
         if fab_id in fabs:
             changes = _series_changes(("logic_fabs", fab_id, "wafer_starts"), fab.wafer_starts)
             step = _series_step(changes, "wafer/month")
-            yield Lever(
-                f"logic_fabs.{fab_id} wafer starts +10 %", "logic_wafers", step, tuple(changes)
-            )
+            name = f"logic_fabs.{fab_id} wafer starts +10 %"
+            label = f"{fab_id} logic wafer starts +10 %"
+            yield Lever(name, label, "logic_wafers", step, tuple(changes))
     generations = {p.hbm.generation for p in s.products.values()}
     for vid, vendor in s.hbm_vendors.items():
         if not generations & set(vendor.made):
@@ -185,9 +184,11 @@ def _capacity_levers(s: Scenario) -> Iterator[Lever]:
                 for change in _series_changes(("hbm_vendors", vid, "capacity", generation), series)
             ]
             name, unit = f"hbm_vendors.{vid} capacity +10 %", "stack/month"
+            label = f"{vid} HBM capacity ({', '.join(vendor.capacity)}) +10 %"
         else:  # TSV wafers, shared by the generations it makes
             capacity = _series_changes(("hbm_vendors", vid, "wafers"), vendor.wafers)
             name, unit = f"hbm_vendors.{vid} wafers +10 %", "wafer/month"
+            label = f"{vid} HBM TSV wafers +10 %"
         slips = [
             _sooner(f"hbm_vendors.{vid}.qualification.{pid}.slip", q.slip)
             for pid, q in vendor.qualification.items()
@@ -197,8 +198,9 @@ def _capacity_levers(s: Scenario) -> Iterator[Lever]:
         step = _series_step(capacity, unit)
         if slipping:
             name += ", qualification slip -3 months"
+            label += ", qualification slips -3 months"
             step += f"; {len(slipping)} slip(s) -{EARLIER:g} month"
-        yield Lever(name, "hbm", step, (*capacity, *slipping))
+        yield Lever(name, label, "hbm", step, (*capacity, *slipping))
 
 
 def _supplier_levers(s: Scenario) -> Iterator[Lever]:
@@ -221,7 +223,10 @@ def _supplier_levers(s: Scenario) -> Iterator[Lever]:
             kind = "turbines"
         changes = _series_changes(("suppliers", supplier_id, "output"), supplier.output)
         step = _series_step(changes, "count/month")
-        yield Lever(f"suppliers.{supplier_id} output +10 %", kind, step, tuple(changes))
+        name = f"suppliers.{supplier_id} output +10 %"
+        made = "" if supplier.kind == "other" else f" {supplier.kind}"
+        label = f"{supplier_id}{made} output +10 %"
+        yield Lever(name, label, kind, step, tuple(changes))
 
 
 def _used_sites(s: Scenario) -> dict:
@@ -245,11 +250,12 @@ def _site_levers(s: Scenario) -> Iterator[Lever]:
                 else f"-{EARLIER:g} month on {len(installs)} plants"
             )
             name = f"{path} on-site power install -3 months"
-            yield Lever(name, "turbines", step, tuple(installs))
+            label = f"{sid} on-site power install -3 months"
+            yield Lever(name, label, "turbines", step, tuple(installs))
         if site.power.grid is not None:
             change = _sooner(f"{path}.power.grid.wait", site.power.grid.wait)
-            name = f"{path} grid wait -3 months"
-            yield Lever(name, "grid", f"wait {_arrow(change, 'month')}", (change,))
+            name, label = f"{path} grid wait -3 months", f"{sid} grid wait -3 months"
+            yield Lever(name, label, "grid", f"wait {_arrow(change, 'month')}", (change,))
         phases = [
             _scaled(f"{path}.buildings[{i}].{phase}", getattr(b, phase), factor=SHORTEN)
             for i, b in enumerate(site.buildings)
@@ -258,27 +264,30 @@ def _site_levers(s: Scenario) -> Iterator[Lever]:
         ]
         moving = sum(1 for change in phases if change.moves)
         step = f"x{SHORTEN:g} on {moving} phases of {len(site.buildings)} building(s)"
-        yield Lever(f"{path} construction phases -10 %", "construction", step, tuple(phases))
+        name = f"{path} construction phases -10 %"
+        label = f"{sid} building phases -10 %"
+        yield Lever(name, label, "construction", step, tuple(phases))
         crews = _scaled(f"{path}.crews", site.crews)
-        yield Lever(f"{path} crews +10 %", "crews", _arrow(crews, "crews"), (crews,))
+        name, label = f"{path} crews +10 %", f"{sid} crews +10 %"
+        yield Lever(name, label, "crews", _arrow(crews, "crews"), (crews,))
 
 
 def _programme_levers(s: Scenario) -> Iterator[Lever]:
     for gid, g in s.programmes.items():
         if g.share is not None:
             change = _scaled(f"programmes.{gid}.share", g.share, cap=1.0)
-            name = f"programmes.{gid} share +10 %"
-            yield Lever(name, "share", _percent(change), (change,))
+            name, label = f"programmes.{gid} share +10 %", f"{gid} contracted share +10 %"
+            yield Lever(name, label, "share", _percent(change), (change,))
     for gid, g in s.programmes.items():
         if g.budget is not None:
             change = _scaled(f"programmes.{gid}.budget", g.budget)
-            yield Lever(
-                f"programmes.{gid} budget +10 %", "budget", _arrow(change, "USD"), (change,)
-            )
+            name, label = f"programmes.{gid} budget +10 %", f"{gid} budget +10 %"
+            yield Lever(name, label, "budget", _arrow(change, "USD"), (change,))
 
 
 def _export_levers(s: Scenario) -> Iterator[Lever]:
     for eid, rule in s.export_rules.items():
         change = _scaled(f"export_rules.{eid}.cap", rule.cap)
         step = _arrow(Change("", change.central * 12, RAISE), "H100e/year")
-        yield Lever(f"export_rules.{eid} cap +10 %", "export_cap", step, (change,))
+        name, label = f"export_rules.{eid} cap +10 %", f"{eid} export cap +10 %"
+        yield Lever(name, label, "export_cap", step, (change,))

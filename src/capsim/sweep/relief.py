@@ -82,8 +82,8 @@ def relief_study(
     -------
     xarray.Dataset
         A study (``sample`` = run) with coordinates ``lever`` (lever name, or
-        ``"baseline"``) and ``draw`` per run, and per lever ``lever_kind``,
-        ``lever_step`` and ``lever_paths`` along ``relief_lever``.
+        ``"baseline"``) and ``draw`` per run, and per lever ``lever_label``,
+        ``lever_kind``, ``lever_step`` and ``lever_paths`` along ``relief_lever``.
     """
     if samples is not None and samples < 1:
         raise ValueError(f"samples must be at least 1, got {samples}")
@@ -116,6 +116,7 @@ def relief_study(
         lever=("sample", labels[lever]),
         draw=("sample", draw),
         relief_lever=labels[1:],
+        lever_label=("relief_lever", np.array([c.label for c in chosen], dtype=str)),
         lever_kind=("relief_lever", np.array([c.kind for c in chosen], dtype=str)),
         lever_step=("relief_lever", np.array([c.step for c in chosen], dtype=str)),
         lever_paths=("relief_lever", np.array([" ".join(c.paths) for c in chosen], dtype=str)),
