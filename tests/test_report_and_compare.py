@@ -285,9 +285,9 @@ def test_report_opens_with_a_summary_of_claims_and_dated_milestones(report):
             assert f"holds in {probability} of {SAMPLES} Monte Carlo samples" in claims[name]
     # thousand-made is met in March in every run, first-power from February on: by
     # median date, thousand-made comes first.
-    dated = [i.split(":")[0] for i in items if "in the central run; P10" in i]
+    dated = [i.split(" ")[0] for i in items if "in the central run; P10" in i]
     assert dated == ["thousand-made", "first-power"]
-    assert "What binds programme" in report.text(r"summary")
+    assert "What binds most" in report.text(r"summary")
 
 
 def test_report_draws_each_chart_once(report):
@@ -508,3 +508,40 @@ def test_report_renders_in_headless_chromium(scenario_file, tmp_path):
     # Rendered text and charts, not a blank page: many distinct colours, dark ink present.
     assert len(np.unique(pixels.reshape(-1, pixels.shape[-1]), axis=0)) > 200
     assert pixels[..., :3].min() < 0.2
+    # The summary is above the fold of a 1280 x 800 window: the next section's heading
+    # starts within the first 800 pixels (measured by the browser in a copy of the page).
+    assert _top_in_browser(output, "milestones", tmp_path, (1280, 800)) < 800
+
+
+def _top_in_browser(page, element_id: str, folder, window: tuple[int, int]) -> int:
+    """Where the element ``element_id`` of ``page`` starts [px from the page's top], as
+    headless Chromium lays it out in a ``window`` (width, height) [px]."""
+    probe = folder / "probe.html"
+    script = (
+        "<script>document.body.setAttribute('data-top', String(Math.round("
+        f"document.getElementById('{element_id}').getBoundingClientRect().top"
+        " + window.scrollY)));</script>"
+    )
+    text = page.read_text(encoding="utf-8")
+    probe.write_text(text.replace("</body>", f"{script}</body>"), encoding="utf-8")
+    dom = subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            f"--user-data-dir={folder / 'probe-profile'}",
+            f"--window-size={window[0]},{window[1]}",
+            "--dump-dom",
+            probe.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    found = re.search(r'data-top="(\d+)"', dom)
+    assert found, "the browser did not run the probe"
+    return int(found.group(1))

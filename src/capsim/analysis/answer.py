@@ -77,10 +77,13 @@ class BindingAnswer:
 
 @dataclass(frozen=True)
 class Answer:
-    """The summary block of ``capsim run`` and ``capsim compare``."""
+    """The summary block of ``capsim run`` and ``capsim compare`` and the report's
+    summary; ``samples`` counts the Monte Carlo samples that ran and did not fail (0
+    without a study)."""
 
     scenario: str
     basis: str
+    samples: int
     claims: tuple[ClaimAnswer, ...]
     milestones: tuple[MilestoneAnswer, ...]
     binds_most: tuple[BindingAnswer, ...]
@@ -107,6 +110,7 @@ def answer(
     return Answer(
         scenario=scenario.name,
         basis="; ".join(basis),
+        samples=0 if good is None else int(good.sizes["sample"]),
         claims=claims,
         milestones=_milestones(scenario, central, good),
         binds_most=_binds_most(scenario, good if good is not None else central),

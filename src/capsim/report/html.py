@@ -111,7 +111,7 @@ def render_report(
     source = study if study is not None else central
     entity = next(iter(scenario.programmes), None)
     deal = next((g for g, p in scenario.programmes.items() if p.sites), entity)
-    parts.append(summary_section(scenario, central, study, deal))
+    parts.append(summary_section(scenario, central, study))
     parts.append(_milestone_section(central, study))
     parts.append(_claims_section(scenario, central, study))
     parts.append('<h2 id="bottlenecks">What binds</h2>')
