@@ -11,7 +11,9 @@ from types import SimpleNamespace
 import numpy as np
 import xarray as xr
 
+from capsim.plots import plot_bottlenecks
 from capsim.report.summary import summary_section
+from capsim.sweep.sample import CODES
 
 SCENARIO = SimpleNamespace(
     name="deal",
@@ -53,7 +55,9 @@ def _study() -> xr.Dataset:
     met = [[True, True], [False, True], [False, True], [False, False], [True, True]]
     dates = np.tile(CENTRAL_DATES, (5, 1))
     dates[:4, 1] = np.array(["2026-05-01", "2026-06-01", "2026-07-01", "2026-08-01"], "M8[ns]")
-    binding = [[["hbm"], ["hbm"], ["grid"], ["hbm"]]] * 4 + [[["grid"]] * 4]
+    code = {label: index for index, label in enumerate(CODES["programme_binding"])}
+    hbm, grid = code["hbm"], code["grid"]  # stored as codes, as a study stores them
+    binding = np.array([[[hbm], [hbm], [grid], [hbm]]] * 4 + [[[grid]] * 4], dtype="int8")
     return xr.Dataset(
         {
             "claim_met": (("sample", "claim"), met),
@@ -61,7 +65,12 @@ def _study() -> xr.Dataset:
             "milestone_date": (("sample", "milestone"), dates),
             "programme_binding": (("sample", "time", "programme"), binding),
         },
-        coords={"claim": ["early", "late"], "milestone": MILESTONES, "programme": ["g"]},
+        coords={
+            "claim": ["early", "late"],
+            "milestone": MILESTONES,
+            "programme": ["g"],
+            "time": np.array(["2026-01-01", "2026-02-01", "2026-03-01", "2026-04-01"], "M8[ns]"),
+        },
     )
 
 
@@ -115,3 +124,9 @@ def test_a_single_run_gives_verdicts_and_dates_only():
     assert "P50" not in section
     names = [item.split(" ")[0] for item in _items(section, "Milestones, in date order")]
     assert names == ["a", "b", "never"]
+
+
+def test_the_bottleneck_chart_is_headed_by_the_same_share_as_the_summary():
+    ax = plot_bottlenecks(_study(), entity="g")
+    headline = ax.get_title(loc="left").splitlines()[0]
+    assert headline.endswith("mostly hbm, 75% of the months until it had all its packages")

@@ -79,7 +79,8 @@ def plot_bottlenecks(
         ax.set_yticks([0, 1], ["", "binds"])
         ax.set_ylabel("binding input (1 = binds)")
     what = "what holds back programme" if dim == "programme" else "binding supply input of product"
-    style.title(ax, _headline(f"{what} {entity}", labels, values, study), ds, detail)
+    headline = _headline(f"{what} {entity}", labels, values, study, dim == "programme")
+    style.title(ax, headline, ds, detail)
     handles, names = ax.get_legend_handles_labels()
     ax.legend(
         handles[::-1],
@@ -93,16 +94,22 @@ def plot_bottlenecks(
     return ax
 
 
-def _headline(what: str, labels: list[str], values: np.ndarray, study: bool) -> str:
-    """``what``, and the input that binds most (over months, and samples in a study)."""
+def _headline(
+    what: str, labels: list[str], values: np.ndarray, study: bool, programme: bool
+) -> str:
+    """``what``, and the input that binds most: its share of the months (of samples in
+    a study) in which some input bound, as :func:`capsim.analysis.answer.answer` counts
+    it (a programme's months with all its packages, or outside its window, left out)."""
     binding = [i for i, label in enumerate(labels) if label not in ("complete", "closed")]
-    if not binding:
+    total = float(np.nansum(values[binding])) if binding else 0.0
+    if total == 0:
         return f"{what}: nothing"
     top = max(binding, key=lambda i: float(np.nansum(values[i])))
-    months, name = values.shape[1], labels[top].replace("_", " ")
+    name, months = labels[top].replace("_", " "), float(np.nansum(values[top]))
+    until = " until it had all its packages" if programme else ""
     if study:
-        return f"{what}: mostly {name}, {np.nansum(values[top]) / months:.0%} of months"
-    return f"{what}: mostly {name}, {np.nansum(values[top]):.0f} of {months} months"
+        return f"{what}: mostly {name}, {months / total:.0%} of the months{until}"
+    return f"{what}: mostly {name}, {months:.0f} of the {total:.0f} months{until}"
 
 
 def _entity(ds: xr.Dataset, dim: str, entity: str | None) -> str:

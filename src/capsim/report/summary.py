@@ -19,7 +19,7 @@ def summary_section(scenario: Scenario, central: xr.Dataset, study: xr.Dataset |
     statements = {name: claim.statement for name, claim in scenario.claims.items()}
     parts = [
         '<h2 id="summary">Summary</h2>',
-        f'<p class="note">From the {html.escape(found.basis)}.</p>',
+        f'<p class="note">{_basis(found)}</p>',
         "<ul>",
         *(f"<li>{line}</li>" for line in claim_lines(found, statements)),
         "</ul>",
@@ -71,13 +71,20 @@ def binding_line(found: Answer) -> str:
     over = ", over the samples" if found.samples else " of the central run"
     shares = "; ".join(
         f"programme <strong>{html.escape(row.programme)}</strong>: "
-        f"<strong>{html.escape(row.input)}</strong> ({row.share:.0%})"
+        f"<strong>{html.escape(row.input.replace('_', ' '))}</strong> ({row.share:.0%})"
         for row in found.binds_most
     )
     return (
         f"What binds most (share of the months until each programme had all its "
         f"packages{over}): {shares}."
     )
+
+
+def _basis(found: Answer) -> str:
+    central = "the central run (every input at its central value)"
+    if found.samples:
+        return f"From {found.samples} Monte Carlo samples and {central}."
+    return f"From {central}."
 
 
 def _shown(date: str | None) -> str:
