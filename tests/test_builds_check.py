@@ -6,6 +6,10 @@ against the dataset README's table (months from start to first operation, to 0.1
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+
 import numpy as np
 import pytest
 
@@ -95,3 +99,17 @@ def test_any_timeline_in_its_form_is_checked_leave_one_out(tmp_path, capsys):
     assert first.model[1] == pytest.approx(np.sqrt(24 * 48), abs=1.5)
     assert main(["builds-check", str(timeline), "--samples", "20"]) == 0
     assert "greenfield, first operation (3 campuses observed)" in capsys.readouterr().out
+
+    # The same checks for programs: months from the start as written in the file.
+    assert main(["builds-check", str(timeline), "--samples", "20", "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    months = {row["campus"]: row["months"] for row in document["checks"]}
+    assert months == pytest.approx({"A": 12.0, "B": 24.0, "C": 48.0}, abs=0.1)
+    assert document["units"]["months"] == "month"
+    first = document["bar"][0]
+    assert (first["events"], first["count"]) == ("first operation", 3)
+    assert main(["builds-check", str(timeline), "--samples", "20", "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [(row["campus"], row["event"]) for row in rows] == [
+        (site, "first operation") for site in "ABC"
+    ]

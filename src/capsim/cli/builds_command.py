@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from capsim.cli.formatting import signed
 from capsim.cli.helptext import examples
 from capsim.cli.options import CommandError
+from capsim.cli.output import add_format_argument, emit, say
 from capsim.cli.plot_command import FORMATS
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ def register(commands) -> None:
     parser.add_argument(
         "--plot", type=Path, metavar="FILE", help="draw the comparison chart (PNG, SVG, PDF)"
     )
+    add_format_argument(parser)
     parser.set_defaults(handler=builds_command)
 
 
@@ -73,15 +75,80 @@ def builds_command(arguments: argparse.Namespace) -> int:
         raise CommandError("no campus of the timeline has an archetype")
     checks = check_builds(campuses, arguments.samples, arguments.seed)
     source = arguments.timeline or default_path()
-    print(
+    heading = (
         f"{source.name}: {len(campuses)} campuses, each against its archetype fitted without "
         f"it ({arguments.samples} samples per campus, seed {arguments.seed})"
     )
-    print(format_checks(checks))
+    emit(
+        arguments,
+        text=lambda: f"{heading}\n{format_checks(checks)}",
+        rows=lambda: check_rows(checks),
+        document=lambda: {
+            "timeline": str(source),
+            "campuses": len(campuses),
+            "samples": arguments.samples,
+            "seed": arguments.seed,
+            "units": {
+                "level": "MW",
+                **dict.fromkeys(("months", "p10", "p50", "p90", "p50_error"), "month"),
+            },
+            "checks": check_rows(checks),
+            "bar": bar_rows(checks),
+        },
+    )
     if arguments.plot is not None:
         _draw(checks, arguments.plot)
-        print(f"wrote {arguments.plot}")
+        say(arguments, f"wrote {arguments.plot}")
     return 0
+
+
+def check_rows(checks: list[Check]) -> list[dict]:
+    """One row per check: the campus, its event and level [MW], the observed (or
+    projected) date and months from the start, the model's P10/P50/P90 [month] and
+    the P50's error [month] (None where the model has no figure)."""
+    import math
+
+    rows = []
+    for c in checks:
+        figures = [None if math.isnan(value) else value for value in c.model]
+        modelled = figures[1] is not None
+        rows.append(
+            {
+                "campus": c.campus,
+                "archetype": c.archetype,
+                "event": c.event,
+                "level": c.level,
+                "observed": c.observed,
+                "projected": c.projected,
+                "months": c.months,
+                "p10": figures[0],
+                "p50": figures[1],
+                "p90": figures[2],
+                "p50_error": c.error if modelled else None,
+                "inside": c.inside if modelled else None,
+                "largest": c.largest,
+                "note": c.note,
+            }
+        )
+    return rows
+
+
+def bar_rows(checks: list[Check]) -> list[dict]:
+    """The bar's figures for greenfield campuses, and whether each is met."""
+    from capsim.analysis.builds import score
+
+    return [
+        {
+            "events": name,
+            "count": figures.count,
+            "inside": figures.inside,
+            "bar_inside": BAR_INSIDE,
+            "median_error": figures.median_error,
+            "bar_months": BAR_MONTHS,
+            "met": figures.inside >= BAR_INSIDE and figures.median_error <= BAR_MONTHS,
+        }
+        for name, figures in score(checks).items()
+    ]
 
 
 def format_checks(checks: list[Check]) -> str:
