@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 import math
 from functools import partial
 from pathlib import Path
@@ -316,6 +317,22 @@ def test_the_backtest_command_writes_its_table_chart_and_file(tmp_path, capsys):
     assert chart.stat().st_size > 0
     assert main(["backtest", HINDCAST, "--origins", "2024-01:soon"]) == 2
     assert "--origins expects FIRST:LAST" in capsys.readouterr().err
+
+
+def test_the_backtest_scores_as_json(capsys):
+    # One origin, 2024-01-01, two leads: one forecast per lead and forecaster, scored
+    # against 2024Q1 and 2024Q2 of the shipments file.
+    argv = ["backtest", HINDCAST, "--origins", "2024-01-01:2024-01-01", "--leads", "2"]
+    argv += ["--samples", "4", "--workers", "1", "--no-progress", "--format", "json"]
+    assert main(argv) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["origins"] == ["2024-01-01"]
+    rows = document["by_lead"]
+    assert {row["forecaster"] for row in rows} == {"model", FLAT, GROWTH}
+    assert sorted({row["lead"] for row in rows}) == [1, 2]
+    assert all(row["forecasts"] == 1 for row in rows)
+    assert all(row["coverage_80"] in (0.0, 1.0) for row in rows)  # one forecast: in or out
+    assert document["units"]["mean_crps"] == "package"
 
 
 def test_the_discrepancy_multiplies_packages_by_quarter_from_the_origin():

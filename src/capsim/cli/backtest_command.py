@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from capsim.cli.helptext import examples
 from capsim.cli.options import CommandError, add_execution_arguments, execution_from
+from capsim.cli.output import add_format_argument, emit, say
 from capsim.cli.plot_command import FORMATS
 from capsim.cli.scenario_commands import add_scenario_arguments
 
@@ -69,6 +70,7 @@ def register(commands) -> None:
     parser.add_argument(
         "--plot", type=Path, metavar="FILE", help="draw the reliability chart (PNG, SVG, PDF)"
     )
+    add_format_argument(parser)
     add_execution_arguments(parser)
     parser.set_defaults(handler=backtest_command)
 
@@ -105,16 +107,65 @@ def backtest_command(arguments: argparse.Namespace) -> int:
     except ValueError as error:
         raise CommandError(str(error)) from None
     result.attrs["scenario_name"] = load_scenario(arguments.file, arguments.overrides).name
-    print(format_backtest(result))
+    emit(
+        arguments,
+        text=lambda: format_backtest(result),
+        rows=lambda: score_rows(result),
+        document=lambda: {
+            **{key: result.attrs.get(key) for key in ("scenario_name", "designer", "seed")},
+            "samples": result.attrs.get("samples"),
+            "origins": [str(origin) for origin in result["origin"].values],
+            "observed": result.attrs.get("observed_source"),
+            "units": {
+                "lead": "quarter",
+                "mean_crps": "package",
+                "mean_pinball": "package",
+                "total_crps": "package",
+                "coverage": "fraction of forecasts",
+            },
+            "by_lead": score_rows(result),
+            "all_forecasts": [
+                {
+                    "forecaster": str(forecaster),
+                    "total_crps": float(result["total_crps"].sel(forecaster=forecaster)),
+                    "coverage_50": float(result["total_coverage_50"].sel(forecaster=forecaster)),
+                    "coverage_80": float(result["total_coverage_80"].sel(forecaster=forecaster)),
+                }
+                for forecaster in result["forecaster"].values
+            ],
+        },
+    )
     if arguments.output is not None:
         from capsim.results import save_result
 
         save_result(result, arguments.output)
-        print(f"wrote {arguments.output}")
+        say(arguments, f"wrote {arguments.output}")
     if arguments.plot is not None:
         draw_reliability(result, arguments.plot)
-        print(f"wrote {arguments.plot}")
+        say(arguments, f"wrote {arguments.plot}")
     return 0
+
+
+def score_rows(result: xr.Dataset) -> list[dict]:
+    """One row per forecaster and lead [quarter]: the number of forecasts scored, mean
+    CRPS and pinball loss [package], and the share observed inside the 50 % and 80 %
+    intervals."""
+    rows = []
+    for forecaster in result["forecaster"].values:
+        for lead in result["lead"].values:
+            picked = result.sel(forecaster=forecaster, lead=lead)
+            rows.append(
+                {
+                    "forecaster": str(forecaster),
+                    "lead": int(lead),
+                    "forecasts": int(picked["forecasts"]),
+                    **{
+                        name: float(picked[name])
+                        for name in ("mean_crps", "mean_pinball", "coverage_50", "coverage_80")
+                    },
+                }
+            )
+    return rows
 
 
 def _origins(text: str) -> tuple[dt.date, dt.date]:
