@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import csv
 import datetime as dt
+import json
 from pathlib import Path
 
 import numpy as np
@@ -535,6 +536,25 @@ def test_calibrate_command_writes_an_extending_scenario(tmp_path, capsys, monkey
     assert points[:2] == before[:2]
     assert points[3:] == before[3:]
     assert simulate(calibrated).sizes["time"] == 27
+
+
+def test_calibrate_reports_as_json_with_key_and_label(tmp_path, capsys):
+    output = tmp_path / "calibrated.yaml"
+    argv = ["calibrate", str(HINDCAST), "--against", str(SHIPMENTS), "-o", str(output)]
+    assert main([*argv, "--fit", FITTED[0], "--format", "json"]) == 0
+    printed = capsys.readouterr()
+    document = json.loads(printed.out)  # standard output holds only the document
+    assert f"wrote {output}" in printed.err
+    (fitted,) = document["inputs"]
+    assert fitted["input"] == FITTED[0]
+    assert fitted["label"] == "tsmc-cowos contracts others share"
+    assert fitted["low"] <= fitted["fitted"] <= fitted["high"]
+    assert fitted["written"].startswith("written as ")
+    # a least-squares fit starting from the central values never ends worse than them
+    fit = document["fit"]
+    assert fit["fitted"]["chi_squared"] <= fit["central values"]["chi_squared"]
+    assert document["written"] == str(output)
+    assert output.exists()
 
 
 def _check_written_pert(fit: FittedInput, written) -> None:

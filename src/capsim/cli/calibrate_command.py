@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from capsim.cli.helptext import examples
 from capsim.cli.observed_options import add_comparison_arguments, observed_periods
 from capsim.cli.options import CommandError
+from capsim.cli.output import add_format_argument, emit, say
 from capsim.cli.scenario_commands import add_scenario_arguments
 from capsim.scenario.roots import allowed_roots, inside
 
@@ -65,6 +66,7 @@ def register(commands) -> None:
     parser.add_argument(
         "--seed", type=int, default=0, help="seed of the quasi-random starting points"
     )
+    add_format_argument(parser)
     parser.set_defaults(handler=calibrate_command)
 
 
@@ -91,7 +93,6 @@ def calibrate_command(arguments: argparse.Namespace) -> int:
         )
     except CalibrationError as error:
         raise CommandError(str(error)) from None
-    print(format_calibration(result, scenario.name))
     source = f"calibrated against {arguments.against.name} ({dt.date.today().isoformat()})"
     written = {fit.path: fitted_parameter(fit, source) for fit in result.inputs}
     header = (
@@ -111,14 +112,67 @@ def calibrate_command(arguments: argparse.Namespace) -> int:
         # the file must be a valid scenario before it is kept; it may extend FILE's folder
         check=lambda path: load_scenario(path, allow_extends=[arguments.file.resolve().parent]),
     )
-    width = max(len(path) for path in written)
-    print(f"wrote {output}:")
-    if not inside(arguments.file.resolve(), allowed_roots(output)):
-        base = arguments.file.resolve().parent
-        print(f"  (it extends a file outside its folder: load it with --allow-extends {base})")
-    for path, (_, summary) in written.items():
-        print(f"  {path:<{width}}  {summary}")
+    outside = not inside(arguments.file.resolve(), allowed_roots(output))
+
+    def text() -> str:
+        width = max(len(path) for path in written)
+        lines = [format_calibration(result, scenario.name), f"wrote {output}:"]
+        if outside:
+            base = arguments.file.resolve().parent
+            lines.append(
+                f"  (it extends a file outside its folder: load it with --allow-extends {base})"
+            )
+        lines += [f"  {path:<{width}}  {summary}" for path, (_, summary) in written.items()]
+        return "\n".join(lines)
+
+    if arguments.format != "table":
+        say(arguments, f"wrote {output}")
+    emit(
+        arguments,
+        text=text,
+        rows=lambda: fit_rows(result, scenario),
+        document=lambda: {
+            "scenario": scenario.name,
+            "against": str(arguments.against),
+            "periods": len(result.observed),
+            "model_runs": result.evaluations,
+            "inputs": [
+                {**row, "written": written[row["input"]][1]} for row in fit_rows(result, scenario)
+            ],
+            "fit": {
+                label: {
+                    "chi_squared": result.chi2(model),
+                    "degrees_of_freedom": result.degrees_of_freedom,
+                    "rmse": result.rmse(model),
+                }
+                for label, model in (("central values", result.before), ("fitted", result.after))
+            },
+            "units": {"rmse": "package per period"},
+            "written": str(output),
+        },
+    )
     return 0
+
+
+def fit_rows(result: Calibration, scenario) -> list[dict]:
+    """One row per fitted input: key path and label, canonical unit, prior central
+    value, fitted value, standard error and the range searched (in that unit)."""
+    from capsim.scenario.labels import input_labels
+
+    labels = input_labels(scenario)
+    return [
+        {
+            "input": fit.path,
+            "label": labels.get(fit.path, fit.path),
+            "unit": fit.unit or "1",
+            "prior": fit.prior,
+            "fitted": fit.value,
+            "standard_error": fit.standard_error,
+            "low": fit.low,
+            "high": fit.high,
+        }
+        for fit in result.inputs
+    ]
 
 
 def format_calibration(result: Calibration, name: str) -> str:
