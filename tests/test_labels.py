@@ -89,3 +89,19 @@ def test_describe_names_each_input_by_its_label_with_value_and_unit(tmp_path, ca
     rows = list(csv.DictReader(io.StringIO(_describe([str(path), "--format", "csv"], capsys))))
     found = next(row for row in rows if row["path"] == key)
     assert (found["label"], float(found["central"])) == ("c capacity, 2027-06", 90_000.0)
+
+
+def test_sweep_tables_name_the_varied_input_by_its_label_with_units(tmp_path, capsys):
+    # The chain's site s waits for a grid connection; the sweep sets the wait to 2 and
+    # 10 months: the table says "s power grid wait" and "2 month", "10 month".
+    grid = {"capacity": "2 GW", "requested": "2026-01-01", "wait": "6 months"}
+    data = chain_data(**{"sites.s.power": {"existing": "0 GW", "grid": grid}})
+    path = tmp_path / "chain.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    argv = ["sweep", str(path), "--vary", "sites.s.power.grid.wait=2 months:10 months:2"]
+    assert main([*argv, "--workers", "1", "--no-progress"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    header = next(line for line in lines if "P50 date" in line)
+    assert header.split() == ["s", "power", "grid", "wait", "P50", "date"]
+    values = [line.split()[:2] for line in lines[lines.index(header) + 1 :][:2]]
+    assert values == [["2", "month"], ["10", "month"]]

@@ -164,11 +164,19 @@ def sweep_command(arguments: argparse.Namespace) -> int:
     rows = _sweep_rows(result, varies)
     emit(
         arguments,
-        text=lambda: _format_sweep(rows, varies),
+        text=lambda: _format_sweep(rows, varies, scenario),
         rows=lambda: rows,
         document=lambda: {
             "scenario": scenario.name,
             "vary": [vary.label for vary in varies],
+            "varied": [
+                {"key": key, "label": label, "unit": unit or "1"}
+                for key, (label, unit) in zip(
+                    (vary.label.split("=")[0] for vary in varies),
+                    _varied(varies, scenario),
+                    strict=True,
+                )
+            ],
             "design": arguments.design,
             "replicates": arguments.replicates,
             "points": rows,
@@ -213,15 +221,47 @@ def _sweep_rows(result, varies) -> list[dict]:
     return rows
 
 
-def _format_sweep(rows: list[dict], varies) -> str:
+def _varied(varies, scenario) -> list[tuple[str, str]]:
+    """Each varied input's label and unit: a parameter's readable label and canonical
+    unit, or PATH and ``x`` for multipliers of every parameter under PATH."""
+    from capsim.scenario.labels import input_labels
+    from capsim.scenario.walk import iter_params
+
+    labels, units = input_labels(scenario), {p: q.unit for p, q in iter_params(scenario)}
+    found = []
+    for vary in varies:
+        if vary.relative:
+            found.append((f"{vary.label.split('=')[0]} (multiplier)", "x"))
+        else:
+            (target,) = vary.targets
+            found.append((labels.get(target, target), units.get(target, "")))
+    return found
+
+
+def _format_sweep(rows: list[dict], varies, scenario) -> str:
+    """The P50 date of each milestone at each point, the varied inputs by their labels
+    and their values with units."""
+    from capsim.scenario.units import format_number, format_quantity
+
     names = [vary.label.split("=")[0] for vary in varies]
-    header = "".join(f"{name[-28:]:>30}" for name in names)
+    varied = _varied(varies, scenario)
+
+    def shown(value: float, unit: str) -> str:
+        return f"{format_number(value)}x" if unit == "x" else format_quantity(value, unit)
+
+    cells = [[shown(row[name], unit) for name, (_, unit) in zip(names, varied, strict=True)]
+             for row in rows]  # fmt: skip
+    widths = [
+        max(len(label), *(len(cell[i]) for cell in cells)) + 2
+        for i, (label, _) in enumerate(varied)
+    ]
+    header = "".join(f"{label:>{width}}" for (label, _), width in zip(varied, widths, strict=True))
     lines = []
     for milestone in dict.fromkeys(row["milestone"] for row in rows):
         lines += ["", f"milestone {milestone} (P50 over replicates):", f"{header}{'P50 date':>14}"]
-        for row in rows:
+        for row, cell in zip(rows, cells, strict=True):
             if row["milestone"] == milestone:
-                settings = "".join(f"{row[name]:>30.4g}" for name in names)
+                settings = "".join(f"{c:>{w}}" for c, w in zip(cell, widths, strict=True))
                 lines.append(f"{settings}{row['p50'] or 'not met':>14}")
     return "\n".join(lines)
 
