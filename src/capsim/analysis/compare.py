@@ -295,12 +295,24 @@ def format_comparison(
     *,
     all_inputs: bool = False,
 ) -> str:
-    """The answer first, then the milestone forecasts of both, then the input
-    differences (the first :data:`INPUT_DIFFERENCES_SHOWN` unless ``all_inputs``)."""
+    """The answer first, then the milestone forecasts of both when either is sampled (the
+    answer gives central runs' dates), then the input differences (the first
+    :data:`INPUT_DIFFERENCES_SHOWN` unless ``all_inputs``)."""
     lines = [
         format_comparison_answer(comparison_answer(left, right, left_result, right_result)),
-        "",
     ]
+    if "sample" in left_result.dims or "sample" in right_result.dims:
+        lines += ["", *_forecast_lines(left, right, left_result, right_result)]
+    lines += ["", *_input_lines(left, right, all_inputs=all_inputs)]
+    return "\n".join(lines)
+
+
+def _forecast_lines(
+    left: Scenario, right: Scenario, left_result: xr.Dataset, right_result: xr.Dataset
+) -> list[str]:
+    """Both forecasts' P10 / P50 / P90 of each milestone, and the delays paired by sample
+    when both are sampled."""
+    lines = []
     a, b = milestone_table(left_result), milestone_table(right_result)
     width = 38
     first = max(30, *(len(name) + 2 for name in a.keys() | b.keys()))
@@ -320,8 +332,7 @@ def format_comparison(
             lines += ["", f"(not paired by sample: {error})"]
         else:
             lines += ["", *_paired_lines(paired, right.name)]
-    lines += ["", *_input_lines(left, right, all_inputs=all_inputs)]
-    return "\n".join(lines)
+    return lines
 
 
 def shared_milestones(left: Scenario, right: Scenario) -> dict:
