@@ -86,7 +86,7 @@ p10, p50, p90 = (day(first_gw.sel(quantile=q).values) for q in (0.1, 0.5, 0.9))
 best = ranked.isel(lever=0)
 if best.days_earlier > 0:
     relief_text = (
-        f"the most time is bought by {best.lever.item()} ({best.step.item()}): "
+        f"the most time is bought by {best.label.item()} ({best.step.item()}): "
         f"{best.days_earlier.item():.0f} days earlier"
     )
 else:
@@ -218,7 +218,7 @@ NOTEBOOKS = {
         "## Relief: days earlier for the first GW when one constraint is relaxed",
         "from capsim.analysis.relief import relief\n\n"
         'ranked = relief(scenario, "first-gw", execution=EXECUTION)\n'
-        'ranked[["step", "days_earlier"]].to_dataframe().head(5)',
+        'ranked[["label", "step", "days_earlier"]].to_dataframe().head(5)',
         "## Answer",
         ANSWER_02,
     ],
