@@ -532,7 +532,7 @@ def _top_in_browser(page, element_id: str, folder, window: tuple[int, int]) -> i
             "--disable-gpu",
             "--no-first-run",
             "--disable-background-networking",
-            f"--user-data-dir={folder / 'probe-profile'}",
+            f"--user-data-dir={folder / 'profile'}",
             f"--window-size={window[0]},{window[1]}",
             "--dump-dom",
             probe.as_uri(),
