@@ -8,12 +8,15 @@ import io
 import json
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import pytest
 import yaml
 
 import capsim
 from builders import chain_data, uncertain_chain
 from capsim.cli.main import main
+from capsim.plots import plot_sweep
+from capsim.results import open_result
 from capsim.scenario.io import dump_scenario
 from capsim.scenario.labels import input_labels
 from capsim.sweep.space import UncertainSpace
@@ -99,9 +102,14 @@ def test_sweep_tables_name_the_varied_input_by_its_label_with_units(tmp_path, ca
     path = tmp_path / "chain.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     argv = ["sweep", str(path), "--vary", "sites.s.power.grid.wait=2 months:10 months:2"]
-    assert main([*argv, "--workers", "1", "--no-progress"]) == 0
+    stored = tmp_path / "sweep.nc"
+    assert main([*argv, "--workers", "1", "--no-progress", "-o", str(stored)]) == 0
     lines = capsys.readouterr().out.splitlines()
     header = next(line for line in lines if "P50 date" in line)
     assert header.split() == ["s", "power", "grid", "wait", "P50", "date"]
     values = [line.split()[:2] for line in lines[lines.index(header) + 1 :][:2]]
     assert values == [["2", "month"], ["10", "month"]]
+    # the sweep chart of the saved study names its axis the same way, with the unit
+    ax = plot_sweep(open_result(stored), "first-gw")
+    assert ax.get_xlabel().startswith("s power grid wait (month")
+    plt.close(ax.figure)

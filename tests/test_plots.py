@@ -322,7 +322,7 @@ def test_sweep_over_one_input_draws_the_median_date_with_a_band(scenario):
     dates = ds["milestone_date"].sel(milestone="five-mw").values.reshape(4, 3)
     for y, row in zip(line.get_ydata(), dates, strict=True):
         assert y == pytest.approx(mdates.date2num(np.sort(row)[1]))
-    assert ax.get_xlabel() == "products.p.it_power (kW)"
+    assert ax.get_xlabel() == "p IT power (kW)"  # the input's label, its entity's id first
     assert ax.get_ylabel() == "date five-mw is met"
 
 
@@ -334,7 +334,7 @@ def test_sweep_over_two_inputs_is_a_heatmap_also_from_its_store(scenario, tmp_pa
     mesh = next(c for c in ax.collections if isinstance(c, QuadMesh))
     assert mesh.get_array().shape == (3, 3)
     assert len(ax.texts) == 9  # each cell's date
-    assert ax.get_xlabel() == "products.p.it_power (kW)"
+    assert ax.get_xlabel() == "p IT power (kW)"
     assert ax.get_ylabel() == "hbm_vendors.v.capacity (\u00d7 base value)"
     assert ax.figure.axes[-1].get_ylabel() == "P50 date five-mw is met"
     # The store has no point or vary_* coordinates: they are rebuilt from its attributes.

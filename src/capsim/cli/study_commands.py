@@ -222,20 +222,16 @@ def _sweep_rows(result, varies) -> list[dict]:
 
 
 def _varied(varies, scenario) -> list[tuple[str, str]]:
-    """Each varied input's label and unit: a parameter's readable label and canonical
-    unit, or PATH and ``x`` for multipliers of every parameter under PATH."""
-    from capsim.scenario.labels import input_labels
+    """Each varied input's label (:func:`capsim.sweep.study.varied_label`) and unit:
+    its parameter's canonical unit, or ``x`` for multipliers."""
     from capsim.scenario.walk import iter_params
+    from capsim.sweep.study import varied_label
 
-    labels, units = input_labels(scenario), {p: q.unit for p, q in iter_params(scenario)}
-    found = []
-    for vary in varies:
-        if vary.relative:
-            found.append((f"{vary.label.split('=')[0]} (multiplier)", "x"))
-        else:
-            (target,) = vary.targets
-            found.append((labels.get(target, target), units.get(target, "")))
-    return found
+    units = {path: param.unit for path, param in iter_params(scenario)}
+    return [
+        (varied_label(scenario, vary), "x" if vary.relative else units.get(vary.targets[0], ""))
+        for vary in varies
+    ]
 
 
 def _format_sweep(rows: list[dict], varies, scenario) -> str:

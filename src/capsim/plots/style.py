@@ -172,13 +172,17 @@ def _magnitude(values) -> float:
     return float(array.max()) if array.size else 0.0
 
 
-def axis_label(name: str, units: str | None, values=None) -> tuple[str, float]:
+def axis_label(
+    name: str, units: str | None, values=None, *, as_written: bool = False
+) -> tuple[str, float]:
     """``("IT power online (GW)", 1e9)``: a label with its unit, and the scale factor.
 
-    Key paths (``products.p.it_power``) keep their spelling; other names are capitalised.
+    Key paths (``products.p.it_power``) and, ``as_written``, input labels that open with
+    an entity's id (``p IT power``) keep their spelling; other names are capitalised.
     """
     factor, text = unit_scale(units, values)
-    label = name if "." in name.split(" ", maxsplit=1)[0] else capitalised(name)
+    kept = as_written or "." in name.split(" ", maxsplit=1)[0]
+    label = name if kept else capitalised(name)
     return (f"{label} ({text})" if text else label), factor
 
 
@@ -191,9 +195,12 @@ def scaled_formatter(factor: float) -> FuncFormatter:
     return FuncFormatter(show)
 
 
-def value_axis(ax: Axes, name: str, units: str | None, values, axis: str = "y") -> float:
-    """Label ``axis`` with ``name`` and its scaled unit; format its ticks. Returns the factor."""
-    label, factor = axis_label(name, units, values)
+def value_axis(
+    ax: Axes, name: str, units: str | None, values, axis: str = "y", *, as_written: bool = False
+) -> float:
+    """Label ``axis`` with ``name`` and its scaled unit (``as_written``: ``name`` not
+    capitalised, see :func:`axis_label`); format its ticks. Returns the factor."""
+    label, factor = axis_label(name, units, values, as_written=as_written)
     target = ax.yaxis if axis == "y" else ax.xaxis
     target.set_label_text(label)
     target.set_major_formatter(scaled_formatter(factor))

@@ -127,8 +127,9 @@ def _varied(ds: xr.Dataset) -> list[tuple[str, str, np.ndarray]]:
     """(label, unit, value per sample) of each varied input.
 
     Sweeps record each varied dimension as a coordinate ``vary_i`` (with its ``label``,
-    ``PATH=LOW:HIGH[:N]``; multipliers when the bounds end in ``x``); older ones list
-    the varied key paths in the ``varied`` attribute, read from ``input_value``.
+    ``PATH=LOW:HIGH[:N]``, multipliers when the bounds end in ``x``, and its
+    ``input_label`` in words, shown when present); older ones list the varied key paths
+    in the ``varied`` attribute, read from ``input_value``.
     """
     names = sorted(
         (str(name) for name in ds.coords if str(name).startswith("vary_")),
@@ -143,7 +144,8 @@ def _varied(ds: xr.Dataset) -> list[tuple[str, str, np.ndarray]]:
                 part.strip().endswith("x") for part in bounds.split(":")[:2]
             )
             unit = "\u00d7 base value" if relative else _unit(ds, path)
-            found.append((path or label, unit, ds[name].values.astype(float)))
+            named = str(ds[name].attrs.get("input_label", "")) or path or label
+            found.append((named, unit, ds[name].values.astype(float)))
         return found
     varied = _labels(ds)
     if not varied:
@@ -189,7 +191,7 @@ def _line(ax: Axes, axis, values, quantiles, *, replicates: int, milestone: str,
         ax.plot(x[missed], np.full(missed.sum(), end_num), linestyle="none", marker="x",
                 color=style.OKABE_ITO["vermillion"], markersize=8,
                 label=f"{'P50 ' if replicates > 1 else ''}not met by {style.day(end)}")  # fmt: skip
-    style.value_axis(ax, name, unit, values, axis="x")
+    style.value_axis(ax, name, unit, values, axis="x", as_written=True)
     style.date_axis(ax, axis="y", label=f"date {milestone} is met")
     ax.grid(True, alpha=0.3)
     ax.legend(loc="best", fontsize="small")
@@ -224,8 +226,8 @@ def _heatmap(ax: Axes, axes, settings, p50: np.ndarray, milestone: str):
     bar.ax.yaxis.set_major_locator(locator)
     bar.ax.yaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     bar.set_label(f"P50 date {milestone} is met")
-    style.value_axis(ax, x_name, x_unit, x, axis="x")
-    style.value_axis(ax, y_name, y_unit, y, axis="y")
+    style.value_axis(ax, x_name, x_unit, x, axis="x", as_written=True)
+    style.value_axis(ax, y_name, y_unit, y, axis="y", as_written=True)
 
 
 def _ink(rgba) -> str:

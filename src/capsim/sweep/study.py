@@ -11,6 +11,7 @@ import xarray as xr
 from capsim import __version__
 from capsim.scenario.document import Scenario
 from capsim.scenario.io import scenario_json
+from capsim.scenario.labels import input_labels
 from capsim.scenario.units import UnitParseError, parse_quantity
 from capsim.scenario.walk import iter_params
 from capsim.sweep.plans import Design, MonteCarloPlan, SweepPlan, Vary
@@ -115,7 +116,11 @@ def sweep(
         f"vary_{i}": (
             "sample",
             plan.point_values[point, i],
-            {"label": vary.label, "long_name": f"value of varied input {vary.label}"},
+            {
+                "label": vary.label,
+                "input_label": varied_label(scenario, vary),
+                "long_name": f"value of varied input {vary.label}",
+            },
         )
         for i, vary in enumerate(varies)
     }
@@ -124,6 +129,16 @@ def sweep(
         replicate=("sample", replicate, {"long_name": "replicate at the point", "units": "1"}),
         **settings,
     )
+
+
+def varied_label(scenario: Scenario, vary: Vary) -> str:
+    """A varied input in words: its parameter's label (``s power grid wait``, see
+    :func:`capsim.scenario.labels.input_labels`), or PATH for multipliers of every
+    parameter under PATH."""
+    if vary.relative:
+        return vary.label.partition("=")[0].strip()
+    (target,) = vary.targets
+    return input_labels(scenario).get(target, target)
 
 
 def resolve_vary(scenario: Scenario, text: str, points: int = 5) -> Vary:
