@@ -144,7 +144,10 @@ def _series_changes(key: tuple, series: Series) -> list[Change]:
 def _series_step(changes: Sequence[Change], unit: str) -> str:
     if len(changes) == 1:
         return _arrow(changes[0], unit)
-    return f"x{RAISE:g} on {len(changes)} points and expansions"
+    low = min(change.central for change in changes)
+    high = max(change.central for change in changes)
+    values = f"{format_number(low)} to {format_number(high)} {unit}"
+    return f"x{RAISE:g} on {len(changes)} values, {values}"
 
 
 def _arrow(change: Change, unit: str) -> str:
@@ -199,7 +202,7 @@ def _capacity_levers(s: Scenario) -> Iterator[Lever]:
         if slipping:
             name += ", qualification slip -3 months"
             label += ", qualification slips -3 months"
-            step += f"; {len(slipping)} slip(s) -{EARLIER:g} month"
+            step += f"; {len(slipping)} slip(s) -{EARLIER:g} months"
         yield Lever(name, label, "hbm", step, (*capacity, *slipping))
 
 
