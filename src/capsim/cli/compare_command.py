@@ -22,7 +22,8 @@ def register(commands) -> None:
         help="two scenarios' forecasts and inputs side by side",
         description="Compare scenario B with scenario A: the answer first (each claim and "
         "milestone in both, and how many days later or earlier B meets each milestone), "
-        "then the milestone dates side by side, then the inputs that differ (the first "
+        "then (with --samples) each milestone's P10/P50/P90 side by side, then the inputs "
+        "that differ (the first "
         "few; --all-inputs lists them all). With --samples both run as Monte Carlo "
         "studies with the same seed, so that inputs they share draw the same values and "
         "the delays are paired sample by sample.",
