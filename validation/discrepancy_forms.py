@@ -159,6 +159,10 @@ def main() -> int:
             + " ".join(f"{100 * x:3.0f}" for x in cover)
             + f" {100 * cover_all:4.0f} %"
         )
+    print(f"\nfitted on all {origins} origins: log-scale mean and sd of the error by lead")
+    for name, (form, _) in FORMS.items():
+        mean, sd = form(e, v, h)(np.arange(1, leads + 1, dtype=float))
+        print(f"{name:38}" + " ".join(f"{m:+.3f}/{d:.3f}" for m, d in zip(mean, sd, strict=True)))
     return 0
 
 
