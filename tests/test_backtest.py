@@ -62,6 +62,25 @@ def test_crps_of_a_normal_forecast_matches_the_closed_form():
         assert crps(samples, np.array(y)) == pytest.approx(exact, rel=1e-3)
 
 
+def test_crps_of_a_lognormal_forecast_matches_the_closed_form():
+    # Baran & Lerch (2015): CRPS(LN(m, s), y) = y (2 Phi(w) - 1)
+    #   - 2 exp(m + s^2 / 2) (Phi(w - s) + Phi(s / sqrt 2) - 1), w = (log y - m) / s
+    m, s = math.log(500.0), 0.6
+    samples = np.exp(m + s * stats.norm.ppf(equal_quantiles(20_000)))
+    for y in (200.0, 500.0, 1500.0):
+        w = (math.log(y) - m) / s
+        exact = y * (2 * stats.norm.cdf(w) - 1) - 2 * math.exp(m + s**2 / 2) * (
+            stats.norm.cdf(w - s) + stats.norm.cdf(s / math.sqrt(2)) - 1
+        )
+        assert crps(samples, np.array(y)) == pytest.approx(exact, rel=2e-3)
+
+
+def test_crps_of_two_draws_by_hand():
+    # draws 1 and 3, y = 2: E|X - y| = 1, E|X - X'| = (0 + 2 + 2 + 0) / 4 = 1, CRPS = 0.5;
+    # as the integral of (F - 1{x >= y})^2: (1/2)^2 over [1, 2] + (1/2)^2 over [2, 3]
+    assert crps(np.array([1.0, 3.0]), np.array(2.0)) == pytest.approx(0.5)
+
+
 def test_pinball_loss_by_hand():
     samples = np.full(11, 10.0)  # every quantile is 10
     # y = 14 above every quantile: tau * 4 averaged over tau in (0.1, 0.5, 0.9) = 2.0
@@ -97,16 +116,56 @@ def test_leave_one_out_spread_uses_only_the_other_origins():
     assert sigma[0, 1] == pytest.approx(math.sqrt((0.04 + 0.16) / 2))
 
 
-def test_discrepancy_fit_recovers_a_drift_and_leaves_no_spread_when_none_is_needed():
+def test_discrepancy_fit_is_the_rms_growth_when_the_model_has_no_spread_of_its_own():
+    # e ~ N(0, (g h)^2) alone: the maximum-likelihood g^2 is the mean of (e / h)^2
     leads = np.arange(1, 5)
-    errors = np.tile(0.1 * leads, (3, 1))
+    errors = np.array([[0.3, -0.2, 0.9, 0.4], [-0.1, 0.6, 0.3, -1.6]])
     fit = fit_discrepancy(errors, np.zeros_like(errors), leads)
-    assert fit.bias == pytest.approx(0.1)
-    assert fit.sigma == pytest.approx(0.0, abs=1e-12)
-    # errors spread by exactly what the model already has: no extra sigma
-    noisy = errors + np.array([[0.2], [-0.2], [0.0]]) * np.sqrt(leads)
-    model_sd = np.full_like(errors, 0.3) * np.sqrt(leads)
-    assert fit_discrepancy(noisy, model_sd, leads).sigma == pytest.approx(0.0, abs=1e-12)
+    assert fit.growth_sd == pytest.approx(math.sqrt(np.mean((errors / leads) ** 2)), rel=1e-5)
+
+
+def test_discrepancy_fit_leaves_no_spread_when_the_model_explains_the_errors():
+    leads = np.arange(1, 4)
+    model_sd = np.array([[0.1, 0.2, 0.3], [0.2, 0.1, 0.4]])
+    errors = model_sd * np.array([[1.0], [-1.0]])  # each error exactly one of its sd
+    assert fit_discrepancy(errors, model_sd, leads).growth_sd == pytest.approx(0.0, abs=1e-4)
+    assert fit_discrepancy(0.5 * errors, model_sd, leads).growth_sd == 0.0
+
+
+def test_discrepancy_fit_recovers_the_growth_error_it_was_drawn_from():
+    generator = np.random.default_rng(3)
+    leads = np.arange(1, 7)
+    model_sd = generator.uniform(0.02, 0.3, size=(4000, 6))
+    truth = 0.25
+    errors = generator.normal(0.0, np.sqrt(model_sd**2 + (truth * leads) ** 2))
+    errors[:, 4:][generator.random((4000, 2)) < 0.3] = np.nan  # some forecasts absent
+    # 20,000 draws: the estimate's standard error is about 0.25 / sqrt(2 * 20,000)
+    assert fit_discrepancy(errors, model_sd, leads).growth_sd == pytest.approx(truth, abs=0.005)
+
+
+def test_a_sample_keeps_one_growth_error_at_every_lead():
+    leads = np.arange(1, 9)
+    factors = Discrepancy(growth_sd=0.2, max_lead=6).factors(leads, 5, seed=11)
+    u = np.log(factors) / (0.2 * np.minimum(leads, 6))[:, None]
+    np.testing.assert_allclose(u, np.tile(u[:1], (8, 1)), atol=1e-12)
+    # stratified: the normal's quantiles at 0.1, 0.3, ..., 0.9, in some order
+    np.testing.assert_allclose(np.sort(u[0]), stats.norm.ppf([0.1, 0.3, 0.5, 0.7, 0.9]))
+
+
+def test_each_origin_is_scored_with_the_discrepancy_fitted_on_the_others():
+    from capsim.analysis.backtest import _with_discrepancy
+
+    generator = np.random.default_rng(5)
+    lead = np.arange(1, 4)
+    model = 100.0 * np.exp(0.05 * generator.standard_normal((3, 3, 40)))
+    truth = np.array([[120.0, 150.0, 200.0], [90.0, 140.0, 160.0], [110.0, 100.0, 250.0]])
+    before = _with_discrepancy(model, truth, lead, seed=2)
+    changed = truth.copy()
+    changed[0] *= 3.0  # only origin 0's outcome moves
+    after = _with_discrepancy(model, changed, lead, seed=2)
+    np.testing.assert_array_equal(after[0], before[0])
+    assert not np.allclose(after[1], before[1])
+    assert not np.allclose(after[2], before[2])
 
 
 # --- what was known at an origin -------------------------------------------------------
@@ -342,13 +401,16 @@ def test_the_discrepancy_multiplies_packages_by_quarter_from_the_origin():
         dict.fromkeys(PACKAGE_SERIES, (("sample", "time", "programme"), ones)),
         coords={"sample": [0, 1], "time": months, "programme": ["g"]},
     )
-    doubling = Discrepancy(bias=math.log(2.0), sigma=0.0, max_lead=2)
-    out = apply_discrepancy(study, doubling, np.datetime64("2026-02"), seed=1)
-    # January is before the origin; Feb-Apr is lead 1 (x2), May-Jul lead 2 (x4), Aug lead 3
-    # held at the longest fitted lead, 2 (x4)
-    expected = [1, 2, 2, 2, 4, 4, 4, 4]
+    growth = Discrepancy(growth_sd=0.3, max_lead=2)
+    out = apply_discrepancy(study, growth, np.datetime64("2026-02"), seed=1)
+    # January is before the origin; Feb-Apr is lead 1, May-Jul lead 2, Aug lead 3 held at
+    # the longest fitted lead, 2; with two samples u is the normal's quartiles, -/+0.674
+    h = np.array([0, 1, 1, 1, 2, 2, 2, 2])
     for name in PACKAGE_SERIES:
-        np.testing.assert_allclose(out[name].isel(programme=0).values, [expected, expected])
+        log_factor = np.log(out[name].isel(programme=0).values)
+        u = np.sort(log_factor[:, 1:] / (0.3 * h[1:]), axis=0)
+        np.testing.assert_allclose(log_factor[:, 0], 0.0)
+        np.testing.assert_allclose(u, np.tile(stats.norm.ppf([[0.25], [0.75]]), (1, 7)))
 
 
 def test_run_applies_the_fitted_discrepancy_to_its_package_series(tmp_path, capsys):

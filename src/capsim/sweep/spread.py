@@ -51,10 +51,10 @@ KIND_FACTOR = {
 #: Candidates of the overall scale tried by the fit [1].
 SCALE_CANDIDATES = (0.0, 0.5, 1.0, 2.0)
 #: The fitted overall scale [1]. Fit: validation/backtest.py --fit --samples 60,
-#: 2026-11-29, hindcast-2023.yaml against Epoch AI's NVIDIA shipments 2022-2024: mean
-#: CRPS of the model's forecasts 334k, 355k, 356k, 359k packages per quarter at scales
-#: 0, 0.5, 1, 2 (80 % coverage 11, 4, 4, 4 %); with the discrepancy term 216k, 224k,
-#: 221k, 208k (coverage 63, 59, 63, 59 %); docs/validation.md §6.
+#: 2026-11-30, hindcast-2023.yaml against Epoch AI's NVIDIA shipments 2022-2024: mean
+#: CRPS of the model's forecasts 334k, 349k, 351k, 355k packages per quarter at scales
+#: 0, 0.5, 1, 2 (80 % coverage 11, 7, 7, 4 %); with the discrepancy term 238k, 249k,
+#: 251k, 254k (coverage 70 % at each); docs/validation.md §6.
 SCALE = 0.0
 
 _RATES = ("/month", "/year", "/week")
