@@ -25,14 +25,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, stats
 
 from capsim.scenario.distributions import LogNormal
 
 #: Grid of a standard normal group effect [sd], fine enough for a group of a few hundred
 #: values (whose likelihood is sigma / sqrt(n) wide), and its weights.
 _NODES = np.linspace(-8.0, 8.0, 801)
-_WEIGHTS = stats.norm.pdf(_NODES) / stats.norm.pdf(_NODES).sum()
+_WEIGHTS = np.exp(-0.5 * _NODES**2) / np.exp(-0.5 * _NODES**2).sum()
 
 
 @dataclass(frozen=True)
@@ -76,12 +75,16 @@ def pooled_lognormal(values: Sequence[Value], group: str | None, tau: float) -> 
 
 def _loglik(logs, censored, centre, sigma) -> np.ndarray:
     """Log-likelihood of each value given its centre [log] (arrays broadcast)."""
+    from scipy import stats  # imported when a fit runs: validation stays quick
+
     z = (logs - centre) / sigma
     return np.where(censored, stats.norm.logsf(z), stats.norm.logpdf(z) - math.log(sigma))
 
 
 def _sigma(logs, censored, member, tau) -> float:
     """``sigma`` maximising the marginal likelihood (``mu`` maximised alongside)."""
+    from scipy import optimize
+
     effects = tau * _NODES  # (node,)
 
     def negative(theta):
@@ -105,6 +108,8 @@ def _sigma(logs, censored, member, tau) -> float:
 
 def _posterior(logs, censored, member, sigma, tau):
     """Mode and covariance of (mu, u_1..u_G) given ``sigma`` (flat prior on mu)."""
+    from scipy import optimize, stats
+
     design = np.hstack([np.ones((len(logs), 1)), member])
     penalty = np.diag([0.0] + [1 / tau**2] * member.shape[1])
 
