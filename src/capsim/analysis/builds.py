@@ -84,6 +84,8 @@ class Check:
         Whether this is the campus's largest observed power step.
     note : str
         Why there is no model figure, if there is none.
+    region : str or None
+        The campus's region, if given.
     """
 
     campus: str
@@ -96,6 +98,7 @@ class Check:
     model: tuple[float, float, float]
     largest: bool = False
     note: str = ""
+    region: str | None = None
 
     @property
     def error(self) -> float:
@@ -237,6 +240,7 @@ def _check(campus: Campus, event, model, *, largest: bool = False, note: str = "
         model=model or (float("nan"),) * 3,
         largest=largest,
         note=note,
+        region=campus.region,
     )
 
 

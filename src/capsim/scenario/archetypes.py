@@ -159,7 +159,7 @@ def fit(
     own = [c for c in campuses if c.archetype == name and c.id != leave_out]
     build, build_ids, build_basis = _values(own, build_times)
     ramp, ramp_ids, ramp_basis = _values(own, ramp_of)
-    one_group = [_Known(v.value, v.censored, name, v.group_of) for v in ramp]
+    one_group = [_Known(v.value, v.censored, name, v.campus) for v in ramp]
     return Archetype(
         name=name,
         region=region,
@@ -169,7 +169,7 @@ def fit(
         ramp_campuses=ramp_ids,
         build_basis=build_basis,
         ramp_basis=ramp_basis,
-        build_censored=tuple(v.group_of for v in build if v.censored),
+        build_censored=tuple(v.campus for v in build if v.censored),
     )
 
 
@@ -177,7 +177,7 @@ def fit(
 class _Known(Value):
     """A value with the campus it comes from."""
 
-    group_of: str = ""
+    campus: str = ""
 
 
 def _values(campuses: list[Campus], measure) -> tuple[list[_Known], tuple[str, ...], str]:
@@ -191,7 +191,7 @@ def _values(campuses: list[Campus], measure) -> tuple[list[_Known], tuple[str, .
                 for c, value, kind in measured
                 if kind in kinds
             ]
-            ids = tuple(v.group_of for v in chosen if not v.censored)
+            ids = tuple(v.campus for v in chosen if not v.censored)
             return chosen, ids, basis
     return [], (), "observed"
 
