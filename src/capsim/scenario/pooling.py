@@ -45,14 +45,15 @@ class Value:
 
 
 def pooled_lognormal(values: Sequence[Value], group: str | None, tau: float) -> LogNormal:
-    """The predictive log-normal of a new value of ``group`` (None: of no known group).
+    """The predictive log-normal of a new value of ``group``.
 
     Parameters
     ----------
     values : sequence of Value
         At least two uncensored.
     group : str or None
-        The group of the value predicted (one without values: any group).
+        The group of the value predicted; a group without values (e.g. None when every
+        value states its group) gets the grand centre, with ``tau^2`` added.
     tau : float
         Log-scale spread of the group effects (prior, > 0).
     """
