@@ -15,7 +15,8 @@ import pytest
 
 from capsim.analysis.builds import campus_site, check_campus, reached
 from capsim.cli.main import main
-from capsim.scenario.archetypes import MW
+from capsim.scenario.archetypes import MW, REGION_SPREAD, fit
+from capsim.scenario.pooling import Value, pooled_lognormal
 from capsim.scenario.reference import read_campuses
 
 # data/builds/README.md: the 13 greenfield campuses with an observed first operation.
@@ -35,20 +36,49 @@ def test_a_campus_reaches_its_first_block_after_the_build_time_then_grows_at_the
     )
 
 
+# The README's greenfield campuses in Asia (its country column), and those still
+# building when Epoch's July-2026 copy was taken (2026-07-07): months from their start
+# (HYP 2024-12-20, QTS-CR 2025-01-17, GOOG-FTW 2024-04-01) to then, "longer than so far".
+ASIA = {"DAYONE-NUS", "VNET-ULQ", "HUA-HOR"}
+STILL_BUILDING = [564 / 30.4375, 536 / 30.4375, 827 / 30.4375]
+
+
+def _pooled_without(site: str, region: str):
+    """The greenfield build time for ``region`` fitted by hand without ``site``."""
+    values = [
+        Value(m, group="asia" if other in ASIA else "north-america")
+        for other, m in GREENFIELD_MONTHS.items()
+        if other != site
+    ]
+    values += [Value(m, censored=True, group="north-america") for m in STILL_BUILDING]
+    return pooled_lognormal(values, region, REGION_SPREAD)
+
+
 def test_a_campus_is_predicted_from_its_archetype_fitted_without_it():
-    # New Carlisle left out: the build time's log-normal over the other 12 campuses.
-    others = np.log([m for site, m in GREENFIELD_MONTHS.items() if site != "NC"])
-    median = np.exp(others.mean())
-    sigma = others.std(ddof=1) * np.sqrt(1 + 1 / len(others))
+    # New Carlisle left out: the log-normal pooled by region over the other 12 campuses
+    # and the three still building, for North America; the site model's first block
+    # comes after the sampled build time, so its quantiles are the log-normal's.
+    expected = _pooled_without("NC", "north-america")
     campuses = read_campuses()
     nc = next(c for c in campuses if c.id == "NC")
     first = check_campus(campuses, nc, samples=2000, seed=1)[0]
     assert first.event == "first operation"
     assert first.months == pytest.approx(16.4, abs=0.05)
     low, mid, high = first.model
+    median, sigma = expected.median, expected.sigma
     assert mid == pytest.approx(median, abs=0.5)
     assert low == pytest.approx(median * np.exp(-1.2816 * sigma), abs=0.8)
     assert high == pytest.approx(median * np.exp(1.2816 * sigma), abs=1.2)
+
+
+def test_a_campus_left_out_is_not_in_its_region_s_estimate_either():
+    # DayOne left out: Asia's build time rests on VNET and Huawei alone.
+    campuses = read_campuses()
+    fitted = fit(campuses, "greenfield", leave_out="DAYONE-NUS", region="asia")
+    assert "DAYONE-NUS" not in fitted.build_campuses
+    expected = _pooled_without("DAYONE-NUS", "asia")
+    assert fitted.build_time.median == pytest.approx(expected.median, abs=0.05)
+    assert fitted.build_time.sigma == pytest.approx(expected.sigma, abs=0.005)
 
 
 def test_builds_check_lists_every_campus_and_the_bar(tmp_path, capsys):
@@ -113,3 +143,19 @@ def test_any_timeline_in_its_form_is_checked_leave_one_out(tmp_path, capsys):
     assert [(row["campus"], row["event"]) for row in rows] == [
         (site, "first operation") for site in "ABC"
     ]
+
+
+def test_a_region_outside_the_list_is_a_located_error(tmp_path, capsys):
+    timeline = tmp_path / "timeline.csv"
+    timeline.write_text(
+        HEADER
+        + _row("A", "construction_start", "", "2020-01-01")
+        + _row("A", "first_operational", "100", "2021-01-01"),
+        encoding="utf-8",
+    )
+    archetypes = tmp_path / "campus_archetypes.csv"
+    archetypes.write_text("site_id,archetype,region\nA,greenfield,mars\n", encoding="utf-8")
+    assert main(["builds-check", str(timeline)]) == 2
+    err = capsys.readouterr().err
+    assert f"{archetypes}:2: region: expected one of north-america" in err
+    assert "found 'mars'" in err

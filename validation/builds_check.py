@@ -1,5 +1,6 @@
 """Data-centre builds against history, at full size: every campus of the reference class
-(data/builds) through the site model, its archetype refitted without it.
+(data/builds) through the site model, its archetype refitted without it (build time
+pooled by region, campuses still building counted as longer than so far).
 
 The bar (issue "Data-centre builds as they really go"): over the greenfield campuses with
 an observed first operation, the observed date lies inside the model's P10-P90 for at

@@ -1,17 +1,18 @@
 """Builds against history: each campus of the reference class through the site model,
 leaving that campus out of the fit.
 
-For each campus its archetype is fitted again without it
-(:func:`capsim.scenario.archetypes.fit` with ``leave_out``), so no campus is predicted
-from a fit that saw it. The campus is written as its announcement would give it: its
-construction start; a first building of the first operation's facility power; and the
-rest, up to its largest power, as a second building in ``REST_BLOCKS`` equal blocks,
-one block interval after the first and one interval apart. Each sample draws one build
-time (both buildings, phases split by the archetype shares) and one ramp (the block
-interval = a block's power over it) from the refitted archetype; the site model
-(:class:`capsim.model.site.SiteModel`, power never short: the reference class gives no
-power plan per campus) dates each block, and so when each observed power level is first
-reached. Facility power throughout (PUE 1). Times in months from the campus's start.
+For each campus its archetype is fitted again without it, for the campus's region
+(:func:`capsim.scenario.archetypes.fit` with ``leave_out`` and ``region``), so no campus
+is predicted from a fit that saw it, in its archetype or in its region. The campus is
+written as its announcement would give it: its construction start; a first building of
+the first operation's facility power; and the rest, up to its largest power, as a second
+building in ``REST_BLOCKS`` equal blocks, one block interval after the first and one
+interval apart. Each sample draws one build time (both buildings, phases split by the
+archetype shares) and one ramp (the block interval = a block's power over it) from the
+refitted archetype; the site model (:class:`capsim.model.site.SiteModel`, power never
+short: the reference class gives no power plan per campus) dates each block, and so when
+each observed power level is first reached. Facility power throughout (PUE 1). Times in
+months from the campus's start.
 """
 
 from __future__ import annotations
@@ -83,6 +84,8 @@ class Check:
         Whether this is the campus's largest observed power step.
     note : str
         Why there is no model figure, if there is none.
+    region : str or None
+        The campus's region, if given.
     """
 
     campus: str
@@ -95,6 +98,7 @@ class Check:
     model: tuple[float, float, float]
     largest: bool = False
     note: str = ""
+    region: str | None = None
 
     @property
     def error(self) -> float:
@@ -174,7 +178,7 @@ def check_campus(campuses: list[Campus], campus: Campus, samples: int, seed: int
     events += [(f"{mw:g} MW", mw, day) for day, mw in campus.steps]
     largest = campus.largest_step
     try:
-        archetype = fit(campuses, campus.archetype, leave_out=campus.id)
+        archetype = fit(campuses, campus.archetype, leave_out=campus.id, region=campus.region)
     except FitError as error:
         return [_check(campus, event, None, note=str(error)) for event in events]
     if archetype.ramp is None:  # the first operation only
@@ -236,6 +240,7 @@ def _check(campus: Campus, event, model, *, largest: bool = False, note: str = "
         model=model or (float("nan"),) * 3,
         largest=largest,
         note=note,
+        region=campus.region,
     )
 
 

@@ -28,7 +28,8 @@ def register(commands) -> None:
         description="For each campus of a reference class of data-centre builds, refit its "
         "archetype without it, run it through the site model and compare its observed first "
         "operation and power steps with the model's P10/P50/P90 (months from construction "
-        "start). The default is data/builds/build_timelines.csv (27 campuses; Epoch AI's "
+        "start). The build time is pooled by region (an optional region column of the "
+        "archetype file). The default is data/builds/build_timelines.csv (27 campuses; Epoch AI's "
         "Frontier Data Centers hub and press, CC BY 4.0).",
         epilog=examples(
             "capsim builds-check --samples 400 --plot builds.png",
@@ -61,6 +62,7 @@ def register(commands) -> None:
 
 def builds_command(arguments: argparse.Namespace) -> int:
     from capsim.analysis.builds import check_builds
+    from capsim.scenario.archetypes import REGION_SPREAD
     from capsim.scenario.reference import ReferenceError, default_path, read_campuses
 
     if arguments.samples < 1:
@@ -77,7 +79,9 @@ def builds_command(arguments: argparse.Namespace) -> int:
     source = arguments.timeline or default_path()
     heading = (
         f"{source.name}: {len(campuses)} campuses, each against its archetype fitted without "
-        f"it ({arguments.samples} samples per campus, seed {arguments.seed})"
+        f"it, build time pooled by region (prior spread {REGION_SPREAD:g}), campuses still "
+        f"building counted as longer than so far ({arguments.samples} samples per campus, "
+        f"seed {arguments.seed})"
     )
     emit(
         arguments,

@@ -32,7 +32,11 @@ def plot_builds(checks: list[Check], ax: Axes | None = None) -> Axes:
         )
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels(
-        [f"{c.campus} ({c.archetype}): {c.event}" for c in reversed(rows)], fontsize=8
+        [
+            f"{c.campus} ({', '.join(filter(None, (c.archetype, c.region)))}): {c.event}"
+            for c in reversed(rows)
+        ],
+        fontsize=8,
     )
     ax.set_xlabel("months from construction start")
     ax.plot([], [], color=blue, linewidth=4, alpha=0.4, label="model P10-P90 (campus left out)")

@@ -5,26 +5,32 @@ land), ``fast-track`` (a developer building for an AI lab, or a neocloud), ``ret
 (conversion of an existing building). Each has two fitted distributions:
 
 - **build time** [month]: construction start to first operation, a log-normal fitted to
-  the archetype's campuses with an observed first operation (or, for an archetype with
-  none yet, to their projected first operation: marked ``projected``);
+  the archetype's campuses with an observed first operation and, as "longer than so
+  far", those still building when last seen (or, for an archetype with no observed
+  first operation yet, to their projected first operation: marked ``projected``);
 - **ramp** [W/month of facility power]: from the first operation to the campus's
   largest observed power (else the largest projected one), a log-normal likewise.
 
-A log-normal is fitted by the mean and standard deviation (n - 1) of the logs, its
-spread widened by sqrt(1 + 1/n) for the uncertainty of the fit itself (the spread a new
-campus is predicted with). The build time is split into phases by fixed shares
+The build time is pooled partially by **region**
+(:data:`capsim.scenario.reference.REGIONS`, a fact every announcement states): each
+region's campuses shift the archetype's log-median for that region, shrunk towards the
+archetype by a prior spread of the region effects (:data:`REGION_SPREAD`), so a region
+of one or two campuses moves it only part of the way (:mod:`capsim.scenario.pooling`).
+A campus of no stated region, or of a region without campuses, gets the archetype's
+centre with that spread added. The ramp is not pooled by region: in MW per month it
+scales with the size of the buildings, which differs between the regions of the data
+(first buildings of 43-70 MW in Asia, 126-478 MW in North America). The fit's own
+uncertainty widens each predictive spread. The build time is split into phases by fixed shares
 (:data:`PHASE_SHARES`): the reference class dates only start and operation.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from functools import lru_cache
-
-import numpy as np
+from functools import cache
 
 from capsim.scenario.distributions import LogNormal
+from capsim.scenario.pooling import Value, pooled_lognormal
 from capsim.scenario.reference import DAYS_PER_MONTH, Campus, read_campuses
 
 #: The archetypes, in the order documented.
@@ -41,6 +47,13 @@ PHASE_SHARES = (
     ("commissioning", 0.04),
 )
 
+#: Prior log-scale spread of the region effects on the build time: one standard
+#: deviation is a factor exp(0.3) = 1.35 between a region's typical campus and the
+#: archetype's. A prior, not fitted: with two regions in the data (north-america, asia)
+#: the marginal likelihood cannot estimate it (its maximum collapses to 0 when one Asian
+#: campus is left out). docs/validation.md §7 gives the check for 0.2 and 0.45 too.
+REGION_SPREAD = 0.3
+
 #: When the reference class was compiled (data/builds README).
 COMPILED = "2026-11-29"
 
@@ -55,6 +68,8 @@ class Archetype:
     ----------
     name : str
         The archetype.
+    region : str or None
+        The region it is fitted for (None: a campus of no stated region).
     build_time : LogNormal
         Construction start to first operation [month].
     ramp : LogNormal or None
@@ -64,24 +79,40 @@ class Archetype:
         The campuses each was fitted to.
     build_basis, ramp_basis : str
         ``observed`` or ``projected``: what each was fitted to.
+    build_censored : tuple of str
+        Campuses still building when last seen, fitted as "longer than so far".
     """
 
     name: str
+    region: str | None
     build_time: LogNormal
     ramp: LogNormal | None
     build_campuses: tuple[str, ...]
     ramp_campuses: tuple[str, ...]
     build_basis: str
     ramp_basis: str
+    build_censored: tuple[str, ...] = ()
 
     def source(self, what: str) -> str:
         """The provenance of ``what`` (``build_time`` or ``ramp``), as a scenario source."""
         campuses = self.build_campuses if what == "build_time" else self.ramp_campuses
         basis = self.build_basis if what == "build_time" else self.ramp_basis
+        censored = self.build_censored if what == "build_time" else ()
+        still = (
+            f"; {len(censored)} still building (longer than so far): {', '.join(censored)}"
+            if censored
+            else ""
+        )
+        pooled = (
+            f"; for {self.region or 'no stated region'}, pooled by region "
+            f"(prior spread {REGION_SPREAD:g})"
+            if what == "build_time"
+            else ""
+        )
         return (
             f"fitted to data/builds (Epoch AI Frontier Data Centers hub and press, compiled "
             f"{COMPILED}), {len(campuses)} {self.name} campuses, {basis}: "
-            f"{', '.join(campuses)}"
+            f"{', '.join(campuses)}{still}{pooled}"
         )
 
 
@@ -89,16 +120,21 @@ class FitError(ValueError):
     """Too few campuses to fit an archetype."""
 
 
-def build_times(campus: Campus) -> tuple[float, str] | None:
-    """Months from start to first operation and its basis, if known."""
+def build_times(campus: Campus) -> list[tuple[float, str]]:
+    """Months from start to first operation and their basis: ``observed``, else
+    ``censored`` (months to when it was last seen still building, if later than the
+    start) and ``projected`` (the projection, used only where nothing is observed)."""
     if campus.first is not None:
-        return campus.months(campus.first[0]), "observed"
+        return [(campus.months(campus.first[0]), "observed")]
+    known = []
+    if campus.last_seen is not None and campus.last_seen > campus.start:
+        known.append((campus.months(campus.last_seen), "censored"))
     if campus.projected_first is not None:
-        return campus.months(campus.projected_first[0]), "projected"
-    return None
+        known.append((campus.months(campus.projected_first[0]), "projected"))
+    return known
 
 
-def ramp_of(campus: Campus) -> tuple[float, str] | None:
+def ramp_of(campus: Campus) -> list[tuple[float, str]]:
     """Facility power added per month from first operation to the largest power [W/month]
     and its basis, if known."""
     if campus.first is not None and campus.largest_step is not None:
@@ -107,50 +143,69 @@ def ramp_of(campus: Campus) -> tuple[float, str] | None:
         first = campus.first or campus.projected_first
         later = [step for step in campus.projected_steps if first and step[1] > first[1]]
         if first is None or not later:
-            return None
+            return []
         (day0, mw0), (day1, mw1), basis = first, max(later, key=lambda s: s[1]), "projected"
     months = (day1 - day0).days / DAYS_PER_MONTH
     if months <= 0 or mw1 <= mw0:
-        return None
-    return (mw1 - mw0) * MW / months, basis
+        return []
+    return [((mw1 - mw0) * MW / months, basis)]
 
 
-def fit(campuses: list[Campus], name: str, leave_out: str | None = None) -> Archetype:
-    """Fit archetype ``name`` to ``campuses`` (all but ``leave_out``)."""
+def fit(
+    campuses: list[Campus], name: str, leave_out: str | None = None, region: str | None = None
+) -> Archetype:
+    """Fit archetype ``name`` for a campus of ``region`` to ``campuses`` (all but
+    ``leave_out``: it is in neither the archetype's fit nor its region's)."""
     own = [c for c in campuses if c.archetype == name and c.id != leave_out]
     build, build_ids, build_basis = _values(own, build_times)
     ramp, ramp_ids, ramp_basis = _values(own, ramp_of)
+    one_group = [_Known(v.value, v.censored, name, v.campus) for v in ramp]
     return Archetype(
         name=name,
-        build_time=_lognormal(build, name, "build time"),
-        ramp=_lognormal(ramp, name, "ramp") if len(ramp) >= 2 else None,
+        region=region,
+        build_time=_lognormal(build, name, "build time", region),
+        ramp=_lognormal(one_group, name, "ramp", name) if len(ramp_ids) >= 2 else None,
         build_campuses=build_ids,
         ramp_campuses=ramp_ids,
         build_basis=build_basis,
         ramp_basis=ramp_basis,
+        build_censored=tuple(v.campus for v in build if v.censored),
     )
 
 
-def _values(campuses: list[Campus], measure) -> tuple[list[float], tuple[str, ...], str]:
-    """The observed values if any campus has one, else the projected ones."""
-    measured = [(c.id, *m) for c in campuses if (m := measure(c)) is not None]
-    for basis in ("observed", "projected"):
-        chosen = [(cid, value) for cid, value, kind in measured if kind == basis]
-        if chosen:
-            return [v for _, v in chosen], tuple(cid for cid, _ in chosen), basis
+@dataclass(frozen=True)
+class _Known(Value):
+    """A value with the campus it comes from."""
+
+    campus: str = ""
+
+
+def _values(campuses: list[Campus], measure) -> tuple[list[_Known], tuple[str, ...], str]:
+    """The observed values (and censored ones) if any campus has one observed, else the
+    projected ones; and the campuses of those observed (else projected)."""
+    measured = [(c, value, kind) for c in campuses for value, kind in measure(c)]
+    for basis, kinds in (("observed", ("observed", "censored")), ("projected", ("projected",))):
+        if any(kind == basis for _, _, kind in measured):
+            chosen = [
+                _Known(value, kind == "censored", c.region, c.id)
+                for c, value, kind in measured
+                if kind in kinds
+            ]
+            ids = tuple(v.campus for v in chosen if not v.censored)
+            return chosen, ids, basis
     return [], (), "observed"
 
 
-def _lognormal(values: list[float], name: str, what: str) -> LogNormal:
-    if len(values) < 2:
-        raise FitError(f"archetype {name!r}: {what} needs at least 2 campuses, found {len(values)}")
-    logs = np.log(values)
-    spread = float(np.std(logs, ddof=1)) * math.sqrt(1 + 1 / len(values))
-    return LogNormal(float(np.exp(logs.mean())), max(spread, 1e-6))
+def _lognormal(values: list[Value], name: str, what: str, group: str | None) -> LogNormal:
+    observed = sum(not v.censored for v in values)
+    if observed < 2:
+        raise FitError(f"archetype {name!r}: {what} needs at least 2 campuses, found {observed}")
+    return pooled_lognormal(values, group, REGION_SPREAD)
 
 
-@lru_cache(maxsize=1)
-def shipped() -> dict[str, Archetype]:
-    """The archetypes fitted to the shipped reference class (data/builds)."""
+@cache
+def shipped(region: str | None = None) -> dict[str, Archetype]:
+    """The archetypes fitted to the shipped reference class (data/builds), for a campus
+    of ``region`` (None: of no stated region)."""
     campuses = read_campuses()
-    return {name: fit(campuses, name) for name in ARCHETYPES}
+    return {name: fit(campuses, name, region=region) for name in ARCHETYPES}

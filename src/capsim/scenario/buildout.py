@@ -21,12 +21,16 @@ from capsim.scenario.params import (
     param_error,
 )
 from capsim.scenario.provenance import Source
+from capsim.scenario.reference import REGIONS
 from capsim.scenario.series import SeriesOf
 
 PowerBasis = Literal["it", "facility"]
 
 #: A builder archetype (see :mod:`capsim.scenario.archetypes`).
 BuilderArchetype = Literal["greenfield", "fast-track", "retrofit"]
+
+#: A campus's region (refines its archetype's build time).
+Region = Literal[REGIONS]
 
 #: A building's phases, in order.
 PHASES = tuple(phase for phase, _ in PHASE_SHARES)
@@ -209,14 +213,18 @@ class Site(Entity):
     """A data-centre campus: buildings, power, crews, PUE.
 
     With an ``archetype``, a building that gives neither phases nor a build time takes
-    the archetype's fitted build time, and one of several blocks without a block
-    interval takes its block's facility power over the archetype's fitted ramp.
+    the archetype's fitted build time (for the site's ``region``, if given), and one of
+    several blocks without a block interval takes its block's facility power over the
+    archetype's fitted ramp.
     """
 
     country: str
     operator: str | None = None
     archetype: BuilderArchetype | None = Field(
         default=None, description="builder archetype whose fitted defaults fill the gaps"
+    )
+    region: Region | None = Field(
+        default=None, description="where the campus is; refines the archetype's build time"
     )
     buildings: list[Building]
     power: SitePower
@@ -242,7 +250,7 @@ class Site(Entity):
                         at_key=True,
                     )
             return self
-        fitted = shipped()[self.archetype]
+        fitted = shipped(self.region)[self.archetype]
         buildings = [self._filled(b, fitted) for b in self.buildings]
         return self.model_copy(update={"buildings": buildings})
 

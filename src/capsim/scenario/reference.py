@@ -12,7 +12,12 @@ counts) and leaving out rows whose note says they were superseded:
   the latest, late-2026 copy);
 - **power steps**: observed ``power_threshold`` rows with facility MW after the first
   operation; projected ones (``power_threshold``, dated ``full_build_planned``) of the
-  latest vintage.
+  latest vintage;
+- **last seen**: the latest source date of those rows (a campus with no observed first
+  operation was still building then).
+
+The archetype file may also give each campus's ``region`` (:data:`REGIONS`), a fact
+its announcement states.
 
 Months elapsed are days / 30.4375, as the dataset's README counts them.
 """
@@ -26,6 +31,10 @@ from pathlib import Path
 
 #: Days per month, as the dataset counts months elapsed [day/month].
 DAYS_PER_MONTH = 30.4375
+
+#: Regions a campus may be in (the reference class has north-america, asia and
+#: middle-east campuses).
+REGIONS = ("north-america", "south-america", "europe", "middle-east", "africa", "asia", "oceania")
 
 #: Columns a timeline CSV must have.
 COLUMNS = (
@@ -70,6 +79,10 @@ class Campus:
         Projected first operation, when none is observed yet.
     projected_steps : tuple of (datetime.date, float)
         Projected later power levels [MW].
+    region : str or None
+        Its region (None: not given).
+    last_seen : datetime.date or None
+        The latest source date of its rows.
     """
 
     id: str
@@ -80,6 +93,8 @@ class Campus:
     steps: tuple[Step, ...]
     projected_first: Step | None
     projected_steps: tuple[Step, ...]
+    region: str | None = None
+    last_seen: dt.date | None = None
 
     def months(self, day: dt.date) -> float:
         """Months from the start to ``day`` [month]."""
@@ -107,7 +122,8 @@ def read_campuses(path: str | Path | None = None, archetypes: str | Path | None 
     """The campuses of the timeline CSV ``path`` (default: the shipped one), in file order.
 
     ``archetypes`` (default: ``campus_archetypes.csv`` beside ``path``, else beside the
-    shipped file) gives each campus's archetype; a campus without one is left out.
+    shipped file) gives each campus's archetype (a campus without one is left out) and,
+    in an optional ``region`` column, its region.
 
     Returns
     -------
@@ -118,15 +134,21 @@ def read_campuses(path: str | Path | None = None, archetypes: str | Path | None 
         archetypes = path.with_name("campus_archetypes.csv")
         if not archetypes.is_file():
             archetypes = default_path().with_name("campus_archetypes.csv")
-    kinds = {
-        row["site_id"]: row["archetype"]
-        for _, row in _rows(Path(archetypes), ("site_id", "archetype"))
-    }
+    archetypes = Path(archetypes)
+    kinds = {}
+    for line, row in _rows(archetypes, ("site_id", "archetype")):
+        region = (row.get("region") or "").strip() or None
+        if region is not None and region not in REGIONS:
+            raise ReferenceError(
+                f"{archetypes}:{line}: region: expected one of {', '.join(REGIONS)}, "
+                f"found {region!r}"
+            )
+        kinds[row["site_id"]] = (row["archetype"], region)
     by_site: dict[str, list[tuple[int, dict]]] = {}
     for line, row in _rows(path, COLUMNS):
         by_site.setdefault(row["site_id"], []).append((line, row))
     return [
-        _campus(path, site, rows, kinds[site]) for site, rows in by_site.items() if site in kinds
+        _campus(path, site, rows, *kinds[site]) for site, rows in by_site.items() if site in kinds
     ]
 
 
@@ -146,7 +168,9 @@ def _rows(path: Path, columns: tuple[str, ...]):
     return rows
 
 
-def _campus(path: Path, site: str, rows: list[tuple[int, dict]], archetype: str) -> Campus:
+def _campus(
+    path: Path, site: str, rows: list[tuple[int, dict]], archetype: str, region: str | None
+) -> Campus:
     current = [(line, row) for line, row in rows if "supersed" not in row["note"].lower()]
     epoch = [(line, row) for line, row in current if row["source"].startswith(_EPOCH)] or current
     starts = [
@@ -195,6 +219,7 @@ def _campus(path: Path, site: str, rows: list[tuple[int, dict]], archetype: str)
     if later:
         latest = max(row["source_date"] or _LATEST for _, row in later)
         later = [(line, row) for line, row in later if (row["source_date"] or _LATEST) == latest]
+    seen = [_date(path, line, row, "source_date") for line, row in epoch if row["source_date"]]
     return Campus(
         id=site,
         name=rows[0][1]["site_name"],
@@ -204,15 +229,17 @@ def _campus(path: Path, site: str, rows: list[tuple[int, dict]], archetype: str)
         steps=tuple(steps),
         projected_first=projected_first,
         projected_steps=tuple(sorted(_step(path, line, row) for line, row in later)),
+        region=region,
+        last_seen=max(seen) if seen else None,
     )
 
 
-def _date(path: Path, line: int, row: dict) -> dt.date:
+def _date(path: Path, line: int, row: dict, key: str = "date") -> dt.date:
     try:
-        return dt.date.fromisoformat(row["date"])
+        return dt.date.fromisoformat(row[key])
     except ValueError:
         raise ReferenceError(
-            f"{path}:{line}: date: expected YYYY-MM-DD, found {row['date']!r}"
+            f"{path}:{line}: {key}: expected YYYY-MM-DD, found {row[key]!r}"
         ) from None
 
 
