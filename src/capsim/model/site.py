@@ -279,10 +279,12 @@ class SiteModel:
         known = self.first_built.get(building.id)
         if known is not None:
             return known
+        supplier = self.spec.transformer_supplier
+        if building.transformers <= 0 or supplier is None:
+            return schedule(building)[-1][2]
         promised = self.promised.get(building.id)
         if promised is None:  # not ordered yet: planned with no wait
-            book = self.books.get(self.spec.transformer_supplier or "")
-            return schedule(building)[-1][2] if book is not None else math.inf
+            return schedule(building)[-1][2] if self.books.get(supplier) else math.inf
         return schedule(building, {"fit_out": promised})[-1][2] if promised < math.inf else math.inf
 
     def _power_plan(self) -> list[tuple[float, float]]:

@@ -245,15 +245,16 @@ class World:
     def _programme_binding(self, month: int, gid: str, book: ProgrammeBook) -> str:
         """What holds programme ``gid`` back at the end of ``month`` (one of
         :data:`~capsim.model.record.PROGRAMME_INPUTS`)."""
-        if book.limited_by in ("complete", "closed"):
+        if book.remaining() <= EPSILON:
+            return "complete"
+        if book.limited_by == "closed":
             return book.limited_by
         sites = [self.sites[sid] for sid in self.inputs.programmes[gid].sites]
-        stocked = sites and self.inventories[gid].level > EPSILON
-        if stocked or (sites and book.limited_by == "sites"):
+        stocked = self.inventories[gid].level > EPSILON
+        if sites and (stocked or book.limited_by == "sites"):
             found = [reason for reason in (site.binding() for site in sites) if reason is not None]
             found.sort(key=lambda reason: reason == "site_capacity")  # a full site, last
-            if found or stocked:
-                return found[0] if found else "crews"
+            return found[0] if found else "crews"
         if book.limited_by in ("money", "export_cap"):
             return book.limited_by
         product = self.inputs.programmes[gid].product
