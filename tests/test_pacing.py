@@ -66,7 +66,7 @@ def test_a_programme_takes_packages_only_as_its_site_will_be_ready():
     # 11 - 1.5 = 9.5 on, so from the start of month 10 (November 2026; one taken at 9
     # would wait two months), 500 a month (HBM). Only month 10's lot waits (a month);
     # the 3000 are in by the end of month 15.
-    assert STAGING == pytest.approx(1.5)
+    assert pytest.approx(1.5) == STAGING
     result = simulate(_late_site())
     allocated = result.packages_allocated.sel(programme="g").values
     stranded = result.stranded_packages.sel(programme="g").values

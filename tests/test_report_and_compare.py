@@ -49,7 +49,8 @@ def _late_grid_report_world():
     2026-07-01 in the central run, 2026-02-01 at the earliest, 2026-12-01 at the
     latest. 1000 packages are produced by the end of February (2 x 500): 2026-03-01 in
     every sample, as another buyer, h, without sites, takes what g does not (g takes
-    packages only from six weeks before its grid arrives). The price is uncertain but nothing depends on it (no budget)."""
+    packages only from six weeks before its grid arrives). The price is uncertain but
+    nothing depends on it (no budget)."""
     return chain(
         **{
             "name": "late-grid",
