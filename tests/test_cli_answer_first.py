@@ -31,7 +31,9 @@ def _late_grid(**changes):
     after uniform(1, 11) months (central 6). The 500th package is installed on the first
     day of the month the grid arrives in: 2026-07-01 in the central run, between
     2026-02-01 and 2026-12-01 in any sample. 1000 packages are produced by 2026-03-01 in
-    every run. Milestones are listed latest first, so that date order is not file order.
+    every run: another buyer, h, without sites, takes what g does not (g takes packages
+    only from six weeks before its grid arrives). Milestones are listed latest first, so
+    that date order is not file order.
     """
     return chain(
         **{
@@ -51,6 +53,14 @@ def _late_grid(**changes):
             },
             "sites.s.buildings.0.it_capacity": "1 GW",
             "programmes.g.target_packages": "1000 package",
+            "programmes.h": {
+                "buyer": "others",
+                "product": "p",
+                "target_packages": "1e9 package",
+                "priority": 2,
+                "start": "2025-01-01",
+                "destination": "US",
+            },
             "milestones": {
                 "first-power": {
                     "quantity": "packages_installed",

@@ -845,7 +845,9 @@ def check_programmes(result, inputs: ModelInputs) -> None:
 
 def _free(inputs: ModelInputs, gid: str, month: int) -> bool:
     """Whether ``gid`` wants all it lacks of its target throughout ``month``: firm, open
-    all month, no volume, no budget that prices bind, no export rule on its destination."""
+    all month, no volume, no budget that prices bind, no export rule on its destination,
+    and no sites (a programme with sites takes only what they will be ready for:
+    test_pacing.py)."""
     g = inputs.programmes[gid]
     priced = math.isfinite(g.budget) and inputs.products[g.product].price > 0
     ruled = any(
@@ -854,6 +856,7 @@ def _free(inputs: ModelInputs, gid: str, month: int) -> bool:
     )
     return (
         g.firm
+        and not g.sites
         and g.start <= month
         and month + 1 <= g.end
         and g.volume is None

@@ -18,8 +18,10 @@ DIES_PER_WAFER = math.pi * 150**2 / 100 - math.pi * 300 / math.sqrt(200)
 
 
 def test_leontief_month_matches_hand_calculation():
-    # The programme orders all it lacks (1e9) at once, so the product plans what the line
-    # would grant it: CoWoS 100 wafer x 10 package/wafer = 1000 packages a month.
+    # The programme wants what its site's crews could install by six weeks from now
+    # (allocation.STAGING): 10 crews x 1000 rack x 100 package a month x 1.5 = 1.5 M,
+    # so the product plans what the line would grant it: CoWoS 100 wafer x 10
+    # package/wafer = 1000 packages a month.
     # HBM: 1000 x 8 = 8000 stacks asked, the vendor's 4000 granted -> 500 packages.
     # Dies: asked for the plan but no more than the stacks match, 4000 / 8 = 500 dies,
     # 500 / 640.215 = 0.781 of the fab's 10 wafers (the other 9.2 stay idle).
@@ -32,7 +34,7 @@ def test_leontief_month_matches_hand_calculation():
     assert float(limits.sel(input="cowos")) == pytest.approx(1000.0)
     assert float(limits.sel(input="logic_wafers")) == pytest.approx(500.0)
     assert float(limits.sel(input="hbm")) == pytest.approx(500.0)
-    assert float(limits.sel(input="demand")) == pytest.approx(1e9)
+    assert float(limits.sel(input="demand")) == pytest.approx(1.5e6)
     assert result.packages_produced.isel(time=0).item() == pytest.approx(500.0)
     assert result.binding_input.isel(time=0).item() == "hbm"
     # Each supplier's capacity, what designer d asked of it and was granted in month 0.
@@ -124,9 +126,11 @@ def test_installation_rate_and_power_online():
     assert it_online[2] == pytest.approx(300 * 2000.0)
     facility = result.facility_power_online.sel(programme="g").values
     assert facility[2] == pytest.approx(300 * 2000.0 * 1.25)
-    # Delivered 500/month, installed 100/month: 400 more stranded each month.
+    # The programme takes only what the crew could install by six weeks after delivery
+    # (allocation.STAGING): 150 at first, then 100 a month, so 50 wait at each month's
+    # end (it used to take 500 a month and strand 400 more each month).
     stranded = result.stranded_packages.sel(programme="g").values
-    assert stranded[:3] == pytest.approx([400.0, 800.0, 1200.0])
+    assert stranded[:3] == pytest.approx([50.0, 50.0, 50.0])
     assert result.programme_binding.sel(programme="g").values[0] == "crews"
 
 
@@ -227,28 +231,30 @@ def _milestone_day(result, name: str) -> np.datetime64:
 
 
 def test_a_site_that_fills_mid_month_is_dated_to_the_day_it_fills():
-    # The building is ready on 2026-03-01 (t = 2 month) with 1000 packages waiting and 500
-    # more arriving; crews install 1000 package/month (1 crew x 10 rack x 100), so its
-    # 700 slots (1.4 MW / 2 kW) are full at t = 2.7: 0.7 x 31 days = day 21.7 of March.
+    # The building is ready on 2026-03-01 (t = 2 month); its 700 slots (1.4 MW / 2 kW) are
+    # all stocked the month before (the crews, 2000 package/month = 1 crew x 20 rack x 100,
+    # could fill them by t = 2.35, within six weeks of t = 1; supply is 1000 a month with
+    # 8000 stacks), so they are full at t = 2.35: 0.35 x 31 days = day 10.85 of March.
     changes = {
         "sites.s.buildings.0.it_capacity": "1.4 MW",
         "sites.s.buildings.0.start": "2026-01-01",
         "sites.s.buildings.0.commissioning": "2 month",
         "sites.s.crews": 1,
-        "sites.s.crew_rate": "10 rack/month",
+        "sites.s.crew_rate": "20 rack/month",
+        "hbm_vendors.v.capacity.HBM4": "8000 stack/month",
         "milestones.first-gw.threshold": "1.4 MW",
     }
     result = simulate(chain(**changes))
+    assert result.packages_allocated.sel(programme="g").values[:3] == pytest.approx([0, 700, 0])
     assert result.it_power_online.sel(programme="g").values[2] == pytest.approx(1.4e6)
-    assert _milestone_day(result, "first-gw") == np.datetime64("2026-03-22")
+    assert _milestone_day(result, "first-gw") == np.datetime64("2026-03-11")
 
 
 def test_supply_arriving_in_monthly_lots_is_dated_as_a_steady_flow():
-    # Same 700-slot site, ready from the start, crews 1000 package/month, supply 500
-    # package/month in a lot at the start of each month: at a steady 500 a month the
-    # 700th package arrives at t = 1.4, day 0.4 x 28 = 11.2 of February.
+    # A site ready from the start, crews 1000 package/month, supply 500 package/month in
+    # a lot at the start of each month: at a steady 500 a month the 700th package (1.4 MW)
+    # arrives at t = 1.4, day 0.4 x 28 = 11.2 of February.
     changes = {
-        "sites.s.buildings.0.it_capacity": "1.4 MW",
         "sites.s.crews": 1,
         "sites.s.crew_rate": "10 rack/month",
         "milestones.first-gw.threshold": "1.4 MW",

@@ -275,10 +275,12 @@ def test_unsold_stacks_go_to_orders_of_products_that_want_packages():
     # give them back again at the month's end; they used to be split between the two
     # orders), and then grants its 4000 pro rata to what p (4000 - 2000) and q (4000)
     # still order: p gets 4000 x 2000 / 6000 = 1333.3, so (2000 + 1333.3) / 8 = 416.7
-    # packages (375 before).
+    # packages (375 before). Both buyers are demand sinks (no sites), so both order all
+    # they lack.
     q = copy.deepcopy(chain_data()["products"]["p"]) | {"designer": "e"}
     scenario = chain(
         **{
+            "programmes.g.sites": [],
             "products.q": q,
             "logic_fabs.f.wafer_starts": "1000 wafer/month",
             "logic_fabs.f.cycle_time": "1 month",

@@ -188,14 +188,17 @@ def test_grid_lever_moves_a_power_bound_milestone_three_months():
 
 
 def test_ranking_puts_the_largest_relief_first():
-    # Grid arrives 2026-11-01 with 5000 packages stranded, installed at once; then
-    # supply binds at a steady 500/month: 5200 at 0.4 x 30 = day 12 of November, 11-13.
-    # HBM +10 %: 5500 stranded, so 11-01 (12 days). Grid on 08-01: supply still reaches
-    # 5200 on 11-13 (0 days). Ties keep the order of levers(): COWOS, WAFERS, GRID, CREWS.
-    scenario = chain(**late_grid("10 months", **{"milestones.m": installed("5200 package")}))
+    # The grid arrives 2026-07-01 (t = 6). The programme takes packages from six weeks
+    # before (allocation.STAGING), so from month 5, 500 a month (HBM): 500 go in at t = 6,
+    # then deliveries spread over each month bind: 1000 by t = 7, 1500 by t = 8
+    # (2026-09-01). HBM +10 %: 550 a month, 1500 at t = 7 + 400/550 = 7.727, day
+    # 0.727 x 31 = 22.5 of August, 08-23 (9 days earlier). Grid 3 months earlier: the same
+    # path from t = 3, 2026-06-01 (92 days). Ties keep the order of levers(): COWOS,
+    # WAFERS, CREWS.
+    scenario = chain(**late_grid("6 months", **{"milestones.m": installed("1500 package")}))
     result = relief(scenario, "m")
-    assert list(result.lever.values) == [HBM, COWOS, WAFERS, GRID, CREWS]
-    assert result.days_earlier.values.tolist() == [12.0, 0.0, 0.0, 0.0, 0.0]
+    assert list(result.lever.values) == [GRID, HBM, COWOS, WAFERS, CREWS]
+    assert result.days_earlier.values.tolist() == [92.0, 9.0, 0.0, 0.0, 0.0]
     assert np.all(np.diff(result.days_earlier.values) <= 0)
 
 
@@ -236,7 +239,7 @@ def test_monte_carlo_uses_common_draws_and_reports_percentiles():
             **{
                 "hbm_vendors.v.capacity": {"HBM4": uncertain},
                 "programmes.g.target_packages": "1000 package",
-                "milestones.m": installed("500 package"),
+                "milestones.m": installed("400 package"),
             },
         )
     )
@@ -244,7 +247,9 @@ def test_monte_carlo_uses_common_draws_and_reports_percentiles():
     assert result.attrs["method"] == "monte carlo with 3 samples"
     assert result.attrs["seed"] == 7
     assert result.sizes == {"lever": 5, "sample": 3}
-    # However much HBM a draw has, all 1000 packages wait for the grid: 91 days.
+    # However much HBM a draw has, its first lot (450-550 packages, taken the month before
+    # the grid arrives) holds the milestone's 400: met the day the grid arrives, 2026-07-01,
+    # or with the grid 3 months earlier 2026-04-01: 91 days.
     grid = result.sel(lever=GRID)
     assert grid.days_earlier_by_sample.values.tolist() == [91.0] * 3
     for key in ("days_earlier", "days_earlier_p10", "days_earlier_p50", "days_earlier_p90"):
@@ -303,7 +308,7 @@ def run_cli(argv: list[str], monkeypatch) -> int:
 
 @pytest.fixture
 def scenario_file(tmp_path):
-    data = chain_data(**late_grid("10 months", **{"milestones.m": installed("5200 package")}))
+    data = chain_data(**late_grid("6 months", **{"milestones.m": installed("1500 package")}))
     path = tmp_path / "chain.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     return path
@@ -313,19 +318,21 @@ def test_cli_prints_the_ranked_table(scenario_file, monkeypatch, capsys):
     code = run_cli(["relief", str(scenario_file), "--milestone", "m", "--top", "2"], monkeypatch)
     out = capsys.readouterr().out
     assert code == 0
-    assert "baseline: m met on 2026-11-13" in out
+    assert "baseline: m met on 2026-09-01" in out
     assert "days earlier" in out
     lines = out.splitlines()
     first = next(line for line in lines if line.strip().startswith("1 "))
     second = next(line for line in lines if line.strip().startswith("2 "))
-    # levers by their labels: vendor v's HBM4 capacity (4000 stack/month in the chain)
-    assert "v HBM capacity (HBM4) +10 %" in first
-    assert "4,000 -> 4,400 stack/month" in first
-    assert HBM not in out  # the key-path-like name is for csv and json
-    assert "+12" in first
-    assert "2026-11-01" in first
-    assert "c CoWoS capacity +10 %" in second
-    assert "2026-11-13" in second
+    # levers by their labels: the site's grid wait, then vendor v's HBM4 capacity (4000
+    # stack/month in the chain)
+    assert "s grid wait -3 months" in first
+    assert GRID not in out  # the key-path-like name is for csv and json
+    assert "+92" in first
+    assert "2026-06-01" in first
+    assert "v HBM capacity (HBM4) +10 %" in second
+    assert "4,000 -> 4,400 stack/month" in second
+    assert "+9" in second
+    assert "2026-08-23" in second
     assert "3 more lever(s), 3 of them 0 days" in out
 
 
@@ -333,10 +340,10 @@ def test_cli_csv_and_json_keep_the_name_beside_the_label(scenario_file, monkeypa
     argv = ["relief", str(scenario_file), "--milestone", "m"]
     assert run_cli([*argv, "--format", "json"], monkeypatch) == 0
     document = json.loads(capsys.readouterr().out)
-    first = document["levers"][0]
-    assert (first["lever"], first["label"]) == (HBM, "v HBM capacity (HBM4) +10 %")
+    hbm = document["levers"][1]  # after the grid's
+    assert (hbm["lever"], hbm["label"]) == (HBM, "v HBM capacity (HBM4) +10 %")
     # the chain's HBM4 capacity is 4000 stack/month; +10 % is 4400
-    assert first["inputs"] == [
+    assert hbm["inputs"] == [
         {
             "key": "hbm_vendors.v.capacity.HBM4",
             "label": "v capacity HBM4",
@@ -348,7 +355,8 @@ def test_cli_csv_and_json_keep_the_name_beside_the_label(scenario_file, monkeypa
     assert document["units"]["days_earlier"] == "day"
     assert run_cli([*argv, "--format", "csv"], monkeypatch) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
-    assert [(row["lever"], row["label"]) for row in rows[:2]] == [
+    assert [(row["lever"], row["label"]) for row in rows[:3]] == [
+        (GRID, "s grid wait -3 months"),
         (HBM, "v HBM capacity (HBM4) +10 %"),
         (COWOS, "c CoWoS capacity +10 %"),
     ]

@@ -48,7 +48,9 @@ def _late_grid_report_world():
     500th package is installed on the first day of the month the grid arrives in:
     2026-07-01 in the central run, 2026-02-01 at the earliest, 2026-12-01 at the
     latest. 1000 packages are produced by the end of February (2 x 500): 2026-03-01 in
-    every sample. The price is uncertain but nothing depends on it (no budget)."""
+    every sample, as another buyer, h, without sites, takes what g does not (g takes
+    packages only from six weeks before its grid arrives). The price is uncertain but
+    nothing depends on it (no budget)."""
     return chain(
         **{
             "name": "late-grid",
@@ -68,6 +70,14 @@ def _late_grid_report_world():
             },
             "sites.s.buildings.0.it_capacity": "1 GW",
             "programmes.g.target_packages": "1000 package",
+            "programmes.h": {
+                "buyer": "others",
+                "product": "p",
+                "target_packages": "1e9 package",
+                "priority": 2,
+                "start": "2025-01-01",
+                "destination": "US",
+            },
             "products.p.price": {
                 "dist": "uniform",
                 "low": "USD 20000/package",

@@ -2,9 +2,14 @@
 
 A programme wants what it still lacks of its target (at most ``volume`` a month,
 and what its cash can pay for) while it is open and firm (a letter of intent that
-lapsed wants nothing). Its order rate, what it asks its product's designer for per
-month, is ``volume`` when given, else what it lacks spread over the months to its
-``end``, else all it lacks. Finished packages of a product go
+lapsed wants nothing). A programme with sites takes no more than they will be ready
+for: what its crews could have installed, as its sites' plans stand
+(:mod:`capsim.model.outlook`), by the time a package finished now would arrive (the
+product's lead time) and up to ``STAGING`` later, less what it has been allocated.
+Its order rate, what it asks its product's designer for per month, is ``volume`` when
+given, else what it lacks spread over the months to its ``end``, else all it lacks;
+for a programme with sites, never more than the room that month opens (this month, all
+its room). Finished packages of a product go
 first to programmes with a contracted ``share`` (up to that share of the lot), then
 to the others by priority, then to share-holders still wanting more. Contracted
 shares that add up to more than 100 % (as draws of uncertain shares may, though
@@ -26,12 +31,18 @@ from capsim.model.calendar import Calendar
 from capsim.model.inputs import ExportIn, ProductIn, ProgrammeIn
 from capsim.model.stock import EPSILON
 
+#: How long before its sites' crews could install them packages may reach a
+#: programme [month]: receiving, inspection and staging racks (assumption: about six
+#: weeks of stock on site, as buyers plan deliveries to the halls' readiness; more than
+#: a month, so that a hall ready at a month's start can be stocked the month before).
+STAGING = 1.5
+
 
 @dataclass
 class ProgrammeBook:
     """What a programme has been allocated and delivered [package] and paid [USD], and
-    what last limited its orders (None, or one of ``complete``, ``closed``, ``money``,
-    ``export_cap``)."""
+    what last limited its orders (None, or one of ``complete``, ``closed``, ``sites``,
+    ``money``, ``export_cap``)."""
 
     spec: ProgrammeIn
     allocated: float = 0.0
@@ -57,6 +68,10 @@ class Allocator:
         The run's inputs by id.
     cash : callable
         A programme's cash now [USD], given its id.
+    installable : callable
+        Packages a programme's sites could have installed by a model time [package],
+        given (programme id, time [month]), as planned now (called only for programmes
+        with sites).
     on_delivered : callable
         Called with (programme id, packages) when packages reach a programme.
     """
@@ -70,6 +85,7 @@ class Allocator:
         programmes: dict[str, ProgrammeIn],
         export_rules: dict[str, ExportIn],
         cash: Callable[[str], float],
+        installable: Callable[[str, float], float],
         on_delivered: Callable[[str, float], None],
     ):
         self.env = env
@@ -83,6 +99,7 @@ class Allocator:
         self.export_used: dict[tuple[str, int], float] = {}
         self.finished = dict.fromkeys(products, 0.0)
         self.cash = cash
+        self.installable = installable
         self.on_delivered = on_delivered
 
     def wanted(self, book: ProgrammeBook) -> float:
@@ -97,6 +114,10 @@ class Allocator:
             book.limited_by = "closed"
             return 0.0
         want = min(book.remaining(), spec.volume_at(self._month()))
+        room = self.room(book, now)
+        if room < want:
+            want = room
+            book.limited_by = "sites"
         price = self.products[spec.product].price
         if price > 0 and self.cash(spec.id) < want * price:
             want = max(0.0, self.cash(spec.id) / price)
@@ -106,6 +127,27 @@ class Allocator:
             want = headroom
             book.limited_by = "export_cap"
         return want
+
+    def room(self, book: ProgrammeBook, time: float) -> float:
+        """Packages ``book``'s programme may be allocated at model ``time`` [month] beyond
+        what it has been [package]: what its sites could have installed by the time they
+        would arrive, and up to ``STAGING`` later, less its allocation (unbounded for a
+        programme without sites)."""
+        spec = book.spec
+        if not spec.sites:
+            return float("inf")
+        arrival = time + self.products[spec.product].lead_time + STAGING
+        return max(0.0, self.installable(spec.id, arrival) - book.allocated)
+
+    def _room_opened(self, book: ProgrammeBook, month: int) -> float:
+        """The :meth:`room` ``book``'s programme has at the start of ``month`` that it did
+        not have a month before (this month: all its room now) [package]."""
+        if month <= self._month():
+            return self.room(book, self.env.now)
+        spec = book.spec
+        arrival = month + self.products[spec.product].lead_time + STAGING
+        opened = self.installable(spec.id, arrival) - self.installable(spec.id, arrival - 1.0)
+        return max(0.0, opened)
 
     def demand(self, product: str, in_flight: float) -> float:
         """Good packages of ``product`` to start now [package]: what its programmes want
@@ -117,7 +159,9 @@ class Allocator:
     def order_rate(self, product: str, time: float | None = None) -> float:
         """Good packages of ``product`` its programmes order per month at model ``time``
         (default now), as they stand now [package/month]: ``volume`` at that time, else
-        what they lack spread over the months to their end, else all they lack."""
+        what they lack spread over the months to their end, else all they lack; for a
+        programme with sites, never more than the :meth:`room` that the month of
+        ``time`` opens at its start (this month: all its room now)."""
         time = self.env.now if time is None else time
         month = int(time + 1e-9)
         total = 0.0
@@ -127,20 +171,24 @@ class Allocator:
             if remaining <= EPSILON or not spec.firm or not spec.start <= time < spec.end:
                 continue
             if spec.volume is not None:
-                total += min(remaining, spec.volume_at(month))
+                rate = min(remaining, spec.volume_at(month))
             elif spec.end < float("inf"):
-                total += remaining / max(1.0, spec.end - time)
+                rate = remaining / max(1.0, spec.end - time)
             else:
-                total += remaining
+                rate = remaining
+            if spec.sites:
+                rate = min(rate, self._room_opened(book, month))
+            total += rate
         return total
 
     def backlog(self, product: str, by: float | None = None) -> float:
         """Good packages of ``product`` its firm programmes still lack, less finished stock
-        [package]: those open now, and those that open by model time ``by``."""
+        [package]: those open now, and those that open by model time ``by`` (each at most
+        its :meth:`room` at ``by``)."""
         now = self.env.now
         by = now if by is None else by
         lacking = sum(
-            book.remaining()
+            min(book.remaining(), self.room(book, by))
             for book in self.by_product[product]
             if book.spec.firm and book.spec.start <= by and now < book.spec.end
         )

@@ -18,6 +18,7 @@ online.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import simpy
@@ -25,6 +26,7 @@ import simpy
 from capsim.model.inputs import BuildingIn, OnsiteIn, ProductIn, SiteIn
 from capsim.model.installation import InstallLog
 from capsim.model.orderbook import OrderBook
+from capsim.model.outlook import SiteOutlook, energised
 from capsim.model.phases import block_done, schedule
 from capsim.model.stock import EPSILON, Stock
 
@@ -110,6 +112,13 @@ class SiteModel:
         """IT capacity of the ready buildings [W]."""
         self.buildings = [BuildingLog(b.id) for b in spec.buildings]
         self.waiting_for = dict.fromkeys((b.id for b in spec.buildings), "construction")
+        self.promised: dict[object, float] = {}
+        """Fill time [month] its supplier promised each order placed, by building id
+        (transformers) or on-site entry (its index)."""
+        self.first_built: dict[str, float] = {}
+        """When each building's first block is built [month], once its transformers
+        are in (or at once, if it needs none)."""
+        self._planned_openings: tuple[tuple, tuple[tuple[float, float], ...]] = ((), ())
 
     @property
     def power_available(self) -> float:
@@ -123,10 +132,10 @@ class SiteModel:
             if when < float("inf") and watts > 0:
                 self.grid_pending += 1
                 self.env.process(self._connect(max(0.0, when), watts, "grid"))
-        for onsite in spec.onsite:
+        for index, onsite in enumerate(spec.onsite):
             if onsite.units > 0 and onsite.unit_capacity > 0:
                 self.onsite_pending += 1
-                self.env.process(self._onsite(onsite))
+                self.env.process(self._onsite(index, onsite))
         for building, log in zip(spec.buildings, self.buildings, strict=True):
             self.env.process(self._build(building, log))
         self.env.process(self._install())
@@ -152,11 +161,11 @@ class SiteModel:
             self.power_history.append((self.env.now, self.power_available + added))
             self.power.put(added)
 
-    def _onsite(self, onsite: OnsiteIn):
+    def _onsite(self, index: int, onsite: OnsiteIn):
         """Process: order on-site units, take delivery, then install them."""
         if onsite.supplier is not None:
             book = self.books.get(onsite.supplier)
-            yield self.env.process(self._order(book, onsite.units, onsite.ordered))
+            yield self.env.process(self._order(book, onsite.units, onsite.ordered, index))
         delivered = onsite.ordered + onsite.lead_time
         if delivered > self.env.now:
             yield self.env.timeout(delivered - self.env.now)
@@ -164,11 +173,18 @@ class SiteModel:
         connect = self._connect(onsite.install, watts, "onsite_power", battery=onsite.battery)
         yield self.env.process(connect)
 
-    def _order(self, book: OrderBook | None, units: float, when: float):
+    def _order(self, book: OrderBook | None, units: float, when: float, key: object):
         """Process: order ``units`` at ``when`` (at once if that is past); returns the fill
-        time [month]. A supplier that makes nothing (``book`` is None) never fills it."""
+        time [month], promised at once (:attr:`promised` under ``key``). A supplier that
+        makes nothing (``book`` is None) never fills it."""
         yield self.env.timeout(max(0.0, when - self.env.now))
-        filled = yield (self.env.event() if book is None else book.order(units))
+        if book is None:
+            self.promised[key] = math.inf
+            filled = yield self.env.event()
+            return filled
+        order = book.order(units)
+        self.promised[key] = order.due
+        filled = yield order
         return filled
 
     def _build(self, building: BuildingIn, log: BuildingLog):
@@ -178,15 +194,18 @@ class SiteModel:
         if building.transformers > 0 and self.spec.transformer_supplier is not None:
             book = self.books.get(self.spec.transformer_supplier)
             delivery = env.process(
-                self._order(book, building.transformers, building.transformers_ordered)
+                self._order(book, building.transformers, building.transformers_ordered, building.id)
             )
         dates = schedule(building)
-        if delivery is not None:
+        if delivery is None:
+            self.first_built[building.id] = dates[-1][2]
+        else:
             log.fit_out_due = next(begin for phase, begin, _ in dates if phase == "fit_out")
             yield env.timeout(max(0.0, log.fit_out_due - env.now))
             self.waiting_for[building.id] = "transformers"
             log.transformers_in = yield delivery
             dates = schedule(building, {"fit_out": log.transformers_in})
+            self.first_built[building.id] = dates[-1][2]
             self.waiting_for[building.id] = "construction"
         first_done = dates[-1][2]
         block_it = building.it_capacity / building.blocks
@@ -208,6 +227,94 @@ class SiteModel:
             if block_it > 0:
                 self.slots.put(block_it / self.product.it_power)
         self.waiting_for[building.id] = "ready"
+
+    def outlook(self) -> SiteOutlook:
+        """The site's plan as known now (:mod:`capsim.model.outlook`): blocks still to be
+        energised are built by their schedules (transformers by their promised date, or
+        with no wait if not yet ordered) and energised in turn as the power connected
+        and promised covers them."""
+        now = self.env.now
+        return SiteOutlook(
+            now=now,
+            installed=float(self.log.at(now)),
+            opened=self.ready_it_capacity / self.product.it_power,
+            rate=self.install_rate,
+            openings=self._openings(),
+        )
+
+    def _openings(self) -> tuple[tuple[float, float], ...]:
+        """``(time [month], slots [package])`` of each block still to be energised, by
+        time, as planned now; recomputed only when an order is promised, a building's
+        transformers arrive or a block is energised."""
+        key = (len(self.promised), len(self.first_built), self.ready_it_capacity)
+        if self._planned_openings[0] == key:
+            return self._planned_openings[1]
+        waiting = []
+        for order, (building, log) in enumerate(
+            zip(self.spec.buildings, self.buildings, strict=True)
+        ):
+            done = len(log.blocks_energised)
+            if done == building.blocks or building.it_capacity <= 0:
+                continue
+            first = self._first_built(building)
+            need = building.it_capacity / building.blocks * self.spec.pue
+            for block in range(done, building.blocks):
+                waiting.append((block_done(building, first, block), order, need, building))
+        waiting.sort(key=lambda item: item[:2])
+        dates = energised(
+            [(built, need) for built, _, need, _ in waiting],
+            self._power_plan(),
+            self.power_reserved,
+        )
+        openings = tuple(
+            (date, building.it_capacity / building.blocks / self.product.it_power)
+            for date, (*_, building) in zip(dates, waiting, strict=True)
+            if date < math.inf
+        )
+        self._planned_openings = (key, openings)
+        return openings
+
+    def _first_built(self, building: BuildingIn) -> float:
+        """When ``building``'s first block is, or should be, built [month]."""
+        known = self.first_built.get(building.id)
+        if known is not None:
+            return known
+        supplier = self.spec.transformer_supplier
+        if building.transformers <= 0 or supplier is None:
+            return schedule(building)[-1][2]
+        promised = self.promised.get(building.id)
+        if promised is None:  # not ordered yet: planned with no wait
+            return schedule(building)[-1][2] if self.books.get(supplier) else math.inf
+        return schedule(building, {"fit_out": promised})[-1][2] if promised < math.inf else math.inf
+
+    def _power_plan(self) -> list[tuple[float, float]]:
+        """``(time [month], facility power connected by then [W])``: every source by
+        its actual or promised date (on-site units not yet ordered with no wait)."""
+        spec = self.spec
+        sources = [(0.0, spec.existing_power, False)]
+        sources += [(max(0.0, when), watts, False) for when, watts in spec.grid if watts > 0]
+        for index, onsite in enumerate(spec.onsite):
+            if onsite.units <= 0 or onsite.unit_capacity <= 0:
+                continue
+            delivered = max(0.0, onsite.ordered + onsite.lead_time)
+            if onsite.supplier is not None:
+                book = self.books.get(onsite.supplier)
+                lead = 0.0 if book is None else book.min_lead_time
+                planned = max(0.0, onsite.ordered) + lead if book is not None else math.inf
+                delivered = max(delivered, self.promised.get(index, planned))
+            watts = onsite.units * onsite.unit_capacity
+            sources.append((delivered + onsite.install, watts, onsite.battery))
+        sources = [source for source in sources if source[0] < math.inf]
+        sources.sort(key=lambda source: source[0])
+        plan = []
+        generation = battery = 0.0
+        for when, watts, is_battery in sources:
+            if is_battery:
+                battery += watts
+            else:
+                generation += watts
+            plan.append((when, generation + min(battery, generation)))
+        return plan
 
     def _critical_path(self, log: BuildingLog) -> None:
         if log.ready > log.construction_done:

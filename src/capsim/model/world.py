@@ -28,6 +28,7 @@ from capsim.model.hbm import HbmVendorModel
 from capsim.model.inputs import ModelInputs
 from capsim.model.ledger import capex_spent, funding_released, funding_rules, spend_plans
 from capsim.model.orderbook import OrderBook
+from capsim.model.outlook import SiteOutlook
 from capsim.model.outputs import Outputs
 from capsim.model.procurement import Procurement
 from capsim.model.record import PROGRAMME_INPUTS, Record
@@ -97,6 +98,7 @@ class World:
             programmes=inputs.programmes,
             export_rules=inputs.export_rules,
             cash=self._cash,
+            installable=self._installable,
             on_delivered=self._delivered,
         )
         self.chains = {
@@ -115,6 +117,10 @@ class World:
             for pid, product in inputs.products.items()
         }
         self.vendors = {vid: HbmVendorModel(vendor) for vid, vendor in inputs.vendors.items()}
+        self.outlooks: dict[str, list[SiteOutlook]] = {}
+        """Each programme's sites' outlooks, made at the start of the month."""
+        self.installable: dict[tuple[str, float], float] = {}
+        """What they give by (programme, time), read this month [package]."""
         self.record = Record(inputs, list(self.sites))
         self._product_column = {pid: i for i, pid in enumerate(self.record.products)}
         self.market = Procurement(
@@ -156,6 +162,18 @@ class World:
             facility += watts * site.spec.pue
         return it, facility
 
+    def _installable(self, programme: str, time: float) -> float:
+        """Packages ``programme``'s sites could have installed by ``time`` [month], as
+        planned at the start of this month [package]."""
+        found = self.installable.get((programme, time))
+        if found is None:
+            outlooks = self.outlooks.get(programme)
+            if outlooks is None:
+                sites = self.inputs.programmes[programme].sites
+                outlooks = self.outlooks[programme] = [self.sites[sid].outlook() for sid in sites]
+            found = self.installable[programme, time] = sum(o.installable(time) for o in outlooks)
+        return found
+
     def _backlog(self, product: str, by: float) -> float:
         """Good packages of ``product`` its programmes (open by model time ``by``) still
         lack, less those in packaging [package]."""
@@ -193,6 +211,8 @@ class World:
         if self.trace is not None:
             for pid, chain in self.chains.items():
                 self._trace(f"start month {month}: {pid} dies {chain.dies.level:.6g}")
+        self.outlooks.clear()
+        self.installable.clear()
         self.market.start_month(month)
 
     def _record_month_end(self, month: int) -> None:
@@ -225,11 +245,15 @@ class World:
     def _programme_binding(self, month: int, gid: str, book: ProgrammeBook) -> str:
         """What holds programme ``gid`` back at the end of ``month`` (one of
         :data:`~capsim.model.record.PROGRAMME_INPUTS`)."""
-        if book.limited_by in ("complete", "closed"):
+        if book.remaining() <= EPSILON:
+            return "complete"
+        if book.limited_by == "closed":
             return book.limited_by
         sites = [self.sites[sid] for sid in self.inputs.programmes[gid].sites]
-        if sites and self.inventories[gid].level > EPSILON:
+        stocked = self.inventories[gid].level > EPSILON
+        if sites and (stocked or book.limited_by == "sites"):
             found = [reason for reason in (site.binding() for site in sites) if reason is not None]
+            found.sort(key=lambda reason: reason == "site_capacity")  # a full site, last
             return found[0] if found else "crews"
         if book.limited_by in ("money", "export_cap"):
             return book.limited_by
