@@ -180,7 +180,8 @@ def test_bottlenecks_of_a_study_stack_the_binding_shares(study):
     assert top.max() == pytest.approx(1.0)
     assert ax.get_ylabel() == "Samples in which it binds (%)"
     colours = {band.get_label(): band.get_facecolor()[0][:3] for band in _bands(ax)}
-    assert np.allclose(colours["hbm"], to_rgb(BINDING_STYLE["hbm"][0]))
+    for name in present:  # each input in its own colour
+        assert np.allclose(colours[name], to_rgb(BINDING_STYLE[name][0])), name
 
 
 def test_bottlenecks_of_a_single_run_mark_the_binding_input_per_month(run):
