@@ -89,7 +89,7 @@ def fit_discrepancy(
 #: measures how far forecasts from what was known missed NVIDIA's output in the
 #: 2023-2024 boom; it is not a general law of the model's error.
 FITTED = Discrepancy(
-    growth_sd=0.2448,
+    growth_sd=0.2454,
     source="fitted on the rolling-origin backtest of hindcast-2023.yaml against Epoch AI's "
     "NVIDIA shipments 2023-2024 (2026-11-30); leads beyond 6 quarters use lead 6's",
 )
