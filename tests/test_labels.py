@@ -94,6 +94,21 @@ def test_describe_names_each_input_by_its_label_with_value_and_unit(tmp_path, ca
     assert (found["label"], float(found["central"])) == ("c capacity, 2027-06", 90_000.0)
 
 
+def test_describe_only_lists_the_inputs_asked_for(tmp_path, capsys):
+    # The chain has one CoWoS line c with one capacity and one yield; "packaging.c.cap*"
+    # (a glob on key paths) and "C CAPACITY" (text in a label, any case) both find only the
+    # capacity; nothing matching is a clear error, exit 2.
+    path = tmp_path / "chain.yaml"
+    path.write_text(yaml.safe_dump(chain_data()), encoding="utf-8")
+    for asked in ("packaging.c.cap*", "C CAPACITY"):
+        document = json.loads(_describe([str(path), "--only", asked, "--format", "json"], capsys))
+        assert [p["path"] for p in document["parameters"]] == ["packaging.c.capacity"]
+    text = _describe([str(path), "--only", "packaging.c.cap*"], capsys)
+    assert "parameters (1 of " in text
+    assert main(["describe", str(path), "--only", "no-such-thing"]) == 2
+    assert "found no parameter matching 'no-such-thing'" in capsys.readouterr().err
+
+
 def test_sweep_tables_name_the_varied_input_by_its_label_with_units(tmp_path, capsys):
     # The chain's site s waits for a grid connection; the sweep sets the wait to 2 and
     # 10 months: the table says "s power grid wait" and "2 month", "10 month".

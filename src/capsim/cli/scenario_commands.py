@@ -72,10 +72,19 @@ def register(commands) -> None:
         "central value in canonical units, its distribution, its source and its confidence.",
         epilog=examples(
             "capsim describe scenarios/korea-10k-gpus.yaml",
+            "capsim describe scenarios/openai-nvidia-10gw.yaml --only sk-hynix --only '*.it_power'",
             "capsim describe scenarios/korea-10k-gpus.yaml --format csv > parameters.csv",
         ),
     )
     add_scenario_arguments(describe)
+    describe.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="TEXT",
+        help="list only the parameters whose key path or label contains TEXT, or matches it "
+        "as a glob when it has * or ? (case-insensitive; repeat for more)",
+    )
     add_format_argument(describe)
     describe.set_defaults(handler=describe_command)
 
@@ -134,12 +143,21 @@ def _summary(scenario: Scenario) -> str:
 
 
 def describe_command(arguments: argparse.Namespace) -> int:
+    from capsim.cli.options import CommandError
     from capsim.scenario.inventory import entity_counts, param_rows
     from capsim.scenario.loader import load_scenario
     from capsim.scenario.walk import iter_params
 
     scenario = load_scenario(arguments.file, arguments.overrides)
     rows = param_rows(scenario)
+    if arguments.only:
+        rows = [row for row in rows if any(_matches(row, text) for text in arguments.only)]
+        if not rows:
+            asked = ", ".join(repr(text) for text in arguments.only)
+            raise CommandError(
+                f"--only: expected text in a key path or label of {arguments.file} (e.g. "
+                f"'sk-hynix', 'products.*.it_power'), found no parameter matching {asked}"
+            )
     entities = {table: ids for table, ids in entity_counts(scenario).items() if ids}
     defaults = {} if scenario.points_as_given else point_spreads(scenario)
     scale = spread_scale_of(scenario)
@@ -161,8 +179,9 @@ def describe_command(arguments: argparse.Namespace) -> int:
         lines += [f"horizon: {scenario.horizon.start} to {scenario.horizon.end}", "", "entities:"]
         for table, ids in entities.items():
             lines += _wrapped(f"  {table}: {', '.join(ids)}", indent=4)
+        chosen = f"{len(rows)} of {len(params)}" if arguments.only else f"{len(rows)}"
         lines += [
-            f"\nparameters ({len(rows)}): label, central value and distribution;",
+            f"\nparameters ({chosen}): label, central value and distribution;",
             "      below, the key path (for --set) and the source [confidence]",
         ]
         width = min(LABEL_WIDTH, max(len(row.label) for row in rows))
@@ -192,6 +211,18 @@ def describe_command(arguments: argparse.Namespace) -> int:
         },
     )
     return 0
+
+
+def _matches(row, text: str) -> bool:
+    """Whether ``row``'s key path or label contains ``text``, or matches it as a glob
+    when it has ``*`` or ``?`` (case-insensitive)."""
+    import fnmatch
+
+    text = text.lower()
+    fields = (row.path.lower(), row.label.lower())
+    if "*" in text or "?" in text:
+        return any(fnmatch.fnmatchcase(field, text) for field in fields)
+    return any(text in field for field in fields)
 
 
 #: Widest label column and widest line of ``describe``'s text, in characters.
