@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from capsim.model.clearing import SHORT, Clearing
 from capsim.model.hbm import HbmVendorModel
-from capsim.model.inputs import ModelInputs
+from capsim.model.inputs import CapacityIn, ModelInputs
 from capsim.model.supply import ProductChain
 
 
@@ -65,20 +65,42 @@ class Planner:
         self.arrears: dict[str, float] = {}
         """Good packages each product's programmes want this month beyond their order
         rate (orders of past months not met) [package]."""
+        self._pids = list(chains)
+        self._lines = [
+            _Supplier.of_line(inputs.packaging[line_id], line_chains, self._pids)
+            for line_id, line_chains in self.by_line.items()
+            if line_chains
+        ]
+        self._fabs = [
+            _Supplier.of_fab(inputs.fabs[fab_id], fab_chains, self._pids)
+            for fab_id, fab_chains in self.by_fab.items()
+            if fab_chains
+        ]
+        self._hbm_pool = _hbm_pool(vendors, self.months)
+        self._hbm_need: list[tuple[int, float, float]] = []
+        """Each product taking HBM: (its index, stacks per good package, its vendors'
+        mean stacks per wafer)."""
+        for i, chain in enumerate(chains.values()):
+            per_wafer = [v.stacks_per_wafer[chain.product.hbm_generation] for v in chain.vendors]
+            if per_wafer and chain.stacks_per_good > 0:
+                mean = sum(per_wafer) / len(per_wafer)
+                self._hbm_need.append((i, chain.stacks_per_good, mean))
+        self._made: dict[int, list[bool]] = {}
+        """Whether each product is made in a month (its window at mid-month)."""
         self._rates: dict[int, dict[str, float]] = {}
         self._weights: dict[tuple[str, int], dict[str, float]] = {}
-        self._projections: dict[int, tuple[dict[str, float], tuple]] = {}
+        """Each product's sourcing weights by month: inputs only, kept for the run."""
+        self._projections: dict[int, tuple[list[float], tuple]] = {}
         """Each month's plans and reasons, with the order rates they were made for."""
         self._fresh: dict[int, tuple] = {}
         """The plans and reasons read this month."""
         self._stack_plans: dict[tuple, tuple] = {}
-        self._planned: dict[tuple[str, float], tuple[float, str | None]] = {}
+        self._planned: dict[tuple[str, int], tuple[float, str | None]] = {}
 
     def forget(self) -> None:
         """Drop the cached rates and plans (programmes have moved on); a month's shares
         are kept, to be reused while the order rates they were made for still hold."""
         self._rates.clear()
-        self._weights.clear()
         self._stack_plans.clear()
         self._fresh.clear()
         self._planned.clear()
@@ -91,7 +113,9 @@ class Planner:
         """Each product's order rate in ``month`` (as the programmes stand now)."""
         rates = self._rates.get(month)
         if rates is None:
-            rates = {pid: self.rate(pid, month + 0.5) for pid in self.chains}
+            rate = self.rate
+            middle = month + 0.5
+            rates = {pid: rate(pid, middle) for pid in self._pids}
             self._rates[month] = rates
         return rates
 
@@ -107,8 +131,8 @@ class Planner:
         key = (product.id, start)
         found = self._planned.get(key)
         if found is None:
-            if product.made_in(start):
-                plans, reasons = self.projection(self.month_of(start))
+            if product.start <= start < product.end:
+                plans, reasons = self.projection(min(max(start, 0), self.months - 1))
                 found = (plans[product.id], reasons[product.id])
             else:
                 found = (0.0, None)
@@ -130,35 +154,40 @@ class Planner:
         if found is not None:
             return found
         rates = self.rates_at(month)
-        asks = {
-            pid: rates[pid] if chain.product.made_in(month + 0.5) else 0.0
-            for pid, chain in self.chains.items()
-        }
+        made = self._made.get(month)
+        if made is None:
+            middle = month + 0.5
+            made = [c.product.start <= middle < c.product.end for c in self.chains.values()]
+            self._made[month] = made
+        asks = [rates[pid] if m else 0.0 for pid, m in zip(self._pids, made, strict=True)]
         cached = self._projections.get(month)
         if cached is not None and cached[0] == asks:
             self._fresh[month] = cached[1]
             return cached[1]
-        first = self._shares(month, asks, asks)
-        first["hbm"] = self._hbm_shares(month, asks)
+        first_cowos, first_logic = self._shares(month, asks, asks)
+        first_hbm = self._hbm_shares(month, asks)
         # each supplier again, among what the others' first shares let each product use
-        other = {
-            name: {
-                pid: min(asks[pid], *(first[k][pid] for k in first if k != name)) for pid in asks
-            }
-            for name in ("cowos", "logic_wafers")
-        }
-        second = self._shares(month, other["cowos"], other["logic_wafers"])
+        other_cowos = list(map(min, asks, first_logic, first_hbm))
+        other_logic = list(map(min, asks, first_cowos, first_hbm))
+        second_cowos, second_logic = self._shares(month, other_cowos, other_logic)
         plans: dict[str, float] = {}
         reasons: dict[str, str | None] = {}
-        for pid, rate in asks.items():
-            plan = min(rate, second["cowos"][pid], second["logic_wafers"][pid])
+        keep = 1.0 - SHORT
+        for i, pid in enumerate(self._pids):
+            rate = asks[i]
+            plan = min(rate, second_cowos[i], second_logic[i])
             plans[pid] = plan
             reason = None
-            for name in ("cowos", "logic_wafers"):
-                if second[name][pid] < other[name][pid] * (1.0 - SHORT):
-                    reason = name
-            if reason is None and plan < rate * (1.0 - SHORT):
-                reason = min(("cowos", "logic_wafers", "hbm"), key=lambda k: first[k][pid])
+            if second_cowos[i] < other_cowos[i] * keep:
+                reason = "cowos"
+            if second_logic[i] < other_logic[i] * keep:
+                reason = "logic_wafers"
+            if reason is None and plan < rate * keep:
+                reason, least = "cowos", first_cowos[i]
+                if first_logic[i] < least:
+                    reason, least = "logic_wafers", first_logic[i]
+                if first_hbm[i] < least:
+                    reason = "hbm"
             reasons[pid] = reason
         found = (plans, reasons)
         self._projections[month] = (asks, found)
@@ -166,64 +195,52 @@ class Planner:
         return found
 
     def _shares(
-        self, month: int, packaged: dict[str, float], diced: dict[str, float]
-    ) -> dict[str, dict[str, float]]:
-        """What each line would give each product of the good packages per month it
-        asks to have ``packaged``, and each fab of those it asks dies for (``diced``), in
-        ``month``, by their markets [package/month]."""
+        self, month: int, packaged: list[float], diced: list[float]
+    ) -> tuple[list[float], list[float]]:
+        """What each line would give each product (by index) of the good packages per
+        month it asks to have ``packaged``, and each fab of those it asks dies for
+        (``diced``), in ``month``, by their markets [package/month]."""
         index = min(max(month, 0), self.months - 1)
-        cowos: dict[str, float] = {}
-        for line_id, chains in self.by_line.items():
-            line = self.inputs.packaging[line_id]
-            unit_yield = max(line.unit_yield, 1e-12)
-            per_good = {c.product.id: unit_yield * c.product.packages_per_wafer for c in chains}
-            asks = {pid: packaged[pid] / per_good[pid] for pid in per_good}
-            grants = self.clearing.grants(
-                line.market, float(line.capacity[index]), month, chains, asks
-            )
-            cowos.update({pid: grants[pid] * per_good[pid] for pid in per_good})
-        logic: dict[str, float] = {}
-        for fab_id, chains in self.by_fab.items():
-            fab = self.inputs.fabs[fab_id]
-            per_good = {
-                c.product.id: c.product.good_dies_per_wafer / c.dies_per_good for c in chains
-            }
-            asks = {
-                pid: diced[pid] / per_good[pid] if per_good[pid] > 0 else 0.0 for pid in per_good
-            }
-            grants = self.clearing.grants(
-                fab.market, float(fab.capacity[index]), month, chains, asks
-            )
-            logic.update({pid: grants[pid] * per_good[pid] for pid in per_good})
-        return {"cowos": cowos, "logic_wafers": logic}
+        return (
+            self._shared(self._lines, index, month, packaged),
+            self._shared(self._fabs, index, month, diced),
+        )
 
-    def _hbm_shares(self, month: int, wanted: dict[str, float]) -> dict[str, float]:
-        """Good packages per month of HBM each product would get in ``month`` if all the
-        vendors' wafers (any generation: wafers can be set up for another within a plan's
-        look-ahead) were shared in proportion to the wafers its ``wanted`` packages need,
-        at the mean stacks per wafer of its vendors [package/month] (unbounded for a
-        product that takes no HBM)."""
+    def _shared(
+        self, suppliers: list[_Supplier], index: int, month: int, wanted: list[float]
+    ) -> list[float]:
+        """What each of ``suppliers`` would give each product (by index) of the good
+        packages per month it ``wanted`` [package/month]."""
+        given = [0.0] * len(wanted)
+        grants = self.clearing.grants
+        for supplier in suppliers:
+            members = supplier.members
+            asks = {
+                pid: wanted[i] / per_good if per_good > 0 else 0.0 for i, pid, per_good in members
+            }
+            granted = grants(
+                supplier.market, supplier.capacity[index], month, supplier.chains, asks
+            )
+            for i, pid, per_good in members:
+                given[i] = granted[pid] * per_good
+        return given
+
+    def _hbm_shares(self, month: int, wanted: list[float]) -> list[float]:
+        """Good packages per month of HBM each product (by index) would get in ``month``
+        if all the vendors' wafers (any generation: wafers can be set up for another
+        within a plan's look-ahead) were shared in proportion to the wafers its
+        ``wanted`` packages need, at the mean stacks per wafer of its vendors
+        [package/month] (unbounded for a product that takes no HBM)."""
         index = min(max(month, 0), self.months - 1)
-        wafers = sum(
-            float(v.spec.wafers[index]) for v in self.vendors.values() if v.spec.fixed is None
-        )
-        stacks_fixed = sum(
-            float(v.spec.fixed[g][index])
-            for v in self.vendors.values()
-            if v.spec.fixed is not None
-            for g in v.generations
-        )
-        need: dict[str, float] = {}
-        for pid, chain in self.chains.items():
-            per_wafer = [v.stacks_per_wafer[chain.product.hbm_generation] for v in chain.vendors]
-            if per_wafer and chain.stacks_per_good > 0:
-                need[pid] = wanted[pid] * chain.stacks_per_good / (sum(per_wafer) / len(per_wafer))
-        shares = dict.fromkeys(self.chains, math.inf)
-        total = sum(need.values())
-        if stacks_fixed > 0 or total <= wafers:
-            return shares  # fixed-stack vendors cannot be pooled; or there is enough
-        for pid in need:
-            shares[pid] = wanted[pid] * wafers / total
+        wafers, stacks_fixed = self._hbm_pool[index]
+        shares = [math.inf] * len(wanted)
+        if stacks_fixed > 0:
+            return shares  # fixed-stack vendors cannot be pooled
+        total = sum(wanted[i] * per_good / per_wafer for i, per_good, per_wafer in self._hbm_need)
+        if total <= wafers:
+            return shares  # there is enough
+        for i, _, _ in self._hbm_need:
+            shares[i] = wanted[i] * wafers / total
         return shares
 
     def cover(self, chain: ProductChain, plan: float, arrival: float, lead: float) -> float:
@@ -289,3 +306,53 @@ class Planner:
             found = (now, later, plan, plan_later, cover)
             self._stack_plans[key] = found
         return found
+
+
+class _Supplier:
+    """A line or fab as the plans see it: its market, capacity by month [wafer/month],
+    chains, and each product's (index, id, good packages per wafer granted)."""
+
+    def __init__(self, spec: CapacityIn, chains: list[ProductChain], members: list):
+        self.market = spec.market
+        self.capacity: list[float] = spec.capacity.tolist()
+        self.chains = chains
+        self.members: list[tuple[int, str, float]] = members
+
+    @classmethod
+    def of_line(cls, line: CapacityIn, chains: list[ProductChain], pids: list[str]) -> _Supplier:
+        """A packaging line: good packages per interposer wafer."""
+        unit_yield = max(line.unit_yield, 1e-12)
+        members = [
+            (pids.index(c.product.id), c.product.id, unit_yield * c.product.packages_per_wafer)
+            for c in chains
+        ]
+        return cls(line, chains, members)
+
+    @classmethod
+    def of_fab(cls, fab: CapacityIn, chains: list[ProductChain], pids: list[str]) -> _Supplier:
+        """A logic fab: good packages per logic wafer."""
+        members = [
+            (
+                pids.index(c.product.id),
+                c.product.id,
+                c.product.good_dies_per_wafer / c.dies_per_good,
+            )
+            for c in chains
+        ]
+        return cls(fab, chains, members)
+
+
+def _hbm_pool(vendors: dict[str, HbmVendorModel], months: int) -> list[tuple[float, float]]:
+    """Each month's wafers of the vendors that convert [wafer/month] and stacks of those
+    given as fixed stacks [stack/month]."""
+    pool = []
+    for index in range(months):
+        wafers = sum(float(v.spec.wafers[index]) for v in vendors.values() if v.spec.fixed is None)
+        stacks_fixed = sum(
+            float(v.spec.fixed[g][index])
+            for v in vendors.values()
+            if v.spec.fixed is not None
+            for g in v.generations
+        )
+        pool.append((wafers, stacks_fixed))
+    return pool
