@@ -18,6 +18,9 @@ from capsim.model.hbm import HbmVendorModel
 from capsim.model.inputs import CapacityIn, ModelInputs
 from capsim.model.supply import ProductChain
 
+#: The plan of a product not made then, and what set it (its window).
+_NOT_MADE = (0.0, None)
+
 
 class Planner:
     """The plans of one run, recomputed each month (programmes move on).
@@ -90,12 +93,11 @@ class Planner:
         self._rates: dict[int, dict[str, float]] = {}
         self._weights: dict[tuple[str, int], dict[str, float]] = {}
         """Each product's sourcing weights by month: inputs only, kept for the run."""
-        self._projections: dict[int, tuple[list[float], tuple]] = {}
+        self._projections: dict[int, tuple[list[float], dict]] = {}
         """Each month's plans and reasons, with the order rates they were made for."""
-        self._fresh: dict[int, tuple] = {}
+        self._fresh: dict[int, dict[str, tuple[float, str | None]]] = {}
         """The plans and reasons read this month."""
         self._stack_plans: dict[tuple, tuple] = {}
-        self._planned: dict[tuple[str, int], tuple[float, str | None]] = {}
 
     def forget(self) -> None:
         """Drop the cached rates and plans (programmes have moved on); a month's shares
@@ -103,7 +105,6 @@ class Planner:
         self._rates.clear()
         self._stack_plans.clear()
         self._fresh.clear()
-        self._planned.clear()
 
     def month_of(self, time: float) -> int:
         """The month of the horizon ``time`` [month] falls in, clipped to the horizon."""
@@ -128,18 +129,15 @@ class Planner:
         order rate did)."""
         product = chain.product
         start = math.ceil(time - 1e-9)  # goods due during a month are packaged from the next
-        key = (product.id, start)
-        found = self._planned.get(key)
+        if not product.start <= start < product.end:
+            return _NOT_MADE
+        month = min(max(start, 0), self.months - 1)
+        found = self._fresh.get(month)
         if found is None:
-            if product.start <= start < product.end:
-                plans, reasons = self.projection(min(max(start, 0), self.months - 1))
-                found = (plans[product.id], reasons[product.id])
-            else:
-                found = (0.0, None)
-            self._planned[key] = found
-        return found
+            found = self.projection(month)
+        return found[product.id]
 
-    def projection(self, month: int) -> tuple[dict[str, float], dict[str, str | None]]:
+    def projection(self, month: int) -> dict[str, tuple[float, str | None]]:
         """Each product's plan for ``month`` [package/month] and the input that set it.
 
         Each line and fab is shared by its market among the products' order rates, and
@@ -153,13 +151,19 @@ class Planner:
         found = self._fresh.get(month)
         if found is not None:
             return found
-        rates = self.rates_at(month)
         made = self._made.get(month)
         if made is None:
             middle = month + 0.5
             made = [c.product.start <= middle < c.product.end for c in self.chains.values()]
             self._made[month] = made
-        asks = [rates[pid] if m else 0.0 for pid, m in zip(self._pids, made, strict=True)]
+        rates = self._rates.get(month)
+        if rates is not None:
+            asks = [rates[pid] if m else 0.0 for pid, m in zip(self._pids, made, strict=True)]
+        else:  # the order rates of the products made then only
+            rate, middle = self.rate, month + 0.5
+            asks = [
+                rate(pid, middle) if m else 0.0 for pid, m in zip(self._pids, made, strict=True)
+            ]
         cached = self._projections.get(month)
         if cached is not None and cached[0] == asks:
             self._fresh[month] = cached[1]
@@ -170,13 +174,11 @@ class Planner:
         other_cowos = list(map(min, asks, first_logic, first_hbm))
         other_logic = list(map(min, asks, first_cowos, first_hbm))
         second_cowos, second_logic = self._shares(month, other_cowos, other_logic)
-        plans: dict[str, float] = {}
-        reasons: dict[str, str | None] = {}
+        found: dict[str, tuple[float, str | None]] = {}
         keep = 1.0 - SHORT
         for i, pid in enumerate(self._pids):
             rate = asks[i]
             plan = min(rate, second_cowos[i], second_logic[i])
-            plans[pid] = plan
             reason = None
             if second_cowos[i] < other_cowos[i] * keep:
                 reason = "cowos"
@@ -188,8 +190,7 @@ class Planner:
                     reason, least = "logic_wafers", first_logic[i]
                 if first_hbm[i] < least:
                     reason = "hbm"
-            reasons[pid] = reason
-        found = (plans, reasons)
+            found[pid] = (plan, reason)
         self._projections[month] = (asks, found)
         self._fresh[month] = found
         return found
@@ -253,9 +254,12 @@ class Planner:
             return 0.0
         month = arrival - lead
         whole = math.floor(lead + 1e-9)
-        planned = sum(self.plan(chain, month + k) for k in range(whole + 1))
+        plans = self.planned
+        planned = 0.0
+        for k in range(whole + 1):
+            planned += plans(chain, month + k)[0]
         if lead > whole:
-            planned += (lead - whole) * self.plan(chain, month + whole + 1)
+            planned += (lead - whole) * plans(chain, month + whole + 1)[0]
         planned += self.arrears.get(chain.product.id, 0.0)
         return min(planned, self.backlog(chain.product.id, arrival))
 

@@ -379,8 +379,10 @@ class Procurement:
                 continue
             for chain in g.chains:
                 pid = chain.product.id
-                limited = self.planner.planned(chain, arrival)[1] == "hbm"
-                if not steady and (limited or g.grants[pid] < g.asks[pid] * (1.0 - SHORT)):
+                if not steady and (
+                    g.grants[pid] < g.asks[pid] * (1.0 - SHORT)
+                    or self.planner.planned(chain, arrival)[1] == "hbm"
+                ):
                     chain.short["hbm"] = True
                 stacks = g.grants[pid] * per_wafer
                 if stacks <= 0:
@@ -445,10 +447,17 @@ def _binding(limits: dict[str, float], short: dict[str, bool]) -> str:
     the first of :data:`TIE_ORDER` whose supplier granted less than was asked (``short``),
     else the first of them."""
     lowest = min(limits.values())
-    tied = [k for k in TIE_ORDER if limits[k] <= lowest + TIE_TOLERANCE * abs(lowest)]
-    if tied[0] == "demand":
-        return "demand"
-    return next((k for k in tied if short.get(k)), tied[0])
+    bound = lowest + TIE_TOLERANCE * abs(lowest)
+    first = None
+    for name in TIE_ORDER:
+        if limits[name] <= bound:
+            if first is None:
+                if name == "demand":
+                    return name
+                first = name
+            if short.get(name):
+                return name
+    return first
 
 
 @dataclass

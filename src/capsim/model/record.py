@@ -136,8 +136,7 @@ class Record:
         and good packages wanted but not started [package]."""
         column = self._product_column[product]
         self.binding[month, column] = SUPPLY_INPUTS.index(binding)
-        for row, name in enumerate(SUPPLY_INPUTS):
-            self.limits[month, column, row] = limits[name] * unit_yield
+        self.limits[month, column] = [limits[name] * unit_yield for name in SUPPLY_INPUTS]
         self.unmet[month, column] = unmet
 
     def supplier_month(
@@ -149,13 +148,21 @@ class Record:
         granted: dict[str, float],
     ) -> None:
         """Write a supplier's capacity of ``month`` and what each designer asked of it and
-        was granted [the supplier's unit]."""
+        was granted [the supplier's unit] (once a month: designers not named asked and
+        were granted nothing)."""
         row = self._supplier_row[supplier]
         self.supplier_capacity[month, row] = capacity
-        for name, amount in asked.items():
-            self.supplier_asked[month, row, self._designer_column[name]] = amount
-        for name, amount in granted.items():
-            self.supplier_granted[month, row, self._designer_column[name]] = amount
+        columns = self._designer_column
+        if asked:
+            values = [0.0] * len(columns)
+            for name, amount in asked.items():
+                values[columns[name]] = amount
+            self.supplier_asked[month, row] = values
+        if granted:
+            values = [0.0] * len(columns)
+            for name, amount in granted.items():
+                values[columns[name]] = amount
+            self.supplier_granted[month, row] = values
 
     def outputs(self, sites: dict[str, SiteModel]) -> Outputs:
         """The run's outputs, from the arrays and the sites' installation and building logs."""
