@@ -56,7 +56,8 @@ class Record:
         n_p, n_g, n_s = len(self.products), len(self.programmes), len(sites)
         self.produced = np.zeros((months, n_p))
         self.binding = np.zeros((months, n_p), dtype=np.int8)
-        self.limits = np.zeros((months, n_p, len(SUPPLY_INPUTS)))
+        self._limits: dict[tuple[int, int], list[float]] = {}
+        """Each (month, product column)'s row of limits, gathered into an array at the end."""
         self.unmet = np.zeros((months, n_p))
         self.finished = np.zeros((months, n_p))
         self.dies = np.zeros((months, n_p))
@@ -115,10 +116,11 @@ class Record:
                     self.designers.append(contract.designer)
         self._supplier_row = {name: i for i, name in enumerate(self.suppliers)}
         self._designer_column = {name: i for i, name in enumerate(self.designers)}
-        n_u, n_d = len(self.suppliers), len(self.designers)
+        n_u = len(self.suppliers)
         self.supplier_capacity = np.zeros((months, n_u))
-        self.supplier_asked = np.zeros((months, n_u, n_d))
-        self.supplier_granted = np.zeros((months, n_u, n_d))
+        self._supplier_rows: dict[tuple[int, int], tuple[list[float], list[float]]] = {}
+        """Each (month, supplier row)'s asks and grants by designer column, gathered into
+        arrays at the end."""
         self.unsold = np.zeros((months, n_u))
 
     def package_month(
@@ -136,7 +138,7 @@ class Record:
         and good packages wanted but not started [package]."""
         column = self._product_column[product]
         self.binding[month, column] = SUPPLY_INPUTS.index(binding)
-        self.limits[month, column] = [limits[name] * unit_yield for name in SUPPLY_INPUTS]
+        self._limits[month, column] = [limits[name] * unit_yield for name in SUPPLY_INPUTS]
         self.unmet[month, column] = unmet
 
     def supplier_month(
@@ -153,16 +155,13 @@ class Record:
         row = self._supplier_row[supplier]
         self.supplier_capacity[month, row] = capacity
         columns = self._designer_column
-        if asked:
-            values = [0.0] * len(columns)
-            for name, amount in asked.items():
-                values[columns[name]] = amount
-            self.supplier_asked[month, row] = values
-        if granted:
-            values = [0.0] * len(columns)
-            for name, amount in granted.items():
-                values[columns[name]] = amount
-            self.supplier_granted[month, row] = values
+        asks = [0.0] * len(columns)
+        for name, amount in asked.items():
+            asks[columns[name]] = amount
+        grants = [0.0] * len(columns)
+        for name, amount in granted.items():
+            grants[columns[name]] = amount
+        self._supplier_rows[month, row] = (asks, grants)
 
     def outputs(self, sites: dict[str, SiteModel]) -> Outputs:
         """The run's outputs, from the arrays and the sites' installation and building logs."""
@@ -199,10 +198,11 @@ class Record:
             funding=funding_rules(inputs),
         )
         logs = [(s, log) for s in self.sites for log in sites[s].buildings]
+        shape = (len(self.suppliers), len(self.designers))
         return Outputs(
             progress=progress,
             binding=self.binding,
-            limits=self.limits,
+            limits=_gathered(self._limits, months, (len(self.products), len(SUPPLY_INPUTS)), None),
             unmet=self.unmet,
             finished=self.finished,
             dies=self.dies,
@@ -218,8 +218,8 @@ class Record:
             supplier_units=tuple(self.supplier_units),
             designers=tuple(self.designers),
             supplier_capacity=self.supplier_capacity,
-            supplier_asked=self.supplier_asked,
-            supplier_granted=self.supplier_granted,
+            supplier_asked=_gathered(self._supplier_rows, months, shape, 0),
+            supplier_granted=_gathered(self._supplier_rows, months, shape, 1),
             unsold=self.unsold,
             buildings=tuple(f"{s}/{log.id}" for s, log in logs),
             building_site=tuple(s for s, _ in logs),
@@ -234,3 +234,17 @@ class Record:
 def _ever(window: tuple[float, float] | None) -> bool:
     """Whether a qualification window [start, end) [month] is ever open."""
     return window is not None and window[0] < window[1] and window[0] < math.inf
+
+
+def _gathered(rows: dict, months: int, shape: tuple[int, int], part: int | None) -> np.ndarray:
+    """An array (month, *shape) of ``rows`` by (month, index) (their ``part`` when
+    they hold several), zero where none was written."""
+    zero = [0.0] * shape[1]
+    if part is None:
+        lists = [[rows.get((m, i), zero) for i in range(shape[0])] for m in range(months)]
+    else:
+        lists = [
+            [rows[m, i][part] if (m, i) in rows else zero for i in range(shape[0])]
+            for m in range(months)
+        ]
+    return np.array(lists, dtype=float).reshape(months, *shape)
