@@ -145,11 +145,15 @@ class Clearing:
             )
             granted = dict(zip(names, grants, strict=True))
         result = {name: granted[name] for name in by_designer if name not in self.modelled}
-        products = Counter(chain.product.designer for chain in chains)
+        products = None
         for chain in chains:
             pid, designer = chain.product.id, chain.product.designer
             whole = by_designer[designer]
-            # a take-or-pay grant to a designer that asks nothing is still its products'
-            portion = asks[pid] / whole if whole > 0 else 1.0 / products[designer]
+            if whole > 0:
+                portion = asks[pid] / whole
+            else:  # a take-or-pay grant to a designer that asks nothing is still its products'
+                if products is None:
+                    products = Counter(c.product.designer for c in chains)
+                portion = 1.0 / products[designer]
             result[pid] = granted[designer] * portion
         return result

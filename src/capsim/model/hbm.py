@@ -51,6 +51,8 @@ class HbmVendorModel:
     def unsold_by(self, time: float, *, inclusive: bool = True) -> dict[str, float]:
         """Move the stacks kept for the vendor and made by ``time`` [month] (before it,
         unless ``inclusive``) into its unsold stock, and return that stock [stack]."""
+        if not self._coming:
+            return self.unsold
         due = [c for c in self._coming if c[0] < time or (inclusive and c[0] == time)]
         if due:
             self._coming = [c for c in self._coming if c not in due]

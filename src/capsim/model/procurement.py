@@ -282,29 +282,34 @@ class Procurement:
     def _start_stacks(self, month: int, vid: str, vendor: HbmVendorModel, steady: bool) -> None:
         spec = vendor.spec
         arrival = month + spec.lead_time
+        conversion = spec.conversion_time
+        stack_plan = self.planner.stack_plan
+        arrears = self.planner.arrears
         orders: dict[str, dict[str, float]] = {}
         monthly: dict[str, float] = {}
         wanted = dict.fromkeys(vendor.generations, 0.0)
         for generation, chains in self.by_vendor[vid].items():
             per_wafer = spec.stacks_per_wafer[generation]
-            orders[generation] = {}
+            ordered = orders[generation] = {}
             for chain in chains:
-                product = chain.product
+                pid = chain.product.id
                 stacks_per_good = chain.stacks_per_good
-                now, later, plan, plan_later, cover = self.planner.stack_plan(
-                    chain, month, arrival, spec.conversion_time, steady
+                now, later, plan, plan_later, cover = stack_plan(
+                    chain, month, arrival, conversion, steady
                 )
                 weight_later = later.get(vid, 0.0)
                 if weight_later > 0:
                     wanted[generation] += weight_later * plan_later * stacks_per_good / per_wafer
                 weight = now.get(vid, 0.0)
                 need = weight * plan * stacks_per_good
-                monthly[product.id] = need
+                monthly[pid] = need
                 if not steady and need > 0:  # the product's lack, split by its weights
-                    held = sum(pipeline.position for pipeline in chain.stacks.values())
-                    month_due = (plan + self.planner.arrears.get(product.id, 0.0)) * stacks_per_good
+                    held = 0
+                    for pipeline in chain.stacks.values():
+                        held += pipeline.position
+                    month_due = (plan + arrears.get(pid, 0.0)) * stacks_per_good
                     need = weight * max(0.0, min(cover * stacks_per_good - held, month_due))
-                orders[generation][product.id] = need
+                ordered[pid] = need
         if not steady:
             self._sell_unsold(month, vendor, vid, orders)
             vendor.tooled_at(month)
