@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 from capsim.model.clearing import SHORT, Clearing
 from capsim.model.hbm import HbmVendorModel
-from capsim.model.inputs import CapacityIn, ModelInputs
+from capsim.model.inputs import CapacityIn, ModelInputs, ProductIn, VendorIn
 from capsim.model.supply import ProductChain
 
 #: The plan of a product not made then, and what set it (its window).
@@ -88,6 +89,20 @@ class Planner:
             if per_wafer and chain.stacks_per_good > 0:
                 mean = sum(per_wafer) / len(per_wafer)
                 self._hbm_need.append((i, chain.stacks_per_good, mean))
+        self._sources: dict[str, list[tuple[str, tuple[float, float], float, Any]]] = {
+            pid: [
+                (
+                    vendor.id,
+                    vendor.qualified.get(pid, (math.inf, math.inf)),
+                    vendor.lead_time,
+                    _source_weight(chain.product, vendor),
+                )
+                for vendor in chain.vendors
+            ]
+            for pid, chain in chains.items()
+        }
+        """Each product's vendors: (id, qualified window [month], lead time [month], the
+        product's sourcing weight or the vendor's stacks of its generation by month)."""
         self._made: dict[int, list[bool]] = {}
         """Whether each product is made in a month (its window at mid-month)."""
         self._rates: dict[int, dict[str, float]] = {}
@@ -272,18 +287,11 @@ class Planner:
         weights = self._weights.get(key)
         if weights is None:
             index = min(max(month, 0), self.months - 1)
-            generation = product.hbm_generation
+            pid = product.id
             weights = {}
-            for vendor in chain.vendors:
-                if not vendor.qualifies(product.id, month + vendor.lead_time):
-                    continue
-                if product.sourcing is not None:
-                    weights[vendor.id] = product.sourcing.get(vendor.id, 0.0)
-                elif vendor.fixed is not None:
-                    weights[vendor.id] = float(vendor.fixed[generation][index])
-                else:
-                    per_wafer = vendor.stacks_per_wafer[generation]
-                    weights[vendor.id] = float(vendor.wafers[index]) * per_wafer
+            for vid, (begin, until), lead, capacity in self._sources[pid]:
+                if begin <= month + lead < until:
+                    weights[vid] = capacity if product.sourcing is not None else capacity[index]
             total = sum(weights.values())
             weights = {v: w / total for v, w in weights.items()} if total > 0 else {}
             self._weights[key] = weights
@@ -344,6 +352,16 @@ class _Supplier:
             for c in chains
         ]
         return cls(fab, chains, members)
+
+
+def _source_weight(product: ProductIn, vendor: VendorIn) -> float | list[float]:
+    """``product``'s sourcing weight of ``vendor``, or (without weights) the vendor's
+    stacks per month of its generation by month [stack/month]."""
+    if product.sourcing is not None:
+        return product.sourcing.get(vendor.id, 0.0)
+    if vendor.fixed is not None:
+        return vendor.fixed[product.hbm_generation].tolist()
+    return (vendor.wafers * vendor.stacks_per_wafer[product.hbm_generation]).tolist()
 
 
 def _hbm_pool(vendors: dict[str, HbmVendorModel], months: int) -> list[tuple[float, float]]:

@@ -434,16 +434,14 @@ class Procurement:
     ) -> None:
         """Write ``supplier``'s capacity and each designer's asks and grants for ``month``
         (buyers not modelled ask what they are granted)."""
-        asked: dict[str, float] = {}
-        granted: dict[str, float] = {}
-        for chain in chains:
-            pid, designer = chain.product.id, chain.product.designer
-            asked[designer] = asked.get(designer, 0.0) + asks[pid]
-            granted[designer] = granted.get(designer, 0.0) + grants[pid]
-        for name, amount in grants.items():
-            if name not in asks:
-                asked[name] = granted[name] = amount
-        self.record.supplier_month(month, supplier, capacity, asked, granted)
+        self.record.supplier_month(
+            month,
+            supplier,
+            capacity,
+            products=[c.product for c in chains],
+            asks=asks,
+            grants=grants,
+        )
 
 
 def _binding(limits: dict[str, float], short: dict[str, bool]) -> str:

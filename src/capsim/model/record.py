@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from capsim.model.inputs import ModelInputs
+from capsim.model.inputs import ModelInputs, ProductIn
 from capsim.model.ledger import capex_spent, funding_rules, spend_plans
 from capsim.model.outputs import Outputs
 from capsim.model.progress import Progress
@@ -146,22 +146,29 @@ class Record:
         month: int,
         supplier: str,
         capacity: float,
-        asked: dict[str, float],
-        granted: dict[str, float],
+        *,
+        products: list[ProductIn],
+        asks: dict[str, float],
+        grants: dict[str, float],
     ) -> None:
         """Write a supplier's capacity of ``month`` and what each designer asked of it and
-        was granted [the supplier's unit] (once a month: designers not named asked and
-        were granted nothing)."""
+        was granted [the supplier's unit], once a month: the sums of its ``products``'
+        ``asks`` and ``grants`` by designer, and the grants of buyers not modelled
+        (named in ``grants`` only), who ask what they are granted."""
         row = self._supplier_row[supplier]
         self.supplier_capacity[month, row] = capacity
         columns = self._designer_column
-        asks = [0.0] * len(columns)
-        for name, amount in asked.items():
-            asks[columns[name]] = amount
-        grants = [0.0] * len(columns)
-        for name, amount in granted.items():
-            grants[columns[name]] = amount
-        self._supplier_rows[month, row] = (asks, grants)
+        asked = [0.0] * len(columns)
+        granted = [0.0] * len(columns)
+        for product in products:
+            column = columns[product.designer]
+            asked[column] += asks[product.id]
+            granted[column] += grants[product.id]
+        for name, amount in grants.items():
+            if name not in asks:
+                column = columns[name]
+                asked[column] = granted[column] = amount
+        self._supplier_rows[month, row] = (asked, granted)
 
     def outputs(self, sites: dict[str, SiteModel]) -> Outputs:
         """The run's outputs, from the arrays and the sites' installation and building logs."""
