@@ -1,12 +1,13 @@
 """Goods that arrive on a known schedule and wait until taken: a fab's good dies, a
 vendor's HBM stacks.
 
-Like :class:`~capsim.model.orderbook.OrderBook`, the resource computes rather than steps:
+Like :class:`~capsim.model.orderbook.OrderBook`, the stock computes rather than steps:
 an arrival is booked ahead with :meth:`Pipeline.arrive` and counts as on hand from its
 time on, so arrivals cost no events. Takers ask for *up to* an amount with
-:meth:`Pipeline.take` (its *get*), which succeeds at once with what is on hand. Arrivals
-are added to the level in time order (ties in the order they were booked), so the level
-is the same float whether it is read often or seldom.
+:meth:`Pipeline.take`, an event that succeeds at once with what is on hand (a take never
+waits, so it needs no queue of requests). Arrivals are added to the level in time order
+(ties in the order they were booked), so the level is the same float whether it is read
+often or seldom.
 """
 
 from __future__ import annotations
@@ -16,24 +17,28 @@ import math
 from typing import TYPE_CHECKING
 
 from simpy.core import BoundClass, Environment
-from simpy.resources import base
+from simpy.events import Event
 
 
-class Take(base.Get):
-    """Take up to ``amount`` (> 0); succeeds at once with the amount taken."""
+class Take(Event):
+    """Take up to ``amount`` (> 0) now; succeeds at once with the amount taken."""
 
     def __init__(self, pipeline: Pipeline, amount: float):
         if not amount > 0:
             raise ValueError(f'"amount" must be > 0, got {amount!r}.')
+        super().__init__(pipeline._env)
+        self.pipeline = pipeline
         self.amount = amount
-        super().__init__(pipeline)
+        taken = min(pipeline.level, amount)
+        pipeline._level -= taken
+        self.succeed(taken)
 
 
-class Pipeline(base.BaseResource):
+class Pipeline:
     """Goods booked to arrive at given times, on hand from then until taken [unit]."""
 
     def __init__(self, env: Environment):
-        super().__init__(env, math.inf)
+        self._env = env
         self._arrivals: list[tuple[float, float]] = []
         self._next = 0
         self._level = 0.0
@@ -100,12 +105,6 @@ class Pipeline(base.BaseResource):
             self._on_the_way -= amount
             index += 1
         self._next = index
-
-    def _do_get(self, event: Take) -> bool:
-        taken = min(self.level, event.amount)
-        self._level -= taken
-        event.succeed(taken)
-        return True
 
 
 def _time(arrival: tuple[float, float]) -> float:
