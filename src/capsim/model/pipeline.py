@@ -41,6 +41,8 @@ class Pipeline:
         self._env = env
         self._arrivals: list[tuple[float, float]] = []
         self._next = 0
+        self._due = math.inf
+        """When the next arrival not yet on hand is due [month] (``inf``: none)."""
         self._level = 0.0
         self._on_the_way = 0.0
 
@@ -59,14 +61,18 @@ class Pipeline:
             raise ValueError(f'"amount" must be > 0 and finite, got {amount!r}.')
         if time < self._env.now:
             raise ValueError(f'"time" must not be in the past, got {time!r}.')
-        bisect.insort_right(self._arrivals, (time, amount), lo=self._next, key=_time)
+        arrivals = self._arrivals
+        if not arrivals or arrivals[-1][0] <= time:  # the usual case: booked in time order
+            arrivals.append((time, amount))
+        else:
+            bisect.insort_right(arrivals, (time, amount), lo=self._next, key=_time)
         self._on_the_way += amount
+        self._due = min(self._due, time)
 
     @property
     def level(self) -> float:
         """On hand now, arrivals due at this instant included [unit]."""
-        arrivals = self._arrivals
-        if self._next < len(arrivals) and arrivals[self._next][0] <= self._env.now:
+        if self._due <= self._env.now:
             self._receive(inclusive=True)
         return self._level
 
@@ -88,7 +94,8 @@ class Pipeline:
     @property
     def level_before_now(self) -> float:
         """On hand just before this instant's arrivals [unit]."""
-        self._receive(inclusive=False)
+        if self._due < self._env.now:
+            self._receive(inclusive=False)
         return self._level
 
     def _receive(self, *, inclusive: bool) -> None:
@@ -105,6 +112,7 @@ class Pipeline:
             self._on_the_way -= amount
             index += 1
         self._next = index
+        self._due = arrivals[index][0] if index < len(arrivals) else math.inf
 
 
 def _time(arrival: tuple[float, float]) -> float:

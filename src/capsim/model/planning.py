@@ -146,7 +146,8 @@ class Planner:
         start = math.ceil(time - 1e-9)  # goods due during a month are packaged from the next
         if not product.start <= start < product.end:
             return _NOT_MADE
-        month = min(max(start, 0), self.months - 1)
+        month = start if start < self.months else self.months - 1
+        month = max(month, 0)
         found = self._fresh.get(month)
         if found is None:
             found = self.projection(month)
