@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from capsim.model.inputs import MarketIn
+from capsim.model.inputs import ContractIn, MarketIn
 from capsim.model.market import clear
 from capsim.model.supply import ProductChain
 
@@ -35,6 +35,8 @@ class Clearing:
     def __init__(self, modelled: set[str]):
         self.modelled = modelled
         self._outside: dict[int, bool] = {}
+        self._market_terms: dict[int, tuple[bool, tuple[ContractIn, ...]]] = {}
+        """Each market's terms (:meth:`_terms`) by its id (the run's inputs hold it)."""
 
     def grants(
         self,
@@ -78,17 +80,28 @@ class Clearing:
         """Every ask and every reservation of buyers not modelled, when they all fit in
         ``capacity`` and no reservation is take-or-pay (the rule then changes nothing);
         else None."""
+        terms = self._market_terms.get(id(market))
+        take_or_pay, outside = terms if terms is not None else self._terms(market)
+        if take_or_pay:
+            return None
         granted = dict(asks)
         total = sum(asks.values())
-        for contract in market.contracts:
-            if contract.take_or_pay:
-                return None
-            if contract.designer not in self.modelled:
-                amount = contract.reserved(month, capacity, part)
-                if amount > 0:
-                    granted[contract.designer] = amount
-                    total += amount
+        for contract in outside:
+            amount = contract.reserved(month, capacity, part)
+            if amount > 0:
+                granted[contract.designer] = amount
+                total += amount
         return granted if total <= capacity else None
+
+    def _terms(self, market: MarketIn) -> tuple[bool, tuple[ContractIn, ...]]:
+        """Whether any of ``market``'s reservations is take-or-pay, and those of buyers
+        not modelled."""
+        found = (
+            any(c.take_or_pay for c in market.contracts),
+            tuple(c for c in market.contracts if c.designer not in self.modelled),
+        )
+        self._market_terms[id(market)] = found
+        return found
 
     def _always_taken(self, market: MarketIn) -> bool:
         """Whether ``market`` has reservations taken whatever is asked: those of buyers
