@@ -3,35 +3,19 @@ vendor's HBM stacks.
 
 Like :class:`~capsim.model.orderbook.OrderBook`, the stock computes rather than steps:
 an arrival is booked ahead with :meth:`Pipeline.arrive` and counts as on hand from its
-time on, so arrivals cost no events. Takers ask for *up to* an amount with
-:meth:`Pipeline.take`, an event that succeeds at once with what is on hand (a take never
-waits, so it needs no queue of requests). Arrivals are added to the level in time order
-(ties in the order they were booked), so the level is the same float whether it is read
-often or seldom.
+time on, so arrivals cost no events. Takers take *up to* an amount with
+:meth:`Pipeline.take`, at once, from what is on hand: a take never waits, so it costs no
+event either (the taker is the month's packaging, a plain step of the market). Arrivals
+are added to the level in time order (ties in the order they were booked), so the level
+is the same float whether it is read often or seldom.
 """
 
 from __future__ import annotations
 
 import bisect
 import math
-from typing import TYPE_CHECKING
 
-from simpy.core import BoundClass, Environment
-from simpy.events import Event
-
-
-class Take(Event):
-    """Take up to ``amount`` (> 0) now; succeeds at once with the amount taken."""
-
-    def __init__(self, pipeline: Pipeline, amount: float):
-        if not amount > 0:
-            raise ValueError(f'"amount" must be > 0, got {amount!r}.')
-        super().__init__(pipeline._env)
-        self.pipeline = pipeline
-        self.amount = amount
-        taken = min(pipeline.level, amount)
-        pipeline._level -= taken
-        self.succeed(taken)
+from simpy.core import Environment
 
 
 class Pipeline:
@@ -46,14 +30,13 @@ class Pipeline:
         self._level = 0.0
         self._on_the_way = 0.0
 
-    if TYPE_CHECKING:
-
-        def take(self, amount: float) -> Take:
-            """Take up to ``amount`` at once; the event's value is the amount taken."""
-            return Take(self, amount)
-
-    else:
-        take = BoundClass(Take)
+    def take(self, amount: float) -> float:
+        """Take up to ``amount`` (> 0) now; returns the amount taken [unit]."""
+        if not amount > 0:
+            raise ValueError(f'"amount" must be > 0, got {amount!r}.')
+        taken = min(self.level, amount)
+        self._level -= taken
+        return taken
 
     def arrive(self, time: float, amount: float) -> None:
         """Book ``amount`` (> 0, finite) to arrive at ``time`` [month] (not in the past)."""
