@@ -35,6 +35,8 @@ class Clearing:
     def __init__(self, modelled: set[str]):
         self.modelled = modelled
         self._outside: dict[int, bool] = {}
+        self._counts: dict[int, tuple[list[ProductChain], Counter[str]]] = {}
+        """Products per designer of each list of chains by its id, with the list."""
         self._market_terms: dict[int, tuple[bool, tuple[ContractIn, ...]]] = {}
         """Each market's terms (:meth:`_terms`) by its id (the run's inputs hold it)."""
 
@@ -112,6 +114,14 @@ class Clearing:
             self._outside[id(market)] = found
         return found
 
+    def _products(self, chains: list[ProductChain]) -> Counter[str]:
+        """How many of ``chains``' products each designer has (counted once a run)."""
+        found = self._counts.get(id(chains))
+        if found is None or found[0] is not chains:
+            found = (chains, Counter(c.product.designer for c in chains))
+            self._counts[id(chains)] = found
+        return found[1]
+
     def _round(
         self,
         market: MarketIn,
@@ -166,7 +176,7 @@ class Clearing:
                 portion = asks[pid] / whole
             else:  # a take-or-pay grant to a designer that asks nothing is still its products'
                 if products is None:
-                    products = Counter(c.product.designer for c in chains)
+                    products = self._products(chains)
                 portion = 1.0 / products[designer]
             result[pid] = granted[designer] * portion
         return result
