@@ -56,8 +56,8 @@ class Record:
         n_p, n_g, n_s = len(self.products), len(self.programmes), len(sites)
         self.produced = np.zeros((months, n_p))
         self.binding = np.zeros((months, n_p), dtype=np.int8)
-        self._limits: dict[tuple[int, int], list[float]] = {}
-        """Each (month, product column)'s row of limits, gathered into an array at the end."""
+        self._limits = [0.0] * (months * n_p * len(SUPPLY_INPUTS))
+        """The limits (month, product, input), flat: written often, an array at the end."""
         self.unmet = np.zeros((months, n_p))
         self.finished = np.zeros((months, n_p))
         self.dies = np.zeros((months, n_p))
@@ -118,9 +118,10 @@ class Record:
         self._designer_column = {name: i for i, name in enumerate(self.designers)}
         n_u = len(self.suppliers)
         self.supplier_capacity = np.zeros((months, n_u))
-        self._supplier_rows: dict[tuple[int, int], tuple[list[float], list[float]]] = {}
-        """Each (month, supplier row)'s asks and grants by designer column, gathered into
-        arrays at the end."""
+        n_d = len(self.designers)
+        self._asked = [0.0] * (months * n_u * n_d)
+        self._granted = [0.0] * (months * n_u * n_d)
+        """Asks and grants (month, supplier, designer), flat: arrays at the end."""
         self.unsold = np.zeros((months, n_u))
 
     def package_month(
@@ -138,7 +139,10 @@ class Record:
         and good packages wanted but not started [package]."""
         column = self._product_column[product]
         self.binding[month, column] = SUPPLY_INPUTS.index(binding)
-        self._limits[month, column] = [limits[name] * unit_yield for name in SUPPLY_INPUTS]
+        start = (month * len(self.products) + column) * len(SUPPLY_INPUTS)
+        self._limits[start : start + len(SUPPLY_INPUTS)] = [
+            limits[name] * unit_yield for name in SUPPLY_INPUTS
+        ]
         self.unmet[month, column] = unmet
 
     def supplier_month(
@@ -158,17 +162,21 @@ class Record:
         row = self._supplier_row[supplier]
         self.supplier_capacity[month, row] = capacity
         columns = self._designer_column
-        asked = [0.0] * len(columns)
-        granted = [0.0] * len(columns)
+        asked: dict[int, float] = {}
+        granted: dict[int, float] = {}
         for product in products:
             column = columns[product.designer]
-            asked[column] += asks[product.id]
-            granted[column] += grants[product.id]
+            asked[column] = asked.get(column, 0.0) + asks[product.id]
+            granted[column] = granted.get(column, 0.0) + grants[product.id]
         for name, amount in grants.items():
             if name not in asks:
                 column = columns[name]
                 asked[column] = granted[column] = amount
-        self._supplier_rows[month, row] = (asked, granted)
+        start = (month * len(self.suppliers) + row) * len(columns)
+        for column, amount in asked.items():
+            self._asked[start + column] = amount
+        for column, amount in granted.items():
+            self._granted[start + column] = amount
 
     def outputs(self, sites: dict[str, SiteModel]) -> Outputs:
         """The run's outputs, from the arrays and the sites' installation and building logs."""
@@ -209,7 +217,7 @@ class Record:
         return Outputs(
             progress=progress,
             binding=self.binding,
-            limits=_gathered(self._limits, months, (len(self.products), len(SUPPLY_INPUTS)), None),
+            limits=np.array(self._limits).reshape(months, len(self.products), len(SUPPLY_INPUTS)),
             unmet=self.unmet,
             finished=self.finished,
             dies=self.dies,
@@ -225,8 +233,8 @@ class Record:
             supplier_units=tuple(self.supplier_units),
             designers=tuple(self.designers),
             supplier_capacity=self.supplier_capacity,
-            supplier_asked=_gathered(self._supplier_rows, months, shape, 0),
-            supplier_granted=_gathered(self._supplier_rows, months, shape, 1),
+            supplier_asked=np.array(self._asked).reshape(months, *shape),
+            supplier_granted=np.array(self._granted).reshape(months, *shape),
             unsold=self.unsold,
             buildings=tuple(f"{s}/{log.id}" for s, log in logs),
             building_site=tuple(s for s, _ in logs),
@@ -241,17 +249,3 @@ class Record:
 def _ever(window: tuple[float, float] | None) -> bool:
     """Whether a qualification window [start, end) [month] is ever open."""
     return window is not None and window[0] < window[1] and window[0] < math.inf
-
-
-def _gathered(rows: dict, months: int, shape: tuple[int, int], part: int | None) -> np.ndarray:
-    """An array (month, *shape) of ``rows`` by (month, index) (their ``part`` when
-    they hold several), zero where none was written."""
-    zero = [0.0] * shape[1]
-    if part is None:
-        lists = [[rows.get((m, i), zero) for i in range(shape[0])] for m in range(months)]
-    else:
-        lists = [
-            [rows[m, i][part] if (m, i) in rows else zero for i in range(shape[0])]
-            for m in range(months)
-        ]
-    return np.array(lists, dtype=float).reshape(months, *shape)
