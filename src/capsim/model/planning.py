@@ -184,12 +184,13 @@ class Planner:
         if cached is not None and cached[0] == asks:
             self._fresh[month] = cached[1]
             return cached[1]
-        first_cowos, first_logic = self._shares(month, asks, asks)
+        cleared: list[tuple[dict, dict]] = []
+        first_cowos, first_logic = self._shares(month, asks, asks, cleared)
         first_hbm = self._hbm_shares(month, asks)
         # each supplier again, among what the others' first shares let each product use
         other_cowos = list(map(min, asks, first_logic, first_hbm))
         other_logic = list(map(min, asks, first_cowos, first_hbm))
-        second_cowos, second_logic = self._shares(month, other_cowos, other_logic)
+        second_cowos, second_logic = self._shares(month, other_cowos, other_logic, cleared)
         found: dict[str, tuple[float, str | None]] = {}
         keep = 1.0 - SHORT
         for i, pid in enumerate(self._pids):
@@ -212,35 +213,43 @@ class Planner:
         return found
 
     def _shares(
-        self, month: int, packaged: list[float], diced: list[float]
+        self,
+        month: int,
+        packaged: list[float],
+        diced: list[float],
+        cleared: list[tuple[dict, dict]],
     ) -> tuple[list[float], list[float]]:
         """What each line would give each product (by index) of the good packages per
         month it asks to have ``packaged``, and each fab of those it asks dies for
-        (``diced``), in ``month``, by their markets [package/month]."""
+        (``diced``), in ``month``, by their markets [package/month]. ``cleared`` holds
+        each supplier's asks and grants of the projection's first round (empty in the
+        first round, which fills it): a supplier asked the same again grants the same."""
         index = min(max(month, 0), self.months - 1)
-        return (
-            self._shared(self._lines, index, month, packaged),
-            self._shared(self._fabs, index, month, diced),
-        )
-
-    def _shared(
-        self, suppliers: list[_Supplier], index: int, month: int, wanted: list[float]
-    ) -> list[float]:
-        """What each of ``suppliers`` would give each product (by index) of the good
-        packages per month it ``wanted`` [package/month]."""
-        given = [0.0] * len(wanted)
-        grants = self.clearing.grants
-        for supplier in suppliers:
-            members = supplier.members
-            asks = {
-                pid: wanted[i] / per_good if per_good > 0 else 0.0 for i, pid, per_good in members
-            }
-            granted = grants(
-                supplier.market, supplier.capacity[index], month, supplier.chains, asks
-            )
-            for i, pid, per_good in members:
-                given[i] = granted[pid] * per_good
-        return given
+        first = not cleared
+        shares = []
+        for suppliers, wanted, offset in (
+            (self._lines, packaged, 0),
+            (self._fabs, diced, len(self._lines)),
+        ):
+            given = [0.0] * len(wanted)
+            for k, supplier in enumerate(suppliers, offset):
+                members = supplier.members
+                asks = {
+                    pid: wanted[i] / per_good if per_good > 0 else 0.0
+                    for i, pid, per_good in members
+                }
+                if not first and cleared[k][0] == asks:
+                    granted = cleared[k][1]
+                else:
+                    granted = self.clearing.grants(
+                        supplier.market, supplier.capacity[index], month, supplier.chains, asks
+                    )
+                    if first:
+                        cleared.append((asks, granted))
+                for i, pid, per_good in members:
+                    given[i] = granted[pid] * per_good
+            shares.append(given)
+        return shares[0], shares[1]
 
     def _hbm_shares(self, month: int, wanted: list[float]) -> list[float]:
         """Good packages per month of HBM each product (by index) would get in ``month``
