@@ -121,10 +121,6 @@ class Planner:
         self._stack_plans.clear()
         self._fresh.clear()
 
-    def month_of(self, time: float) -> int:
-        """The month of the horizon ``time`` [month] falls in, clipped to the horizon."""
-        return min(max(math.floor(time + 1e-9), 0), self.months - 1)
-
     def rates_at(self, month: int) -> dict[str, float]:
         """Each product's order rate in ``month`` (as the programmes stand now)."""
         rates = self._rates.get(month)
