@@ -162,21 +162,16 @@ class Record:
         row = self._supplier_row[supplier]
         self.supplier_capacity[month, row] = capacity
         columns = self._designer_column
-        asked: dict[int, float] = {}
-        granted: dict[int, float] = {}
+        start = (month * len(self.suppliers) + row) * len(columns)
+        asked, granted = self._asked, self._granted  # zero until this supplier's month
         for product in products:
-            column = columns[product.designer]
-            asked[column] = asked.get(column, 0.0) + asks[product.id]
-            granted[column] = granted.get(column, 0.0) + grants[product.id]
+            at = start + columns[product.designer]
+            asked[at] += asks[product.id]
+            granted[at] += grants[product.id]
         for name, amount in grants.items():
             if name not in asks:
-                column = columns[name]
-                asked[column] = granted[column] = amount
-        start = (month * len(self.suppliers) + row) * len(columns)
-        for column, amount in asked.items():
-            self._asked[start + column] = amount
-        for column, amount in granted.items():
-            self._granted[start + column] = amount
+                at = start + columns[name]
+                asked[at] = granted[at] = amount
 
     def outputs(self, sites: dict[str, SiteModel]) -> Outputs:
         """The run's outputs, from the arrays and the sites' installation and building logs."""
