@@ -406,12 +406,14 @@ class Procurement:
         end), in proportion; the stacks sold are on hand at once and leave the orders."""
         for generation, wanted in orders.items():
             unsold = vendor.unsold[generation]
+            if unsold <= 0:
+                continue
             names = [
                 pid
                 for pid, want in wanted.items()
                 if want > 0 and self._wanted.get(pid, 0.0) > 0 and vendor.spec.qualifies(pid, month)
             ]
-            if unsold <= 0 or not names:
+            if not names:
                 continue
             sold = clear(unsold, [wanted[name] for name in names])
             for chain in self.by_vendor[vid][generation]:
@@ -463,7 +465,7 @@ def _binding(limits: dict[str, float], short: dict[str, bool]) -> str:
     return first
 
 
-@dataclass
+@dataclass(slots=True)
 class _HbmGrant:
     """One HBM vendor's grants of one generation in a month, before they are booked
     (wafers per month; ``grants`` names buyers not modelled too)."""
