@@ -138,19 +138,22 @@ class Clearing:
         asks."""
         by_designer: dict[str, float] = {}
         for chain in chains:
-            designer = chain.product.designer
-            by_designer[designer] = by_designer.get(designer, 0.0) + asks[chain.product.id]
+            product = chain.product
+            designer = product.designer
+            by_designer[designer] = by_designer.get(designer, 0.0) + asks[product.id]
         reserved: dict[str, float] = {}
         take_or_pay: dict[str, bool] = {}
+        modelled = self.modelled
         for contract in market.contracts:
             amount = contract.reserved(month, capacity, part)
             if amount > 0:
-                reserved[contract.designer] = amount
-                take_or_pay[contract.designer] = contract.take_or_pay
-                if contract.designer not in self.modelled:
-                    by_designer[contract.designer] = amount
+                designer = contract.designer
+                reserved[designer] = amount
+                take_or_pay[designer] = contract.take_or_pay
+                if designer not in modelled:
+                    by_designer[designer] = amount
         total = sum(by_designer.values())
-        if total <= capacity and not any(take_or_pay.values()):
+        if total <= capacity and not (take_or_pay and any(take_or_pay.values())):
             granted = by_designer  # enough for everyone (reservations change nothing)
         else:
             names = list(by_designer)

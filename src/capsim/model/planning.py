@@ -106,7 +106,7 @@ class Planner:
         self._made: dict[int, list[bool]] = {}
         """Whether each product is made in a month (its window at mid-month)."""
         self._rates: dict[int, dict[str, float]] = {}
-        self._weights: dict[tuple[str, int], dict[str, float]] = {}
+        self._weights: dict[str, dict[int, dict[str, float]]] = {pid: {} for pid in chains}
         """Each product's sourcing weights by month: inputs only, kept for the run."""
         self._projections: dict[int, tuple[list[float], dict]] = {}
         """Each month's plans and reasons, with the order rates they were made for."""
@@ -289,18 +289,18 @@ class Planner:
         its sourcing weights, or each vendor's capacity for the generation, normalised
         over the vendors qualified for it when those stacks arrive."""
         product = chain.product
-        key = (product.id, month)
-        weights = self._weights.get(key)
+        pid = product.id
+        by_month = self._weights[pid]
+        weights = by_month.get(month)
         if weights is None:
             index = min(max(month, 0), self.months - 1)
-            pid = product.id
             weights = {}
             for vid, (begin, until), lead, capacity in self._sources[pid]:
                 if begin <= month + lead < until:
                     weights[vid] = capacity if product.sourcing is not None else capacity[index]
             total = sum(weights.values())
             weights = {v: w / total for v, w in weights.items()} if total > 0 else {}
-            self._weights[key] = weights
+            by_month[month] = weights
         return weights
 
     def stack_plan(
