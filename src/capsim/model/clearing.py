@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from capsim.model.inputs import MarketIn
+from capsim.model.inputs import ContractIn, MarketIn
 from capsim.model.market import clear
 from capsim.model.supply import ProductChain
 
@@ -35,6 +35,10 @@ class Clearing:
     def __init__(self, modelled: set[str]):
         self.modelled = modelled
         self._outside: dict[int, bool] = {}
+        self._counts: dict[int, tuple[list[ProductChain], Counter[str]]] = {}
+        """Products per designer of each list of chains by its id, with the list."""
+        self._market_terms: dict[int, tuple[bool, tuple[ContractIn, ...]]] = {}
+        """Each market's terms (:meth:`_terms`) by its id (the run's inputs hold it)."""
 
     def grants(
         self,
@@ -78,17 +82,28 @@ class Clearing:
         """Every ask and every reservation of buyers not modelled, when they all fit in
         ``capacity`` and no reservation is take-or-pay (the rule then changes nothing);
         else None."""
+        terms = self._market_terms.get(id(market))
+        take_or_pay, outside = terms if terms is not None else self._terms(market)
+        if take_or_pay:
+            return None
         granted = dict(asks)
         total = sum(asks.values())
-        for contract in market.contracts:
-            if contract.take_or_pay:
-                return None
-            if contract.designer not in self.modelled:
-                amount = contract.reserved(month, capacity, part)
-                if amount > 0:
-                    granted[contract.designer] = amount
-                    total += amount
+        for contract in outside:
+            amount = contract.reserved(month, capacity, part)
+            if amount > 0:
+                granted[contract.designer] = amount
+                total += amount
         return granted if total <= capacity else None
+
+    def _terms(self, market: MarketIn) -> tuple[bool, tuple[ContractIn, ...]]:
+        """Whether any of ``market``'s reservations is take-or-pay, and those of buyers
+        not modelled."""
+        found = (
+            any(c.take_or_pay for c in market.contracts),
+            tuple(c for c in market.contracts if c.designer not in self.modelled),
+        )
+        self._market_terms[id(market)] = found
+        return found
 
     def _always_taken(self, market: MarketIn) -> bool:
         """Whether ``market`` has reservations taken whatever is asked: those of buyers
@@ -98,6 +113,14 @@ class Clearing:
             found = any(c.designer not in self.modelled or c.take_or_pay for c in market.contracts)
             self._outside[id(market)] = found
         return found
+
+    def _products(self, chains: list[ProductChain]) -> Counter[str]:
+        """How many of ``chains``' products each designer has (counted once a run)."""
+        found = self._counts.get(id(chains))
+        if found is None or found[0] is not chains:
+            found = (chains, Counter(c.product.designer for c in chains))
+            self._counts[id(chains)] = found
+        return found[1]
 
     def _round(
         self,
@@ -115,19 +138,22 @@ class Clearing:
         asks."""
         by_designer: dict[str, float] = {}
         for chain in chains:
-            designer = chain.product.designer
-            by_designer[designer] = by_designer.get(designer, 0.0) + asks[chain.product.id]
+            product = chain.product
+            designer = product.designer
+            by_designer[designer] = by_designer.get(designer, 0.0) + asks[product.id]
         reserved: dict[str, float] = {}
         take_or_pay: dict[str, bool] = {}
+        modelled = self.modelled
         for contract in market.contracts:
             amount = contract.reserved(month, capacity, part)
             if amount > 0:
-                reserved[contract.designer] = amount
-                take_or_pay[contract.designer] = contract.take_or_pay
-                if contract.designer not in self.modelled:
-                    by_designer[contract.designer] = amount
+                designer = contract.designer
+                reserved[designer] = amount
+                take_or_pay[designer] = contract.take_or_pay
+                if designer not in modelled:
+                    by_designer[designer] = amount
         total = sum(by_designer.values())
-        if total <= capacity and not any(take_or_pay.values()):
+        if total <= capacity and not (take_or_pay and any(take_or_pay.values())):
             granted = by_designer  # enough for everyone (reservations change nothing)
         else:
             names = list(by_designer)
@@ -145,11 +171,15 @@ class Clearing:
             )
             granted = dict(zip(names, grants, strict=True))
         result = {name: granted[name] for name in by_designer if name not in self.modelled}
-        products = Counter(chain.product.designer for chain in chains)
+        products = None
         for chain in chains:
             pid, designer = chain.product.id, chain.product.designer
             whole = by_designer[designer]
-            # a take-or-pay grant to a designer that asks nothing is still its products'
-            portion = asks[pid] / whole if whole > 0 else 1.0 / products[designer]
+            if whole > 0:
+                portion = asks[pid] / whole
+            else:  # a take-or-pay grant to a designer that asks nothing is still its products'
+                if products is None:
+                    products = self._products(chains)
+                portion = 1.0 / products[designer]
             result[pid] = granted[designer] * portion
         return result

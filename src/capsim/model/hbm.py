@@ -29,6 +29,8 @@ class HbmVendorModel:
     def __init__(self, spec: VendorIn):
         self.spec = spec
         self.generations = list(spec.stacks_per_wafer)
+        self._wafers: list[float] = spec.wafers.tolist()
+        """The vendor's wafers by month [wafer/month]."""
         if spec.fixed is not None:
             self.tooled = {g: float(spec.fixed[g][0]) for g in self.generations}
         else:
@@ -51,6 +53,8 @@ class HbmVendorModel:
     def unsold_by(self, time: float, *, inclusive: bool = True) -> dict[str, float]:
         """Move the stacks kept for the vendor and made by ``time`` [month] (before it,
         unless ``inclusive``) into its unsold stock, and return that stock [stack]."""
+        if not self._coming:
+            return self.unsold
         due = [c for c in self._coming if c[0] < time or (inclusive and c[0] == time)]
         if due:
             self._coming = [c for c in self._coming if c not in due]
@@ -62,7 +66,7 @@ class HbmVendorModel:
         """Wafers per month set up for each generation in ``month`` [wafer/month], after
         the conversions ready by then and any fall in the vendor's wafers."""
         spec = self.spec
-        index = min(max(month, 0), len(spec.wafers) - 1)
+        index = min(max(month, 0), len(self._wafers) - 1)
         if spec.fixed is not None:
             self.tooled = {g: float(spec.fixed[g][index]) for g in self.generations}
             return self.tooled
@@ -71,7 +75,7 @@ class HbmVendorModel:
             self.converting = [c for c in self.converting if c[0] > month]
             for _, generation, amount in ready:
                 self.tooled[generation] += amount
-        over = sum(self.tooled.values()) + self._in_conversion() - float(spec.wafers[index])
+        over = sum(self.tooled.values()) + self._in_conversion() - self._wafers[index]
         if over > 0:
             self._cut(over)
         elif over < 0:
@@ -100,8 +104,7 @@ class HbmVendorModel:
         spec = self.spec
         if spec.fixed is not None:
             return
-        index = min(max(month, 0), len(spec.wafers) - 1)
-        total = float(spec.wafers[index])
+        total = self._wafers[min(max(month, 0), len(self._wafers) - 1)]
         demand = sum(wanted.values())
         if demand <= 0:
             return

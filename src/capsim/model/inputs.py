@@ -43,6 +43,11 @@ class ContractIn:
     start: float
     end: float
     take_or_pay: bool
+    _volumes: list[float] | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        volumes = None if self.volume is None else self.volume.tolist()
+        object.__setattr__(self, "_volumes", volumes)
 
     def reserved(self, month: int, capacity: float, part: float = 1.0) -> float:
         """What it reserves of ``capacity`` in ``month`` [the supplier's unit]; ``part`` is
@@ -52,7 +57,8 @@ class ContractIn:
             return 0.0
         if self.share is not None:
             return self.share * capacity
-        return part * float(self.volume[min(max(month, 0), len(self.volume) - 1)])
+        volumes = self._volumes
+        return part * volumes[min(max(month, 0), len(volumes) - 1)]
 
 
 @dataclass(frozen=True)
@@ -283,12 +289,18 @@ class ProgrammeIn:
     budget: float
     firm: bool = True
     via: str | None = None
+    _volumes: list[float] | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        volumes = None if self.volume is None else self.volume.tolist()
+        object.__setattr__(self, "_volumes", volumes)
 
     def volume_at(self, month: int) -> float:
         """Packages it takes in ``month`` at most [package/month] (``inf``: no limit)."""
-        if self.volume is None:
+        volumes = self._volumes
+        if volumes is None:
             return INF
-        return float(self.volume[min(max(month, 0), len(self.volume) - 1)])
+        return volumes[min(max(month, 0), len(volumes) - 1)]
 
 
 @dataclass(frozen=True)

@@ -60,12 +60,15 @@ def clear(
     count = len(requests)
     reserved = [0.0] * count if reserved is None else list(reserved)
     firm_reserved = _scaled_to(capacity, reserved)
-    grants = [
-        r if take_or_pay is not None and take_or_pay[i] else min(r, requests[i])
-        for i, r in enumerate(firm_reserved)
-    ]
+    if take_or_pay is None:
+        grants = list(map(min, firm_reserved, requests))
+    else:
+        grants = [
+            r if paid else min(r, request)
+            for r, paid, request in zip(firm_reserved, take_or_pay, requests, strict=True)
+        ]
     left = capacity - sum(grants)
-    unmet = [max(0.0, requests[i] - grants[i]) for i in range(count)]
+    unmet = [max(0.0, request - grant) for request, grant in zip(requests, grants, strict=True)]
     if left <= 0 or not any(unmet):
         return grants
     if rule == "priority":
@@ -77,7 +80,7 @@ def clear(
             if left <= 0:
                 break
         return grants
-    _share(left, unmet, grants, range(count))
+    _share(left, unmet, grants, None)
     return grants
 
 
@@ -90,9 +93,13 @@ def _scaled_to(capacity: float, amounts: list[float]) -> list[float]:
 
 
 def _share(left: float, unmet: list[float], grants: list[float], members) -> float:
-    """Add ``left`` to the grants of ``members`` in proportion to their unmet requests
-    (all of them if it suffices); returns what is left over."""
-    wanted = sum(unmet[i] for i in members)
+    """Add ``left`` to the grants of ``members`` (None: every buyer) in proportion to
+    their unmet requests (all of them if it suffices); returns what is left over."""
+    if members is None:
+        members = range(len(unmet))
+        wanted = sum(unmet)
+    else:
+        wanted = sum(unmet[i] for i in members)
     if wanted <= 0:
         return left
     fraction = min(1.0, left / wanted)

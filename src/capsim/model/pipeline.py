@@ -1,10 +1,11 @@
 """Goods that arrive on a known schedule and wait until taken: a fab's good dies, a
 vendor's HBM stacks.
 
-Like :class:`~capsim.model.orderbook.OrderBook`, the resource computes rather than steps:
+Like :class:`~capsim.model.orderbook.OrderBook`, the stock computes rather than steps:
 an arrival is booked ahead with :meth:`Pipeline.arrive` and counts as on hand from its
-time on, so arrivals cost no events. Takers ask for *up to* an amount with
-:meth:`Pipeline.take` (its *get*), which succeeds at once with what is on hand. Arrivals
+time on, so arrivals cost no events. Takers take *up to* an amount with
+:meth:`Pipeline.take`, at once, from what is on hand: a take never waits, so it costs no
+event either (the taker is the month's packaging, a plain step of the market). Arrivals
 are added to the level in time order (ties in the order they were booked), so the level
 is the same float whether it is read often or seldom.
 """
@@ -13,40 +14,29 @@ from __future__ import annotations
 
 import bisect
 import math
-from typing import TYPE_CHECKING
 
-from simpy.core import BoundClass, Environment
-from simpy.resources import base
+from simpy.core import Environment
 
 
-class Take(base.Get):
-    """Take up to ``amount`` (> 0); succeeds at once with the amount taken."""
-
-    def __init__(self, pipeline: Pipeline, amount: float):
-        if not amount > 0:
-            raise ValueError(f'"amount" must be > 0, got {amount!r}.')
-        self.amount = amount
-        super().__init__(pipeline)
-
-
-class Pipeline(base.BaseResource):
+class Pipeline:
     """Goods booked to arrive at given times, on hand from then until taken [unit]."""
 
     def __init__(self, env: Environment):
-        super().__init__(env, math.inf)
+        self._env = env
         self._arrivals: list[tuple[float, float]] = []
         self._next = 0
+        self._due = math.inf
+        """When the next arrival not yet on hand is due [month] (``inf``: none)."""
         self._level = 0.0
         self._on_the_way = 0.0
 
-    if TYPE_CHECKING:
-
-        def take(self, amount: float) -> Take:
-            """Take up to ``amount`` at once; the event's value is the amount taken."""
-            return Take(self, amount)
-
-    else:
-        take = BoundClass(Take)
+    def take(self, amount: float) -> float:
+        """Take up to ``amount`` (> 0) now; returns the amount taken [unit]."""
+        if not amount > 0:
+            raise ValueError(f'"amount" must be > 0, got {amount!r}.')
+        taken = min(self.level, amount)
+        self._level -= taken
+        return taken
 
     def arrive(self, time: float, amount: float) -> None:
         """Book ``amount`` (> 0, finite) to arrive at ``time`` [month] (not in the past)."""
@@ -54,14 +44,18 @@ class Pipeline(base.BaseResource):
             raise ValueError(f'"amount" must be > 0 and finite, got {amount!r}.')
         if time < self._env.now:
             raise ValueError(f'"time" must not be in the past, got {time!r}.')
-        bisect.insort_right(self._arrivals, (time, amount), lo=self._next, key=_time)
+        arrivals = self._arrivals
+        if not arrivals or arrivals[-1][0] <= time:  # the usual case: booked in time order
+            arrivals.append((time, amount))
+        else:
+            bisect.insort_right(arrivals, (time, amount), lo=self._next, key=_time)
         self._on_the_way += amount
+        self._due = min(self._due, time)
 
     @property
     def level(self) -> float:
         """On hand now, arrivals due at this instant included [unit]."""
-        arrivals = self._arrivals
-        if self._next < len(arrivals) and arrivals[self._next][0] <= self._env.now:
+        if self._due <= self._env.now:
             self._receive(inclusive=True)
         return self._level
 
@@ -83,7 +77,8 @@ class Pipeline(base.BaseResource):
     @property
     def level_before_now(self) -> float:
         """On hand just before this instant's arrivals [unit]."""
-        self._receive(inclusive=False)
+        if self._due < self._env.now:
+            self._receive(inclusive=False)
         return self._level
 
     def _receive(self, *, inclusive: bool) -> None:
@@ -100,12 +95,7 @@ class Pipeline(base.BaseResource):
             self._on_the_way -= amount
             index += 1
         self._next = index
-
-    def _do_get(self, event: Take) -> bool:
-        taken = min(self.level, event.amount)
-        self._level -= taken
-        event.succeed(taken)
-        return True
+        self._due = arrivals[index][0] if index < len(arrivals) else math.inf
 
 
 def _time(arrival: tuple[float, float]) -> float:

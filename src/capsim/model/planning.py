@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 from capsim.model.clearing import SHORT, Clearing
 from capsim.model.hbm import HbmVendorModel
-from capsim.model.inputs import ModelInputs
+from capsim.model.inputs import CapacityIn, ModelInputs, ProductIn, VendorIn
 from capsim.model.supply import ProductChain
+
+#: The plan of a product not made then, and what set it (its window).
+_NOT_MADE = (0.0, None)
 
 
 class Planner:
@@ -65,33 +69,65 @@ class Planner:
         self.arrears: dict[str, float] = {}
         """Good packages each product's programmes want this month beyond their order
         rate (orders of past months not met) [package]."""
+        self._pids = list(chains)
+        self._lines = [
+            _Supplier.of_line(inputs.packaging[line_id], line_chains, self._pids)
+            for line_id, line_chains in self.by_line.items()
+            if line_chains
+        ]
+        self._fabs = [
+            _Supplier.of_fab(inputs.fabs[fab_id], fab_chains, self._pids)
+            for fab_id, fab_chains in self.by_fab.items()
+            if fab_chains
+        ]
+        self._hbm_pool = _hbm_pool(vendors, self.months)
+        self._hbm_need: list[tuple[int, float, float]] = []
+        """Each product taking HBM: (its index, stacks per good package, its vendors'
+        mean stacks per wafer)."""
+        for i, chain in enumerate(chains.values()):
+            per_wafer = [v.stacks_per_wafer[chain.product.hbm_generation] for v in chain.vendors]
+            if per_wafer and chain.stacks_per_good > 0:
+                mean = sum(per_wafer) / len(per_wafer)
+                self._hbm_need.append((i, chain.stacks_per_good, mean))
+        self._sources: dict[str, list[tuple[str, tuple[float, float], float, Any]]] = {
+            pid: [
+                (
+                    vendor.id,
+                    vendor.qualified.get(pid, (math.inf, math.inf)),
+                    vendor.lead_time,
+                    _source_weight(chain.product, vendor),
+                )
+                for vendor in chain.vendors
+            ]
+            for pid, chain in chains.items()
+        }
+        """Each product's vendors: (id, qualified window [month], lead time [month], the
+        product's sourcing weight or the vendor's stacks of its generation by month)."""
+        self._made: dict[int, list[bool]] = {}
+        """Whether each product is made in a month (its window at mid-month)."""
         self._rates: dict[int, dict[str, float]] = {}
-        self._weights: dict[tuple[str, int], dict[str, float]] = {}
-        self._projections: dict[int, tuple[dict[str, float], tuple]] = {}
+        self._weights: dict[str, dict[int, dict[str, float]]] = {pid: {} for pid in chains}
+        """Each product's sourcing weights by month: inputs only, kept for the run."""
+        self._projections: dict[int, tuple[list[float], dict]] = {}
         """Each month's plans and reasons, with the order rates they were made for."""
-        self._fresh: dict[int, tuple] = {}
+        self._fresh: dict[int, dict[str, tuple[float, str | None]]] = {}
         """The plans and reasons read this month."""
         self._stack_plans: dict[tuple, tuple] = {}
-        self._planned: dict[tuple[str, float], tuple[float, str | None]] = {}
 
     def forget(self) -> None:
         """Drop the cached rates and plans (programmes have moved on); a month's shares
         are kept, to be reused while the order rates they were made for still hold."""
         self._rates.clear()
-        self._weights.clear()
         self._stack_plans.clear()
         self._fresh.clear()
-        self._planned.clear()
-
-    def month_of(self, time: float) -> int:
-        """The month of the horizon ``time`` [month] falls in, clipped to the horizon."""
-        return min(max(math.floor(time + 1e-9), 0), self.months - 1)
 
     def rates_at(self, month: int) -> dict[str, float]:
         """Each product's order rate in ``month`` (as the programmes stand now)."""
         rates = self._rates.get(month)
         if rates is None:
-            rates = {pid: self.rate(pid, month + 0.5) for pid in self.chains}
+            rate = self.rate
+            middle = month + 0.5
+            rates = {pid: rate(pid, middle) for pid in self._pids}
             self._rates[month] = rates
         return rates
 
@@ -104,18 +140,16 @@ class Planner:
         order rate did)."""
         product = chain.product
         start = math.ceil(time - 1e-9)  # goods due during a month are packaged from the next
-        key = (product.id, start)
-        found = self._planned.get(key)
+        if not product.start <= start < product.end:
+            return _NOT_MADE
+        month = start if start < self.months else self.months - 1
+        month = max(month, 0)
+        found = self._fresh.get(month)
         if found is None:
-            if product.made_in(start):
-                plans, reasons = self.projection(self.month_of(start))
-                found = (plans[product.id], reasons[product.id])
-            else:
-                found = (0.0, None)
-            self._planned[key] = found
-        return found
+            found = self.projection(month)
+        return found[product.id]
 
-    def projection(self, month: int) -> tuple[dict[str, float], dict[str, str | None]]:
+    def projection(self, month: int) -> dict[str, tuple[float, str | None]]:
         """Each product's plan for ``month`` [package/month] and the input that set it.
 
         Each line and fab is shared by its market among the products' order rates, and
@@ -129,101 +163,106 @@ class Planner:
         found = self._fresh.get(month)
         if found is not None:
             return found
-        rates = self.rates_at(month)
-        asks = {
-            pid: rates[pid] if chain.product.made_in(month + 0.5) else 0.0
-            for pid, chain in self.chains.items()
-        }
+        made = self._made.get(month)
+        if made is None:
+            middle = month + 0.5
+            made = [c.product.start <= middle < c.product.end for c in self.chains.values()]
+            self._made[month] = made
+        rates = self._rates.get(month)
+        if rates is not None:
+            asks = [rates[pid] if m else 0.0 for pid, m in zip(self._pids, made, strict=True)]
+        else:  # the order rates of the products made then only
+            rate, middle = self.rate, month + 0.5
+            asks = [
+                rate(pid, middle) if m else 0.0 for pid, m in zip(self._pids, made, strict=True)
+            ]
         cached = self._projections.get(month)
         if cached is not None and cached[0] == asks:
             self._fresh[month] = cached[1]
             return cached[1]
-        first = self._shares(month, asks, asks)
-        first["hbm"] = self._hbm_shares(month, asks)
+        cleared: list[tuple[dict, dict]] = []
+        first_cowos, first_logic = self._shares(month, asks, asks, cleared)
+        first_hbm = self._hbm_shares(month, asks)
         # each supplier again, among what the others' first shares let each product use
-        other = {
-            name: {
-                pid: min(asks[pid], *(first[k][pid] for k in first if k != name)) for pid in asks
-            }
-            for name in ("cowos", "logic_wafers")
-        }
-        second = self._shares(month, other["cowos"], other["logic_wafers"])
-        plans: dict[str, float] = {}
-        reasons: dict[str, str | None] = {}
-        for pid, rate in asks.items():
-            plan = min(rate, second["cowos"][pid], second["logic_wafers"][pid])
-            plans[pid] = plan
+        other_cowos = list(map(min, asks, first_logic, first_hbm))
+        other_logic = list(map(min, asks, first_cowos, first_hbm))
+        second_cowos, second_logic = self._shares(month, other_cowos, other_logic, cleared)
+        found: dict[str, tuple[float, str | None]] = {}
+        keep = 1.0 - SHORT
+        for i, pid in enumerate(self._pids):
+            rate = asks[i]
+            plan = min(rate, second_cowos[i], second_logic[i])
             reason = None
-            for name in ("cowos", "logic_wafers"):
-                if second[name][pid] < other[name][pid] * (1.0 - SHORT):
-                    reason = name
-            if reason is None and plan < rate * (1.0 - SHORT):
-                reason = min(("cowos", "logic_wafers", "hbm"), key=lambda k: first[k][pid])
-            reasons[pid] = reason
-        found = (plans, reasons)
+            if second_cowos[i] < other_cowos[i] * keep:
+                reason = "cowos"
+            if second_logic[i] < other_logic[i] * keep:
+                reason = "logic_wafers"
+            if reason is None and plan < rate * keep:
+                reason, least = "cowos", first_cowos[i]
+                if first_logic[i] < least:
+                    reason, least = "logic_wafers", first_logic[i]
+                if first_hbm[i] < least:
+                    reason = "hbm"
+            found[pid] = (plan, reason)
         self._projections[month] = (asks, found)
         self._fresh[month] = found
         return found
 
     def _shares(
-        self, month: int, packaged: dict[str, float], diced: dict[str, float]
-    ) -> dict[str, dict[str, float]]:
-        """What each line would give each product of the good packages per month it
-        asks to have ``packaged``, and each fab of those it asks dies for (``diced``), in
-        ``month``, by their markets [package/month]."""
+        self,
+        month: int,
+        packaged: list[float],
+        diced: list[float],
+        cleared: list[tuple[dict, dict]],
+    ) -> tuple[list[float], list[float]]:
+        """What each line would give each product (by index) of the good packages per
+        month it asks to have ``packaged``, and each fab of those it asks dies for
+        (``diced``), in ``month``, by their markets [package/month]. ``cleared`` holds
+        each supplier's asks and grants of the projection's first round (empty in the
+        first round, which fills it): a supplier asked the same again grants the same."""
         index = min(max(month, 0), self.months - 1)
-        cowos: dict[str, float] = {}
-        for line_id, chains in self.by_line.items():
-            line = self.inputs.packaging[line_id]
-            unit_yield = max(line.unit_yield, 1e-12)
-            per_good = {c.product.id: unit_yield * c.product.packages_per_wafer for c in chains}
-            asks = {pid: packaged[pid] / per_good[pid] for pid in per_good}
-            grants = self.clearing.grants(
-                line.market, float(line.capacity[index]), month, chains, asks
-            )
-            cowos.update({pid: grants[pid] * per_good[pid] for pid in per_good})
-        logic: dict[str, float] = {}
-        for fab_id, chains in self.by_fab.items():
-            fab = self.inputs.fabs[fab_id]
-            per_good = {
-                c.product.id: c.product.good_dies_per_wafer / c.dies_per_good for c in chains
-            }
-            asks = {
-                pid: diced[pid] / per_good[pid] if per_good[pid] > 0 else 0.0 for pid in per_good
-            }
-            grants = self.clearing.grants(
-                fab.market, float(fab.capacity[index]), month, chains, asks
-            )
-            logic.update({pid: grants[pid] * per_good[pid] for pid in per_good})
-        return {"cowos": cowos, "logic_wafers": logic}
+        first = not cleared
+        shares = []
+        for suppliers, wanted, offset in (
+            (self._lines, packaged, 0),
+            (self._fabs, diced, len(self._lines)),
+        ):
+            given = [0.0] * len(wanted)
+            for k, supplier in enumerate(suppliers, offset):
+                members = supplier.members
+                asks = {
+                    pid: wanted[i] / per_good if per_good > 0 else 0.0
+                    for i, pid, per_good in members
+                }
+                if not first and cleared[k][0] == asks:
+                    granted = cleared[k][1]
+                else:
+                    granted = self.clearing.grants(
+                        supplier.market, supplier.capacity[index], month, supplier.chains, asks
+                    )
+                    if first:
+                        cleared.append((asks, granted))
+                for i, pid, per_good in members:
+                    given[i] = granted[pid] * per_good
+            shares.append(given)
+        return shares[0], shares[1]
 
-    def _hbm_shares(self, month: int, wanted: dict[str, float]) -> dict[str, float]:
-        """Good packages per month of HBM each product would get in ``month`` if all the
-        vendors' wafers (any generation: wafers can be set up for another within a plan's
-        look-ahead) were shared in proportion to the wafers its ``wanted`` packages need,
-        at the mean stacks per wafer of its vendors [package/month] (unbounded for a
-        product that takes no HBM)."""
+    def _hbm_shares(self, month: int, wanted: list[float]) -> list[float]:
+        """Good packages per month of HBM each product (by index) would get in ``month``
+        if all the vendors' wafers (any generation: wafers can be set up for another
+        within a plan's look-ahead) were shared in proportion to the wafers its
+        ``wanted`` packages need, at the mean stacks per wafer of its vendors
+        [package/month] (unbounded for a product that takes no HBM)."""
         index = min(max(month, 0), self.months - 1)
-        wafers = sum(
-            float(v.spec.wafers[index]) for v in self.vendors.values() if v.spec.fixed is None
-        )
-        stacks_fixed = sum(
-            float(v.spec.fixed[g][index])
-            for v in self.vendors.values()
-            if v.spec.fixed is not None
-            for g in v.generations
-        )
-        need: dict[str, float] = {}
-        for pid, chain in self.chains.items():
-            per_wafer = [v.stacks_per_wafer[chain.product.hbm_generation] for v in chain.vendors]
-            if per_wafer and chain.stacks_per_good > 0:
-                need[pid] = wanted[pid] * chain.stacks_per_good / (sum(per_wafer) / len(per_wafer))
-        shares = dict.fromkeys(self.chains, math.inf)
-        total = sum(need.values())
-        if stacks_fixed > 0 or total <= wafers:
-            return shares  # fixed-stack vendors cannot be pooled; or there is enough
-        for pid in need:
-            shares[pid] = wanted[pid] * wafers / total
+        wafers, stacks_fixed = self._hbm_pool[index]
+        shares = [math.inf] * len(wanted)
+        if stacks_fixed > 0:
+            return shares  # fixed-stack vendors cannot be pooled
+        total = sum(wanted[i] * per_good / per_wafer for i, per_good, per_wafer in self._hbm_need)
+        if total <= wafers:
+            return shares  # there is enough
+        for i, _, _ in self._hbm_need:
+            shares[i] = wanted[i] * wafers / total
         return shares
 
     def cover(self, chain: ProductChain, plan: float, arrival: float, lead: float) -> float:
@@ -236,9 +275,12 @@ class Planner:
             return 0.0
         month = arrival - lead
         whole = math.floor(lead + 1e-9)
-        planned = sum(self.plan(chain, month + k) for k in range(whole + 1))
+        plans = self.planned
+        planned = 0.0
+        for k in range(whole + 1):
+            planned += plans(chain, month + k)[0]
         if lead > whole:
-            planned += (lead - whole) * self.plan(chain, month + whole + 1)
+            planned += (lead - whole) * plans(chain, month + whole + 1)[0]
         planned += self.arrears.get(chain.product.id, 0.0)
         return min(planned, self.backlog(chain.product.id, arrival))
 
@@ -247,25 +289,18 @@ class Planner:
         its sourcing weights, or each vendor's capacity for the generation, normalised
         over the vendors qualified for it when those stacks arrive."""
         product = chain.product
-        key = (product.id, month)
-        weights = self._weights.get(key)
+        pid = product.id
+        by_month = self._weights[pid]
+        weights = by_month.get(month)
         if weights is None:
             index = min(max(month, 0), self.months - 1)
-            generation = product.hbm_generation
             weights = {}
-            for vendor in chain.vendors:
-                if not vendor.qualifies(product.id, month + vendor.lead_time):
-                    continue
-                if product.sourcing is not None:
-                    weights[vendor.id] = product.sourcing.get(vendor.id, 0.0)
-                elif vendor.fixed is not None:
-                    weights[vendor.id] = float(vendor.fixed[generation][index])
-                else:
-                    per_wafer = vendor.stacks_per_wafer[generation]
-                    weights[vendor.id] = float(vendor.wafers[index]) * per_wafer
+            for vid, (begin, until), lead, capacity in self._sources[pid]:
+                if begin <= month + lead < until:
+                    weights[vid] = capacity if product.sourcing is not None else capacity[index]
             total = sum(weights.values())
             weights = {v: w / total for v, w in weights.items()} if total > 0 else {}
-            self._weights[key] = weights
+            by_month[month] = weights
         return weights
 
     def stack_plan(
@@ -289,3 +324,63 @@ class Planner:
             found = (now, later, plan, plan_later, cover)
             self._stack_plans[key] = found
         return found
+
+
+class _Supplier:
+    """A line or fab as the plans see it: its market, capacity by month [wafer/month],
+    chains, and each product's (index, id, good packages per wafer granted)."""
+
+    def __init__(self, spec: CapacityIn, chains: list[ProductChain], members: list):
+        self.market = spec.market
+        self.capacity: list[float] = spec.capacity.tolist()
+        self.chains = chains
+        self.members: list[tuple[int, str, float]] = members
+
+    @classmethod
+    def of_line(cls, line: CapacityIn, chains: list[ProductChain], pids: list[str]) -> _Supplier:
+        """A packaging line: good packages per interposer wafer."""
+        unit_yield = max(line.unit_yield, 1e-12)
+        members = [
+            (pids.index(c.product.id), c.product.id, unit_yield * c.product.packages_per_wafer)
+            for c in chains
+        ]
+        return cls(line, chains, members)
+
+    @classmethod
+    def of_fab(cls, fab: CapacityIn, chains: list[ProductChain], pids: list[str]) -> _Supplier:
+        """A logic fab: good packages per logic wafer."""
+        members = [
+            (
+                pids.index(c.product.id),
+                c.product.id,
+                c.product.good_dies_per_wafer / c.dies_per_good,
+            )
+            for c in chains
+        ]
+        return cls(fab, chains, members)
+
+
+def _source_weight(product: ProductIn, vendor: VendorIn) -> float | list[float]:
+    """``product``'s sourcing weight of ``vendor``, or (without weights) the vendor's
+    stacks per month of its generation by month [stack/month]."""
+    if product.sourcing is not None:
+        return product.sourcing.get(vendor.id, 0.0)
+    if vendor.fixed is not None:
+        return vendor.fixed[product.hbm_generation].tolist()
+    return (vendor.wafers * vendor.stacks_per_wafer[product.hbm_generation]).tolist()
+
+
+def _hbm_pool(vendors: dict[str, HbmVendorModel], months: int) -> list[tuple[float, float]]:
+    """Each month's wafers of the vendors that convert [wafer/month] and stacks of those
+    given as fixed stacks [stack/month]."""
+    pool = []
+    for index in range(months):
+        wafers = sum(float(v.spec.wafers[index]) for v in vendors.values() if v.spec.fixed is None)
+        stacks_fixed = sum(
+            float(v.spec.fixed[g][index])
+            for v in vendors.values()
+            if v.spec.fixed is not None
+            for g in v.generations
+        )
+        pool.append((wafers, stacks_fixed))
+    return pool

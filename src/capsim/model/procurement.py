@@ -282,29 +282,34 @@ class Procurement:
     def _start_stacks(self, month: int, vid: str, vendor: HbmVendorModel, steady: bool) -> None:
         spec = vendor.spec
         arrival = month + spec.lead_time
+        conversion = spec.conversion_time
+        stack_plan = self.planner.stack_plan
+        arrears = self.planner.arrears
         orders: dict[str, dict[str, float]] = {}
         monthly: dict[str, float] = {}
         wanted = dict.fromkeys(vendor.generations, 0.0)
         for generation, chains in self.by_vendor[vid].items():
             per_wafer = spec.stacks_per_wafer[generation]
-            orders[generation] = {}
+            ordered = orders[generation] = {}
             for chain in chains:
-                product = chain.product
+                pid = chain.product.id
                 stacks_per_good = chain.stacks_per_good
-                now, later, plan, plan_later, cover = self.planner.stack_plan(
-                    chain, month, arrival, spec.conversion_time, steady
+                now, later, plan, plan_later, cover = stack_plan(
+                    chain, month, arrival, conversion, steady
                 )
                 weight_later = later.get(vid, 0.0)
                 if weight_later > 0:
                     wanted[generation] += weight_later * plan_later * stacks_per_good / per_wafer
                 weight = now.get(vid, 0.0)
                 need = weight * plan * stacks_per_good
-                monthly[product.id] = need
+                monthly[pid] = need
                 if not steady and need > 0:  # the product's lack, split by its weights
-                    held = sum(pipeline.position for pipeline in chain.stacks.values())
-                    month_due = (plan + self.planner.arrears.get(product.id, 0.0)) * stacks_per_good
+                    held = 0
+                    for pipeline in chain.stacks.values():
+                        held += pipeline.position
+                    month_due = (plan + arrears.get(pid, 0.0)) * stacks_per_good
                     need = weight * max(0.0, min(cover * stacks_per_good - held, month_due))
-                orders[generation][product.id] = need
+                ordered[pid] = need
         if not steady:
             self._sell_unsold(month, vendor, vid, orders)
             vendor.tooled_at(month)
@@ -379,8 +384,10 @@ class Procurement:
                 continue
             for chain in g.chains:
                 pid = chain.product.id
-                limited = self.planner.planned(chain, arrival)[1] == "hbm"
-                if not steady and (limited or g.grants[pid] < g.asks[pid] * (1.0 - SHORT)):
+                if not steady and (
+                    g.grants[pid] < g.asks[pid] * (1.0 - SHORT)
+                    or self.planner.planned(chain, arrival)[1] == "hbm"
+                ):
                     chain.short["hbm"] = True
                 stacks = g.grants[pid] * per_wafer
                 if stacks <= 0:
@@ -399,12 +406,14 @@ class Procurement:
         end), in proportion; the stacks sold are on hand at once and leave the orders."""
         for generation, wanted in orders.items():
             unsold = vendor.unsold[generation]
+            if unsold <= 0:
+                continue
             names = [
                 pid
                 for pid, want in wanted.items()
                 if want > 0 and self._wanted.get(pid, 0.0) > 0 and vendor.spec.qualifies(pid, month)
             ]
-            if unsold <= 0 or not names:
+            if not names:
                 continue
             sold = clear(unsold, [wanted[name] for name in names])
             for chain in self.by_vendor[vid][generation]:
@@ -427,16 +436,14 @@ class Procurement:
     ) -> None:
         """Write ``supplier``'s capacity and each designer's asks and grants for ``month``
         (buyers not modelled ask what they are granted)."""
-        asked: dict[str, float] = {}
-        granted: dict[str, float] = {}
-        for chain in chains:
-            pid, designer = chain.product.id, chain.product.designer
-            asked[designer] = asked.get(designer, 0.0) + asks[pid]
-            granted[designer] = granted.get(designer, 0.0) + grants[pid]
-        for name, amount in grants.items():
-            if name not in asks:
-                asked[name] = granted[name] = amount
-        self.record.supplier_month(month, supplier, capacity, asked, granted)
+        self.record.supplier_month(
+            month,
+            supplier,
+            capacity,
+            products=[c.product for c in chains],
+            asks=asks,
+            grants=grants,
+        )
 
 
 def _binding(limits: dict[str, float], short: dict[str, bool]) -> str:
@@ -445,13 +452,20 @@ def _binding(limits: dict[str, float], short: dict[str, bool]) -> str:
     the first of :data:`TIE_ORDER` whose supplier granted less than was asked (``short``),
     else the first of them."""
     lowest = min(limits.values())
-    tied = [k for k in TIE_ORDER if limits[k] <= lowest + TIE_TOLERANCE * abs(lowest)]
-    if tied[0] == "demand":
-        return "demand"
-    return next((k for k in tied if short.get(k)), tied[0])
+    bound = lowest + TIE_TOLERANCE * abs(lowest)
+    first = None
+    for name in TIE_ORDER:
+        if limits[name] <= bound:
+            if first is None:
+                if name == "demand":
+                    return name
+                first = name
+            if short.get(name):
+                return name
+    return first
 
 
-@dataclass
+@dataclass(slots=True)
 class _HbmGrant:
     """One HBM vendor's grants of one generation in a month, before they are booked
     (wafers per month; ``grants`` names buyers not modelled too)."""

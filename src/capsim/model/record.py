@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from capsim.model.inputs import ModelInputs
+from capsim.model.inputs import ModelInputs, ProductIn
 from capsim.model.ledger import capex_spent, funding_rules, spend_plans
 from capsim.model.outputs import Outputs
 from capsim.model.progress import Progress
@@ -56,7 +56,8 @@ class Record:
         n_p, n_g, n_s = len(self.products), len(self.programmes), len(sites)
         self.produced = np.zeros((months, n_p))
         self.binding = np.zeros((months, n_p), dtype=np.int8)
-        self.limits = np.zeros((months, n_p, len(SUPPLY_INPUTS)))
+        self._limits = [0.0] * (months * n_p * len(SUPPLY_INPUTS))
+        """The limits (month, product, input), flat: written often, an array at the end."""
         self.unmet = np.zeros((months, n_p))
         self.finished = np.zeros((months, n_p))
         self.dies = np.zeros((months, n_p))
@@ -115,10 +116,12 @@ class Record:
                     self.designers.append(contract.designer)
         self._supplier_row = {name: i for i, name in enumerate(self.suppliers)}
         self._designer_column = {name: i for i, name in enumerate(self.designers)}
-        n_u, n_d = len(self.suppliers), len(self.designers)
+        n_u = len(self.suppliers)
         self.supplier_capacity = np.zeros((months, n_u))
-        self.supplier_asked = np.zeros((months, n_u, n_d))
-        self.supplier_granted = np.zeros((months, n_u, n_d))
+        n_d = len(self.designers)
+        self._asked = [0.0] * (months * n_u * n_d)
+        self._granted = [0.0] * (months * n_u * n_d)
+        """Asks and grants (month, supplier, designer), flat: arrays at the end."""
         self.unsold = np.zeros((months, n_u))
 
     def package_month(
@@ -136,8 +139,10 @@ class Record:
         and good packages wanted but not started [package]."""
         column = self._product_column[product]
         self.binding[month, column] = SUPPLY_INPUTS.index(binding)
-        for row, name in enumerate(SUPPLY_INPUTS):
-            self.limits[month, column, row] = limits[name] * unit_yield
+        start = (month * len(self.products) + column) * len(SUPPLY_INPUTS)
+        self._limits[start : start + len(SUPPLY_INPUTS)] = [
+            limits[name] * unit_yield for name in SUPPLY_INPUTS
+        ]
         self.unmet[month, column] = unmet
 
     def supplier_month(
@@ -145,17 +150,28 @@ class Record:
         month: int,
         supplier: str,
         capacity: float,
-        asked: dict[str, float],
-        granted: dict[str, float],
+        *,
+        products: list[ProductIn],
+        asks: dict[str, float],
+        grants: dict[str, float],
     ) -> None:
         """Write a supplier's capacity of ``month`` and what each designer asked of it and
-        was granted [the supplier's unit]."""
+        was granted [the supplier's unit], once a month: the sums of its ``products``'
+        ``asks`` and ``grants`` by designer, and the grants of buyers not modelled
+        (named in ``grants`` only), who ask what they are granted."""
         row = self._supplier_row[supplier]
         self.supplier_capacity[month, row] = capacity
-        for name, amount in asked.items():
-            self.supplier_asked[month, row, self._designer_column[name]] = amount
-        for name, amount in granted.items():
-            self.supplier_granted[month, row, self._designer_column[name]] = amount
+        columns = self._designer_column
+        start = (month * len(self.suppliers) + row) * len(columns)
+        asked, granted = self._asked, self._granted  # zero until this supplier's month
+        for product in products:
+            at = start + columns[product.designer]
+            asked[at] += asks[product.id]
+            granted[at] += grants[product.id]
+        for name, amount in grants.items():
+            if name not in asks:
+                at = start + columns[name]
+                asked[at] = granted[at] = amount
 
     def outputs(self, sites: dict[str, SiteModel]) -> Outputs:
         """The run's outputs, from the arrays and the sites' installation and building logs."""
@@ -192,10 +208,11 @@ class Record:
             funding=funding_rules(inputs),
         )
         logs = [(s, log) for s in self.sites for log in sites[s].buildings]
+        shape = (len(self.suppliers), len(self.designers))
         return Outputs(
             progress=progress,
             binding=self.binding,
-            limits=self.limits,
+            limits=np.array(self._limits).reshape(months, len(self.products), len(SUPPLY_INPUTS)),
             unmet=self.unmet,
             finished=self.finished,
             dies=self.dies,
@@ -211,8 +228,8 @@ class Record:
             supplier_units=tuple(self.supplier_units),
             designers=tuple(self.designers),
             supplier_capacity=self.supplier_capacity,
-            supplier_asked=self.supplier_asked,
-            supplier_granted=self.supplier_granted,
+            supplier_asked=np.array(self._asked).reshape(months, *shape),
+            supplier_granted=np.array(self._granted).reshape(months, *shape),
             unsold=self.unsold,
             buildings=tuple(f"{s}/{log.id}" for s, log in logs),
             building_site=tuple(s for s, _ in logs),
