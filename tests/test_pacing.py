@@ -11,7 +11,7 @@ import pytest
 
 from builders import chain
 from capsim.model.allocation import STAGING
-from capsim.model.outlook import SiteOutlook, energised
+from capsim.model.outlook import Openings, SiteOutlook, energised
 from capsim.simulation import simulate
 
 
@@ -41,9 +41,8 @@ def test_blocks_are_energised_in_turn_as_power_covers_them():
 def test_installable_is_the_crews_service_curve(time, expected):
     # 100 slots open now, 200 open at month 2 and 100 at month 10; crews install 50 a
     # month: I(t) = min(50 t, S(t), S(2-) + 50 (t - 2), S(10-) + 50 (t - 10)).
-    outlook = SiteOutlook(
-        now=0.0, installed=0.0, opened=100.0, rate=50.0, openings=((2.0, 200.0), (10.0, 100.0))
-    )
+    openings = Openings.plan(100.0, 50.0, [(2.0, 200.0), (10.0, 100.0)])
+    outlook = SiteOutlook(now=0.0, installed=0.0, rate=50.0, openings=openings)
     assert outlook.installable(time) == pytest.approx(expected)
 
 

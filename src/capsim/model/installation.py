@@ -9,6 +9,7 @@ during the run and after it, from the same points.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -40,6 +41,18 @@ class InstallLog:
     def busy_until(self) -> float:
         """End of the last lot [month] (0 before any)."""
         return self.times[-1]
+
+    def installed_by(self, time: float) -> float:
+        """Packages installed by ``time`` [month] (one time) [package]."""
+        times, installed = self.times, self.installed
+        after = bisect.bisect_right(times, time)
+        if after == len(times):
+            return installed[-1]
+        if after == 0:
+            return 0.0
+        begin, end = times[after - 1], times[after]
+        low, high = installed[after - 1], installed[after]
+        return low + (high - low) * (time - begin) / (end - begin) if end > begin else high
 
     def at(self, time: ArrayLike) -> np.ndarray:
         """Packages installed by ``time`` [month] (a scalar or an array) [package]."""

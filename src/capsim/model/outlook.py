@@ -20,11 +20,11 @@ single crew team behind a stream of openings (network calculus' min-plus convolu
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import numpy as np
 
 from capsim.model.stock import EPSILON
 
@@ -47,18 +47,52 @@ def energised(
     reserved : float
         Facility power already taken by energised blocks [W].
     """
-    times = np.array([t for t, _ in power], dtype=float)
-    totals = np.maximum.accumulate(np.array([w for _, w in power], dtype=float))
+    times = [t for t, _ in power]
+    totals = list(itertools.accumulate((w for _, w in power), max))
     need = reserved
     before = -math.inf
     dates = []
     for built, watts in blocks:
         need += watts
-        index = int(np.searchsorted(totals, need - EPSILON, side="left"))
-        covered = times[index] if index < times.size else math.inf
+        index = bisect.bisect_left(totals, need - EPSILON)
+        covered = times[index] if index < len(times) else math.inf
         before = max(built, covered, before)
         dates.append(before)
     return dates
+
+
+@dataclass(frozen=True)
+class Openings:
+    """The slots a site will open, as planned: what :class:`SiteOutlook` reads.
+
+    Attributes
+    ----------
+    times : tuple of float
+        When each opening still to come happens [month], in order.
+    opened : tuple of float
+        Slots opened [package] (filled or not): by now, then after each opening.
+    floor : tuple of float
+        ``min over openings k <= j of (opened before k - rate x time of k)`` for each j
+        [package], with ``rate`` the crews' [package/month]: the min-plus term of the
+        service curve, so that reading it takes one search.
+    """
+
+    times: tuple[float, ...]
+    opened: tuple[float, ...]
+    floor: tuple[float, ...]
+
+    @classmethod
+    def plan(cls, opened: float, rate: float, openings: Sequence[tuple[float, float]]):
+        """From the slots opened by now [package], the crews' ``rate``
+        [package/month] and ``(time [month], slots [package])`` of each opening to come,
+        by time."""
+        totals, floor = [opened], []
+        lowest = math.inf
+        for when, slots in openings:
+            lowest = min(lowest, totals[-1] - rate * when)
+            floor.append(lowest)
+            totals.append(totals[-1] + slots)
+        return cls(tuple(when for when, _ in openings), tuple(totals), tuple(floor))
 
 
 @dataclass(frozen=True)
@@ -71,28 +105,22 @@ class SiteOutlook:
         When the outlook was made [month].
     installed : float
         Packages installed by ``now`` [package].
-    opened : float
-        Slots opened by ``now`` [package] (filled or not).
     rate : float
         Packages the crews install per month [package/month].
-    openings : tuple of (float, float)
-        ``(time [month], slots [package])`` of each opening still to come, by time.
+    openings : Openings
+        The slots opened by now and to come.
     """
 
     now: float
     installed: float
-    opened: float
     rate: float
-    openings: tuple[tuple[float, float], ...]
+    openings: Openings
 
     def installable(self, time: float) -> float:
         """Packages the crews could have installed by ``time`` [month] [package]."""
-        rate = self.rate
-        best = self.installed + rate * max(0.0, time - self.now)
-        opened = self.opened
-        for when, slots in self.openings:
-            if when > time:
-                break
-            best = min(best, opened + rate * max(0.0, time - when))
-            opened += slots
-        return min(best, opened)
+        plan = self.openings
+        count = bisect.bisect_right(plan.times, time)
+        best = self.installed + self.rate * max(0.0, time - self.now)
+        if count:
+            best = min(best, self.rate * time + plan.floor[count - 1])
+        return min(best, plan.opened[count])

@@ -26,7 +26,7 @@ import simpy
 from capsim.model.inputs import BuildingIn, OnsiteIn, ProductIn, SiteIn
 from capsim.model.installation import InstallLog
 from capsim.model.orderbook import OrderBook
-from capsim.model.outlook import SiteOutlook, energised
+from capsim.model.outlook import Openings, SiteOutlook, energised
 from capsim.model.phases import block_done, schedule
 from capsim.model.stock import EPSILON, Stock
 
@@ -118,7 +118,8 @@ class SiteModel:
         self.first_built: dict[str, float] = {}
         """When each building's first block is built [month], once its transformers
         are in (or at once, if it needs none)."""
-        self._planned_openings: tuple[tuple, tuple[tuple[float, float], ...]] = ((), ())
+        self._planned_openings: tuple[tuple, Openings | None] = ((), None)
+        self._schedules: dict[tuple[str, float | None], float] = {}
 
     @property
     def power_available(self) -> float:
@@ -234,18 +235,12 @@ class SiteModel:
         with no wait if not yet ordered) and energised in turn as the power connected
         and promised covers them."""
         now = self.env.now
-        return SiteOutlook(
-            now=now,
-            installed=float(self.log.at(now)),
-            opened=self.ready_it_capacity / self.product.it_power,
-            rate=self.install_rate,
-            openings=self._openings(),
-        )
+        return SiteOutlook(now, self.log.installed_by(now), self.install_rate, self._openings())
 
-    def _openings(self) -> tuple[tuple[float, float], ...]:
-        """``(time [month], slots [package])`` of each block still to be energised, by
-        time, as planned now; recomputed only when an order is promised, a building's
-        transformers arrive or a block is energised."""
+    def _openings(self) -> Openings:
+        """The slots opened by now and each block still to be energised, as planned now;
+        recomputed only when an order is promised, a building's transformers arrive or a
+        block is energised."""
         key = (len(self.promised), len(self.first_built), self.ready_it_capacity)
         if self._planned_openings[0] == key:
             return self._planned_openings[1]
@@ -266,11 +261,13 @@ class SiteModel:
             self._power_plan(),
             self.power_reserved,
         )
-        openings = tuple(
+        slots = [
             (date, building.it_capacity / building.blocks / self.product.it_power)
             for date, (*_, building) in zip(dates, waiting, strict=True)
             if date < math.inf
-        )
+        ]
+        opened = self.ready_it_capacity / self.product.it_power
+        openings = Openings.plan(opened, self.install_rate, slots)
         self._planned_openings = (key, openings)
         return openings
 
@@ -280,12 +277,23 @@ class SiteModel:
         if known is not None:
             return known
         supplier = self.spec.transformer_supplier
-        if building.transformers <= 0 or supplier is None:
-            return schedule(building)[-1][2]
-        promised = self.promised.get(building.id)
-        if promised is None:  # not ordered yet: planned with no wait
-            return schedule(building)[-1][2] if self.books.get(supplier) else math.inf
-        return schedule(building, {"fit_out": promised})[-1][2] if promised < math.inf else math.inf
+        promised = None
+        if building.transformers > 0 and supplier is not None:
+            promised = self.promised.get(building.id)
+            if promised is None and not self.books.get(supplier):
+                promised = math.inf  # a supplier that makes nothing never fills the order
+        # not ordered yet (None): planned with no wait
+        key = (building.id, promised)
+        found = self._schedules.get(key)
+        if found is None:
+            if promised is None:
+                found = schedule(building)[-1][2]
+            elif promised < math.inf:
+                found = schedule(building, {"fit_out": promised})[-1][2]
+            else:
+                found = math.inf
+            self._schedules[key] = found
+        return found
 
     def _power_plan(self) -> list[tuple[float, float]]:
         """``(time [month], facility power connected by then [W])``: every source by
