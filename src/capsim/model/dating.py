@@ -262,7 +262,9 @@ def crossing_date(
     end = (start.astype("datetime64[M]") + 1).astype("datetime64[D]")
     length = int((end - start).astype(int))
     if path is not None and path(month + 1) >= level:  # agrees with the month-end value
-        days = _day_reached(path, month, length, level)
+        # the day itself against the threshold, as the interpolation below: a path that
+        # reaches it only within rounding of the month's end is met the next day
+        days = _day_reached(path, month, length, threshold)
     else:
         before = values[month - 1] if month > 0 else 0.0
         gain = values[month] - before
