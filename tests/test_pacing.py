@@ -100,3 +100,26 @@ def test_a_site_that_never_gets_power_orders_nothing():
     # (it used to take every package and hold them for ever).
     result = simulate(_late_site(**{"sites.s.power": {"existing": "0 MW"}}))
     assert float(result.packages_allocated.sel(programme="g").sum()) == pytest.approx(0.0)
+
+
+def test_a_delay_counts_in_the_plan_only_from_the_day_it_becomes_known():
+    # The slots open at t = 11 as planned, so the programme takes month 10's 500 packages.
+    # On 2026-11-15 (t = 10.47) the building is delayed by 4 months, to t = 15: nothing
+    # more is taken until six weeks before (month 14), and month 10's 500 wait for it.
+    # Known from the start, the delay would have kept month 10's packages from being
+    # taken at all.
+    delay = {
+        "probability": 1,
+        "date": "2026-11-15",
+        "effect": {"kind": "delay", "site": "s", "what": "construction", "by": "4 months"},
+    }
+    result = simulate(_late_site(**{"risks": {"late": delay}}))
+    allocated = result.packages_allocated.sel(programme="g").values
+    installed = result.packages_installed.sel(programme="g").values
+    assert allocated[:10].sum() == pytest.approx(0.0)
+    assert allocated[10] == pytest.approx(500.0)
+    assert allocated[11:14] == pytest.approx([0.0, 0.0, 0.0])
+    assert allocated[14] == pytest.approx(500.0)
+    assert installed[:15].sum() == pytest.approx(0.0)
+    # at t = 15 the 1000 waiting go in, with month 15's 500
+    assert installed[15] == pytest.approx(1500.0)

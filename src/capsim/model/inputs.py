@@ -401,6 +401,10 @@ class SiteIn:
         From installation to online [month].
     capex_per_watt : float
         Building capex per W of IT capacity [USD/W].
+    plans : tuple of (float, SiteIn)
+        The site as its owner planned it before each delay (risk event) became known:
+        ``(when it became known [month], the site before)``, in date order (empty: no
+        delay).
     """
 
     id: str
@@ -414,6 +418,15 @@ class SiteIn:
     racks_per_crew_month: float
     burn_in: float
     capex_per_watt: float
+    plans: tuple[tuple[float, SiteIn], ...] = ()
+
+    def as_planned(self, time: float) -> SiteIn:
+        """The site as its owner plans it at ``time`` [month]: before a delay's date,
+        without it."""
+        for known, before in self.plans:
+            if time < known:
+                return before
+        return self
 
 
 @dataclass(frozen=True)

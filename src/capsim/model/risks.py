@@ -79,11 +79,13 @@ def _lose_capacity(inputs: ModelInputs, target: str, when: float, loss: float, d
 
 def _delay(site: SiteIn, what: str, when: float, by: float) -> SiteIn:
     """``site`` with its grid tranches not yet energised at ``when``, or its unfinished
-    buildings, later."""
+    buildings, later; the site as it was is kept as its plan until ``when``."""
+    plans = (*site.plans, (when, replace(site, plans=())))
     if what == "grid":
         grid = tuple((t + by if t > when else t, watts) for t, watts in site.grid)
-        return replace(site, grid=grid)
-    return replace(site, buildings=tuple(_delay_building(b, when, by) for b in site.buildings))
+        return replace(site, grid=grid, plans=plans)
+    buildings = tuple(_delay_building(b, when, by) for b in site.buildings)
+    return replace(site, buildings=buildings, plans=plans)
 
 
 def _delay_building(building: BuildingIn, when: float, by: float) -> BuildingIn:

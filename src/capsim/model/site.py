@@ -115,11 +115,8 @@ class SiteModel:
         self.promised: dict[object, float] = {}
         """Fill time [month] its supplier promised each order placed, by building id
         (transformers) or on-site entry (its index)."""
-        self.first_built: dict[str, float] = {}
-        """When each building's first block is built [month], once its transformers
-        are in (or at once, if it needs none)."""
         self._planned_openings: tuple[tuple, Openings | None] = ((), None)
-        self._schedules: dict[tuple[str, float | None], float] = {}
+        self._schedules: dict[tuple[int, str, float | None], float] = {}
 
     @property
     def power_available(self) -> float:
@@ -198,15 +195,12 @@ class SiteModel:
                 self._order(book, building.transformers, building.transformers_ordered, building.id)
             )
         dates = schedule(building)
-        if delivery is None:
-            self.first_built[building.id] = dates[-1][2]
-        else:
+        if delivery is not None:
             log.fit_out_due = next(begin for phase, begin, _ in dates if phase == "fit_out")
             yield env.timeout(max(0.0, log.fit_out_due - env.now))
             self.waiting_for[building.id] = "transformers"
             log.transformers_in = yield delivery
             dates = schedule(building, {"fit_out": log.transformers_in})
-            self.first_built[building.id] = dates[-1][2]
             self.waiting_for[building.id] = "construction"
         first_done = dates[-1][2]
         block_it = building.it_capacity / building.blocks
@@ -233,32 +227,32 @@ class SiteModel:
         """The site's plan as known now (:mod:`capsim.model.outlook`): blocks still to be
         energised are built by their schedules (transformers by their promised date, or
         with no wait if not yet ordered) and energised in turn as the power connected
-        and promised covers them."""
+        and promised covers them; a delay (risk event) counts from its date on."""
         now = self.env.now
         return SiteOutlook(now, self.log.installed_by(now), self.install_rate, self._openings())
 
     def _openings(self) -> Openings:
         """The slots opened by now and each block still to be energised, as planned now;
-        recomputed only when an order is promised, a building's transformers arrive or a
-        block is energised."""
-        key = (len(self.promised), len(self.first_built), self.ready_it_capacity)
+        recomputed only when an order is promised, a block is energised or a delay
+        becomes known."""
+        plan = self.spec.as_planned(self.env.now)
+        version = sum(known <= self.env.now for known, _ in self.spec.plans)
+        key = (version, len(self.promised), self.ready_it_capacity)
         if self._planned_openings[0] == key:
             return self._planned_openings[1]
         waiting = []
-        for order, (building, log) in enumerate(
-            zip(self.spec.buildings, self.buildings, strict=True)
-        ):
+        for order, (building, log) in enumerate(zip(plan.buildings, self.buildings, strict=True)):
             done = len(log.blocks_energised)
             if done == building.blocks or building.it_capacity <= 0:
                 continue
-            first = self._first_built(building)
+            first = self._first_built(version, building)
             need = building.it_capacity / building.blocks * self.spec.pue
             for block in range(done, building.blocks):
                 waiting.append((block_done(building, first, block), order, need, building))
         waiting.sort(key=lambda item: item[:2])
         dates = energised(
             [(built, need) for built, _, need, _ in waiting],
-            self._power_plan(),
+            self._power_plan(plan),
             self.power_reserved,
         )
         slots = [
@@ -271,11 +265,9 @@ class SiteModel:
         self._planned_openings = (key, openings)
         return openings
 
-    def _first_built(self, building: BuildingIn) -> float:
-        """When ``building``'s first block is, or should be, built [month]."""
-        known = self.first_built.get(building.id)
-        if known is not None:
-            return known
+    def _first_built(self, version: int, building: BuildingIn) -> float:
+        """When ``building`` (as in plan ``version``) should have its first block built
+        [month]: with its transformers on their promised (and so actual) date."""
         supplier = self.spec.transformer_supplier
         promised = None
         if building.transformers > 0 and supplier is not None:
@@ -283,7 +275,7 @@ class SiteModel:
             if promised is None and not self.books.get(supplier):
                 promised = math.inf  # a supplier that makes nothing never fills the order
         # not ordered yet (None): planned with no wait
-        key = (building.id, promised)
+        key = (version, building.id, promised)
         found = self._schedules.get(key)
         if found is None:
             if promised is None:
@@ -295,10 +287,10 @@ class SiteModel:
             self._schedules[key] = found
         return found
 
-    def _power_plan(self) -> list[tuple[float, float]]:
-        """``(time [month], facility power connected by then [W])``: every source by
-        its actual or promised date (on-site units not yet ordered with no wait)."""
-        spec = self.spec
+    def _power_plan(self, spec: SiteIn) -> list[tuple[float, float]]:
+        """``(time [month], facility power connected by then [W])`` of the site as
+        planned (``spec``): every source by its actual or promised date (on-site units
+        not yet ordered with no wait)."""
         sources = [(0.0, spec.existing_power, False)]
         sources += [(max(0.0, when), watts, False) for when, watts in spec.grid if watts > 0]
         for index, onsite in enumerate(spec.onsite):
