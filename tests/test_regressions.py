@@ -174,12 +174,12 @@ def test_a_threshold_reached_at_the_horizons_end_is_met_on_its_last_day():
     assert crossing_date(MONTHLY, TIMES, 6000.0, path) == np.datetime64("2026-12-31")
 
 
-def test_a_path_that_reaches_the_threshold_at_a_months_end_is_dated_as_the_interpolation():
+def test_a_threshold_reached_at_a_months_end_is_dated_alike_on_a_path_or_interpolated():
     # 9000, 9900, 10,000, 10,100 by the ends of January to April: 10,000 is reached at the
-    # end of March, so it is met on 1 April, followed day by day or interpolated. With a
-    # small gain (100 in March) the path used to come within the threshold's rounding
-    # tolerance before midnight and be dated 31 March: packages installed a day before
-    # they were delivered.
+    # end of March. With a small gain (100 in March) the path comes within the
+    # threshold's rounding (1e-9 of it) a moment before midnight, so it is met on 31
+    # March; interpolated, it used to be met on 1 April: packages installed a day before
+    # they were delivered. Both now read the day by the same rule.
     months = ["2026-01-01", "2026-02-01", "2026-03-01", "2026-04-01"]
     times = np.array(months, dtype="datetime64[ns]")
     values = np.array([9000.0, 9900.0, 10_000.0, 10_100.0])
@@ -187,8 +187,8 @@ def test_a_path_that_reaches_the_threshold_at_a_months_end_is_dated_as_the_inter
     def path(time: float) -> float:  # the same quantity, followed day by day
         return float(np.interp(time, [0.0, 1.0, 2.0, 3.0, 4.0], [0.0, *values]))
 
-    assert crossing_date(values, times, 10_000.0) == np.datetime64("2026-04-01")
-    assert crossing_date(values, times, 10_000.0, path) == np.datetime64("2026-04-01")
+    assert crossing_date(values, times, 10_000.0) == np.datetime64("2026-03-31")
+    assert crossing_date(values, times, 10_000.0, path) == np.datetime64("2026-03-31")
 
 
 # -- a tiny expansion ramp ----------------------------------------------------------------

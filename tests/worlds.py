@@ -652,7 +652,8 @@ def _milestones(draw, data, start, months) -> None:
         # Round thresholds (often reached exactly at a month's end) and now and then 0.
         milestone: dict[str, Any] = {
             "quantity": quantity,
-            "threshold": draw(param(low, high, unit, zero=True)),
+            # written values stay inside the range (its top is the plausibility limit)
+            "threshold": draw(param(low, high, unit, zero=True, bound=(0.0, high))),
         }
         if quantity == "flops_online":
             with_flops = [pid for pid, p in products.items() if "flops" in p]

@@ -247,8 +247,9 @@ def crossing_date(
 
     ``path`` gives the (non-decreasing) quantity at any model time [month since the
     start]; when given, the day is the one in which the path reaches the threshold,
-    otherwise the day is interpolated linearly between the month's start and end values.
-    A threshold reached exactly at midnight is met on the day that starts then, except at
+    otherwise the day is interpolated linearly between the month's start and end values;
+    either way it counts as reached once within 1e-9 of it (rounding). A threshold
+    reached exactly at midnight is met on the day that starts then, except at
     the end of the horizon's last day (the day after is not simulated: it is met on the
     last day). A threshold the quantity has reached when the horizon starts (e.g. 0) is
     met on its first day.
@@ -261,17 +262,15 @@ def crossing_date(
     start = np.datetime64(times[month], "D")
     end = (start.astype("datetime64[M]") + 1).astype("datetime64[D]")
     length = int((end - start).astype(int))
-    if path is not None and path(month + 1) >= level:  # agrees with the month-end value
-        # the day itself against the threshold, as the interpolation below: a path that
-        # reaches it only within rounding of the month's end is met the next day
-        days = _day_reached(path, month, length, threshold)
-    else:
+    daily = path
+    if path is None or path(month + 1) < level:  # else it agrees with the month-end value
         before = values[month - 1] if month > 0 else 0.0
-        gain = values[month] - before
-        # No gain: the month started at or above the level (only the first month can,
-        # when the threshold is at most the quantity's starting value, 0).
-        fraction = 0.0 if gain <= 0 else min(1.0, max(0.0, (threshold - before) / gain))
-        days = int(np.floor(fraction * length + 1e-9))
+        gain = values[month] - before  # 0: the month started at or above the level
+
+        def daily(time: float) -> float:  # linear within the month
+            return before + gain * (time - month)
+
+    days = _day_reached(daily, month, length, level)
     if month == len(times) - 1:
         days = min(days, length - 1)
     return (start + np.timedelta64(days, "D")).astype("datetime64[ns]")
