@@ -65,8 +65,8 @@ def test_a_building_whose_power_comes_in_three_tranches_takes_racks_from_the_fir
 def test_one_block_waits_for_all_its_power_as_before():
     # The same building as one block needs 3.75 MW: it waits for the third tranche (t = 8,
     # 2026-09-01) and nothing goes in before. Its programme takes packages only from
-    # 1.5 months before (allocation.STAGING), so from the start of month 7, 500 a month:
-    # 1,000 go in at t = 8, the last 500 a month later.
+    # 1.5 months before (its staging, six weeks by default), so from the start of month
+    # 7, 500 a month: 1,000 go in at t = 8, the last 500 a month later.
     result = simulate(chain(**{**HALLS, "sites.s.buildings.0.blocks": 1}, **TRANCHES))
     installed = _installed(result)
     assert installed[:8] == pytest.approx([0.0] * 8)

@@ -19,7 +19,7 @@ DIES_PER_WAFER = math.pi * 150**2 / 100 - math.pi * 300 / math.sqrt(200)
 
 def test_leontief_month_matches_hand_calculation():
     # The programme wants what its site's crews could install by six weeks from now
-    # (allocation.STAGING): 10 crews x 1000 rack x 100 package a month x 1.5 = 1.5 M,
+    # (its staging, six weeks by default): 10 crews x 1000 rack x 100 package a month x 1.5 = 1.5 M,
     # so the product plans what the line would grant it: CoWoS 100 wafer x 10
     # package/wafer = 1000 packages a month.
     # HBM: 1000 x 8 = 8000 stacks asked, the vendor's 4000 granted -> 500 packages.
@@ -127,8 +127,8 @@ def test_installation_rate_and_power_online():
     facility = result.facility_power_online.sel(programme="g").values
     assert facility[2] == pytest.approx(300 * 2000.0 * 1.25)
     # The programme takes only what the crew could install by six weeks after delivery
-    # (allocation.STAGING): 150 at first, then 100 a month, so 50 wait at each month's
-    # end (it used to take 500 a month and strand 400 more each month).
+    # (its staging, by default): 150 at first, then 100 a month, so 50 wait at each
+    # month's end (it used to take 500 a month and strand 400 more each month).
     stranded = result.stranded_packages.sel(programme="g").values
     assert stranded[:3] == pytest.approx([50.0, 50.0, 50.0])
     assert result.programme_binding.sel(programme="g").values[0] == "crews"

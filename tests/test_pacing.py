@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 
 from builders import chain
-from capsim.model.allocation import STAGING
 from capsim.model.outlook import Openings, SiteOutlook, energised
 from capsim.simulation import simulate
 
@@ -65,7 +64,6 @@ def test_a_programme_takes_packages_only_as_its_site_will_be_ready():
     # 11 - 1.5 = 9.5 on, so from the start of month 10 (November 2026; one taken at 9
     # would wait two months), 500 a month (HBM). Only month 10's lot waits (a month);
     # the 3000 are in by the end of month 15.
-    assert pytest.approx(1.5) == STAGING
     result = simulate(_late_site())
     allocated = result.packages_allocated.sel(programme="g").values
     stranded = result.stranded_packages.sel(programme="g").values
@@ -123,3 +121,13 @@ def test_a_delay_counts_in_the_plan_only_from_the_day_it_becomes_known():
     assert installed[:15].sum() == pytest.approx(0.0)
     # at t = 15 the 1000 waiting go in, with month 15's 500
     assert installed[15] == pytest.approx(1500.0)
+
+
+def test_a_programme_that_stages_longer_takes_packages_sooner():
+    # With a year's staging the late site's programme may take packages from t = 11 - 12
+    # < 0, so from the start, 500 a month (HBM): all 3000 by the end of month 5, waiting
+    # until the slots open at t = 11, as a buyer that banks its chips would.
+    result = simulate(_late_site(**{"programmes.g.staging": "12 months"}))
+    allocated = result.packages_allocated.sel(programme="g").values
+    np.testing.assert_allclose(allocated[:6], 500.0, rtol=1e-6)
+    assert float(result.stranded_packages.sel(programme="g").max()) == pytest.approx(3000.0)

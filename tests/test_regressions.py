@@ -33,7 +33,7 @@ def _buyer(**changes) -> dict:
 
 
 def _programme(gid: str, share: float | None) -> ProgrammeIn:
-    return ProgrammeIn(gid, "p", 1e9, 1, share, None, 0.0, np.inf, "US", (), np.inf)
+    return ProgrammeIn(gid, "p", 1e9, 1, share, None, 0.0, np.inf, "US", (), np.inf, 1.5)
 
 
 # -- contracted shares drawn above 100 % -----------------------------------------------------

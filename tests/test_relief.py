@@ -189,8 +189,8 @@ def test_grid_lever_moves_a_power_bound_milestone_three_months():
 
 def test_ranking_puts_the_largest_relief_first():
     # The grid arrives 2026-07-01 (t = 6). The programme takes packages from six weeks
-    # before (allocation.STAGING), so from month 5, 500 a month (HBM): 500 go in at t = 6,
-    # then deliveries spread over each month bind: 1000 by t = 7, 1500 by t = 8
+    # before (its staging, by default), so from month 5, 500 a month (HBM): 500 go in at
+    # t = 6, then deliveries spread over each month bind: 1000 by t = 7, 1500 by t = 8
     # (2026-09-01). HBM +10 %: 550 a month, 1500 at t = 7 + 400/550 = 7.727, day
     # 0.727 x 31 = 22.5 of August, 08-23 (9 days earlier). Grid 3 months earlier: the same
     # path from t = 3, 2026-06-01 (92 days). Ties keep the order of levers(): COWOS,

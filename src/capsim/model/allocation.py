@@ -5,7 +5,7 @@ and what its cash can pay for) while it is open and firm (a letter of intent tha
 lapsed wants nothing). A programme with sites takes no more than they will be ready
 for: what its crews could have installed, as its sites' plans stand
 (:mod:`capsim.model.outlook`), by the time a package finished now would arrive (the
-product's lead time) and up to ``STAGING`` later, less what it has been allocated.
+product's lead time) and up to its ``staging`` later, less what it has been allocated.
 Its order rate, what it asks its product's designer for per month, is ``volume`` when
 given, else what it lacks spread over the months to its ``end``, else all it lacks;
 for a programme with sites, never more than the room that month opens (this month, all
@@ -30,12 +30,6 @@ import simpy
 from capsim.model.calendar import Calendar
 from capsim.model.inputs import ExportIn, ProductIn, ProgrammeIn
 from capsim.model.stock import EPSILON
-
-#: How long before its sites' crews could install them packages may reach a
-#: programme [month]: receiving, inspection and staging racks (assumption: about six
-#: weeks of stock on site, as buyers plan deliveries to the halls' readiness; more than
-#: a month, so that a hall ready at a month's start can be stocked the month before).
-STAGING = 1.5
 
 
 @dataclass
@@ -131,12 +125,12 @@ class Allocator:
     def room(self, book: ProgrammeBook, time: float) -> float:
         """Packages ``book``'s programme may be allocated at model ``time`` [month] beyond
         what it has been [package]: what its sites could have installed by the time they
-        would arrive, and up to ``STAGING`` later, less its allocation (unbounded for a
+        would arrive, and up to its ``staging`` later, less its allocation (unbounded for a
         programme without sites)."""
         spec = book.spec
         if not spec.sites:
             return float("inf")
-        arrival = time + self.products[spec.product].lead_time + STAGING
+        arrival = time + self.products[spec.product].lead_time + spec.staging
         return max(0.0, self.installable(spec.id, arrival) - book.allocated)
 
     def _room_opened(self, book: ProgrammeBook, month: int) -> float:
@@ -145,7 +139,7 @@ class Allocator:
         if month <= self._month():
             return self.room(book, self.env.now)
         spec = book.spec
-        arrival = month + self.products[spec.product].lead_time + STAGING
+        arrival = month + self.products[spec.product].lead_time + spec.staging
         opened = self.installable(spec.id, arrival) - self.installable(spec.id, arrival - 1.0)
         return max(0.0, opened)
 

@@ -274,6 +274,9 @@ class ProgrammeIn:
         The sites where its packages are installed (none: a demand sink).
     budget : float
         Cash at the start [USD] (``inf``: unconstrained).
+    staging : float
+        How long before its sites' crews could install them packages may reach it
+        [month] (:mod:`capsim.model.allocation`).
     """
 
     id: str
@@ -287,6 +290,7 @@ class ProgrammeIn:
     destination: str
     sites: tuple[str, ...]
     budget: float
+    staging: float
     firm: bool = True
     via: str | None = None
     _volumes: list[float] | None = field(init=False, repr=False, compare=False)

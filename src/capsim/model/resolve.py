@@ -352,6 +352,7 @@ def _programme(
         budget=r.value(f"{path}.budget", g.budget, default=INF),
         firm=_firm(g, path, r),
         via=g.via,
+        staging=r.value(f"{path}.staging", g.staging),
     )
 
 

@@ -78,6 +78,11 @@ class Programme(Entity):
     via: str | None = Field(
         default=None, description="the intermediary that buys and hosts on the buyer's behalf"
     )
+    staging: Duration = Field(
+        default=default_param("1.5 months", "month"),
+        description="how long before its sites' crews could install them packages may "
+        "arrive (only with sites)",
+    )
     source: SourceField | None = None
 
     @model_validator(mode="after")
