@@ -112,6 +112,19 @@ def chain_data(**changes: Any) -> dict[str, Any]:
     return data
 
 
+def other_buyers(product: str = "p") -> dict[str, Any]:
+    """A programme without sites (a demand sink, as base-world's other buyers) that wants
+    all of ``product`` it can get after the chain's programme (priority 2)."""
+    return {
+        "buyer": "others",
+        "product": product,
+        "target_packages": "1e9 package",
+        "priority": 2,
+        "start": "2025-01-01",
+        "destination": "US",
+    }
+
+
 def set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
     """Set ``a.b.0.c`` in nested dicts and lists."""
     parts = dotted.split(".")

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from builders import chain
+from builders import chain, other_buyers
 from capsim.analysis.answer import answer, format_answer
 from capsim.cli.main import main
 from capsim.scenario.io import dump_scenario
@@ -53,14 +53,7 @@ def _late_grid(**changes):
             },
             "sites.s.buildings.0.it_capacity": "1 GW",
             "programmes.g.target_packages": "1000 package",
-            "programmes.h": {
-                "buyer": "others",
-                "product": "p",
-                "target_packages": "1e9 package",
-                "priority": 2,
-                "start": "2025-01-01",
-                "destination": "US",
-            },
+            "programmes.h": other_buyers(),
             "milestones": {
                 "first-power": {
                     "quantity": "packages_installed",

@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from builders import chain
+from builders import chain, other_buyers
 from capsim.model.outlook import Openings, SiteOutlook, energised
 from capsim.simulation import simulate
 
@@ -78,15 +78,7 @@ def test_what_a_late_site_does_not_take_goes_to_another_buyer():
     # A second buyer without sites (a demand sink) wants everything: while g's site is
     # not ready it gets all 500 a month, then the two share the lots by priority (g
     # first), so g is as fast as alone and h gets the rest.
-    sink = {
-        "buyer": "b2",
-        "product": "p",
-        "target_packages": "1e9 package",
-        "start": "2025-01-01",
-        "destination": "US",
-        "priority": 2,
-    }
-    result = simulate(_late_site(**{"programmes.h": sink}))
+    result = simulate(_late_site(**{"programmes.h": other_buyers()}))
     allocated = result.packages_allocated
     np.testing.assert_allclose(allocated.sel(programme="h").values[:10], 500.0, rtol=1e-6)
     assert float(allocated.sel(programme="g").sum()) == pytest.approx(3000.0)

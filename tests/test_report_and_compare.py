@@ -23,7 +23,7 @@ from html.parser import HTMLParser
 import numpy as np
 import pytest
 
-from builders import chain, uncertain_chain
+from builders import chain, other_buyers, uncertain_chain
 from capsim.cli.main import main
 from capsim.scenario.io import dump_scenario
 
@@ -70,14 +70,7 @@ def _late_grid_report_world():
             },
             "sites.s.buildings.0.it_capacity": "1 GW",
             "programmes.g.target_packages": "1000 package",
-            "programmes.h": {
-                "buyer": "others",
-                "product": "p",
-                "target_packages": "1e9 package",
-                "priority": 2,
-                "start": "2025-01-01",
-                "destination": "US",
-            },
+            "programmes.h": other_buyers(),
             "products.p.price": {
                 "dist": "uniform",
                 "low": "USD 20000/package",
