@@ -330,7 +330,9 @@ def test_cli_prints_the_ranked_table(scenario_file, monkeypatch, capsys):
     assert "+92" in first
     assert "2026-06-01" in first
     assert "v HBM capacity (HBM4) +10 %" in second
-    assert "4,000 -> 4,400 stack/month" in second
+    # what a lever changes is on the line under it
+    assert "4,000 -> 4,400 stack/month" in lines[lines.index(second) + 1]
+    assert max(len(line) for line in lines) <= 100
     assert "+9" in second
     assert "2026-08-23" in second
     assert "3 more lever(s), 3 of them 0 days" in out

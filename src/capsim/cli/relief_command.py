@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import textwrap
 from typing import TYPE_CHECKING
 
 from capsim.cli.formatting import MINUS, signed
@@ -168,8 +169,7 @@ def format_relief(result: xr.Dataset, scenario_name: str = "", *, top: int = 15)
         lines.append("no lever changes an input of this scenario")
         return "\n".join(lines)
     lever_width = max(5, *(len(str(label)) for label in shown.label.values))
-    step_width = max(4, *(len(str(step)) for step in shown.step.values))
-    head = f"{'rank':>4}  {'lever':<{lever_width}}  {'step':<{step_width}}"
+    head = f"{'rank':>4}  {'lever (below it, what it changes)':<{lever_width}}"
     if sampled:
         lines.append(f"{head}  {'days earlier (mean, P10, P50, P90)':>38}  {'met':>5}")
     else:
@@ -177,7 +177,7 @@ def format_relief(result: xr.Dataset, scenario_name: str = "", *, top: int = 15)
     for rank, name in enumerate(shown.lever.values, start=1):
         row = shown.sel(lever=name)
         label, step = row.label.item(), row.step.item()
-        start = f"{rank:>4}  {label!s:<{lever_width}}  {step!s:<{step_width}}"
+        start = f"{rank:>4}  {label!s:<{lever_width}}"
         if sampled:
             figures = [
                 signed(row[key].item(), 1)
@@ -193,6 +193,7 @@ def format_relief(result: xr.Dataset, scenario_name: str = "", *, top: int = 15)
                 else f"not by {horizon_end}"
             )
             lines.append(f"{start}  {signed(row.days_earlier.item()):>12}  {when}")
+        lines.append(f"{'':>8}{step}")  # what the lever changes, under its name
     if count > shown.sizes["lever"]:
         rest = result.isel(lever=slice(shown.sizes["lever"], None))
         zero = int((rest.days_earlier == 0).sum())
@@ -200,16 +201,17 @@ def format_relief(result: xr.Dataset, scenario_name: str = "", *, top: int = 15)
             f"      ... {rest.sizes['lever']} more lever(s), {zero} of them 0 days "
             "(--top 0 shows all)"
         )
-    lines.append(
+    notes = [
         "days earlier: calendar days the milestone is met sooner with that lever alone "
         f"relaxed ({MINUS}: later); a milestone not met by {horizon_end} counts as met the "
         "day after"
-    )
+    ]
     if sampled:
-        lines.append(
+        notes.append(
             "steps show central values; in each draw a lever relaxes that draw's own values "
             "(same draws for the baseline and every lever); met: share of draws met in the horizon"
         )
+    lines += [line for note in notes for line in textwrap.wrap(note, 100)]
     return "\n".join(lines)
 
 
