@@ -125,6 +125,49 @@ def other_buyers(product: str = "p") -> dict[str, Any]:
     }
 
 
+#: Where the late-grid world's grid wait comes from.
+GRID_QUEUE = "assumption: a grid queue of 1 to 11 months"
+
+
+def late_grid_world(**changes: Any) -> dict[str, Any]:
+    """Changes to the chain for one site waiting for its grid, by dotted path.
+
+    500 packages a month from January 2026 (HBM), 1000 wanted by programme g, crews for
+    a million a month; no power until a grid connection requested on 2026-01-01 arrives
+    after uniform(1, 11) months (central 6), so the 500th package is installed on the
+    first day of the month the grid arrives in: 2026-07-01 in the central run, between
+    2026-02-01 and 2026-12-01 in any sample. 1000 packages are produced by 2026-03-01
+    in every run, as another buyer, h, without sites, takes what g does not (g takes
+    packages only from six weeks before its grid arrives). Milestones ``first-power``
+    (500 installed for g) and ``thousand-made`` (1000 of p produced). ``changes`` are
+    added (claims, name, ...).
+    """
+    wait = {"dist": "uniform", "low": "1 month", "high": "11 months", "source": GRID_QUEUE}
+    return {
+        "name": "late-grid",
+        "sites.s.power": {
+            "existing": "0 GW",
+            "grid": {"capacity": "2 GW", "requested": "2026-01-01", "wait": wait},
+        },
+        "sites.s.buildings.0.it_capacity": "1 GW",
+        "programmes.g.target_packages": "1000 package",
+        "programmes.h": other_buyers(),
+        "milestones": {
+            "first-power": {
+                "quantity": "packages_installed",
+                "threshold": "500 package",
+                "programme": "g",
+            },
+            "thousand-made": {
+                "quantity": "packages_produced",
+                "threshold": "1000 package",
+                "product": "p",
+            },
+        },
+        **changes,
+    }
+
+
 def set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
     """Set ``a.b.0.c`` in nested dicts and lists."""
     parts = dotted.split(".")

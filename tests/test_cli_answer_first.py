@@ -16,68 +16,26 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from builders import chain, other_buyers
+from builders import GRID_QUEUE, chain, late_grid_world
 from capsim.analysis.answer import answer, format_answer
 from capsim.cli.main import main
 from capsim.scenario.io import dump_scenario
 from capsim.sweep.sample import CODES
 
-SOURCE = "assumption: a grid queue of 1 to 11 months"
-
 
 def _late_grid(**changes):
-    """The chain: 500 packages a month from January 2026, 1000 wanted (delivered by the
-    end of February), no power until a grid connection requested on 2026-01-01 arrives
-    after uniform(1, 11) months (central 6). The 500th package is installed on the first
-    day of the month the grid arrives in: 2026-07-01 in the central run, between
-    2026-02-01 and 2026-12-01 in any sample. 1000 packages are produced by 2026-03-01 in
-    every run: another buyer, h, without sites, takes what g does not (g takes packages
-    only from six weeks before its grid arrives). Milestones are listed latest first, so
-    that date order is not file order.
-    """
-    return chain(
-        **{
-            "name": "late-grid",
-            "sites.s.power": {
-                "existing": "0 GW",
-                "grid": {
-                    "capacity": "2 GW",
-                    "requested": "2026-01-01",
-                    "wait": {
-                        "dist": "uniform",
-                        "low": "1 month",
-                        "high": "11 months",
-                        "source": SOURCE,
-                    },
-                },
-            },
-            "sites.s.buildings.0.it_capacity": "1 GW",
-            "programmes.g.target_packages": "1000 package",
-            "programmes.h": other_buyers(),
-            "milestones": {
-                "first-power": {
-                    "quantity": "packages_installed",
-                    "threshold": "500 package",
-                    "programme": "g",
-                },
-                "thousand-made": {
-                    "quantity": "packages_produced",
-                    "threshold": "1000 package",
-                    "product": "p",
-                },
-            },
-            "claims": {
-                "power-in-2026": _claim("2026-12-31"),
-                "power-in-january": _claim("2026-01-31"),
-                "power-by-september": _claim("2026-09-30"),
-            },
-            **changes,
-        }
-    )
+    """The late-grid world (tests/builders.py) with claims on its first power; milestones
+    are listed latest first there, so that date order is not file order."""
+    claims = {
+        "power-in-2026": _claim("2026-12-31"),
+        "power-in-january": _claim("2026-01-31"),
+        "power-by-september": _claim("2026-09-30"),
+    }
+    return chain(**late_grid_world(**{"claims": claims, **changes}))
 
 
 def _claim(by: str) -> dict:
-    return {"milestone": "first-power", "by": by, "statement": f"by {by}", "source": SOURCE}
+    return {"milestone": "first-power", "by": by, "statement": f"by {by}", "source": GRID_QUEUE}
 
 
 @pytest.fixture(scope="module")

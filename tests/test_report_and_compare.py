@@ -23,7 +23,7 @@ from html.parser import HTMLParser
 import numpy as np
 import pytest
 
-from builders import chain, other_buyers, uncertain_chain
+from builders import GRID_QUEUE, chain, late_grid_world, uncertain_chain
 from capsim.cli.main import main
 from capsim.scenario.io import dump_scenario
 
@@ -38,68 +38,33 @@ def scenario_file(tmp_path):
 # --- a scenario whose report is known by hand -------------------------------------
 
 PRICE_SOURCE = "NVIDIA CEO interview (CNBC), 2024-03"
-WAIT_SOURCE = "assumption: a grid queue of 1 to 11 months"
 
 
 def _late_grid_report_world():
-    """The chain (tests/builders.py): 500 packages a month from January 2026, HBM-bound,
-    1000 wanted, crews for a million a month. No power until a grid connection
-    requested on 2026-01-01 arrives after uniform(1, 11) months (central 6), so the
-    500th package is installed on the first day of the month the grid arrives in:
-    2026-07-01 in the central run, 2026-02-01 at the earliest, 2026-12-01 at the
-    latest. 1000 packages are produced by the end of February (2 x 500): 2026-03-01 in
-    every sample, as another buyer, h, without sites, takes what g does not (g takes
-    packages only from six weeks before its grid arrives). The price is uncertain but
-    nothing depends on it (no budget)."""
+    """The late-grid world (tests/builders.py) with a description, claims on its first
+    power and an uncertain price on which nothing depends (no budget)."""
+    price = {
+        "dist": "uniform",
+        "low": "USD 20000/package",
+        "high": "USD 40000/package",
+        "source": PRICE_SOURCE,
+    }
+    claims = {
+        "power-by-july": _claim("2026-06-30", "500 installed by mid-2026"),
+        "power-in-2026": _claim("2026-12-31", "500 installed in 2026"),
+        "power-in-january": _claim("2026-01-31", "500 installed in January 2026"),
+    }
     return chain(
-        **{
-            "name": "late-grid",
-            "description": "One site waiting for its grid connection.",
-            "sites.s.power": {
-                "existing": "0 GW",
-                "grid": {
-                    "capacity": "2 GW",
-                    "requested": "2026-01-01",
-                    "wait": {
-                        "dist": "uniform",
-                        "low": "1 month",
-                        "high": "11 months",
-                        "source": WAIT_SOURCE,
-                    },
-                },
-            },
-            "sites.s.buildings.0.it_capacity": "1 GW",
-            "programmes.g.target_packages": "1000 package",
-            "programmes.h": other_buyers(),
-            "products.p.price": {
-                "dist": "uniform",
-                "low": "USD 20000/package",
-                "high": "USD 40000/package",
-                "source": PRICE_SOURCE,
-            },
-            "milestones": {
-                "first-power": {
-                    "quantity": "packages_installed",
-                    "threshold": "500 package",
-                    "programme": "g",
-                },
-                "thousand-made": {
-                    "quantity": "packages_produced",
-                    "threshold": "1000 package",
-                    "product": "p",
-                },
-            },
-            "claims": {
-                "power-by-july": _claim("2026-06-30", "500 installed by mid-2026"),
-                "power-in-2026": _claim("2026-12-31", "500 installed in 2026"),
-                "power-in-january": _claim("2026-01-31", "500 installed in January 2026"),
-            },
-        }
+        **late_grid_world(
+            description="One site waiting for its grid connection.",
+            claims=claims,
+            **{"products.p.price": price},
+        )
     )
 
 
 def _claim(by: str, statement: str) -> dict:
-    return {"milestone": "first-power", "by": by, "statement": statement, "source": WAIT_SOURCE}
+    return {"milestone": "first-power", "by": by, "statement": statement, "source": GRID_QUEUE}
 
 
 SAMPLES = 24

@@ -424,13 +424,13 @@ class SiteIn:
     capex_per_watt: float
     plans: tuple[tuple[float, SiteIn], ...] = ()
 
-    def as_planned(self, time: float) -> SiteIn:
-        """The site as its owner plans it at ``time`` [month]: before a delay's date,
-        without it."""
-        for known, before in self.plans:
+    def as_planned(self, time: float) -> tuple[int, SiteIn]:
+        """The site as its owner plans it at ``time`` [month] (before a delay's date,
+        without it), and how many delays are known by then (the plan's version)."""
+        for version, (known, before) in enumerate(self.plans):
             if time < known:
-                return before
-        return self
+                return version, before
+        return len(self.plans), self
 
 
 @dataclass(frozen=True)

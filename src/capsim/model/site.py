@@ -235,8 +235,7 @@ class SiteModel:
         """The slots opened by now and each block still to be energised, as planned now;
         recomputed only when an order is promised, a block is energised or a delay
         becomes known."""
-        plan = self.spec.as_planned(self.env.now)
-        version = sum(known <= self.env.now for known, _ in self.spec.plans)
+        version, plan = self.spec.as_planned(self.env.now)
         key = (version, len(self.promised), self.ready_it_capacity)
         if self._planned_openings[0] == key:
             return self._planned_openings[1]

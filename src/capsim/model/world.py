@@ -117,9 +117,9 @@ class World:
             for pid, product in inputs.products.items()
         }
         self.vendors = {vid: HbmVendorModel(vendor) for vid, vendor in inputs.vendors.items()}
-        self.outlooks: dict[str, list[SiteOutlook]] = {}
-        """Each programme's sites' outlooks, made at the start of the month."""
-        self.installable: dict[tuple[str, float], float] = {}
+        self._outlooks: dict[str, list[SiteOutlook]] = {}
+        """Each programme's sites' outlooks this month, made when first asked for."""
+        self._installable_read: dict[tuple[str, float], float] = {}
         """What they give by (programme, time), read this month [package]."""
         self.record = Record(inputs, list(self.sites))
         self._product_column = {pid: i for i, pid in enumerate(self.record.products)}
@@ -164,14 +164,15 @@ class World:
 
     def _installable(self, programme: str, time: float) -> float:
         """Packages ``programme``'s sites could have installed by ``time`` [month], as
-        planned at the start of this month [package]."""
-        found = self.installable.get((programme, time))
+        planned when first asked this month [package]."""
+        found = self._installable_read.get((programme, time))
         if found is None:
-            outlooks = self.outlooks.get(programme)
+            outlooks = self._outlooks.get(programme)
             if outlooks is None:
                 sites = self.inputs.programmes[programme].sites
-                outlooks = self.outlooks[programme] = [self.sites[sid].outlook() for sid in sites]
-            found = self.installable[programme, time] = sum(o.installable(time) for o in outlooks)
+                outlooks = self._outlooks[programme] = [self.sites[sid].outlook() for sid in sites]
+            found = sum(outlook.installable(time) for outlook in outlooks)
+            self._installable_read[programme, time] = found
         return found
 
     def _backlog(self, product: str, by: float) -> float:
@@ -211,8 +212,8 @@ class World:
         if self.trace is not None:
             for pid, chain in self.chains.items():
                 self._trace(f"start month {month}: {pid} dies {chain.dies.level:.6g}")
-        self.outlooks.clear()
-        self.installable.clear()
+        self._outlooks.clear()
+        self._installable_read.clear()
         self.market.start_month(month)
 
     def _record_month_end(self, month: int) -> None:
