@@ -6,6 +6,8 @@ import argparse
 import contextlib
 import io
 import shlex
+import subprocess
+import sys
 
 import pytest
 
@@ -69,3 +71,18 @@ def test_help_examples_parse(name):
         assert words[:2] == ["capsim", name]
         arguments = build_parser().parse_args(words[1:])  # exits (code 2) if it does not parse
         assert arguments.command == name
+
+
+@pytest.mark.parametrize("module", ["capsim", "capsim.cli.main"])
+def test_every_module_entry_runs_the_command_line(module):
+    """``python -m capsim`` and ``python -m capsim.cli.main`` both run the command line
+    (the second printed nothing before)."""
+    done = subprocess.run(
+        [sys.executable, "-m", module, "--help"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0
+    assert done.stdout.startswith("usage: capsim")

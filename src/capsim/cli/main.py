@@ -112,3 +112,7 @@ def _loaded_errors() -> tuple[type[Exception], ...]:
 def entry_point() -> None:
     """Console-script entry point."""
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry_point()
