@@ -111,39 +111,44 @@ def _references(s: Scenario) -> Iterator[Finding]:
 
 def _tenancies(s: Scenario, tenants: dict[str, list[str]]) -> Iterator[Finding]:
     """Each building of a site that several programmes list names one of them as its
-    ``programme``; a building's ``programme`` lists its site; each tenant has a building."""
+    ``programme``; a building's ``programme`` lists its site; each tenant has a building
+    (checked once every building names a tenant)."""
     for sid, site in s.sites.items():
         listed = tenants.get(sid, [])
-        housed = set()
+        names = ", ".join(listed) or "none"
+        findings = []
         for index, building in enumerate(site.buildings):
             path = ("sites", sid, "buildings", index, "programme")
-            names = ", ".join(listed) or "none"
             if building.programme is None:
                 if len(listed) > 1:
-                    yield (
-                        ("sites", sid, "buildings", index),
-                        f"site {sid!r} hosts several programmes ({names}): say whose "
-                        "building this is with programme: one of them; found none",
+                    findings.append(
+                        (
+                            ("sites", sid, "buildings", index),
+                            f"site {sid!r} hosts several programmes ({names}): say whose "
+                            "building this is with programme: one of them; found none",
+                        )
                     )
-                housed.update(listed[:1])
             elif building.programme not in s.programmes:
-                yield from _ref("programme", s.programmes, building.programme, path)
+                findings += _ref("programme", s.programmes, building.programme, path)
             elif building.programme not in listed:
-                yield (
-                    path,
-                    f"expected a programme that lists site {sid!r} in its sites ({names}); "
-                    f"found {building.programme!r}, which does not",
-                )
-            else:
-                housed.add(building.programme)
-        if len(listed) > 1:
-            for gid in listed:
-                if gid not in housed:
-                    yield (
-                        ("sites", sid, "buildings"),
-                        f"programme {gid!r} lists site {sid!r} but none of its buildings "
-                        f"is {gid!r}'s (give one programme: {gid})",
+                findings.append(
+                    (
+                        path,
+                        f"expected a programme that lists site {sid!r} in its sites "
+                        f"({names}); found {building.programme!r}, which does not",
                     )
+                )
+        yield from findings
+        if findings or len(listed) < 2:
+            continue
+        housed = {building.programme for building in site.buildings}
+        for gid in listed:
+            if gid not in housed:
+                yield (
+                    ("sites", sid, "buildings"),
+                    f"programme {gid!r} lists site {sid!r}: expected a building with "
+                    f"programme: {gid}, found none",
+                )
 
 
 def _supplier(s: Scenario, name: str | None, kind: str, path: KeyPath) -> Iterator[Finding]:
