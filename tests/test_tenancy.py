@@ -238,3 +238,25 @@ def test_a_tenant_without_a_building(tmp_path, capsys):
         "lists site 'campus': expected a building with programme: h, found none",
         "1 problem found",
     ]
+
+
+def test_the_tenants_share_the_crews():
+    """One grid tranche of 25 MW at t = 2 energises both buildings at once. g holds 5000
+    packages, h's 1000 come in by t = 3: the one crew team has 5000 / 1000 + 1000 / 500
+    = 7 months of work from 2026-03-01, busy all of March to September whichever lot
+    goes first, so the last package goes in on 2026-10-01 (each tenant with crews of its
+    own would be done by 2026-08-01)."""
+    data = shared_data()
+    data["sites"]["campus"]["power"]["grid"] |= {"tranches": 1}
+    result = simulate(Scenario.model_validate(data))
+    ready = result.building_ready.values
+    assert list(ready) == [_day("2026-03-01")] * 2
+    g = result.tenancy_packages_installed.sel(tenancy="campus/g").values
+    h = result.tenancy_packages_installed.sel(tenancy="campus/h").values
+    crew_months = g / 1000.0 + h / 500.0  # months of crew work in each month
+    np.testing.assert_allclose(crew_months, [0, 0] + [1] * 7 + [0] * 3, atol=1e-9)
+    assert g.sum() == pytest.approx(5000.0)
+    assert h.sum() == pytest.approx(1000.0)
+    dates = result.milestone_date
+    last = max(dates.sel(milestone="g-all").values, dates.sel(milestone="h-all").values)
+    assert last == _day("2026-10-01")
