@@ -36,6 +36,9 @@ from capsim.model.resolve import resolve
 from capsim.model.world import World
 from capsim.scenario.document import Scenario
 from capsim.simulation import simulate
+from capsim.sweep.runner import Execution
+from capsim.sweep.sample import redate
+from capsim.sweep.study import monte_carlo
 
 PHASES = {"permits": "0 month", "fit_out": "0 month", "cooling": "0 month"}
 
@@ -178,6 +181,26 @@ def test_single_programme_outputs_have_no_tenancy():
     result = simulate(Scenario.model_validate(chain_data()))
     assert "tenancy" not in result.dims
     assert "tenancy_packages_installed" not in result
+
+
+def test_a_study_keeps_each_tenancy_and_redates_from_it():
+    """A study of the shared campus keeps one installation path per tenancy, and dating
+    the milestones again from the store gives the dates the runs gave (the uncertain
+    grid wait moves them from sample to sample)."""
+    data = shared_data()
+    data["sites"]["campus"]["power"]["grid"]["wait"] = {
+        "dist": "uniform",
+        "low": "1 month",
+        "high": "3 months",
+        "source": "assumption: test",
+    }
+    scenario = Scenario.model_validate(data)
+    study = monte_carlo(scenario, 4, seed=1, execution=Execution(workers=1, progress=False))
+    assert study["install_time"].dims == ("sample", "tenancy", "install_point")
+    assert list(study["tenancy"].values) == ["campus/g", "campus/h"]
+    assert list(study["site_programme"].values) == ["g", "h"]
+    redated = redate(study, scenario)
+    np.testing.assert_array_equal(redated.values, study["milestone_date"].values)
 
 
 # --- bad input -----------------------------------------------------------------------------
