@@ -18,6 +18,7 @@ runs do something:
   that buyers compete (package or power targets, priorities, contracted shares, volume
   series, windows, budgets, destinations, letters of intent, intermediaries), 1-4 sites
   (buildings, transformers, existing / grid / on-site power, crews, burn-in, capex),
+  now and then one shared by two programmes (each building naming its ``programme``),
   shared transformer and turbine suppliers with backlogs, export rules, funding tranches,
   milestones (thresholds of 0 and round ones included) with claims, risk events of every
   kind, and uncertain parameters of every distribution kind (optionally rank-correlated).
@@ -495,7 +496,11 @@ def _programmes_and_sites(draw, data: dict[str, Any], frame: Frame) -> None:
     start, months, products = frame.start, frame.months, frame.products
     programmes = [f"g{i}" for i in range(draw(st.integers(len(products), 6)))]
     sites = [f"s{i}" for i in range(draw(st.integers(1, 4)))]
-    owners = {sid: draw(st.sampled_from(programmes)) for sid in sites}
+    tenants = {sid: [draw(st.sampled_from(programmes))] for sid in sites}
+    for sid in sites:  # now and then a site that two programmes share
+        others = [gid for gid in programmes if gid not in tenants[sid]]
+        if draw(st.integers(0, 3)) == 0:
+            tenants[sid].append(draw(st.sampled_from(others)))
     share_left = dict.fromkeys(products, 1.0)
     table = {}
     for index, gid in enumerate(programmes):
@@ -507,7 +512,7 @@ def _programmes_and_sites(draw, data: dict[str, Any], frame: Frame) -> None:
             product = products[index]
         elif chosen == "previous" and index > 0:
             product = table[programmes[index - 1]]["product"]
-        own_sites = [sid for sid in sites if owners[sid] == gid]
+        own_sites = [sid for sid in sites if gid in tenants[sid]]
         g: dict[str, Any] = {"buyer": "lab", "product": product}
         basis = draw(st.sampled_from(["packages", "it"] + (["facility"] if own_sites else [])))
         if basis == "packages":
@@ -545,14 +550,19 @@ def _programmes_and_sites(draw, data: dict[str, Any], frame: Frame) -> None:
             g["sites"] = own_sites
         table[gid] = g
     data["programmes"] = table
-    data["sites"] = {sid: _site(draw, start, months) for sid in sites}
+    data["sites"] = {sid: _site(draw, start, months, tenants[sid]) for sid in sites}
 
 
-def _site(draw, start, months) -> dict[str, Any]:
+def _site(draw, start, months, tenants: list[str]) -> dict[str, Any]:
+    """A site; at a site of several ``tenants``, each building names one, each has one."""
     buildings = []
-    for index in range(draw(st.integers(1, 3))):
-        building: dict[str, Any] = {
-            "id": f"b{index}",
+    for index in range(draw(st.integers(len(tenants), 3))):
+        building: dict[str, Any] = {"id": f"b{index}"}
+        if len(tenants) > 1:
+            building["programme"] = (
+                tenants[index] if index < len(tenants) else draw(st.sampled_from(tenants))
+            )
+        building |= {
             "it_capacity": draw(param(0.5, 300.0, "MW", zero=True)),
             "start": written(draw(date_at(start, -24, months))),
         }

@@ -151,7 +151,7 @@ def reached(site: SiteIn, levels: list[float]) -> list[float]:
     """When the site model first has each of ``levels`` [MW] of facility power energised
     [month] (NaN: never in 600 months)."""
     env = simpy.Environment()
-    model = SiteModel(env, site, _PRODUCT, Stock(env), {})
+    model = SiteModel(env, site, {"campus": (_PRODUCT, Stock(env))}, {})
     model.start()
     env.run(until=600.0)
     blocks = sorted(

@@ -11,7 +11,13 @@ from __future__ import annotations
 import numpy as np
 
 from capsim.model.outputs import Outputs
-from capsim.model.progress import Progress, funding_received, site_installed, site_online
+from capsim.model.progress import (
+    Progress,
+    by_site,
+    funding_received,
+    tenancy_installed,
+    tenancy_online,
+)
 from capsim.model.record import PROGRAMME_INPUTS
 from capsim.model.supply import SUPPLY_INPUTS
 
@@ -44,6 +50,12 @@ _SITE_VARIABLES = {
     "power_available": ("W", "stock", "facility power available at the site"),
     "idle_power": ("W", "stock", "facility power of ready buildings not in use"),
 }
+_TENANCY_VARIABLES = {
+    "tenancy_packages_installed": ("package", "flow", "packages installed in its buildings"),
+    "tenancy_packages_online": ("package", "stock", "installed and burned in"),
+    "tenancy_it_power_online": ("W", "stock", "IT power online in its buildings"),
+    "tenancy_facility_power_online": ("W", "stock", "facility power online in its buildings"),
+}
 _BUILDING_DATES = {
     "construction_done": ("construction_done", "date the building's first block was built"),
     "building_ready": (
@@ -64,7 +76,15 @@ def _attrs(unit: str, kind: str, description: str) -> dict[str, str]:
 def output_coords(outputs: Outputs) -> dict[str, np.ndarray]:
     """The coordinates of a run's variables, by dimension."""
     progress = outputs.progress
+    tenancies = {}
+    if progress.tenancies != progress.sites:  # a site hosts several programmes
+        tenancies = {
+            "tenancy": np.array(progress.tenancies, dtype=str),
+            "tenancy_site": ("tenancy", np.array(progress.tenancy_site, dtype=str)),
+            "tenancy_programme": ("tenancy", np.array(progress.tenancy_programme, dtype=str)),
+        }
     return {
+        **tenancies,
         "time": progress.calendar.month_starts().astype("datetime64[ns]"),
         "product": np.array(progress.products, dtype=str),
         "programme": np.array(progress.programmes, dtype=str),
@@ -79,24 +99,34 @@ def output_coords(outputs: Outputs) -> dict[str, np.ndarray]:
     }
 
 
-def site_table(progress: Progress, ready_it_capacity: np.ndarray) -> dict[str, np.ndarray]:
-    """Each site's monthly quantities, (month, site): packages installed by each month's
-    end and online at it [package], IT and facility power online and idle power [W]."""
-    table = {"installed": site_installed(progress), "online": site_online(progress)}
+def tenancy_table(progress: Progress) -> dict[str, np.ndarray]:
+    """Each tenancy's monthly quantities, (month, tenancy): packages installed by each
+    month's end and online at it [package], IT and facility power online [W]."""
+    table = {"installed": tenancy_installed(progress), "online": tenancy_online(progress)}
     table["it_power_online"] = table["online"] * progress.package_power
     table["facility_power_online"] = table["it_power_online"] * progress.pue
-    table["idle_power"] = (ready_it_capacity - table["it_power_online"]) * progress.pue
     return table
 
 
-def programme_table(progress: Progress, sites: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Each programme's monthly quantities, (month, programme), from its sites' (see
-    :func:`site_table`): installed by each month's end, online and stranded at it
+def site_table(
+    progress: Progress, ready_it_capacity: np.ndarray, tenancies: dict[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """Each site's monthly quantities, (month, site): its tenancies' (see
+    :func:`tenancy_table`) summed, and idle power [W]."""
+    table = {name: by_site(progress, values) for name, values in tenancies.items()}
+    pue = progress.pue[[progress.columns(site)[0] for site in progress.sites]]
+    table["idle_power"] = (ready_it_capacity - table["it_power_online"]) * pue
+    return table
+
+
+def programme_table(progress: Progress, tenancies: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Each programme's monthly quantities, (month, programme), from its tenancies' (see
+    :func:`tenancy_table`): installed by each month's end, online and stranded at it
     [package], IT and facility power online [W], H100e online [H100e], capex spent and
     funding received by it [USD]."""
     owner = progress.owner()
     table = {
-        name: sites[name] @ owner
+        name: tenancies[name] @ owner
         for name in ("installed", "online", "it_power_online", "facility_power_online")
     }
     has_sites = owner.sum(axis=0) > 0
@@ -138,8 +168,9 @@ def output_variables(outputs: Outputs) -> dict[str, tuple]:
     }
     for name, (key, unit, description) in _PRODUCT_STOCKS.items():
         data[name] = ((*time, "product"), getattr(outputs, key), _attrs(unit, "stock", description))
-    sites = site_table(progress, outputs.ready_it_capacity)
-    g = programme_table(progress, sites)
+    tenancies = tenancy_table(progress)
+    sites = site_table(progress, outputs.ready_it_capacity, tenancies)
+    g = programme_table(progress, tenancies)
     programmes = {
         "packages_allocated": _flow(outputs.allocated),
         "packages_delivered": progress.delivered,
@@ -169,6 +200,14 @@ def output_variables(outputs: Outputs) -> dict[str, tuple]:
         "idle_power": sites["idle_power"],
     }
     data.update(_entity_variables(_SITE_VARIABLES, site_values, "site"))
+    if progress.tenancies != progress.sites:  # a site hosts several programmes
+        tenancy_values = {
+            "tenancy_packages_installed": _flow(tenancies["installed"]),
+            "tenancy_packages_online": tenancies["online"],
+            "tenancy_it_power_online": tenancies["it_power_online"],
+            "tenancy_facility_power_online": tenancies["facility_power_online"],
+        }
+        data.update(_entity_variables(_TENANCY_VARIABLES, tenancy_values, "tenancy"))
     data.update(_market(outputs))
     data.update(_buildings(outputs))
     return data
@@ -212,7 +251,7 @@ def _market(outputs: Outputs) -> dict[str, tuple]:
 
 
 def _entity_variables(table: dict, values: dict, dim: str) -> dict[str, tuple]:
-    """Monthly variables of programmes or sites, with their attributes."""
+    """Monthly variables of programmes, sites or tenancies, with their attributes."""
     return {
         name: (("time", dim), values[name], _attrs(unit, kind, description))
         for name, (unit, kind, description) in table.items()

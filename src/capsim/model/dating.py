@@ -25,9 +25,9 @@ from capsim.model.progress import (
     Progress,
     funding_received,
     programme_power,
-    site_installed,
-    site_online,
-    site_power,
+    tenancy_installed,
+    tenancy_online,
+    tenancy_power,
 )
 from capsim.scenario.targets import Claim, Milestone
 
@@ -104,11 +104,11 @@ def month_end_values(progress: Progress, milestone: Milestone) -> np.ndarray:
         )
         return np.cumsum(column)
     if milestone.site is not None:
-        column = progress.sites.index(milestone.site)
+        columns = progress.columns(milestone.site, milestone.programme)
         if quantity == "packages_installed":
-            return site_installed(progress)[:, column]
-        it, facility = site_power(progress)
-        return (it if quantity == "it_power_online" else facility)[:, column]
+            return tenancy_installed(progress)[:, columns].sum(axis=1)
+        it, facility = tenancy_power(progress)
+        return (it if quantity == "it_power_online" else facility)[:, columns].sum(axis=1)
     chosen = [progress.programmes.index(g) for g in _programmes(progress, milestone)]
     return _programme_values(progress, milestone)[:, chosen].sum(axis=1)
 
@@ -121,9 +121,9 @@ def _programme_values(progress: Progress, milestone: Milestone) -> np.ndarray:
     if quantity == "capex_spent":
         return progress.capex_spent
     if quantity == "packages_installed":
-        return site_installed(progress) @ progress.owner()
+        return tenancy_installed(progress) @ progress.owner()
     if quantity in ("h100e_online", "flops_online"):
-        online = site_online(progress) @ progress.owner()
+        online = tenancy_online(progress) @ progress.owner()
         if quantity == "h100e_online":
             return online * progress.h100e
         return online * progress.flops[:, progress.precisions.index(milestone.precision)]
@@ -159,22 +159,24 @@ def quantity_path(progress: Progress, milestone: Milestone) -> Path | None:
     if quantity == "funding_received":
         return _funding_path(progress, _programmes(progress, milestone))
     if milestone.site is not None:
-        column = progress.sites.index(milestone.site)
-        groups = {progress.site_programme[column]: [column]}
+        groups: dict[str, list[int]] = {}
+        for column in progress.columns(milestone.site, milestone.programme):
+            groups.setdefault(progress.tenancy_programme[column], []).append(column)
     else:
-        groups = {g: _sites_of(progress, g) for g in _programmes(progress, milestone)}
+        groups = {g: _tenancies_of(progress, g) for g in _programmes(progress, milestone)}
     return _site_path(progress, quantity, groups, milestone.precision)
 
 
-def _sites_of(progress: Progress, programme: str) -> list[int]:
-    return [s for s, owner in enumerate(progress.site_programme) if owner == programme]
+def _tenancies_of(progress: Progress, programme: str) -> list[int]:
+    """The columns of ``programme``'s tenancies."""
+    return [t for t, owner in enumerate(progress.tenancy_programme) if owner == programme]
 
 
 def _site_path(
     progress: Progress, quantity: str, groups: dict[str, list[int]], precision: str | None
 ) -> Path:
-    """``quantity`` summed over each programme's sites in ``groups`` (programme -> site
-    columns), capped per programme by its deliveries spread over each month."""
+    """``quantity`` summed over each programme's tenancies in ``groups`` (programme ->
+    tenancy columns), capped per programme by its deliveries spread over each month."""
     terms = []
     for programme, columns in groups.items():
         g = progress.programmes.index(programme)
@@ -203,7 +205,7 @@ def _site_path(
 
 
 def _weight(progress: Progress, quantity: str, programme: int, site: int, precision) -> float:
-    """What one package installed at ``site`` counts for in ``quantity``."""
+    """What one package installed in tenancy ``site`` counts for in ``quantity``."""
     if quantity == "it_power_online":
         return float(progress.package_power[site])
     if quantity == "facility_power_online":
@@ -219,7 +221,7 @@ def _funding_path(progress: Progress, programmes: list[str]) -> Path:
     """Funding released to ``programmes`` as their power comes online, by model time."""
     paths = {
         g: tuple(
-            _site_path(progress, quantity, {g: _sites_of(progress, g)}, None)
+            _site_path(progress, quantity, {g: _tenancies_of(progress, g)}, None)
             for quantity in ("it_power_online", "facility_power_online")
         )
         for g in programmes

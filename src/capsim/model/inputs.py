@@ -332,6 +332,8 @@ class BuildingIn:
         Halls or power tranches of equal IT capacity, each energised on its own.
     block_interval : float
         From one block's construction being done to the next's [month].
+    programme : str or None
+        The programme whose packages it houses (None: its site's only programme).
     """
 
     id: str
@@ -343,6 +345,7 @@ class BuildingIn:
     overlaps: tuple[tuple[str, float], ...] = ()
     blocks: int = 1
     block_interval: float = 0.0
+    programme: str | None = None
 
 
 @dataclass(frozen=True)

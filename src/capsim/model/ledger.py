@@ -24,7 +24,8 @@ SPEND_COLUMNS = ("start", "duration", "cost")
 
 
 def spend_plans(inputs: ModelInputs) -> dict[str, np.ndarray]:
-    """Each programme's building spend plan: one row (start, duration, cost) per building.
+    """Each programme's building spend plan: one row (start, duration, cost) per building
+    it houses at its sites.
 
     Returns
     -------
@@ -38,6 +39,8 @@ def spend_plans(inputs: ModelInputs) -> dict[str, np.ndarray]:
         for site_id in programme.sites:
             site = inputs.sites[site_id]
             for building in site.buildings:
+                if building.programme not in (None, gid):
+                    continue  # another tenant's
                 duration = planned_done(building) - building.start
                 cost = site.capex_per_watt * building.it_capacity
                 rows.append((building.start, max(duration, 1e-9), cost))

@@ -1,7 +1,8 @@
 """What a run achieved over time, as plain arrays, and the quantities derived from it.
 
 :class:`Progress` holds what milestones are read from: packages produced and delivered
-per month, capex spent, each site's installation path, and the per-package figures
+per month, capex spent, each tenancy's installation path (a programme's buildings at
+one site: the site itself, unless several programmes share it), and the per-package figures
 that turn packages into power, H100-equivalents and FLOP/s, with the funding rules that
 turn power into money. Everything here is a pure function of a :class:`Progress`, so a
 run's outputs and a study's stored samples are read the same way (see
@@ -33,6 +34,11 @@ class Progress:
         The months of the horizon.
     products, programmes, sites, precisions : tuple of str
         Ids along each dimension.
+    tenancies : tuple of str
+        The installation paths: each programme's buildings at each of its sites, by the
+        site's id, or ``SITE/PROGRAMME`` at a site that several programmes share.
+    tenancy_site, tenancy_programme : tuple of str
+        The site and the programme of each tenancy.
     produced : numpy.ndarray
         Good packages out of packaging in each month, (month, product) [package].
     delivered : numpy.ndarray
@@ -40,16 +46,14 @@ class Progress:
     capex_spent : numpy.ndarray
         Building capex and packages paid by each month's end, (month, programme) [USD].
     installs : tuple of (numpy.ndarray, numpy.ndarray)
-        Each site's installation path: point times [month] and packages installed by
+        Each tenancy's installation path: point times [month] and packages installed by
         then [package] (see :mod:`capsim.model.installation`).
-    site_programme : tuple of str
-        The programme each site belongs to.
     package_power : numpy.ndarray
-        All-in IT power per package installed at each site, (site,) [W/package].
+        All-in IT power per package installed in each tenancy, (tenancy,) [W/package].
     pue : numpy.ndarray
-        Each site's facility power over IT power, (site,) [dimensionless].
+        Facility power over IT power at each tenancy's site, (tenancy,) [dimensionless].
     burn_in : numpy.ndarray
-        Each site's time from installation to online, (site,) [month].
+        Time from installation to online at each tenancy's site, (tenancy,) [month].
     programme_product : tuple of str
         The product each programme orders.
     h100e : numpy.ndarray
@@ -65,11 +69,13 @@ class Progress:
     programmes: tuple[str, ...]
     sites: tuple[str, ...]
     precisions: tuple[str, ...]
+    tenancies: tuple[str, ...]
+    tenancy_site: tuple[str, ...]
+    tenancy_programme: tuple[str, ...]
     produced: np.ndarray
     delivered: np.ndarray
     capex_spent: np.ndarray
     installs: tuple[tuple[np.ndarray, np.ndarray], ...]
-    site_programme: tuple[str, ...]
     package_power: np.ndarray
     pue: np.ndarray
     burn_in: np.ndarray
@@ -84,17 +90,32 @@ class Progress:
         return np.arange(1, self.calendar.months + 1, dtype=float)
 
     def owner(self) -> np.ndarray:
-        """(site, programme) 1 where the site belongs to the programme."""
-        matrix = np.zeros((len(self.sites), len(self.programmes)))
-        for row, programme in enumerate(self.site_programme):
+        """(tenancy, programme) 1 where the tenancy is the programme's."""
+        matrix = np.zeros((len(self.tenancies), len(self.programmes)))
+        for row, programme in enumerate(self.tenancy_programme):
             matrix[row, self.programmes.index(programme)] = 1.0
         return matrix
 
+    def columns(self, site: str, programme: str | None = None) -> list[int]:
+        """The tenancies at ``site`` (of ``programme`` only, when given)."""
+        pairs = enumerate(zip(self.tenancy_site, self.tenancy_programme, strict=True))
+        return [
+            column for column, (at, tenant) in pairs if at == site and programme in (None, tenant)
+        ]
 
-def site_installed(progress: Progress, lag: np.ndarray | float = 0.0) -> np.ndarray:
-    """Packages installed at each site by each month's end less ``lag`` [month] (per site
-    or one for all), (month, site) [package]."""
-    lags = np.broadcast_to(np.asarray(lag, dtype=float), (len(progress.sites),))
+
+def by_site(progress: Progress, values: np.ndarray) -> np.ndarray:
+    """(month, tenancy) ``values`` summed over each site's tenancies, (month, site)."""
+    if progress.tenancies == progress.sites:  # one tenancy per site, in site order
+        return values
+    columns = [values[:, progress.columns(site)].sum(axis=1) for site in progress.sites]
+    return np.column_stack(columns) if columns else np.zeros((len(values), 0))
+
+
+def tenancy_installed(progress: Progress, lag: np.ndarray | float = 0.0) -> np.ndarray:
+    """Packages installed in each tenancy by each month's end less ``lag`` [month] (per
+    tenancy or one for all), (month, tenancy) [package]."""
+    lags = np.broadcast_to(np.asarray(lag, dtype=float), (len(progress.tenancies),))
     ends = progress.month_ends
     columns = [
         installed_at(ends - lags[column], times, installed)
@@ -103,15 +124,16 @@ def site_installed(progress: Progress, lag: np.ndarray | float = 0.0) -> np.ndar
     return np.column_stack(columns) if columns else np.zeros((len(ends), 0))
 
 
-def site_online(progress: Progress) -> np.ndarray:
-    """Packages installed and burned in at each site at each month's end, (month, site)
-    [package]."""
-    return site_installed(progress, progress.burn_in)
+def tenancy_online(progress: Progress) -> np.ndarray:
+    """Packages installed and burned in in each tenancy at each month's end, (month,
+    tenancy) [package]."""
+    return tenancy_installed(progress, progress.burn_in)
 
 
-def site_power(progress: Progress) -> tuple[np.ndarray, np.ndarray]:
-    """IT and facility power online at each site at each month's end, (month, site) [W]."""
-    it = site_online(progress) * progress.package_power
+def tenancy_power(progress: Progress) -> tuple[np.ndarray, np.ndarray]:
+    """IT and facility power online in each tenancy at each month's end, (month,
+    tenancy) [W]."""
+    it = tenancy_online(progress) * progress.package_power
     return it, it * progress.pue
 
 
@@ -119,7 +141,7 @@ def programme_power(progress: Progress) -> tuple[np.ndarray, np.ndarray]:
     """IT and facility power online per programme at each month's end, (month, programme)
     [W]."""
     owner = progress.owner()
-    it, facility = site_power(progress)
+    it, facility = tenancy_power(progress)
     return it @ owner, facility @ owner
 
 

@@ -42,16 +42,19 @@ class Record:
     ----------
     inputs : ModelInputs
         The run's inputs.
-    sites : list of str
-        The sites in the run's site order (each programme's sites, programme by programme).
+    tenancies : list of (str, str)
+        (site, programme) of each programme's part of each site, in the run's site order
+        (each programme's sites, programme by programme; a site's tenants in programme
+        order).
     """
 
-    def __init__(self, inputs: ModelInputs, sites: list[str]):
+    def __init__(self, inputs: ModelInputs, tenancies: list[tuple[str, str]]):
         self.inputs = inputs
         months = inputs.calendar.months
         self.products = list(inputs.products)
         self.programmes = list(inputs.programmes)
-        self.sites = sites
+        self.tenancies = tenancies
+        self.sites = sites = list(dict.fromkeys(sid for sid, _ in tenancies))
         self.precisions = sorted({k for p in inputs.products.values() for k in p.flops})
         n_p, n_g, n_s = len(self.products), len(self.programmes), len(sites)
         self.produced = np.zeros((months, n_p))
@@ -182,24 +185,25 @@ class Record:
         capex = np.column_stack(
             [capex_spent(plans[g], month_ends) for g in self.programmes]
         ).reshape(months, len(self.programmes))
-        programme_of = {s: g for g in self.programmes for s in inputs.programmes[g].sites}
         products = [inputs.products[inputs.programmes[g].product] for g in self.programmes]
+        tenancies = [sites[s].tenancies[g] for s, g in self.tenancies]
+        shared = {s for s, site in sites.items() if len(site.tenancies) > 1}
         progress = Progress(
             calendar=inputs.calendar,
             products=tuple(self.products),
             programmes=tuple(self.programmes),
             sites=tuple(self.sites),
             precisions=tuple(self.precisions),
+            tenancies=tuple(f"{s}/{g}" if s in shared else s for s, g in self.tenancies),
+            tenancy_site=tuple(s for s, _ in self.tenancies),
+            tenancy_programme=tuple(g for _, g in self.tenancies),
             produced=self.produced,
             delivered=np.diff(self.delivered, axis=0, prepend=0.0),
             capex_spent=capex + self.spent_on_packages,
-            installs=tuple(
-                (np.array(sites[s].log.times), np.array(sites[s].log.installed)) for s in self.sites
-            ),
-            site_programme=tuple(programme_of[s] for s in self.sites),
-            package_power=np.array([sites[s].product.it_power for s in self.sites]),
-            pue=np.array([inputs.sites[s].pue for s in self.sites]),
-            burn_in=np.array([inputs.sites[s].burn_in for s in self.sites]),
+            installs=tuple((np.array(t.log.times), np.array(t.log.installed)) for t in tenancies),
+            package_power=np.array([t.product.it_power for t in tenancies]),
+            pue=np.array([inputs.sites[s].pue for s, _ in self.tenancies]),
+            burn_in=np.array([inputs.sites[s].burn_in for s, _ in self.tenancies]),
             programme_product=tuple(inputs.programmes[g].product for g in self.programmes),
             h100e=np.array([p.h100e for p in products]),
             flops=np.array(

@@ -107,7 +107,11 @@ def resolve(scenario: Scenario, draw: Mapping[str, float] | None = None) -> Mode
     calendar = Calendar.spanning(scenario.horizon.start, scenario.horizon.end)
     r = Resolver(calendar, draw)
     products = {pid: _product(scenario, pid, r) for pid in scenario.products}
-    sites = {sid: _site(scenario, sid, r) for sid in scenario.sites}
+    tenants: dict[str, list[str]] = {}
+    for gid, programme in scenario.programmes.items():
+        for sid in programme.sites:
+            tenants.setdefault(sid, []).append(gid)
+    sites = {sid: _site(scenario, sid, r, tenants.get(sid, [])) for sid in scenario.sites}
     inputs = ModelInputs(
         calendar=calendar,
         products=products,
@@ -255,10 +259,14 @@ def _supplier(s: Scenario, supplier_id: str, r: Resolver) -> SupplierIn:
     )
 
 
-def _site(s: Scenario, sid: str, r: Resolver) -> SiteIn:
+def _site(s: Scenario, sid: str, r: Resolver, tenants: list[str]) -> SiteIn:
+    """A site's inputs; each building names its programme (``tenants``: the programmes
+    that list the site; a building that names none is the first's)."""
     site, path = s.sites[sid], f"sites.{sid}"
+    only = tenants[0] if tenants else None
     buildings = tuple(
-        _building(b, f"{path}.buildings[{i}]", r) for i, b in enumerate(site.buildings)
+        _building(b, f"{path}.buildings[{i}]", r, b.programme or only)
+        for i, b in enumerate(site.buildings)
     )
     grid = site.power.grid
     onsite = tuple(
@@ -288,8 +296,8 @@ def _site(s: Scenario, sid: str, r: Resolver) -> SiteIn:
     )
 
 
-def _building(b, path: str, r: Resolver) -> BuildingIn:
-    """One building's inputs; its start includes its start delay."""
+def _building(b, path: str, r: Resolver, programme: str | None) -> BuildingIn:
+    """One building's inputs, housing ``programme``; its start includes its start delay."""
     start = r.time(b.start) + r.value(f"{path}.start_delay", b.start_delay)
     return BuildingIn(
         id=b.id,
@@ -306,6 +314,7 @@ def _building(b, path: str, r: Resolver) -> BuildingIn:
         ),
         blocks=b.blocks,
         block_interval=r.value(f"{path}.block_interval", b.block_interval),
+        programme=programme,
     )
 
 

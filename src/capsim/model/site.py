@@ -14,6 +14,11 @@ racks from its first energised block; the site's crews, working as one team, ins
 delivered packages into open slots in lots of at most ``LOT_MONTHS`` of crew output, at
 a steady rate within a lot (:mod:`capsim.model.installation`); after burn-in they are
 online.
+
+A site may host several programmes (its tenants): each building houses one tenant's
+product, filled from that tenant's deliveries (a :class:`Tenancy`). The power is the
+site's, taken by all its buildings' blocks in turn; the crews are one team, which
+installs one tenant's lot at a time, in the order the lots were ready.
 """
 
 from __future__ import annotations
@@ -36,6 +41,40 @@ LOT_MONTHS = 3.0
 
 #: What a building's readiness may have waited for last (its critical path).
 CRITICAL_PATHS = ("not ready", "construction", "transformers", "grid", "onsite_power", "existing")
+
+
+@dataclass
+class Tenancy:
+    """A programme's part of a site: its buildings' slots, deliveries and installation.
+
+    Attributes
+    ----------
+    programme : str
+        The tenant programme's id.
+    product : ProductIn
+        The product it installs.
+    inventory : Stock
+        Packages delivered to the programme and not yet installed [package].
+    install_rate : float
+        Packages of its product the site's crews install per month [package/month].
+    slots : Stock
+        Package slots of its energised blocks not yet filled [package].
+    log : InstallLog
+        Its installation path.
+    ready_it_capacity : float
+        IT capacity of its energised blocks [W].
+    waiting_for_crews : bool
+        Whether a lot of it waits for the crews, busy with another tenant's.
+    """
+
+    programme: str
+    product: ProductIn
+    inventory: Stock
+    install_rate: float
+    slots: Stock
+    log: InstallLog = field(default_factory=InstallLog)
+    ready_it_capacity: float = 0.0
+    waiting_for_crews: bool = False
 
 
 @dataclass
@@ -68,10 +107,10 @@ class SiteModel:
         The run's environment (time in months).
     spec : SiteIn
         The site.
-    product : ProductIn
-        The product its programme installs (for slots per building and racks).
-    inventory : Stock
-        Packages delivered to its programme and not yet installed [package].
+    tenants : dict of str to (ProductIn, Stock)
+        By programme id, in order, each programme it hosts: the product it installs (for
+        slots per building and racks) and the packages delivered to it and not yet
+        installed [package]. A building with no ``programme`` is the first's.
     books : dict of str to OrderBook
         The shared suppliers' order books, by supplier id.
     """
@@ -80,26 +119,34 @@ class SiteModel:
         self,
         env: simpy.Environment,
         spec: SiteIn,
-        product: ProductIn,
-        inventory: Stock,
+        tenants: dict[str, tuple[ProductIn, Stock]],
         books: dict[str, OrderBook],
     ):
         self.env = env
         self.spec = spec
-        self.product = product
-        self.inventory = inventory
         self.books = books
+        self.tenancies = {
+            gid: Tenancy(
+                gid,
+                product,
+                inventory,
+                spec.crews * spec.racks_per_crew_month * product.packages_per_rack,
+                Stock(env),
+            )
+            for gid, (product, inventory) in tenants.items()
+        }
+        """Each programme's part of the site, by programme id."""
+        first = next(iter(self.tenancies))
+        self.tenant_of = {b.id: b.programme or first for b in spec.buildings}
+        """The programme each building houses, by building id."""
+        self.crews = simpy.Resource(env, 1) if len(tenants) > 1 else None
+        """The crews, taken in turn by the tenants' lots (None: one tenant)."""
         self.power = simpy.Container(env, init=spec.existing_power)
         """Facility power connected and not yet taken by a building [W]."""
         self.power_history = [(0.0, spec.existing_power)]
         """(time [month], facility power connected so far [W]) at each connection."""
         self.power_reserved = 0.0
         self.last_power_source = "existing"
-        self.slots = Stock(env)
-        """Package slots of ready buildings not yet filled [package]."""
-        self.install_rate = spec.crews * spec.racks_per_crew_month * product.packages_per_rack
-        """Packages the crews install per month [package/month]."""
-        self.log = InstallLog()
         self.grid_pending = 0
         self.onsite_pending = 0
         self.generation = spec.existing_power
@@ -115,7 +162,7 @@ class SiteModel:
         self.promised: dict[object, float] = {}
         """Fill time [month] its supplier promised each order placed, by building id
         (transformers) or on-site entry (its index)."""
-        self._planned_openings: tuple[tuple, Openings | None] = ((), None)
+        self._planned_openings: dict[str, tuple[tuple, Openings]] = {}
         self._schedules: dict[tuple[int, str, float | None], float] = {}
 
     @property
@@ -136,7 +183,8 @@ class SiteModel:
                 self.env.process(self._onsite(index, onsite))
         for building, log in zip(spec.buildings, self.buildings, strict=True):
             self.env.process(self._build(building, log))
-        self.env.process(self._install())
+        for tenancy in self.tenancies.values():
+            self.env.process(self._install(tenancy))
 
     def _connect(self, delay: float, watts: float, source: str, *, battery: bool = False):
         """Process: ``watts`` of facility power [W] from ``source`` after ``delay`` [month].
@@ -204,6 +252,7 @@ class SiteModel:
             self.waiting_for[building.id] = "construction"
         first_done = dates[-1][2]
         block_it = building.it_capacity / building.blocks
+        tenancy = self.tenancies[self.tenant_of[building.id]]
         for block in range(building.blocks):
             self.waiting_for[building.id] = "construction"
             yield env.timeout(max(0.0, block_done(building, first_done, block) - env.now))
@@ -219,26 +268,33 @@ class SiteModel:
                 self._critical_path(log)
             log.blocks_energised.append(env.now)
             self.ready_it_capacity += block_it
+            tenancy.ready_it_capacity += block_it
             if block_it > 0:
-                self.slots.put(block_it / self.product.it_power)
+                tenancy.slots.put(block_it / tenancy.product.it_power)
         self.waiting_for[building.id] = "ready"
 
-    def outlook(self) -> SiteOutlook:
-        """The site's plan as known now (:mod:`capsim.model.outlook`): blocks still to be
-        energised are built by their schedules (transformers by their promised date, or
-        with no wait if not yet ordered) and energised in turn as the power connected
-        and promised covers them; a delay (risk event) counts from its date on."""
+    def outlook(self, programme: str) -> SiteOutlook:
+        """``programme``'s part of the site's plan as known now
+        (:mod:`capsim.model.outlook`): blocks still to be energised are built by their
+        schedules (transformers by their promised date, or with no wait if not yet
+        ordered) and energised in turn as the power connected and promised covers them,
+        every tenant's blocks in one queue; only ``programme``'s blocks open its slots,
+        and its crews' rate is that of its product. A delay (risk event) counts from its
+        date on."""
         now = self.env.now
-        return SiteOutlook(now, self.log.installed_by(now), self.install_rate, self._openings())
+        tenancy = self.tenancies[programme]
+        installed = tenancy.log.installed_by(now)
+        return SiteOutlook(now, installed, tenancy.install_rate, self._openings(tenancy))
 
-    def _openings(self) -> Openings:
-        """The slots opened by now and each block still to be energised, as planned now;
-        recomputed only when an order is promised, a block is energised or a delay
-        becomes known."""
+    def _openings(self, tenancy: Tenancy) -> Openings:
+        """The slots ``tenancy`` has opened by now and each of its blocks still to be
+        energised, as planned now; recomputed only when an order is promised, a block is
+        energised or a delay becomes known."""
         version, plan = self.spec.as_planned(self.env.now)
         key = (version, len(self.promised), self.ready_it_capacity)
-        if self._planned_openings[0] == key:
-            return self._planned_openings[1]
+        planned = self._planned_openings.get(tenancy.programme)
+        if planned is not None and planned[0] == key:
+            return planned[1]
         waiting = []
         for order, (building, log) in enumerate(zip(plan.buildings, self.buildings, strict=True)):
             done = len(log.blocks_energised)
@@ -254,14 +310,15 @@ class SiteModel:
             self._power_plan(plan),
             self.power_reserved,
         )
+        it_power = tenancy.product.it_power
         slots = [
-            (date, building.it_capacity / building.blocks / self.product.it_power)
+            (date, building.it_capacity / building.blocks / it_power)
             for date, (*_, building) in zip(dates, waiting, strict=True)
-            if date < math.inf
+            if date < math.inf and self.tenant_of[building.id] == tenancy.programme
         ]
-        opened = self.ready_it_capacity / self.product.it_power
-        openings = Openings.plan(opened, self.install_rate, slots)
-        self._planned_openings = (key, openings)
+        opened = tenancy.ready_it_capacity / it_power
+        openings = Openings.plan(opened, tenancy.install_rate, slots)
+        self._planned_openings[tenancy.programme] = (key, openings)
         return openings
 
     def _first_built(self, version: int, building: BuildingIn) -> float:
@@ -330,32 +387,52 @@ class SiteModel:
         """First time the site's connected power reached ``amount`` [W] [month]."""
         return next(t for t, total in self.power_history if total >= amount - EPSILON)
 
-    def _install(self):
-        """Process: the crews install delivered packages into open slots, lot by lot."""
+    def _install(self, tenancy: Tenancy):
+        """Process: the crews install ``tenancy``'s delivered packages into its open
+        slots, lot by lot; at a site of several tenants, one lot at a time."""
         env = self.env
         while True:
-            slots = yield self.slots.take(self.install_rate * LOT_MONTHS)
-            taken = yield self.inventory.take(slots)
+            slots = yield tenancy.slots.take(tenancy.install_rate * LOT_MONTHS)
+            taken = yield tenancy.inventory.take(slots)
             if slots - taken > EPSILON:
-                self.slots.put(slots - taken)
-            duration = taken / self.install_rate
-            self.log.add_lot(env.now, env.now + duration, taken)
-            yield env.timeout(duration)
+                tenancy.slots.put(slots - taken)
+            duration = taken / tenancy.install_rate
+            if self.crews is None:
+                tenancy.log.add_lot(env.now, env.now + duration, taken)
+                yield env.timeout(duration)
+                continue
+            with self.crews.request() as turn:
+                tenancy.waiting_for_crews = True
+                yield turn
+                tenancy.waiting_for_crews = False
+                tenancy.log.add_lot(env.now, env.now + duration, taken)
+                yield env.timeout(duration)
 
-    @property
-    def online(self) -> float:
-        """Packages installed and burned in by now [package]."""
-        return float(self.log.at(self.env.now - self.spec.burn_in))
+    def online(self, programme: str) -> float:
+        """``programme``'s packages installed here and burned in by now [package]."""
+        log = self.tenancies[programme].log
+        return float(log.at(self.env.now - self.spec.burn_in))
 
-    def binding(self) -> str | None:
-        """What holds the site back now: a waiting building's reason, crews, or None.
+    def binding(self, programme: str) -> str | None:
+        """What holds ``programme``'s part of the site back now: a waiting building's
+        reason, crews, or None.
 
         Read at a month's end, before anything else happens at that instant (a lot that
         ends then still counts as in progress).
         """
-        waiting = [reason for reason in self.waiting_for.values() if reason != "ready"]
-        if self.slots.level > EPSILON or self.env.now <= self.log.busy_until:
-            return "crews" if self.inventory.level > EPSILON else None
+        tenancy = self.tenancies[programme]
+        waiting = [
+            reason
+            for building, reason in self.waiting_for.items()
+            if reason != "ready" and self.tenant_of[building] == programme
+        ]
+        if (
+            tenancy.slots.level > EPSILON
+            or self.env.now <= tenancy.log.busy_until
+            or tenancy.waiting_for_crews
+        ):
+            stocked = tenancy.inventory.level > EPSILON or tenancy.waiting_for_crews
+            return "crews" if stocked else None
         if not waiting:
             return "site_capacity"
         if "power" in waiting:

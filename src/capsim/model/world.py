@@ -82,13 +82,15 @@ class World:
             if s.output_per_month.any()
         }
         self.inventories = {gid: Stock(env) for gid in inputs.programmes}
-        self.sites: dict[str, SiteModel] = {}
+        tenants: dict[str, dict] = {}
         for gid, programme in inputs.programmes.items():
             product = inputs.products[programme.product]
             for sid in programme.sites:
-                self.sites[sid] = SiteModel(
-                    env, inputs.sites[sid], product, self.inventories[gid], self.books
-                )
+                tenants.setdefault(sid, {})[gid] = (product, self.inventories[gid])
+        self.sites = {
+            sid: SiteModel(env, inputs.sites[sid], hosted, self.books)
+            for sid, hosted in tenants.items()
+        }
         self.spend_plans = spend_plans(inputs)
         self.funding = funding_rules(inputs)
         self.allocator = Allocator(
@@ -118,10 +120,13 @@ class World:
         }
         self.vendors = {vid: HbmVendorModel(vendor) for vid, vendor in inputs.vendors.items()}
         self._outlooks: dict[str, list[SiteOutlook]] = {}
-        """Each programme's sites' outlooks this month, made when first asked for."""
+        """Each programme's parts of its sites' outlooks this month, made when first
+        asked for."""
         self._installable_read: dict[tuple[str, float], float] = {}
         """What they give by (programme, time), read this month [package]."""
-        self.record = Record(inputs, list(self.sites))
+        self.record = Record(
+            inputs, [(sid, gid) for sid, site in self.sites.items() for gid in site.tenancies]
+        )
         self._product_column = {pid: i for i, pid in enumerate(self.record.products)}
         self.market = Procurement(
             inputs,
@@ -157,20 +162,21 @@ class World:
         it = facility = 0.0
         for sid in self.inputs.programmes[programme].sites:
             site = self.sites[sid]
-            watts = site.online * site.product.it_power
+            watts = site.online(programme) * site.tenancies[programme].product.it_power
             it += watts
             facility += watts * site.spec.pue
         return it, facility
 
     def _installable(self, programme: str, time: float) -> float:
-        """Packages ``programme``'s sites could have installed by ``time`` [month], as
-        planned when first asked this month [package]."""
+        """Packages ``programme``'s sites could have installed by ``time`` [month] in its
+        own buildings, as planned when first asked this month [package]."""
         found = self._installable_read.get((programme, time))
         if found is None:
             outlooks = self._outlooks.get(programme)
             if outlooks is None:
                 sites = self.inputs.programmes[programme].sites
-                outlooks = self._outlooks[programme] = [self.sites[sid].outlook() for sid in sites]
+                outlooks = [self.sites[sid].outlook(programme) for sid in sites]
+                self._outlooks[programme] = outlooks
             found = sum(outlook.installable(time) for outlook in outlooks)
             self._installable_read[programme, time] = found
         return found
@@ -253,7 +259,8 @@ class World:
         sites = [self.sites[sid] for sid in self.inputs.programmes[gid].sites]
         stocked = self.inventories[gid].level > EPSILON
         if sites and (stocked or book.limited_by == "sites"):
-            found = [reason for reason in (site.binding() for site in sites) if reason is not None]
+            reasons = (site.binding(gid) for site in sites)
+            found = [reason for reason in reasons if reason is not None]
             found.sort(key=lambda reason: reason == "site_capacity")  # a full site, last
             return found[0] if found else "crews"
         if book.limited_by in ("money", "export_cap"):

@@ -112,6 +112,11 @@ class Building(Entity):
     """
 
     id: str
+    programme: str | None = Field(
+        default=None,
+        description="the programme whose packages it houses (its tenant); required at a "
+        "site that several programmes list, else the site's one programme",
+    )
     it_capacity: Power
     start: Date = Field(description="start of land and permits")
     start_delay: Duration = Field(

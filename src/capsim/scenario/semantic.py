@@ -58,30 +58,29 @@ def _references(s: Scenario) -> Iterator[Finding]:
     for vid, vendor in s.hbm_vendors.items():
         for pid in vendor.qualification:
             yield from _ref("product", s.products, pid, ("hbm_vendors", vid, "qualification", pid))
-    owners: dict[str, str] = {}
+    tenants: dict[str, list[str]] = {}
     for gid, programme in s.programmes.items():
         yield from _ref("product", s.products, programme.product, ("programmes", gid, "product"))
         for index, site in enumerate(programme.sites):
             path = ("programmes", gid, "sites", index)
             yield from _ref("site", s.sites, site, path)
-            if site in owners:
-                yield (
-                    path,
-                    f"site {site!r} already serves programme {owners[site]!r}; "
-                    "a site serves one programme",
-                )
-            owners.setdefault(site, gid)
+            listed = tenants.setdefault(site, [])
+            if gid in listed:
+                yield path, f"site {site!r} is listed twice"
+            else:
+                listed.append(gid)
         if programme.power_basis == "facility" and not programme.sites:
             yield (
                 ("programmes", gid, "power_basis"),
                 ("a facility-power target needs sites (their PUE converts it to IT power)"),
             )
     for sid in s.sites:
-        if sid not in owners:
+        if sid not in tenants:
             yield (
                 ("sites", sid),
                 f"site {sid!r} is not used by any programme (list it in one's sites)",
             )
+    yield from _tenancies(s, tenants)
     for sid, site in s.sites.items():
         yield from _supplier(
             s, site.transformer_supplier, "transformer", ("sites", sid, "transformer_supplier")
@@ -108,6 +107,48 @@ def _references(s: Scenario) -> Iterator[Finding]:
         yield from _ref("milestone", s.milestones, claim.milestone, ("claims", cid, "milestone"))
     for rid, risk in s.risks.items():
         yield from _risk(s, rid, risk.effect)
+
+
+def _tenancies(s: Scenario, tenants: dict[str, list[str]]) -> Iterator[Finding]:
+    """Each building of a site that several programmes list names one of them as its
+    ``programme``; a building's ``programme`` lists its site; each tenant has a building
+    (checked once every building names a tenant)."""
+    for sid, site in s.sites.items():
+        listed = tenants.get(sid, [])
+        names = ", ".join(listed) or "none"
+        findings = []
+        for index, building in enumerate(site.buildings):
+            path = ("sites", sid, "buildings", index, "programme")
+            if building.programme is None:
+                if len(listed) > 1:
+                    findings.append(
+                        (
+                            ("sites", sid, "buildings", index),
+                            f"site {sid!r} hosts several programmes ({names}): say whose "
+                            "building this is with programme: one of them; found none",
+                        )
+                    )
+            elif building.programme not in s.programmes:
+                findings += _ref("programme", s.programmes, building.programme, path)
+            elif building.programme not in listed:
+                findings.append(
+                    (
+                        path,
+                        f"expected a programme that lists site {sid!r} in its sites "
+                        f"({names}); found {building.programme!r}, which does not",
+                    )
+                )
+        yield from findings
+        if findings or len(listed) < 2:
+            continue
+        housed = {building.programme for building in site.buildings}
+        for gid in listed:
+            if gid not in housed:
+                yield (
+                    ("sites", sid, "buildings"),
+                    f"programme {gid!r} lists site {sid!r}: expected a building with "
+                    f"programme: {gid}, found none",
+                )
 
 
 def _supplier(s: Scenario, name: str | None, kind: str, path: KeyPath) -> Iterator[Finding]:
@@ -312,6 +353,13 @@ def _milestones(s: Scenario) -> Iterator[Finding]:
             yield (
                 (*path, "quantity"),
                 (f"a site milestone can watch {allowed}; found {milestone.quantity!r}"),
+            )
+        site, programme = s.sites.get(milestone.site), s.programmes.get(milestone.programme)
+        if site is not None and programme is not None and milestone.site not in programme.sites:
+            yield (
+                (*path, "programme"),
+                f"expected a programme that lists site {milestone.site!r} in its sites; "
+                f"found {milestone.programme!r}, which does not",
             )
         if milestone.quantity == "packages_produced" and (milestone.programme or milestone.site):
             yield (

@@ -114,12 +114,12 @@ def install_points(scenario: Scenario) -> int:
 
 def _progress_arrays(scenario: Scenario, progress: Progress) -> dict[str, np.ndarray]:
     width = install_points(scenario)
-    times = np.full((len(progress.sites), width), np.nan)
-    counts = np.full((len(progress.sites), width), np.nan)
+    times = np.full((len(progress.tenancies), width), np.nan)
+    counts = np.full((len(progress.tenancies), width), np.nan)
     for row, (point_times, installed) in enumerate(progress.installs):
         if len(point_times) > width:
             raise RuntimeError(
-                f"site {progress.sites[row]}'s installation path has {len(point_times)} "
+                f"site {progress.tenancies[row]}'s installation path has {len(point_times)} "
                 f"points, more than the {width} a study keeps"
             )
         times[row, : len(point_times)] = point_times
@@ -153,8 +153,9 @@ def outline(scenario: Scenario) -> Outline:
         attrs[name] = dict(variables[name][2])
     for name in CODES:
         attrs[name] = {**variables[name][2], "units": "1", **flag_attrs(name)}
+    paths = "tenancy" if "tenancy" in coords else "site"  # a site hosts several programmes
     for name, (name_dims, unit, description) in _PROGRESS.items():
-        dims[name] = name_dims
+        dims[name] = tuple(paths if dim == "site" else dim for dim in name_dims)
         attrs[name] = {"units": unit, "description": description}
     dims["milestone_date"] = ("milestone",)
     dims["claim_met"] = ("claim",)
@@ -169,7 +170,9 @@ def outline(scenario: Scenario) -> Outline:
     coords["funding"] = np.array([rule.id for _, rule in rules], dtype=str)
     coords["funding_programme"] = ("funding", np.array([g for g, _ in rules], dtype=str))
     coords["funding_basis"] = ("funding", np.array([r.basis for _, r in rules], dtype=str))
-    coords["site_programme"] = ("site", np.array(progress.site_programme, dtype=str))
+    coords["site_programme"] = (paths, np.array(progress.tenancy_programme, dtype=str))
+    if paths == "tenancy":
+        coords["tenancy_site"] = ("tenancy", np.array(progress.tenancy_site, dtype=str))
     coords["programme_product"] = ("programme", np.array(progress.programme_product, dtype=str))
     coords["building_site"] = ("building", np.array(outputs.building_site, dtype=str))
     return Outline(dims, attrs, coords, list(scenario.milestones), list(scenario.claims))
@@ -196,8 +199,9 @@ def progress_of(study: xr.Dataset, sample: int) -> Progress:
     one = study.isel(sample=sample)
     times = study["time"].values.astype("datetime64[D]")
     calendar = Calendar(times[0].item(), len(times))
+    paths = "tenancy" if "tenancy" in study.dims else "site"
     installs = []
-    for row in range(study.sizes["site"]):
+    for row in range(study.sizes[paths]):
         point_times = one["install_time"].values[row]
         used = ~np.isnan(point_times)
         installs.append((point_times[used], one["install_count"].values[row][used]))
@@ -215,17 +219,22 @@ def progress_of(study: xr.Dataset, sample: int) -> Progress:
                 cap=float(one["funding_cap"].values[column]),
             )
         )
+    sites = tuple(str(s) for s in study["site"].values)
+    tenancies = tuple(str(s) for s in study[paths].values)
+    tenancy_site = sites if paths == "site" else tuple(str(s) for s in study["tenancy_site"].values)
     return Progress(
         calendar=calendar,
         products=tuple(str(p) for p in study["product"].values),
         programmes=programmes,
-        sites=tuple(str(s) for s in study["site"].values),
+        sites=sites,
         precisions=tuple(str(p) for p in study["precision"].values),
+        tenancies=tenancies,
+        tenancy_site=tenancy_site,
+        tenancy_programme=tuple(str(g) for g in study["site_programme"].values),
         produced=one["packages_produced"].values,
         delivered=one["packages_delivered"].values,
         capex_spent=one["capex_spent"].values,
         installs=tuple(installs),
-        site_programme=tuple(str(g) for g in study["site_programme"].values),
         package_power=one["site_package_power"].values,
         pue=one["site_pue"].values,
         burn_in=one["site_burn_in"].values,
