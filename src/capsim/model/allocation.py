@@ -67,7 +67,8 @@ class Allocator:
         given (programme id, time [month]), as planned now (called only for programmes
         with sites).
     on_delivered : callable
-        Called with (programme id, packages) when packages reach a programme.
+        Called with (programme id, packages, delivery window [fraction of the month])
+        when packages reach a programme.
     """
 
     def __init__(
@@ -80,7 +81,7 @@ class Allocator:
         export_rules: dict[str, ExportIn],
         cash: Callable[[str], float],
         installable: Callable[[str, float], float],
-        on_delivered: Callable[[str, float], None],
+        on_delivered: Callable[[str, float, float], None],
     ):
         self.env = env
         self.calendar = calendar
@@ -196,6 +197,25 @@ class Allocator:
         lot = self.finished[product] + good
         books = self.by_product[product]
         wants = {book.spec.id: self.wanted(book) for book in books}
+        given, left = self._split(books, lot, wants)
+        self.finished[product] = max(0.0, left)
+        windows = self._windows(books, lot, wants, given)
+        shipment = [
+            (book, given[book.spec.id], windows.get(book.spec.id, 1.0))
+            for book in books
+            if given[book.spec.id] > EPSILON
+        ]
+        for book, amount, _ in shipment:
+            self._allocate(book, amount)
+        if shipment:
+            self.env.process(self._ship(self.products[product].lead_time, shipment))
+
+    def _split(
+        self, books: list[ProgrammeBook], lot: float, wants: dict[str, float]
+    ) -> tuple[dict[str, float], float]:
+        """Split ``lot`` [package] among ``books`` by their ``wants`` [package]: share
+        holders first up to their shares, then the rest by priority, then share holders
+        wanting more; returns what each gets and what is left [package]."""
         given = dict.fromkeys(wants, 0.0)
         exported: dict[str, float] = {}
         shares = contracted_shares([book.spec for book in books])
@@ -208,12 +228,43 @@ class Allocator:
                 if left <= EPSILON or (book.spec.share is None) != (round_ == "unshared"):
                     continue
                 left -= self._give(book, left, wants, given, exported)
-        self.finished[product] = max(0.0, left)
-        shipment = [(book, given[book.spec.id]) for book in books if given[book.spec.id] > EPSILON]
-        for book, amount in shipment:
-            self._allocate(book, amount)
-        if shipment:
-            self.env.process(self._ship(self.products[product].lead_time, shipment))
+        return given, left
+
+    def _windows(
+        self,
+        books: list[ProgrammeBook],
+        lot: float,
+        wants: dict[str, float],
+        given: dict[str, float],
+    ) -> dict[str, float]:
+        """The delivery window of each programme that ``given`` completes [fraction of
+        the month]: its final lot over its pace, what it would have got of ``lot`` had it
+        wanted its ``volume`` for the month (or without limit) rather than only what it
+        lacked; a month's lot stands for a month of output, which would have sent the
+        final lot that much of the way through the month. (Its room at its sites, its
+        cash and its export headroom are amounts for the whole lot, not rates, so they
+        do not slow its pace.)"""
+        final = [
+            book
+            for book in books
+            if given[book.spec.id] > EPSILON
+            and given[book.spec.id] >= book.remaining() - EPSILON
+            and wants[book.spec.id] >= book.remaining() - EPSILON
+        ]
+        if not final:
+            return {}
+        limits = {book.spec.id: book.limited_by for book in books}
+        unlimited = dict(wants)
+        for book in final:
+            unlimited[book.spec.id] = book.spec.volume_at(self._month())
+        paces, _ = self._split(books, lot, unlimited)
+        for book in books:
+            book.limited_by = limits[book.spec.id]
+        return {
+            book.spec.id: min(1.0, given[book.spec.id] / paces[book.spec.id])
+            for book in final
+            if paces[book.spec.id] > given[book.spec.id]
+        }
 
     def _give(
         self,
@@ -249,12 +300,13 @@ class Allocator:
             key = (rule.id, self._year())
             self.export_used[key] = self.export_used.get(key, 0.0) + amount * product.h100e
 
-    def _ship(self, lead_time: float, shipment: list[tuple[ProgrammeBook, float]]):
-        """Process: deliver a lot's allocations after the product's lead time [month]."""
+    def _ship(self, lead_time: float, shipment: list[tuple[ProgrammeBook, float, float]]):
+        """Process: deliver a lot's allocations, each with its delivery window [fraction
+        of the month], after the product's lead time [month]."""
         yield self.env.timeout(lead_time)
-        for book, amount in shipment:
+        for book, amount, window in shipment:
             book.delivered += amount
-            self.on_delivered(book.spec.id, amount)
+            self.on_delivered(book.spec.id, amount, window)
 
     def _year(self) -> int:
         return self.calendar.month_start(int(self.env.now + 1e-9)).year

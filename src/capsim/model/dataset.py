@@ -33,6 +33,11 @@ _PRODUCT_STOCKS = {
 _PROGRAMME_VARIABLES = {
     "packages_allocated": ("package", "flow", "packages allocated to the programme"),
     "packages_delivered": ("package", "flow", "packages delivered to the programme"),
+    "delivery_window": (
+        "1",
+        "window",
+        "part of the month, from its start, over which its deliveries came in",
+    ),
     "packages_installed": ("package", "flow", "packages installed at its sites"),
     "stranded_packages": ("package", "stock", "delivered, not yet installed"),
     "packages_online": ("package", "stock", "installed and burned in"),
@@ -174,6 +179,7 @@ def output_variables(outputs: Outputs) -> dict[str, tuple]:
     programmes = {
         "packages_allocated": _flow(outputs.allocated),
         "packages_delivered": progress.delivered,
+        "delivery_window": progress.delivery_window,
         "packages_installed": _flow(g["installed"]),
         "stranded_packages": g["stranded"],
         "packages_online": g["online"],

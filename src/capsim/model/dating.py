@@ -4,8 +4,10 @@ A milestone is met on the first day its quantity reaches the threshold. The mont
 which it crosses comes from the month-end values. Within that month, quantities counted
 at sites (packages installed; power, H100e and FLOP/s online; and the funding released
 as power comes online) are followed day by day along the run's installation path;
-others (packages produced and delivered, capex) are interpolated linearly. A claim holds
-when its milestone is met on or before its deadline.
+packages delivered come in evenly over the month's delivery window (the whole month,
+or its first part for a final lot that was complete early); others (packages produced,
+capex) are interpolated linearly. A claim holds when its milestone is met on or before
+its deadline.
 
 A milestone never met within the horizon has no date (NaT). Where a number of days is
 needed (sensitivity, relief), it counts as met on the day after the horizon's last
@@ -33,6 +35,7 @@ from capsim.scenario.targets import Claim, Milestone
 
 #: Quantities followed day by day along the installation path within a month.
 PATH_QUANTITIES = (
+    "packages_delivered",
     "packages_installed",
     "it_power_online",
     "facility_power_online",
@@ -147,15 +150,20 @@ def quantity_path(progress: Progress, milestone: Milestone) -> Path | None:
     """The milestone's quantity as a function of model time [month], for quantities
     counted at sites (None for the others).
 
-    Between month ends, packages go in at the crews' steady rate, and a programme's
-    sites never hold more than its deliveries so far with each month's deliveries
-    spread evenly over the month (supply is allocated in monthly lots), counted at the
-    heaviest per-package weight among its sites. The path is non-decreasing and equals
-    the month-end values at month ends. Funding follows the power online.
+    Between month ends, each month's deliveries come in evenly over its delivery
+    window (supply is allocated in monthly lots: see :func:`_delivered_by`); packages go
+    in at the crews' steady rate, and a programme's sites never hold more than its
+    deliveries so far, counted at the heaviest per-package weight among its sites. The
+    path is non-decreasing and equals the month-end values at month ends. Funding
+    follows the power online.
     """
     quantity = milestone.quantity
     if quantity not in PATH_QUANTITIES:
         return None
+    if quantity == "packages_delivered":
+        columns = [progress.programmes.index(g) for g in _programmes(progress, milestone)]
+        terms = [_delivery_lots(progress, g) for g in columns]
+        return lambda time: sum(_delivered_by(*lots, time) for lots in terms)
     if quantity == "funding_received":
         return _funding_path(progress, _programmes(progress, milestone))
     if milestone.site is not None:
@@ -189,16 +197,16 @@ def _site_path(
             for s in columns
         ]
         heaviest = max((weight for weight, _, _ in weighted), default=0.0)
-        terms.append((weighted, heaviest, np.cumsum(progress.delivered[:, g])))
+        terms.append((weighted, heaviest, _delivery_lots(progress, g)))
 
     def value(time: float) -> float:
         total = 0.0
-        for weighted, heaviest, delivered in terms:
+        for weighted, heaviest, lots in terms:
             at_sites = sum(
                 weight * float(installed_at(time - lag, *install))
                 for weight, lag, install in weighted
             )
-            total += min(at_sites, heaviest * _spread(delivered, time))
+            total += min(at_sites, heaviest * _delivered_by(*lots, time))
         return total
 
     return value
@@ -232,13 +240,22 @@ def _funding_path(progress: Progress, programmes: list[str]) -> Path:
     )
 
 
-def _spread(delivered: np.ndarray, time: float) -> float:
+def _delivery_lots(progress: Progress, programme: int) -> tuple[np.ndarray, np.ndarray]:
+    """Programme column ``programme``'s deliveries: cumulative at each month's end
+    [package], and each month's delivery window [fraction of the month]."""
+    column = progress.delivered[:, programme]
+    return np.cumsum(column), progress.delivery_window[:, programme]
+
+
+def _delivered_by(delivered: np.ndarray, window: np.ndarray, time: float) -> float:
     """Packages delivered by ``time`` [month] (``delivered``: cumulative at each month's
-    end) had each month's deliveries come in evenly through it rather than in lots;
-    equal to the recorded deliveries at month ends, so never below what sites hold then."""
+    end) had each month's deliveries come in evenly through the first ``window`` of it
+    rather than in lots; equal to the recorded deliveries at month ends, so never below
+    what sites hold then."""
     month = min(max(int(np.floor(time)), 0), len(delivered) - 1)
     before = delivered[month - 1] if month > 0 else 0.0
-    return before + (delivered[month] - before) * min(max(time - month, 0.0), 1.0)
+    part = min(max(time - month, 0.0) / window[month], 1.0)
+    return before + (delivered[month] - before) * part
 
 
 def crossing_date(

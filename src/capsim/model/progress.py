@@ -43,6 +43,11 @@ class Progress:
         Good packages out of packaging in each month, (month, product) [package].
     delivered : numpy.ndarray
         Packages delivered to each programme in each month, (month, programme) [package].
+    delivery_window : numpy.ndarray
+        The part of each month over which that month's deliveries to each programme came
+        in, from its start, (month, programme) [fraction of the month]: 1 when they came
+        evenly through the month; less when a final lot, smaller than what the buyer was
+        being sent, was complete early.
     capex_spent : numpy.ndarray
         Building capex and packages paid by each month's end, (month, programme) [USD].
     installs : tuple of (numpy.ndarray, numpy.ndarray)
@@ -74,6 +79,7 @@ class Progress:
     tenancy_programme: tuple[str, ...]
     produced: np.ndarray
     delivered: np.ndarray
+    delivery_window: np.ndarray
     capex_spent: np.ndarray
     installs: tuple[tuple[np.ndarray, np.ndarray], ...]
     package_power: np.ndarray

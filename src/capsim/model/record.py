@@ -68,6 +68,9 @@ class Record:
         self.in_packaging = np.zeros((months, n_p))
         self.allocated = np.zeros((months, n_g))
         self.delivered = np.zeros((months, n_g))
+        self.delivery_window = np.zeros((months, n_g))
+        """Each month's delivery window by programme [fraction of the month]; 0 until a
+        lot arrives (read as 1, the whole month)."""
         self.spent_on_packages = np.zeros((months, n_g))
         self.programme_binding = np.zeros((months, n_g), dtype=np.int8)
         self.ready_it_capacity = np.zeros((months, n_s))
@@ -199,6 +202,7 @@ class Record:
             tenancy_programme=tuple(g for _, g in self.tenancies),
             produced=self.produced,
             delivered=np.diff(self.delivered, axis=0, prepend=0.0),
+            delivery_window=np.where(self.delivery_window > 0, self.delivery_window, 1.0),
             capex_spent=capex + self.spent_on_packages,
             installs=tuple((np.array(t.log.times), np.array(t.log.installed)) for t in tenancies),
             package_power=np.array([t.product.it_power for t in tenancies]),

@@ -128,6 +128,7 @@ class World:
             inputs, [(sid, gid) for sid, site in self.sites.items() for gid in site.tenancies]
         )
         self._product_column = {pid: i for i, pid in enumerate(self.record.products)}
+        self._programme_column = {gid: i for i, gid in enumerate(self.record.programmes)}
         self.market = Procurement(
             inputs,
             self.chains,
@@ -194,8 +195,15 @@ class World:
             self.record.produced[month, self._product_column[product]] += good
         self.allocator.receive(product, good)
 
-    def _delivered(self, programme: str, amount: float) -> None:
+    def _delivered(self, programme: str, amount: float, window: float) -> None:
+        """``amount`` packages reach ``programme``, the month's deliveries coming in over
+        ``window`` of it [fraction of the month]: the widest of its lots' windows counts."""
         self._trace(f"delivered {programme} {amount:.6g}")
+        month = int(self.env.now)
+        if month < self.months:
+            windows = self.record.delivery_window
+            column = self._programme_column[programme]
+            windows[month, column] = max(windows[month, column], window)
         if self.inputs.programmes[programme].sites:
             self.inventories[programme].put(amount)
 

@@ -31,6 +31,7 @@ from capsim.scenario.document import Scenario
 SERIES = (
     "packages_produced",
     "packages_delivered",
+    "delivery_window",
     "packages_installed",
     "stranded_packages",
     "it_power_online",
@@ -233,6 +234,7 @@ def progress_of(study: xr.Dataset, sample: int) -> Progress:
         tenancy_programme=tuple(str(g) for g in study["site_programme"].values),
         produced=one["packages_produced"].values,
         delivered=one["packages_delivered"].values,
+        delivery_window=one["delivery_window"].values,
         capex_spent=one["capex_spent"].values,
         installs=tuple(installs),
         package_power=one["site_package_power"].values,
