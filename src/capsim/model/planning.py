@@ -143,7 +143,8 @@ class Planner:
         if not product.start <= start < product.end:
             return _NOT_MADE
         month = start if start < self.months else self.months - 1
-        month = max(month, 0)
+        if month < 0:
+            month = 0
         found = self._fresh.get(month)
         if found is None:
             found = self.projection(month)
@@ -275,14 +276,26 @@ class Planner:
             return 0.0
         month = arrival - lead
         whole = math.floor(lead + 1e-9)
-        plans = self.planned
+        product = chain.product
+        pid, first, end = product.id, product.start, product.end
+        fresh, last = self._fresh, self.months - 1
         planned = 0.0
-        for k in range(whole + 1):
-            planned += plans(chain, month + k)[0]
-        if lead > whole:
-            planned += (lead - whole) * plans(chain, month + whole + 1)[0]
-        planned += self.arrears.get(chain.product.id, 0.0)
-        return min(planned, self.backlog(chain.product.id, arrival))
+        for k in range(whole + 2 if lead > whole else whole + 1):
+            start = math.ceil(month + k - 1e-9)  # as in :meth:`planned`
+            if not first <= start < end:
+                continue  # a plan of 0
+            at = start if start <= last else last
+            if at < 0:
+                at = 0
+            found = fresh.get(at)
+            if found is None:
+                found = self.projection(at)
+            if k <= whole:
+                planned += found[pid][0]
+            else:
+                planned += (lead - whole) * found[pid][0]
+        planned += self.arrears.get(pid, 0.0)
+        return min(planned, self.backlog(pid, arrival))
 
     def sourcing(self, chain: ProductChain, month: int) -> dict[str, float]:
         """How ``chain``'s product splits the stacks it orders in ``month`` among vendors:

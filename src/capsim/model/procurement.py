@@ -48,6 +48,10 @@ from capsim.model.supply import ProductChain
 #: The order in which ties between limits are reported: a product whose demand is met
 #: (or that nobody orders) is demand-bound, whatever else is also short.
 TIE_ORDER = ("demand", "cowos", "hbm", "logic_wafers")
+#: What a grant must reach of its ask for the supplier not to be short [fraction].
+_KEEP = 1.0 - SHORT
+#: The qualification window of a product a vendor never qualifies [month].
+_NEVER = (math.inf, math.inf)
 #: Limits within this fraction of the lowest count as tied: dies are ordered to match
 #: the stacks due by their arrival, so the two limits land within a few per cent of
 #: each other when HBM is what is short.
@@ -308,7 +312,10 @@ class Procurement:
                     for pipeline in chain.stacks.values():
                         held += pipeline.position
                     month_due = (plan + arrears.get(pid, 0.0)) * stacks_per_good
-                    need = weight * max(0.0, min(cover * stacks_per_good - held, month_due))
+                    lack = cover * stacks_per_good - held
+                    if month_due < lack:
+                        lack = month_due
+                    need = weight * lack if lack > 0.0 else weight * 0.0
                 ordered[pid] = need
         if not steady:
             self._sell_unsold(month, vendor, vid, orders)
@@ -326,7 +333,10 @@ class Procurement:
                         month, f"{vid}/{generation}", capacity, chains=[], asks={}, grants={}
                     )
                 continue
-            scheduled = {pid: min(ask, monthly[pid] / per_wafer) for pid, ask in asks.items()}
+            scheduled = {}
+            for pid, ask in asks.items():
+                steady_ask = monthly[pid] / per_wafer
+                scheduled[pid] = steady_ask if steady_ask < ask else ask
             grants = self.clearing.grants(
                 spec.market, capacity, month, chains, asks, scheduled=scheduled, part=part
             )
@@ -371,31 +381,39 @@ class Procurement:
     def _settle_stacks(self, month: int, steady: bool) -> None:
         """Record this month's HBM grants and book the stacks; a product still granted
         less than it asked of a vendor was short of HBM."""
+        planned = self.planner.planned
         for g in self._hbm_month:
-            spec = self.vendors[g.vendor].spec
+            vendor = self.vendors[g.vendor]
+            spec = vendor.spec
             per_wafer = spec.stacks_per_wafer[g.generation]
             arrival = month + spec.lead_time
+            asks, grants = g.asks, g.grants
             if not steady:
                 supplier = f"{g.vendor}/{g.generation}"
                 self._record_supplier(
-                    month, supplier, g.capacity, chains=g.chains, asks=g.asks, grants=g.grants
+                    month, supplier, g.capacity, chains=g.chains, asks=asks, grants=grants
                 )
             if arrival <= -1.0:
                 continue
+            on_hand = _on_hand_from(arrival)
+            qualified = spec.qualified
             for chain in g.chains:
                 pid = chain.product.id
-                if not steady and (
-                    g.grants[pid] < g.asks[pid] * (1.0 - SHORT)
-                    or self.planner.planned(chain, arrival)[1] == "hbm"
-                ):
-                    chain.short["hbm"] = True
-                stacks = g.grants[pid] * per_wafer
+                granted = grants[pid]
+                if not steady:
+                    short = chain.short
+                    if not short["hbm"] and (
+                        granted < asks[pid] * _KEEP or planned(chain, arrival)[1] == "hbm"
+                    ):
+                        short["hbm"] = True
+                stacks = granted * per_wafer
                 if stacks <= 0:
                     continue
-                if spec.qualifies(pid, arrival):
-                    chain.stacks[g.vendor].arrive(_on_hand_from(arrival), stacks)
+                begin, until = qualified.get(pid, _NEVER)
+                if begin <= arrival < until:  # the vendor qualifies it then
+                    chain.stacks[g.vendor].arrive(on_hand, stacks)
                 else:  # a take-or-pay grant to a product not qualified then: stays unsold
-                    self.vendors[g.vendor].keep(_on_hand_from(arrival), g.generation, stacks)
+                    vendor.keep(on_hand, g.generation, stacks)
         self._hbm_month.clear()
 
     def _sell_unsold(
