@@ -34,7 +34,6 @@ class Clearing:
 
     def __init__(self, modelled: set[str]):
         self.modelled = modelled
-        self._outside: dict[int, bool] = {}
         self._counts: dict[int, tuple[list[ProductChain], Counter[str]]] = {}
         """Products per designer of each list of chains by its id, with the list."""
         self._market_terms: dict[int, tuple[bool, tuple[ContractIn, ...]]] = {}
@@ -61,11 +60,20 @@ class Clearing:
         is left among the rest of the asks, pro rata; else one round of ``asks``. Returns
         the grant of each product, and of each buyer not modelled under its own name.
         """
-        if not any(asks.values()) and not self._always_taken(market):
-            return dict.fromkeys(asks, 0.0)
-        enough = self._enough(market, capacity, month, asks, part)
-        if enough is not None:
-            return enough
+        terms = self._market_terms.get(id(market))
+        take_or_pay, outside = terms if terms is not None else self._terms(market)
+        if not (outside or take_or_pay or any(asks.values())):
+            return dict.fromkeys(asks, 0.0)  # nobody asks, nothing is taken regardless
+        if not take_or_pay:  # everything fits: the rule changes nothing
+            granted = dict(asks)
+            total = sum(asks.values())
+            for contract in outside:
+                amount = contract.reserved(month, capacity, part)
+                if amount > 0:
+                    granted[contract.designer] = amount
+                    total += amount
+            if total <= capacity:
+                return granted
         if scheduled is None:
             return self._round(market, capacity, month, chains, asks, part=part)
         first = self._round(market, capacity, month, chains, scheduled, part=part)
@@ -76,25 +84,6 @@ class Clearing:
         second = self._round(_OPEN, left, month, chains, {pid: extra.get(pid, 0.0) for pid in asks})
         return {name: grant + second.get(name, 0.0) for name, grant in first.items()}
 
-    def _enough(
-        self, market: MarketIn, capacity: float, month: int, asks: dict[str, float], part: float
-    ) -> dict[str, float] | None:
-        """Every ask and every reservation of buyers not modelled, when they all fit in
-        ``capacity`` and no reservation is take-or-pay (the rule then changes nothing);
-        else None."""
-        terms = self._market_terms.get(id(market))
-        take_or_pay, outside = terms if terms is not None else self._terms(market)
-        if take_or_pay:
-            return None
-        granted = dict(asks)
-        total = sum(asks.values())
-        for contract in outside:
-            amount = contract.reserved(month, capacity, part)
-            if amount > 0:
-                granted[contract.designer] = amount
-                total += amount
-        return granted if total <= capacity else None
-
     def _terms(self, market: MarketIn) -> tuple[bool, tuple[ContractIn, ...]]:
         """Whether any of ``market``'s reservations is take-or-pay, and those of buyers
         not modelled."""
@@ -103,15 +92,6 @@ class Clearing:
             tuple(c for c in market.contracts if c.designer not in self.modelled),
         )
         self._market_terms[id(market)] = found
-        return found
-
-    def _always_taken(self, market: MarketIn) -> bool:
-        """Whether ``market`` has reservations taken whatever is asked: those of buyers
-        not modelled, and take-or-pay ones."""
-        found = self._outside.get(id(market))
-        if found is None:
-            found = any(c.designer not in self.modelled or c.take_or_pay for c in market.contracts)
-            self._outside[id(market)] = found
         return found
 
     def _products(self, chains: list[ProductChain]) -> Counter[str]:

@@ -349,27 +349,32 @@ class Procurement:
         go first, not where they must stay)."""
         by_generation: dict[str, list[_HbmGrant]] = {}
         for grant in self._hbm_month:
-            by_generation.setdefault(grant.generation, []).append(grant)
+            if grant.asks:
+                by_generation.setdefault(grant.generation, []).append(grant)
+        vendors = self.vendors
         for grants in by_generation.values():
             lacking: dict[str, float] = {}
             for g in grants:
-                per_wafer = self.vendors[g.vendor].spec.stacks_per_wafer[g.generation]
+                per_wafer = vendors[g.vendor].spec.stacks_per_wafer[g.generation]
+                granted = g.grants
                 for pid, ask in g.asks.items():
-                    short = (ask - g.grants[pid]) * per_wafer
+                    short = (ask - granted[pid]) * per_wafer
                     if short > SHORT * ask * per_wafer:
                         lacking[pid] = lacking.get(pid, 0.0) + short
             if not lacking:
                 continue
             for g in grants:
-                spec = self.vendors[g.vendor].spec
                 spare = g.capacity - sum(g.grants.values())
+                if spare <= 0:
+                    continue
+                spec = vendors[g.vendor].spec
                 arrival = month + spec.lead_time
                 takers = [
                     c.product.id
                     for c in g.chains
                     if lacking.get(c.product.id, 0.0) > 0 and spec.qualifies(c.product.id, arrival)
                 ]
-                if spare <= 0 or not takers:
+                if not takers:
                     continue
                 per_wafer = spec.stacks_per_wafer[g.generation]
                 wants = [lacking[pid] / per_wafer for pid in takers]
