@@ -109,6 +109,9 @@ class Procurement:
         for chain in chains.values():
             for vendor in chain.vendors:
                 self.by_vendor[vendor.id][chain.product.hbm_generation].append(chain)
+        self._line_capacity = {lid: line.capacity.tolist() for lid, line in inputs.packaging.items()}
+        self._fab_capacity = {fid: fab.capacity.tolist() for fid, fab in inputs.fabs.items()}
+        """Each line's and fab's wafers by month [wafer/month]."""
         self._hbm_month: list[_HbmGrant] = []
         self._wanted: dict[str, float] = {}
         """Good packages each product's programmes want this month [package]."""
@@ -182,38 +185,48 @@ class Procurement:
         self, month: int, line_id: str, chains: list[ProductChain], wanted: dict[str, float]
     ) -> None:
         line = self.inputs.packaging[line_id]
-        capacity = float(line.capacity[month])
+        capacity = self._line_capacity[line_id][month]
         unit_yield = line.unit_yield
+        slots_per_good = max(unit_yield, 1e-12)
         rates = self.planner.rates_at(month)
         caps, asks, scheduled = {}, {}, {}
         for chain in chains:
             product = chain.product
-            caps[product.id] = chain.caps(wanted[product.id])
-            ask = max(0.0, min(caps[product.id].values())) / product.packages_per_wafer
-            asks[product.id] = ask
-            rate = rates[product.id] / max(unit_yield, 1e-12) / product.packages_per_wafer
-            scheduled[product.id] = min(ask, rate)
+            pid = product.id
+            per_wafer = product.packages_per_wafer
+            found = caps[pid] = chain.caps(wanted[pid])
+            least = min(found.values())
+            ask = asks[pid] = (least if least > 0.0 else 0.0) / per_wafer
+            rate = rates[pid] / slots_per_good / per_wafer
+            scheduled[pid] = rate if rate < ask else ask
         grants = self.clearing.grants(
             line.market, capacity, month, chains, asks, scheduled=scheduled
         )
         self._record_supplier(month, line_id, capacity, chains=chains, asks=asks, grants=grants)
-        idle = max(0.0, capacity - sum(grants.values()))
+        idle = capacity - sum(grants.values())
+        if not idle > 0.0:
+            idle = 0.0
         record = self.record
+        planned = self.planner.planned
         for chain in chains:
             product = chain.product
+            pid = product.id
             per_wafer = product.packages_per_wafer
-            limits = {"cowos": (grants[product.id] + idle) * per_wafer, **caps[product.id]}
-            starts = min(grants[product.id] * per_wafer, *caps[product.id].values())
-            good = chain.start_packages(max(0.0, starts))
-            limited = self.planner.planned(chain, month)[1] == "cowos"
-            chain.short["cowos"] = limited or grants[product.id] < asks[product.id] * (1.0 - SHORT)
+            granted = grants[pid]
+            found = caps[pid]
+            limits = {"cowos": (granted + idle) * per_wafer, **found}
+            starts = min(granted * per_wafer, *found.values())
+            good = chain.start_packages(starts if starts > 0.0 else 0.0)
+            short = chain.short
+            short["cowos"] = planned(chain, month)[1] == "cowos" or granted < asks[pid] * _KEEP
+            unmet = found["demand"] * unit_yield - good
             record.package_month(
                 month,
-                product.id,
-                binding=_binding(limits, chain.short),
+                pid,
+                binding=_binding(limits, short),
                 limits=limits,
                 unit_yield=unit_yield,
-                unmet=max(0.0, caps[product.id]["demand"] * unit_yield - good),
+                unmet=unmet if unmet > 0.0 else 0.0,
             )
 
     # -- plans ----------------------------------------------------------------------
@@ -239,33 +252,42 @@ class Procurement:
         self, month: int, fab_id: str, chains: list[ProductChain], steady: bool
     ) -> None:
         fab = self.inputs.fabs[fab_id]
-        arrival = month + fab.delay
-        asks, monthly = {}, {}
+        delay = fab.delay
+        arrival = month + delay
+        planner = self.planner
+        asks, monthly, reasons = {}, {}, {}
         for chain in chains:
             product = chain.product
-            plan = self.planner.plan(chain, arrival)
+            pid = product.id
+            plan, reasons[pid] = planner.planned(chain, arrival)
             per_wafer = product.good_dies_per_wafer
             if plan <= 0 or per_wafer <= 0:
-                asks[product.id] = monthly[product.id] = 0.0
+                asks[pid] = monthly[pid] = 0.0
                 continue
             dies_per_good = chain.dies_per_good
             need = plan * dies_per_good / per_wafer
-            monthly[product.id] = need
+            monthly[pid] = need
             if not steady:
-                if chain.stacks_lead >= fab.delay:  # stacks are ordered first: match them
+                if chain.stacks_lead >= delay:  # stacks are ordered first: match them
                     used_from = math.ceil(arrival - 1e-9)  # the first packaging they can join
-                    stacks = sum(p.position_by(used_from) for p in chain.stacks.values())
+                    stacks = sum([p.position_by(used_from) for p in chain.stacks.values()])
                     matched = stacks / product.stacks_per_package * product.dies_per_package
-                    lacking = self.backlog(product.id, arrival) * dies_per_good
-                    cover = min(matched, lacking)
+                    lacking = self.backlog(pid, arrival) * dies_per_good
+                    cover = lacking if lacking < matched else matched
                 else:
-                    cover = self.planner.cover(chain, plan, arrival, fab.delay) * dies_per_good
-                    month_due = (plan + self.planner.arrears.get(product.id, 0.0)) * dies_per_good
-                    cover = min(cover, chain.dies.position + month_due)
-                need = max(0.0, cover - chain.dies.position) / per_wafer
-            asks[product.id] = need
-        capacity = float(fab.capacity[max(month, 0)])
-        scheduled = {pid: min(ask, monthly[pid]) for pid, ask in asks.items()}
+                    cover = planner.cover(chain, plan, arrival, delay) * dies_per_good
+                    month_due = (plan + planner.arrears.get(pid, 0.0)) * dies_per_good
+                    due = chain.dies.position + month_due
+                    if due < cover:
+                        cover = due
+                lack = cover - chain.dies.position
+                need = (lack if lack > 0.0 else 0.0) / per_wafer
+            asks[pid] = need
+        capacity = self._fab_capacity[fab_id][month if month > 0 else 0]
+        scheduled = {}
+        for pid, ask in asks.items():
+            steady_ask = monthly[pid]
+            scheduled[pid] = steady_ask if steady_ask < ask else ask
         grants = self.clearing.grants(
             fab.market, capacity, month, chains, asks, scheduled=scheduled
         )
@@ -274,14 +296,18 @@ class Procurement:
                 return
         else:
             self._record_supplier(month, fab_id, capacity, chains=chains, asks=asks, grants=grants)
+        on_hand = _on_hand_from(arrival)
         for chain in chains:
-            pid = chain.product.id
+            product = chain.product
+            pid = product.id
+            granted = grants[pid]
             if not steady:
-                limited = self.planner.planned(chain, arrival)[1] == "logic_wafers"
-                chain.short["logic_wafers"] = limited or grants[pid] < asks[pid] * (1.0 - SHORT)
-            dies = grants[pid] * chain.product.good_dies_per_wafer
+                chain.short["logic_wafers"] = (
+                    reasons[pid] == "logic_wafers" or granted < asks[pid] * _KEEP
+                )
+            dies = granted * product.good_dies_per_wafer
             if dies > 0:
-                chain.dies.arrive(_on_hand_from(arrival), dies)
+                chain.dies.arrive(on_hand, dies)
 
     def _start_stacks(self, month: int, vid: str, vendor: HbmVendorModel, steady: bool) -> None:
         spec = vendor.spec
