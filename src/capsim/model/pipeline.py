@@ -51,8 +51,7 @@ class Pipeline:
         else:
             bisect.insort_right(arrivals, (time, amount), lo=self._next, key=_time)
         self._on_the_way += amount
-        if time < self._due:
-            self._due = time
+        self._due = min(self._due, time)
 
     @property
     def level(self) -> float:

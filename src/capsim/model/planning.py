@@ -143,8 +143,7 @@ class Planner:
         if not product.start <= start < product.end:
             return _NOT_MADE
         month = start if start < self.months else self.months - 1
-        if month < 0:
-            month = 0
+        month = max(month, 0)
         found = self._fresh.get(month)
         if found is None:
             found = self.projection(month)
@@ -285,8 +284,7 @@ class Planner:
             if not first <= start < end:
                 continue  # a plan of 0
             at = start if start <= last else last
-            if at < 0:
-                at = 0
+            at = max(at, 0)
             found = fresh.get(at)
             if found is None:
                 found = self.projection(at)

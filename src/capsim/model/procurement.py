@@ -109,7 +109,9 @@ class Procurement:
         for chain in chains.values():
             for vendor in chain.vendors:
                 self.by_vendor[vendor.id][chain.product.hbm_generation].append(chain)
-        self._line_capacity = {lid: line.capacity.tolist() for lid, line in inputs.packaging.items()}
+        self._line_capacity = {
+            lid: line.capacity.tolist() for lid, line in inputs.packaging.items()
+        }
         self._fab_capacity = {fid: fab.capacity.tolist() for fid, fab in inputs.fabs.items()}
         """Each line's and fab's wafers by month [wafer/month]."""
         self._hbm_month: list[_HbmGrant] = []
@@ -278,8 +280,7 @@ class Procurement:
                     cover = planner.cover(chain, plan, arrival, delay) * dies_per_good
                     month_due = (plan + planner.arrears.get(pid, 0.0)) * dies_per_good
                     due = chain.dies.position + month_due
-                    if due < cover:
-                        cover = due
+                    cover = min(cover, due)
                 lack = cover - chain.dies.position
                 need = (lack if lack > 0.0 else 0.0) / per_wafer
             asks[pid] = need
@@ -339,8 +340,7 @@ class Procurement:
                         held += pipeline.position
                     month_due = (plan + arrears.get(pid, 0.0)) * stacks_per_good
                     lack = cover * stacks_per_good - held
-                    if month_due < lack:
-                        lack = month_due
+                    lack = min(lack, month_due)
                     need = weight * lack if lack > 0.0 else weight * 0.0
                 ordered[pid] = need
         if not steady:
