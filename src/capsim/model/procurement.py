@@ -115,6 +115,9 @@ class Procurement:
         self._fab_capacity = {fid: fab.capacity.tolist() for fid, fab in inputs.fabs.items()}
         """Each line's and fab's wafers by month [wafer/month]."""
         self._hbm_month: list[_HbmGrant] = []
+        self._held: dict[str, float] = {}
+        """Stacks each product has and has on the way, read this month's ordering (until
+        stacks are sold to it) [stack]."""
         self._wanted: dict[str, float] = {}
         """Good packages each product's programmes want this month [package]."""
 
@@ -242,6 +245,7 @@ class Procurement:
         if not steady:
             for chain in self.chains.values():
                 chain.short["hbm"] = False
+        self._held.clear()
         for vid, vendor in self.vendors.items():
             self._start_stacks(month, vid, vendor, steady)
         self._spill(month)
@@ -312,39 +316,12 @@ class Procurement:
 
     def _start_stacks(self, month: int, vid: str, vendor: HbmVendorModel, steady: bool) -> None:
         spec = vendor.spec
-        arrival = month + spec.lead_time
-        conversion = spec.conversion_time
-        stack_plan = self.planner.stack_plan
-        arrears = self.planner.arrears
-        orders: dict[str, dict[str, float]] = {}
-        monthly: dict[str, float] = {}
-        wanted = dict.fromkeys(vendor.generations, 0.0)
-        for generation, chains in self.by_vendor[vid].items():
-            per_wafer = spec.stacks_per_wafer[generation]
-            ordered = orders[generation] = {}
-            for chain in chains:
-                pid = chain.product.id
-                stacks_per_good = chain.stacks_per_good
-                now, later, plan, plan_later, cover = stack_plan(
-                    chain, month, arrival, conversion, steady
-                )
-                weight_later = later.get(vid, 0.0)
-                if weight_later > 0:
-                    wanted[generation] += weight_later * plan_later * stacks_per_good / per_wafer
-                weight = now.get(vid, 0.0)
-                need = weight * plan * stacks_per_good
-                monthly[pid] = need
-                if not steady and need > 0:  # the product's lack, split by its weights
-                    held = 0
-                    for pipeline in chain.stacks.values():
-                        held += pipeline.position
-                    month_due = (plan + arrears.get(pid, 0.0)) * stacks_per_good
-                    lack = cover * stacks_per_good - held
-                    lack = min(lack, month_due)
-                    need = weight * lack if lack > 0.0 else weight * 0.0
-                ordered[pid] = need
+        orders, monthly, wanted = self._stack_orders(month, vid, vendor, steady)
         if not steady:
+            selling = any(not stock <= 0 for stock in vendor.unsold.values())
             self._sell_unsold(month, vendor, vid, orders)
+            if selling:  # stacks sold arrive now: what the products hold changes
+                self._held.clear()
             vendor.tooled_at(month)
             vendor.retool(month, wanted)
         tooled = sum(vendor.tooled.values())
@@ -367,6 +344,50 @@ class Procurement:
                 spec.market, capacity, month, chains, asks, scheduled=scheduled, part=part
             )
             self._hbm_month.append(_HbmGrant(vid, generation, capacity, chains, asks, grants))
+
+    def _stack_orders(
+        self, month: int, vid: str, vendor: HbmVendorModel, steady: bool
+    ) -> tuple[dict[str, dict[str, float]], dict[str, float], dict[str, float]]:
+        """What each product orders of vendor ``vid`` in ``month``, by generation, and at
+        its steady monthly need [stack]; and the wafers each generation is wanted to have
+        a conversion time ahead [wafer/month]."""
+        spec = vendor.spec
+        arrival = month + spec.lead_time
+        conversion = spec.conversion_time
+        stack_plan = self.planner.stack_plan
+        arrears = self.planner.arrears
+        held_by = self._held
+        orders: dict[str, dict[str, float]] = {}
+        monthly: dict[str, float] = {}
+        wanted = dict.fromkeys(vendor.generations, 0.0)
+        for generation, chains in self.by_vendor[vid].items():
+            per_wafer = spec.stacks_per_wafer[generation]
+            ordered = orders[generation] = {}
+            for chain in chains:
+                pid = chain.product.id
+                stacks_per_good = chain.stacks_per_good
+                now, later, plan, plan_later, cover = stack_plan(
+                    chain, month, arrival, conversion, steady
+                )
+                weight_later = later.get(vid, 0.0)
+                if weight_later > 0:
+                    wanted[generation] += weight_later * plan_later * stacks_per_good / per_wafer
+                weight = now.get(vid, 0.0)
+                need = weight * plan * stacks_per_good
+                monthly[pid] = need
+                if not steady and need > 0:  # the product's lack, split by its weights
+                    held = held_by.get(pid)
+                    if held is None:
+                        held = 0
+                        for pipeline in chain.stacks.values():
+                            held += pipeline.position
+                        held_by[pid] = held
+                    month_due = (plan + arrears.get(pid, 0.0)) * stacks_per_good
+                    lack = cover * stacks_per_good - held
+                    lack = min(lack, month_due)
+                    need = weight * lack if lack > 0.0 else weight * 0.0
+                ordered[pid] = need
+        return orders, monthly, wanted
 
     def _spill(self, month: int) -> None:
         """Offer what each HBM vendor has left of a generation this month to the products
