@@ -103,8 +103,8 @@ class Planner:
         }
         """Each product's vendors: (id, qualified window [month], lead time [month], the
         product's sourcing weight or the vendor's stacks of its generation by month)."""
-        self._made: dict[int, list[bool]] = {}
-        """Whether each product is made in a month (its window at mid-month)."""
+        self._made: dict[int, list[tuple[int, str]]] = {}
+        """The products made in a month (their windows at mid-month), by index and id."""
         self._rates: dict[int, dict[str, float]] = {}
         self._weights: dict[str, dict[int, dict[str, float]]] = {pid: {} for pid in chains}
         """Each product's sourcing weights by month: inputs only, kept for the run."""
@@ -166,16 +166,21 @@ class Planner:
         made = self._made.get(month)
         if made is None:
             middle = month + 0.5
-            made = [c.product.start <= middle < c.product.end for c in self.chains.values()]
+            made = [
+                (i, pid)
+                for i, (pid, c) in enumerate(self.chains.items())
+                if c.product.start <= middle < c.product.end
+            ]
             self._made[month] = made
+        asks = [0.0] * len(self._pids)
         rates = self._rates.get(month)
         if rates is not None:
-            asks = [rates[pid] if m else 0.0 for pid, m in zip(self._pids, made, strict=True)]
+            for i, pid in made:
+                asks[i] = rates[pid]
         else:  # the order rates of the products made then only
             rate, middle = self.rate, month + 0.5
-            asks = [
-                rate(pid, middle) if m else 0.0 for pid, m in zip(self._pids, made, strict=True)
-            ]
+            for i, pid in made:
+                asks[i] = rate(pid, middle)
         cached = self._projections.get(month)
         if cached is not None and cached[0] == asks:
             self._fresh[month] = cached[1]

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 from capsim.model.clearing import SHORT, Clearing
 from capsim.model.hbm import HbmVendorModel
-from capsim.model.inputs import ModelInputs
+from capsim.model.inputs import ModelInputs, ProductIn
 from capsim.model.market import clear
 from capsim.model.planning import Planner
 from capsim.model.record import Record
@@ -109,12 +109,18 @@ class Procurement:
         for chain in chains.values():
             for vendor in chain.vendors:
                 self.by_vendor[vendor.id][chain.product.hbm_generation].append(chain)
+        self._hbm_names = {
+            vid: {g: f"{vid}/{g}" for g in vendor.generations} for vid, vendor in vendors.items()
+        }
+        """Each HBM vendor's generations' names as suppliers (vendor/generation)."""
         self._line_capacity = {
             lid: line.capacity.tolist() for lid, line in inputs.packaging.items()
         }
         self._fab_capacity = {fid: fab.capacity.tolist() for fid, fab in inputs.fabs.items()}
         """Each line's and fab's wafers by month [wafer/month]."""
         self._hbm_month: list[_HbmGrant] = []
+        self._products: dict[int, tuple[list[ProductChain], list[ProductIn]]] = {}
+        """The products of each list of chains by its id, with the list."""
         self._held: dict[str, float] = {}
         """Stacks each product has and has on the way, read this month's ordering (until
         stacks are sold to it) [stack]."""
@@ -333,7 +339,12 @@ class Procurement:
             if not chains and not spec.market.contracts:
                 if not steady:
                     self._record_supplier(
-                        month, f"{vid}/{generation}", capacity, chains=[], asks={}, grants={}
+                        month,
+                        self._hbm_names[vid][generation],
+                        capacity,
+                        chains=[],
+                        asks={},
+                        grants={},
                     )
                 continue
             scheduled = {}
@@ -441,7 +452,7 @@ class Procurement:
             arrival = month + spec.lead_time
             asks, grants = g.asks, g.grants
             if not steady:
-                supplier = f"{g.vendor}/{g.generation}"
+                supplier = self._hbm_names[g.vendor][g.generation]
                 self._record_supplier(
                     month, supplier, g.capacity, chains=g.chains, asks=asks, grants=grants
                 )
@@ -506,13 +517,11 @@ class Procurement:
     ) -> None:
         """Write ``supplier``'s capacity and each designer's asks and grants for ``month``
         (buyers not modelled ask what they are granted)."""
+        found = self._products.get(id(chains))
+        if found is None or found[0] is not chains:
+            found = self._products[id(chains)] = (chains, [c.product for c in chains])
         self.record.supplier_month(
-            month,
-            supplier,
-            capacity,
-            products=[c.product for c in chains],
-            asks=asks,
-            grants=grants,
+            month, supplier, capacity, products=found[1], asks=asks, grants=grants
         )
 
 
