@@ -58,8 +58,8 @@ def clear(
         take-or-pay, and in all at most ``capacity``.
     """
     count = len(requests)
-    reserved = [0.0] * count if reserved is None else list(reserved)
-    firm_reserved = _scaled_to(capacity, reserved)
+    # no reservations: nothing to scale down
+    firm_reserved = [0.0] * count if reserved is None else _scaled_to(capacity, list(reserved))
     if take_or_pay is None:
         grants = list(map(min, firm_reserved, requests))
     else:

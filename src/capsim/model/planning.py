@@ -185,13 +185,12 @@ class Planner:
         if cached is not None and cached[0] == asks:
             self._fresh[month] = cached[1]
             return cached[1]
-        cleared: list[tuple[dict, dict]] = []
-        first_cowos, first_logic = self._shares(month, asks, asks, cleared)
+        first_cowos, first_logic = self._shares(month, asks, asks)
         first_hbm = self._hbm_shares(month, asks)
         # each supplier again, among what the others' first shares let each product use
         other_cowos = list(map(min, asks, first_logic, first_hbm))
         other_logic = list(map(min, asks, first_cowos, first_hbm))
-        second_cowos, second_logic = self._shares(month, other_cowos, other_logic, cleared)
+        second_cowos, second_logic = self._shares(month, other_cowos, other_logic)
         found: dict[str, tuple[float, str | None]] = {}
         keep = 1.0 - SHORT
         for i, pid in enumerate(self._pids):
@@ -214,39 +213,28 @@ class Planner:
         return found
 
     def _shares(
-        self,
-        month: int,
-        packaged: list[float],
-        diced: list[float],
-        cleared: list[tuple[dict, dict]],
+        self, month: int, packaged: list[float], diced: list[float]
     ) -> tuple[list[float], list[float]]:
         """What each line would give each product (by index) of the good packages per
         month it asks to have ``packaged``, and each fab of those it asks dies for
-        (``diced``), in ``month``, by their markets [package/month]. ``cleared`` holds
-        each supplier's asks and grants of the projection's first round (empty in the
-        first round, which fills it): a supplier asked the same again grants the same."""
+        (``diced``), in ``month``, by their markets [package/month]. A supplier asked
+        the same as in one of its last two clearings of ``month`` grants the same."""
         index = min(max(month, 0), self.months - 1)
-        first = not cleared
         shares = []
-        for suppliers, wanted, offset in (
-            (self._lines, packaged, 0),
-            (self._fabs, diced, len(self._lines)),
-        ):
+        for suppliers, wanted in ((self._lines, packaged), (self._fabs, diced)):
             given = [0.0] * len(wanted)
-            for k, supplier in enumerate(suppliers, offset):
+            for supplier in suppliers:
                 members = supplier.members
                 asks = {
                     pid: wanted[i] / per_good if per_good > 0 else 0.0
                     for i, pid, per_good in members
                 }
-                if not first and cleared[k][0] == asks:
-                    granted = cleared[k][1]
-                else:
+                granted = supplier.recall(month, asks)
+                if granted is None:
                     granted = self.clearing.grants(
                         supplier.market, supplier.capacity[index], month, supplier.chains, asks
                     )
-                    if first:
-                        cleared.append((asks, granted))
+                    supplier.remember(month, asks, granted)
                 for i, pid, per_good in members:
                     given[i] = granted[pid] * per_good
             shares.append(given)
@@ -351,6 +339,22 @@ class _Supplier:
         self.capacity: list[float] = spec.capacity.tolist()
         self.chains = chains
         self.members: list[tuple[int, str, float]] = members
+        self.cleared: dict[int, list[tuple[dict[str, float], dict[str, float]]]] = {}
+        """Its last two clearings of each month in plans: (asks, grants), latest first
+        (grants depend on the month and the asks only)."""
+
+    def recall(self, month: int, asks: dict[str, float]) -> dict[str, float] | None:
+        """The grants of one of the last two clearings of ``month`` with these asks."""
+        for asked, granted in self.cleared.get(month, ()):
+            if asked == asks:
+                return granted
+        return None
+
+    def remember(self, month: int, asks: dict[str, float], granted: dict[str, float]) -> None:
+        """Keep a clearing of ``month`` (and the one before it)."""
+        recent = self.cleared.setdefault(month, [])
+        recent.insert(0, (asks, granted))
+        del recent[2:]
 
     @classmethod
     def of_line(cls, line: CapacityIn, chains: list[ProductChain], pids: list[str]) -> _Supplier:

@@ -75,7 +75,7 @@ class ProductChain:
     @property
     def stacks_on_hand(self) -> float:
         """HBM stacks on hand now, from every vendor [stack]."""
-        return sum(pipeline.level for pipeline in self.stacks.values())
+        return sum([pipeline.level for pipeline in self.stacks.values()])
 
     def caps(self, demand: float) -> dict[str, float]:
         """Package starts its dies, its stacks and ``demand`` (good packages wanted) each
@@ -96,11 +96,11 @@ class ProductChain:
         p = self.product
         _take(self.dies, starts * p.dies_per_package)
         needed = starts * p.stacks_per_package
-        on_hand = {vid: pipeline.level for vid, pipeline in self.stacks.items()}
-        total = sum(on_hand.values())
-        for vid, level in on_hand.items():  # stacks from each vendor in proportion
+        on_hand = [(pipeline, pipeline.level) for pipeline in self.stacks.values()]
+        total = sum([level for _, level in on_hand])
+        for pipeline, level in on_hand:  # stacks from each vendor in proportion
             if level > 0:
-                _take(self.stacks[vid], needed * level / total)
+                _take(pipeline, needed * level / total)
         good = starts * self.packaging.unit_yield
         if good > 0:
             self.in_packaging += good
