@@ -43,7 +43,7 @@ from capsim.model.inputs import ModelInputs, ProductIn
 from capsim.model.market import clear
 from capsim.model.planning import Planner
 from capsim.model.record import Record
-from capsim.model.supply import ProductChain
+from capsim.model.supply import ProductChain, lots
 
 #: The order in which ties between limits are reported: a product whose demand is met
 #: (or that nobody orders) is demand-bound, whatever else is also short.
@@ -219,6 +219,7 @@ class Procurement:
             idle = 0.0
         record = self.record
         planned = self.planner.planned
+        started = []
         for chain in chains:
             product = chain.product
             pid = product.id
@@ -228,6 +229,8 @@ class Procurement:
             limits = {"cowos": (granted + idle) * per_wafer, **found}
             starts = min(granted * per_wafer, *found.values())
             good = chain.start_packages(starts if starts > 0.0 else 0.0)
+            if good > 0:
+                started.append((chain, good))
             short = chain.short
             short["cowos"] = planned(chain, month)[1] == "cowos" or granted < asks[pid] * _KEEP
             unmet = found["demand"] * unit_yield - good
@@ -239,6 +242,9 @@ class Procurement:
                 unit_yield=unit_yield,
                 unmet=unmet if unmet > 0.0 else 0.0,
             )
+        if started:  # one process hands the month's packages over, in the order started
+            env = started[0][0].env
+            env.process(lots(env, line.delay, started))
 
     # -- plans ----------------------------------------------------------------------
 
