@@ -50,8 +50,6 @@ from capsim.model.supply import ProductChain, lots
 TIE_ORDER = ("demand", "cowos", "hbm", "logic_wafers")
 #: What a grant must reach of its ask for the supplier not to be short [fraction].
 _KEEP = 1.0 - SHORT
-#: The qualification window of a product a vendor never qualifies [month].
-_NEVER = (math.inf, math.inf)
 #: Limits within this fraction of the lowest count as tied: dies are ordered to match
 #: the stacks due by their arrival, so the two limits land within a few per cent of
 #: each other when HBM is what is short.
@@ -465,7 +463,6 @@ class Procurement:
             if arrival <= -1.0:
                 continue
             on_hand = _on_hand_from(arrival)
-            qualified = spec.qualified
             for chain in g.chains:
                 pid = chain.product.id
                 granted = grants[pid]
@@ -478,8 +475,7 @@ class Procurement:
                 stacks = granted * per_wafer
                 if stacks <= 0:
                     continue
-                begin, until = qualified.get(pid, _NEVER)
-                if begin <= arrival < until:  # the vendor qualifies it then
+                if spec.qualifies(pid, arrival):
                     chain.stacks[g.vendor].arrive(on_hand, stacks)
                 else:  # a take-or-pay grant to a product not qualified then: stays unsold
                     vendor.keep(on_hand, g.generation, stacks)
