@@ -34,7 +34,8 @@ class Clearing:
 
     def __init__(self, modelled: set[str]):
         self.modelled = modelled
-        self._outside: dict[int, bool] = {}
+        self._pairs: dict[int, tuple[list[ProductChain], list[tuple[str, str]]]] = {}
+        """Each list of chains' (product, designer) pairs by its id, with the list."""
         self._counts: dict[int, tuple[list[ProductChain], Counter[str]]] = {}
         """Products per designer of each list of chains by its id, with the list."""
         self._market_terms: dict[int, tuple[bool, tuple[ContractIn, ...]]] = {}
@@ -61,11 +62,20 @@ class Clearing:
         is left among the rest of the asks, pro rata; else one round of ``asks``. Returns
         the grant of each product, and of each buyer not modelled under its own name.
         """
-        if not any(asks.values()) and not self._always_taken(market):
-            return dict.fromkeys(asks, 0.0)
-        enough = self._enough(market, capacity, month, asks, part)
-        if enough is not None:
-            return enough
+        terms = self._market_terms.get(id(market))
+        take_or_pay, outside = terms if terms is not None else self._terms(market)
+        if not (outside or take_or_pay or any(asks.values())):
+            return dict.fromkeys(asks, 0.0)  # nobody asks, nothing is taken regardless
+        if not take_or_pay:  # everything fits: the rule changes nothing
+            granted = dict(asks)
+            total = sum(asks.values())
+            for contract in outside:
+                amount = contract.reserved(month, capacity, part)
+                if amount > 0:
+                    granted[contract.designer] = amount
+                    total += amount
+            if total <= capacity:
+                return granted
         if scheduled is None:
             return self._round(market, capacity, month, chains, asks, part=part)
         first = self._round(market, capacity, month, chains, scheduled, part=part)
@@ -75,25 +85,6 @@ class Clearing:
             return first
         second = self._round(_OPEN, left, month, chains, {pid: extra.get(pid, 0.0) for pid in asks})
         return {name: grant + second.get(name, 0.0) for name, grant in first.items()}
-
-    def _enough(
-        self, market: MarketIn, capacity: float, month: int, asks: dict[str, float], part: float
-    ) -> dict[str, float] | None:
-        """Every ask and every reservation of buyers not modelled, when they all fit in
-        ``capacity`` and no reservation is take-or-pay (the rule then changes nothing);
-        else None."""
-        terms = self._market_terms.get(id(market))
-        take_or_pay, outside = terms if terms is not None else self._terms(market)
-        if take_or_pay:
-            return None
-        granted = dict(asks)
-        total = sum(asks.values())
-        for contract in outside:
-            amount = contract.reserved(month, capacity, part)
-            if amount > 0:
-                granted[contract.designer] = amount
-                total += amount
-        return granted if total <= capacity else None
 
     def _terms(self, market: MarketIn) -> tuple[bool, tuple[ContractIn, ...]]:
         """Whether any of ``market``'s reservations is take-or-pay, and those of buyers
@@ -105,14 +96,13 @@ class Clearing:
         self._market_terms[id(market)] = found
         return found
 
-    def _always_taken(self, market: MarketIn) -> bool:
-        """Whether ``market`` has reservations taken whatever is asked: those of buyers
-        not modelled, and take-or-pay ones."""
-        found = self._outside.get(id(market))
-        if found is None:
-            found = any(c.designer not in self.modelled or c.take_or_pay for c in market.contracts)
-            self._outside[id(market)] = found
-        return found
+    def _members(self, chains: list[ProductChain]) -> list[tuple[str, str]]:
+        """Each of ``chains``' products and its designer (listed once a run)."""
+        found = self._pairs.get(id(chains))
+        if found is None or found[0] is not chains:
+            found = (chains, [(c.product.id, c.product.designer) for c in chains])
+            self._pairs[id(chains)] = found
+        return found[1]
 
     def _products(self, chains: list[ProductChain]) -> Counter[str]:
         """How many of ``chains``' products each designer has (counted once a run)."""
@@ -136,11 +126,10 @@ class Clearing:
         ``asks``) and buyers not modelled that hold reservations (they take all they
         reserve); each designer's grant goes to its products in proportion to their
         asks."""
+        members = self._members(chains)
         by_designer: dict[str, float] = {}
-        for chain in chains:
-            product = chain.product
-            designer = product.designer
-            by_designer[designer] = by_designer.get(designer, 0.0) + asks[product.id]
+        for pid, designer in members:
+            by_designer[designer] = by_designer.get(designer, 0.0) + asks[pid]
         reserved: dict[str, float] = {}
         take_or_pay: dict[str, bool] = {}
         modelled = self.modelled
@@ -152,8 +141,9 @@ class Clearing:
                 take_or_pay[designer] = contract.take_or_pay
                 if designer not in modelled:
                     by_designer[designer] = amount
+        paid = any(take_or_pay.values())  # some reservation made now is take-or-pay
         total = sum(by_designer.values())
-        if total <= capacity and not (take_or_pay and any(take_or_pay.values())):
+        if total <= capacity and not paid:
             granted = by_designer  # enough for everyone (reservations change nothing)
         else:
             names = list(by_designer)
@@ -161,19 +151,18 @@ class Clearing:
             if market.rule == "priority":
                 order = {name: rank for rank, name in enumerate(market.priority)}
                 priority = [order.get(name, len(order)) for name in names]
-            grants = clear(
+            grants = clear(  # None: no reservation, none take-or-pay (the same grants)
                 capacity,
                 [by_designer[name] for name in names],
-                [reserved.get(name, 0.0) for name in names],
-                take_or_pay=[take_or_pay.get(name, False) for name in names],
+                [reserved.get(name, 0.0) for name in names] if reserved else None,
+                take_or_pay=[take_or_pay.get(name, False) for name in names] if paid else None,
                 rule=market.rule,
                 priority=priority,
             )
             granted = dict(zip(names, grants, strict=True))
-        result = {name: granted[name] for name in by_designer if name not in self.modelled}
+        result = {name: granted[name] for name in by_designer if name not in modelled}
         products = None
-        for chain in chains:
-            pid, designer = chain.product.id, chain.product.designer
+        for pid, designer in members:
             whole = by_designer[designer]
             if whole > 0:
                 portion = asks[pid] / whole

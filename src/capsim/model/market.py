@@ -19,6 +19,7 @@ the capacity are scaled down in proportion.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import sub
 from typing import Literal
 
 Rule = Literal["pro_rata", "priority"]
@@ -58,17 +59,19 @@ def clear(
         take-or-pay, and in all at most ``capacity``.
     """
     count = len(requests)
-    reserved = [0.0] * count if reserved is None else list(reserved)
-    firm_reserved = _scaled_to(capacity, reserved)
-    if take_or_pay is None:
-        grants = list(map(min, firm_reserved, requests))
+    if reserved is None and take_or_pay is None:  # min(0, request): nothing reserved
+        grants = [request if request < 0.0 else 0.0 for request in requests]
     else:
-        grants = [
-            r if paid else min(r, request)
-            for r, paid, request in zip(firm_reserved, take_or_pay, requests, strict=True)
-        ]
+        firm_reserved = [0.0] * count if reserved is None else _scaled_to(capacity, list(reserved))
+        if take_or_pay is None:
+            grants = list(map(min, firm_reserved, requests))
+        else:
+            grants = [
+                r if paid else min(r, request)
+                for r, paid, request in zip(firm_reserved, take_or_pay, requests, strict=True)
+            ]
     left = capacity - sum(grants)
-    unmet = [max(0.0, request - grant) for request, grant in zip(requests, grants, strict=True)]
+    unmet = [lack if lack > 0.0 else 0.0 for lack in map(sub, requests, grants)]  # max(0, .)
     if left <= 0 or not any(unmet):
         return grants
     if rule == "priority":

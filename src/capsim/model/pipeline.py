@@ -34,7 +34,8 @@ class Pipeline:
         """Take up to ``amount`` (> 0) now; returns the amount taken [unit]."""
         if not amount > 0:
             raise ValueError(f'"amount" must be > 0, got {amount!r}.')
-        taken = min(self.level, amount)
+        level = self.level
+        taken = amount if amount < level else level
         self._level -= taken
         return taken
 
@@ -62,7 +63,10 @@ class Pipeline:
     @property
     def position(self) -> float:
         """On hand now plus everything booked to arrive later [unit]."""
-        return self.level + max(0.0, self._on_the_way)
+        if self._due <= self._env.now:
+            self._receive(inclusive=True)
+        on_the_way = self._on_the_way
+        return self._level + (on_the_way if on_the_way > 0.0 else 0.0)
 
     def position_by(self, time: float) -> float:
         """On hand now plus what is booked to arrive by ``time`` [month] [unit]."""

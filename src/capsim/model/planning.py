@@ -103,8 +103,8 @@ class Planner:
         }
         """Each product's vendors: (id, qualified window [month], lead time [month], the
         product's sourcing weight or the vendor's stacks of its generation by month)."""
-        self._made: dict[int, list[bool]] = {}
-        """Whether each product is made in a month (its window at mid-month)."""
+        self._made: dict[int, list[tuple[int, str]]] = {}
+        """The products made in a month (their windows at mid-month), by index and id."""
         self._rates: dict[int, dict[str, float]] = {}
         self._weights: dict[str, dict[int, dict[str, float]]] = {pid: {} for pid in chains}
         """Each product's sourcing weights by month: inputs only, kept for the run."""
@@ -166,27 +166,31 @@ class Planner:
         made = self._made.get(month)
         if made is None:
             middle = month + 0.5
-            made = [c.product.start <= middle < c.product.end for c in self.chains.values()]
+            made = [
+                (i, pid)
+                for i, (pid, c) in enumerate(self.chains.items())
+                if c.product.start <= middle < c.product.end
+            ]
             self._made[month] = made
+        asks = [0.0] * len(self._pids)
         rates = self._rates.get(month)
         if rates is not None:
-            asks = [rates[pid] if m else 0.0 for pid, m in zip(self._pids, made, strict=True)]
+            for i, pid in made:
+                asks[i] = rates[pid]
         else:  # the order rates of the products made then only
             rate, middle = self.rate, month + 0.5
-            asks = [
-                rate(pid, middle) if m else 0.0 for pid, m in zip(self._pids, made, strict=True)
-            ]
+            for i, pid in made:
+                asks[i] = rate(pid, middle)
         cached = self._projections.get(month)
         if cached is not None and cached[0] == asks:
             self._fresh[month] = cached[1]
             return cached[1]
-        cleared: list[tuple[dict, dict]] = []
-        first_cowos, first_logic = self._shares(month, asks, asks, cleared)
+        first_cowos, first_logic = self._shares(month, asks, asks)
         first_hbm = self._hbm_shares(month, asks)
         # each supplier again, among what the others' first shares let each product use
         other_cowos = list(map(min, asks, first_logic, first_hbm))
         other_logic = list(map(min, asks, first_cowos, first_hbm))
-        second_cowos, second_logic = self._shares(month, other_cowos, other_logic, cleared)
+        second_cowos, second_logic = self._shares(month, other_cowos, other_logic)
         found: dict[str, tuple[float, str | None]] = {}
         keep = 1.0 - SHORT
         for i, pid in enumerate(self._pids):
@@ -209,39 +213,28 @@ class Planner:
         return found
 
     def _shares(
-        self,
-        month: int,
-        packaged: list[float],
-        diced: list[float],
-        cleared: list[tuple[dict, dict]],
+        self, month: int, packaged: list[float], diced: list[float]
     ) -> tuple[list[float], list[float]]:
         """What each line would give each product (by index) of the good packages per
         month it asks to have ``packaged``, and each fab of those it asks dies for
-        (``diced``), in ``month``, by their markets [package/month]. ``cleared`` holds
-        each supplier's asks and grants of the projection's first round (empty in the
-        first round, which fills it): a supplier asked the same again grants the same."""
+        (``diced``), in ``month``, by their markets [package/month]. A supplier asked
+        the same as in one of its last two clearings of ``month`` grants the same."""
         index = min(max(month, 0), self.months - 1)
-        first = not cleared
         shares = []
-        for suppliers, wanted, offset in (
-            (self._lines, packaged, 0),
-            (self._fabs, diced, len(self._lines)),
-        ):
+        for suppliers, wanted in ((self._lines, packaged), (self._fabs, diced)):
             given = [0.0] * len(wanted)
-            for k, supplier in enumerate(suppliers, offset):
+            for supplier in suppliers:
                 members = supplier.members
                 asks = {
                     pid: wanted[i] / per_good if per_good > 0 else 0.0
                     for i, pid, per_good in members
                 }
-                if not first and cleared[k][0] == asks:
-                    granted = cleared[k][1]
-                else:
+                granted = supplier.recall(month, asks)
+                if granted is None:
                     granted = self.clearing.grants(
                         supplier.market, supplier.capacity[index], month, supplier.chains, asks
                     )
-                    if first:
-                        cleared.append((asks, granted))
+                    supplier.remember(month, asks, granted)
                 for i, pid, per_good in members:
                     given[i] = granted[pid] * per_good
             shares.append(given)
@@ -275,14 +268,25 @@ class Planner:
             return 0.0
         month = arrival - lead
         whole = math.floor(lead + 1e-9)
-        plans = self.planned
+        product = chain.product
+        pid, first, end = product.id, product.start, product.end
+        fresh, last = self._fresh, self.months - 1
         planned = 0.0
-        for k in range(whole + 1):
-            planned += plans(chain, month + k)[0]
-        if lead > whole:
-            planned += (lead - whole) * plans(chain, month + whole + 1)[0]
-        planned += self.arrears.get(chain.product.id, 0.0)
-        return min(planned, self.backlog(chain.product.id, arrival))
+        for k in range(whole + 2 if lead > whole else whole + 1):
+            start = math.ceil(month + k - 1e-9)  # as in :meth:`planned`
+            if not first <= start < end:
+                continue  # a plan of 0
+            at = start if start <= last else last
+            at = max(at, 0)
+            found = fresh.get(at)
+            if found is None:
+                found = self.projection(at)
+            if k <= whole:
+                planned += found[pid][0]
+            else:
+                planned += (lead - whole) * found[pid][0]
+        planned += self.arrears.get(pid, 0.0)
+        return min(planned, self.backlog(pid, arrival))
 
     def sourcing(self, chain: ProductChain, month: int) -> dict[str, float]:
         """How ``chain``'s product splits the stacks it orders in ``month`` among vendors:
@@ -335,6 +339,22 @@ class _Supplier:
         self.capacity: list[float] = spec.capacity.tolist()
         self.chains = chains
         self.members: list[tuple[int, str, float]] = members
+        self.cleared: dict[int, list[tuple[dict[str, float], dict[str, float]]]] = {}
+        """Its last two clearings of each month in plans: (asks, grants), latest first
+        (grants depend on the month and the asks only)."""
+
+    def recall(self, month: int, asks: dict[str, float]) -> dict[str, float] | None:
+        """The grants of one of the last two clearings of ``month`` with these asks."""
+        for asked, granted in self.cleared.get(month, ()):
+            if asked == asks:
+                return granted
+        return None
+
+    def remember(self, month: int, asks: dict[str, float], granted: dict[str, float]) -> None:
+        """Keep a clearing of ``month`` (and the one before it)."""
+        recent = self.cleared.setdefault(month, [])
+        recent.insert(0, (asks, granted))
+        del recent[2:]
 
     @classmethod
     def of_line(cls, line: CapacityIn, chains: list[ProductChain], pids: list[str]) -> _Supplier:

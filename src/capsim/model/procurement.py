@@ -39,15 +39,17 @@ from dataclasses import dataclass
 
 from capsim.model.clearing import SHORT, Clearing
 from capsim.model.hbm import HbmVendorModel
-from capsim.model.inputs import ModelInputs
+from capsim.model.inputs import ModelInputs, ProductIn
 from capsim.model.market import clear
 from capsim.model.planning import Planner
 from capsim.model.record import Record
-from capsim.model.supply import ProductChain
+from capsim.model.supply import ProductChain, lots
 
 #: The order in which ties between limits are reported: a product whose demand is met
 #: (or that nobody orders) is demand-bound, whatever else is also short.
 TIE_ORDER = ("demand", "cowos", "hbm", "logic_wafers")
+#: What a grant must reach of its ask for the supplier not to be short [fraction].
+_KEEP = 1.0 - SHORT
 #: Limits within this fraction of the lowest count as tied: dies are ordered to match
 #: the stacks due by their arrival, so the two limits land within a few per cent of
 #: each other when HBM is what is short.
@@ -105,7 +107,21 @@ class Procurement:
         for chain in chains.values():
             for vendor in chain.vendors:
                 self.by_vendor[vendor.id][chain.product.hbm_generation].append(chain)
+        self._hbm_names = {
+            vid: {g: f"{vid}/{g}" for g in vendor.generations} for vid, vendor in vendors.items()
+        }
+        """Each HBM vendor's generations' names as suppliers (vendor/generation)."""
+        self._line_capacity = {
+            lid: line.capacity.tolist() for lid, line in inputs.packaging.items()
+        }
+        self._fab_capacity = {fid: fab.capacity.tolist() for fid, fab in inputs.fabs.items()}
+        """Each line's and fab's wafers by month [wafer/month]."""
         self._hbm_month: list[_HbmGrant] = []
+        self._products: dict[int, tuple[list[ProductChain], list[ProductIn]]] = {}
+        """The products of each list of chains by its id, with the list."""
+        self._held: dict[str, float] = {}
+        """Stacks each product has and has on the way, read this month's ordering (until
+        stacks are sold to it) [stack]."""
         self._wanted: dict[str, float] = {}
         """Good packages each product's programmes want this month [package]."""
 
@@ -178,39 +194,55 @@ class Procurement:
         self, month: int, line_id: str, chains: list[ProductChain], wanted: dict[str, float]
     ) -> None:
         line = self.inputs.packaging[line_id]
-        capacity = float(line.capacity[month])
+        capacity = self._line_capacity[line_id][month]
         unit_yield = line.unit_yield
+        slots_per_good = max(unit_yield, 1e-12)
         rates = self.planner.rates_at(month)
         caps, asks, scheduled = {}, {}, {}
         for chain in chains:
             product = chain.product
-            caps[product.id] = chain.caps(wanted[product.id])
-            ask = max(0.0, min(caps[product.id].values())) / product.packages_per_wafer
-            asks[product.id] = ask
-            rate = rates[product.id] / max(unit_yield, 1e-12) / product.packages_per_wafer
-            scheduled[product.id] = min(ask, rate)
+            pid = product.id
+            per_wafer = product.packages_per_wafer
+            found = caps[pid] = chain.caps(wanted[pid])
+            least = min(found.values())
+            ask = asks[pid] = (least if least > 0.0 else 0.0) / per_wafer
+            rate = rates[pid] / slots_per_good / per_wafer
+            scheduled[pid] = rate if rate < ask else ask
         grants = self.clearing.grants(
             line.market, capacity, month, chains, asks, scheduled=scheduled
         )
         self._record_supplier(month, line_id, capacity, chains=chains, asks=asks, grants=grants)
-        idle = max(0.0, capacity - sum(grants.values()))
+        idle = capacity - sum(grants.values())
+        if not idle > 0.0:
+            idle = 0.0
         record = self.record
+        planned = self.planner.planned
+        started = []
         for chain in chains:
             product = chain.product
+            pid = product.id
             per_wafer = product.packages_per_wafer
-            limits = {"cowos": (grants[product.id] + idle) * per_wafer, **caps[product.id]}
-            starts = min(grants[product.id] * per_wafer, *caps[product.id].values())
-            good = chain.start_packages(max(0.0, starts))
-            limited = self.planner.planned(chain, month)[1] == "cowos"
-            chain.short["cowos"] = limited or grants[product.id] < asks[product.id] * (1.0 - SHORT)
+            granted = grants[pid]
+            found = caps[pid]
+            limits = {"cowos": (granted + idle) * per_wafer, **found}
+            starts = min(granted * per_wafer, *found.values())
+            good = chain.start_packages(starts if starts > 0.0 else 0.0)
+            if good > 0:
+                started.append((chain, good))
+            short = chain.short
+            short["cowos"] = planned(chain, month)[1] == "cowos" or granted < asks[pid] * _KEEP
+            unmet = found["demand"] * unit_yield - good
             record.package_month(
                 month,
-                product.id,
-                binding=_binding(limits, chain.short),
+                pid,
+                binding=_binding(limits, short),
                 limits=limits,
                 unit_yield=unit_yield,
-                unmet=max(0.0, caps[product.id]["demand"] * unit_yield - good),
+                unmet=unmet if unmet > 0.0 else 0.0,
             )
+        if started:  # one process hands the month's packages over, in the order started
+            env = started[0][0].env
+            env.process(lots(env, line.delay, started))
 
     # -- plans ----------------------------------------------------------------------
 
@@ -223,6 +255,7 @@ class Procurement:
         if not steady:
             for chain in self.chains.values():
                 chain.short["hbm"] = False
+        self._held.clear()
         for vid, vendor in self.vendors.items():
             self._start_stacks(month, vid, vendor, steady)
         self._spill(month)
@@ -235,33 +268,41 @@ class Procurement:
         self, month: int, fab_id: str, chains: list[ProductChain], steady: bool
     ) -> None:
         fab = self.inputs.fabs[fab_id]
-        arrival = month + fab.delay
-        asks, monthly = {}, {}
+        delay = fab.delay
+        arrival = month + delay
+        planner = self.planner
+        asks, monthly, reasons = {}, {}, {}
         for chain in chains:
             product = chain.product
-            plan = self.planner.plan(chain, arrival)
+            pid = product.id
+            plan, reasons[pid] = planner.planned(chain, arrival)
             per_wafer = product.good_dies_per_wafer
             if plan <= 0 or per_wafer <= 0:
-                asks[product.id] = monthly[product.id] = 0.0
+                asks[pid] = monthly[pid] = 0.0
                 continue
             dies_per_good = chain.dies_per_good
             need = plan * dies_per_good / per_wafer
-            monthly[product.id] = need
+            monthly[pid] = need
             if not steady:
-                if chain.stacks_lead >= fab.delay:  # stacks are ordered first: match them
+                if chain.stacks_lead >= delay:  # stacks are ordered first: match them
                     used_from = math.ceil(arrival - 1e-9)  # the first packaging they can join
-                    stacks = sum(p.position_by(used_from) for p in chain.stacks.values())
+                    stacks = sum([p.position_by(used_from) for p in chain.stacks.values()])
                     matched = stacks / product.stacks_per_package * product.dies_per_package
-                    lacking = self.backlog(product.id, arrival) * dies_per_good
-                    cover = min(matched, lacking)
+                    lacking = self.backlog(pid, arrival) * dies_per_good
+                    cover = lacking if lacking < matched else matched
                 else:
-                    cover = self.planner.cover(chain, plan, arrival, fab.delay) * dies_per_good
-                    month_due = (plan + self.planner.arrears.get(product.id, 0.0)) * dies_per_good
-                    cover = min(cover, chain.dies.position + month_due)
-                need = max(0.0, cover - chain.dies.position) / per_wafer
-            asks[product.id] = need
-        capacity = float(fab.capacity[max(month, 0)])
-        scheduled = {pid: min(ask, monthly[pid]) for pid, ask in asks.items()}
+                    cover = planner.cover(chain, plan, arrival, delay) * dies_per_good
+                    month_due = (plan + planner.arrears.get(pid, 0.0)) * dies_per_good
+                    due = chain.dies.position + month_due
+                    cover = min(cover, due)
+                lack = cover - chain.dies.position
+                need = (lack if lack > 0.0 else 0.0) / per_wafer
+            asks[pid] = need
+        capacity = self._fab_capacity[fab_id][month if month > 0 else 0]
+        scheduled = {}
+        for pid, ask in asks.items():
+            steady_ask = monthly[pid]
+            scheduled[pid] = steady_ask if steady_ask < ask else ask
         grants = self.clearing.grants(
             fab.market, capacity, month, chains, asks, scheduled=scheduled
         )
@@ -270,21 +311,67 @@ class Procurement:
                 return
         else:
             self._record_supplier(month, fab_id, capacity, chains=chains, asks=asks, grants=grants)
+        on_hand = _on_hand_from(arrival)
         for chain in chains:
-            pid = chain.product.id
+            product = chain.product
+            pid = product.id
+            granted = grants[pid]
             if not steady:
-                limited = self.planner.planned(chain, arrival)[1] == "logic_wafers"
-                chain.short["logic_wafers"] = limited or grants[pid] < asks[pid] * (1.0 - SHORT)
-            dies = grants[pid] * chain.product.good_dies_per_wafer
+                chain.short["logic_wafers"] = (
+                    reasons[pid] == "logic_wafers" or granted < asks[pid] * _KEEP
+                )
+            dies = granted * product.good_dies_per_wafer
             if dies > 0:
-                chain.dies.arrive(_on_hand_from(arrival), dies)
+                chain.dies.arrive(on_hand, dies)
 
     def _start_stacks(self, month: int, vid: str, vendor: HbmVendorModel, steady: bool) -> None:
+        spec = vendor.spec
+        orders, monthly, wanted = self._stack_orders(month, vid, vendor, steady)
+        if not steady:
+            selling = any(not stock <= 0 for stock in vendor.unsold.values())
+            self._sell_unsold(month, vendor, vid, orders)
+            if selling:  # stacks sold arrive now: what the products hold changes
+                self._held.clear()
+            vendor.tooled_at(month)
+            vendor.retool(month, wanted)
+        tooled = sum(vendor.tooled.values())
+        for generation, chains in self.by_vendor[vid].items():
+            per_wafer = spec.stacks_per_wafer[generation]
+            capacity = vendor.tooled[generation]
+            part = capacity / tooled if tooled > 0 else 0.0  # of a contract's volume
+            asks = {pid: need / per_wafer for pid, need in orders[generation].items()}
+            if not chains and not spec.market.contracts:
+                if not steady:
+                    self._record_supplier(
+                        month,
+                        self._hbm_names[vid][generation],
+                        capacity,
+                        chains=[],
+                        asks={},
+                        grants={},
+                    )
+                continue
+            scheduled = {}
+            for pid, ask in asks.items():
+                steady_ask = monthly[pid] / per_wafer
+                scheduled[pid] = steady_ask if steady_ask < ask else ask
+            grants = self.clearing.grants(
+                spec.market, capacity, month, chains, asks, scheduled=scheduled, part=part
+            )
+            self._hbm_month.append(_HbmGrant(vid, generation, capacity, chains, asks, grants))
+
+    def _stack_orders(
+        self, month: int, vid: str, vendor: HbmVendorModel, steady: bool
+    ) -> tuple[dict[str, dict[str, float]], dict[str, float], dict[str, float]]:
+        """What each product orders of vendor ``vid`` in ``month``, by generation, and at
+        its steady monthly need [stack]; and the wafers each generation is wanted to have
+        a conversion time ahead [wafer/month]."""
         spec = vendor.spec
         arrival = month + spec.lead_time
         conversion = spec.conversion_time
         stack_plan = self.planner.stack_plan
         arrears = self.planner.arrears
+        held_by = self._held
         orders: dict[str, dict[str, float]] = {}
         monthly: dict[str, float] = {}
         wanted = dict.fromkeys(vendor.generations, 0.0)
@@ -304,33 +391,18 @@ class Procurement:
                 need = weight * plan * stacks_per_good
                 monthly[pid] = need
                 if not steady and need > 0:  # the product's lack, split by its weights
-                    held = 0
-                    for pipeline in chain.stacks.values():
-                        held += pipeline.position
+                    held = held_by.get(pid)
+                    if held is None:
+                        held = 0
+                        for pipeline in chain.stacks.values():
+                            held += pipeline.position
+                        held_by[pid] = held
                     month_due = (plan + arrears.get(pid, 0.0)) * stacks_per_good
-                    need = weight * max(0.0, min(cover * stacks_per_good - held, month_due))
+                    lack = cover * stacks_per_good - held
+                    lack = min(lack, month_due)
+                    need = weight * lack if lack > 0.0 else weight * 0.0
                 ordered[pid] = need
-        if not steady:
-            self._sell_unsold(month, vendor, vid, orders)
-            vendor.tooled_at(month)
-            vendor.retool(month, wanted)
-        tooled = sum(vendor.tooled.values())
-        for generation, chains in self.by_vendor[vid].items():
-            per_wafer = spec.stacks_per_wafer[generation]
-            capacity = vendor.tooled[generation]
-            part = capacity / tooled if tooled > 0 else 0.0  # of a contract's volume
-            asks = {pid: need / per_wafer for pid, need in orders[generation].items()}
-            if not chains and not spec.market.contracts:
-                if not steady:
-                    self._record_supplier(
-                        month, f"{vid}/{generation}", capacity, chains=[], asks={}, grants={}
-                    )
-                continue
-            scheduled = {pid: min(ask, monthly[pid] / per_wafer) for pid, ask in asks.items()}
-            grants = self.clearing.grants(
-                spec.market, capacity, month, chains, asks, scheduled=scheduled, part=part
-            )
-            self._hbm_month.append(_HbmGrant(vid, generation, capacity, chains, asks, grants))
+        return orders, monthly, wanted
 
     def _spill(self, month: int) -> None:
         """Offer what each HBM vendor has left of a generation this month to the products
@@ -339,27 +411,32 @@ class Procurement:
         go first, not where they must stay)."""
         by_generation: dict[str, list[_HbmGrant]] = {}
         for grant in self._hbm_month:
-            by_generation.setdefault(grant.generation, []).append(grant)
+            if grant.asks:
+                by_generation.setdefault(grant.generation, []).append(grant)
+        vendors = self.vendors
         for grants in by_generation.values():
             lacking: dict[str, float] = {}
             for g in grants:
-                per_wafer = self.vendors[g.vendor].spec.stacks_per_wafer[g.generation]
+                per_wafer = vendors[g.vendor].spec.stacks_per_wafer[g.generation]
+                granted = g.grants
                 for pid, ask in g.asks.items():
-                    short = (ask - g.grants[pid]) * per_wafer
+                    short = (ask - granted[pid]) * per_wafer
                     if short > SHORT * ask * per_wafer:
                         lacking[pid] = lacking.get(pid, 0.0) + short
             if not lacking:
                 continue
             for g in grants:
-                spec = self.vendors[g.vendor].spec
                 spare = g.capacity - sum(g.grants.values())
+                if spare <= 0:
+                    continue
+                spec = vendors[g.vendor].spec
                 arrival = month + spec.lead_time
                 takers = [
                     c.product.id
                     for c in g.chains
                     if lacking.get(c.product.id, 0.0) > 0 and spec.qualifies(c.product.id, arrival)
                 ]
-                if spare <= 0 or not takers:
+                if not takers:
                     continue
                 per_wafer = spec.stacks_per_wafer[g.generation]
                 wants = [lacking[pid] / per_wafer for pid in takers]
@@ -371,31 +448,37 @@ class Procurement:
     def _settle_stacks(self, month: int, steady: bool) -> None:
         """Record this month's HBM grants and book the stacks; a product still granted
         less than it asked of a vendor was short of HBM."""
+        planned = self.planner.planned
         for g in self._hbm_month:
-            spec = self.vendors[g.vendor].spec
+            vendor = self.vendors[g.vendor]
+            spec = vendor.spec
             per_wafer = spec.stacks_per_wafer[g.generation]
             arrival = month + spec.lead_time
+            asks, grants = g.asks, g.grants
             if not steady:
-                supplier = f"{g.vendor}/{g.generation}"
+                supplier = self._hbm_names[g.vendor][g.generation]
                 self._record_supplier(
-                    month, supplier, g.capacity, chains=g.chains, asks=g.asks, grants=g.grants
+                    month, supplier, g.capacity, chains=g.chains, asks=asks, grants=grants
                 )
             if arrival <= -1.0:
                 continue
+            on_hand = _on_hand_from(arrival)
             for chain in g.chains:
                 pid = chain.product.id
-                if not steady and (
-                    g.grants[pid] < g.asks[pid] * (1.0 - SHORT)
-                    or self.planner.planned(chain, arrival)[1] == "hbm"
-                ):
-                    chain.short["hbm"] = True
-                stacks = g.grants[pid] * per_wafer
+                granted = grants[pid]
+                if not steady:
+                    short = chain.short
+                    if not short["hbm"] and (
+                        granted < asks[pid] * _KEEP or planned(chain, arrival)[1] == "hbm"
+                    ):
+                        short["hbm"] = True
+                stacks = granted * per_wafer
                 if stacks <= 0:
                     continue
                 if spec.qualifies(pid, arrival):
-                    chain.stacks[g.vendor].arrive(_on_hand_from(arrival), stacks)
+                    chain.stacks[g.vendor].arrive(on_hand, stacks)
                 else:  # a take-or-pay grant to a product not qualified then: stays unsold
-                    self.vendors[g.vendor].keep(_on_hand_from(arrival), g.generation, stacks)
+                    vendor.keep(on_hand, g.generation, stacks)
         self._hbm_month.clear()
 
     def _sell_unsold(
@@ -436,13 +519,11 @@ class Procurement:
     ) -> None:
         """Write ``supplier``'s capacity and each designer's asks and grants for ``month``
         (buyers not modelled ask what they are granted)."""
+        found = self._products.get(id(chains))
+        if found is None or found[0] is not chains:
+            found = self._products[id(chains)] = (chains, [c.product for c in chains])
         self.record.supplier_month(
-            month,
-            supplier,
-            capacity,
-            products=[c.product for c in chains],
-            asks=asks,
-            grants=grants,
+            month, supplier, capacity, products=found[1], asks=asks, grants=grants
         )
 
 

@@ -5,9 +5,10 @@ Dies come from the product's logic fab and stacks from the HBM vendors qualified
 each booked to arrive a fab cycle or an HBM lead time after the wafers start
 (:class:`~capsim.model.pipeline.Pipeline`; what starts is decided each month by the
 market, :mod:`capsim.model.procurement`). Each month the product's packaging line
-grants it slots; it starts that many packages, taking their dies and stacks, and a lot
-process hands the good ones over after the packaging cycle time. Dies wait for the
-product; stacks a month's packaging leaves unused go back to their vendor, unsold.
+grants it slots; it starts that many packages, taking their dies and stacks, and the
+line's lot process of the month (:func:`lots`) hands the good ones over after the
+packaging cycle time, in the order they started. Dies wait for the product; stacks a
+month's packaging leaves unused go back to their vendor, unsold.
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ class ProductChain:
     @property
     def stacks_on_hand(self) -> float:
         """HBM stacks on hand now, from every vendor [stack]."""
-        return sum(pipeline.level for pipeline in self.stacks.values())
+        return sum([pipeline.level for pipeline in self.stacks.values()])
 
     def caps(self, demand: float) -> dict[str, float]:
         """Package starts its dies, its stacks and ``demand`` (good packages wanted) each
@@ -90,21 +91,20 @@ class ProductChain:
 
     def start_packages(self, starts: float) -> float:
         """Start ``starts`` packages now, taking their dies and stacks; returns the good
-        packages that will leave packaging [package]."""
+        packages that will leave packaging [package] (by a :func:`lots` process)."""
         if starts <= 0:
             return 0.0
         p = self.product
         _take(self.dies, starts * p.dies_per_package)
         needed = starts * p.stacks_per_package
-        on_hand = {vid: pipeline.level for vid, pipeline in self.stacks.items()}
-        total = sum(on_hand.values())
-        for vid, level in on_hand.items():  # stacks from each vendor in proportion
+        on_hand = [(pipeline, pipeline.level) for pipeline in self.stacks.values()]
+        total = sum([level for _, level in on_hand])
+        for pipeline, level in on_hand:  # stacks from each vendor in proportion
             if level > 0:
-                _take(self.stacks[vid], needed * level / total)
+                _take(pipeline, needed * level / total)
         good = starts * self.packaging.unit_yield
         if good > 0:
             self.in_packaging += good
-            self.env.process(self._lot(good))
         return good
 
     def release_stacks(self) -> dict[str, float]:
@@ -118,11 +118,19 @@ class ProductChain:
                 released[vid] = level
         return released
 
-    def _lot(self, good: float):
-        """Process: a month's good packages leave packaging after the cycle time."""
-        yield self.env.timeout(self.packaging.delay)
+    def leave_packaging(self, good: float) -> None:
+        """Hand over ``good`` packages that leave packaging now [package]."""
         self.in_packaging -= good
         self.on_packaged(self.product.id, good)
+
+
+def lots(env: simpy.Environment, delay: float, started: list[tuple[ProductChain, float]]):
+    """Process: a packaging line's good packages started in one month leave packaging
+    after its cycle time ``delay`` [month], product by product in the order they
+    started (``started``: each chain and its good packages)."""
+    yield env.timeout(delay)
+    for chain, good in started:
+        chain.leave_packaging(good)
 
 
 def _take(inventory: Pipeline, amount: float) -> None:

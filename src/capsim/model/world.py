@@ -189,7 +189,8 @@ class World:
         return max(0.0, lacking - self.chains[product].in_packaging)
 
     def _packaged(self, product: str, good: float) -> None:
-        self._trace(f"packaged {product} {good:.6g}")
+        if self.trace is not None:
+            self._trace(f"packaged {product} {good:.6g}")
         month = int(self.env.now)
         if month < self.months:
             self.record.produced[month, self._product_column[product]] += good
@@ -198,7 +199,8 @@ class World:
     def _delivered(self, programme: str, amount: float, window: float) -> None:
         """``amount`` packages reach ``programme``, the month's deliveries coming in over
         ``window`` of it [fraction of the month]: the widest of its lots' windows counts."""
-        self._trace(f"delivered {programme} {amount:.6g}")
+        if self.trace is not None:
+            self._trace(f"delivered {programme} {amount:.6g}")
         month = int(self.env.now)
         if month < self.months:
             windows = self.record.delivery_window
@@ -239,7 +241,8 @@ class World:
             record.dies[month, column] = chain.dies.level_before_now
             record.stacks[month, column] = sum(p.level_before_now for p in chain.stacks.values())
             record.in_packaging[month, column] = chain.in_packaging
-            self._trace(f"record month {month}: {pid} dies {record.dies[month, column]:.6g}")
+            if self.trace is not None:
+                self._trace(f"record month {month}: {pid} dies {record.dies[month, column]:.6g}")
         for column, name in enumerate(record.suppliers):
             vid, _, generation = name.partition("/")
             if generation:
