@@ -284,16 +284,15 @@ def test_unsold_stacks_are_not_sold_before_the_qualification():
     )
 
 
-def test_unsold_stacks_go_to_orders_of_products_that_want_packages():
+def test_a_buyer_that_may_export_nothing_orders_no_stacks():
     # p (designer d) and q (designer e, the same product) share v's 4000 HBM4 stacks, the
     # line and a large fab; q's buyer may export nothing (cap 0), so q wants no packages
-    # but still orders stacks. In January each gets 2000 stacks: p packages 250, q gives
-    # its 2000 back unsold. In February v sells those 2000 to p's order alone (q would
-    # give them back again at the month's end; they used to be split between the two
-    # orders), and then grants its 4000 pro rata to what p (4000 - 2000) and q (4000)
-    # still order: p gets 4000 x 2000 / 6000 = 1333.3, so (2000 + 1333.3) / 8 = 416.7
-    # packages (375 before). Both buyers are demand sinks (no sites), so both order all
-    # they lack.
+    # and, its order rate respecting the cap, orders none: e asks v for nothing, and p's
+    # designer gets all 4000 stacks a month, 4000 / 8 = 500 packages (the line's 1000
+    # and the fab allow more). Nothing is unsold. (q's order rate used to ignore the cap:
+    # q ordered stacks it could never use, got 2000 of them in January and gave them
+    # back unsold, and p packaged 250 in January, 416.7 in February.) Both buyers are
+    # demand sinks (no sites).
     q = copy.deepcopy(chain_data()["products"]["p"]) | {"designer": "e"}
     scenario = chain(
         **{
@@ -312,6 +311,8 @@ def test_unsold_stacks_go_to_orders_of_products_that_want_packages():
         }
     )
     result = simulate(scenario)
-    produced = result.packages_produced.sel(product="p").values
-    assert produced[:2] == pytest.approx([250.0, (2000.0 + 4000.0 / 3.0) / 8.0], rel=1e-6)
+    stacks = result.supplier_asked.sel(supplier="v/HBM4")
+    assert float(stacks.sel(designer="e").sum()) == 0.0
+    np.testing.assert_allclose(result.packages_produced.sel(product="p").values, 500.0)
     assert float(result.packages_produced.sel(product="q").sum()) == 0.0
+    np.testing.assert_allclose(result.hbm_unsold.sel(supplier="v/HBM4").values, 0.0, atol=1e-9)
