@@ -32,24 +32,40 @@ def _stacks(result, kind: str = "granted") -> np.ndarray:
     return result[f"supplier_{kind}"].sel(supplier="v/HBM4", designer="d").values
 
 
-def test_a_capped_destination_orders_at_the_caps_monthly_rate():
-    # Nothing received yet: 1200 H100e over 12 months / 2 H100e = 50 packages a month,
-    # in the first month, in June (the same 1200 over the same 12 months, as they stand
-    # now) and in 2027 (the cap's monthly rate). Two programmes for CN share it: 50 in
-    # all. Without the cap it orders all its sites have room for: 10 crews x 1000 racks
-    # x 100 packages = 1e6 a month, for the 1.5 months of its staging.
+def test_a_capped_destination_orders_what_the_cap_lets_it_receive():
+    # Nothing received yet: in 2026 the buyer may still receive 1200 H100e / 2 H100e =
+    # 600 packages, and would take them at once (the cap counts a calendar year), so it
+    # orders 600 a month in January and, as it stands now, in June; for 2027 it orders
+    # the cap's monthly rate, 1200 / 12 / 2 = 50 a month. Two programmes for CN share the
+    # cap: 600 and 50 in all. Without the cap it orders all its sites have room for: 10
+    # crews x 1000 racks x 100 packages = 1e6 a month, for the 1.5 months of its staging.
     allocator = World(resolve(_capped())).allocator
-    rates = [allocator.order_rate("p", t) for t in (0.5, 5.5, 12.5)]
-    np.testing.assert_allclose(rates, [50.0, 50.0, 50.0], rtol=1e-12)
-    two = _capped(**{"programmes.h": other_buyers() | {"destination": "CN"}})
-    assert World(resolve(two)).allocator.order_rate("p", 0.5) == pytest.approx(50.0)
+    rates = [allocator.order_rate("p", t) for t in (0.5, 5.5, 12.5, 23.5)]
+    np.testing.assert_allclose(rates, [600.0, 600.0, 50.0, 50.0], rtol=1e-12)
+    two = World(resolve(_capped(**{"programmes.h": other_buyers() | {"destination": "CN"}})))
+    rates = [two.allocator.order_rate("p", t) for t in (0.5, 12.5)]
+    np.testing.assert_allclose(rates, [600.0, 50.0], rtol=1e-12)
     assert World(resolve(chain())).allocator.order_rate("p", 0.5) == pytest.approx(1.5e6)
+
+
+def test_a_capped_destination_lacks_no_more_than_the_cap_lets_it_receive():
+    # What its designer orders inputs for (the backlog): 600 packages by any time in
+    # 2026, and 600 more by any time in 2027; a rule that starts on 1 July 2026 and ends
+    # on 1 April 2027 covers 6 months of 2026 and 3 of 2027: 1200 H100e over 3 months /
+    # 2 = 200 packages a month in 2027.
+    allocator = World(resolve(_capped())).allocator
+    lacks = [allocator.backlog("p", t) for t in (0.0, 11.9, 12.0, 23.9)]
+    np.testing.assert_allclose(lacks, [600.0, 600.0, 1200.0, 1200.0], rtol=1e-12)
+    window = {"start": "2026-07-01", "end": "2027-04-01"}
+    part = World(resolve(_capped(export_rules={"cn": CN_CAP["cn"] | window}))).allocator
+    assert part.order_rate("p", 12.5) == pytest.approx(200.0)
 
 
 def test_a_capped_destinations_designer_orders_only_the_stacks_it_will_take():
     # The buyer may receive 600 packages a year and would take them at once, so its
     # designer orders 600 x 8 = 4800 stacks each January (4000 granted, the vendor's all;
-    # the other 800 in February) and none after: 500 + 100 packages a year, all taken.
+    # the other 800 in February) and none after: 500 + 100 packages a year, all taken;
+    # its 2027 orders start in January (the stacks take no time to come).
     # Nothing is left unsold at v or in p's stock. (Before, the designer kept ordering
     # 8000 stacks a month: 43,200 stacks unsold by the end of 2026.)
     result = simulate(_capped())

@@ -251,19 +251,17 @@ class Allocator:
 
     def _export_rate(self, rule: ExportIn, time: float) -> float:
         """What ``rule`` lets its destination receive a month at model ``time``
-        [H100e/month]: in the current calendar year, what it still allows this year
-        spread over the months it covers from this one to December; in a later year, its
-        cap spread over the months it covers then (the cap's monthly rate, for a whole
-        year)."""
-        now = self._month()
-        month = max(int(time + 1e-9), now)
-        year = self.calendar.month_start(month).year
-        if year == self._year():
-            used = self.export_used.get((rule.id, year), 0.0)
-            left, first = max(0.0, rule.cap_per_year - used), now
-        else:
-            left, first = rule.cap_per_year, month + 1 - self.calendar.month_start(month).month
-        return left / _months_covered(rule, first, self.calendar)
+        [H100e/month]: in the current calendar year, all it still allows this year (the
+        cap counts a calendar year, so a buyer may take the rest of its quota at once);
+        in a later year, its cap spread over the months it covers then (the cap's
+        monthly rate, for a whole year)."""
+        month = max(int(time + 1e-9), self._month())
+        first = self.calendar.month_start(month)
+        if first.year == self._year():
+            used = self.export_used.get((rule.id, first.year), 0.0)
+            return max(0.0, rule.cap_per_year - used)
+        january = month + 1 - first.month
+        return rule.cap_per_year / _months_covered(rule, january)
 
     def _export_total(self, rule: ExportIn, by: float) -> float:
         """What ``rule`` lets its destination receive from now to the end of the calendar
@@ -380,12 +378,11 @@ def contracted_shares(programmes: list[ProgrammeIn]) -> dict[str, float]:
     return {gid: share / max(1.0, total) for gid, share in shares.items()}
 
 
-def _months_covered(rule: ExportIn, first: int, calendar: Calendar) -> int:
-    """Months from month ``first`` to the end of its calendar year, ``first`` included,
-    that ``rule`` covers for at least part of the month (at least 1)."""
-    last = first + 12 - calendar.month_start(first).month  # December of that year
-    begin = max(first, math.floor(rule.start + 1e-9))
-    end = min(last + 1, math.ceil(rule.end - 1e-9)) if rule.end < math.inf else last + 1
+def _months_covered(rule: ExportIn, january: int) -> int:
+    """Months of the calendar year from month ``january`` that ``rule`` covers for at
+    least part of the month (at least 1)."""
+    begin = max(january, math.floor(rule.start + 1e-9))
+    end = january + 12 if rule.end == math.inf else min(january + 12, math.ceil(rule.end - 1e-9))
     return max(1, end - begin)
 
 
