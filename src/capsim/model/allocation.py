@@ -356,7 +356,8 @@ class Allocator:
 
     def _export_headroom(self, spec: ProgrammeIn, pending: dict[str, float] | None = None) -> float:
         """Packages ``spec``'s programme may still receive this calendar year under the
-        export rules on it [package], less ``pending`` (H100e by rule) not yet booked."""
+        export rules on it [package], less ``pending`` (H100e by rule) not yet booked (none
+        when what is left is floating-point dust, below :data:`EPSILON`)."""
         h100e = self.products[spec.product].h100e
         year = self._year()
         headroom = float("inf")
@@ -364,7 +365,7 @@ class Allocator:
             used = self.export_used.get((rule.id, year), 0.0)
             left = rule.cap_per_year - used - (pending or {}).get(rule.id, 0.0)
             headroom = min(headroom, max(0.0, left) / h100e)
-        return headroom
+        return headroom if headroom > EPSILON else 0.0
 
 
 def contracted_shares(programmes: list[ProgrammeIn]) -> dict[str, float]:

@@ -166,7 +166,14 @@ class Planner:
         made = self._made.get(month)
         if made is None:
             middle = month + 0.5
-            made = [c.product.start <= middle < c.product.end for c in self.chains.values()]
+            made = [
+                c.product.start <= middle < c.product.end
+                and (
+                    c.stacks_per_good <= 0
+                    or any(b <= middle for _, (b, _), _, _ in self._sources[c.product.id])
+                )
+                for c in self.chains.values()
+            ]
             self._made[month] = made
         rates = self._rates.get(month)
         if rates is not None:
