@@ -159,15 +159,13 @@ class Allocator:
         under them order (in proportion to their H100e)."""
         time = self.env.now if time is None else time
         month = int(time + 1e-9)
-
-        def rate(book: ProgrammeBook) -> float:
-            return self.own_rate(book, time, month)
-
         total = 0.0
         for book in self.by_product[product]:
-            ordered = rate(book)
+            ordered = self.own_rate(book, time, month)
             if ordered > 0 and self.export_rules:
-                ordered *= self._export_scale(book.spec, time, rate, self._export_rate)
+                ordered *= self._export_scale(
+                    book.spec, time, lambda b: self.own_rate(b, time, month), self._export_rate
+                )
             total += ordered
         return total
 
@@ -190,7 +188,9 @@ class Allocator:
             rate = remaining
         if spec.sites:
             rate = min(rate, self._room_opened(book, month))
-        return min(rate, self.affordable(book))
+        if spec.budget < math.inf:
+            rate = min(rate, self.affordable(book))
+        return rate
 
     def backlog(self, product: str, by: float | None = None) -> float:
         """Good packages of ``product`` its firm programmes still lack, less finished stock
@@ -202,19 +202,27 @@ class Allocator:
         now = self.env.now
         by = now if by is None else by
 
-        def lacking(book: ProgrammeBook) -> float:
-            spec = book.spec
-            if not spec.firm or spec.start > by or now >= spec.end:
-                return 0.0
-            return min(book.remaining(), self.room(book, by), self.affordable(book))
-
         total = 0.0
         for book in self.by_product[product]:
-            lacks = lacking(book)
+            lacks = self._lacking(book, now, by)
             if lacks > 0 and self.export_rules:
-                lacks *= self._export_scale(book.spec, by, lacking, self._export_total)
+                lacks *= self._export_scale(
+                    book.spec, by, lambda b: self._lacking(b, now, by), self._export_total
+                )
             total += lacks
         return max(0.0, total - self.finished[product])
+
+    def _lacking(self, book: ProgrammeBook, now: float, by: float) -> float:
+        """What ``book``'s programme, if firm and open by model time ``by`` (and not
+        closed ``now``), still lacks, at most its :meth:`room` at ``by`` and what its cash
+        pays for now, export rules aside [package]."""
+        spec = book.spec
+        if not spec.firm or spec.start > by or now >= spec.end:
+            return 0.0
+        lacks = min(book.remaining(), self.room(book, by))
+        if spec.budget < math.inf:
+            lacks = min(lacks, self.affordable(book))
+        return lacks
 
     def affordable(self, book: ProgrammeBook) -> float:
         """Packages ``book``'s programme can pay for at its product's ``price`` with the
