@@ -9,7 +9,10 @@ product's lead time) and up to its ``staging`` later, less what it has been allo
 Its order rate, what it asks its product's designer for per month, is ``volume`` when
 given, else what it lacks spread over the months to its ``end``, else all it lacks;
 for a programme with sites, never more than the room that month opens (this month, all
-its room). Finished packages of a product go
+its room); never more than its cash pays for now, nor than the export rules on it let
+its destination receive in the calendar year ordered for (the rest of this year's cap;
+the cap's monthly rate in later years), so that it orders nothing it would refuse.
+Finished packages of a product go
 first to programmes with a contracted ``share`` (up to that share of the lot), then
 to the others by priority, then to share-holders still wanting more. Contracted
 shares that add up to more than 100 % (as draws of uncertain shares may, though
