@@ -168,6 +168,36 @@ def late_grid_world(**changes: Any) -> dict[str, Any]:
     }
 
 
+def unqualified_rival() -> dict[str, Any]:
+    """Changes to the chain for a rival product that no vendor qualifies, by dotted path.
+
+    Designer ``e``'s product ``q`` (``p``'s twin) holds a take-or-pay reservation of half
+    of v's 4000 stacks a month, which v never qualifies it for, and buyer ``h`` orders q
+    without end; nobody holds shares of the fab (1000 wafers a month), the line or v.
+    g's programme opens on 2026-04-01, and v's stacks take 2 months.
+    """
+    rival = copy.deepcopy(chain_data()["products"]["p"]) | {"designer": "e"}
+    buyer = {
+        "buyer": "b2",
+        "product": "q",
+        "target_packages": "1e9 package",
+        "start": "2025-01-01",
+        "destination": "US",
+    }
+    return {
+        "products.q": rival,
+        "logic_fabs.f.wafer_starts": "1000 wafer/month",
+        "logic_fabs.f.shares": {},
+        "packaging.c.shares": {},
+        "hbm_vendors.v.shares": {},
+        "hbm_vendors.v.contracts": {"e": {"share": 0.5, "take_or_pay": True}},
+        "hbm_vendors.v.lead_time": "2 month",
+        "hbm_vendors.v.qualification.q": "never",
+        "programmes.g.start": "2026-04-01",
+        "programmes.h": buyer,
+    }
+
+
 def set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
     """Set ``a.b.0.c`` in nested dicts and lists."""
     parts = dotted.split(".")

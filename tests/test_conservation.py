@@ -68,7 +68,7 @@ import os
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 
-from builders import chain, chain_data
+from builders import chain, chain_data, unqualified_rival
 from capsim.model.calendar import Calendar
 from capsim.model.inputs import ContractIn, MarketIn, ModelInputs
 from capsim.model.resolve import resolve
@@ -1206,19 +1206,6 @@ def test_unsold_stacks_do_not_wait_while_dies_matched_to_them_are_short() -> Non
     # q, which no vendor qualifies, used to be planned a share of the line as if it
     # could be made, leaving p a plan of about 1 package a month: p packaged 1 or 2 a
     # month while v's unsold stacks grew. Hand-calculated in test_regressions.py.
-    scenario = chain(
-        **{
-            "products.q": _second_product(),
-            "logic_fabs.f.wafer_starts": "1000 wafer/month",
-            "logic_fabs.f.shares": {},
-            "packaging.c.shares": {},
-            "hbm_vendors.v.shares": {},
-            "hbm_vendors.v.contracts": {"e": {"share": 0.5, "take_or_pay": True}},
-            "hbm_vendors.v.lead_time": "2 month",
-            "hbm_vendors.v.qualification.q": "never",
-            "programmes.g.start": "2026-04-01",
-            "programmes.h": _buyer("q"),
-        }
-    )
+    scenario = chain(**unqualified_rival())
     result, inputs = _run(scenario)
     check_inputs_do_not_sit(result, scenario, inputs, None)

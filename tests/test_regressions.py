@@ -10,7 +10,7 @@ import copy
 import numpy as np
 import pytest
 
-from builders import chain, chain_data
+from builders import chain, chain_data, unqualified_rival
 from capsim.model.allocation import contracted_shares
 from capsim.model.calendar import Calendar
 from capsim.model.dating import crossing_date
@@ -334,21 +334,7 @@ def test_a_product_no_vendor_qualifies_takes_no_share_of_the_plans():
     # (q, which buyer h orders without end, used to be planned a share of the line pro
     # rata to its 1e9 against p's 1.5e6: p planned about 1 package a month, packaged 1
     # or 2, and 23,924 stacks were unsold by December.)
-    q = copy.deepcopy(chain_data()["products"]["p"]) | {"designer": "e"}
-    scenario = chain(
-        **{
-            "products.q": q,
-            "logic_fabs.f.wafer_starts": "1000 wafer/month",
-            "logic_fabs.f.shares": {},
-            "packaging.c.shares": {},
-            "hbm_vendors.v.shares": {},
-            "hbm_vendors.v.contracts": {"e": {"share": 0.5, "take_or_pay": True}},
-            "hbm_vendors.v.lead_time": "2 month",
-            "hbm_vendors.v.qualification.q": "never",
-            "programmes.g.start": "2026-04-01",
-            "programmes.h": _buyer(product="q"),
-        }
-    )
+    scenario = chain(**unqualified_rival())
     result = simulate(scenario)
     produced = result.packages_produced.sel(product="p").values
     np.testing.assert_allclose(produced[:4], [0.0, 0.0, 0.0, 1000.0], atol=1e-6)
