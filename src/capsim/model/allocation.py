@@ -96,6 +96,9 @@ class Allocator:
         self.cash = cash
         self.installable = installable
         self.on_delivered = on_delivered
+        self._outbox: list[tuple[float, list[tuple[ProgrammeBook, float, float]]]] | None = None
+        """Lots allocated at this instant, by lead time [month], that the shipment
+        process started at this instant has yet to take (None: no such process)."""
 
     def wanted(self, book: ProgrammeBook) -> float:
         """Packages ``book``'s programme would take now [package]."""
@@ -208,7 +211,10 @@ class Allocator:
         for book, amount, _ in shipment:
             self._allocate(book, amount)
         if shipment:
-            self.env.process(self._ship(self.products[product].lead_time, shipment))
+            if self._outbox is None:
+                self._outbox = []
+                self.env.process(self._ship())
+            self._outbox.append((self.products[product].lead_time, shipment))
 
     def _split(
         self, books: list[ProgrammeBook], lot: float, wants: dict[str, float]
@@ -300,13 +306,24 @@ class Allocator:
             key = (rule.id, self._year())
             self.export_used[key] = self.export_used.get(key, 0.0) + amount * product.h100e
 
-    def _ship(self, lead_time: float, shipment: list[tuple[ProgrammeBook, float, float]]):
-        """Process: deliver a lot's allocations, each with its delivery window [fraction
-        of the month], after the product's lead time [month]."""
-        yield self.env.timeout(lead_time)
-        for book, amount, window in shipment:
-            book.delivered += amount
-            self.on_delivered(book.spec.id, amount, window)
+    def _ship(self):
+        """Process: deliver the lots allocated at this instant (each product's
+        allocations, with their delivery windows [fraction of the month]) after their
+        products' lead times [month], in the order they were allocated; lots due at the
+        same time arrive together."""
+        outbox, self._outbox = self._outbox, None
+        due: dict[float, tuple[simpy.Timeout, list]] = {}
+        for lead_time, shipment in outbox:
+            time = self.env.now + lead_time
+            if time not in due:
+                due[time] = (self.env.timeout(lead_time), [])
+            due[time][1].extend(shipment)
+        for time in sorted(due):
+            arrival, shipment = due[time]
+            yield arrival
+            for book, amount, window in shipment:
+                book.delivered += amount
+                self.on_delivered(book.spec.id, amount, window)
 
     def _year(self) -> int:
         return self.calendar.month_start(int(self.env.now + 1e-9)).year
