@@ -129,6 +129,14 @@ class World:
         )
         self._product_column = {pid: i for i, pid in enumerate(self.record.products)}
         self._programme_column = {gid: i for i, gid in enumerate(self.record.programmes)}
+        self._unsold_columns = [
+            (column, vid, generation)
+            for column, (vid, _, generation) in enumerate(
+                name.partition("/") for name in self.record.suppliers
+            )
+            if generation
+        ]
+        """(column, vendor, generation) of each HBM generation among the record's suppliers."""
         self.market = Procurement(
             inputs,
             self.chains,
@@ -235,30 +243,31 @@ class World:
     def _record_month_end(self, month: int) -> None:
         """Write the stocks at the end of ``month`` (model time ``month + 1``)."""
         record = self.record
-        for column, pid in enumerate(record.products):
-            chain = self.chains[pid]
-            record.finished[month, column] = self.allocator.finished[pid]
-            record.dies[month, column] = chain.dies.level_before_now
-            record.stacks[month, column] = sum(p.level_before_now for p in chain.stacks.values())
-            record.in_packaging[month, column] = chain.in_packaging
-            if self.trace is not None:
-                self._trace(f"record month {month}: {pid} dies {record.dies[month, column]:.6g}")
-        for column, name in enumerate(record.suppliers):
-            vid, _, generation = name.partition("/")
-            if generation:
-                unsold = self.vendors[vid].unsold_by(month + 1, inclusive=False)
-                record.unsold[month, column] = unsold[generation]
-        for column, sid in enumerate(record.sites):
-            site = self.sites[sid]
-            record.ready_it_capacity[month, column] = site.ready_it_capacity
-            record.power_available[month, column] = site.power_available
-        for column, gid in enumerate(record.programmes):
-            book = self.allocator.books[gid]
-            record.allocated[month, column] = book.allocated
-            record.delivered[month, column] = book.delivered
-            record.spent_on_packages[month, column] = book.spent_on_packages
-            label = self._programme_binding(month, gid, book)
-            record.programme_binding[month, column] = PROGRAMME_INPUTS.index(label)
+        chains = [self.chains[pid] for pid in record.products]
+        finished = self.allocator.finished
+        record.finished[month] = [finished[pid] for pid in record.products]
+        record.dies[month] = dies = [chain.dies.level_before_now for chain in chains]
+        record.stacks[month] = [
+            sum(p.level_before_now for p in chain.stacks.values()) for chain in chains
+        ]
+        record.in_packaging[month] = [chain.in_packaging for chain in chains]
+        if self.trace is not None:
+            for pid, level in zip(record.products, dies, strict=True):
+                self._trace(f"record month {month}: {pid} dies {level:.6g}")
+        for column, vid, generation in self._unsold_columns:
+            unsold = self.vendors[vid].unsold_by(month + 1, inclusive=False)
+            record.unsold[month, column] = unsold[generation]
+        sites = [self.sites[sid] for sid in record.sites]
+        record.ready_it_capacity[month] = [site.ready_it_capacity for site in sites]
+        record.power_available[month] = [site.power_available for site in sites]
+        books = [self.allocator.books[gid] for gid in record.programmes]
+        record.allocated[month] = [book.allocated for book in books]
+        record.delivered[month] = [book.delivered for book in books]
+        record.spent_on_packages[month] = [book.spent_on_packages for book in books]
+        record.programme_binding[month] = [
+            PROGRAMME_INPUTS.index(self._programme_binding(month, gid, book))
+            for gid, book in zip(record.programmes, books, strict=True)
+        ]
 
     def _programme_binding(self, month: int, gid: str, book: ProgrammeBook) -> str:
         """What holds programme ``gid`` back at the end of ``month`` (one of
