@@ -23,7 +23,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from capsim.model.stock import EPSILON
@@ -118,9 +118,27 @@ class SiteOutlook:
 
     def installable(self, time: float) -> float:
         """Packages the crews could have installed by ``time`` [month] [package]."""
-        plan = self.openings
-        count = bisect.bisect_right(plan.times, time)
-        best = self.installed + self.rate * max(0.0, time - self.now)
-        if count:
-            best = min(best, self.rate * time + plan.floor[count - 1])
-        return min(best, plan.opened[count])
+        return installable_total([self])(time)
+
+
+def installable_total(outlooks: Sequence[SiteOutlook]) -> Callable[[float], float]:
+    """What several sites' crews could have installed by a time, together: a function of
+    the time [month] returning the sum over ``outlooks`` (in their order) of
+    :meth:`SiteOutlook.installable` [package]."""
+    parts = [
+        (o.now, o.installed, o.rate, o.openings.times, o.openings.floor, o.openings.opened)
+        for o in outlooks
+    ]
+    search = bisect.bisect_right
+
+    def total(time: float) -> float:
+        values = []
+        for now, installed, rate, times, floor, opened in parts:
+            count = search(times, time)
+            best = installed + rate * max(0.0, time - now)
+            if count:
+                best = min(best, rate * time + floor[count - 1])
+            values.append(min(best, opened[count]))
+        return sum(values)
+
+    return total

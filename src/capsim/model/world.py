@@ -19,7 +19,7 @@ At each month boundary ``t = m``:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import simpy
 
@@ -28,7 +28,7 @@ from capsim.model.hbm import HbmVendorModel
 from capsim.model.inputs import ModelInputs
 from capsim.model.ledger import capex_spent, funding_released, funding_rules, spend_plans
 from capsim.model.orderbook import OrderBook
-from capsim.model.outlook import SiteOutlook
+from capsim.model.outlook import installable_total
 from capsim.model.outputs import Outputs
 from capsim.model.procurement import Procurement
 from capsim.model.record import PROGRAMME_INPUTS, Record
@@ -119,9 +119,9 @@ class World:
             for pid, product in inputs.products.items()
         }
         self.vendors = {vid: HbmVendorModel(vendor) for vid, vendor in inputs.vendors.items()}
-        self._outlooks: dict[str, list[SiteOutlook]] = {}
-        """Each programme's parts of its sites' outlooks this month, made when first
-        asked for."""
+        self._outlooks: dict[str, Callable[[float], float]] = {}
+        """What each programme's sites could have installed by a time, as their outlooks
+        stand this month (made when first asked for)."""
         self._installable_read: dict[tuple[str, float], float] = {}
         """What they give by (programme, time), read this month [package]."""
         self.record = Record(
@@ -181,12 +181,12 @@ class World:
         own buildings, as planned when first asked this month [package]."""
         found = self._installable_read.get((programme, time))
         if found is None:
-            outlooks = self._outlooks.get(programme)
-            if outlooks is None:
+            outlook = self._outlooks.get(programme)
+            if outlook is None:
                 sites = self.inputs.programmes[programme].sites
-                outlooks = [self.sites[sid].outlook(programme) for sid in sites]
-                self._outlooks[programme] = outlooks
-            found = sum(outlook.installable(time) for outlook in outlooks)
+                outlook = installable_total([self.sites[sid].outlook(programme) for sid in sites])
+                self._outlooks[programme] = outlook
+            found = outlook(time)
             self._installable_read[programme, time] = found
         return found
 
