@@ -296,25 +296,29 @@ class SiteModel:
         if planned is not None and planned[0] == key:
             return planned[1]
         waiting = []
+        pue = self.spec.pue
         for order, (building, log) in enumerate(zip(plan.buildings, self.buildings, strict=True)):
             done = len(log.blocks_energised)
             if done == building.blocks or building.it_capacity <= 0:
                 continue
             first = self._first_built(version, building)
-            need = building.it_capacity / building.blocks * self.spec.pue
-            for block in range(done, building.blocks):
-                waiting.append((block_done(building, first, block), order, need, building))
-        waiting.sort(key=lambda item: item[:2])
+            need = building.it_capacity / building.blocks * pue
+            waiting += [
+                (block_done(building, first, block), order, block, need, building)
+                for block in range(done, building.blocks)
+            ]
+        waiting.sort(key=_by_built)  # then by building and block: each is once
         dates = energised(
-            [(built, need) for built, _, need, _ in waiting],
+            [(built, need) for built, _, _, need, _ in waiting],
             self._power_plan(plan),
             self.power_reserved,
         )
         it_power = tenancy.product.it_power
+        programme, tenant_of = tenancy.programme, self.tenant_of
         slots = [
             (date, building.it_capacity / building.blocks / it_power)
             for date, (*_, building) in zip(dates, waiting, strict=True)
-            if date < math.inf and self.tenant_of[building.id] == tenancy.programme
+            if date < math.inf and tenant_of[building.id] == programme
         ]
         opened = tenancy.ready_it_capacity / it_power
         openings = Openings.plan(opened, tenancy.install_rate, slots)
@@ -440,3 +444,8 @@ class SiteModel:
                 return "grid"
             return "onsite_power" if self.onsite_pending else "power_capacity"
         return "transformers" if "transformers" in waiting else "construction"
+
+
+def _by_built(item: tuple) -> tuple[float, int, int]:
+    """A waiting block's (built [month], building's place, block's place)."""
+    return item[:3]
