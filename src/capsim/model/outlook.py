@@ -25,6 +25,7 @@ import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from capsim.model.stock import EPSILON
 
@@ -95,9 +96,9 @@ class Openings:
         return cls(tuple(when for when, _ in openings), tuple(totals), tuple(floor))
 
 
-@dataclass(frozen=True)
-class SiteOutlook:
-    """What a site's crews could have installed by any time, as planned at ``now``.
+class SiteOutlook(NamedTuple):
+    """What a site's crews could have installed by any time, as planned at ``now`` (a
+    named tuple: made once a month for each site, so made cheaply).
 
     Attributes
     ----------
@@ -135,10 +136,13 @@ def installable_total(outlooks: Sequence[SiteOutlook]) -> Callable[[float], floa
         values = []
         for now, installed, rate, times, floor, opened in parts:
             count = search(times, time)
-            best = installed + rate * max(0.0, time - now)
+            ahead = time - now
+            best = installed + rate * (ahead if ahead > 0.0 else 0.0)  # as max(0.0, ahead)
             if count:
-                best = min(best, rate * time + floor[count - 1])
-            values.append(min(best, opened[count]))
+                served = rate * time + floor[count - 1]
+                best = served if served < best else best  # as min(best, served)
+            cap = opened[count]
+            values.append(cap if cap < best else best)
         return sum(values)
 
     return total

@@ -163,7 +163,7 @@ class SiteModel:
         """Fill time [month] its supplier promised each order placed, by building id
         (transformers) or on-site entry (its index)."""
         self._planned_openings: dict[str, tuple[tuple, Openings]] = {}
-        self._schedules: dict[tuple[int, str, float | None], float] = {}
+        self._schedules: dict[tuple[int, str, float | None], tuple[float, ...]] = {}
 
     @property
     def power_available(self) -> float:
@@ -301,10 +301,10 @@ class SiteModel:
             done = len(log.blocks_energised)
             if done == building.blocks or building.it_capacity <= 0:
                 continue
-            first = self._first_built(version, building)
+            built = self._blocks_built(version, building)
             need = building.it_capacity / building.blocks * pue
             waiting += [
-                (block_done(building, first, block), order, block, need, building)
+                (built[block], order, block, need, building)
                 for block in range(done, building.blocks)
             ]
         waiting.sort(key=_by_built)  # then by building and block: each is once
@@ -325,8 +325,8 @@ class SiteModel:
         self._planned_openings[tenancy.programme] = (key, openings)
         return openings
 
-    def _first_built(self, version: int, building: BuildingIn) -> float:
-        """When ``building`` (as in plan ``version``) should have its first block built
+    def _blocks_built(self, version: int, building: BuildingIn) -> tuple[float, ...]:
+        """When each block of ``building`` (as in plan ``version``) should be built
         [month]: with its transformers on their promised (and so actual) date."""
         supplier = self.spec.transformer_supplier
         promised = None
@@ -339,11 +339,12 @@ class SiteModel:
         found = self._schedules.get(key)
         if found is None:
             if promised is None:
-                found = schedule(building)[-1][2]
+                first = schedule(building)[-1][2]
             elif promised < math.inf:
-                found = schedule(building, {"fit_out": promised})[-1][2]
+                first = schedule(building, {"fit_out": promised})[-1][2]
             else:
-                found = math.inf
+                first = math.inf
+            found = tuple(block_done(building, first, block) for block in range(building.blocks))
             self._schedules[key] = found
         return found
 
