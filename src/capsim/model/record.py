@@ -58,10 +58,11 @@ class Record:
         self.precisions = sorted({k for p in inputs.products.values() for k in p.flops})
         n_p, n_g, n_s = len(self.products), len(self.programmes), len(sites)
         self.produced = np.zeros((months, n_p))
-        self.binding = np.zeros((months, n_p), dtype=np.int8)
+        self._binding = [0] * (months * n_p)
         self._limits = [0.0] * (months * n_p * len(SUPPLY_INPUTS))
-        """The limits (month, product, input), flat: written often, an array at the end."""
-        self.unmet = np.zeros((months, n_p))
+        self._unmet = [0.0] * (months * n_p)
+        """The binding inputs and unmet demand (month, product) and the limits (month,
+        product, input), flat: written often, arrays at the end."""
         self.finished = np.zeros((months, n_p))
         self.dies = np.zeros((months, n_p))
         self.stacks = np.zeros((months, n_p))
@@ -123,11 +124,12 @@ class Record:
         self._supplier_row = {name: i for i, name in enumerate(self.suppliers)}
         self._designer_column = {name: i for i, name in enumerate(self.designers)}
         n_u = len(self.suppliers)
-        self.supplier_capacity = np.zeros((months, n_u))
+        self._capacity = [0.0] * (months * n_u)
         n_d = len(self.designers)
         self._asked = [0.0] * (months * n_u * n_d)
         self._granted = [0.0] * (months * n_u * n_d)
-        """Asks and grants (month, supplier, designer), flat: arrays at the end."""
+        """Capacities (month, supplier), asks and grants (month, supplier, designer),
+        flat: arrays at the end."""
         self.unsold = np.zeros((months, n_u))
 
     def package_month(
@@ -143,13 +145,20 @@ class Record:
         """Write ``product``'s package starts of ``month``: the binding input, the good
         packages each input alone allows (``limits`` in package starts x ``unit_yield``)
         and good packages wanted but not started [package]."""
-        column = self._product_column[product]
-        self.binding[month, column] = SUPPLY_INPUTS.index(binding)
-        start = (month * len(self.products) + column) * len(SUPPLY_INPUTS)
+        cell = month * len(self.products) + self._product_column[product]
+        self._binding[cell] = SUPPLY_INPUTS.index(binding)
+        start = cell * len(SUPPLY_INPUTS)
         self._limits[start : start + len(SUPPLY_INPUTS)] = [
             limits[name] * unit_yield for name in SUPPLY_INPUTS
         ]
-        self.unmet[month, column] = unmet
+        self._unmet[cell] = unmet
+
+    def binding(self, month: int, product: str) -> str:
+        """The input that bound ``product``'s package starts in ``month`` (one of
+        :data:`~capsim.model.supply.SUPPLY_INPUTS`)."""
+        return SUPPLY_INPUTS[
+            self._binding[month * len(self.products) + self._product_column[product]]
+        ]
 
     def supplier_month(
         self,
@@ -165,10 +174,10 @@ class Record:
         was granted [the supplier's unit], once a month: the sums of its ``products``'
         ``asks`` and ``grants`` by designer, and the grants of buyers not modelled
         (named in ``grants`` only), who ask what they are granted."""
-        row = self._supplier_row[supplier]
-        self.supplier_capacity[month, row] = capacity
+        cell = month * len(self.suppliers) + self._supplier_row[supplier]
+        self._capacity[cell] = capacity
         columns = self._designer_column
-        start = (month * len(self.suppliers) + row) * len(columns)
+        start = cell * len(columns)
         asked, granted = self._asked, self._granted  # zero until this supplier's month
         for product in products:
             at = start + columns[product.designer]
@@ -217,11 +226,12 @@ class Record:
         )
         logs = [(s, log) for s in self.sites for log in sites[s].buildings]
         shape = (len(self.suppliers), len(self.designers))
+        n_p = len(self.products)
         return Outputs(
             progress=progress,
-            binding=self.binding,
-            limits=np.array(self._limits).reshape(months, len(self.products), len(SUPPLY_INPUTS)),
-            unmet=self.unmet,
+            binding=np.array(self._binding, dtype=np.int8).reshape(months, n_p),
+            limits=np.array(self._limits).reshape(months, n_p, len(SUPPLY_INPUTS)),
+            unmet=np.array(self._unmet).reshape(months, n_p),
             finished=self.finished,
             dies=self.dies,
             stacks=self.stacks,
@@ -235,7 +245,7 @@ class Record:
             product_supplier=self.product_supplier,
             supplier_units=tuple(self.supplier_units),
             designers=tuple(self.designers),
-            supplier_capacity=self.supplier_capacity,
+            supplier_capacity=np.array(self._capacity).reshape(months, len(self.suppliers)),
             supplier_asked=np.array(self._asked).reshape(months, *shape),
             supplier_granted=np.array(self._granted).reshape(months, *shape),
             unsold=self.unsold,

@@ -35,7 +35,7 @@ from capsim.model.record import PROGRAMME_INPUTS, Record
 from capsim.model.resolve import resolve
 from capsim.model.site import SiteModel
 from capsim.model.stock import EPSILON, Stock
-from capsim.model.supply import SUPPLY_INPUTS, ProductChain
+from capsim.model.supply import ProductChain
 from capsim.scenario.document import Scenario
 
 
@@ -286,4 +286,4 @@ class World:
         if book.limited_by in ("money", "export_cap"):
             return book.limited_by
         product = self.inputs.programmes[gid].product
-        return SUPPLY_INPUTS[self.record.binding[month, self._product_column[product]]]
+        return self.record.binding(month, product)
