@@ -57,7 +57,7 @@ class Record:
         self.sites = sites = list(dict.fromkeys(sid for sid, _ in tenancies))
         self.precisions = sorted({k for p in inputs.products.values() for k in p.flops})
         n_p, n_g, n_s = len(self.products), len(self.programmes), len(sites)
-        self.produced = np.zeros((months, n_p))
+        self._produced = [0.0] * (months * n_p)
         self._binding = [0] * (months * n_p)
         self._limits = [0.0] * (months * n_p * len(SUPPLY_INPUTS))
         self._unmet = [0.0] * (months * n_p)
@@ -69,14 +69,15 @@ class Record:
         self.in_packaging = np.zeros((months, n_p))
         self.allocated = np.zeros((months, n_g))
         self.delivered = np.zeros((months, n_g))
-        self.delivery_window = np.zeros((months, n_g))
-        """Each month's delivery window by programme [fraction of the month]; 0 until a
-        lot arrives (read as 1, the whole month)."""
+        self._windows = [0.0] * (months * n_g)
+        """Each month's delivery window by programme [fraction of the month], flat; 0
+        until a lot arrives (read as 1, the whole month)."""
         self.spent_on_packages = np.zeros((months, n_g))
         self.programme_binding = np.zeros((months, n_g), dtype=np.int8)
         self.ready_it_capacity = np.zeros((months, n_s))
         self.power_available = np.zeros((months, n_s))
         self._product_column = {pid: i for i, pid in enumerate(self.products)}
+        self._programme_column = {gid: i for i, gid in enumerate(self.programmes)}
         self.suppliers = [
             *inputs.fabs,
             *inputs.packaging,
@@ -153,6 +154,16 @@ class Record:
         ]
         self._unmet[cell] = unmet
 
+    def produce(self, month: int, product: str, good: float) -> None:
+        """Book ``good`` packages of ``product`` produced in ``month`` [package]."""
+        self._produced[month * len(self.products) + self._product_column[product]] += good
+
+    def deliver(self, month: int, programme: str, window: float) -> None:
+        """Book a lot reaching ``programme`` in ``month`` over ``window`` of it [fraction of
+        the month]: the widest of the month's windows counts."""
+        cell = month * len(self.programmes) + self._programme_column[programme]
+        self._windows[cell] = max(self._windows[cell], window)
+
     def binding(self, month: int, product: str) -> str:
         """The input that bound ``product``'s package starts in ``month`` (one of
         :data:`~capsim.model.supply.SUPPLY_INPUTS`)."""
@@ -200,6 +211,7 @@ class Record:
         products = [inputs.products[inputs.programmes[g].product] for g in self.programmes]
         tenancies = [sites[s].tenancies[g] for s, g in self.tenancies]
         shared = {s for s, site in sites.items() if len(site.tenancies) > 1}
+        windows = np.array(self._windows).reshape(months, len(self.programmes))
         progress = Progress(
             calendar=inputs.calendar,
             products=tuple(self.products),
@@ -209,9 +221,9 @@ class Record:
             tenancies=tuple(f"{s}/{g}" if s in shared else s for s, g in self.tenancies),
             tenancy_site=tuple(s for s, _ in self.tenancies),
             tenancy_programme=tuple(g for _, g in self.tenancies),
-            produced=self.produced,
+            produced=np.array(self._produced).reshape(months, len(self.products)),
             delivered=np.diff(self.delivered, axis=0, prepend=0.0),
-            delivery_window=np.where(self.delivery_window > 0, self.delivery_window, 1.0),
+            delivery_window=np.where(windows > 0, windows, 1.0),
             capex_spent=capex + self.spent_on_packages,
             installs=tuple((np.array(t.log.times), np.array(t.log.installed)) for t in tenancies),
             package_power=np.array([t.product.it_power for t in tenancies]),

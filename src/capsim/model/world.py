@@ -127,8 +127,6 @@ class World:
         self.record = Record(
             inputs, [(sid, gid) for sid, site in self.sites.items() for gid in site.tenancies]
         )
-        self._product_column = {pid: i for i, pid in enumerate(self.record.products)}
-        self._programme_column = {gid: i for i, gid in enumerate(self.record.programmes)}
         self._unsold_columns = [
             (column, vid, generation)
             for column, (vid, _, generation) in enumerate(
@@ -201,7 +199,7 @@ class World:
             self._trace(f"packaged {product} {good:.6g}")
         month = int(self.env.now)
         if month < self.months:
-            self.record.produced[month, self._product_column[product]] += good
+            self.record.produce(month, product, good)
         self.allocator.receive(product, good)
 
     def _delivered(self, programme: str, amount: float, window: float) -> None:
@@ -211,9 +209,7 @@ class World:
             self._trace(f"delivered {programme} {amount:.6g}")
         month = int(self.env.now)
         if month < self.months:
-            windows = self.record.delivery_window
-            column = self._programme_column[programme]
-            windows[month, column] = max(windows[month, column], window)
+            self.record.deliver(month, programme, window)
         if self.inputs.programmes[programme].sites:
             self.inventories[programme].put(amount)
 
