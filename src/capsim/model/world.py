@@ -252,7 +252,7 @@ class World:
                 self._trace(f"record month {month}: {pid} dies {level:.6g}")
         for column, vid, generation in self._unsold_columns:
             unsold = self.vendors[vid].unsold_by(month + 1, inclusive=False)
-            record.unsold[month, column] = unsold[generation]
+            record.unsold[month][column] = unsold[generation]
         sites = [self.sites[sid] for sid in record.sites]
         record.ready_it_capacity[month] = [site.ready_it_capacity for site in sites]
         record.power_available[month] = [site.power_available for site in sites]
