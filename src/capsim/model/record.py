@@ -54,32 +54,32 @@ class Record:
         self.products = list(inputs.products)
         self.programmes = list(inputs.programmes)
         self.tenancies = tenancies
-        self.sites = sites = list(dict.fromkeys(sid for sid, _ in tenancies))
+        self.sites = list(dict.fromkeys(sid for sid, _ in tenancies))
         self.precisions = sorted({k for p in inputs.products.values() for k in p.flops})
-        n_p, n_g, n_s = len(self.products), len(self.programmes), len(sites)
+        n_p, n_g = len(self.products), len(self.programmes)
         self._produced = [0.0] * (months * n_p)
         self._binding = [0] * (months * n_p)
         self._limits = [0.0] * (months * n_p * len(SUPPLY_INPUTS))
         self._unmet = [0.0] * (months * n_p)
         """The binding inputs and unmet demand (month, product) and the limits (month,
         product, input), flat: written often, arrays at the end."""
-        self.finished = _rows(months, n_p)
-        """Stocks and totals at each month's end, a row a month (lists, written once a
-        month; arrays at the end): finished, dies, stacks and in packaging by product,
+        self.finished: list[list[float]] = []
+        """Stocks and totals at each month's end, a row a month appended as it ends
+        (lists; arrays at the end): finished, dies, stacks and in packaging by product,
         allocated, delivered, spent on packages and what binds by programme, ready IT
         capacity and power available by site."""
-        self.dies = _rows(months, n_p)
-        self.stacks = _rows(months, n_p)
-        self.in_packaging = _rows(months, n_p)
-        self.allocated = _rows(months, n_g)
-        self.delivered = _rows(months, n_g)
+        self.dies = []
+        self.stacks = []
+        self.in_packaging = []
+        self.allocated = []
+        self.delivered = []
         self._windows = [0.0] * (months * n_g)
         """Each month's delivery window by programme [fraction of the month], flat; 0
         until a lot arrives (read as 1, the whole month)."""
-        self.spent_on_packages = _rows(months, n_g)
-        self.programme_binding = _rows(months, n_g, 0)
-        self.ready_it_capacity = _rows(months, n_s)
-        self.power_available = _rows(months, n_s)
+        self.spent_on_packages = []
+        self.programme_binding = []
+        self.ready_it_capacity = []
+        self.power_available = []
         self._product_column = {pid: i for i, pid in enumerate(self.products)}
         self._programme_column = {gid: i for i, gid in enumerate(self.programmes)}
         self.suppliers = [
@@ -135,7 +135,7 @@ class Record:
         self._granted = [0.0] * (months * n_u * n_d)
         """Capacities (month, supplier), asks and grants (month, supplier, designer),
         flat: arrays at the end."""
-        self.unsold = _rows(months, n_u)
+        self.unsold = []
 
     def package_month(
         self,
@@ -207,6 +207,7 @@ class Record:
         """The run's outputs, from the arrays and the sites' installation and building logs."""
         inputs = self.inputs
         months = inputs.calendar.months
+        n_p, n_g, n_s, n_u = map(len, (self.products, self.programmes, self.sites, self.suppliers))
         month_ends = np.arange(1, months + 1, dtype=float)
         plans = spend_plans(inputs)
         capex = np.column_stack(
@@ -226,9 +227,9 @@ class Record:
             tenancy_site=tuple(s for s, _ in self.tenancies),
             tenancy_programme=tuple(g for _, g in self.tenancies),
             produced=np.array(self._produced).reshape(months, len(self.products)),
-            delivered=np.diff(_array(self.delivered), axis=0, prepend=0.0),
+            delivered=np.diff(_array(self.delivered, n_g), axis=0, prepend=0.0),
             delivery_window=np.where(windows > 0, windows, 1.0),
-            capex_spent=capex + _array(self.spent_on_packages),
+            capex_spent=capex + _array(self.spent_on_packages, n_g),
             installs=tuple((np.array(t.log.times), np.array(t.log.installed)) for t in tenancies),
             package_power=np.array([t.product.it_power for t in tenancies]),
             pue=np.array([inputs.sites[s].pue for s, _ in self.tenancies]),
@@ -242,20 +243,19 @@ class Record:
         )
         logs = [(s, log) for s in self.sites for log in sites[s].buildings]
         shape = (len(self.suppliers), len(self.designers))
-        n_p = len(self.products)
         return Outputs(
             progress=progress,
             binding=np.array(self._binding, dtype=np.int8).reshape(months, n_p),
             limits=np.array(self._limits).reshape(months, n_p, len(SUPPLY_INPUTS)),
             unmet=np.array(self._unmet).reshape(months, n_p),
-            finished=_array(self.finished),
-            dies=_array(self.dies),
-            stacks=_array(self.stacks),
-            in_packaging=_array(self.in_packaging),
-            allocated=_array(self.allocated),
-            programme_binding=_array(self.programme_binding, np.int8),
-            ready_it_capacity=_array(self.ready_it_capacity),
-            power_available=_array(self.power_available),
+            finished=_array(self.finished, n_p),
+            dies=_array(self.dies, n_p),
+            stacks=_array(self.stacks, n_p),
+            in_packaging=_array(self.in_packaging, n_p),
+            allocated=_array(self.allocated, n_g),
+            programme_binding=_array(self.programme_binding, n_g, np.int8),
+            ready_it_capacity=_array(self.ready_it_capacity, n_s),
+            power_available=_array(self.power_available, n_s),
             suppliers=tuple(self.suppliers),
             supplier_kinds=tuple(self.supplier_kinds),
             product_supplier=self.product_supplier,
@@ -264,7 +264,7 @@ class Record:
             supplier_capacity=np.array(self._capacity).reshape(months, len(self.suppliers)),
             supplier_asked=np.array(self._asked).reshape(months, *shape),
             supplier_granted=np.array(self._granted).reshape(months, *shape),
-            unsold=_array(self.unsold),
+            unsold=_array(self.unsold, n_u),
             buildings=tuple(f"{s}/{log.id}" for s, log in logs),
             building_site=tuple(s for s, _ in logs),
             construction_done=np.array([log.construction_done for _, log in logs], dtype=float),
@@ -280,12 +280,6 @@ def _ever(window: tuple[float, float] | None) -> bool:
     return window is not None and window[0] < window[1] and window[0] < math.inf
 
 
-def _rows(months: int, width: int, zero: float = 0.0) -> list[list[float]]:
-    """``months`` rows of ``width`` zeros."""
-    return [[zero] * width for _ in range(months)]
-
-
-def _array(rows: list[list[float]], dtype: type = float) -> np.ndarray:
-    """Rows of equal width as a (row, column) array."""
-    width = len(rows[0]) if rows else 0
+def _array(rows: list[list[float]], width: int, dtype: type = float) -> np.ndarray:
+    """Rows of ``width`` values as a (row, column) array."""
     return np.array(rows, dtype=dtype).reshape(len(rows), width)

@@ -241,29 +241,33 @@ class World:
         record = self.record
         chains = [self.chains[pid] for pid in record.products]
         finished = self.allocator.finished
-        record.finished[month] = [finished[pid] for pid in record.products]
-        record.dies[month] = dies = [chain.dies.level_before_now for chain in chains]
-        record.stacks[month] = [
-            sum(p.level_before_now for p in chain.stacks.values()) for chain in chains
-        ]
-        record.in_packaging[month] = [chain.in_packaging for chain in chains]
+        record.finished.append([finished[pid] for pid in record.products])
+        dies = [chain.dies.level_before_now for chain in chains]
+        record.dies.append(dies)
+        record.stacks.append(
+            [sum(p.level_before_now for p in chain.stacks.values()) for chain in chains]
+        )
+        record.in_packaging.append([chain.in_packaging for chain in chains])
         if self.trace is not None:
             for pid, level in zip(record.products, dies, strict=True):
                 self._trace(f"record month {month}: {pid} dies {level:.6g}")
+        unsold = [0.0] * len(record.suppliers)
         for column, vid, generation in self._unsold_columns:
-            unsold = self.vendors[vid].unsold_by(month + 1, inclusive=False)
-            record.unsold[month][column] = unsold[generation]
+            unsold[column] = self.vendors[vid].unsold_by(month + 1, inclusive=False)[generation]
+        record.unsold.append(unsold)
         sites = [self.sites[sid] for sid in record.sites]
-        record.ready_it_capacity[month] = [site.ready_it_capacity for site in sites]
-        record.power_available[month] = [site.power_available for site in sites]
+        record.ready_it_capacity.append([site.ready_it_capacity for site in sites])
+        record.power_available.append([site.power_available for site in sites])
         books = [self.allocator.books[gid] for gid in record.programmes]
-        record.allocated[month] = [book.allocated for book in books]
-        record.delivered[month] = [book.delivered for book in books]
-        record.spent_on_packages[month] = [book.spent_on_packages for book in books]
-        record.programme_binding[month] = [
-            PROGRAMME_INPUTS.index(self._programme_binding(month, gid, book))
-            for gid, book in zip(record.programmes, books, strict=True)
-        ]
+        record.allocated.append([book.allocated for book in books])
+        record.delivered.append([book.delivered for book in books])
+        record.spent_on_packages.append([book.spent_on_packages for book in books])
+        record.programme_binding.append(
+            [
+                PROGRAMME_INPUTS.index(self._programme_binding(month, gid, book))
+                for gid, book in zip(record.programmes, books, strict=True)
+            ]
+        )
 
     def _programme_binding(self, month: int, gid: str, book: ProgrammeBook) -> str:
         """What holds programme ``gid`` back at the end of ``month`` (one of
