@@ -96,6 +96,8 @@ class Allocator:
         self.cash = cash
         self.installable = installable
         self.on_delivered = on_delivered
+        self._years: dict[int, int] = {}
+        """The calendar year of each month asked for [year]."""
         self._outbox: list[tuple[float, list[tuple[ProgrammeBook, float, float]]]] | None = None
         """Lots allocated at this instant, by lead time [month], that the shipment
         process started at this instant has yet to take (None: no such process)."""
@@ -326,7 +328,12 @@ class Allocator:
                 self.on_delivered(book.spec.id, amount, window)
 
     def _year(self) -> int:
-        return self.calendar.month_start(int(self.env.now + 1e-9)).year
+        """The calendar year now."""
+        month = int(self.env.now + 1e-9)
+        year = self._years.get(month)
+        if year is None:
+            year = self._years[month] = self.calendar.month_start(month).year
+        return year
 
     def _rules(self, spec: ProgrammeIn) -> list[ExportIn]:
         if not self.export_rules:
