@@ -90,6 +90,11 @@ class Allocator:
         self.by_product: dict[str, list[ProgrammeBook]] = {pid: [] for pid in products}
         for book in sorted(self.books.values(), key=lambda b: b.spec.priority):
             self.by_product[book.spec.product].append(book)
+        self._shares = {
+            pid: contracted_shares([book.spec for book in books])
+            for pid, books in self.by_product.items()
+        }
+        """Each product's contracted shares of its lots [fraction] by programme."""
         self.export_rules = export_rules
         self.export_used: dict[tuple[str, int], float] = {}
         self.finished = dict.fromkeys(products, 0.0)
@@ -226,7 +231,7 @@ class Allocator:
         wanting more; returns what each gets and what is left [package]."""
         given = dict.fromkeys(wants, 0.0)
         exported: dict[str, float] = {}
-        shares = contracted_shares([book.spec for book in books])
+        shares = self._shares[books[0].spec.product] if books else {}
         for book in books:
             if book.spec.id in shares:
                 self._give(book, shares[book.spec.id] * lot, wants, given, exported)
@@ -287,10 +292,11 @@ class Allocator:
         (``exported``: H100e by rule) have left; returns what it got [package]."""
         spec = book.spec
         amount = max(0.0, min(amount, wants[spec.id] - given[spec.id]))
-        headroom = self._export_headroom(spec, exported)
-        if headroom < amount:
-            amount = headroom
-            book.limited_by = "export_cap"
+        if self.export_rules:
+            headroom = self._export_headroom(spec, exported)
+            if headroom < amount:
+                amount = headroom
+                book.limited_by = "export_cap"
         if amount <= 0:
             return 0.0
         given[spec.id] += amount
