@@ -163,6 +163,8 @@ class SiteModel:
         """Fill time [month] its supplier promised each order placed, by building id
         (transformers) or on-site entry (its index)."""
         self._planned_openings: dict[str, tuple[tuple, Openings]] = {}
+        self._waiting_blocks: tuple[tuple[int, int], list[tuple]] | None = None
+        """The blocks waiting to be energised, as last listed, with the plan's key."""
         self._schedules: dict[tuple[int, str, float | None], tuple[float, ...]] = {}
 
     @property
@@ -295,19 +297,7 @@ class SiteModel:
         planned = self._planned_openings.get(tenancy.programme)
         if planned is not None and planned[0] == key:
             return planned[1]
-        waiting = []
-        pue = self.spec.pue
-        for order, (building, log) in enumerate(zip(plan.buildings, self.buildings, strict=True)):
-            done = len(log.blocks_energised)
-            if done == building.blocks or building.it_capacity <= 0:
-                continue
-            built = self._blocks_built(version, building)
-            need = building.it_capacity / building.blocks * pue
-            waiting += [
-                (built[block], order, block, need, building)
-                for block in range(done, building.blocks)
-            ]
-        waiting.sort(key=_by_built)  # then by building and block: each is once
+        waiting = self._waiting(version, plan)
         dates = energised(
             [(built, need) for built, _, _, need, _ in waiting],
             self._power_plan(plan),
@@ -324,6 +314,35 @@ class SiteModel:
         openings = Openings.plan(opened, tenancy.install_rate, slots)
         self._planned_openings[tenancy.programme] = (key, openings)
         return openings
+
+    def _waiting(self, version: int, plan: SiteIn) -> list[tuple]:
+        """``(built [month], building's place, block's place, facility power it needs
+        [W], building)`` of each block still to be energised, as in ``plan`` (version
+        ``version``), by when built (then building and block): made again when a delay
+        becomes known or an order is promised, else what was made less the blocks
+        energised since (each building's blocks are energised in order)."""
+        key = (version, len(self.promised))
+        found = self._waiting_blocks
+        if found is not None and found[0] == key:
+            done = [len(log.blocks_energised) for log in self.buildings]
+            waiting = [item for item in found[1] if item[2] >= done[item[1]]]
+        else:
+            waiting = []
+            pue = self.spec.pue
+            pairs = zip(plan.buildings, self.buildings, strict=True)
+            for order, (building, log) in enumerate(pairs):
+                done = len(log.blocks_energised)
+                if done == building.blocks or building.it_capacity <= 0:
+                    continue
+                built = self._blocks_built(version, building)
+                need = building.it_capacity / building.blocks * pue
+                waiting += [
+                    (built[block], order, block, need, building)
+                    for block in range(done, building.blocks)
+                ]
+            waiting.sort(key=_by_built)  # then by building and block: each is once
+        self._waiting_blocks = (key, waiting)
+        return waiting
 
     def _blocks_built(self, version: int, building: BuildingIn) -> tuple[float, ...]:
         """When each block of ``building`` (as in plan ``version``) should be built
