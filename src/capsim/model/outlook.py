@@ -53,11 +53,13 @@ def energised(
     need = reserved
     before = -math.inf
     dates = []
+    search, count = bisect.bisect_left, len(times)
     for built, watts in blocks:
         need += watts
-        index = bisect.bisect_left(totals, need - EPSILON)
-        covered = times[index] if index < len(times) else math.inf
-        before = max(built, covered, before)
+        index = search(totals, need - EPSILON)
+        covered = times[index] if index < count else math.inf
+        latest = covered if covered > built else built  # as max(built, covered, before)
+        before = before if before > latest else latest
         dates.append(before)
     return dates
 
@@ -89,10 +91,13 @@ class Openings:
         by time."""
         totals, floor = [opened], []
         lowest = math.inf
+        total = opened
         for when, slots in openings:
-            lowest = min(lowest, totals[-1] - rate * when)
+            low = total - rate * when
+            lowest = low if low < lowest else lowest  # as min(lowest, low)
             floor.append(lowest)
-            totals.append(totals[-1] + slots)
+            total += slots
+            totals.append(total)
         return cls(tuple(when for when, _ in openings), tuple(totals), tuple(floor))
 
 
