@@ -445,11 +445,6 @@ class SiteModel:
         ends then still counts as in progress).
         """
         tenancy = self.tenancies[programme]
-        waiting = [
-            reason
-            for building, reason in self.waiting_for.items()
-            if reason != "ready" and self.tenant_of[building] == programme
-        ]
         if (
             tenancy.slots.level > EPSILON
             or self.env.now <= tenancy.log.busy_until
@@ -457,6 +452,11 @@ class SiteModel:
         ):
             stocked = tenancy.inventory.level > EPSILON or tenancy.waiting_for_crews
             return "crews" if stocked else None
+        waiting = [
+            reason
+            for building, reason in self.waiting_for.items()
+            if reason != "ready" and self.tenant_of[building] == programme
+        ]
         if not waiting:
             return "site_capacity"
         if "power" in waiting:
