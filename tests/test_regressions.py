@@ -284,16 +284,15 @@ def test_unsold_stacks_are_not_sold_before_the_qualification():
     )
 
 
-def test_unsold_stacks_go_to_orders_of_products_that_want_packages():
+def test_a_buyer_that_may_export_nothing_orders_no_stacks():
     # p (designer d) and q (designer e, the same product) share v's 4000 HBM4 stacks, the
     # line and a large fab; q's buyer may export nothing (cap 0), so q wants no packages
-    # but still orders stacks. In January each gets 2000 stacks: p packages 250, q gives
-    # its 2000 back unsold. In February v sells those 2000 to p's order alone (q would
-    # give them back again at the month's end; they used to be split between the two
-    # orders), and then grants its 4000 pro rata to what p (4000 - 2000) and q (4000)
-    # still order: p gets 4000 x 2000 / 6000 = 1333.3, so (2000 + 1333.3) / 8 = 416.7
-    # packages (375 before). Both buyers are demand sinks (no sites), so both order all
-    # they lack.
+    # and, its order rate respecting the cap, orders none: e asks v for nothing, and p's
+    # designer gets all 4000 stacks a month, 4000 / 8 = 500 packages (the line's 1000
+    # and the fab allow more). Nothing is unsold. (q's order rate used to ignore the cap:
+    # q ordered stacks it could never use, got 2000 of them in January and gave them
+    # back unsold, and p packaged 250 in January, 416.7 in February.) Both buyers are
+    # demand sinks (no sites).
     q = copy.deepcopy(chain_data()["products"]["p"]) | {"designer": "e"}
     scenario = chain(
         **{
@@ -312,6 +311,50 @@ def test_unsold_stacks_go_to_orders_of_products_that_want_packages():
         }
     )
     result = simulate(scenario)
+    stacks = result.supplier_asked.sel(supplier="v/HBM4")
+    assert float(stacks.sel(designer="e").sum()) == 0.0
+    np.testing.assert_allclose(result.packages_produced.sel(product="p").values, 500.0)
+    assert float(result.packages_produced.sel(product="q").sum()) == 0.0
+    np.testing.assert_allclose(result.hbm_unsold.sel(supplier="v/HBM4").values, 0.0, atol=1e-9)
+
+
+# -- a product no vendor qualifies is planned no share of the line ---------------------------
+
+
+def test_a_product_no_vendor_qualifies_takes_no_share_of_the_plans():
+    # p (designer d) and q (designer e, the same product) share the line (100 wafers x 10
+    # = 1000 packages a month) and a large fab; v (4000 HBM4 stacks a month, 2 months'
+    # lead) never qualifies q, yet e holds a take-or-pay half of it: 2000 stacks a month
+    # stay unsold (2000, 4000, 6000 at the ends of January to March). p's programme opens
+    # on 1 April. q cannot be made, so it is planned nothing and p plans the whole line:
+    # in February and March d orders 8000 stacks for April and May and gets the 2000
+    # not reserved. In April p has those 2000, the 6000 unsold and April's 2000 unsold:
+    # 10,000 stacks, 1000 packages (the line's), nothing left unsold. From July p takes
+    # all of v's 4000 stacks a month, 2000 granted and 2000 bought unsold: 500 packages.
+    # (q, which buyer h orders without end, used to be planned a share of the line pro
+    # rata to its 1e9 against p's 1.5e6: p planned about 1 package a month, packaged 1
+    # or 2, and 23,924 stacks were unsold by December.)
+    q = copy.deepcopy(chain_data()["products"]["p"]) | {"designer": "e"}
+    scenario = chain(
+        **{
+            "products.q": q,
+            "logic_fabs.f.wafer_starts": "1000 wafer/month",
+            "logic_fabs.f.shares": {},
+            "packaging.c.shares": {},
+            "hbm_vendors.v.shares": {},
+            "hbm_vendors.v.contracts": {"e": {"share": 0.5, "take_or_pay": True}},
+            "hbm_vendors.v.lead_time": "2 month",
+            "hbm_vendors.v.qualification.q": "never",
+            "programmes.g.start": "2026-04-01",
+            "programmes.h": _buyer(product="q"),
+        }
+    )
+    result = simulate(scenario)
     produced = result.packages_produced.sel(product="p").values
-    assert produced[:2] == pytest.approx([250.0, (2000.0 + 4000.0 / 3.0) / 8.0], rel=1e-6)
+    np.testing.assert_allclose(produced[:4], [0.0, 0.0, 0.0, 1000.0], atol=1e-6)
+    np.testing.assert_allclose(produced[6:], 500.0, rtol=1e-9)
+    unsold = result.hbm_unsold.sel(supplier="v/HBM4").values
+    np.testing.assert_allclose(unsold, [2000.0, 4000.0, 6000.0] + [0.0] * 9, atol=1e-6)
+    granted = result.supplier_granted.sel(supplier="v/HBM4", designer="d").values
+    np.testing.assert_allclose(granted[1:3], 2000.0, rtol=1e-9)
     assert float(result.packages_produced.sel(product="q").sum()) == 0.0

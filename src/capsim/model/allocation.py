@@ -9,7 +9,10 @@ product's lead time) and up to its ``staging`` later, less what it has been allo
 Its order rate, what it asks its product's designer for per month, is ``volume`` when
 given, else what it lacks spread over the months to its ``end``, else all it lacks;
 for a programme with sites, never more than the room that month opens (this month, all
-its room). Finished packages of a product go
+its room); never more than its cash pays for now, nor than the export rules on it let
+its destination receive in the calendar year ordered for (the rest of this year's cap;
+the cap's monthly rate in later years), so that it orders nothing it would refuse.
+Finished packages of a product go
 first to programmes with a contracted ``share`` (up to that share of the lot), then
 to the others by priority, then to share-holders still wanting more. Contracted
 shares that add up to more than 100 % (as draws of uncertain shares may, though
@@ -22,6 +25,7 @@ lot's allocations after the product's lead time.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -123,9 +127,9 @@ class Allocator:
         if room < want:
             want = room
             book.limited_by = "sites"
-        price = self.products[spec.product].price
-        if price > 0 and self.cash(spec.id) < want * price:
-            want = max(0.0, self.cash(spec.id) / price)
+        affordable = self.affordable(book)
+        if affordable < want:
+            want = affordable
             book.limited_by = "money"
         headroom = self._export_headroom(spec)
         if headroom < want:
@@ -163,41 +167,132 @@ class Allocator:
 
     def order_rate(self, product: str, time: float | None = None) -> float:
         """Good packages of ``product`` its programmes order per month at model ``time``
-        (default now), as they stand now [package/month]: ``volume`` at that time, else
-        what they lack spread over the months to their end, else all they lack; for a
-        programme with sites, never more than the :meth:`room` that the month of
-        ``time`` opens at its start (this month: all its room now)."""
+        (default now), as they stand now [package/month]: each programme's
+        :meth:`own_rate`, scaled down where the export rules on it at ``time`` let its
+        destination receive less a month (:meth:`_export_rate`) than the programmes
+        under them order (in proportion to their H100e)."""
         time = self.env.now if time is None else time
         month = int(time + 1e-9)
         total = 0.0
         for book in self.by_product[product]:
-            spec = book.spec
-            remaining = book.remaining()
-            if remaining <= EPSILON or not spec.firm or not spec.start <= time < spec.end:
-                continue
-            if spec.volume is not None:
-                rate = min(remaining, spec.volume_at(month))
-            elif spec.end < float("inf"):
-                rate = remaining / max(1.0, spec.end - time)
-            else:
-                rate = remaining
-            if spec.sites:
-                rate = min(rate, self._room_opened(book, month))
-            total += rate
+            ordered = self.own_rate(book, time, month)
+            if ordered > 0 and self.export_rules:
+                ordered *= self._export_scale(
+                    book.spec, time, lambda b: self.own_rate(b, time, month), self._export_rate
+                )
+            total += ordered
         return total
+
+    def own_rate(self, book: ProgrammeBook, time: float, month: int) -> float:
+        """What ``book``'s programme orders per month at model ``time`` (in ``month``),
+        export rules aside [package/month]: ``volume`` then, else what it lacks spread
+        over the months to its ``end``, else all it lacks; for a programme with sites,
+        never more than the :meth:`room` that ``month`` opens at its start (this month:
+        all its room now); never more than its cash pays for now (:meth:`affordable`).
+        Nothing outside [``start``, ``end``), once complete, or when its letter lapsed."""
+        spec = book.spec
+        remaining = book.remaining()
+        if remaining <= EPSILON or not spec.firm or not spec.start <= time < spec.end:
+            return 0.0
+        if spec.volume is not None:
+            rate = min(remaining, spec.volume_at(month))
+        elif spec.end < math.inf:
+            rate = remaining / max(1.0, spec.end - time)
+        else:
+            rate = remaining
+        if spec.sites:
+            rate = min(rate, self._room_opened(book, month))
+        if spec.budget < math.inf:
+            rate = min(rate, self.affordable(book))
+        return rate
 
     def backlog(self, product: str, by: float | None = None) -> float:
         """Good packages of ``product`` its firm programmes still lack, less finished stock
-        [package]: those open now, and those that open by model time ``by`` (each at most
-        its :meth:`room` at ``by``)."""
+        [package]: those open now, and those that open by model time ``by``, each at most
+        its :meth:`room` at ``by`` and what its cash pays for now, scaled down where the
+        export rules on it let its destination receive less from now to the end of the
+        calendar year of ``by`` (:meth:`_export_total`) than the programmes under them
+        lack (in proportion to their H100e)."""
         now = self.env.now
         by = now if by is None else by
-        lacking = sum(
-            min(book.remaining(), self.room(book, by))
-            for book in self.by_product[product]
-            if book.spec.firm and book.spec.start <= by and now < book.spec.end
-        )
-        return max(0.0, lacking - self.finished[product])
+
+        total = 0.0
+        for book in self.by_product[product]:
+            lacks = self._lacking(book, now, by)
+            if lacks > 0 and self.export_rules:
+                lacks *= self._export_scale(
+                    book.spec, by, lambda b: self._lacking(b, now, by), self._export_total
+                )
+            total += lacks
+        return max(0.0, total - self.finished[product])
+
+    def _lacking(self, book: ProgrammeBook, now: float, by: float) -> float:
+        """What ``book``'s programme, if firm and open by model time ``by`` (and not
+        closed ``now``), still lacks, at most its :meth:`room` at ``by`` and what its cash
+        pays for now, export rules aside [package]."""
+        spec = book.spec
+        if not spec.firm or spec.start > by or now >= spec.end:
+            return 0.0
+        lacks = min(book.remaining(), self.room(book, by))
+        if spec.budget < math.inf:
+            lacks = min(lacks, self.affordable(book))
+        return lacks
+
+    def affordable(self, book: ProgrammeBook) -> float:
+        """Packages ``book``'s programme can pay for at its product's ``price`` with the
+        cash it has now [package] (unbounded without a budget or a price). Funding comes
+        as its power comes online: a buyer orders on a tranche once it is received."""
+        price = self.products[book.spec.product].price
+        if price <= 0:
+            return math.inf
+        cash = self.cash(book.spec.id)
+        return max(0.0, cash / price) if cash < math.inf else math.inf
+
+    def _export_scale(
+        self,
+        spec: ProgrammeIn,
+        time: float,
+        amount: Callable[[ProgrammeBook], float],
+        allowed: Callable[[ExportIn, float], float],
+    ) -> float:
+        """The fraction [0-1] of its ``amount`` (packages) ``spec``'s programme may order:
+        for each export rule on it at model ``time``, what the rule ``allowed`` [H100e]
+        over what the programmes under it ask (``amount`` x their product's H100e), when
+        they ask more; the least of these."""
+        scale = 1.0
+        for rule in self._rules(spec, time):
+            asked = sum(
+                amount(book) * self.products[book.spec.product].h100e
+                for book in self.books.values()
+                if _covers(rule, book.spec)
+            )
+            limit = allowed(rule, time)
+            if asked > limit:
+                scale = min(scale, limit / asked)
+        return scale
+
+    def _export_rate(self, rule: ExportIn, time: float) -> float:
+        """What ``rule`` lets its destination receive a month at model ``time``
+        [H100e/month]: in the current calendar year, all it still allows this year (the
+        cap counts a calendar year, so a buyer may take the rest of its quota at once);
+        in a later year, its cap spread over the months it covers then (the cap's
+        monthly rate, for a whole year)."""
+        month = max(int(time + 1e-9), self._month())
+        first = self.calendar.month_start(month)
+        if first.year == self._year():
+            used = self.export_used.get((rule.id, first.year), 0.0)
+            return max(0.0, rule.cap_per_year - used)
+        january = month + 1 - first.month
+        return rule.cap_per_year / _months_covered(rule, january)
+
+    def _export_total(self, rule: ExportIn, by: float) -> float:
+        """What ``rule`` lets its destination receive from now to the end of the calendar
+        year of model time ``by`` [H100e]: what it still allows this year, and its cap
+        for each later year."""
+        year = self._year()
+        later = self.calendar.month_start(max(int(by + 1e-9), self._month())).year - year
+        used = self.export_used.get((rule.id, year), 0.0)
+        return max(0.0, rule.cap_per_year - used) + later * rule.cap_per_year
 
     def _month(self) -> int:
         return int(self.env.now + 1e-9)
@@ -341,21 +436,21 @@ class Allocator:
             year = self._years[month] = self.calendar.month_start(month).year
         return year
 
-    def _rules(self, spec: ProgrammeIn) -> list[ExportIn]:
+    def _rules(self, spec: ProgrammeIn, time: float | None = None) -> list[ExportIn]:
+        """The export rules on ``spec``'s programme at model ``time`` (default now)."""
         if not self.export_rules:
             return []
-        now = self.env.now
+        time = self.env.now if time is None else time
         return [
             rule
             for rule in self.export_rules.values()
-            if rule.destination == spec.destination
-            and rule.start <= now < rule.end
-            and (rule.products is None or spec.product in rule.products)
+            if rule.start <= time < rule.end and _covers(rule, spec)
         ]
 
     def _export_headroom(self, spec: ProgrammeIn, pending: dict[str, float] | None = None) -> float:
         """Packages ``spec``'s programme may still receive this calendar year under the
-        export rules on it [package], less ``pending`` (H100e by rule) not yet booked."""
+        export rules on it [package], less ``pending`` (H100e by rule) not yet booked (none
+        when what is left is floating-point dust, below :data:`EPSILON`)."""
         h100e = self.products[spec.product].h100e
         year = self._year()
         headroom = float("inf")
@@ -363,7 +458,7 @@ class Allocator:
             used = self.export_used.get((rule.id, year), 0.0)
             left = rule.cap_per_year - used - (pending or {}).get(rule.id, 0.0)
             headroom = min(headroom, max(0.0, left) / h100e)
-        return headroom
+        return headroom if headroom > EPSILON else 0.0
 
 
 def contracted_shares(programmes: list[ProgrammeIn]) -> dict[str, float]:
@@ -375,3 +470,18 @@ def contracted_shares(programmes: list[ProgrammeIn]) -> dict[str, float]:
     }
     total = sum(shares.values())
     return {gid: share / max(1.0, total) for gid, share in shares.items()}
+
+
+def _months_covered(rule: ExportIn, january: int) -> int:
+    """Months of the calendar year from month ``january`` that ``rule`` covers for at
+    least part of the month (at least 1)."""
+    begin = max(january, math.floor(rule.start + 1e-9))
+    end = january + 12 if rule.end == math.inf else min(january + 12, math.ceil(rule.end - 1e-9))
+    return max(1, end - begin)
+
+
+def _covers(rule: ExportIn, spec: ProgrammeIn) -> bool:
+    """Whether ``rule`` caps what ``spec``'s programme receives (when it applies)."""
+    return rule.destination == spec.destination and (
+        rule.products is None or spec.product in rule.products
+    )

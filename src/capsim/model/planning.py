@@ -170,6 +170,10 @@ class Planner:
                 (i, pid)
                 for i, (pid, c) in enumerate(self.chains.items())
                 if c.product.start <= middle < c.product.end
+                and (
+                    c.stacks_per_good <= 0
+                    or any(b <= middle for _, (b, _), _, _ in self._sources[c.product.id])
+                )
             ]
             self._made[month] = made
         asks = [0.0] * len(self._pids)

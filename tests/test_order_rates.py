@@ -1,0 +1,118 @@
+"""Order rates that respect a buyer's export cap and its cash, so a buyer never orders
+what it will not take (hand calculations on the chain world of ``builders.chain``: one
+product p of 2 H100e and USD 10,000 a package, 8 HBM4 stacks a package, at most 500
+packages a month, all from v's 4000 stacks; inputs with no lead time)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from builders import chain, other_buyers
+from capsim.model.resolve import resolve
+from capsim.model.world import World
+from capsim.simulation import simulate
+
+#: 1200 H100e a year for CN: 600 packages of p a year, 50 a month.
+CN_CAP = {"cn": {"destination": "CN", "cap": "1200 H100e/year", "start": "2025-01-01"}}
+
+
+def _capped(**changes):
+    return chain(
+        **{
+            "horizon.end": "2027-12-31",
+            "programmes.g.destination": "CN",
+            "export_rules": CN_CAP,
+            **changes,
+        }
+    )
+
+
+def _stacks(result, kind: str = "granted") -> np.ndarray:
+    return result[f"supplier_{kind}"].sel(supplier="v/HBM4", designer="d").values
+
+
+def test_a_capped_destination_orders_what_the_cap_lets_it_receive():
+    # Nothing received yet: in 2026 the buyer may still receive 1200 H100e / 2 H100e =
+    # 600 packages, and would take them at once (the cap counts a calendar year), so it
+    # orders 600 a month in January and, as it stands now, in June; for 2027 it orders
+    # the cap's monthly rate, 1200 / 12 / 2 = 50 a month. Two programmes for CN share the
+    # cap: 600 and 50 in all. Without the cap it orders all its sites have room for: 10
+    # crews x 1000 racks x 100 packages = 1e6 a month, for the 1.5 months of its staging.
+    allocator = World(resolve(_capped())).allocator
+    rates = [allocator.order_rate("p", t) for t in (0.5, 5.5, 12.5, 23.5)]
+    np.testing.assert_allclose(rates, [600.0, 600.0, 50.0, 50.0], rtol=1e-12)
+    two = World(resolve(_capped(**{"programmes.h": other_buyers() | {"destination": "CN"}})))
+    rates = [two.allocator.order_rate("p", t) for t in (0.5, 12.5)]
+    np.testing.assert_allclose(rates, [600.0, 50.0], rtol=1e-12)
+    assert World(resolve(chain())).allocator.order_rate("p", 0.5) == pytest.approx(1.5e6)
+
+
+def test_a_capped_destination_lacks_no_more_than_the_cap_lets_it_receive():
+    # What its designer orders inputs for (the backlog): 600 packages by any time in
+    # 2026, and 600 more by any time in 2027; a rule that starts on 1 July 2026 and ends
+    # on 1 April 2027 covers 6 months of 2026 and 3 of 2027: 1200 H100e over 3 months /
+    # 2 = 200 packages a month in 2027.
+    allocator = World(resolve(_capped())).allocator
+    lacks = [allocator.backlog("p", t) for t in (0.0, 11.9, 12.0, 23.9)]
+    np.testing.assert_allclose(lacks, [600.0, 600.0, 1200.0, 1200.0], rtol=1e-12)
+    window = {"start": "2026-07-01", "end": "2027-04-01"}
+    part = World(resolve(_capped(export_rules={"cn": CN_CAP["cn"] | window}))).allocator
+    assert part.order_rate("p", 12.5) == pytest.approx(200.0)
+
+
+def test_a_capped_destinations_designer_orders_only_the_stacks_it_will_take():
+    # The buyer may receive 600 packages a year and would take them at once, so its
+    # designer orders 600 x 8 = 4800 stacks each January (4000 granted, the vendor's all;
+    # the other 800 in February) and none after: 500 + 100 packages a year, all taken;
+    # its 2027 orders start in January (the stacks take no time to come).
+    # Nothing is left unsold at v or in p's stock. (Before, the designer kept ordering
+    # 8000 stacks a month: 43,200 stacks unsold by the end of 2026.)
+    result = simulate(_capped())
+    granted = _stacks(result)
+    expected = np.zeros(12)
+    expected[:2] = [4000.0, 800.0]
+    np.testing.assert_allclose(granted, np.tile(expected, 2), atol=1e-6)
+    produced = result.packages_produced.sel(product="p").values
+    np.testing.assert_allclose(produced, np.tile(expected / 8.0, 2), atol=1e-6)
+    np.testing.assert_allclose(result.hbm_unsold.sel(supplier="v/HBM4").values, 0.0, atol=1e-6)
+    np.testing.assert_allclose(result.hbm_inventory.sel(product="p").values, 0.0, atol=1e-6)
+
+
+def test_a_buyer_with_a_budget_orders_what_it_can_pay_for():
+    # USD 2e6 at USD 10,000 a package pays for 200 packages: that is its order rate and
+    # all it lacks; its designer orders 200 x 8 = 1600 stacks and 200 dies (200 / 640.2
+    # good dies per wafer = 0.3124 wafers), once. (Before, it ordered 8000 stacks a
+    # month, and 46,400 stacks were unsold by December.)
+    scenario = chain(**{"programmes.g.budget": "USD 2e6"})
+    allocator = World(resolve(scenario)).allocator
+    assert allocator.order_rate("p", 0.5) == pytest.approx(200.0)
+    assert allocator.backlog("p", 6.0) == pytest.approx(200.0)
+    result = simulate(scenario)
+    assert float(_stacks(result, "asked").sum()) == pytest.approx(1600.0)
+    wafers = result.supplier_asked.sel(supplier="f", designer="d").values
+    assert float(wafers.sum()) == pytest.approx(200.0 / 640.2, rel=1e-3)
+    assert float(result.packages_produced.sum()) == pytest.approx(200.0)
+    np.testing.assert_allclose(result.hbm_unsold.sel(supplier="v/HBM4").values, 0.0, atol=1e-6)
+
+
+def test_a_buyer_funded_as_its_power_comes_online_orders_each_tranche_as_it_arrives():
+    # Budget USD 2e6 (200 packages, 0.4 MW of IT at 2 kW each); a funder releases USD
+    # 2e6 per 0.4 MW online, USD 4e6 at most. The 200 bought in January are online in
+    # January (no delays), so February brings 2e6 and 200 more, March the last 2e6 and
+    # 200 more: 200 a month for three months, 600 in all, 4800 stacks, none unsold. The
+    # buyer does not stop ordering for want of funding it will receive.
+    funding = {
+        "programme": "g",
+        "funder": "x",
+        "amount_per_step": "USD 2e6",
+        "step": "0.4 MW",
+        "basis": "it",
+        "cap": "USD 4e6",
+    }
+    result = simulate(chain(**{"programmes.g.budget": "USD 2e6", "funding": {"fu": funding}}))
+    produced = result.packages_produced.sel(product="p").values
+    np.testing.assert_allclose(produced[:4], [200.0, 200.0, 200.0, 0.0], atol=1e-6)
+    assert float(produced.sum()) == pytest.approx(600.0)
+    assert float(_stacks(result, "asked").sum()) == pytest.approx(4800.0)
+    np.testing.assert_allclose(result.hbm_unsold.sel(supplier="v/HBM4").values, 0.0, atol=1e-6)
