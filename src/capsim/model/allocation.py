@@ -115,26 +115,30 @@ class Allocator:
         """Packages ``book``'s programme would take now [package]."""
         spec = book.spec
         now = self.env.now
-        book.limited_by = None
-        if book.remaining() <= EPSILON:
+        remaining = book.remaining()
+        if remaining <= EPSILON:
             book.limited_by = "complete"
             return 0.0
         if not spec.firm or not spec.start <= now < spec.end:
             book.limited_by = "closed"
             return 0.0
-        want = min(book.remaining(), spec.volume_at(self._month()))
-        room = self.room(book, now)
-        if room < want:
-            want = room
-            book.limited_by = "sites"
-        affordable = self.affordable(book)
-        if affordable < want:
-            want = affordable
-            book.limited_by = "money"
-        headroom = self._export_headroom(spec)
-        if headroom < want:
-            want = headroom
-            book.limited_by = "export_cap"
+        book.limited_by = None
+        want = min(remaining, spec.volume_at(self._month()))
+        if spec.sites:  # else no limit
+            room = self.room(book, now)
+            if room < want:
+                want = room
+                book.limited_by = "sites"
+        if spec.budget < math.inf:  # else no limit
+            affordable = self.affordable(book)
+            if affordable < want:
+                want = affordable
+                book.limited_by = "money"
+        if self.export_rules:  # else no limit
+            headroom = self._export_headroom(spec)
+            if headroom < want:
+                want = headroom
+                book.limited_by = "export_cap"
         return want
 
     def room(self, book: ProgrammeBook, time: float) -> float:
