@@ -358,3 +358,29 @@ def test_a_product_no_vendor_qualifies_takes_no_share_of_the_plans():
     granted = result.supplier_granted.sel(supplier="v/HBM4", designer="d").values
     np.testing.assert_allclose(granted[1:3], 2000.0, rtol=1e-9)
     assert float(result.packages_produced.sel(product="q").sum()) == 0.0
+
+
+def test_falling_orders_leave_no_warehouse_of_finished_packages():
+    """A buyer's orders fall linearly from 400 a month (2026-01-01) to none (2026-06-01),
+    and packaging takes 1.5 months. Each month's value is the series at mid-month: 360,
+    280, 200, 120, 40, 0. Packages started at a month's start are finished, and taken,
+    in the next month, so they are made for that month's orders: 280, 200, 120, 40 in
+    February to May (January's 360 had nothing started for it). Before, starts followed
+    the month they started in, one month of the fall (80) too many each month, and 360
+    finished packages that nobody ordered waited to the end of the run."""
+    volume = [
+        {"date": "2026-01-01", "value": "400 package/month"},
+        {"date": "2026-06-01", "value": "0 package/month"},
+    ]
+    result = simulate(
+        chain(
+            **{
+                "programmes.g.volume": volume,
+                "packaging.c.cycle_time": "1.5 month",
+            }
+        )
+    )
+    produced = result.packages_produced.sel(product="p").values
+    np.testing.assert_allclose(produced[:7], [0, 280, 200, 120, 40, 0, 0], atol=1e-6)
+    np.testing.assert_allclose(result.packages_allocated.sel(programme="g").values, produced)
+    assert result.finished_stock.max() <= 1e-6

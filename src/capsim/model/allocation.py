@@ -111,19 +111,22 @@ class Allocator:
         """Lots allocated at this instant, by lead time [month], that the shipment
         process started at this instant has yet to take (None: no such process)."""
 
-    def wanted(self, book: ProgrammeBook) -> float:
-        """Packages ``book``'s programme would take now [package]."""
+    def wanted(self, book: ProgrammeBook, at: float | None = None) -> float:
+        """Packages ``book``'s programme would take now [package]; with ``at``, packages
+        finished at model time ``at`` [month] (its window and ``volume`` then, all else
+        as it stands now)."""
         spec = book.spec
         now = self.env.now
+        at = now if at is None else at
         remaining = book.remaining()
         if remaining <= EPSILON:
             book.limited_by = "complete"
             return 0.0
-        if not spec.firm or not spec.start <= now < spec.end:
+        if not spec.firm or not spec.start <= at < spec.end:
             book.limited_by = "closed"
             return 0.0
         book.limited_by = None
-        want = min(remaining, spec.volume_at(self._month()))
+        want = min(remaining, spec.volume_at(int(at + 1e-9)))
         if spec.sites:  # else no limit
             room = self.room(book, now)
             if room < want:
@@ -162,12 +165,16 @@ class Allocator:
         opened = self.installable(spec.id, arrival) - self.installable(spec.id, arrival - 1.0)
         return max(0.0, opened)
 
-    def demand(self, product: str, in_flight: float) -> float:
-        """Good packages of ``product`` to start now [package]: what its programmes want
-        this month (``volume`` is a monthly want), never more than they still lack less
-        finished stock and the packages ``in_flight``."""
-        wanted = sum(self.wanted(book) for book in self.by_product[product])
-        return max(0.0, min(wanted, self.backlog(product) - in_flight))
+    def demand(self, product: str, in_flight: float, finish: float) -> float:
+        """Good packages of ``product`` to start now, to be finished at model time
+        ``finish`` [month] [package]: what its programmes will want in that month
+        (``volume`` is a monthly want) less the finished stock nobody has taken, never
+        more than they still lack less finished stock and the packages ``in_flight``.
+        (Starts for the wants of the month they finish in, net of stock, leave no
+        warehouse of packages nobody wants when orders fall.)"""
+        wanted = sum(self.wanted(book, finish) for book in self.by_product[product])
+        stock = self.finished[product]
+        return max(0.0, min(wanted - stock, self.backlog(product) - in_flight))
 
     def order_rate(self, product: str, time: float | None = None) -> float:
         """Good packages of ``product`` its programmes order per month at model ``time``

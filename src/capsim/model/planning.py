@@ -61,6 +61,11 @@ class Planner:
         self.clearing = clearing
         self.rate = rate
         self.backlog = backlog
+        self._finish = {
+            pid: inputs.packaging[chain.product.packaging].delay for pid, chain in chains.items()
+        }
+        """Each product's packaging cycle time [month]: packages started at a month's
+        start are finished, and taken, that much later."""
         self.by_line: dict[str, list[ProductChain]] = {line: [] for line in inputs.packaging}
         self.by_fab: dict[str, list[ProductChain]] = {fab: [] for fab in inputs.fabs}
         for chain in chains.values():
@@ -122,12 +127,13 @@ class Planner:
         self._fresh.clear()
 
     def rates_at(self, month: int) -> dict[str, float]:
-        """Each product's order rate in ``month`` (as the programmes stand now)."""
+        """Each product's order rate for the packages it starts in ``month`` (as the
+        programmes stand now): the rate when they are finished, a packaging cycle time
+        after the month's start, as they are made for the wants of then."""
         rates = self._rates.get(month)
         if rates is None:
-            rate = self.rate
-            middle = month + 0.5
-            rates = {pid: rate(pid, middle) for pid in self._pids}
+            rate, finish = self.rate, self._finish
+            rates = {pid: rate(pid, month + finish[pid]) for pid in self._pids}
             self._rates[month] = rates
         return rates
 
@@ -182,9 +188,9 @@ class Planner:
             for i, pid in made:
                 asks[i] = rates[pid]
         else:  # the order rates of the products made then only
-            rate, middle = self.rate, month + 0.5
+            rate, finish = self.rate, self._finish
             for i, pid in made:
-                asks[i] = rate(pid, middle)
+                asks[i] = rate(pid, month + finish[pid])
         cached = self._projections.get(month)
         if cached is not None and cached[0] == asks:
             self._fresh[month] = cached[1]

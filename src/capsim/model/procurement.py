@@ -68,7 +68,8 @@ class Procurement:
     vendors : dict of str to HbmVendorModel
         Every HBM vendor.
     demand : callable
-        Good packages of a product to start now, given (product id, packages in flight).
+        Good packages of a product to start now, given (product id, packages in flight,
+        model time [month] they would finish).
     rate : callable
         Good packages of a product its programmes order per month at a time, given
         (product id, model time [month]).
@@ -85,13 +86,17 @@ class Procurement:
         chains: dict[str, ProductChain],
         vendors: dict[str, HbmVendorModel],
         *,
-        demand: Callable[[str, float], float],
+        demand: Callable[[str, float, float], float],
         rate: Callable[[str, float], float],
         backlog: Callable[[str, float], float],
         record: Record,
     ):
         self.inputs = inputs
         self.months = inputs.calendar.months
+        self._delay = {
+            pid: inputs.packaging[chain.product.packaging].delay for pid, chain in chains.items()
+        }
+        """Each product's packaging cycle time [month]."""
         self.chains = chains
         self.vendors = vendors
         self.demand = demand
@@ -131,7 +136,9 @@ class Procurement:
         """Order and start wafers, package, then release unused stacks, for ``month``."""
         self.planner.forget()
         wanted = {
-            pid: self.demand(pid, chain.in_packaging) if chain.product.made_in(month) else 0.0
+            pid: self.demand(pid, chain.in_packaging, month + self._delay[pid])
+            if chain.product.made_in(month)
+            else 0.0
             for pid, chain in self.chains.items()
         }
         self._wanted = wanted
