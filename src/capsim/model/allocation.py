@@ -19,8 +19,9 @@ shares that add up to more than 100 % (as draws of uncertain shares may, though
 their central values add up to at most 100 %) are scaled down in proportion, as a
 supplier scales down reservations beyond its capacity. Export rules cap what each
 destination may receive per calendar year, counted over every programme a lot
-serves. What nobody takes waits as finished stock. A shipment process delivers each
-lot's allocations after the product's lead time.
+serves. What nobody takes waits as finished stock. A shipment process delivers the
+lots allocated at one instant, each after its product's lead time, in the order they
+were allocated.
 """
 
 from __future__ import annotations
