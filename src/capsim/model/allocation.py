@@ -19,8 +19,9 @@ shares that add up to more than 100 % (as draws of uncertain shares may, though
 their central values add up to at most 100 %) are scaled down in proportion, as a
 supplier scales down reservations beyond its capacity. Export rules cap what each
 destination may receive per calendar year, counted over every programme a lot
-serves. What nobody takes waits as finished stock. A shipment process delivers each
-lot's allocations after the product's lead time.
+serves. What nobody takes waits as finished stock. A shipment process delivers the
+lots allocated at one instant, each after its product's lead time, in the order they
+were allocated.
 """
 
 from __future__ import annotations
@@ -94,12 +95,22 @@ class Allocator:
         self.by_product: dict[str, list[ProgrammeBook]] = {pid: [] for pid in products}
         for book in sorted(self.books.values(), key=lambda b: b.spec.priority):
             self.by_product[book.spec.product].append(book)
+        self._shares = {
+            pid: contracted_shares([book.spec for book in books])
+            for pid, books in self.by_product.items()
+        }
+        """Each product's contracted shares of its lots [fraction] by programme."""
         self.export_rules = export_rules
         self.export_used: dict[tuple[str, int], float] = {}
         self.finished = dict.fromkeys(products, 0.0)
         self.cash = cash
         self.installable = installable
         self.on_delivered = on_delivered
+        self._years: dict[int, int] = {}
+        """The calendar year of each month asked for [year]."""
+        self._outbox: list[tuple[float, list[tuple[ProgrammeBook, float, float]]]] | None = None
+        """Lots allocated at this instant, by lead time [month], that the shipment
+        process started at this instant has yet to take (None: no such process)."""
 
     def wanted(self, book: ProgrammeBook, at: float | None = None) -> float:
         """Packages ``book``'s programme would take now [package]; with ``at``, packages
@@ -108,26 +119,30 @@ class Allocator:
         spec = book.spec
         now = self.env.now
         at = now if at is None else at
-        book.limited_by = None
-        if book.remaining() <= EPSILON:
+        remaining = book.remaining()
+        if remaining <= EPSILON:
             book.limited_by = "complete"
             return 0.0
         if not spec.firm or not spec.start <= at < spec.end:
             book.limited_by = "closed"
             return 0.0
-        want = min(book.remaining(), spec.volume_at(int(at + 1e-9)))
-        room = self.room(book, now)
-        if room < want:
-            want = room
-            book.limited_by = "sites"
-        affordable = self.affordable(book)
-        if affordable < want:
-            want = affordable
-            book.limited_by = "money"
-        headroom = self._export_headroom(spec)
-        if headroom < want:
-            want = headroom
-            book.limited_by = "export_cap"
+        book.limited_by = None
+        want = min(remaining, spec.volume_at(int(at + 1e-9)))
+        if spec.sites:  # else no limit
+            room = self.room(book, now)
+            if room < want:
+                want = room
+                book.limited_by = "sites"
+        if spec.budget < math.inf:  # else no limit
+            affordable = self.affordable(book)
+            if affordable < want:
+                want = affordable
+                book.limited_by = "money"
+        if self.export_rules:  # else no limit
+            headroom = self._export_headroom(spec)
+            if headroom < want:
+                want = headroom
+                book.limited_by = "export_cap"
         return want
 
     def room(self, book: ProgrammeBook, time: float) -> float:
@@ -310,7 +325,10 @@ class Allocator:
         for book, amount, _ in shipment:
             self._allocate(book, amount)
         if shipment:
-            self.env.process(self._ship(self.products[product].lead_time, shipment))
+            if self._outbox is None:
+                self._outbox = []
+                self.env.process(self._ship())
+            self._outbox.append((self.products[product].lead_time, shipment))
 
     def _split(
         self, books: list[ProgrammeBook], lot: float, wants: dict[str, float]
@@ -320,7 +338,7 @@ class Allocator:
         wanting more; returns what each gets and what is left [package]."""
         given = dict.fromkeys(wants, 0.0)
         exported: dict[str, float] = {}
-        shares = contracted_shares([book.spec for book in books])
+        shares = self._shares[books[0].spec.product] if books else {}
         for book in books:
             if book.spec.id in shares:
                 self._give(book, shares[book.spec.id] * lot, wants, given, exported)
@@ -381,10 +399,11 @@ class Allocator:
         (``exported``: H100e by rule) have left; returns what it got [package]."""
         spec = book.spec
         amount = max(0.0, min(amount, wants[spec.id] - given[spec.id]))
-        headroom = self._export_headroom(spec, exported)
-        if headroom < amount:
-            amount = headroom
-            book.limited_by = "export_cap"
+        if self.export_rules:
+            headroom = self._export_headroom(spec, exported)
+            if headroom < amount:
+                amount = headroom
+                book.limited_by = "export_cap"
         if amount <= 0:
             return 0.0
         given[spec.id] += amount
@@ -402,16 +421,32 @@ class Allocator:
             key = (rule.id, self._year())
             self.export_used[key] = self.export_used.get(key, 0.0) + amount * product.h100e
 
-    def _ship(self, lead_time: float, shipment: list[tuple[ProgrammeBook, float, float]]):
-        """Process: deliver a lot's allocations, each with its delivery window [fraction
-        of the month], after the product's lead time [month]."""
-        yield self.env.timeout(lead_time)
-        for book, amount, window in shipment:
-            book.delivered += amount
-            self.on_delivered(book.spec.id, amount, window)
+    def _ship(self):
+        """Process: deliver the lots allocated at this instant (each product's
+        allocations, with their delivery windows [fraction of the month]) after their
+        products' lead times [month], in the order they were allocated; lots due at the
+        same time arrive together."""
+        outbox, self._outbox = self._outbox, None
+        due: dict[float, tuple[simpy.Timeout, list]] = {}
+        for lead_time, shipment in outbox:
+            time = self.env.now + lead_time
+            if time not in due:
+                due[time] = (self.env.timeout(lead_time), [])
+            due[time][1].extend(shipment)
+        for time in sorted(due):
+            arrival, shipment = due[time]
+            yield arrival
+            for book, amount, window in shipment:
+                book.delivered += amount
+                self.on_delivered(book.spec.id, amount, window)
 
     def _year(self) -> int:
-        return self.calendar.month_start(int(self.env.now + 1e-9)).year
+        """The calendar year now."""
+        month = int(self.env.now + 1e-9)
+        year = self._years.get(month)
+        if year is None:
+            year = self._years[month] = self.calendar.month_start(month).year
+        return year
 
     def _rules(self, spec: ProgrammeIn, time: float | None = None) -> list[ExportIn]:
         """The export rules on ``spec``'s programme at model ``time`` (default now)."""

@@ -23,8 +23,9 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from capsim.model.stock import EPSILON
 
@@ -52,11 +53,13 @@ def energised(
     need = reserved
     before = -math.inf
     dates = []
+    search, count = bisect.bisect_left, len(times)
     for built, watts in blocks:
         need += watts
-        index = bisect.bisect_left(totals, need - EPSILON)
-        covered = times[index] if index < len(times) else math.inf
-        before = max(built, covered, before)
+        index = search(totals, need - EPSILON)
+        covered = times[index] if index < count else math.inf
+        latest = covered if covered > built else built  # as max(built, covered, before)
+        before = before if before > latest else latest
         dates.append(before)
     return dates
 
@@ -88,16 +91,19 @@ class Openings:
         by time."""
         totals, floor = [opened], []
         lowest = math.inf
+        total = opened
         for when, slots in openings:
-            lowest = min(lowest, totals[-1] - rate * when)
+            low = total - rate * when
+            lowest = low if low < lowest else lowest  # as min(lowest, low)
             floor.append(lowest)
-            totals.append(totals[-1] + slots)
+            total += slots
+            totals.append(total)
         return cls(tuple(when for when, _ in openings), tuple(totals), tuple(floor))
 
 
-@dataclass(frozen=True)
-class SiteOutlook:
-    """What a site's crews could have installed by any time, as planned at ``now``.
+class SiteOutlook(NamedTuple):
+    """What a site's crews could have installed by any time, as planned at ``now`` (a
+    named tuple: made once a month for each site, so made cheaply).
 
     Attributes
     ----------
@@ -118,9 +124,30 @@ class SiteOutlook:
 
     def installable(self, time: float) -> float:
         """Packages the crews could have installed by ``time`` [month] [package]."""
-        plan = self.openings
-        count = bisect.bisect_right(plan.times, time)
-        best = self.installed + self.rate * max(0.0, time - self.now)
-        if count:
-            best = min(best, self.rate * time + plan.floor[count - 1])
-        return min(best, plan.opened[count])
+        return installable_total([self])(time)
+
+
+def installable_total(outlooks: Sequence[SiteOutlook]) -> Callable[[float], float]:
+    """What several sites' crews could have installed by a time, together: a function of
+    the time [month] returning the sum over ``outlooks`` (in their order) of
+    :meth:`SiteOutlook.installable` [package]."""
+    parts = [
+        (o.now, o.installed, o.rate, o.openings.times, o.openings.floor, o.openings.opened)
+        for o in outlooks
+    ]
+    search = bisect.bisect_right
+
+    def total(time: float) -> float:
+        values = []
+        for now, installed, rate, times, floor, opened in parts:
+            count = search(times, time)
+            ahead = time - now
+            best = installed + rate * (ahead if ahead > 0.0 else 0.0)  # as max(0.0, ahead)
+            if count:
+                served = rate * time + floor[count - 1]
+                best = served if served < best else best  # as min(best, served)
+            cap = opened[count]
+            values.append(cap if cap < best else best)
+        return sum(values)
+
+    return total

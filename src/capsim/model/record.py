@@ -54,28 +54,34 @@ class Record:
         self.products = list(inputs.products)
         self.programmes = list(inputs.programmes)
         self.tenancies = tenancies
-        self.sites = sites = list(dict.fromkeys(sid for sid, _ in tenancies))
+        self.sites = list(dict.fromkeys(sid for sid, _ in tenancies))
         self.precisions = sorted({k for p in inputs.products.values() for k in p.flops})
-        n_p, n_g, n_s = len(self.products), len(self.programmes), len(sites)
-        self.produced = np.zeros((months, n_p))
-        self.binding = np.zeros((months, n_p), dtype=np.int8)
+        n_p, n_g = len(self.products), len(self.programmes)
+        self._produced = [0.0] * (months * n_p)
+        self._binding = [0] * (months * n_p)
         self._limits = [0.0] * (months * n_p * len(SUPPLY_INPUTS))
-        """The limits (month, product, input), flat: written often, an array at the end."""
-        self.unmet = np.zeros((months, n_p))
-        self.finished = np.zeros((months, n_p))
-        self.dies = np.zeros((months, n_p))
-        self.stacks = np.zeros((months, n_p))
-        self.in_packaging = np.zeros((months, n_p))
-        self.allocated = np.zeros((months, n_g))
-        self.delivered = np.zeros((months, n_g))
-        self.delivery_window = np.zeros((months, n_g))
-        """Each month's delivery window by programme [fraction of the month]; 0 until a
-        lot arrives (read as 1, the whole month)."""
-        self.spent_on_packages = np.zeros((months, n_g))
-        self.programme_binding = np.zeros((months, n_g), dtype=np.int8)
-        self.ready_it_capacity = np.zeros((months, n_s))
-        self.power_available = np.zeros((months, n_s))
+        self._unmet = [0.0] * (months * n_p)
+        """The binding inputs and unmet demand (month, product) and the limits (month,
+        product, input), flat: written often, arrays at the end."""
+        self.finished: list[list[float]] = []
+        """Stocks and totals at each month's end, a row a month appended as it ends
+        (lists; arrays at the end): finished, dies, stacks and in packaging by product,
+        allocated, delivered, spent on packages and what binds by programme, ready IT
+        capacity and power available by site."""
+        self.dies = []
+        self.stacks = []
+        self.in_packaging = []
+        self.allocated = []
+        self.delivered = []
+        self._windows = [0.0] * (months * n_g)
+        """Each month's delivery window by programme [fraction of the month], flat; 0
+        until a lot arrives (read as 1, the whole month)."""
+        self.spent_on_packages = []
+        self.programme_binding = []
+        self.ready_it_capacity = []
+        self.power_available = []
         self._product_column = {pid: i for i, pid in enumerate(self.products)}
+        self._programme_column = {gid: i for i, gid in enumerate(self.programmes)}
         self.suppliers = [
             *inputs.fabs,
             *inputs.packaging,
@@ -123,12 +129,13 @@ class Record:
         self._supplier_row = {name: i for i, name in enumerate(self.suppliers)}
         self._designer_column = {name: i for i, name in enumerate(self.designers)}
         n_u = len(self.suppliers)
-        self.supplier_capacity = np.zeros((months, n_u))
+        self._capacity = [0.0] * (months * n_u)
         n_d = len(self.designers)
         self._asked = [0.0] * (months * n_u * n_d)
         self._granted = [0.0] * (months * n_u * n_d)
-        """Asks and grants (month, supplier, designer), flat: arrays at the end."""
-        self.unsold = np.zeros((months, n_u))
+        """Capacities (month, supplier), asks and grants (month, supplier, designer),
+        flat: arrays at the end."""
+        self.unsold = []
 
     def package_month(
         self,
@@ -143,13 +150,30 @@ class Record:
         """Write ``product``'s package starts of ``month``: the binding input, the good
         packages each input alone allows (``limits`` in package starts x ``unit_yield``)
         and good packages wanted but not started [package]."""
-        column = self._product_column[product]
-        self.binding[month, column] = SUPPLY_INPUTS.index(binding)
-        start = (month * len(self.products) + column) * len(SUPPLY_INPUTS)
+        cell = month * len(self.products) + self._product_column[product]
+        self._binding[cell] = SUPPLY_INPUTS.index(binding)
+        start = cell * len(SUPPLY_INPUTS)
         self._limits[start : start + len(SUPPLY_INPUTS)] = [
             limits[name] * unit_yield for name in SUPPLY_INPUTS
         ]
-        self.unmet[month, column] = unmet
+        self._unmet[cell] = unmet
+
+    def produce(self, month: int, product: str, good: float) -> None:
+        """Book ``good`` packages of ``product`` produced in ``month`` [package]."""
+        self._produced[month * len(self.products) + self._product_column[product]] += good
+
+    def deliver(self, month: int, programme: str, window: float) -> None:
+        """Book a lot reaching ``programme`` in ``month`` over ``window`` of it [fraction of
+        the month]: the widest of the month's windows counts."""
+        cell = month * len(self.programmes) + self._programme_column[programme]
+        self._windows[cell] = max(self._windows[cell], window)
+
+    def binding(self, month: int, product: str) -> str:
+        """The input that bound ``product``'s package starts in ``month`` (one of
+        :data:`~capsim.model.supply.SUPPLY_INPUTS`)."""
+        return SUPPLY_INPUTS[
+            self._binding[month * len(self.products) + self._product_column[product]]
+        ]
 
     def supplier_month(
         self,
@@ -165,10 +189,10 @@ class Record:
         was granted [the supplier's unit], once a month: the sums of its ``products``'
         ``asks`` and ``grants`` by designer, and the grants of buyers not modelled
         (named in ``grants`` only), who ask what they are granted."""
-        row = self._supplier_row[supplier]
-        self.supplier_capacity[month, row] = capacity
+        cell = month * len(self.suppliers) + self._supplier_row[supplier]
+        self._capacity[cell] = capacity
         columns = self._designer_column
-        start = (month * len(self.suppliers) + row) * len(columns)
+        start = cell * len(columns)
         asked, granted = self._asked, self._granted  # zero until this supplier's month
         for product in products:
             at = start + columns[product.designer]
@@ -183,6 +207,7 @@ class Record:
         """The run's outputs, from the arrays and the sites' installation and building logs."""
         inputs = self.inputs
         months = inputs.calendar.months
+        n_p, n_g, n_s, n_u = map(len, (self.products, self.programmes, self.sites, self.suppliers))
         month_ends = np.arange(1, months + 1, dtype=float)
         plans = spend_plans(inputs)
         capex = np.column_stack(
@@ -191,6 +216,7 @@ class Record:
         products = [inputs.products[inputs.programmes[g].product] for g in self.programmes]
         tenancies = [sites[s].tenancies[g] for s, g in self.tenancies]
         shared = {s for s, site in sites.items() if len(site.tenancies) > 1}
+        windows = np.array(self._windows).reshape(months, len(self.programmes))
         progress = Progress(
             calendar=inputs.calendar,
             products=tuple(self.products),
@@ -200,10 +226,10 @@ class Record:
             tenancies=tuple(f"{s}/{g}" if s in shared else s for s, g in self.tenancies),
             tenancy_site=tuple(s for s, _ in self.tenancies),
             tenancy_programme=tuple(g for _, g in self.tenancies),
-            produced=self.produced,
-            delivered=np.diff(self.delivered, axis=0, prepend=0.0),
-            delivery_window=np.where(self.delivery_window > 0, self.delivery_window, 1.0),
-            capex_spent=capex + self.spent_on_packages,
+            produced=np.array(self._produced).reshape(months, len(self.products)),
+            delivered=np.diff(_array(self.delivered, n_g), axis=0, prepend=0.0),
+            delivery_window=np.where(windows > 0, windows, 1.0),
+            capex_spent=capex + _array(self.spent_on_packages, n_g),
             installs=tuple((np.array(t.log.times), np.array(t.log.installed)) for t in tenancies),
             package_power=np.array([t.product.it_power for t in tenancies]),
             pue=np.array([inputs.sites[s].pue for s, _ in self.tenancies]),
@@ -219,26 +245,26 @@ class Record:
         shape = (len(self.suppliers), len(self.designers))
         return Outputs(
             progress=progress,
-            binding=self.binding,
-            limits=np.array(self._limits).reshape(months, len(self.products), len(SUPPLY_INPUTS)),
-            unmet=self.unmet,
-            finished=self.finished,
-            dies=self.dies,
-            stacks=self.stacks,
-            in_packaging=self.in_packaging,
-            allocated=self.allocated,
-            programme_binding=self.programme_binding,
-            ready_it_capacity=self.ready_it_capacity,
-            power_available=self.power_available,
+            binding=np.array(self._binding, dtype=np.int8).reshape(months, n_p),
+            limits=np.array(self._limits).reshape(months, n_p, len(SUPPLY_INPUTS)),
+            unmet=np.array(self._unmet).reshape(months, n_p),
+            finished=_array(self.finished, n_p),
+            dies=_array(self.dies, n_p),
+            stacks=_array(self.stacks, n_p),
+            in_packaging=_array(self.in_packaging, n_p),
+            allocated=_array(self.allocated, n_g),
+            programme_binding=_array(self.programme_binding, n_g, np.int8),
+            ready_it_capacity=_array(self.ready_it_capacity, n_s),
+            power_available=_array(self.power_available, n_s),
             suppliers=tuple(self.suppliers),
             supplier_kinds=tuple(self.supplier_kinds),
             product_supplier=self.product_supplier,
             supplier_units=tuple(self.supplier_units),
             designers=tuple(self.designers),
-            supplier_capacity=self.supplier_capacity,
+            supplier_capacity=np.array(self._capacity).reshape(months, len(self.suppliers)),
             supplier_asked=np.array(self._asked).reshape(months, *shape),
             supplier_granted=np.array(self._granted).reshape(months, *shape),
-            unsold=self.unsold,
+            unsold=_array(self.unsold, n_u),
             buildings=tuple(f"{s}/{log.id}" for s, log in logs),
             building_site=tuple(s for s, _ in logs),
             construction_done=np.array([log.construction_done for _, log in logs], dtype=float),
@@ -252,3 +278,8 @@ class Record:
 def _ever(window: tuple[float, float] | None) -> bool:
     """Whether a qualification window [start, end) [month] is ever open."""
     return window is not None and window[0] < window[1] and window[0] < math.inf
+
+
+def _array(rows: list[list[float]], width: int, dtype: type = float) -> np.ndarray:
+    """Rows of ``width`` values as a (row, column) array."""
+    return np.array(rows, dtype=dtype).reshape(len(rows), width)

@@ -163,7 +163,9 @@ class SiteModel:
         """Fill time [month] its supplier promised each order placed, by building id
         (transformers) or on-site entry (its index)."""
         self._planned_openings: dict[str, tuple[tuple, Openings]] = {}
-        self._schedules: dict[tuple[int, str, float | None], float] = {}
+        self._waiting_blocks: tuple[tuple[int, int], list[tuple]] | None = None
+        """The blocks waiting to be energised, as last listed, with the plan's key."""
+        self._schedules: dict[tuple[int, str, float | None], tuple[float, ...]] = {}
 
     @property
     def power_available(self) -> float:
@@ -295,34 +297,55 @@ class SiteModel:
         planned = self._planned_openings.get(tenancy.programme)
         if planned is not None and planned[0] == key:
             return planned[1]
-        waiting = []
-        for order, (building, log) in enumerate(zip(plan.buildings, self.buildings, strict=True)):
-            done = len(log.blocks_energised)
-            if done == building.blocks or building.it_capacity <= 0:
-                continue
-            first = self._first_built(version, building)
-            need = building.it_capacity / building.blocks * self.spec.pue
-            for block in range(done, building.blocks):
-                waiting.append((block_done(building, first, block), order, need, building))
-        waiting.sort(key=lambda item: item[:2])
+        waiting = self._waiting(version, plan)
         dates = energised(
-            [(built, need) for built, _, need, _ in waiting],
+            [(built, need) for built, _, _, need, _ in waiting],
             self._power_plan(plan),
             self.power_reserved,
         )
         it_power = tenancy.product.it_power
+        programme, tenant_of = tenancy.programme, self.tenant_of
         slots = [
             (date, building.it_capacity / building.blocks / it_power)
             for date, (*_, building) in zip(dates, waiting, strict=True)
-            if date < math.inf and self.tenant_of[building.id] == tenancy.programme
+            if date < math.inf and tenant_of[building.id] == programme
         ]
         opened = tenancy.ready_it_capacity / it_power
         openings = Openings.plan(opened, tenancy.install_rate, slots)
         self._planned_openings[tenancy.programme] = (key, openings)
         return openings
 
-    def _first_built(self, version: int, building: BuildingIn) -> float:
-        """When ``building`` (as in plan ``version``) should have its first block built
+    def _waiting(self, version: int, plan: SiteIn) -> list[tuple]:
+        """``(built [month], building's place, block's place, facility power it needs
+        [W], building)`` of each block still to be energised, as in ``plan`` (version
+        ``version``), by when built (then building and block): made again when a delay
+        becomes known or an order is promised, else what was made less the blocks
+        energised since (each building's blocks are energised in order)."""
+        key = (version, len(self.promised))
+        found = self._waiting_blocks
+        if found is not None and found[0] == key:
+            done = [len(log.blocks_energised) for log in self.buildings]
+            waiting = [item for item in found[1] if item[2] >= done[item[1]]]
+        else:
+            waiting = []
+            pue = self.spec.pue
+            pairs = zip(plan.buildings, self.buildings, strict=True)
+            for order, (building, log) in enumerate(pairs):
+                done = len(log.blocks_energised)
+                if done == building.blocks or building.it_capacity <= 0:
+                    continue
+                built = self._blocks_built(version, building)
+                need = building.it_capacity / building.blocks * pue
+                waiting += [
+                    (built[block], order, block, need, building)
+                    for block in range(done, building.blocks)
+                ]
+            waiting.sort(key=_by_built)  # then by building and block: each is once
+        self._waiting_blocks = (key, waiting)
+        return waiting
+
+    def _blocks_built(self, version: int, building: BuildingIn) -> tuple[float, ...]:
+        """When each block of ``building`` (as in plan ``version``) should be built
         [month]: with its transformers on their promised (and so actual) date."""
         supplier = self.spec.transformer_supplier
         promised = None
@@ -335,11 +358,12 @@ class SiteModel:
         found = self._schedules.get(key)
         if found is None:
             if promised is None:
-                found = schedule(building)[-1][2]
+                first = schedule(building)[-1][2]
             elif promised < math.inf:
-                found = schedule(building, {"fit_out": promised})[-1][2]
+                first = schedule(building, {"fit_out": promised})[-1][2]
             else:
-                found = math.inf
+                first = math.inf
+            found = tuple(block_done(building, first, block) for block in range(building.blocks))
             self._schedules[key] = found
         return found
 
@@ -421,11 +445,6 @@ class SiteModel:
         ends then still counts as in progress).
         """
         tenancy = self.tenancies[programme]
-        waiting = [
-            reason
-            for building, reason in self.waiting_for.items()
-            if reason != "ready" and self.tenant_of[building] == programme
-        ]
         if (
             tenancy.slots.level > EPSILON
             or self.env.now <= tenancy.log.busy_until
@@ -433,6 +452,11 @@ class SiteModel:
         ):
             stocked = tenancy.inventory.level > EPSILON or tenancy.waiting_for_crews
             return "crews" if stocked else None
+        waiting = [
+            reason
+            for building, reason in self.waiting_for.items()
+            if reason != "ready" and self.tenant_of[building] == programme
+        ]
         if not waiting:
             return "site_capacity"
         if "power" in waiting:
@@ -440,3 +464,8 @@ class SiteModel:
                 return "grid"
             return "onsite_power" if self.onsite_pending else "power_capacity"
         return "transformers" if "transformers" in waiting else "construction"
+
+
+def _by_built(item: tuple) -> tuple[float, int, int]:
+    """A waiting block's (built [month], building's place, block's place)."""
+    return item[:3]

@@ -18,8 +18,10 @@ At each month boundary ``t = m``:
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import simpy
 
@@ -28,14 +30,14 @@ from capsim.model.hbm import HbmVendorModel
 from capsim.model.inputs import ModelInputs
 from capsim.model.ledger import capex_spent, funding_released, funding_rules, spend_plans
 from capsim.model.orderbook import OrderBook
-from capsim.model.outlook import SiteOutlook
+from capsim.model.outlook import installable_total
 from capsim.model.outputs import Outputs
 from capsim.model.procurement import Procurement
 from capsim.model.record import PROGRAMME_INPUTS, Record
 from capsim.model.resolve import resolve
 from capsim.model.site import SiteModel
 from capsim.model.stock import EPSILON, Stock
-from capsim.model.supply import SUPPLY_INPUTS, ProductChain
+from capsim.model.supply import ProductChain
 from capsim.scenario.document import Scenario
 
 
@@ -55,8 +57,32 @@ def run(scenario: Scenario, draw: Mapping[str, float] | None = None) -> Outputs:
     -------
     Outputs
         Plain arrays of the run (see :class:`~capsim.model.outputs.Outputs`).
+
+    Notes
+    -----
+    Python's cyclic garbage collector is paused during the run (unless it was already
+    off) and the run's own cyclic garbage (its world, a few thousand objects) is
+    collected at the end: otherwise the objects a run keeps alive while collections
+    happen age into the oldest generation and every ten runs or so set off a full
+    collection of the whole process (about 0.1 s CPU).
     """
-    return World(resolve(scenario, draw)).run()
+    with _collected_at_end():
+        return World(resolve(scenario, draw)).run()
+
+
+@contextlib.contextmanager
+def _collected_at_end():
+    """Pause automatic garbage collection, if on, and collect the youngest generation (all
+    allocated meanwhile) at the end."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect(0)
 
 
 class World:
@@ -119,16 +145,22 @@ class World:
             for pid, product in inputs.products.items()
         }
         self.vendors = {vid: HbmVendorModel(vendor) for vid, vendor in inputs.vendors.items()}
-        self._outlooks: dict[str, list[SiteOutlook]] = {}
-        """Each programme's parts of its sites' outlooks this month, made when first
-        asked for."""
+        self._outlooks: dict[str, Callable[[float], float]] = {}
+        """What each programme's sites could have installed by a time, as their outlooks
+        stand this month (made when first asked for)."""
         self._installable_read: dict[tuple[str, float], float] = {}
         """What they give by (programme, time), read this month [package]."""
         self.record = Record(
             inputs, [(sid, gid) for sid, site in self.sites.items() for gid in site.tenancies]
         )
-        self._product_column = {pid: i for i, pid in enumerate(self.record.products)}
-        self._programme_column = {gid: i for i, gid in enumerate(self.record.programmes)}
+        self._unsold_columns = [
+            (column, vid, generation)
+            for column, (vid, _, generation) in enumerate(
+                name.partition("/") for name in self.record.suppliers
+            )
+            if generation
+        ]
+        """(column, vendor, generation) of each HBM generation among the record's suppliers."""
         self.market = Procurement(
             inputs,
             self.chains,
@@ -173,12 +205,12 @@ class World:
         own buildings, as planned when first asked this month [package]."""
         found = self._installable_read.get((programme, time))
         if found is None:
-            outlooks = self._outlooks.get(programme)
-            if outlooks is None:
+            outlook = self._outlooks.get(programme)
+            if outlook is None:
                 sites = self.inputs.programmes[programme].sites
-                outlooks = [self.sites[sid].outlook(programme) for sid in sites]
-                self._outlooks[programme] = outlooks
-            found = sum(outlook.installable(time) for outlook in outlooks)
+                outlook = installable_total([self.sites[sid].outlook(programme) for sid in sites])
+                self._outlooks[programme] = outlook
+            found = outlook(time)
             self._installable_read[programme, time] = found
         return found
 
@@ -193,7 +225,7 @@ class World:
             self._trace(f"packaged {product} {good:.6g}")
         month = int(self.env.now)
         if month < self.months:
-            self.record.produced[month, self._product_column[product]] += good
+            self.record.produce(month, product, good)
         self.allocator.receive(product, good)
 
     def _delivered(self, programme: str, amount: float, window: float) -> None:
@@ -203,9 +235,7 @@ class World:
             self._trace(f"delivered {programme} {amount:.6g}")
         month = int(self.env.now)
         if month < self.months:
-            windows = self.record.delivery_window
-            column = self._programme_column[programme]
-            windows[month, column] = max(windows[month, column], window)
+            self.record.deliver(month, programme, window)
         if self.inputs.programmes[programme].sites:
             self.inventories[programme].put(amount)
 
@@ -235,30 +265,35 @@ class World:
     def _record_month_end(self, month: int) -> None:
         """Write the stocks at the end of ``month`` (model time ``month + 1``)."""
         record = self.record
-        for column, pid in enumerate(record.products):
-            chain = self.chains[pid]
-            record.finished[month, column] = self.allocator.finished[pid]
-            record.dies[month, column] = chain.dies.level_before_now
-            record.stacks[month, column] = sum(p.level_before_now for p in chain.stacks.values())
-            record.in_packaging[month, column] = chain.in_packaging
-            if self.trace is not None:
-                self._trace(f"record month {month}: {pid} dies {record.dies[month, column]:.6g}")
-        for column, name in enumerate(record.suppliers):
-            vid, _, generation = name.partition("/")
-            if generation:
-                unsold = self.vendors[vid].unsold_by(month + 1, inclusive=False)
-                record.unsold[month, column] = unsold[generation]
-        for column, sid in enumerate(record.sites):
-            site = self.sites[sid]
-            record.ready_it_capacity[month, column] = site.ready_it_capacity
-            record.power_available[month, column] = site.power_available
-        for column, gid in enumerate(record.programmes):
-            book = self.allocator.books[gid]
-            record.allocated[month, column] = book.allocated
-            record.delivered[month, column] = book.delivered
-            record.spent_on_packages[month, column] = book.spent_on_packages
-            label = self._programme_binding(month, gid, book)
-            record.programme_binding[month, column] = PROGRAMME_INPUTS.index(label)
+        chains = [self.chains[pid] for pid in record.products]
+        finished = self.allocator.finished
+        record.finished.append([finished[pid] for pid in record.products])
+        dies = [chain.dies.level_before_now for chain in chains]
+        record.dies.append(dies)
+        record.stacks.append(
+            [sum(p.level_before_now for p in chain.stacks.values()) for chain in chains]
+        )
+        record.in_packaging.append([chain.in_packaging for chain in chains])
+        if self.trace is not None:
+            for pid, level in zip(record.products, dies, strict=True):
+                self._trace(f"record month {month}: {pid} dies {level:.6g}")
+        unsold = [0.0] * len(record.suppliers)
+        for column, vid, generation in self._unsold_columns:
+            unsold[column] = self.vendors[vid].unsold_by(month + 1, inclusive=False)[generation]
+        record.unsold.append(unsold)
+        sites = [self.sites[sid] for sid in record.sites]
+        record.ready_it_capacity.append([site.ready_it_capacity for site in sites])
+        record.power_available.append([site.power_available for site in sites])
+        books = [self.allocator.books[gid] for gid in record.programmes]
+        record.allocated.append([book.allocated for book in books])
+        record.delivered.append([book.delivered for book in books])
+        record.spent_on_packages.append([book.spent_on_packages for book in books])
+        record.programme_binding.append(
+            [
+                PROGRAMME_INPUTS.index(self._programme_binding(month, gid, book))
+                for gid, book in zip(record.programmes, books, strict=True)
+            ]
+        )
 
     def _programme_binding(self, month: int, gid: str, book: ProgrammeBook) -> str:
         """What holds programme ``gid`` back at the end of ``month`` (one of
@@ -277,4 +312,4 @@ class World:
         if book.limited_by in ("money", "export_cap"):
             return book.limited_by
         product = self.inputs.programmes[gid].product
-        return SUPPLY_INPUTS[self.record.binding[month, self._product_column[product]]]
+        return self.record.binding(month, product)
