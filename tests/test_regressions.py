@@ -370,3 +370,45 @@ def test_falling_orders_leave_no_warehouse_of_finished_packages():
     np.testing.assert_allclose(produced[:7], [0, 280, 200, 120, 40, 0, 0], atol=1e-6)
     np.testing.assert_allclose(result.packages_allocated.sel(programme="g").values, produced)
     assert result.finished_stock.max() <= 1e-6
+
+
+def test_a_product_whose_qualification_ended_takes_no_share_of_the_plans():
+    """As the unqualified rival above, but v qualifies q from 2024-01-01 and a certain
+    qualification failure ends that on 2024-06-01, before the horizon: q can get no
+    stacks, so p is planned as if q did not exist (the same 1000 packages in April and
+    500 a month from July, nothing unsold from April); the planner used to look only at
+    when q's qualification began."""
+    changes = unqualified_rival() | {
+        "hbm_vendors.v.qualification.q": "2024-01-01",
+        "risks": {
+            "q-fails": {
+                "probability": 1.0,
+                "date": "2024-06-01",
+                "effect": {"kind": "qualification_failure", "vendor": "v", "product": "q"},
+                "source": "assumption: test",
+            }
+        },
+    }
+    result = simulate(chain(**changes))
+    produced = result.packages_produced.sel(product="p").values
+    np.testing.assert_allclose(produced[:4], [0.0, 0.0, 0.0, 1000.0], atol=1e-6)
+    np.testing.assert_allclose(produced[6:], 500.0, rtol=1e-9)
+    unsold = result.hbm_unsold.sel(supplier="v/HBM4").values
+    np.testing.assert_allclose(unsold[3:], 0.0, atol=1e-6)
+
+
+def test_packages_are_started_for_a_programme_opening_within_the_packaging_cycle():
+    """g opens on 2026-03-01 and wants 400 a month; packaging takes 1.5 months and HBM,
+    CoWoS and dies allow 500, 1000 and 6402 a month. Packages started on 2026-02-01 are
+    finished on 2026-03-16, after g opens, so they are started for it: 400 delivered in
+    March and every month after (they used to start only once g was open, so March got
+    none)."""
+    scenario = chain(
+        **{
+            "programmes.g.start": "2026-03-01",
+            "programmes.g.volume": "400 package/month",
+            "packaging.c.cycle_time": "1.5 month",
+        }
+    )
+    delivered = simulate(scenario).packages_delivered.sel(programme="g").values
+    np.testing.assert_allclose(delivered, [0.0, 0.0] + [400.0] * 10, rtol=1e-9)

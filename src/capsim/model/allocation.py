@@ -170,12 +170,13 @@ class Allocator:
         """Good packages of ``product`` to start now, to be finished at model time
         ``finish`` [month] [package]: what its programmes will want in that month
         (``volume`` is a monthly want) less the finished stock nobody has taken, never
-        more than they still lack less finished stock and the packages ``in_flight``.
+        more than those open by then still lack less finished stock and the packages
+        ``in_flight``.
         (Starts for the wants of the month they finish in, net of stock, leave no
         warehouse of packages nobody wants when orders fall.)"""
         wanted = sum(self.wanted(book, finish) for book in self.by_product[product])
         stock = self.finished[product]
-        return max(0.0, min(wanted - stock, self.backlog(product) - in_flight))
+        return max(0.0, min(wanted - stock, self.backlog(product, finish) - in_flight))
 
     def order_rate(self, product: str, time: float | None = None) -> float:
         """Good packages of ``product`` its programmes order per month at model ``time``

@@ -178,7 +178,7 @@ class Planner:
                 if c.product.start <= middle < c.product.end
                 and (
                     c.stacks_per_good <= 0
-                    or any(b <= middle for _, (b, _), _, _ in self._sources[c.product.id])
+                    or any(b <= middle < e for _, (b, e), _, _ in self._sources[c.product.id])
                 )
             ]
             self._made[month] = made
@@ -273,7 +273,8 @@ class Planner:
         plans from this month to the ``arrival``, a ``lead`` time later (``plan`` is the
         plan then; none before the product is made), and its arrears (what its
         programmes want now beyond their order rate: orders not met in past months),
-        never more than they (open by the ``arrival``) still lack."""
+        never more than they still lack (those open by the time packages started at the
+        ``arrival`` are finished)."""
         if plan <= 0:
             return 0.0
         month = arrival - lead
@@ -296,7 +297,7 @@ class Planner:
             else:
                 planned += (lead - whole) * found[pid][0]
         planned += self.arrears.get(pid, 0.0)
-        return min(planned, self.backlog(pid, arrival))
+        return min(planned, self.backlog(pid, arrival + self._finish[pid]))
 
     def sourcing(self, chain: ProductChain, month: int) -> dict[str, float]:
         """How ``chain``'s product splits the stacks it orders in ``month`` among vendors:

@@ -295,7 +295,7 @@ class Procurement:
                     used_from = math.ceil(arrival - 1e-9)  # the first packaging they can join
                     stacks = sum([p.position_by(used_from) for p in chain.stacks.values()])
                     matched = stacks / product.stacks_per_package * product.dies_per_package
-                    lacking = self.backlog(pid, arrival) * dies_per_good
+                    lacking = self.backlog(pid, arrival + self._delay[pid]) * dies_per_good
                     cover = lacking if lacking < matched else matched
                 else:
                     cover = planner.cover(chain, plan, arrival, delay) * dies_per_good
