@@ -57,6 +57,25 @@ def test_a_final_lot_comes_at_the_pace_of_the_lots_before():
     assert _dates(result) == {"delivered": "2026-03-13", "installed": "2026-03-13"}
 
 
+def test_a_final_lot_comes_in_no_earlier_than_the_month_of_output_it_stands_for():
+    """With a lead time of 0.75 months the lots arrive three quarters into each month. A
+    lot stands for the month of output around it, from half a month before it arrives:
+    March's final 200 (of a 500 pace) come in from 0.25 of March over 0.4 of a month, so
+    by 0.65 of its 31 days = 20.15 days: during March 21. Dated from the month's start
+    they would have come on March 13, before their lot."""
+    scenario = chain(
+        **{
+            "programmes.g.target_packages": "1200 package",
+            "programmes.h": other_buyers(),
+            "products.p.lead_time": "0.75 month",
+            "milestones": {"delivered": _milestones("1200 package")["delivered"]},
+        }
+    )
+    result = simulate(scenario)
+    np.testing.assert_allclose(result.delivery_window.sel(programme="g").values[2], 0.65)
+    assert _dates(result) == {"delivered": "2026-03-21"}
+
+
 def test_a_lot_that_is_the_whole_months_output_spreads_over_the_month():
     """Alone, g has only what it ordered made: March makes its last 200, and they come
     through the month; the 1,200th arrives at its end (midnight: 2026-04-01)."""
@@ -104,3 +123,25 @@ def test_a_study_redates_final_lots_from_its_store():
     assert study["delivery_window"].dims == ("sample", "time", "programme")
     np.testing.assert_array_equal(redate(study, scenario).values, study["milestone_date"].values)
     assert len(set(study["milestone_date"].values.ravel())) > 1
+
+
+def test_an_export_cap_does_not_slow_the_pace():
+    """g (destination CN, capped at 700 H100e a year: 350 of p's 2-H100e packages) lacks
+    300 and takes them from January's 500-package lot: its pace is the lot it could have
+    taken at its volume (none: all 500), not what its cap had left, so they come in over
+    300 / 500 = 0.6 of January, as without the cap. A cap is an amount for the year, not
+    a rate."""
+    for cap in (None, "700 H100e/year"):
+        changes = {
+            "programmes.g.target_packages": "300 package",
+            "programmes.g.destination": "CN",
+            "programmes.h": other_buyers(),
+        }
+        if cap is not None:
+            changes["export_rules"] = {
+                "cn": {"destination": "CN", "cap": cap, "start": "2025-01-01"}
+            }
+        result = simulate(chain(**changes))
+        g = result.sel(programme="g")
+        np.testing.assert_allclose(g.packages_delivered.values[0], 300.0)
+        np.testing.assert_allclose(g.delivery_window.values[0], 0.6, err_msg=str(cap))

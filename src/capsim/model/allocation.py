@@ -332,13 +332,18 @@ class Allocator:
             self._outbox.append((self.products[product].lead_time, shipment))
 
     def _split(
-        self, books: list[ProgrammeBook], lot: float, wants: dict[str, float]
+        self,
+        books: list[ProgrammeBook],
+        lot: float,
+        wants: dict[str, float],
+        capped: bool = True,
     ) -> tuple[dict[str, float], float]:
         """Split ``lot`` [package] among ``books`` by their ``wants`` [package]: share
         holders first up to their shares, then the rest by priority, then share holders
-        wanting more; returns what each gets and what is left [package]."""
+        wanting more, each within its export headroom unless not ``capped``; returns
+        what each gets and what is left [package]."""
         given = dict.fromkeys(wants, 0.0)
-        exported: dict[str, float] = {}
+        exported: dict[str, float] | None = {} if capped else None
         shares = self._shares[books[0].spec.product] if books else {}
         for book in books:
             if book.spec.id in shares:
@@ -378,7 +383,7 @@ class Allocator:
         unlimited = dict(wants)
         for book in final:
             unlimited[book.spec.id] = book.spec.volume_at(self._month())
-        paces, _ = self._split(books, lot, unlimited)
+        paces, _ = self._split(books, lot, unlimited, capped=False)
         for book in books:
             book.limited_by = limits[book.spec.id]
         return {
@@ -393,14 +398,15 @@ class Allocator:
         amount: float,
         wants: dict[str, float],
         given: dict[str, float],
-        exported: dict[str, float],
+        exported: dict[str, float] | None,
     ) -> float:
         """Give ``book``'s programme up to ``amount`` more of the lot being allocated:
         no more than it wants, nor than the export headroom other programmes of the lot
-        (``exported``: H100e by rule) have left; returns what it got [package]."""
+        (``exported``: H100e by rule; None: export caps not applied) have left; returns
+        what it got [package]."""
         spec = book.spec
         amount = max(0.0, min(amount, wants[spec.id] - given[spec.id]))
-        if self.export_rules:
+        if self.export_rules and exported is not None:
             headroom = self._export_headroom(spec, exported)
             if headroom < amount:
                 amount = headroom
@@ -408,9 +414,10 @@ class Allocator:
         if amount <= 0:
             return 0.0
         given[spec.id] += amount
-        h100e = self.products[spec.product].h100e
-        for rule in self._rules(spec):
-            exported[rule.id] = exported.get(rule.id, 0.0) + amount * h100e
+        if exported is not None:
+            h100e = self.products[spec.product].h100e
+            for rule in self._rules(spec):
+                exported[rule.id] = exported.get(rule.id, 0.0) + amount * h100e
         return amount
 
     def _allocate(self, book: ProgrammeBook, amount: float) -> None:

@@ -229,12 +229,19 @@ class World:
         self.allocator.receive(product, good)
 
     def _delivered(self, programme: str, amount: float, window: float) -> None:
-        """``amount`` packages reach ``programme``, the month's deliveries coming in over
-        ``window`` of it [fraction of the month]: the widest of its lots' windows counts."""
+        """``amount`` packages reach ``programme``, coming in over ``window`` of a month
+        [fraction of the month]. A lot stands for the month of output around it, so it
+        comes in from half a month before it arrives (not before its month's start):
+        its month's deliveries come in by ``window`` plus that start (the widest of its
+        lots' counts)."""
         if self.trace is not None:
             self._trace(f"delivered {programme} {amount:.6g}")
-        month = int(self.env.now)
+        now = self.env.now
+        month = int(now)
         if month < self.months:
+            start = now - month - 0.5
+            if start > 0.0:
+                window = min(1.0, window + start)
             self.record.deliver(month, programme, window)
         if self.inputs.programmes[programme].sites:
             self.inventories[programme].put(amount)
