@@ -116,3 +116,16 @@ def test_a_buyer_funded_as_its_power_comes_online_orders_each_tranche_as_it_arri
     assert float(produced.sum()) == pytest.approx(600.0)
     assert float(_stacks(result, "asked").sum()) == pytest.approx(4800.0)
     np.testing.assert_allclose(result.hbm_unsold.sel(supplier="v/HBM4").values, 0.0, atol=1e-6)
+
+
+def test_packages_finished_in_a_new_year_are_started_on_its_quota():
+    # CN may receive 600 packages a calendar year (1200 H100e / 2 H100e); CoWoS makes up
+    # to 1000 and HBM 500 a month, and packaging takes 1.5 months. Packages started on
+    # 2026-12-01 are finished in mid-January 2027, so they are started on 2027's quota,
+    # not on 2026's (spent): 500 delivered in January 2027 and 100 in February, as in
+    # February and March 2026 after the first cycle. (They used to wait for January's
+    # starts: 550 in February.)
+    result = simulate(_capped(**{"packaging.c.cycle_time": "1.5 month"}))
+    delivered = result.packages_delivered.sel(programme="g").values
+    np.testing.assert_allclose(delivered[12:14], [500.0, 100.0], rtol=1e-9)
+    np.testing.assert_allclose(delivered[14:].sum(), 0.0, atol=1e-6)

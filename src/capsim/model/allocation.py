@@ -139,7 +139,7 @@ class Allocator:
                 want = affordable
                 book.limited_by = "money"
         if self.export_rules:  # else no limit
-            headroom = self._export_headroom(spec)
+            headroom = self._export_headroom(spec, at=at)
             if headroom < want:
                 want = headroom
                 book.limited_by = "export_cap"
@@ -448,9 +448,9 @@ class Allocator:
                 book.delivered += amount
                 self.on_delivered(book.spec.id, amount, window)
 
-    def _year(self) -> int:
-        """The calendar year now."""
-        month = int(self.env.now + 1e-9)
+    def _year(self, time: float | None = None) -> int:
+        """The calendar year at model ``time`` (default now)."""
+        month = int((self.env.now if time is None else time) + 1e-9)
         year = self._years.get(month)
         if year is None:
             year = self._years[month] = self.calendar.month_start(month).year
@@ -467,14 +467,20 @@ class Allocator:
             if rule.start <= time < rule.end and _covers(rule, spec)
         ]
 
-    def _export_headroom(self, spec: ProgrammeIn, pending: dict[str, float] | None = None) -> float:
-        """Packages ``spec``'s programme may still receive this calendar year under the
-        export rules on it [package], less ``pending`` (H100e by rule) not yet booked (none
-        when what is left is floating-point dust, below :data:`EPSILON`)."""
+    def _export_headroom(
+        self,
+        spec: ProgrammeIn,
+        pending: dict[str, float] | None = None,
+        at: float | None = None,
+    ) -> float:
+        """Packages ``spec``'s programme may still receive in the calendar year of model
+        time ``at`` (default now) under the export rules on it then [package], less
+        ``pending`` (H100e by rule) not yet booked (none when what is left is
+        floating-point dust, below :data:`EPSILON`)."""
         h100e = self.products[spec.product].h100e
-        year = self._year()
+        year = self._year(at)
         headroom = float("inf")
-        for rule in self._rules(spec):
+        for rule in self._rules(spec, at):
             used = self.export_used.get((rule.id, year), 0.0)
             left = rule.cap_per_year - used - (pending or {}).get(rule.id, 0.0)
             headroom = min(headroom, max(0.0, left) / h100e)
