@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import math
+import threading
 from collections.abc import Callable, Mapping
 
 import simpy
@@ -74,7 +75,7 @@ def run(scenario: Scenario, draw: Mapping[str, float] | None = None) -> Outputs:
 def _collected_at_end():
     """Pause automatic garbage collection, if on, and collect the youngest generation (all
     allocated meanwhile) at the end."""
-    if not gc.isenabled():
+    if not gc.isenabled() or threading.active_count() > 1:  # others may rely on it
         yield
         return
     gc.disable()
@@ -307,8 +308,9 @@ class World:
         :data:`~capsim.model.record.PROGRAMME_INPUTS`)."""
         if book.remaining() <= EPSILON:
             return "complete"
-        if book.limited_by == "closed":
-            return book.limited_by
+        spec = book.spec
+        if book.limited_by == "closed" or not (spec.firm and spec.start <= self.env.now < spec.end):
+            return "closed"
         sites = [self.sites[sid] for sid in self.inputs.programmes[gid].sites]
         stocked = self.inventories[gid].level > EPSILON
         if sites and (stocked or book.limited_by == "sites"):

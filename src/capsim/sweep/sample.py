@@ -234,7 +234,11 @@ def progress_of(study: xr.Dataset, sample: int) -> Progress:
         tenancy_programme=tuple(str(g) for g in study["site_programme"].values),
         produced=one["packages_produced"].values,
         delivered=one["packages_delivered"].values,
-        delivery_window=one["delivery_window"].values,
+        delivery_window=(
+            one["delivery_window"].values
+            if "delivery_window" in one
+            else np.ones_like(one["packages_delivered"].values)  # stores before 2026-11-30
+        ),
         capex_spent=one["capex_spent"].values,
         installs=tuple(installs),
         package_power=one["site_package_power"].values,
