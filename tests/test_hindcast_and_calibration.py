@@ -444,16 +444,21 @@ def _synthetic(scenario: Scenario, noise: np.ndarray) -> tuple[ObservedSeries, n
     return ObservedSeries("synthetic", quarters.start, quarters.end, value, low, high), clean
 
 
-def test_calibration_recovers_inputs_from_exact_synthetic_data(tmp_path):
-    scenario = load_scenario(HINDCAST)
-    synthetic, _ = _synthetic(scenario, np.zeros(8))
-    data = tmp_path / "synthetic.csv"
+def _written(synthetic: ObservedSeries, data: Path) -> Path:
+    """``synthetic`` written to ``data`` as a timeline CSV."""
     columns = (synthetic.value, synthetic.low, synthetic.high)
     rows = [
         ",".join([str(start), str(end), *(repr(float(v)) for v in values)])
         for start, end, *values in zip(synthetic.start, synthetic.end, *columns, strict=True)
     ]
     data.write_text("start,end,value,low,high\n" + "\n".join(rows) + "\n")
+    return data
+
+
+def test_calibration_recovers_inputs_from_exact_synthetic_data(tmp_path):
+    scenario = load_scenario(HINDCAST)
+    synthetic, _ = _synthetic(scenario, np.zeros(8))
+    data = _written(synthetic, tmp_path / "synthetic.csv")
     result = calibrate(scenario, read_series(data), FITTED)
     for fit in result.inputs:
         # without noise the truth fits exactly: found far inside one standard error
@@ -498,6 +503,9 @@ def test_calibration_against_history_fits_within_the_observed_bands():
 
 
 def test_calibrate_command_writes_an_extending_scenario(tmp_path, capsys, monkeypatch):
+    """Fitted to the model's own quarters at TRUTH (inside both priors), each input is
+    written as a PERT about what the fit found, sourced to the data; the rest is
+    inherited unchanged."""
     results = []
 
     def kept(*args, **kwargs):
@@ -505,46 +513,34 @@ def test_calibrate_command_writes_an_extending_scenario(tmp_path, capsys, monkey
         return results[-1]
 
     monkeypatch.setattr("capsim.analysis.calibration.calibrate", kept)  # imported when run
+    synthetic, _ = _synthetic(load_scenario(HINDCAST), np.zeros(8))
+    data = _written(synthetic, tmp_path / "synthetic.csv")
     output = tmp_path / "out" / "calibrated.yaml"
-    argv = ["calibrate", str(HINDCAST), "--against", str(SHIPMENTS), "-o", str(output)]
-    # the end-2023 run rate: the data place it inside its prior (end-2024's fit sits at
-    # the top of its prior range); a fit at an end of its range is written as a fixed
-    # value, one inside as a PERT
-    end_2023 = "packaging.tsmc-cowos.capacity.points[2]"
-    assert main([*argv, "--fit", FITTED[0], "--fit", end_2023]) == 0
+    argv = ["calibrate", str(HINDCAST), "--against", str(data), "-o", str(output)]
+    assert main([*argv, "--fit", FITTED[0], "--fit", FITTED[1]]) == 0
     out = capsys.readouterr().out
     assert "chi-squared" in out
     assert f"wrote {output}" in out
-    # which fits get a spread is checked by the writer's own tests below; here, that the
-    # command prints and writes each as the writer says
-    at_end = [
-        not fitted_parameter(fit, "x")[1].startswith("written as pert") for fit in results[0].inputs
-    ]
-    assert out.count("written as pert +/-") == at_end.count(False) >= 1
-    assert out.count("fixed value: the fit sits at the") == at_end.count(True)
+    assert out.count("written as pert +/-") == 2
     text = output.read_text()
     extends = next(line for line in text.splitlines() if line.startswith("extends: "))
     assert (output.parent / extends.split(": ", 1)[1]).resolve() == HINDCAST.resolve()
     calibrated = load_scenario(output)
     share = calibrated.packaging["tsmc-cowos"].contracts["others"].share
-    assert str(share.source).startswith(
-        "calibrated against nvidia_quarterly_shipments_2022_2024.csv"
-    )
-    date, point = calibrated.packaging["tsmc-cowos"].capacity.points[2]
-    assert str(date) == "2023-12-31"
+    assert str(share.source).startswith("calibrated against synthetic.csv")
+    date, point = calibrated.packaging["tsmc-cowos"].capacity.points[3]
+    assert str(date) == "2024-12-31"
     assert str(point.source).startswith("calibrated against")
-    for fit, param, fixed in zip(results[0].inputs, (share, point), at_end, strict=True):
-        if fixed:
-            assert param.value == pytest.approx(fit.value, rel=1e-5)
-        else:
-            _check_written_pert(fit, param.value)
+    for fit, param in zip(results[0].inputs, (share, point), strict=True):
+        _check_written_pert(fit, param.value)
+        assert param.value.mode == pytest.approx(TRUTH[fit.path], rel=1e-3)
     # everything else is inherited unchanged
     base = load_scenario(HINDCAST)
     assert calibrated.products == base.products
     points = calibrated.packaging["tsmc-cowos"].capacity.points
     before = base.packaging["tsmc-cowos"].capacity.points
-    assert points[:2] == before[:2]
-    assert points[3:] == before[3:]
+    assert points[:3] == before[:3]
+    assert points[4:] == before[4:]
     assert simulate(calibrated).sizes["time"] == 27
 
 
