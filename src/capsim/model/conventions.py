@@ -22,7 +22,8 @@ MONTH_CONVENTION = (
     "time is the first day of each month (00:00); time_bounds span the month, from its "
     "first day to the first day of the next; flows (kind=flow) are totals over the month, "
     "stocks (kind=stock) and cumulative values (kind=cumulative) are read at the month's "
-    "end, the upper time bound"
+    "end, the upper time bound; a window (kind=window) is a fraction of the month, from "
+    "its start"
 )
 #: Categorical outputs, stored in files as int8 codes into these labels.
 CODES = {
