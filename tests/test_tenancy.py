@@ -283,3 +283,26 @@ def test_the_tenants_share_the_crews():
     dates = result.milestone_date
     last = max(dates.sel(milestone="g-all").values, dates.sel(milestone="h-all").values)
     assert last == _day("2026-10-01")
+
+
+def test_a_fan_chart_of_a_tenants_claim_shows_its_own_buildings():
+    """A claim on g's 10 MW at the campus is drawn from g's buildings: 1000 packages of
+    2000 W a month from June, so 2, 4, 6, 8, 10 MW at the ends of June to October, never
+    the site's 11 MW (h's 1 MW included), which would cross g's target early."""
+    from capsim.plots.fan import plot_fan
+
+    data = shared_data()
+    data["claims"] = {
+        "g-by-oct": {
+            "milestone": "g-at-campus",
+            "by": "2026-10-31",
+            "statement": "g fills its hall by October",
+            "source": "assumption: test",
+        }
+    }
+    result = simulate(Scenario.model_validate(data))
+    ax = plot_fan(result, claim="g-by-oct")
+    drawn = np.asarray(ax.lines[0].get_ydata(), dtype=float) / 1e6  # W -> MW
+    assert "g at site campus" in ax.get_title(loc="left")
+    np.testing.assert_allclose(drawn[5:10], [2.0, 4.0, 6.0, 8.0, 10.0], rtol=1e-9)
+    assert drawn.max() == pytest.approx(10.0)

@@ -144,7 +144,7 @@ def _scope(ds: xr.Dataset, target: dict | None, variable: str) -> dict:
         return {}
     milestone = target["milestone"]
     if milestone.site is not None:
-        return {"site": milestone.site}
+        return {"site": milestone.site, "programme": milestone.programme}
     if milestone.programme is None and milestone.product is not None:
         if "product" in ds[variable].dims:
             return {"product": milestone.product}
@@ -164,6 +164,17 @@ def _series(
 ) -> tuple[xr.DataArray, str]:
     """The monthly series (with ``sample`` if a study) and a description of its scope."""
     where = ""
+    if scope.get("programme") is not None and "tenancy" in ds.dims:  # its buildings there
+        site, programme = scope["site"], scope["programme"]
+        name = f"tenancy_{variable}"
+        if name not in ds:
+            raise ValueError(
+                f"the claim's milestone counts {programme}'s buildings at site {site}, and "
+                f"the result has no per-tenancy {variable}; plot a single run"
+            )
+        ours = (ds["tenancy_site"] == site) & (ds["tenancy_programme"] == programme)
+        array = ds[name].isel(tenancy=np.flatnonzero(ours.values)).sum("tenancy")
+        return array, f", {programme} at site {site}"
     if "site" in scope:
         name = _SITE_VARIABLES.get(variable, "")
         if name not in ds:
