@@ -36,7 +36,9 @@ from capsim.model.phases import block_done, schedule
 from capsim.model.stock import EPSILON, Stock
 
 #: The most crew work one installation lot holds [month]; within a lot, packages go in
-#: at a steady rate, so the size only sets how many events installation takes.
+#: at a steady rate, so at a site of one tenant the size only sets how many events
+#: installation takes. At a shared site the crews install one tenant's lot at a time,
+#: so a tenant may wait up to this long for another's lot.
 LOT_MONTHS = 3.0
 
 #: What a building's readiness may have waited for last (its critical path).
