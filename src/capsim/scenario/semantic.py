@@ -66,7 +66,7 @@ def _references(s: Scenario) -> Iterator[Finding]:
             yield from _ref("site", s.sites, site, path)
             listed = tenants.setdefault(site, [])
             if gid in listed:
-                yield path, f"site {site!r} is listed twice"
+                yield path, f"expected each site once in sites, found {site!r} again"
             else:
                 listed.append(gid)
         if programme.power_basis == "facility" and not programme.sites:
