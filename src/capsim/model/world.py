@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import math
-import threading
 from collections.abc import Callable, Mapping
 
 import simpy
@@ -75,7 +74,7 @@ def run(scenario: Scenario, draw: Mapping[str, float] | None = None) -> Outputs:
 def _collected_at_end():
     """Pause automatic garbage collection, if on, and collect the youngest generation (all
     allocated meanwhile) at the end."""
-    if not gc.isenabled() or threading.active_count() > 1:  # others may rely on it
+    if not gc.isenabled():
         yield
         return
     gc.disable()
