@@ -129,13 +129,20 @@ class Planner:
     def rates_at(self, month: int) -> dict[str, float]:
         """Each product's order rate for the packages it starts in ``month`` (as the
         programmes stand now): the rate when they are finished, a packaging cycle time
-        after the month's start, as they are made for the wants of then."""
+        after the month's start, as they are made for the wants of then; 0 while no
+        programme of the product that lacks packages is open at the month's start (its
+        packaging starts nothing then)."""
         rates = self._rates.get(month)
         if rates is None:
-            rate, finish = self.rate, self._finish
-            rates = {pid: rate(pid, month + finish[pid]) for pid in self._pids}
+            rates = {pid: self._rate(pid, month) for pid in self._pids}
             self._rates[month] = rates
         return rates
+
+    def _rate(self, pid: str, month: int) -> float:
+        """Product ``pid``'s order rate for the packages it starts in ``month`` (see
+        :meth:`rates_at`) [package/month]."""
+        ordered = self.rate(pid, month + self._finish[pid])
+        return ordered if ordered > 0 and self.backlog(pid, month) > 0 else 0.0
 
     def plan(self, chain: ProductChain, time: float) -> float:
         """Good packages per month ``chain``'s product plans to package at ``time``."""
@@ -188,9 +195,8 @@ class Planner:
             for i, pid in made:
                 asks[i] = rates[pid]
         else:  # the order rates of the products made then only
-            rate, finish = self.rate, self._finish
             for i, pid in made:
-                asks[i] = rate(pid, month + finish[pid])
+                asks[i] = self._rate(pid, month)
         cached = self._projections.get(month)
         if cached is not None and cached[0] == asks:
             self._fresh[month] = cached[1]

@@ -127,6 +127,8 @@ class Procurement:
         self._held: dict[str, float] = {}
         """Stacks each product has and has on the way, read this month's ordering (until
         stacks are sold to it) [stack]."""
+        self._steady_stacks: dict[str, float] = {}
+        """Stacks each product was granted this month, before the horizon [stack]."""
         self._wanted: dict[str, float] = {}
         """Good packages each product's programmes want this month [package]."""
 
@@ -263,6 +265,7 @@ class Procurement:
             for chain in self.chains.values():
                 chain.short["hbm"] = False
         self._held.clear()
+        self._steady_stacks.clear()
         for vid, vendor in self.vendors.items():
             self._start_stacks(month, vid, vendor, steady)
         self._spill(month)
@@ -289,20 +292,12 @@ class Procurement:
                 continue
             dies_per_good = chain.dies_per_good
             need = plan * dies_per_good / per_wafer
+            if steady and chain.vendors and chain.stacks_per_good > 0:  # as its stacks
+                matched = self._steady_stacks.get(pid, 0.0) / chain.stacks_per_good
+                need = min(plan, matched) * dies_per_good / per_wafer
             monthly[pid] = need
             if not steady:
-                if chain.stacks_lead >= delay:  # stacks are ordered first: match them
-                    used_from = math.ceil(arrival - 1e-9)  # the first packaging they can join
-                    stacks = sum([p.position_by(used_from) for p in chain.stacks.values()])
-                    matched = stacks / product.stacks_per_package * product.dies_per_package
-                    lacking = self.backlog(pid, arrival) * dies_per_good
-                    cover = lacking if lacking < matched else matched
-                else:
-                    cover = planner.cover(chain, plan, arrival, delay) * dies_per_good
-                    month_due = (plan + planner.arrears.get(pid, 0.0)) * dies_per_good
-                    due = chain.dies.position + month_due
-                    cover = min(cover, due)
-                lack = cover - chain.dies.position
+                lack = self._die_cover(chain, plan, arrival, delay) - chain.dies.position
                 need = (lack if lack > 0.0 else 0.0) / per_wafer
             asks[pid] = need
         capacity = self._fab_capacity[fab_id][month if month > 0 else 0]
@@ -330,6 +325,28 @@ class Procurement:
             dies = granted * product.good_dies_per_wafer
             if dies > 0:
                 chain.dies.arrive(on_hand, dies)
+
+    def _die_cover(self, chain: ProductChain, plan: float, arrival: float, delay: float) -> float:
+        """The dies ``chain``'s product should have on hand and on the way when it starts
+        wafers whose dies arrive at ``arrival`` [month], a fab cycle time ``delay`` later
+        (``plan``: its plan then) [die]. Where its stacks take at least as long as its
+        dies (stacks are ordered first), the dies that match the stacks it has on hand
+        and due by the first packaging the new dies can join, at most what its
+        programmes open by then still lack; else its cover, as for stacks."""
+        product = chain.product
+        pid = product.id
+        dies_per_good = chain.dies_per_good
+        if chain.stacks_lead >= delay:
+            used_from = math.ceil(arrival - 1e-9)  # the first packaging they can join
+            stacks = sum([p.position_by(used_from) for p in chain.stacks.values()])
+            matched = stacks / product.stacks_per_package * product.dies_per_package
+            lacking = self.backlog(pid, used_from) * dies_per_good
+            return lacking if lacking < matched else matched
+        planner = self.planner
+        cover = planner.cover(chain, plan, arrival, delay) * dies_per_good
+        month_due = (plan + planner.arrears.get(pid, 0.0)) * dies_per_good
+        due = chain.dies.position + month_due
+        return cover if cover < due else due
 
     def _start_stacks(self, month: int, vid: str, vendor: HbmVendorModel, steady: bool) -> None:
         spec = vendor.spec
@@ -467,12 +484,15 @@ class Procurement:
                 self._record_supplier(
                     month, supplier, g.capacity, chains=g.chains, asks=asks, grants=grants
                 )
-            if arrival <= -1.0:
-                continue
             on_hand = _on_hand_from(arrival)
             for chain in g.chains:
                 pid = chain.product.id
                 granted = grants[pid]
+                if steady:
+                    matched = self._steady_stacks
+                    matched[pid] = matched.get(pid, 0.0) + granted * per_wafer
+                if arrival <= -1.0:
+                    continue
                 if not steady:
                     short = chain.short
                     if not short["hbm"] and (
