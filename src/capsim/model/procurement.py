@@ -17,7 +17,8 @@ lead time are on hand for the month's packaging), then packaging:
    arrive a cycle time later. Where a product's stacks take at least as long as its
    dies, it asks for the dies that the stacks due by the first packaging the dies can
    join (this month's grants included) match, so dies and stacks do not wait for each
-   other; else for its plan, as for stacks.
+   other (before the horizon: the stacks granted that month); else for its plan, as for
+   stacks.
 4. **Unsold stacks.** A product short of stacks for the packages its demand and dies
    allow buys what vendors qualified for it hold unsold (in proportion to the
    shortfalls, when several are short).
