@@ -422,3 +422,28 @@ def test_dies_started_before_the_horizon_follow_the_stacks_granted_then():
     np.testing.assert_allclose(result.packages_produced.sel(product="p").values, 250.0)
     np.testing.assert_allclose(result.die_inventory.sel(product="p").values, 0.0, atol=1e-6)
     np.testing.assert_allclose(result.hbm_inventory.sel(product="p").values, 0.0, atol=1e-6)
+
+
+def test_a_product_orders_nothing_for_a_month_before_its_first_programme_opens():
+    # p's programme opens on 1 March; packaging takes 1 month, dies 1, stacks 2. Packages
+    # started in February would be finished in March, but p's packaging starts nothing
+    # while no programme of it is open (its demand is 0), so p plans nothing for
+    # February and orders no stacks (nor dies) for it: v's February stacks are not made
+    # for p and none waits unsold. From March p packages HBM's 500 a month (4000 / 8),
+    # finished a month later. (February used to be planned at March's order rate: p
+    # ordered February's 4000 stacks, gave them back unsold at February's end as it had
+    # no demand, and bought them back in March.)
+    result = simulate(
+        chain(
+            **{
+                "programmes.g.start": "2026-03-01",
+                "packaging.c.cycle_time": "1 month",
+                "logic_fabs.f.cycle_time": "1 month",
+                "hbm_vendors.v.lead_time": "2 month",
+            }
+        )
+    )
+    produced = result.packages_produced.sel(product="p").values
+    np.testing.assert_allclose(produced, [0.0, 0.0, 0.0] + [500.0] * 9, atol=1e-6)
+    np.testing.assert_allclose(result.hbm_unsold.sel(supplier="v/HBM4").values, 0.0, atol=1e-6)
+    np.testing.assert_allclose(result.die_inventory.sel(product="p").values, 0.0, atol=1e-6)

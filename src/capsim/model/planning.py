@@ -111,6 +111,9 @@ class Planner:
         self._made: dict[int, list[tuple[int, str]]] = {}
         """The products made in a month (their windows at mid-month), by index and id."""
         self._rates: dict[int, dict[str, float]] = {}
+        self._open_from: dict[str, int] = {}
+        """The first month read this month by which a programme of each product that
+        lacks packages is open (what it lacks by a later month is no less)."""
         self._weights: dict[str, dict[int, dict[str, float]]] = {pid: {} for pid in chains}
         """Each product's sourcing weights by month: inputs only, kept for the run."""
         self._projections: dict[int, tuple[list[float], dict]] = {}
@@ -123,6 +126,7 @@ class Planner:
         """Drop the cached rates and plans (programmes have moved on); a month's shares
         are kept, to be reused while the order rates they were made for still hold."""
         self._rates.clear()
+        self._open_from.clear()
         self._stack_plans.clear()
         self._fresh.clear()
 
@@ -142,7 +146,14 @@ class Planner:
         """Product ``pid``'s order rate for the packages it starts in ``month`` (see
         :meth:`rates_at`) [package/month]."""
         ordered = self.rate(pid, month + self._finish[pid])
-        return ordered if ordered > 0 and self.backlog(pid, month) > 0 else 0.0
+        if not ordered > 0:
+            return 0.0
+        if month >= self._open_from.get(pid, math.inf):  # open then: open later too
+            return ordered
+        if self.backlog(pid, month) > 0:
+            self._open_from[pid] = month
+            return ordered
+        return 0.0
 
     def plan(self, chain: ProductChain, time: float) -> float:
         """Good packages per month ``chain``'s product plans to package at ``time``."""
