@@ -405,10 +405,12 @@ def test_dies_started_before_the_horizon_follow_the_stacks_granted_then():
     # A buyer not modelled (z) reserves half of v's 4000 HBM4 stacks a month, which the
     # plans' pool of HBM does not see: p plans 500 packages a month (the pool's 4000 / 8)
     # but is granted 2000 stacks, 250 packages, every month. Dies take 1 month, stacks 2.
-    # Before the horizon, p's wafer starts follow the stacks it was granted that month:
-    # 250 dies a month, so January's 250 packages use all the dies there are and none
-    # waits at any month's end. (They used to follow the plan, 500 dies a month: 750 dies
-    # waited at January's end, 500 at February's, 250 at March's.)
+    # Before the horizon, as in it, p's wafer starts bring its dies up to those matching
+    # the stacks due by their first packaging: the dies started in December match the
+    # 2000 stacks due on 1 January, 250 dies, so January's 250 packages use all the dies
+    # there are and none waits at any month's end. (Before the horizon they used to
+    # follow the plan, 500 dies a month: 750 dies waited at January's end, 500 at
+    # February's, 250 at March's.)
     result = simulate(
         chain(
             **{

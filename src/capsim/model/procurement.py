@@ -17,8 +17,7 @@ lead time are on hand for the month's packaging), then packaging:
    arrive a cycle time later. Where a product's stacks take at least as long as its
    dies, it asks for the dies that the stacks due by the first packaging the dies can
    join (this month's grants included) match, so dies and stacks do not wait for each
-   other (before the horizon: the stacks granted that month); else for its plan, as for
-   stacks.
+   other (before the horizon too); else for its plan, as for stacks.
 4. **Unsold stacks.** A product short of stacks for the packages its demand and dies
    allow buys what vendors qualified for it hold unsold (in proportion to the
    shortfalls, when several are short).
@@ -128,8 +127,6 @@ class Procurement:
         self._held: dict[str, float] = {}
         """Stacks each product has and has on the way, read this month's ordering (until
         stacks are sold to it) [stack]."""
-        self._steady_stacks: dict[str, float] = {}
-        """Stacks each product was granted this month, before the horizon [stack]."""
         self._wanted: dict[str, float] = {}
         """Good packages each product's programmes want this month [package]."""
 
@@ -266,7 +263,6 @@ class Procurement:
             for chain in self.chains.values():
                 chain.short["hbm"] = False
         self._held.clear()
-        self._steady_stacks.clear()
         for vid, vendor in self.vendors.items():
             self._start_stacks(month, vid, vendor, steady)
         self._spill(month)
@@ -293,11 +289,9 @@ class Procurement:
                 continue
             dies_per_good = chain.dies_per_good
             need = plan * dies_per_good / per_wafer
-            if steady and chain.vendors and chain.stacks_per_good > 0:  # as its stacks
-                matched = self._steady_stacks.get(pid, 0.0) / chain.stacks_per_good
-                need = min(plan, matched) * dies_per_good / per_wafer
             monthly[pid] = need
-            if not steady:
+            # before the horizon, dies follow the stacks too (where those come first)
+            if not steady or (chain.stacks_lead >= delay and chain.stacks_per_good > 0):
                 lack = self._die_cover(chain, plan, arrival, delay) - chain.dies.position
                 need = (lack if lack > 0.0 else 0.0) / per_wafer
             asks[pid] = need
@@ -485,15 +479,12 @@ class Procurement:
                 self._record_supplier(
                     month, supplier, g.capacity, chains=g.chains, asks=asks, grants=grants
                 )
+            if arrival <= -1.0:
+                continue
             on_hand = _on_hand_from(arrival)
             for chain in g.chains:
                 pid = chain.product.id
                 granted = grants[pid]
-                if steady:
-                    matched = self._steady_stacks
-                    matched[pid] = matched.get(pid, 0.0) + granted * per_wafer
-                if arrival <= -1.0:
-                    continue
                 if not steady:
                     short = chain.short
                     if not short["hbm"] and (
