@@ -7,8 +7,8 @@ and delivery a month after packaging.
 By hand. The programme orders all it lacks at once, so the product plans the CoWoS
 projection, 1000 packages a month. The pipelines are prefilled as if the market had run
 before the horizon: the stacks started in months -4 .. -1 arrive at t = 0, 1, 2, 3, 4000
-each (the vendor's capacity; 8000 asked); the dies started in month -1 match the stacks
-granted that month, 4000 / 8 = 500 dies, and arrive at t = 0. HBM binds: 500 packages a
+each (the vendor's capacity; 8000 asked); the dies started in month -1 arrive at t = 0
+and match the stacks due by then, 4000 / 8 = 500 dies. HBM binds: 500 packages a
 month.
 
 The stacks take longer than the dies, so they are ordered first and the fab is asked
