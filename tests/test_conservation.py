@@ -1071,9 +1071,11 @@ def check_milestones(result, scenario: Scenario, inputs: ModelInputs) -> None:
 #: unsold stacks may wait while it is short of stacks and of the dies matched to them
 #: (a world of 600 drawn with this part checked shows it). The same check also counts as
 #: short of stacks a product whose dies are short for their own reasons (a fab with no
-#: capacity; a programme opening less than a fab cycle before the month), so it stays
-#: out until both are told apart. Its first small reproduction had another cause, fixed
-#: (the last test of this file).
+#: capacity), so it stays out until both are told apart. (Dies short for a programme
+#: opening less than a fab cycle before the month are fixed: dies count the programmes
+#: open by their first packaging. Without this part, 600 worlds still find unsold
+#: stacks waiting while a product is short of them and of dies.) Its first small
+#: reproduction had another cause, fixed (the last test of this file).
 #: "stacks held": stacks stay with the product that holds them while it has demand, even
 #: when its CoWoS or dies bind, while another product qualified for them is short (found
 #: by this property at 400 worlds; no minimal reproduction yet).

@@ -6,19 +6,21 @@ and delivery a month after packaging.
 
 By hand. The programme orders all it lacks at once, so the product plans the CoWoS
 projection, 1000 packages a month. The pipelines are prefilled as if the market had run
-before the horizon: the dies started in month -1 for the plan, 1000, arrive at t = 0;
-the stacks started in months -4 .. -1 arrive at t = 0, 1, 2, 3, 4000 each (the vendor's
-capacity; 8000 asked). HBM binds: 4000 / 8 = 500 packages a month.
+before the horizon: the stacks started in months -4 .. -1 arrive at t = 0, 1, 2, 3, 4000
+each (the vendor's capacity; 8000 asked); the dies started in month -1 arrive at t = 0
+and match the stacks due by then, 4000 / 8 = 500 dies. HBM binds: 500 packages a
+month.
 
 The stacks take longer than the dies, so they are ordered first and the fab is asked
 for the dies that the stacks due by the first packaging the new dies can join match,
 less the dies on hand and on the way:
 
 - month 0: dies started now arrive at t = 1; stacks due by then: 4000 on hand + 4000
-  at t = 1 = 8000 = 1000 packages = 1000 dies, all on hand: none ordered; 500 used,
-  500 left;
-- month 1: 500 on hand; stacks due by t = 2: 4000 on hand + 4000 at t = 2 = 1000
-  packages, so 1000 - 500 = 500 dies ordered (arrive at t = 2); 500 used, none left.
+  at t = 1 = 8000 = 1000 packages = 1000 dies, 500 on hand: 500 ordered (arrive at
+  t = 1); 500 used, none left;
+- month 1: the 500 that arrived; stacks due by t = 2: 4000 on hand + 4000 at t = 2 =
+  1000 packages, so 1000 - 500 = 500 dies ordered (arrive at t = 2); 500 used, none
+  left.
 """
 
 from __future__ import annotations
@@ -41,11 +43,11 @@ def test_a_month_boundary_records_first_and_starts_last():
     World(resolve(scenario), trace=log).run()
     assert log == [
         # t = 0: the prefilled dies are on hand; 500 packages start and leave packaging.
-        (0.0, "start month 0: p dies 1000"),
+        (0.0, "start month 0: p dies 500"),
         (0.0, "packaged p 500"),
-        # t = 1: month 0 ends with 1000 - 500 dies (none arrive at t = 1); the delivery
-        # due at t = 1 comes next; month 1 starts last, with those 500 dies.
-        (1.0, "record month 0: p dies 500"),
+        # t = 1: month 0 ends with 500 - 500 dies (before the 500 due at t = 1); the
+        # delivery due at t = 1 comes next; month 1 starts last, with the 500 dies due.
+        (1.0, "record month 0: p dies 0"),
         (1.0, "delivered g 500"),
         (1.0, "start month 1: p dies 500"),
         (1.0, "packaged p 500"),

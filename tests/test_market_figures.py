@@ -307,6 +307,21 @@ def test_no_product_holds_more_than_three_months_of_its_hbm(central):
         assert over.max() <= 1e-6 * max(1.0, held.max()), (str(product), over.argmax())
 
 
+def test_no_product_holds_more_than_a_month_of_its_dies(central):
+    # Dies are ordered to match the stacks a product gets, for the first packaging they can
+    # join: a month's end holds at most the dies the next month's packages take (dies due
+    # in mid-month wait for the next month's start), 5 % more where orders fall between
+    # the wafer start and the packaging (a fab cycle time of 3-4 months). The last month
+    # has no month after it and is left out.
+    scenario, ds, _ = central
+    for product in ds["product"].values:
+        per_package = scenario.products[str(product)].logic.compute_dies.central
+        use = _starts(ds, scenario, str(product)) * per_package
+        held = ds.die_inventory.sel(product=product).values
+        over = held[:-1] - 1.05 * use[1:]
+        assert over.max() <= 1e-6 * max(1.0, held.max()), (str(product), over.argmax())
+
+
 def test_unsold_stacks_never_wait_while_a_product_they_fit_is_short_of_hbm(central):
     # A vendor's unsold stacks of a generation, at a month's end, while a product of that
     # generation it qualifies has a lower HBM limit than every other limit the next month

@@ -412,3 +412,82 @@ def test_packages_are_started_for_a_programme_opening_within_the_packaging_cycle
     )
     delivered = simulate(scenario).packages_delivered.sel(programme="g").values
     np.testing.assert_allclose(delivered, [0.0, 0.0] + [400.0] * 10, rtol=1e-9)
+
+
+# -- dies follow the stacks a product gets ------------------------------------------------------
+
+
+def test_dies_for_a_programme_that_opens_later_join_its_first_packaging():
+    # p's programme opens on 1 March; dies take 1.5 months, stacks 2. In January p starts
+    # wafers whose dies arrive in mid-February, for March's packaging: they match March's
+    # 4000 stacks (ordered in January), 4000 / 8 = 500 dies, and the programme is open by
+    # then. March packages 500 (HBM's 500 a month), and from then on each month's dies
+    # arrive in mid-month for the next month: 500 dies wait at each month's end, none
+    # before February's, and no stack waits. (January's wafer starts used to read what
+    # the programmes lacked at the dies' arrival, mid-February, before the programme
+    # opened: no dies came for March, March's 4000 stacks waited and March packaged
+    # nothing, April 1000.)
+    result = simulate(
+        chain(
+            **{
+                "programmes.g.start": "2026-03-01",
+                "logic_fabs.f.cycle_time": "1.5 month",
+                "hbm_vendors.v.lead_time": "2 month",
+            }
+        )
+    )
+    produced = result.packages_produced.sel(product="p").values
+    np.testing.assert_allclose(produced, [0.0, 0.0] + [500.0] * 10, atol=1e-6)
+    dies = result.die_inventory.sel(product="p").values
+    np.testing.assert_allclose(dies, [0.0] + [500.0] * 11, atol=1e-6)
+    np.testing.assert_allclose(result.hbm_inventory.sel(product="p").values, 0.0, atol=1e-6)
+
+
+def test_dies_started_before_the_horizon_follow_the_stacks_granted_then():
+    # A buyer not modelled (z) reserves half of v's 4000 HBM4 stacks a month, which the
+    # plans' pool of HBM does not see: p plans 500 packages a month (the pool's 4000 / 8)
+    # but is granted 2000 stacks, 250 packages, every month. Dies take 1 month, stacks 2.
+    # Before the horizon, as in it, p's wafer starts bring its dies up to those matching
+    # the stacks due by their first packaging: the dies started in December match the
+    # 2000 stacks due on 1 January, 250 dies, so January's 250 packages use all the dies
+    # there are and none waits at any month's end. (Before the horizon they used to
+    # follow the plan, 500 dies a month: 750 dies waited at January's end, 500 at
+    # February's, 250 at March's.)
+    result = simulate(
+        chain(
+            **{
+                "hbm_vendors.v.shares": {},
+                "hbm_vendors.v.contracts": {"z": {"share": 0.5}},
+                "logic_fabs.f.cycle_time": "1 month",
+                "hbm_vendors.v.lead_time": "2 month",
+            }
+        )
+    )
+    np.testing.assert_allclose(result.packages_produced.sel(product="p").values, 250.0)
+    np.testing.assert_allclose(result.die_inventory.sel(product="p").values, 0.0, atol=1e-6)
+    np.testing.assert_allclose(result.hbm_inventory.sel(product="p").values, 0.0, atol=1e-6)
+
+
+def test_a_product_orders_nothing_for_a_month_before_its_first_programme_opens():
+    # p's programme opens on 1 March; packaging takes 1 month, dies 1, stacks 2. Packages
+    # started in January would be finished on 1 February, before it opens: p plans
+    # nothing for January and orders no stacks (nor dies) for it, so v's stacks are not
+    # made for p to wait unsold. Those started in February are finished on 1 March, as
+    # it opens: from February p packages HBM's 500 a month (4000 / 8), finished a month
+    # later, and no die or stack waits. (When packaging started only for programmes
+    # already open, February was planned but started nothing: p ordered February's 4000
+    # stacks, gave them back unsold and bought them back in March.)
+    result = simulate(
+        chain(
+            **{
+                "programmes.g.start": "2026-03-01",
+                "packaging.c.cycle_time": "1 month",
+                "logic_fabs.f.cycle_time": "1 month",
+                "hbm_vendors.v.lead_time": "2 month",
+            }
+        )
+    )
+    produced = result.packages_produced.sel(product="p").values
+    np.testing.assert_allclose(produced, [0.0, 0.0] + [500.0] * 10, atol=1e-6)
+    np.testing.assert_allclose(result.hbm_unsold.sel(supplier="v/HBM4").values, 0.0, atol=1e-6)
+    np.testing.assert_allclose(result.die_inventory.sel(product="p").values, 0.0, atol=1e-6)

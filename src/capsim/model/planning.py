@@ -111,6 +111,10 @@ class Planner:
         self._made: dict[int, list[tuple[int, str]]] = {}
         """The products made in a month (their windows at mid-month), by index and id."""
         self._rates: dict[int, dict[str, float]] = {}
+        self._open_from: dict[str, int] = {}
+        """The first month read this month whose packages, when finished, a programme of
+        each product that lacks packages is open for (what it lacks by a later month is
+        no less)."""
         self._weights: dict[str, dict[int, dict[str, float]]] = {pid: {} for pid in chains}
         """Each product's sourcing weights by month: inputs only, kept for the run."""
         self._projections: dict[int, tuple[list[float], dict]] = {}
@@ -123,19 +127,34 @@ class Planner:
         """Drop the cached rates and plans (programmes have moved on); a month's shares
         are kept, to be reused while the order rates they were made for still hold."""
         self._rates.clear()
+        self._open_from.clear()
         self._stack_plans.clear()
         self._fresh.clear()
 
     def rates_at(self, month: int) -> dict[str, float]:
         """Each product's order rate for the packages it starts in ``month`` (as the
         programmes stand now): the rate when they are finished, a packaging cycle time
-        after the month's start, as they are made for the wants of then."""
+        after the month's start, as they are made for the wants of then; 0 while no
+        programme of the product that lacks packages is open by then (its packaging
+        starts nothing for them)."""
         rates = self._rates.get(month)
         if rates is None:
-            rate, finish = self.rate, self._finish
-            rates = {pid: rate(pid, month + finish[pid]) for pid in self._pids}
+            rates = {pid: self._rate(pid, month) for pid in self._pids}
             self._rates[month] = rates
         return rates
+
+    def _rate(self, pid: str, month: int) -> float:
+        """Product ``pid``'s order rate for the packages it starts in ``month`` (see
+        :meth:`rates_at`) [package/month]."""
+        ordered = self.rate(pid, month + self._finish[pid])
+        if not ordered > 0:
+            return 0.0
+        if month >= self._open_from.get(pid, math.inf):  # open then: open later too
+            return ordered
+        if self.backlog(pid, month + self._finish[pid]) > 0:
+            self._open_from[pid] = month
+            return ordered
+        return 0.0
 
     def plan(self, chain: ProductChain, time: float) -> float:
         """Good packages per month ``chain``'s product plans to package at ``time``."""
@@ -188,9 +207,8 @@ class Planner:
             for i, pid in made:
                 asks[i] = rates[pid]
         else:  # the order rates of the products made then only
-            rate, finish = self.rate, self._finish
             for i, pid in made:
-                asks[i] = rate(pid, month + finish[pid])
+                asks[i] = self._rate(pid, month)
         cached = self._projections.get(month)
         if cached is not None and cached[0] == asks:
             self._fresh[month] = cached[1]

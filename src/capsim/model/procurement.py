@@ -17,7 +17,7 @@ lead time are on hand for the month's packaging), then packaging:
    arrive a cycle time later. Where a product's stacks take at least as long as its
    dies, it asks for the dies that the stacks due by the first packaging the dies can
    join (this month's grants included) match, so dies and stacks do not wait for each
-   other; else for its plan, as for stacks.
+   other (before the horizon too); else for its plan, as for stacks.
 4. **Unsold stacks.** A product short of stacks for the packages its demand and dies
    allow buys what vendors qualified for it hold unsold (in proportion to the
    shortfalls, when several are short).
@@ -290,19 +290,9 @@ class Procurement:
             dies_per_good = chain.dies_per_good
             need = plan * dies_per_good / per_wafer
             monthly[pid] = need
-            if not steady:
-                if chain.stacks_lead >= delay:  # stacks are ordered first: match them
-                    used_from = math.ceil(arrival - 1e-9)  # the first packaging they can join
-                    stacks = sum([p.position_by(used_from) for p in chain.stacks.values()])
-                    matched = stacks / product.stacks_per_package * product.dies_per_package
-                    lacking = self.backlog(pid, arrival + self._delay[pid]) * dies_per_good
-                    cover = lacking if lacking < matched else matched
-                else:
-                    cover = planner.cover(chain, plan, arrival, delay) * dies_per_good
-                    month_due = (plan + planner.arrears.get(pid, 0.0)) * dies_per_good
-                    due = chain.dies.position + month_due
-                    cover = min(cover, due)
-                lack = cover - chain.dies.position
+            # before the horizon, dies follow the stacks too (where those come first)
+            if not steady or (chain.stacks_lead >= delay and chain.stacks_per_good > 0):
+                lack = self._die_cover(chain, plan, arrival, delay) - chain.dies.position
                 need = (lack if lack > 0.0 else 0.0) / per_wafer
             asks[pid] = need
         capacity = self._fab_capacity[fab_id][month if month > 0 else 0]
@@ -330,6 +320,28 @@ class Procurement:
             dies = granted * product.good_dies_per_wafer
             if dies > 0:
                 chain.dies.arrive(on_hand, dies)
+
+    def _die_cover(self, chain: ProductChain, plan: float, arrival: float, delay: float) -> float:
+        """The dies ``chain``'s product should have on hand and on the way when it starts
+        wafers whose dies arrive at ``arrival`` [month], a fab cycle time ``delay`` later
+        (``plan``: its plan then) [die]. Where its stacks take at least as long as its
+        dies (stacks are ordered first), the dies that match the stacks it has on hand
+        and due by the first packaging the new dies can join, at most what its
+        programmes open by then still lack; else its cover, as for stacks."""
+        product = chain.product
+        pid = product.id
+        dies_per_good = chain.dies_per_good
+        if chain.stacks_lead >= delay:
+            used_from = math.ceil(arrival - 1e-9)  # the first packaging they can join
+            stacks = sum([p.position_by(used_from) for p in chain.stacks.values()])
+            matched = stacks / product.stacks_per_package * product.dies_per_package
+            lacking = self.backlog(pid, used_from + self._delay[pid]) * dies_per_good
+            return lacking if lacking < matched else matched
+        planner = self.planner
+        cover = planner.cover(chain, plan, arrival, delay) * dies_per_good
+        month_due = (plan + planner.arrears.get(pid, 0.0)) * dies_per_good
+        due = chain.dies.position + month_due
+        return cover if cover < due else due
 
     def _start_stacks(self, month: int, vid: str, vendor: HbmVendorModel, steady: bool) -> None:
         spec = vendor.spec
