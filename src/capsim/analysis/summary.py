@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections import Counter
 
 import numpy as np
@@ -21,7 +22,8 @@ def quarterly_timeline(result: xr.Dataset, programme: str | None = None) -> list
 
     With ``programme``, that programme's deliveries, installations and power; without,
     the world's: every product's packages produced and every programme's figures added
-    (the rest of the market included).
+    (the rest of the market included in produced and delivered; the market's buyers have
+    no sites, so installed, stranded and online count the modelled sites only).
     """
     quarters = _quarters(result)
     scoped = result if programme is None else result.sel(programme=programme)
@@ -62,15 +64,18 @@ def timeline_scope(result: xr.Dataset, programme: str | None) -> str:
         return f"programme {programme}"
     count = result.sizes["programme"]
     programmes = f"{count} programme{'s' * (count != 1)}"
-    return f"world: every product, every programme ({programmes}; the rest of the market included)"
+    return (
+        f"world: every product, every programme ({programmes}; the rest of the market in "
+        "produced and delivered; installed, stranded and online at the modelled sites only)"
+    )
 
 
 def format_timeline(result: xr.Dataset, programme: str | None = None) -> str:
     """The quarterly timeline of ``programme`` (or the world) as a fixed-width table
-    under a line that says its scope."""
+    under the lines (at most 100 columns) that say its scope."""
     rows = quarterly_timeline(result, programme)
     columns = [c for c in _COLUMNS if c[0] in rows[0]] if rows else []
-    lines = [f"quarterly, {timeline_scope(result, programme)}:"]
+    lines = textwrap.wrap(f"quarterly, {timeline_scope(result, programme)}:", 100)
     lines.append(f"{'quarter':<8}" + "".join(f"{c[1]:>{c[3]}}" for c in columns))
     lines.append(f"{'':<8}" + "".join(f"{c[2]:>{c[3]}}" for c in columns))
     for row in rows:
