@@ -379,13 +379,10 @@ class Allocator:
         ]
         if not final:
             return {}
-        limits = {book.spec.id: book.limited_by for book in books}
         unlimited = dict(wants)
         for book in final:
             unlimited[book.spec.id] = book.spec.volume_at(self._month())
-        paces, _ = self._split(books, lot, unlimited, capped=False)
-        for book in books:
-            book.limited_by = limits[book.spec.id]
+        paces, _ = self._split(books, lot, unlimited, capped=False)  # leaves limited_by be
         return {
             book.spec.id: min(1.0, given[book.spec.id] / paces[book.spec.id])
             for book in final

@@ -61,11 +61,12 @@ class Planner:
         self.clearing = clearing
         self.rate = rate
         self.backlog = backlog
-        self._finish = {
+        self.packaging_time = {
             pid: inputs.packaging[chain.product.packaging].delay for pid, chain in chains.items()
         }
         """Each product's packaging cycle time [month]: packages started at a month's
-        start are finished, and taken, that much later."""
+        start are finished, and taken, that much later (plans, starts and the dies and
+        stacks ordered for them count the programmes open by then)."""
         self.by_line: dict[str, list[ProductChain]] = {line: [] for line in inputs.packaging}
         self.by_fab: dict[str, list[ProductChain]] = {fab: [] for fab in inputs.fabs}
         for chain in chains.values():
@@ -146,12 +147,12 @@ class Planner:
     def _rate(self, pid: str, month: int) -> float:
         """Product ``pid``'s order rate for the packages it starts in ``month`` (see
         :meth:`rates_at`) [package/month]."""
-        ordered = self.rate(pid, month + self._finish[pid])
+        ordered = self.rate(pid, month + self.packaging_time[pid])
         if not ordered > 0:
             return 0.0
         if month >= self._open_from.get(pid, math.inf):  # open then: open later too
             return ordered
-        if self.backlog(pid, month + self._finish[pid]) > 0:
+        if self.backlog(pid, month + self.packaging_time[pid]) > 0:
             self._open_from[pid] = month
             return ordered
         return 0.0
@@ -315,7 +316,7 @@ class Planner:
             else:
                 planned += (lead - whole) * found[pid][0]
         planned += self.arrears.get(pid, 0.0)
-        return min(planned, self.backlog(pid, arrival + self._finish[pid]))
+        return min(planned, self.backlog(pid, arrival + self.packaging_time[pid]))
 
     def sourcing(self, chain: ProductChain, month: int) -> dict[str, float]:
         """How ``chain``'s product splits the stacks it orders in ``month`` among vendors:

@@ -93,10 +93,6 @@ class Procurement:
     ):
         self.inputs = inputs
         self.months = inputs.calendar.months
-        self._delay = {
-            pid: inputs.packaging[chain.product.packaging].delay for pid, chain in chains.items()
-        }
-        """Each product's packaging cycle time [month]."""
         self.chains = chains
         self.vendors = vendors
         self.demand = demand
@@ -136,7 +132,7 @@ class Procurement:
         """Order and start wafers, package, then release unused stacks, for ``month``."""
         self.planner.forget()
         wanted = {
-            pid: self.demand(pid, chain.in_packaging, month + self._delay[pid])
+            pid: self.demand(pid, chain.in_packaging, month + self.planner.packaging_time[pid])
             if chain.product.made_in(month)
             else 0.0
             for pid, chain in self.chains.items()
@@ -335,7 +331,8 @@ class Procurement:
             used_from = math.ceil(arrival - 1e-9)  # the first packaging they can join
             stacks = sum([p.position_by(used_from) for p in chain.stacks.values()])
             matched = stacks / product.stacks_per_package * product.dies_per_package
-            lacking = self.backlog(pid, used_from + self._delay[pid]) * dies_per_good
+            finished = used_from + self.planner.packaging_time[pid]  # packages made of them
+            lacking = self.backlog(pid, finished) * dies_per_good
             return lacking if lacking < matched else matched
         planner = self.planner
         cover = planner.cover(chain, plan, arrival, delay) * dies_per_good
