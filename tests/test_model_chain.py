@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from builders import chain, chain_data
+from builders import chain, chain_data, other_buyers
 from capsim.scenario.document import Scenario
 from capsim.simulation import simulate
 
@@ -316,3 +316,17 @@ def test_funding_is_dated_with_the_power_that_releases_it():
     result = simulate(chain(**changes))
     assert _milestone_day(result, "first-gw") == np.datetime64("2026-03-16")
     assert _milestone_day(result, "first-tranche") == np.datetime64("2026-03-16")
+
+
+def test_what_holds_a_programme_back_is_what_it_lacks_not_what_it_could_take():
+    # HBM makes 500 packages a month while g's ten crews could install a million: g takes
+    # every package offered and wants more, so HBM holds it back, not its crews (whose
+    # room, a million a month, is far below the 1e9 packages g lacks).
+    binding = simulate(chain()).programme_binding.sel(programme="g").values
+    assert set(binding) == {"hbm"}
+    # g opens on 2026-03-20; h, without sites, takes p before. At the end of March g is
+    # open and wants more than HBM offers, so what holds it back is HBM, whatever it
+    # could take earlier in the month.
+    changes = {"programmes.g.start": "2026-03-20", "programmes.h": other_buyers()}
+    binding = simulate(chain(**changes)).programme_binding.sel(programme="g").values
+    assert list(binding[:4]) == ["closed", "closed", "hbm", "hbm"]

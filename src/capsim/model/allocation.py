@@ -40,13 +40,15 @@ from capsim.model.stock import EPSILON
 @dataclass
 class ProgrammeBook:
     """What a programme has been allocated and delivered [package] and paid [USD], and
-    what last limited its orders (None, or one of ``complete``, ``closed``, ``sites``,
-    ``money``, ``export_cap``)."""
+    the month it was last offered a lot in and what limited it in that lot (None: it
+    wanted more than it got; else one of ``complete``, ``closed``, ``sites``, ``money``,
+    ``export_cap``: it took all that let it)."""
 
     spec: ProgrammeIn
     allocated: float = 0.0
     delivered: float = 0.0
     spent_on_packages: float = 0.0
+    offered_in: int = -1
     limited_by: str | None = None
 
     def remaining(self) -> float:
@@ -116,34 +118,52 @@ class Allocator:
         """Packages ``book``'s programme would take now [package]; with ``at``, packages
         finished at model time ``at`` [month] (its window and ``volume`` then, all else
         as it stands now)."""
+        return self._want(book, self.env.now if at is None else at)[0]
+
+    def limit(self, book: ProgrammeBook, month: int, made_to_order: bool = False) -> str | None:
+        """What holds ``book``'s programme back at the end of ``month`` (now): ``complete``
+        or ``closed`` as it stands now; else what limited it in the last lot offered to
+        it in ``month`` (``sites``, ``money`` or ``export_cap``: it took all they let it),
+        or, if none was, what limits it now if that leaves it wanting nothing; else None
+        (supply binds). When its product was ``made_to_order`` in ``month`` (what binds
+        the product is its orders), a programme short of what it wanted is short because
+        its limits cut its orders when the packages were started: then what limits it
+        now, if anything."""
+        want, limit = self._want(book, self.env.now)
+        if limit in ("complete", "closed"):
+            return limit
+        offered = book.offered_in == month
+        last = book.limited_by if offered else (limit if want <= EPSILON else None)
+        if last in ("complete", "closed") or last is None:
+            return limit if made_to_order else None
+        return last
+
+    def _want(self, book: ProgrammeBook, at: float) -> tuple[float, str | None]:
+        """:meth:`wanted` at model time ``at`` [package], with what limits it."""
         spec = book.spec
-        now = self.env.now
-        at = now if at is None else at
         remaining = book.remaining()
         if remaining <= EPSILON:
-            book.limited_by = "complete"
-            return 0.0
+            return 0.0, "complete"
         if not spec.firm or not spec.start <= at < spec.end:
-            book.limited_by = "closed"
-            return 0.0
-        book.limited_by = None
+            return 0.0, "closed"
+        limit = None
         want = min(remaining, spec.volume_at(int(at + 1e-9)))
         if spec.sites:  # else no limit
-            room = self.room(book, now)
+            room = self.room(book, self.env.now)
             if room < want:
                 want = room
-                book.limited_by = "sites"
+                limit = "sites"
         if spec.budget < math.inf:  # else no limit
             affordable = self.affordable(book)
             if affordable < want:
                 want = affordable
-                book.limited_by = "money"
+                limit = "money"
         if self.export_rules:  # else no limit
             headroom = self._export_headroom(spec, at=at)
             if headroom < want:
                 want = headroom
-                book.limited_by = "export_cap"
-        return want
+                limit = "export_cap"
+        return want, limit
 
     def room(self, book: ProgrammeBook, time: float) -> float:
         """Packages ``book``'s programme may be allocated at model ``time`` [month] beyond
@@ -314,8 +334,16 @@ class Allocator:
         """Allocate newly finished packages (and finished stock) of ``product``."""
         lot = self.finished[product] + good
         books = self.by_product[product]
-        wants = {book.spec.id: self.wanted(book) for book in books}
+        wants, limits = {}, {}
+        now = self.env.now
+        for book in books:
+            wants[book.spec.id], limits[book.spec.id] = self._want(book, now)
+            book.offered_in = int(now + 1e-9)
+            book.limited_by = None
         given, left = self._split(books, lot, wants)
+        for book in books:
+            if given[book.spec.id] >= wants[book.spec.id] - EPSILON:
+                book.limited_by = limits[book.spec.id]
         self.finished[product] = max(0.0, left)
         windows = self._windows(books, lot, wants, given)
         shipment = [
@@ -382,7 +410,7 @@ class Allocator:
         unlimited = dict(wants)
         for book in final:
             unlimited[book.spec.id] = book.spec.volume_at(self._month())
-        paces, _ = self._split(books, lot, unlimited, capped=False)  # leaves limited_by be
+        paces, _ = self._split(books, lot, unlimited, capped=False)
         return {
             book.spec.id: min(1.0, given[book.spec.id] / paces[book.spec.id])
             for book in final

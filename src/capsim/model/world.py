@@ -305,19 +305,18 @@ class World:
     def _programme_binding(self, month: int, gid: str, book: ProgrammeBook) -> str:
         """What holds programme ``gid`` back at the end of ``month`` (one of
         :data:`~capsim.model.record.PROGRAMME_INPUTS`)."""
-        if book.remaining() <= EPSILON:
-            return "complete"
-        spec = book.spec
-        if book.limited_by == "closed" or not (spec.firm and spec.start <= self.env.now < spec.end):
-            return "closed"
+        product = self.inputs.programmes[gid].product
+        supply = self.record.binding(month, product)
+        limit = self.allocator.limit(book, month, made_to_order=supply == "demand")
+        if limit in ("complete", "closed"):
+            return limit
         sites = [self.sites[sid] for sid in self.inputs.programmes[gid].sites]
         stocked = self.inventories[gid].level > EPSILON
-        if sites and (stocked or book.limited_by == "sites"):
+        if sites and (stocked or limit == "sites"):
             reasons = (site.binding(gid) for site in sites)
             found = [reason for reason in reasons if reason is not None]
             found.sort(key=lambda reason: reason == "site_capacity")  # a full site, last
             return found[0] if found else "crews"
-        if book.limited_by in ("money", "export_cap"):
-            return book.limited_by
-        product = self.inputs.programmes[gid].product
-        return self.record.binding(month, product)
+        if limit in ("money", "export_cap"):
+            return limit
+        return supply
