@@ -11,6 +11,7 @@ import time
 import numpy as np
 import pytest
 import xarray as xr
+from hypothesis import HealthCheck, given, settings
 
 from builders import uncertain_chain
 from capsim.analysis.uncertainty import claim_probability, milestone_quantiles
@@ -18,6 +19,7 @@ from capsim.scenario.io import dump_scenario
 from capsim.sweep import runner
 from capsim.sweep.runner import Execution
 from capsim.sweep.study import monte_carlo
+from worlds import worlds
 
 SAMPLES = 48
 
@@ -241,3 +243,44 @@ def test_a_study_keeps_each_buildings_dates_and_critical_path(serial):
             label.replace("_", " ") for label in run.critical_path.values
         ]
         np.testing.assert_allclose(stored.critical_margin.values, run.critical_margin.values)
+
+
+def test_a_study_keeps_every_point_of_a_building_energised_in_many_blocks():
+    """A 1.92 MW building in 48 blocks of 40 kW (20 slots of 2000 W each), one built
+    every 0.25 month from 2026-01-01 on a site with power to spare. Deliveries (500 a
+    month) always exceed the 80 slots a month opens and the crews install 10^6 packages
+    a month, so each block is one lot of 20 packages over 2e-5 months: 1 + 2 x 48 = 97
+    points, more than one a month, all kept."""
+    from builders import chain
+    from capsim.sweep.sample import run_sample
+
+    scenario = chain(
+        **{
+            "sites.s.buildings.0.it_capacity": "1.92 MW",
+            "sites.s.buildings.0.start": "2026-01-01",
+            "sites.s.buildings.0.blocks": 48,
+            "sites.s.buildings.0.block_interval": "0.25 month",
+        }
+    )
+    stored = run_sample(scenario, {})
+    times, counts = stored["install_time"][0], stored["install_count"][0]
+    kept = ~np.isnan(times)
+    assert kept.sum() == 97
+    starts = 0.25 * np.arange(48)
+    np.testing.assert_allclose(times[kept][1::2], starts, atol=1e-9)
+    np.testing.assert_allclose(times[kept][2::2], starts + 20 / 1e6, atol=1e-9)
+    np.testing.assert_allclose(counts[kept][2::2], 20.0 * np.arange(1, 49), rtol=1e-9)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(worlds())
+def test_a_study_has_room_for_every_installation_path(world) -> None:
+    """Random worlds (shared sites among them): no site's or tenant's installation path
+    has more points than a study keeps."""
+    from capsim.model import run
+    from capsim.sweep.sample import install_points
+
+    room = install_points(world.scenario)
+    progress = run(world.scenario, world.draw).progress
+    for label, (times, _) in zip(progress.tenancies, progress.installs, strict=True):
+        assert len(times) <= room, f"{label}: {len(times)} points, room for {room}"

@@ -306,3 +306,39 @@ def test_a_fan_chart_of_a_tenants_claim_shows_its_own_buildings():
     assert "g at site campus" in ax.get_title(loc="left")
     np.testing.assert_allclose(drawn[5:10], [2.0, 4.0, 6.0, 8.0, 10.0], rtol=1e-9)
     assert drawn.max() == pytest.approx(10.0)
+
+
+def test_tenants_take_turns_with_the_crews_a_month_at_a_time():
+    """Both programmes hold all their packages (a year's staging) before either building
+    has power. Building a (g's) is built at t = 1 and takes the first 12.5 MW tranche at
+    t = 2; b (h's) is built at t = 1.5 and takes the second at t = 2.5. The one crew team
+    installs 1000 p or 500 q a month, one tenant at a time, at most a month's work per
+    turn: g t = 2-3 (1000), h 3-4 (500; waiting since 2.5), g 4-5, h 5-6 (its last 500),
+    then g alone 6-9 (3000). So h starts on 2026-04-01 and is done on 2026-07-01, g on
+    2026-10-01. (Crews holding the site for three months' work at a turn kept h waiting
+    until t = 5, and done on 2026-08-01.)"""
+    data = shared_data()
+    a, b = data["sites"]["campus"]["buildings"]
+    a["shell"], b["shell"] = "1 month", "1.5 month"
+    data["sites"]["campus"]["power"]["grid"]["tranche_interval"] = "0.5 months"
+    data["programmes"]["h"]["staging"] = "12 months"
+    data["milestones"]["h-first"] = {
+        "quantity": "packages_installed",
+        "threshold": "1 package",
+        "programme": "h",
+    }
+    result = simulate(Scenario.model_validate(data))
+    ready = result.building_ready
+    assert ready.sel(building="campus/a").values == _day("2026-03-01")
+    assert ready.sel(building="campus/b").values == _day("2026-03-16")
+    delivered = result.packages_delivered.isel(time=0)  # all before either has power
+    assert delivered.sel(programme="g").item() == pytest.approx(5000.0)
+    assert delivered.sel(programme="h").item() == pytest.approx(1000.0)
+    g = result.tenancy_packages_installed.sel(tenancy="campus/g").values
+    h = result.tenancy_packages_installed.sel(tenancy="campus/h").values
+    np.testing.assert_allclose(g, [0, 0, 1000, 0, 1000, 0, 1000, 1000, 1000, 0, 0, 0], atol=1e-6)
+    np.testing.assert_allclose(h, [0, 0, 0, 500, 0, 500, 0, 0, 0, 0, 0, 0], atol=1e-6)
+    dates = result.milestone_date
+    assert dates.sel(milestone="h-first").values == _day("2026-04-01")
+    assert dates.sel(milestone="h-all").values == _day("2026-07-01")
+    assert dates.sel(milestone="g-all").values == _day("2026-10-01")

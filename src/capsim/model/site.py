@@ -11,14 +11,16 @@ units, from a shared, backlogged supplier or with their own lead time; batteries
 up to the other sources' power), held in a :class:`simpy.Container`. A block that has
 its power opens slots for its ``it_capacity / it_power`` packages, so a building takes
 racks from its first energised block; the site's crews, working as one team, install
-delivered packages into open slots in lots of at most ``LOT_MONTHS`` of crew output, at
-a steady rate within a lot (:mod:`capsim.model.installation`); after burn-in they are
-online.
+delivered packages into open slots in lots of at most ``LOT_MONTHS`` (a month) of crew
+output, at a steady rate within a lot (:mod:`capsim.model.installation`); after burn-in
+they are online.
 
 A site may host several programmes (its tenants): each building houses one tenant's
 product, filled from that tenant's deliveries (a :class:`Tenancy`). The power is the
-site's, taken by all its buildings' blocks in turn; the crews are one team, which
-installs one tenant's lot at a time, in the order the lots were ready.
+site's, taken by all its buildings' blocks in turn; the crews are one team, a
+:class:`simpy.Resource` that installs one tenant's lot at a time, first come first
+served: a tenant whose lot ends queues behind the tenants waiting, so tenants with work
+take turns, a month of crew output at a time.
 """
 
 from __future__ import annotations
@@ -35,11 +37,11 @@ from capsim.model.outlook import Openings, SiteOutlook, energised
 from capsim.model.phases import block_done, schedule
 from capsim.model.stock import EPSILON, Stock
 
-#: The most crew work one installation lot holds [month]; within a lot, packages go in
-#: at a steady rate, so at a site of one tenant the size only sets how many events
-#: installation takes. At a shared site the crews install one tenant's lot at a time,
-#: so a tenant may wait up to this long for another's lot.
-LOT_MONTHS = 3.0
+#: The most crew work one installation lot holds [month], the model's step. A lot takes
+#: its packages from its programme's deliveries when it starts, so they wait for these
+#: crews, not for the programme's other sites' (idle) ones; and at a shared site another
+#: tenant with work waits for the lot to end, at most this long.
+LOT_MONTHS = 1.0
 
 #: What a building's readiness may have waited for last (its critical path).
 CRITICAL_PATHS = ("not ready", "construction", "transformers", "grid", "onsite_power", "existing")
@@ -415,7 +417,8 @@ class SiteModel:
 
     def _install(self, tenancy: Tenancy):
         """Process: the crews install ``tenancy``'s delivered packages into its open
-        slots, lot by lot; at a site of several tenants, one lot at a time."""
+        slots, lot by lot; at a site of several tenants, one lot at a time, each lot
+        queued for the crews behind the lots already waiting."""
         env = self.env
         while True:
             slots = yield tenancy.slots.take(tenancy.install_rate * LOT_MONTHS)

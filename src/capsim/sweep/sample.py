@@ -103,13 +103,18 @@ def stored_outputs(scenario: Scenario, outputs: Outputs) -> dict[str, np.ndarray
 
 
 def install_points(scenario: Scenario) -> int:
-    """Room for each site's installation path in a study [points]: a lot starts after a
-    delivery (at most one a month), a building becomes ready, or a lot of ``LOT_MONTHS``
-    of crew output ends; each lot adds two points to the first."""
+    """Room for each installation path (a site's, or a tenant's at a shared site) in a
+    study [points]: two for each lot after the first point. Besides its first, a path's
+    lots each follow one that was full (``LOT_MONTHS`` of crew output, so at most one
+    per ``LOT_MONTHS`` of the horizon), one that emptied its open slots (then it waits
+    for a block to be energised: at most one per block) or one that emptied its
+    programme's deliveries (then it waits for the next: at most one a month)."""
     start, end = scenario.horizon.start, scenario.horizon.end
     months = (end.year - start.year) * 12 + end.month - start.month + 1
-    buildings = max((len(site.buildings) for site in scenario.sites.values()), default=0)
-    lots = months + int(months // LOT_MONTHS) + buildings + 2
+    blocks = max(
+        (sum(b.blocks for b in site.buildings) for site in scenario.sites.values()), default=0
+    )
+    lots = months + int(months // LOT_MONTHS) + blocks + 2
     return 1 + 2 * lots
 
 
