@@ -538,3 +538,27 @@ def test_the_three_openai_deals_compose():
             ids = set(files[name].get(table) or {})
             assert not ids & seen, (table, name, ids & seen)
             seen |= ids
+
+
+# DESIGN.md §7 (data/builds, 2026-11-29): greenfield campuses took a median of about 24
+# months from construction start to first operation. Wood Mackenzie (Q2 2025 survey): a
+# new power transformer order waited about 128 weeks, 29.4 months; fit-out, cooling and
+# commissioning after it take at least 4 months in the deal files. A campus ordering its
+# transformers at construction start could not open before about 33 months, so the
+# typical campus ordered them ahead, and no deal campus's first hall should wait for them.
+MEDIAN_GREENFIELD_MONTHS = 24.0
+TRANSFORMER_WAIT_MONTHS = 128 * 7 / DAYS_PER_MONTH
+AFTER_TRANSFORMERS_MONTHS = 4.0
+STARGATE_CAMPUSES = [*DEAL_FILES, "stargate-korea-memory"]
+
+
+@pytest.mark.parametrize("name", STARGATE_CAMPUSES)
+def test_no_campus_opens_its_first_hall_waiting_for_transformers(name):
+    assert TRANSFORMER_WAIT_MONTHS + AFTER_TRANSFORMERS_MONTHS > MEDIAN_GREENFIELD_MONTHS + 8
+    scenario, result = _scenario(name), _central(name)
+    for site_id, site in scenario.sites.items():
+        ids = [f"{site_id}/{building.id}" for building in site.buildings]
+        ready = result.building_ready.sel(building=ids).values
+        assert not np.isnat(ready).all(), site_id
+        first = ids[int(np.argmin(np.where(np.isnat(ready), np.datetime64("2200-01-01"), ready)))]
+        assert str(result.critical_path.sel(building=first).values) != "transformers", first
