@@ -42,13 +42,13 @@ def _date(result, milestone):
     return horizon_after(result.time.values) if np.isnat(value) else value
 
 
-def _reason(alone, joint, programme, product):
-    """The input binding ``product`` in the joint world in most of the months the
-    programme's deliveries so far are behind its deliveries alone."""
+def _reason(alone, joint, programme):
+    """What held ``programme`` back in the joint world in most of the months its
+    deliveries so far are behind its deliveries alone."""
     a = np.cumsum(alone.packages_delivered.sel(programme=programme).values)
     b = np.cumsum(joint.packages_delivered.sel(programme=programme).values)
     behind = b < a * 0.995 - 1.0
-    labels = joint.binding_input.sel(product=product).values[behind]
+    labels = joint.programme_binding.sel(programme=programme).values[behind]
     return Counter(labels).most_common(1)[0][0] if len(labels) else None
 
 
@@ -56,8 +56,7 @@ def test_contention_never_speeds_a_deal_and_costs_one_a_month_for_want_of_hbm_or
     joint, alone = runs
     costly = []
     for name, (programme, milestones) in DEALS.items():
-        product = load_scenario(SCENARIOS / f"{name}.yaml").programmes[programme].product
-        reason = _reason(alone[name], joint, programme, product)
+        reason = _reason(alone[name], joint, programme)
         for milestone in milestones:
             days = (_date(joint, milestone) - _date(alone[name], milestone)) / np.timedelta64(
                 1, "D"

@@ -51,7 +51,7 @@ def _codes(first: int, later: int, switch: int, samples: int = 4) -> np.ndarray:
     return codes
 
 
-def test_delays_are_per_sample_and_supply_behind_names_the_products_binding_input():
+def test_delays_are_per_sample_and_deliveries_behind_name_what_held_the_programme():
     alone = ["2027-03-01", "2027-04-01", "2027-05-01", "2027-06-01"]
     joint = ["2027-03-01", "2027-05-01", "2027-07-01", None]
     # per sample: 0, +30 (Apr->May), +61 (May->Jul), and never met: the horizon ends
@@ -60,10 +60,10 @@ def test_delays_are_per_sample_and_supply_behind_names_the_products_binding_inpu
     delivered = np.full((4, 12), 100.0)
     short = delivered.copy()
     short[:, 4:] = 90.0  # the joint world delivers 10 fewer a month from May
-    # the product is CoWoS-bound (0) until June, HBM-bound (2) from June; the programme
-    # is site-bound (4) throughout
+    # the programme is held back by CoWoS (0) until June, by HBM (2) from June; its
+    # product's binding input (demand, 3) is not what is read
     a = _study(alone, ramp, delivered, _codes(3, 3, 0), _codes(4, 4, 0))
-    b = _study(joint, ramp - 1.0, short, _codes(0, 2, 5), _codes(4, 4, 0))
+    b = _study(joint, ramp - 1.0, short, _codes(3, 3, 0), _codes(0, 2, 5))
     (row,) = paired_delays(a, b, DEAL)
     # inverted-CDF quantiles of (0, 30, 61, 214): P10 0, P50 30, P90 214
     assert row.days == (0.0, 30.0, 214.0)

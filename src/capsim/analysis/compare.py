@@ -126,10 +126,11 @@ def _held_back(
     left: xr.Dataset, right: xr.Dataset, programme: str, product: str | None
 ) -> tuple[str | None, float]:
     """What held ``programme`` back in ``right`` against ``left``, over samples, and its
-    share of the months counted: in the months its packages delivered so far were fewer
-    than in ``left``, the input binding its ``product`` (supply was behind); else, in the
-    months its IT power online was lower, what held the programme back (sites, power,
-    money...)."""
+    share of the months counted: its ``programme_binding`` in ``right`` (its product's
+    binding input when supply gave it less than it wanted, else its own limit: sites,
+    power, money...) in the months its packages delivered so far were fewer than in
+    ``left`` (when it has a ``product``) or, if there were none, in the months its IT
+    power online was lower."""
     common = np.intersect1d(left["time"].values, right["time"].values)
 
     def cumulative(result: xr.Dataset) -> np.ndarray:
@@ -138,17 +139,14 @@ def _held_back(
 
     a, b = cumulative(left), cumulative(right)
     behind = b < a * (1.0 - BEHIND) - 1.0
-    variable = "binding_input"
     if product is None or not behind.any():
         a = left["it_power_online"].sel(programme=programme, time=common).values
         b = right["it_power_online"].sel(programme=programme, time=common).values
         behind = b < a * (1.0 - BEHIND)
-        variable = "programme_binding"
     if not behind.any():
         return None, 0.0
-    binding = right[variable]
-    entity = {"programme": programme} if variable == "programme_binding" else {"product": product}
-    codes = binding.sel(**entity, time=common).values[behind]
+    binding = right["programme_binding"]
+    codes = binding.sel(programme=programme, time=common).values[behind]
     labels = binding.attrs["flag_meanings"].split()
     counts = np.bincount(codes.astype(int), minlength=len(labels))
     top = int(np.argmax(counts))
