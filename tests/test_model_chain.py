@@ -330,3 +330,21 @@ def test_what_holds_a_programme_back_is_what_it_lacks_not_what_it_could_take():
     changes = {"programmes.g.start": "2026-03-20", "programmes.h": other_buyers()}
     binding = simulate(chain(**changes)).programme_binding.sel(programme="g").values
     assert list(binding[:4]) == ["closed", "closed", "hbm", "hbm"]
+
+
+def test_a_window_counts_in_every_month_it_overlaps_and_a_full_order_is_demand():
+    # g's window: 2026-04-01 to 2026-06-16, 100 packages a month (its volume), while HBM
+    # makes 500 and h takes the rest: g is closed in January to March (its window misses
+    # them; it is given nothing), takes its whole order from April to June, so what
+    # holds it back then is its own orders, and is closed from July.
+    changes = {
+        "programmes.g.start": "2026-04-01",
+        "programmes.g.end": "2026-06-16",
+        "programmes.g.volume": "100 package/month",
+        "programmes.h": other_buyers(),
+    }
+    result = simulate(chain(**changes))
+    binding = list(result.programme_binding.sel(programme="g").values[:8])
+    assert binding == ["closed"] * 3 + ["demand"] * 3 + ["closed"] * 2
+    allocated = result.packages_allocated.sel(programme="g").values[:8]
+    assert allocated == pytest.approx([0.0] * 3 + [100.0] * 3 + [0.0] * 2)

@@ -42,7 +42,7 @@ class ProgrammeBook:
     """What a programme has been allocated and delivered [package] and paid [USD], and
     the month it was last offered a lot in and what limited it in that lot (None: it
     wanted more than it got; else one of ``complete``, ``closed``, ``sites``, ``money``,
-    ``export_cap``: it took all that let it)."""
+    ``export_cap``, or ``demand``, its own orders: it took all that let it)."""
 
     spec: ProgrammeIn
     allocated: float = 0.0
@@ -121,22 +121,30 @@ class Allocator:
         return self._want(book, self.env.now if at is None else at)[0]
 
     def limit(self, book: ProgrammeBook, month: int, made_to_order: bool = False) -> str | None:
-        """What holds ``book``'s programme back at the end of ``month`` (now): ``complete``
-        or ``closed`` as it stands now; else what limited it in the last lot offered to
-        it in ``month`` (``sites``, ``money`` or ``export_cap``: it took all they let it),
-        or, if none was, what limits it now if that leaves it wanting nothing; else None
-        (supply binds). When its product was ``made_to_order`` in ``month`` (what binds
-        the product is its orders), a programme short of what it wanted is short because
-        its limits cut its orders when the packages were started: then what limits it
-        now, if anything."""
-        want, limit = self._want(book, self.env.now)
-        if limit in ("complete", "closed"):
-            return limit
-        offered = book.offered_in == month
-        last = book.limited_by if offered else (limit if want <= EPSILON else None)
-        if last in ("complete", "closed") or last is None:
-            return limit if made_to_order else None
-        return last
+        """What held ``book``'s programme back in ``month``, at its end (now):
+        ``complete`` if it lacks nothing, ``closed`` if it was not firm or its window
+        missed the month; else what limited it in the last lot offered to it in the
+        month (``sites``, ``money``, ``export_cap``, or ``demand``, its own orders: it
+        took all they let it) or, if none was offered while open, what limits it at the
+        month's end (in its window) if that leaves it wanting nothing; else None (it
+        wanted more than it was offered: supply binds). When its product was
+        ``made_to_order`` in the month (what binds the product is its orders), a
+        programme short of what it wanted is short because its limits cut its orders
+        when the packages were started: then what limits it at the month's end, if
+        anything."""
+        spec = book.spec
+        if book.remaining() <= EPSILON:
+            return "complete"
+        if not (spec.firm and spec.start < month + 1 and spec.end > month):
+            return "closed"
+        last = book.limited_by if book.offered_in == month else "closed"
+        offered = last not in ("complete", "closed")  # a lot while open this month
+        if offered and (last is not None or not made_to_order):
+            return last
+        want, limit = self._want(book, min(self.env.now, spec.end - 1e-9))
+        if not offered and want <= EPSILON:
+            return limit or "demand"
+        return limit if made_to_order else None
 
     def _want(self, book: ProgrammeBook, at: float) -> tuple[float, str | None]:
         """:meth:`wanted` at model time ``at`` [package], with what limits it."""
@@ -343,7 +351,7 @@ class Allocator:
         given, left = self._split(books, lot, wants)
         for book in books:
             if given[book.spec.id] >= wants[book.spec.id] - EPSILON:
-                book.limited_by = limits[book.spec.id]
+                book.limited_by = limits[book.spec.id] or "demand"
         self.finished[product] = max(0.0, left)
         windows = self._windows(books, lot, wants, given)
         shipment = [

@@ -317,6 +317,6 @@ class World:
             found = [reason for reason in reasons if reason is not None]
             found.sort(key=lambda reason: reason == "site_capacity")  # a full site, last
             return found[0] if found else "crews"
-        if limit in ("money", "export_cap"):
+        if limit in ("money", "export_cap", "demand"):
             return limit
         return supply
