@@ -348,3 +348,29 @@ def test_a_window_counts_in_every_month_it_overlaps_and_a_full_order_is_demand()
     assert binding == ["closed"] * 3 + ["demand"] * 3 + ["closed"] * 2
     allocated = result.packages_allocated.sel(programme="g").values[:8]
     assert allocated == pytest.approx([0.0] * 3 + [100.0] * 3 + [0.0] * 2)
+
+
+def test_a_programme_whose_product_is_no_longer_made_is_closed():
+    # p's packages start only in January to March 2026 (500 a month, HBM): g, which
+    # lacks nearly all of its 1e9 packages, gets nothing from April as nothing is made.
+    window = {"until": "2026-04-01", "source": "assumption: a three-month window"}
+    result = simulate(chain(**{"products.p.available": window}))
+    assert result.packages_allocated.sel(programme="g").values[3:] == pytest.approx([0.0] * 9)
+    binding = list(result.programme_binding.sel(programme="g").values)
+    assert binding == ["hbm"] * 3 + ["closed"] * 9
+
+
+def test_packages_waiting_at_the_sites_hold_back_a_programme_that_lacks_none():
+    # g takes its 1000 packages in January and February (500 a month, HBM; a year's
+    # staging lets it); one crew installs 100 a month, so the last goes in during
+    # October: until then the crew holds g back, though it lacks no packages.
+    changes = {
+        "programmes.g.target_packages": "1000 package",
+        "programmes.g.staging": "12 months",
+        "sites.s.crews": 1,
+        "sites.s.crew_rate": "1 rack/month",
+    }
+    result = simulate(chain(**changes))
+    assert result.packages_installed.sel(programme="g").values[:10] == pytest.approx([100.0] * 10)
+    binding = list(result.programme_binding.sel(programme="g").values)
+    assert binding == ["crews"] * 9 + ["complete"] * 3

@@ -123,20 +123,24 @@ class Allocator:
     def limit(self, book: ProgrammeBook, month: int, made_to_order: bool = False) -> str | None:
         """What held ``book``'s programme back in ``month``, at its end (now):
         ``complete`` if it lacks nothing, ``closed`` if it was not firm or its window
-        missed the month; else what limited it in the last lot offered to it in the
-        month (``sites``, ``money``, ``export_cap``, or ``demand``, its own orders: it
-        took all they let it) or, if none was offered while open, what limits it at the
-        month's end (in its window) if that leaves it wanting nothing; else None (it
-        wanted more than it was offered: supply binds). When its product was
-        ``made_to_order`` in the month (what binds the product is its orders), a
-        programme short of what it wanted is short because its limits cut its orders
-        when the packages were started: then what limits it at the month's end, if
-        anything."""
+        missed the month, or if it was offered nothing while its product was not made
+        that month (before or after the product's window); else what limited it in the
+        last lot offered to it in the month (``sites``, ``money``, ``export_cap``, or
+        ``demand``, its own orders: it took all they let it) or, if none was offered
+        while open, what limits it at the month's end (in its window) if that leaves it
+        wanting nothing; else None (it wanted more than it was offered: supply binds).
+        When its product was ``made_to_order`` in the month (what binds the product is
+        its orders), a programme short of what it wanted is short because its limits cut
+        its orders when the packages were started: then what limits it at the month's
+        end, if anything."""
         spec = book.spec
         if book.remaining() <= EPSILON:
             return "complete"
         if not (spec.firm and spec.start < month + 1 and spec.end > month):
             return "closed"
+        product = self.products[spec.product]
+        if book.offered_in != month and not (product.start < month + 1 and product.end > month):
+            return "closed"  # offered nothing, its product not (or no longer) made
         last = book.limited_by if book.offered_in == month else "closed"
         offered = last not in ("complete", "closed")  # a lot while open this month
         if offered and (last is not None or not made_to_order):

@@ -304,14 +304,15 @@ class World:
 
     def _programme_binding(self, month: int, gid: str, book: ProgrammeBook) -> str:
         """What holds programme ``gid`` back at the end of ``month`` (one of
-        :data:`~capsim.model.record.PROGRAMME_INPUTS`)."""
+        :data:`~capsim.model.record.PROGRAMME_INPUTS`): its sites' reason while
+        delivered packages wait there, even once it lacks none or is closed."""
         product = self.inputs.programmes[gid].product
         supply = self.record.binding(month, product)
         limit = self.allocator.limit(book, month, made_to_order=supply == "demand")
-        if limit in ("complete", "closed"):
-            return limit
         sites = [self.sites[sid] for sid in self.inputs.programmes[gid].sites]
         stocked = self.inventories[gid].level > EPSILON
+        if limit in ("complete", "closed") and not stocked:
+            return limit
         if sites and (stocked or limit == "sites"):
             reasons = (site.binding(gid) for site in sites)
             found = [reason for reason in reasons if reason is not None]
