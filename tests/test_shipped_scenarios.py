@@ -589,10 +589,12 @@ def test_deal_halls_wait_for_transformers_as_long_as_the_published_lead_times(na
 # (Wood Mackenzie, 2026, via Bloomberg: data centres lock in transformer supply years
 # ahead). A campus's first hall, whose order is not behind the campus's others, may then
 # start fit-out late by at most the spread of the quoted wait, 120-130 weeks: 10 weeks.
+# In openai-all-deals the first halls of campuses begun from 2026 order behind the other
+# deals' halls (see above) and may wait longer.
 FIRST_HALL_FIT_OUT_MARGIN_MONTHS = 10 / WEEKS_PER_MONTH
 
 
-@pytest.mark.parametrize("name", [*STARGATE_CAMPUSES, "openai-all-deals"])
+@pytest.mark.parametrize("name", STARGATE_CAMPUSES)
 def test_no_campus_opens_its_first_hall_waiting_for_transformers(name):
     halls = _halls_with_transformers(name)
     inputs = _inputs(name)
