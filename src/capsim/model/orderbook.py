@@ -9,7 +9,8 @@ starting at ``t`` or when it finishes what was booked before (whichever is later
 built ``n`` more units, and never before ``t + min_lead_time``; with a constant rate
 ``r`` and ``q`` units still to build ahead of it, that is
 ``max(t + (q + n)/r, t + min_lead_time)``. Orders are delivered strictly first in,
-first out: a large order at the head holds back every later one. Units built and held
+first out (those placed before month 0 ahead, below): a large order at the head holds
+back every later one. Units built and held
 only by the lead time do not count in ``q``. A cancelled order leaves the book but not
 the production schedule: the supplier builds it anyway.
 
@@ -127,8 +128,9 @@ class OrderBook(base.BaseResource):
         self._idle_from = env.now
         self._add(backlog)
         self.lead_time_at_start = max(self._idle_from, min_lead_time)
-        """Time an order placed at month 0 waits behind the initial backlog, or
-        ``min_lead_time`` if longer [month]."""
+        """Month 0's lead time [month]: the time to build the initial backlog from
+        month 0, or ``min_lead_time`` if longer; what an order placed before month 0
+        waited."""
         self._alarm_at = math.inf
 
     @property
