@@ -109,6 +109,52 @@ def test_an_idle_book_schedules_nothing(env):
     assert env.peek() == math.inf
 
 
+def early_buyer(env, book, log, plan):
+    """Order at month 0 what was placed ``placed`` [month] < 0, before the horizon."""
+    name, placed, amount = plan
+    filled = yield book.order(amount, placed=placed)
+    log.append((name, filled))
+
+
+def test_orders_placed_before_month_0_are_in_the_backlog(env, log):
+    # 10 /month, 30 in backlog: month 0's lead time L = 30/10 = 3 months, the wait of an
+    # order placed before month 0 in a steady queue. early: placed at -1 -> -1 + 3 = 2.
+    # old: placed at -5 -> -2, past -> at once (0). Their units are in the backlog: now,
+    # ordering 5 at month 0 after them, is behind the 30 only -> (30 + 5)/10 = 3.5, as
+    # with no early orders; and early is filled at 2 though ordered after now.
+    book = OrderBook(env, output_per_month=10.0, backlog=30.0)
+    env.process(buyer(env, book, log, ("now", 0, 5)))
+    env.process(early_buyer(env, book, log, ("early", -1.0, 8)))
+    env.process(early_buyer(env, book, log, ("old", -5.0, 4)))
+    # queued at 0.5: 25 of the backlog and now's 5, the early orders not counted again.
+    env.process(watcher(env, book, log, [0.5]))
+    env.run()
+    assert log == [("old", 0.0), ("queued", 0.5, 30.0), ("early", 2.0), ("now", 3.5)]
+
+
+def test_an_early_order_waits_the_longer_of_the_backlog_and_the_lead_time(env, log):
+    # 10 /month, 10 in backlog (1 month) but lead_time 4 -> L = 4: placed at -1 -> 3.
+    book = OrderBook(env, output_per_month=10.0, backlog=10.0, min_lead_time=4.0)
+    env.process(early_buyer(env, book, log, ("early", -1.0, 2)))
+    env.run()
+    assert log == [("early", 3.0)]
+
+
+def test_an_early_order_waits_the_backlog_at_month_0_s_rates(env, log):
+    # 5 in month 0, 10 a month after: a backlog of 10 is built by 1 + 5/10 = 1.5 = L.
+    # Placed at -0.5 -> 1.0, whatever the later output.
+    book = OrderBook(env, output_per_month=[5.0, 10.0], backlog=10.0)
+    env.process(early_buyer(env, book, log, ("early", -0.5, 3)))
+    env.run()
+    assert log == [("early", 1.0)]
+
+
+@pytest.mark.parametrize("placed", [0.0, 2.0, -math.inf, math.nan])
+def test_an_order_is_placed_now_or_before_month_0(env, placed):
+    with pytest.raises(ValueError, match='"placed"'):
+        OrderBook(env, output_per_month=1.0).order(1.0, placed=placed)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "field"),
     [

@@ -19,8 +19,10 @@ import xarray as xr
 import yaml
 
 from capsim.cli.main import main
-from capsim.model.inputs import ModelInputs
+from capsim.model.inputs import BuildingIn, ModelInputs
 from capsim.model.resolve import resolve
+from capsim.model.site import BuildingLog
+from capsim.model.world import World
 from capsim.results import open_result
 from capsim.scenario.document import Scenario
 from capsim.scenario.loader import load_scenario, loads_scenario
@@ -540,25 +542,65 @@ def test_the_three_openai_deals_compose():
             seen |= ids
 
 
-# DESIGN.md §7 (data/builds, 2026-11-29): greenfield campuses took a median of about 24
-# months from construction start to first operation. Wood Mackenzie (Q2 2025 survey): a
-# new power transformer order waited about 128 weeks, 29.4 months; fit-out, cooling and
-# commissioning after it take at least 4 months in the deal files. A campus ordering its
-# transformers at construction start could not open before about 33 months, so the
-# typical campus ordered them ahead, and no deal campus's first hall should wait for them.
-MEDIAN_GREENFIELD_MONTHS = 24.0
-TRANSFORMER_WAIT_MONTHS = 128 * 7 / DAYS_PER_MONTH
-AFTER_TRANSFORMERS_MONTHS = 4.0
+# Transformer waits against the published lead times. Wood Mackenzie (2024, DESIGN.md
+# §5): a large power transformer ordered then waited about 120-130 weeks; base-world's
+# starting backlog is that queue, so a hall's order dated before the horizon comes out
+# of it within that range. Orders placed from 2025 wait at least as long (the queue
+# stays full: Wood Mackenzie, Q2 2025, about 128 weeks; still rising in 2026) and at
+# most "up to four years for high-capacity units" (PwC via pv magazine USA,
+# 2026-05-11). openai-all-deals is not held to the four years: its three deals' 117
+# halls order about 470 transformers within two years from base-world's assumed 200 a
+# year that other buyers already take, and its last orders wait a little longer.
+WEEKS_PER_MONTH = DAYS_PER_MONTH / 7
+LPT_WAIT_2024_MONTHS = (120 / WEEKS_PER_MONTH, 130 / WEEKS_PER_MONTH)
+LONGEST_TRANSFORMER_WAIT_MONTHS = 48.0
 STARGATE_CAMPUSES = [*DEAL_FILES, "stargate-korea-memory"]
+
+
+@functools.cache
+def _halls_with_transformers(name: str) -> list[tuple[str, BuildingIn, BuildingLog]]:
+    """(site id, building, its log in the central run) of each building of ``name`` that
+    orders transformers from a supplier, by site in order."""
+    inputs = _inputs(name)
+    world = World(inputs)
+    world.run()
+    return [
+        (sid, building, log)
+        for sid, site in world.sites.items()
+        if inputs.sites[sid].transformer_supplier is not None
+        for building, log in zip(inputs.sites[sid].buildings, site.buildings, strict=True)
+        if building.transformers > 0
+    ]
+
+
+@pytest.mark.parametrize("name", STARGATE_CAMPUSES)
+def test_deal_halls_wait_for_transformers_as_long_as_the_published_lead_times(name):
+    halls = _halls_with_transformers(name)
+    assert any(building.transformers_ordered < 0 for _, building, _ in halls), name
+    low, high = LPT_WAIT_2024_MONTHS
+    for sid, building, log in halls:
+        wait = log.transformers_in - building.transformers_ordered
+        top = high if building.transformers_ordered < 0 else LONGEST_TRANSFORMER_WAIT_MONTHS
+        assert low <= wait <= top, (f"{sid}/{building.id}", wait)
+
+
+# The deal files order each new hall's transformers 18 months before its construction
+# starts, so that the ~128-week wait (Wood Mackenzie, Q2 2025) ends as fit-out starts
+# (Wood Mackenzie, 2026, via Bloomberg: data centres lock in transformer supply years
+# ahead). A campus's first hall, whose order is not behind the campus's others, may then
+# start fit-out late by at most the spread of the quoted wait, 120-130 weeks: 10 weeks.
+# In openai-all-deals the first halls of campuses begun from 2026 order behind the other
+# deals' halls (see above) and may wait longer.
+FIRST_HALL_FIT_OUT_MARGIN_MONTHS = 10 / WEEKS_PER_MONTH
 
 
 @pytest.mark.parametrize("name", STARGATE_CAMPUSES)
 def test_no_campus_opens_its_first_hall_waiting_for_transformers(name):
-    assert TRANSFORMER_WAIT_MONTHS + AFTER_TRANSFORMERS_MONTHS > MEDIAN_GREENFIELD_MONTHS + 8
-    scenario, result = _scenario(name), _central(name)
-    for site_id, site in scenario.sites.items():
-        ids = [f"{site_id}/{building.id}" for building in site.buildings]
-        ready = result.building_ready.sel(building=ids).values
-        assert not np.isnat(ready).all(), site_id
-        first = ids[int(np.argmin(np.where(np.isnat(ready), np.datetime64("2200-01-01"), ready)))]
-        assert str(result.critical_path.sel(building=first).values) != "transformers", first
+    halls = _halls_with_transformers(name)
+    inputs = _inputs(name)
+    for sid in dict.fromkeys(sid for sid, _, _ in halls):
+        first = min(inputs.sites[sid].buildings, key=lambda building: building.start)
+        logs = [log for site, building, log in halls if site == sid and building is first]
+        assert logs, f"{sid}/{first.id} orders no transformers"
+        late = logs[0].transformers_in - logs[0].fit_out_due
+        assert late <= FIRST_HALL_FIT_OUT_MARGIN_MONTHS, (f"{sid}/{first.id}", late)

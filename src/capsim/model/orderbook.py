@@ -9,9 +9,16 @@ starting at ``t`` or when it finishes what was booked before (whichever is later
 built ``n`` more units, and never before ``t + min_lead_time``; with a constant rate
 ``r`` and ``q`` units still to build ahead of it, that is
 ``max(t + (q + n)/r, t + min_lead_time)``. Orders are delivered strictly first in,
-first out: a large order at the head holds back every later one. Units built and held
+first out (those placed before month 0 ahead, below): a large order at the head holds
+back every later one. Units built and held
 only by the lead time do not count in ``q``. A cancelled order leaves the book but not
 the production schedule: the supplier builds it anyway.
+
+An order placed before month 0 is one of the initial backlog's units: with the market
+taken as steady before month 0, it waited the lead time of month 0, ``L``, the time the
+supplier takes to build its backlog from month 0 (``backlog / r`` at a constant rate)
+or ``min_lead_time`` if longer. Placed at ``t0 < 0``, it is filled at ``t0 + L``, or
+at once if that has passed; it is not booked again, so it delays no later order.
 
 Production is continuous and computed, not stepped: the book schedules one wake-up
 for the order at its head, so an idle supplier costs no events.
@@ -19,6 +26,7 @@ for the order at its head, so an idle supplier costs no events.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -30,26 +38,41 @@ from simpy.resources import base
 
 
 class Order(base.Get):
-    """Request for *amount* units; succeeds with the fill time [month] once filled.
+    """Request for *amount* units, placed now or, if *placed* [month] is given, before
+    month 0; succeeds with the fill time [month] once filled.
 
-    Raise a :exc:`ValueError` unless ``0 < amount < inf``.
+    Raise a :exc:`ValueError` unless ``0 < amount < inf`` and ``-inf < placed < 0``.
     """
 
-    def __init__(self, book: OrderBook, amount: float):
+    def __init__(self, book: OrderBook, amount: float, placed: float | None = None):
         if not 0 < amount < math.inf:
             raise ValueError(f'"amount" must be > 0 and finite, got {amount!r}.')
+        if placed is not None and not -math.inf < placed < 0:
+            raise ValueError(f'"placed" must be < 0 and finite, got {placed!r}.')
         self.amount = amount
         """Units ordered."""
-        self.due = book._book(amount)
+        self.booked = placed is None
+        """Whether its units were added to the production schedule (placed from month
+        0 on), not already in the initial backlog."""
+        self.due = book._book(amount) if placed is None else book._backlogged(placed)
         """Earliest fill time [month]."""
         super().__init__(book)
+
+
+class _ByDue(list):
+    """Orders waiting, by earliest fill time, in the order placed among equals: first
+    in, first out for the orders booked (their fill times never decrease), with the
+    orders from the initial backlog ahead of them."""
+
+    def append(self, order: Order) -> None:
+        bisect.insort_right(self, order, key=lambda waiting: waiting.due)
 
 
 class OrderBook(base.BaseResource):
     """A supplier building ``output_per_month`` units per month, shared by all buyers.
 
     Buyers only take from it, with :meth:`order` (its *get*); nothing is *put*:
-    supply is the production rate.
+    supply is the production rate. Orders wait by earliest fill time (:class:`_ByDue`).
 
     Parameters
     ----------
@@ -60,13 +83,16 @@ class OrderBook(base.BaseResource):
         finite) per month from time 0, the last going on after the sequence ends (at
         least one > 0). Also :attr:`capacity` (the first month's rate).
     backlog : float, default 0.0
-        Units already ordered by others when the simulation starts [unit], >= 0.
+        Units already ordered when the simulation starts [unit], >= 0: by others, and
+        by buyers whose orders are placed before month 0.
     min_lead_time : float, default 0.0
         Shortest time from order to delivery [month], >= 0, even with capacity free.
     outside_orders : sequence of float, optional
         Units other buyers order at the start of each month from time 0 [unit/month],
         >= 0 and finite, the last going on after the sequence ends.
     """
+
+    GetQueue = _ByDue
 
     def __init__(
         self,
@@ -101,6 +127,10 @@ class OrderBook(base.BaseResource):
         self._others: list[tuple[float, float]] = []  # (from, to) of others' units [month]
         self._idle_from = env.now
         self._add(backlog)
+        self.lead_time_at_start = max(self._idle_from, min_lead_time)
+        """Month 0's lead time [month]: the time to build the initial backlog from
+        month 0, or ``min_lead_time`` if longer; what an order placed before month 0
+        waited."""
         self._alarm_at = math.inf
 
     @property
@@ -117,13 +147,14 @@ class OrderBook(base.BaseResource):
             max(0.0, self._built_by(end) - max(now, self._built_by(begin)))
             for begin, end in self._others
         )
-        return others + sum(order.amount for order in self.get_queue)
+        return others + sum(order.amount for order in self.get_queue if order.booked)
 
     if TYPE_CHECKING:
 
-        def order(self, amount: float) -> Order:
-            """Order *amount* units; the event's value is the fill time [month]."""
-            return Order(self, amount)
+        def order(self, amount: float, placed: float | None = None) -> Order:
+            """Order *amount* units, now or placed at *placed* [month] < 0; the event's
+            value is the fill time [month]."""
+            return Order(self, amount, placed)
 
     else:
         order = BoundClass(Order)
@@ -135,6 +166,10 @@ class OrderBook(base.BaseResource):
         self._idle_from = max(now, self._idle_from)
         self._add(amount, own=True)
         return max(self._idle_from, now + self.min_lead_time)
+
+    def _backlogged(self, placed: float) -> float:
+        """Earliest fill time of an order placed at ``placed`` < 0, in the backlog."""
+        return max(self._env.now, placed + self.lead_time_at_start)
 
     def _book_outside(self, now: float) -> None:
         """Book other buyers' lots placed at month starts up to ``now``, in turn."""

@@ -20,7 +20,8 @@ product, filled from that tenant's deliveries (a :class:`Tenancy`). The power is
 site's, taken by all its buildings' blocks in turn; the crews are one team, a
 :class:`simpy.Resource` that installs one tenant's lot at a time, first come first
 served: a tenant whose lot ends queues behind the tenants waiting, so tenants with work
-take turns, a month of crew output at a time.
+take turns, a month of crew output at a time (with ``k`` tenants, a tenant's lot may wait
+up to ``k - 1`` months).
 """
 
 from __future__ import annotations
@@ -39,8 +40,9 @@ from capsim.model.stock import EPSILON, Stock
 
 #: The most crew work one installation lot holds [month], the model's step. A lot takes
 #: its packages from its programme's deliveries when it starts, so they wait for these
-#: crews, not for the programme's other sites' (idle) ones; and at a shared site another
-#: tenant with work waits for the lot to end, at most this long.
+#: crews, not for the programme's other sites' (idle) ones; and at a shared site a
+#: tenant's lot waits for the lots queued ahead of it, each at most this long (with
+#: ``k`` tenants, up to ``k - 1`` lots).
 LOT_MONTHS = 1.0
 
 #: What a building's readiness may have waited for last (its critical path).
@@ -226,15 +228,16 @@ class SiteModel:
         yield self.env.process(connect)
 
     def _order(self, book: OrderBook | None, units: float, when: float, key: object):
-        """Process: order ``units`` at ``when`` (at once if that is past); returns the fill
-        time [month], promised at once (:attr:`promised` under ``key``). A supplier that
-        makes nothing (``book`` is None) never fills it."""
+        """Process: order ``units`` at ``when``; returns the fill time [month], promised
+        at once (:attr:`promised` under ``key``). An order dated before month 0 is one
+        of the supplier's initial backlog (:class:`~capsim.model.orderbook.OrderBook`).
+        A supplier that makes nothing (``book`` is None) never fills it."""
         yield self.env.timeout(max(0.0, when - self.env.now))
         if book is None:
             self.promised[key] = math.inf
             filled = yield self.env.event()
             return filled
-        order = book.order(units)
+        order = book.order(units, placed=when if when < 0 else None)
         self.promised[key] = order.due
         filled = yield order
         return filled
