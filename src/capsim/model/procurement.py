@@ -99,7 +99,9 @@ class Procurement:
         self.backlog = backlog
         self.record = record
         self.clearing = Clearing({chain.product.designer for chain in chains.values()})
-        self.planner = Planner(inputs, chains, vendors, self.clearing, rate=rate, backlog=backlog)
+        self.planner = Planner(
+            inputs, chains, vendors, self.clearing, demand=demand, rate=rate, backlog=backlog
+        )
         self.by_line = self.planner.by_line
         self.by_fab = self.planner.by_fab
         self.by_vendor: dict[str, dict[str, list[ProductChain]]] = {
@@ -143,6 +145,10 @@ class Procurement:
         for vendor in self.vendors.values():
             vendor.unsold_by(month)
         self._order(month, steady=False)
+        planner = self.planner
+        for pid in planner.read_later:  # programmes note what limits their wants as read:
+            chain = self.chains[pid]  # read this month's last
+            self.demand(pid, chain.in_packaging, month + planner.packaging_time[pid])
         self._buy_unsold(month, wanted)
         for line_id, chains in self.by_line.items():
             self._package(month, line_id, chains, wanted)
@@ -320,24 +326,27 @@ class Procurement:
     def _die_cover(self, chain: ProductChain, plan: float, arrival: float, delay: float) -> float:
         """The dies ``chain``'s product should have on hand and on the way when it starts
         wafers whose dies arrive at ``arrival`` [month], a fab cycle time ``delay`` later
-        (``plan``: its plan then) [die]. Where its stacks take at least as long as its
-        dies (stacks are ordered first), the dies that match the stacks it has on hand
-        and due by the first packaging the new dies can join, at most what its
+        (``plan``: its plan then) [die]: never more than those it has and a month's worth
+        more (its plan then and the arrears still owed then: a shortfall before then
+        cannot be made good by dies that come after it, and dies for arrears nobody will
+        take would wait forever). Within that, where its stacks take at least as long as
+        its dies (stacks are ordered first), the dies that match the stacks it has on
+        hand and due by the first packaging the new dies can join, at most what its
         programmes open by then still lack; else its cover, as for stacks."""
         product = chain.product
         pid = product.id
         dies_per_good = chain.dies_per_good
+        planner = self.planner
+        month_due = (plan + planner.arrears_by(chain, arrival)) * dies_per_good
+        due = chain.dies.position + month_due
         if chain.stacks_lead >= delay:
             used_from = math.ceil(arrival - 1e-9)  # the first packaging they can join
             stacks = sum([p.position_by(used_from) for p in chain.stacks.values()])
             matched = stacks / product.stacks_per_package * product.dies_per_package
-            finished = used_from + self.planner.packaging_time[pid]  # packages made of them
+            finished = used_from + planner.packaging_time[pid]  # packages made of them
             lacking = self.backlog(pid, finished) * dies_per_good
-            return lacking if lacking < matched else matched
-        planner = self.planner
+            return min(matched, lacking, due)
         cover = planner.cover(chain, plan, arrival, delay) * dies_per_good
-        month_due = (plan + planner.arrears.get(pid, 0.0)) * dies_per_good
-        due = chain.dies.position + month_due
         return cover if cover < due else due
 
     def _start_stacks(self, month: int, vid: str, vendor: HbmVendorModel, steady: bool) -> None:
@@ -386,7 +395,7 @@ class Procurement:
         arrival = month + spec.lead_time
         conversion = spec.conversion_time
         stack_plan = self.planner.stack_plan
-        arrears = self.planner.arrears
+        arrears_by = self.planner.arrears_by
         held_by = self._held
         orders: dict[str, dict[str, float]] = {}
         monthly: dict[str, float] = {}
@@ -413,7 +422,7 @@ class Procurement:
                         for pipeline in chain.stacks.values():
                             held += pipeline.position
                         held_by[pid] = held
-                    month_due = (plan + arrears.get(pid, 0.0)) * stacks_per_good
+                    month_due = (plan + arrears_by(chain, arrival)) * stacks_per_good
                     lack = cover * stacks_per_good - held
                     lack = min(lack, month_due)
                     need = weight * lack if lack > 0.0 else weight * 0.0
