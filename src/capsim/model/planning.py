@@ -325,8 +325,8 @@ class Planner:
         """Good packages the product's inputs on hand and on the way should cover: its
         plans from this month to the ``arrival``, a ``lead`` time later (``plan`` is the
         plan then; none before the product is made), and its arrears still owed then
-        (:meth:`arrears_by`), never more than they still lack (those open by the time packages started at the
-        ``arrival`` are finished)."""
+        (:meth:`arrears_by`), never more than they still lack (those open by the time
+        packages started at the ``arrival`` are finished)."""
         if plan <= 0:
             return 0.0
         month = arrival - lead
