@@ -5,10 +5,11 @@ lead time are on hand for the month's packaging), then packaging:
 
 1. **Plans and orders.** Each product plans its packaging ahead
    (:mod:`capsim.model.planning`) and orders stacks to cover its plans until they
-   arrive and its arrears, less what it has and has on the way (an order-up-to rule),
-   but never more than the month they arrive in needs (its plan then and its arrears:
-   a shortfall before then cannot be made good by stacks that come after it), split
-   among the vendors qualified for it by its sourcing weights.
+   arrive and its arrears still owed then (what the programmes open when their
+   packages are finished would still take), less what it has and has on the way (an
+   order-up-to rule), but never more than the month they arrive in needs (its plan then
+   and those arrears: a shortfall before then cannot be made good by stacks that come
+   after it), split among the vendors qualified for it by its sourcing weights.
 2. **HBM.** Each vendor first sells its unsold stacks to the orders (in proportion;
    on hand at once), moves wafers toward the generations its orders need
    (:mod:`capsim.model.hbm`), then grants each generation's wafers among the rest of
@@ -17,7 +18,9 @@ lead time are on hand for the month's packaging), then packaging:
    arrive a cycle time later. Where a product's stacks take at least as long as its
    dies, it asks for the dies that the stacks due by the first packaging the dies can
    join (this month's grants included) match, so dies and stacks do not wait for each
-   other (before the horizon too); else for its plan, as for stacks.
+   other (before the horizon too), but, as for stacks, never more than the month they
+   arrive in needs (dies, unlike stacks, cannot be sold to another product); else for
+   its plan, as for stacks.
 4. **Unsold stacks.** A product short of stacks for the packages its demand and dies
    allow buys what vendors qualified for it hold unsold (in proportion to the
    shortfalls, when several are short).
