@@ -17,10 +17,10 @@ lead time are on hand for the month's packaging), then packaging:
 3. **Wafer starts.** Each fab grants wafer starts among the designers' orders; the dies
    arrive a cycle time later. Where a product's stacks take at least as long as its
    dies, it asks for the dies that the stacks due by the first packaging the dies can
-   join (this month's grants included) match, so dies and stacks do not wait for each
-   other (before the horizon too), but, as for stacks, never more than the month they
-   arrive in needs (dies, unlike stacks, cannot be sold to another product); else for
-   its plan, as for stacks.
+   join (this month's grants included) and the unsold stacks it could buy then match,
+   so dies and stacks do not wait for each other (before the horizon too), but, as for
+   stacks, never more than the month they arrive in needs (dies, unlike stacks, cannot
+   be sold to another product); else for its plan, as for stacks.
 4. **Unsold stacks.** A product short of stacks for the packages its demand and dies
    allow buys what vendors qualified for it hold unsold (in proportion to the
    shortfalls, when several are short).
@@ -46,6 +46,7 @@ from capsim.model.inputs import ModelInputs, ProductIn
 from capsim.model.market import clear
 from capsim.model.planning import Planner
 from capsim.model.record import Record
+from capsim.model.stock import EPSILON
 from capsim.model.supply import ProductChain, lots
 
 #: The order in which ties between limits are reported: a product whose demand is met
@@ -136,12 +137,13 @@ class Procurement:
     def start_month(self, month: int) -> None:
         """Order and start wafers, package, then release unused stacks, for ``month``."""
         self.planner.forget()
-        wanted = {
-            pid: self.demand(pid, chain.in_packaging, month + self.planner.packaging_time[pid])
-            if chain.product.made_in(month)
-            else 0.0
-            for pid, chain in self.chains.items()
-        }
+        wanted = {}
+        for pid, chain in self.chains.items():
+            want = 0.0
+            if chain.product.made_in(month):
+                finish = month + self.planner.packaging_time[pid]
+                want = self.demand(pid, chain.in_packaging, finish)
+            wanted[pid] = want if want > EPSILON else 0.0  # dust: no demand, stacks go back
         self._wanted = wanted
         rates = self.planner.rates_at(month)
         self.planner.arrears = {pid: max(0.0, wanted[pid] - rates[pid]) for pid in self.chains}
@@ -334,8 +336,9 @@ class Procurement:
         cannot be made good by dies that come after it, and dies for arrears nobody will
         take would wait forever). Within that, where its stacks take at least as long as
         its dies (stacks are ordered first), the dies that match the stacks it has on
-        hand and due by the first packaging the new dies can join, at most what its
-        programmes open by then still lack; else its cover, as for stacks."""
+        hand and due by the first packaging the new dies can join and those its vendors
+        hold unsold for it then (it buys them for its dies), at most what its programmes
+        open by then still lack; else its cover, as for stacks."""
         product = chain.product
         pid = product.id
         dies_per_good = chain.dies_per_good
@@ -345,12 +348,23 @@ class Procurement:
         if chain.stacks_lead >= delay:
             used_from = math.ceil(arrival - 1e-9)  # the first packaging they can join
             stacks = sum([p.position_by(used_from) for p in chain.stacks.values()])
+            stacks += self._buyable(chain, used_from)  # and those it could buy unsold
             matched = stacks / product.stacks_per_package * product.dies_per_package
             finished = used_from + planner.packaging_time[pid]  # packages made of them
             lacking = self.backlog(pid, finished) * dies_per_good
             return min(matched, lacking, due)
         cover = planner.cover(chain, plan, arrival, delay) * dies_per_good
         return cover if cover < due else due
+
+    def _buyable(self, chain: ProductChain, month: int) -> float:
+        """Unsold stacks of ``chain``'s product's generation that the vendors qualifying
+        it in ``month`` hold now [stack]."""
+        pid, generation = chain.product.id, chain.product.hbm_generation
+        unsold = 0.0
+        for spec in chain.vendors:
+            if spec.qualifies(pid, month):
+                unsold += self.vendors[spec.id].unsold[generation]
+        return unsold
 
     def _start_stacks(self, month: int, vid: str, vendor: HbmVendorModel, steady: bool) -> None:
         spec = vendor.spec
