@@ -84,6 +84,14 @@ class Planner:
         self._owed: dict[tuple[str, int], float] = {}
         """Of each product's arrears, what is still owed at a month's packaging (see
         :meth:`arrears_by`), read this month [package]."""
+        self._closing: dict[str, list[float]] = {
+            pid: sorted(
+                {spec.end for spec in inputs.programmes.values() if spec.product == pid}
+                | {chain.product.end}
+            )
+            for pid, chain in chains.items()
+        }
+        """When each product's programmes close and its window ends [month]."""
         self.read_later: set[str] = set()
         """The products whose programmes' wants of a later month were read this month."""
         self._pids = list(chains)
@@ -174,7 +182,8 @@ class Planner:
         """Of ``chain``'s product's arrears, those still owed when goods due at ``arrival``
         [month] are packaged (from the month's start after it) [package]: what the
         programmes open when those packages are finished would want then beyond their
-        order rate, as they stand now, at most the arrears now. Arrears of programmes
+        order rate, as they stand now, at most the arrears now (all of them while none
+        of its programmes closes, nor its window, before then). Arrears of programmes
         that will have closed by then are owed to nobody: inputs ordered for them would
         wait forever."""
         pid = chain.product.id
@@ -186,6 +195,10 @@ class Planner:
         found = self._owed.get(key)
         if found is None:
             finish = start + self.packaging_time[pid]
+            now = chain.env.now
+            if not any(now < end <= finish for end in self._closing[pid]):
+                self._owed[key] = owed
+                return owed
             self.read_later.add(pid)
             later = self.demand(pid, chain.in_packaging, finish) - self._rate(pid, start)
             found = self._owed[key] = min(owed, later) if later > 0.0 else 0.0
