@@ -442,6 +442,14 @@ class Procurement:
                     month_due = (plan + arrears_by(chain, arrival)) * stacks_per_good
                     lack = cover * stacks_per_good - held
                     lack = min(lack, month_due)
+                    if spec.lead_time < chain.fab.delay:  # dies come first: match them
+                        product = chain.product
+                        used_from = math.ceil(arrival - 1e-9)  # the first packaging
+                        dies = chain.dies.position_by(used_from)
+                        matched = dies / product.dies_per_package * product.stacks_per_package
+                        for pipeline in chain.stacks.values():
+                            matched -= pipeline.position_by(used_from)
+                        lack = min(lack, matched)
                     need = weight * lack if lack > 0.0 else weight * 0.0
                 ordered[pid] = need
         return orders, monthly, wanted
