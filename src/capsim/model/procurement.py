@@ -9,7 +9,11 @@ lead time are on hand for the month's packaging), then packaging:
    packages are finished would still take), less what it has and has on the way (an
    order-up-to rule), but never more than the month they arrive in needs (its plan then
    and those arrears: a shortfall before then cannot be made good by stacks that come
-   after it), split among the vendors qualified for it by its sourcing weights.
+   after it), split among the vendors qualified for it by its sourcing weights. Where
+   its dies take longer than a vendor's stacks (dies are ordered first), it orders of
+   that vendor no more than the dies due by the first packaging the stacks can join
+   match. Before that, a product with demand gives the stacks it has beyond what its
+   programmes still lack back to their vendors, unsold, for anyone short of them.
 2. **HBM.** Each vendor first sells its unsold stacks to the orders (in proportion;
    on hand at once), moves wafers toward the generations its orders need
    (:mod:`capsim.model.hbm`), then grants each generation's wafers among the rest of
@@ -149,6 +153,9 @@ class Procurement:
         self.planner.arrears = {pid: max(0.0, wanted[pid] - rates[pid]) for pid in self.chains}
         for vendor in self.vendors.values():
             vendor.unsold_by(month)
+        for pid, chain in self.chains.items():
+            if wanted[pid] > 0:
+                self._release_beyond(chain, month)
         self._order(month, steady=False)
         planner = self.planner
         for pid in planner.read_later:  # programmes note what limits their wants as read:
@@ -161,6 +168,25 @@ class Procurement:
             if wanted[pid] <= 0:
                 for vid, stacks in chain.release_stacks().items():
                     self.vendors[vid].unsold[chain.product.hbm_generation] += stacks
+
+    def _release_beyond(self, chain: ProductChain, month: int) -> None:
+        """Give the stacks ``chain``'s product has on hand beyond what its programmes
+        open when this month's packages are finished still lack back to their vendors,
+        unsold, for anyone short of them."""
+        on_hand = chain.stacks_on_hand
+        if not on_hand > 0:
+            return
+        pid = chain.product.id
+        finish = month + self.planner.packaging_time[pid]
+        excess = on_hand - self.backlog(pid, finish) * chain.stacks_per_good
+        if not excess > EPSILON:
+            return
+        generation = chain.product.hbm_generation
+        for vid, pipeline in chain.stacks.items():
+            stacks = excess * pipeline.level / on_hand
+            if stacks > 0:
+                pipeline.take(stacks)
+                self.vendors[vid].unsold[generation] += stacks
 
     def prefill(self) -> None:
         """Fill the pipelines as if the market had run before the horizon at month 0's
