@@ -153,8 +153,8 @@ class Procurement:
         self.planner.arrears = {pid: max(0.0, wanted[pid] - rates[pid]) for pid in self.chains}
         for vendor in self.vendors.values():
             vendor.unsold_by(month)
-        for pid, chain in self.chains.items():
-            if wanted[pid] > 0:
+        for pid, chain in self.chains.items():  # its demand is at most what it lacks
+            if wanted[pid] > 0 and chain.stacks_on_hand > wanted[pid] * chain.stacks_per_good:
                 self._release_beyond(chain, month)
         self._order(month, steady=False)
         planner = self.planner
