@@ -5,7 +5,8 @@ and its fab would give it were each shared by its market among every product's o
 rate, then again among what the other inputs let each product use (HBM counted as one
 pool of the vendors' wafers), so capacity a product cannot use goes to the products that
 can. It orders inputs to cover its plans until they arrive, and its arrears (orders of
-past months not met), never more than its programmes still lack.
+past months not met) that the programmes open when packages made of those inputs are
+finished would still take, never more than its programmes still lack.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ class Planner:
         Every HBM vendor.
     clearing : Clearing
         The run's markets, to share lines and fabs in projections.
+    demand : callable
+        Good packages of a product to start now, given (product id, packages in flight,
+        model time [month] they would finish).
     rate : callable
         Good packages of a product its programmes order per month at a time, given
         (product id, model time [month]).
@@ -51,6 +55,7 @@ class Planner:
         vendors: dict[str, HbmVendorModel],
         clearing: Clearing,
         *,
+        demand: Callable[[str, float, float], float],
         rate: Callable[[str, float], float],
         backlog: Callable[[str, float], float],
     ):
@@ -59,6 +64,7 @@ class Planner:
         self.chains = chains
         self.vendors = vendors
         self.clearing = clearing
+        self.demand = demand
         self.rate = rate
         self.backlog = backlog
         self.packaging_time = {
@@ -75,6 +81,19 @@ class Planner:
         self.arrears: dict[str, float] = {}
         """Good packages each product's programmes want this month beyond their order
         rate (orders of past months not met) [package]."""
+        self._owed: dict[tuple[str, int], float] = {}
+        """Of each product's arrears, what is still owed at a month's packaging (see
+        :meth:`arrears_by`), read this month [package]."""
+        self._closing: dict[str, list[float]] = {
+            pid: sorted(
+                {spec.end for spec in inputs.programmes.values() if spec.product == pid}
+                | {chain.product.end}
+            )
+            for pid, chain in chains.items()
+        }
+        """When each product's programmes close and its window ends [month]."""
+        self.read_later: set[str] = set()
+        """The products whose programmes' wants of a later month were read this month."""
         self._pids = list(chains)
         self._lines = [
             _Supplier.of_line(inputs.packaging[line_id], line_chains, self._pids)
@@ -129,6 +148,8 @@ class Planner:
         are kept, to be reused while the order rates they were made for still hold."""
         self._rates.clear()
         self._open_from.clear()
+        self._owed.clear()
+        self.read_later.clear()
         self._stack_plans.clear()
         self._fresh.clear()
 
@@ -156,6 +177,32 @@ class Planner:
             self._open_from[pid] = month
             return ordered
         return 0.0
+
+    def arrears_by(self, chain: ProductChain, arrival: float) -> float:
+        """Of ``chain``'s product's arrears, those still owed when goods due at ``arrival``
+        [month] are packaged (from the month's start after it) [package]: what the
+        programmes open when those packages are finished would want then beyond their
+        order rate, as they stand now, at most the arrears now (all of them while none
+        of its programmes closes, nor its window, before then). Arrears of programmes
+        that will have closed by then are owed to nobody: inputs ordered for them would
+        wait forever."""
+        pid = chain.product.id
+        owed = self.arrears.get(pid, 0.0)
+        if not owed > 0:
+            return 0.0
+        start = math.ceil(arrival - 1e-9)
+        key = (pid, start)
+        found = self._owed.get(key)
+        if found is None:
+            finish = start + self.packaging_time[pid]
+            now = chain.env.now
+            if not any(now < end <= finish for end in self._closing[pid]):
+                self._owed[key] = owed
+                return owed
+            self.read_later.add(pid)
+            later = self.demand(pid, chain.in_packaging, finish) - self._rate(pid, start)
+            found = self._owed[key] = min(owed, later) if later > 0.0 else 0.0
+        return found
 
     def plan(self, chain: ProductChain, time: float) -> float:
         """Good packages per month ``chain``'s product plans to package at ``time``."""
@@ -290,10 +337,9 @@ class Planner:
     def cover(self, chain: ProductChain, plan: float, arrival: float, lead: float) -> float:
         """Good packages the product's inputs on hand and on the way should cover: its
         plans from this month to the ``arrival``, a ``lead`` time later (``plan`` is the
-        plan then; none before the product is made), and its arrears (what its
-        programmes want now beyond their order rate: orders not met in past months),
-        never more than they still lack (those open by the time packages started at the
-        ``arrival`` are finished)."""
+        plan then; none before the product is made), and its arrears still owed then
+        (:meth:`arrears_by`), never more than they still lack (those open by the time
+        packages started at the ``arrival`` are finished)."""
         if plan <= 0:
             return 0.0
         month = arrival - lead
@@ -315,7 +361,7 @@ class Planner:
                 planned += found[pid][0]
             else:
                 planned += (lead - whole) * found[pid][0]
-        planned += self.arrears.get(pid, 0.0)
+        planned += self.arrears_by(chain, arrival)
         return min(planned, self.backlog(pid, arrival + self.packaging_time[pid]))
 
     def sourcing(self, chain: ProductChain, month: int) -> dict[str, float]:

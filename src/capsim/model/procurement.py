@@ -5,10 +5,15 @@ lead time are on hand for the month's packaging), then packaging:
 
 1. **Plans and orders.** Each product plans its packaging ahead
    (:mod:`capsim.model.planning`) and orders stacks to cover its plans until they
-   arrive and its arrears, less what it has and has on the way (an order-up-to rule),
-   but never more than the month they arrive in needs (its plan then and its arrears:
-   a shortfall before then cannot be made good by stacks that come after it), split
-   among the vendors qualified for it by its sourcing weights.
+   arrive and its arrears still owed then (what the programmes open when their
+   packages are finished would still take), less what it has and has on the way (an
+   order-up-to rule), but never more than the month they arrive in needs (its plan then
+   and those arrears: a shortfall before then cannot be made good by stacks that come
+   after it), split among the vendors qualified for it by its sourcing weights. Where
+   its dies take longer than a vendor's stacks (dies are ordered first), it orders of
+   that vendor no more than the dies due by the first packaging the stacks can join
+   match. Before that, a product with demand gives the stacks it has beyond what its
+   programmes still lack back to their vendors, unsold, for anyone short of them.
 2. **HBM.** Each vendor first sells its unsold stacks to the orders (in proportion;
    on hand at once), moves wafers toward the generations its orders need
    (:mod:`capsim.model.hbm`), then grants each generation's wafers among the rest of
@@ -16,8 +21,10 @@ lead time are on hand for the month's packaging), then packaging:
 3. **Wafer starts.** Each fab grants wafer starts among the designers' orders; the dies
    arrive a cycle time later. Where a product's stacks take at least as long as its
    dies, it asks for the dies that the stacks due by the first packaging the dies can
-   join (this month's grants included) match, so dies and stacks do not wait for each
-   other (before the horizon too); else for its plan, as for stacks.
+   join (this month's grants included) and the unsold stacks it could buy then match,
+   so dies and stacks do not wait for each other (before the horizon too), but, as for
+   stacks, never more than the month they arrive in needs (dies, unlike stacks, cannot
+   be sold to another product); else for its plan, as for stacks.
 4. **Unsold stacks.** A product short of stacks for the packages its demand and dies
    allow buys what vendors qualified for it hold unsold (in proportion to the
    shortfalls, when several are short).
@@ -43,6 +50,7 @@ from capsim.model.inputs import ModelInputs, ProductIn
 from capsim.model.market import clear
 from capsim.model.planning import Planner
 from capsim.model.record import Record
+from capsim.model.stock import EPSILON
 from capsim.model.supply import ProductChain, lots
 
 #: The order in which ties between limits are reported: a product whose demand is met
@@ -99,7 +107,9 @@ class Procurement:
         self.backlog = backlog
         self.record = record
         self.clearing = Clearing({chain.product.designer for chain in chains.values()})
-        self.planner = Planner(inputs, chains, vendors, self.clearing, rate=rate, backlog=backlog)
+        self.planner = Planner(
+            inputs, chains, vendors, self.clearing, demand=demand, rate=rate, backlog=backlog
+        )
         self.by_line = self.planner.by_line
         self.by_fab = self.planner.by_fab
         self.by_vendor: dict[str, dict[str, list[ProductChain]]] = {
@@ -131,18 +141,26 @@ class Procurement:
     def start_month(self, month: int) -> None:
         """Order and start wafers, package, then release unused stacks, for ``month``."""
         self.planner.forget()
-        wanted = {
-            pid: self.demand(pid, chain.in_packaging, month + self.planner.packaging_time[pid])
-            if chain.product.made_in(month)
-            else 0.0
-            for pid, chain in self.chains.items()
-        }
+        wanted = {}
+        for pid, chain in self.chains.items():
+            want = 0.0
+            if chain.product.made_in(month):
+                finish = month + self.planner.packaging_time[pid]
+                want = self.demand(pid, chain.in_packaging, finish)
+            wanted[pid] = want if want > EPSILON else 0.0  # dust: no demand, stacks go back
         self._wanted = wanted
         rates = self.planner.rates_at(month)
         self.planner.arrears = {pid: max(0.0, wanted[pid] - rates[pid]) for pid in self.chains}
         for vendor in self.vendors.values():
             vendor.unsold_by(month)
+        for pid, chain in self.chains.items():  # its demand is at most what it lacks
+            if wanted[pid] > 0 and chain.stacks_on_hand > wanted[pid] * chain.stacks_per_good:
+                self._release_beyond(chain, month)
         self._order(month, steady=False)
+        planner = self.planner
+        for pid in planner.read_later:  # programmes note what limits their wants as read:
+            chain = self.chains[pid]  # read this month's last
+            self.demand(pid, chain.in_packaging, month + planner.packaging_time[pid])
         self._buy_unsold(month, wanted)
         for line_id, chains in self.by_line.items():
             self._package(month, line_id, chains, wanted)
@@ -150,6 +168,25 @@ class Procurement:
             if wanted[pid] <= 0:
                 for vid, stacks in chain.release_stacks().items():
                     self.vendors[vid].unsold[chain.product.hbm_generation] += stacks
+
+    def _release_beyond(self, chain: ProductChain, month: int) -> None:
+        """Give the stacks ``chain``'s product has on hand beyond what its programmes
+        open when this month's packages are finished still lack back to their vendors,
+        unsold, for anyone short of them."""
+        on_hand = chain.stacks_on_hand
+        if not on_hand > 0:
+            return
+        pid = chain.product.id
+        finish = month + self.planner.packaging_time[pid]
+        excess = on_hand - self.backlog(pid, finish) * chain.stacks_per_good
+        if not excess > EPSILON:
+            return
+        generation = chain.product.hbm_generation
+        for vid, pipeline in chain.stacks.items():
+            stacks = excess * pipeline.level / on_hand
+            if stacks > 0:
+                pipeline.take(stacks)
+                self.vendors[vid].unsold[generation] += stacks
 
     def prefill(self) -> None:
         """Fill the pipelines as if the market had run before the horizon at month 0's
@@ -320,25 +357,40 @@ class Procurement:
     def _die_cover(self, chain: ProductChain, plan: float, arrival: float, delay: float) -> float:
         """The dies ``chain``'s product should have on hand and on the way when it starts
         wafers whose dies arrive at ``arrival`` [month], a fab cycle time ``delay`` later
-        (``plan``: its plan then) [die]. Where its stacks take at least as long as its
-        dies (stacks are ordered first), the dies that match the stacks it has on hand
-        and due by the first packaging the new dies can join, at most what its
-        programmes open by then still lack; else its cover, as for stacks."""
+        (``plan``: its plan then) [die]: never more than those it has and a month's worth
+        more (its plan then and the arrears still owed then: a shortfall before then
+        cannot be made good by dies that come after it, and dies for arrears nobody will
+        take would wait forever). Within that, where its stacks take at least as long as
+        its dies (stacks are ordered first), the dies that match the stacks it has on
+        hand and due by the first packaging the new dies can join and those its vendors
+        hold unsold for it then (it buys them for its dies), at most what its programmes
+        open by then still lack; else its cover, as for stacks."""
         product = chain.product
         pid = product.id
         dies_per_good = chain.dies_per_good
+        planner = self.planner
+        month_due = (plan + planner.arrears_by(chain, arrival)) * dies_per_good
+        due = chain.dies.position + month_due
         if chain.stacks_lead >= delay:
             used_from = math.ceil(arrival - 1e-9)  # the first packaging they can join
             stacks = sum([p.position_by(used_from) for p in chain.stacks.values()])
+            stacks += self._buyable(chain, used_from)  # and those it could buy unsold
             matched = stacks / product.stacks_per_package * product.dies_per_package
-            finished = used_from + self.planner.packaging_time[pid]  # packages made of them
+            finished = used_from + planner.packaging_time[pid]  # packages made of them
             lacking = self.backlog(pid, finished) * dies_per_good
-            return lacking if lacking < matched else matched
-        planner = self.planner
+            return min(matched, lacking, due)
         cover = planner.cover(chain, plan, arrival, delay) * dies_per_good
-        month_due = (plan + planner.arrears.get(pid, 0.0)) * dies_per_good
-        due = chain.dies.position + month_due
         return cover if cover < due else due
+
+    def _buyable(self, chain: ProductChain, month: int) -> float:
+        """Unsold stacks of ``chain``'s product's generation that the vendors qualifying
+        it in ``month`` hold now [stack]."""
+        pid, generation = chain.product.id, chain.product.hbm_generation
+        unsold = 0.0
+        for spec in chain.vendors:
+            if spec.qualifies(pid, month):
+                unsold += self.vendors[spec.id].unsold[generation]
+        return unsold
 
     def _start_stacks(self, month: int, vid: str, vendor: HbmVendorModel, steady: bool) -> None:
         spec = vendor.spec
@@ -386,7 +438,7 @@ class Procurement:
         arrival = month + spec.lead_time
         conversion = spec.conversion_time
         stack_plan = self.planner.stack_plan
-        arrears = self.planner.arrears
+        arrears_by = self.planner.arrears_by
         held_by = self._held
         orders: dict[str, dict[str, float]] = {}
         monthly: dict[str, float] = {}
@@ -413,9 +465,17 @@ class Procurement:
                         for pipeline in chain.stacks.values():
                             held += pipeline.position
                         held_by[pid] = held
-                    month_due = (plan + arrears.get(pid, 0.0)) * stacks_per_good
+                    month_due = (plan + arrears_by(chain, arrival)) * stacks_per_good
                     lack = cover * stacks_per_good - held
                     lack = min(lack, month_due)
+                    if spec.lead_time < chain.fab.delay:  # dies come first: match them
+                        product = chain.product
+                        used_from = math.ceil(arrival - 1e-9)  # the first packaging
+                        dies = chain.dies.position_by(used_from)
+                        matched = dies / product.dies_per_package * product.stacks_per_package
+                        for pipeline in chain.stacks.values():
+                            matched -= pipeline.position_by(used_from)
+                        lack = min(lack, matched)
                     need = weight * lack if lack > 0.0 else weight * 0.0
                 ordered[pid] = need
         return orders, monthly, wanted
