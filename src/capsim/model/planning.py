@@ -92,8 +92,6 @@ class Planner:
             for pid, chain in chains.items()
         }
         """When each product's programmes close and its window ends [month]."""
-        self.read_later: set[str] = set()
-        """The products whose programmes' wants of a later month were read this month."""
         self._pids = list(chains)
         self._lines = [
             _Supplier.of_line(inputs.packaging[line_id], line_chains, self._pids)
@@ -149,7 +147,6 @@ class Planner:
         self._rates.clear()
         self._open_from.clear()
         self._owed.clear()
-        self.read_later.clear()
         self._stack_plans.clear()
         self._fresh.clear()
 
@@ -199,7 +196,6 @@ class Planner:
             if not any(now < end <= finish for end in self._closing[pid]):
                 self._owed[key] = owed
                 return owed
-            self.read_later.add(pid)
             later = self.demand(pid, chain.in_packaging, finish) - self._rate(pid, start)
             found = self._owed[key] = min(owed, later) if later > 0.0 else 0.0
         return found

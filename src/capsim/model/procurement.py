@@ -157,10 +157,6 @@ class Procurement:
             if wanted[pid] > 0 and chain.stacks_on_hand > wanted[pid] * chain.stacks_per_good:
                 self._release_beyond(chain, month)
         self._order(month, steady=False)
-        planner = self.planner
-        for pid in planner.read_later:  # programmes note what limits their wants as read:
-            chain = self.chains[pid]  # read this month's last
-            self.demand(pid, chain.in_packaging, month + planner.packaging_time[pid])
         self._buy_unsold(month, wanted)
         for line_id, chains in self.by_line.items():
             self._package(month, line_id, chains, wanted)
