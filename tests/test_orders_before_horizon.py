@@ -11,19 +11,12 @@ from __future__ import annotations
 
 import pytest
 
-from builders import chain
+from builders import chain, chain_data
 from capsim.simulation import simulate
 
-BUILDING = {
-    "it_capacity": "100 GW",
-    "start": "2025-01-01",
-    "permits": "0 month",
-    "shell": "0 month",
-    "fit_out": "0 month",
-    "cooling": "0 month",
-    "commissioning": "0 month",
-    "transformers": 2,
-}
+#: The chain's building (no construction time, ready from 2025-01-01), needing two
+#: transformers.
+BUILDING = chain_data()["sites"]["s"]["buildings"][0] | {"transformers": 2}
 
 
 def _ready(result, building: str) -> str:
