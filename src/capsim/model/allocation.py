@@ -114,11 +114,11 @@ class Allocator:
         """Lots allocated at this instant, by lead time [month], that the shipment
         process started at this instant has yet to take (None: no such process)."""
 
-    def wanted(self, book: ProgrammeBook, at: float | None = None) -> float:
-        """Packages ``book``'s programme would take now [package]; with ``at``, packages
-        finished at model time ``at`` [month] (its window and ``volume`` then, all else
-        as it stands now)."""
-        return self._want(book, self.env.now if at is None else at)[0]
+    def wanted(self, book: ProgrammeBook, at: float) -> float:
+        """Packages ``book``'s programme would take of those finished at model time
+        ``at`` [month] (its window and ``volume`` then, all else as it stands now)
+        [package]."""
+        return self._want(book, at)[0]
 
     def limit(self, book: ProgrammeBook, month: int, made_to_order: bool = False) -> str | None:
         """What held ``book``'s programme back in ``month``, at its end (now):
@@ -141,9 +141,9 @@ class Allocator:
         product = self.products[spec.product]
         if book.offered_in != month and not (product.start < month + 1 and product.end > month):
             return "closed"  # offered nothing, its product not (or no longer) made
-        last = book.limited_by if book.offered_in == month else "closed"
-        offered = last not in ("complete", "closed")  # a lot while open this month
-        if offered and (last is not None or not made_to_order):
+        last = book.limited_by
+        offered = book.offered_in == month and last not in ("complete", "closed")
+        if offered and (last is not None or not made_to_order):  # a lot while open
             return last
         want, limit = self._want(book, min(self.env.now, spec.end - 1e-9))
         if not offered and want <= EPSILON:
@@ -260,7 +260,6 @@ class Allocator:
         lack (in proportion to their H100e)."""
         now = self.env.now
         by = now if by is None else by
-
         total = 0.0
         for book in self.by_product[product]:
             lacks = self._lacking(book, now, by)
@@ -347,10 +346,10 @@ class Allocator:
         lot = self.finished[product] + good
         books = self.by_product[product]
         wants, limits = {}, {}
-        now = self.env.now
+        now, month = self.env.now, self._month()
         for book in books:
             wants[book.spec.id], limits[book.spec.id] = self._want(book, now)
-            book.offered_in = int(now + 1e-9)
+            book.offered_in = month
             book.limited_by = None
         given, left = self._split(books, lot, wants)
         for book in books:

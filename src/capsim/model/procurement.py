@@ -162,8 +162,7 @@ class Procurement:
             self._package(month, line_id, chains, wanted)
         for pid, chain in self.chains.items():
             if wanted[pid] <= 0:
-                for vid, stacks in chain.release_stacks().items():
-                    self.vendors[vid].unsold[chain.product.hbm_generation] += stacks
+                self._unsell(chain, chain.release_stacks())
 
     def _release_beyond(self, chain: ProductChain, month: int) -> None:
         """Give the stacks ``chain``'s product has on hand beyond what its programmes
@@ -175,14 +174,15 @@ class Procurement:
         pid = chain.product.id
         finish = month + self.planner.packaging_time[pid]
         excess = on_hand - self.backlog(pid, finish) * chain.stacks_per_good
-        if not excess > EPSILON:
-            return
+        if excess > EPSILON:
+            self._unsell(chain, chain.release_stacks(excess))
+
+    def _unsell(self, chain: ProductChain, released: dict[str, float]) -> None:
+        """Put the stacks ``chain``'s product ``released`` (by vendor) [stack] back with
+        their vendors, unsold."""
         generation = chain.product.hbm_generation
-        for vid, pipeline in chain.stacks.items():
-            stacks = excess * pipeline.level / on_hand
-            if stacks > 0:
-                pipeline.take(stacks)
-                self.vendors[vid].unsold[generation] += stacks
+        for vid, stacks in released.items():
+            self.vendors[vid].unsold[generation] += stacks
 
     def prefill(self) -> None:
         """Fill the pipelines as if the market had run before the horizon at month 0's

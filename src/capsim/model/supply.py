@@ -107,12 +107,14 @@ class ProductChain:
             self.in_packaging += good
         return good
 
-    def release_stacks(self) -> dict[str, float]:
-        """Give back every stack on hand (the product has no demand to use them for);
-        returns them by vendor [stack]."""
+    def release_stacks(self, amount: float | None = None) -> dict[str, float]:
+        """Give back ``amount`` of the stacks on hand [stack], from each vendor's in
+        proportion to what it has on hand, or every stack (None: the product has no
+        demand to use them for); returns them by vendor [stack]."""
+        on_hand = self.stacks_on_hand if amount is not None else 0.0
         released = {}
         for vid, pipeline in self.stacks.items():
-            level = pipeline.level
+            level = pipeline.level if amount is None else amount * pipeline.level / on_hand
             if level > 0:
                 pipeline.take(level)
                 released[vid] = level
