@@ -548,13 +548,12 @@ def test_the_three_openai_deals_compose():
 # of it within that range. Orders placed from 2025 wait at least as long (the queue
 # stays full: Wood Mackenzie, Q2 2025, about 128 weeks; still rising in 2026) and at
 # most "up to four years for high-capacity units" (PwC via pv magazine USA,
-# 2026-05-11). openai-all-deals is not held to the four years: its three deals' 117
-# halls order about 470 transformers within two years from base-world's assumed 200 a
-# year that other buyers already take, and its last orders wait a little longer.
+# 2026-05-11), the joint world's three deals (117 halls, about 470 transformers) too:
+# the queue is the whole US supply of large units, about 1,150 a year in 2025.
 WEEKS_PER_MONTH = DAYS_PER_MONTH / 7
 LPT_WAIT_2024_MONTHS = (120 / WEEKS_PER_MONTH, 130 / WEEKS_PER_MONTH)
 LONGEST_TRANSFORMER_WAIT_MONTHS = 48.0
-STARGATE_CAMPUSES = [*DEAL_FILES, "stargate-korea-memory"]
+STARGATE_CAMPUSES = [*DEAL_FILES, "stargate-korea-memory", "openai-all-deals"]
 
 
 @functools.cache
@@ -589,8 +588,6 @@ def test_deal_halls_wait_for_transformers_as_long_as_the_published_lead_times(na
 # (Wood Mackenzie, 2026, via Bloomberg: data centres lock in transformer supply years
 # ahead). A campus's first hall, whose order is not behind the campus's others, may then
 # start fit-out late by at most the spread of the quoted wait, 120-130 weeks: 10 weeks.
-# In openai-all-deals the first halls of campuses begun from 2026 order behind the other
-# deals' halls (see above) and may wait longer.
 FIRST_HALL_FIT_OUT_MARGIN_MONTHS = 10 / WEEKS_PER_MONTH
 
 
