@@ -100,9 +100,10 @@ def test_drawn_shares_over_100_percent_stay_within_a_lines_capacity():
 
 
 def test_export_cap_holds_for_two_programmes_of_one_product():
-    # Cap 1200 H100e/year at 2 H100e per package: 600 packages for CN in 2026. The first
-    # lot (500) goes to g, the first of the two; from the next, g takes the 100 left and h
-    # nothing (it used to get another 100: 1400 H100e).
+    # Cap 1200 H100e/year at 2 H100e per package: 600 packages for CN in 2026. g and h
+    # have equal priority, and each may take the 600 the cap allows, so the first lot
+    # (500) goes 250 to each; the next is the 100 the cap leaves, 50 each; then none (h
+    # used to get another 100 beyond the cap: 1400 H100e).
     scenario = chain(
         **{
             "programmes.g.destination": "CN",
@@ -114,8 +115,8 @@ def test_export_cap_holds_for_two_programmes_of_one_product():
     )
     result = simulate(scenario)
     allocated = result.packages_allocated.sum("time")
-    assert float(allocated.sel(programme="g")) == pytest.approx(600.0)
-    assert float(allocated.sel(programme="h")) == pytest.approx(0.0)
+    assert float(allocated.sel(programme="g")) == pytest.approx(300.0)
+    assert float(allocated.sel(programme="h")) == pytest.approx(300.0)
 
 
 # -- a later qualification failure --------------------------------------------------------

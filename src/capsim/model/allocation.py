@@ -14,7 +14,8 @@ its destination receive in the calendar year ordered for (the rest of this year'
 the cap's monthly rate in later years), so that it orders nothing it would refuse.
 Finished packages of a product go
 first to programmes with a contracted ``share`` (up to that share of the lot), then
-to the others by priority, then to share-holders still wanting more. Contracted
+to the others by priority, then to share-holders still wanting more; programmes of
+equal priority share in proportion to what they still want. Contracted
 shares that add up to more than 100 % (as draws of uncertain shares may, though
 their central values add up to at most 100 %) are scaled down in proportion, as a
 supplier scales down reservations beyond its capacity. Export rules cap what each
@@ -29,6 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import groupby
 
 import simpy
 
@@ -377,10 +379,12 @@ class Allocator:
         wants: dict[str, float],
         capped: bool = True,
     ) -> tuple[dict[str, float], float]:
-        """Split ``lot`` [package] among ``books`` by their ``wants`` [package]: share
-        holders first up to their shares, then the rest by priority, then share holders
-        wanting more, each within its export headroom unless not ``capped``; returns
-        what each gets and what is left [package]."""
+        """Split ``lot`` [package] among ``books`` (in priority order) by their ``wants``
+        [package]: share holders first up to their shares, then the rest by priority,
+        then share holders wanting more by priority, programmes of equal priority pro
+        rata to what they still want (:meth:`_give_pro_rata`), each within its export
+        headroom unless not ``capped``; returns what each gets and what is left
+        [package]."""
         given = dict.fromkeys(wants, 0.0)
         exported: dict[str, float] | None = {} if capped else None
         shares = self._shares[books[0].spec.product] if books else {}
@@ -388,12 +392,46 @@ class Allocator:
             if book.spec.id in shares:
                 self._give(book, shares[book.spec.id] * lot, wants, given, exported)
         left = lot - sum(given.values())
-        for round_ in ("unshared", "shared"):
-            for book in books:
-                if left <= EPSILON or (book.spec.share is None) != (round_ == "unshared"):
-                    continue
-                left -= self._give(book, left, wants, given, exported)
+        for shared in (False, True):
+            members = [book for book in books if (book.spec.share is not None) == shared]
+            for _, tied in groupby(members, key=lambda book: book.spec.priority):
+                if left > EPSILON:
+                    left -= self._give_pro_rata(list(tied), left, wants, given, exported)
         return given, left
+
+    def _give_pro_rata(
+        self,
+        books: list[ProgrammeBook],
+        amount: float,
+        wants: dict[str, float],
+        given: dict[str, float],
+        exported: dict[str, float] | None,
+    ) -> float:
+        """Give ``books`` (one priority) up to ``amount`` [package] in proportion to what
+        each still wants; what one cannot take (its export headroom) goes to the others
+        the same way; returns what they got [package]."""
+        taken = 0.0
+        while books and amount - taken > EPSILON:
+            lacks = [max(0.0, wants[book.spec.id] - given[book.spec.id]) for book in books]
+            total = sum(lacks)
+            if total <= 0:
+                break
+            offer = amount - taken
+            if total == math.inf:  # those wanting without limit share alike
+                unlimited = [lack == math.inf for lack in lacks]
+                asks = [offer / sum(unlimited) if u else 0.0 for u in unlimited]
+            else:
+                asks = [lack if offer >= total else offer * (lack / total) for lack in lacks]
+            full = []
+            for book, ask in zip(books, asks, strict=True):
+                got = self._give(book, ask, wants, given, exported)
+                taken += got
+                if got >= ask - EPSILON:
+                    full.append(book)
+            if len(full) == len(books):
+                break  # each took its part: all offered, or all they wanted
+            books = full
+        return taken
 
     def _windows(
         self,
