@@ -4,13 +4,19 @@ Runs ``openai-all-deals`` and each of its three deal files as Monte Carlo studie
 seed and sample count, so sample *i* of each draws the same values for the inputs they
 share (common random numbers), and prints, for each deal's first-GW and last-target
 milestones, the P10/P50/P90 of the per-sample delay in the joint world, the shift of the
-P50 date, and what held the deal back in the months it was behind.
+P50 date, and what held the deal back in the months it was behind; then who pays: each
+programme's packages delivered in 2027-2030 in the joint world's central run against
+its deal's run alone (base-world's for the market's other buyers).
 
 The bar (issue "Buyers compete in one market"): no deal's P50 first-GW or last-target
 date is earlier in the joint world by more than 15 days, and at least one is later by 30
 days or more with CoWoS or HBM named as the reason.
 
-    python validation/contention_cost.py --samples 200 [--workers 2]
+    python validation/contention_cost.py --samples 200 [--workers 2] [--without-contracts]
+
+``--without-contracts`` runs the same comparison with the deals as ordinary buyers: no
+contracted share of their products, and the priority of their product's other buyers,
+so that they share each month's packages with them pro rata to what each wants.
 """
 
 from __future__ import annotations
@@ -24,7 +30,9 @@ import numpy as np
 from capsim.analysis.compare import paired_delays
 from capsim.analysis.uncertainty import milestone_quantiles
 from capsim.model.dating import horizon_after
+from capsim.scenario.document import Scenario
 from capsim.scenario.loader import load_scenario
+from capsim.simulation import simulate
 from capsim.sweep.runner import Execution
 from capsim.sweep.study import monte_carlo
 
@@ -41,6 +49,56 @@ LATER_AT_LEAST = 30.0  # days
 SUPPLY_REASONS = {"cowos", "hbm"}
 
 
+def without_contracts(scenario: Scenario) -> Scenario:
+    """``scenario`` with each deal programme (the milestones' programmes of ``DEALS``)
+    holding no contracted share and at the best priority of its product's other
+    programmes (its own if it has none)."""
+    deals = {
+        scenario.milestones[milestone].programme
+        for milestones in DEALS.values()
+        for milestone in milestones
+        if milestone in scenario.milestones
+    }
+    programmes = dict(scenario.programmes)
+    for gid in deals:
+        programme = programmes[gid]
+        others = [
+            other.priority
+            for oid, other in scenario.programmes.items()
+            if oid not in deals and other.product == programme.product
+        ]
+        priority = min(others, default=programme.priority)
+        programmes[gid] = programme.model_copy(update={"share": None, "priority": priority})
+    return scenario.model_copy(update={"programmes": programmes})
+
+
+#: The years whose deliveries "who pays" compares: [start, end).
+WHO_PAYS = (np.datetime64("2027-01-01"), np.datetime64("2031-01-01"))
+
+
+def _delivered(result, programme: str) -> float:
+    """Packages ``programme`` received in the :data:`WHO_PAYS` years [package]."""
+    time = result["time"].values
+    inside = (time >= WHO_PAYS[0]) & (time < WHO_PAYS[1])
+    return float(result.packages_delivered.sel(programme=programme).values[inside].sum())
+
+
+def who_pays(load) -> list[tuple[str, float, float]]:
+    """(programme, packages delivered alone, joint) in the :data:`WHO_PAYS` years, from
+    central runs of the scenarios ``load(name)`` gives; "alone" is the programme's deal
+    file or, for the market's buyers, base-world."""
+    joint = simulate(load(JOINT))
+    alone = {"base-world": simulate(load("base-world"))}
+    for name in DEALS:
+        alone[name] = simulate(load(name))
+    rows = []
+    for programme in joint.programme.values.tolist():
+        reference = next((r for r in alone.values() if programme in r.programme), None)
+        if reference is not None:
+            rows.append((programme, _delivered(reference, programme), _delivered(joint, programme)))
+    return rows
+
+
 def _p50_day(study, milestone: str) -> np.datetime64:
     value = milestone_quantiles(study).sel(milestone=milestone, quantile=0.5).values
     return horizon_after(study["time"].values) if np.isnat(value) else value
@@ -51,11 +109,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--seed", type=int, default=20261129)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--without-contracts",
+        action="store_true",
+        help="the deals hold no contracted share and share their products pro rata",
+    )
     arguments = parser.parse_args(argv)
     execution = Execution(workers=arguments.workers, progress=False)
 
-    def study(name: str):
+    def load(name: str) -> Scenario:
         scenario = load_scenario(SCENARIOS / f"{name}.yaml")
+        return without_contracts(scenario) if arguments.without_contracts else scenario
+
+    def study(name: str):
+        scenario = load(name)
         result = monte_carlo(scenario, arguments.samples, seed=arguments.seed, execution=execution)
         return scenario, result
 
@@ -89,6 +156,11 @@ def main(argv: list[str] | None = None) -> int:
         f"one later by {LATER_AT_LEAST:g}+ days held back by CoWoS or HBM: {later_found}"
     )
     print("bar met" if verdict else "bar MISSED")
+    print(f"\nwho pays: packages delivered {WHO_PAYS[0]} to {WHO_PAYS[1]}, central runs")
+    print(f"{'programme':<28}{'alone':>14}{'joint':>14}{'change':>9}")
+    for programme, alone, joint_ in who_pays(load):
+        change = f"{joint_ / alone - 1:+.0%}" if alone > 0 else "-"
+        print(f"{programme:<28}{alone:>14,.0f}{joint_:>14,.0f}{change:>9}")
     return 0 if verdict else 1
 
 
