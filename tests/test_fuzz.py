@@ -34,7 +34,7 @@ from capsim.scenario.walk import iter_params
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 SEED = int(os.environ.get("CAPSIM_FUZZ_SEED", "20261129"))
-MUTANTS = 320
+MUTANTS = 400
 RUNS = 24
 # Scenarios whose central run is quickest; accepted mutants of these are run.
 QUICK = ("hindcast-2023.yaml", "hindcast-2023-exante.yaml", "korea-10k-gpus.yaml")

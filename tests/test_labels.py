@@ -40,7 +40,9 @@ def test_labels_read_as_the_file_writes_the_inputs():
     scenario = capsim.load_scenario(f"{SCENARIOS}/openai-nvidia-10gw.yaml")
     labels = input_labels(scenario)
     assert labels["hbm_vendors.sk-hynix.wafers.points[3]"] == "sk-hynix wafers, 2027-12-31"
-    assert labels["sites.tx-campus-c.buildings[7].fit_out"] == "tx-campus-c building tc8 fit out"
+    assert labels["sites.tx-campus-c.buildings[7].build_time"] == (
+        "tx-campus-c building tc8 build time"
+    )
     assert labels["products.vera-rubin.it_power"] == "vera-rubin IT power"
     assert labels["programmes.openai-nvidia.firm"] == (
         "openai-nvidia letter of intent becomes firm"
