@@ -119,3 +119,15 @@ def test_each_table_of_the_ten_gigawatt_deal_fits_in_100_mb():
     result = simulate(load_scenario("scenarios/openai-nvidia-10gw.yaml"))
     for key, frame in tables(result).items():
         assert frame.memory_usage(deep=True).sum() < 100 * MEGABYTE, key
+
+
+def test_a_programme_keeps_its_buyer_and_intermediary_in_the_file(tmp_path):
+    # The chain's programme g is bought by "b"; written here as bought through a cloud
+    # provider, it is recorded as such; one buying directly has "" as its intermediary.
+    scenario = uncertain_chain(**{"programmes.g.via": "cloud"})
+    path = save_result(simulate(scenario), tmp_path / "via.nc")
+    with open_result(path) as result:
+        assert result["programme_buyer"].sel(programme="g").item() == "b"
+        assert result["programme_via"].sel(programme="g").item() == "cloud"
+    with open_result(save_result(simulate(uncertain_chain()), tmp_path / "direct.nc")) as direct:
+        assert direct["programme_via"].sel(programme="g").item() == ""

@@ -34,10 +34,11 @@ def simulate(
     -------
     xarray.Dataset
         Monthly variables with units (see the README), ``milestone_date``,
-        ``claim_deadline`` and ``claim_met``; attributes name the scenario, seed and
-        capsim version. CF metadata (:mod:`capsim.model.conventions`): ``long_name``
-        and ``units`` on every variable, ``time`` the first day of each month with
-        ``time_bounds``.
+        ``claim_deadline`` and ``claim_met``; each programme's ``programme_buyer`` and
+        ``programme_via`` (its intermediary, "" if it buys directly); attributes name the
+        scenario, seed and capsim version. CF metadata
+        (:mod:`capsim.model.conventions`): ``long_name`` and ``units`` on every variable,
+        ``time`` the first day of each month with ``time_bounds``.
     """
     outputs = run(scenario, draw)
     dates = milestone_dates(outputs.progress, scenario.milestones)
@@ -59,8 +60,11 @@ def simulate(
             {"description": "the claim's milestone is met by its deadline"},
         ),
     }
+    programmes = [scenario.programmes[gid] for gid in outputs.progress.programmes]
     coords = {
         **output_coords(outputs),
+        "programme_buyer": ("programme", [g.buyer for g in programmes]),
+        "programme_via": ("programme", [g.via or "" for g in programmes]),
         "milestone": list(scenario.milestones),
         "claim": list(scenario.claims),
     }

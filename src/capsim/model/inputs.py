@@ -266,8 +266,6 @@ class ProgrammeIn:
         When it orders [month]; ``end`` is ``inf`` when open-ended.
     firm : bool
         Whether it orders at all (a letter of intent that lapsed does not).
-    via : str or None
-        The intermediary buying and hosting on its behalf.
     destination : str
         ISO country code where its packages go (for export rules).
     sites : tuple of str
@@ -292,7 +290,6 @@ class ProgrammeIn:
     budget: float
     staging: float
     firm: bool = True
-    via: str | None = None
     _volumes: list[float] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -360,7 +360,6 @@ def _programme(
         sites=tuple(g.sites),
         budget=r.value(f"{path}.budget", g.budget, default=INF),
         firm=_firm(g, path, r),
-        via=g.via,
         staging=r.value(f"{path}.staging", g.staging),
     )
 
