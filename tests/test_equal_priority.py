@@ -88,3 +88,52 @@ def test_a_tied_buyer_held_by_its_export_cap_leaves_its_part_to_the_other():
     assert x[0] == pytest.approx(375.0, rel=1e-9)
     assert y[0] == pytest.approx(125.0, rel=1e-9)
     assert y[1:] == pytest.approx(np.full(len(y) - 1, 200.0), rel=1e-9)
+
+
+def test_tied_buyers_under_one_export_cap_share_it_pro_rata():
+    # x and y (priority 2) both go to KR, capped at 1200 H100e a year (600 packages of 2
+    # H100e); z (priority 3, US) takes the rest of each month's 500. January: x and y
+    # may each take the 600 the cap allows, so they split 500 as 250 and 250. February:
+    # the cap has 100 left, which each alone could take: together they take it pro
+    # rata, 50 each (served in file order, x took all 100), and z gets 400. The year:
+    # 300 each.
+    data = chain_data()
+    data["programmes"] = {
+        "x": _buyer(600, 2, destination="KR"),
+        "y": _buyer(600, 2, destination="KR"),
+        "z": _buyer(1000, 3),
+    }
+    data["sites"] = {}
+    data["milestones"] = {}
+    data["export_rules"] = {
+        "kr-cap": {"destination": "KR", "cap": "1200 H100e/year", "start": "2025-01-01"}
+    }
+    result = simulate(chain_scenario(data))
+    got = {g: result.packages_allocated.sel(programme=g).values for g in ("x", "y", "z")}
+    assert got["x"][:2] == pytest.approx([250.0, 50.0], rel=1e-9)
+    assert got["y"][:2] == pytest.approx([250.0, 50.0], rel=1e-9)
+    assert got["z"][1] == pytest.approx(MONTHLY - 100.0, rel=1e-9)
+    assert got["x"].sum() == pytest.approx(300.0, rel=1e-9)
+
+
+def test_tied_final_lots_are_dated_at_the_pace_each_would_have_had():
+    # x lacks 600 and y 900, equal priority, no volume: each month's 500 go 200 and 300
+    # (500 x 600/1500, then 400 and 600 left: 200 and 300 again). In March the lot of 500
+    # completes both. Wanting without limit, each would have got 250 of it: x's last 200
+    # came in 200/250 = 0.8 of March; y's 300 were more than that pace, so the whole
+    # month.
+    data = chain_data()
+    data["programmes"] = {
+        "x": _buyer(1e9, 2) | {"target_packages": "600 package"},
+        "y": _buyer(1e9, 2) | {"target_packages": "900 package"},
+    }
+    del data["programmes"]["x"]["volume"], data["programmes"]["y"]["volume"]
+    data["sites"] = {}
+    data["milestones"] = {}
+    result = simulate(chain_scenario(data))
+    x = result.packages_allocated.sel(programme="x").values[:3]
+    y = result.packages_allocated.sel(programme="y").values[:3]
+    assert x == pytest.approx([200.0, 200.0, 200.0], rel=1e-9)
+    assert y == pytest.approx([300.0, 300.0, 300.0], rel=1e-9)
+    window = result.delivery_window.sel(programme=["x", "y"]).values[2]
+    assert window == pytest.approx([0.8, 1.0], rel=1e-9)

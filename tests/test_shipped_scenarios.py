@@ -584,9 +584,9 @@ def test_deal_halls_wait_for_transformers_as_long_as_the_published_lead_times(na
 
 
 # The deal files order each new hall's transformers 18 months before its construction
-# starts, so that the ~128-week wait (Wood Mackenzie, Q2 2025) ends as fit-out starts
-# (Wood Mackenzie, 2026, via Bloomberg: data centres lock in transformer supply years
-# ahead). A campus's first hall, whose order is not behind the campus's others, may then
+# starts, so that the ~128-week wait (Wood Mackenzie, Q2 2025) ends by the time fit-out
+# starts (Wood Mackenzie, 2026, via Bloomberg: data centres lock in transformer supply
+# years ahead). A campus's first hall, whose order is not behind the campus's others, may then
 # start fit-out late by at most the spread of the quoted wait, 120-130 weeks: 10 weeks.
 FIRST_HALL_FIT_OUT_MARGIN_MONTHS = 10 / WEEKS_PER_MONTH
 

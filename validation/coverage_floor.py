@@ -30,28 +30,35 @@ def line_coverage() -> dict[str, float]:
         data, report = Path(folder) / ".coverage", Path(folder) / "coverage.json"
         include = ",".join(str(ROOT / module) for module in FLOORS)
         run = [sys.executable, "-m", "coverage", "run", f"--data-file={data}"]
-        subprocess.run(
-            [*run, f"--include={include}", "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests],
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-        )
-        subprocess.run(
-            [sys.executable, "-m", "coverage", "json", f"--data-file={data}", "-o", str(report)],
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-        )
+        pytest = ["-m", "pytest", "-q", "-p", "no:cacheprovider", *tests]
+        _child([*run, f"--include={include}", *pytest])
+        _child([sys.executable, "-m", "coverage", "json", f"--data-file={data}", "-o", str(report)])
         files = json.loads(report.read_text())["files"]
     found = {}
     for name, entry in files.items():
-        module = Path(name).resolve().relative_to(ROOT).as_posix()
+        module = (ROOT / name).resolve().relative_to(ROOT).as_posix()
         found[module] = entry["summary"]["percent_covered"] / 100
     return found
 
 
+class ChildFailed(RuntimeError):
+    """A child process (the tests under coverage, or the report) failed."""
+
+
+def _child(command: list[str]) -> None:
+    """Run ``command`` in the repository root; raise :class:`ChildFailed` with its output
+    if it fails."""
+    done = subprocess.run(command, check=False, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise ChildFailed(f"{' '.join(command[:4])} ... failed:\n{done.stdout}{done.stderr}")
+
+
 def main() -> int:
-    covered = line_coverage()
+    try:
+        covered = line_coverage()
+    except ChildFailed as error:
+        print(error, file=sys.stderr)
+        return 1
     ok = True
     for module, (floor, test) in FLOORS.items():
         share = covered.get(module, 0.0)

@@ -408,8 +408,9 @@ class Allocator:
         exported: dict[str, float] | None,
     ) -> float:
         """Give ``books`` (one priority) up to ``amount`` [package] in proportion to what
-        each still wants; what one cannot take (its export headroom) goes to the others
-        the same way; returns what they got [package]."""
+        each still wants, those under one export rule together no more than it still
+        allows, in proportion too; what one cannot take (its export headroom) goes to
+        the others the same way; returns what they got [package]."""
         taken = 0.0
         while books and amount - taken > EPSILON:
             lacks = [max(0.0, wants[book.spec.id] - given[book.spec.id]) for book in books]
@@ -422,16 +423,43 @@ class Allocator:
                 asks = [offer / sum(unlimited) if u else 0.0 for u in unlimited]
             else:
                 asks = [lack if offer >= total else offer * (lack / total) for lack in lacks]
+            capped = set()
+            if exported is not None and self.export_rules and len(books) > 1:
+                capped = self._within_shared_rules(books, asks, exported)
             full = []
-            for book, ask in zip(books, asks, strict=True):
+            for index, (book, ask) in enumerate(zip(books, asks, strict=True)):
                 got = self._give(book, ask, wants, given, exported)
                 taken += got
-                if got >= ask - EPSILON:
+                if got >= ask - EPSILON and index not in capped:
                     full.append(book)
             if len(full) == len(books):
                 break  # each took its part: all offered, or all they wanted
             books = full
         return taken
+
+    def _within_shared_rules(
+        self, books: list[ProgrammeBook], asks: list[float], exported: dict[str, float]
+    ) -> set[int]:
+        """Scale down ``asks`` [package] (in place) of ``books`` under one export rule
+        with others of them, in proportion, to what the rule still allows this lot after
+        ``exported`` (H100e by rule); returns the indices of the asks it cut."""
+        year = self._year()
+        capped = set()
+        for rule in self.export_rules.values():
+            under = [
+                i for i, book in enumerate(books) if asks[i] > 0 and rule in self._rules(book.spec)
+            ]
+            if len(under) < 2:
+                continue
+            h100e = [self.products[books[i].spec.product].h100e for i in under]
+            asked = sum(asks[i] * h for i, h in zip(under, h100e, strict=True))
+            used = self.export_used.get((rule.id, year), 0.0) + exported.get(rule.id, 0.0)
+            allowed = max(0.0, rule.cap_per_year - used)
+            if asked > allowed:
+                for i in under:
+                    asks[i] *= allowed / asked
+                capped.update(under)
+        return capped
 
     def _windows(
         self,
