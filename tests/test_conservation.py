@@ -594,28 +594,26 @@ def _short_of(
     return short
 
 
-def check_inputs_do_not_sit(
-    result, scenario: Scenario, inputs: ModelInputs, draw, known: frozenset[str] = frozenset()
-) -> None:
+def check_inputs_do_not_sit(result, scenario: Scenario, inputs: ModelInputs, draw) -> None:
     """No input waits in inventory for more than a month while a qualified product that
     uses it is short of it (read from the recorded stocks, package starts and limits).
 
     *Sits through month k*: more of it was waiting at the end of month k - 1 than left
-    during month k, i.e. it waited a whole month. For a product's stacks or dies: its
-    stock at the end of month k - 1 less what its package starts took in month k (a
-    product with no demand in month k gives its stacks back to their vendors at once:
-    they do not sit with it). For a vendor's unsold stacks: its unsold stock at the end of
-    month k less what may have come in during month k (from products with no demand in
-    the month: at most their stock at the end of month k - 1 plus all their designers'
-    grants due in month k, and the pipeline's early on; and the grants due to the
-    designers of products the vendor does not qualify, which stay with it).
+    during month k, i.e. it waited a whole month. For a product's dies: its stock at the
+    end of month k - 1 less what its package starts took in month k; for its stacks, less
+    what it gave back to their vendors in month k too (``hbm_given_back``; a product
+    with no demand in month k gives its stacks back at once: they do not sit with it).
+    For a vendor's unsold stacks: its unsold stock at the end of month k less what may
+    have come in during month k (the stacks given back by the products it may sell to,
+    and the grants due to the designers of products the vendor does not qualify, which
+    stay with it, at most all their grants due in month k, and the pipeline's early on).
 
     *Short of* an input in month k: the product wanted packages and that input's limit
-    (``input_limit``) was below every other limit by :data:`MARGIN`. Unless ``"dies
-    matched"`` is known, for a product whose dies are ordered to match its stacks (its
-    vendors' shortest lead time is at least its fab's cycle time) the die limit may be as
-    low (within the margin), HBM being the input reported binding (its fab gave it the
-    dies it asked for), in each month from its fab's cycle time (rounded up) before
+    (``input_limit``; for stacks, those on hand and those it could buy unsold) was below
+    every other limit by :data:`MARGIN`. For a product whose dies are ordered to match
+    its stacks (its vendors' shortest lead time is at least its fab's cycle time) the die
+    limit may be as low (within the margin), HBM being the input reported binding (its
+    fab gave it the dies it asked for), in each month from its fab's cycle time (rounded up) before
     month k: dies ordered for stacks it could buy would have come by then, so stacks and
     dies both short that long is the two waiting for each other. (Where the dies follow
     the plans, dies as short as stacks are short for their own reasons.)
@@ -631,7 +629,7 @@ def check_inputs_do_not_sit(
     for q in inputs.products:
         strictly = short = _short_of(run.limits[q], "hbm")
         cycle = _dies_matched(inputs, q)
-        if cycle is not None and "dies matched" not in known:
+        if cycle is not None:
             tied = _short_of(run.limits[q], "hbm", matched="logic_wafers")
             hbm = result.binding_input.sel(product=q).values == "hbm"  # not its fab
             short = strictly | _lasting(tied & hbm, cycle)
@@ -639,8 +637,6 @@ def check_inputs_do_not_sit(
             for p in inputs.products:
                 if p == q and not strictly[month]:
                     continue  # its dies may be what it lacks: its own stacks may wait
-                if p != q and "stacks held" in known:
-                    continue
                 _check_held_stacks(run, p, q, month)
             _check_unsold_stacks(run, q, month)
     for pid, product in inputs.products.items():
@@ -686,6 +682,9 @@ class _Run:
         self.windows = qualification_windows(scenario, inputs, draw)
         self.limits = {pid: _limits(result, pid) for pid in inputs.products}
         self.stacks = {pid: result.hbm_inventory.sel(product=pid).values for pid in inputs.products}
+        self.given_back = {
+            pid: result.hbm_given_back.sel(product=pid).values for pid in inputs.products
+        }
         self.starts = {pid: _starts(result, inputs, pid) for pid in inputs.products}
         self.sources = {pid: _sources(scenario, pid) for pid in inputs.products}
 
@@ -720,7 +719,7 @@ def _check_held_stacks(run: _Run, p: str, q: str, month: int) -> None:
     if run.limits[p]["demand"][month] <= 0:
         return  # its stacks go back to their vendor at once
     used = run.starts[p] * other.stacks_per_package
-    sat = run.stacks[p][month - 1] - used[month]
+    sat = run.stacks[p][month - 1] - used[month] - run.given_back[p][month]
     assert sat <= _tolerance(run.stacks[p], used), (
         f"{sat:.6g} {other.hbm_generation} stacks of {p} sat through month {month} while "
         f"{q} was short of stacks"
@@ -739,19 +738,15 @@ def _check_unsold_stacks(run: _Run, q: str, month: int) -> None:
             for p, o in run.inputs.products.items()
             if o.hbm_generation == generation and vid in run.sources[p]
         ]
-        idle = [p for p in users if run.limits[p]["demand"][month] <= 0]
-        # Stacks come back from products with no demand (what they held and what reaches
-        # them), and stay with the vendor when granted to a product it does not qualify.
+        # Stacks come back from products (recorded), and stay with the vendor when
+        # granted to a product it does not qualify.
         unqualified = {
             run.inputs.products[p].designer
             for p in users
             if not all(run.qualified(vid, p, t) for t in (month, month + 1 - 1e-9))
         }
-        returned = sum(run.stacks[p][month - 1] for p in idle)
-        returned += sum(
-            run.arriving(vid, generation, designer, month)
-            for designer in {run.inputs.products[p].designer for p in idle} | unqualified
-        )
+        returned = sum(run.given_back[p][month] for p in users)
+        returned += sum(run.arriving(vid, generation, designer, month) for designer in unqualified)
         sat = unsold[month] - returned
         assert sat <= _tolerance(unsold, returned), (
             f"{sat:.6g} unsold {generation} stacks sat at {vid} through month {month} while "
@@ -1094,27 +1089,7 @@ def check_milestones(result, scenario: Scenario, inputs: ModelInputs) -> None:
 # -- the test --------------------------------------------------------------------------------
 
 
-#: Parts of the no-waiting property the model is known to break; the property test
-#: leaves them out until the model is fixed.
-#: "dies matched": a product whose dies follow its stacks, short of both (tied) while
-#: stacks wait unsold at a vendor that qualifies it. Its deadlock is fixed (it ordered
-#: dies only for the stacks it held and bought unsold stacks only for the dies it had:
-#: now dies are ordered for the unsold stacks it could buy too; the small worlds at the
-#: end), and the check counts the tie only when it lasts a fab cycle and HBM is reported
-#: binding; 600 worlds drawn afresh pass with it checked, but hypothesis, led by its
-#: examples database, still finds worlds where the dies are held back by the plan's
-#: share of the fab (or a fab that gives the product nothing) while HBM is reported
-#: binding because its own order was granted less than asked: the binding input should
-#: not be HBM while stacks it could buy wait unsold.
-#: "stacks held": stacks stay with the product that holds them while it has demand, even
-#: when its CoWoS or dies bind, while another product qualified for them is short. Two
-#: causes are fixed (stacks beyond what a product's programmes still lack go back at the
-#: month's start; a product whose dies come first orders only the stacks its dies
-#: match; the small worlds at the end), but hypothesis still finds such worlds.
-KNOWN: frozenset[str] = frozenset({"stacks held", "dies matched"})
-
-
-def check_world(world: World, known: frozenset[str] = KNOWN) -> None:
+def check_world(world: World) -> None:
     scenario, draw = world.scenario, world.draw
     result = simulate(scenario, draw=draw)
     inputs = resolve(scenario, draw)
@@ -1130,7 +1105,7 @@ def check_world(world: World, known: frozenset[str] = KNOWN) -> None:
     check_stacks(result, inputs)
     check_windows(result, scenario, inputs)
     check_sources(result, scenario, inputs, draw)
-    check_inputs_do_not_sit(result, scenario, inputs, draw, known)
+    check_inputs_do_not_sit(result, scenario, inputs, draw)
     check_sites(result, inputs)
     check_buildings(result, inputs)
     check_programmes(result, inputs)
