@@ -1173,8 +1173,136 @@ def test_a_volume_contract_is_reserved_once_across_generations() -> None:
     np.testing.assert_allclose(taken.values, 300.0, rtol=1e-9)
 
 
-# -- known violations: minimal reproductions ------------------------------------------------
-# Each checks the no-waiting property on a small world, in full (no known parts left out).
+# -- small worlds for the no-waiting property ------------------------------------------------
+# Each checks it in full on a small world the random ones once broke it in.
+
+
+def _rival(line: str = "c", **changes) -> dict:
+    """Product ``q`` of designer ``e``, ``p``'s twin, on ``line`` (10 packages a wafer)."""
+    return _second_product(
+        "e", packaging={"line": line, "packages_per_wafer": "10 package/wafer"}, **changes
+    )
+
+
+def test_hbm_does_not_bind_while_stacks_it_could_buy_wait_unsold() -> None:
+    # p (designer d) and q (e) share line c (1000 packages a month) and an ample fab; both
+    # programmes lack 1e9 packages without end, so the plans split the line pro rata to
+    # equal rates: 500 each (the plans pool no HBM of vendors given as stacks, so they do
+    # not see that q gets none). q's only vendor, v, makes no stacks; u makes 8000 a
+    # month, all held by e's take-or-pay reservation for q, which u never qualifies: they stay
+    # unsold at u, and p, which u qualifies, buys them. p's stacks come at once, so it
+    # orders dies to match the stacks it could buy, at most its plan: 500 a month, 4000
+    # stacks bought of them. The stacks left unsold grow by 8000 - 4000 a month: at month
+    # m's packaging (m >= 1) u holds 8000 + 4000 (m - 1), 1000 + 500 (m - 1) packages'
+    # worth. Its dies bind p, not HBM: the HBM limit counts the stacks it could buy (it
+    # used to count only the 4000 bought, tied with the dies, and name HBM binding).
+    scenario = chain(
+        **{
+            "products.q": _rival(),
+            "logic_fabs.f.wafer_starts": "1000 wafer/month",
+            "logic_fabs.f.shares": {},
+            "packaging.c.shares": {},
+            "hbm_vendors.v": {
+                "capacity": {"HBM4": "0 stack/month"},
+                "lead_time": "0 month",
+                "qualification": {"q": "2025-01-01"},
+            },
+            "hbm_vendors.u": {
+                "capacity": {"HBM4": "8000 stack/month"},
+                "lead_time": "0 month",
+                "contracts": {"e": {"share": 1.0, "take_or_pay": True}},
+                "qualification": {"p": "2025-01-01", "q": "never"},
+            },
+            "programmes.g.sites": [],
+            "programmes.h": _buyer("q"),
+        }
+    )
+    result, inputs = _run(scenario)
+    months = np.arange(1, 12)
+    # (g's rate falls by what it receives, 500 in 1e9 a month: 1e-5 covers it)
+    produced = result.packages_produced.sel(product="p").values
+    np.testing.assert_allclose(produced[1:], 500.0, rtol=1e-5)
+    limits = result.input_limit.sel(product="p")
+    np.testing.assert_allclose(limits.sel(input="logic_wafers").values[1:], 500.0, rtol=1e-5)
+    np.testing.assert_allclose(
+        limits.sel(input="hbm").values[1:], 1000.0 + 500.0 * (months - 1), rtol=1e-5
+    )
+    assert set(result.binding_input.sel(product="p").values[1:]) == {"logic_wafers"}
+    check_inputs_do_not_sit(result, scenario, inputs, None)
+
+
+def test_an_open_ended_rate_does_not_crowd_a_shared_fab_out_of_the_plans() -> None:
+    # Fab f (1000 wafers x 640.2 good dies a month) serves p (line c: 50 wafers, 500
+    # packages a month; g lacks 20000 by 2027-01-01, a rate of 1667 a month) and q (line
+    # c2: 1000 packages a month; h lacks 1e9 without end, so its rate is all it lacks).
+    # v makes 8000 stacks a month for both. In plans the fab sees q ask no more than its
+    # line could package, 1000, so it gives p its 500: p plans 500 (its line) and q 1000,
+    # and v's first round, pro rata to the plans' 4000 and 8000 stacks, gives p 8000 x
+    # 4000 / 12000 = 2666.7 stacks (333.3 packages) and q 5333.3 (666.7), every month.
+    # The fab used to be shared among the rates, 1667 against 1e9: p was planned about 1
+    # package a month (640215 x 1667 / 1e9), ordered for that, and made 1 to 13 a month.
+    scenario = chain(
+        **{
+            "products.q": _rival("c2"),
+            "logic_fabs.f.wafer_starts": "1000 wafer/month",
+            "logic_fabs.f.shares": {},
+            "packaging.c.shares": {},
+            "packaging.c.capacity": "50 wafer/month",
+            "packaging.c2": chain_data()["packaging"]["c"] | {"shares": {}},
+            "hbm_vendors.v.shares": {},
+            "hbm_vendors.v.capacity.HBM4": "8000 stack/month",
+            "hbm_vendors.v.qualification.q": "2025-01-01",
+            "programmes.g.sites": [],
+            "programmes.g.target_packages": "20000 package",
+            "programmes.g.end": "2027-01-01",
+            "programmes.h": _buyer("q"),
+        }
+    )
+    result, inputs = _run(scenario)
+    produced = result.packages_produced
+    np.testing.assert_allclose(produced.sel(product="p").values, 1000.0 / 3, rtol=1e-6)
+    np.testing.assert_allclose(produced.sel(product="q").values, 2000.0 / 3, rtol=1e-6)
+    check_inputs_do_not_sit(result, scenario, inputs, None)
+
+
+def test_arrears_are_ordered_only_up_to_what_the_line_could_package() -> None:
+    # v makes 16000 stacks a month for p and q. p's line c packages 500 a month; g lacks
+    # 20000 by 2027-01-01 (a rate of 1667 a month, arrears of about 18300): p plans 500
+    # and orders 4000 stacks a month, its line's whole, none for the arrears it could not
+    # package. q's line c2 packages 1000; h lacks 6000 by 2027-01-01 (rate 500, arrears
+    # 5500): q plans 500 and orders up to its line's 1000 a month, 8000 stacks. v grants
+    # all 12000 asked: p makes 500 a month, q 1000 a month until its 6000 are made (June).
+    # p used to order its arrears too (about 150000 stacks a month), took some 10000 of
+    # v's stacks a month, and sat on 6000 more each month (73684 by October) while q got
+    # about 5800 and made 731 to 411 a month.
+    scenario = chain(
+        **{
+            "products.q": _rival("c2"),
+            "logic_fabs.f.wafer_starts": "1000 wafer/month",
+            "logic_fabs.f.shares": {},
+            "packaging.c.shares": {},
+            "packaging.c.capacity": "50 wafer/month",
+            "packaging.c2": chain_data()["packaging"]["c"] | {"shares": {}},
+            "hbm_vendors.v.shares": {},
+            "hbm_vendors.v.capacity.HBM4": "16000 stack/month",
+            "hbm_vendors.v.qualification.q": "2025-01-01",
+            "programmes.g.sites": [],
+            "programmes.g.target_packages": "20000 package",
+            "programmes.g.end": "2027-01-01",
+            "programmes.h": _buyer("q", target_packages="6000 package", end="2027-01-01"),
+        }
+    )
+    result, inputs = _run(scenario)
+    asked = result.supplier_asked.sel(supplier="v/HBM4")
+    np.testing.assert_allclose(asked.sel(designer="d").values, 4000.0, rtol=1e-6)
+    np.testing.assert_allclose(asked.sel(designer="e").values[:6], 8000.0, rtol=1e-6)
+    produced = result.packages_produced
+    np.testing.assert_allclose(produced.sel(product="p").values, 500.0, rtol=1e-6)
+    np.testing.assert_allclose(
+        produced.sel(product="q").values, [1000.0] * 6 + [0.0] * 6, rtol=1e-6, atol=1e-6
+    )
+    np.testing.assert_allclose(result.hbm_inventory.values, 0.0, atol=1e-6)
+    check_inputs_do_not_sit(result, scenario, inputs, None)
 
 
 def test_stacks_due_mid_month_are_planned_for_the_month_they_are_packaged() -> None:
