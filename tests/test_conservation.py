@@ -50,9 +50,9 @@ Values the run used (targets in packages, PUE, IT power per package, lead times,
 capacities after risks, reservations) are read from :func:`capsim.model.resolve.resolve`
 with the same draw: the properties check what the model does with its inputs, not how it
 reads them. Qualification windows and production windows are recomputed from the
-scenario. Violations the model still shows are left out of the property test
-(:data:`KNOWN`), and reproduced, when a small world shows them, by strict xfail tests at
-the end; bugs fixed are pinned by hand-calculated cases in ``test_regressions.py``.
+scenario. Every invariant is checked in full; small worlds at the end, worked out by
+hand, pin the cases of the no-waiting property the random worlds once broke; other
+bugs fixed are pinned by hand-calculated cases in ``test_regressions.py``.
 
 Runtime: :data:`EXAMPLES` (200) worlds take about 45 s on one core, mostly drawing the
 worlds. For a bigger run set ``CAPSIM_PROPERTY_EXAMPLES``, e.g. 2000 (about 8 min).

@@ -263,15 +263,14 @@ class Planner:
             self._fresh[month] = cached[1]
             return cached[1]
         # a line sees no more asked than the whole of each product's fab and of the HBM
-        # pool could serve, a fab no more than its line and the pool could: an open-ended
-        # programme's rate (all it lacks) crowds no one's first shares
+        # pool could serve, a fab no more than its line and the pool could, the pool no
+        # more than its line and fab could: an open-ended programme's rate (all it
+        # lacks) crowds no one's first shares
         whole = self._whole(month)
         line_asks = list(map(min, asks, whole["logic_wafers"], whole["hbm"]))
         fab_asks = list(map(min, asks, whole["cowos"], whole["hbm"]))
+        pool_asks = list(map(min, asks, whole["cowos"], whole["logic_wafers"]))
         first_cowos, first_logic = self._shares(month, line_asks, fab_asks)
-        # HBM among what the lines and fabs would give each, so that a product they give
-        # little takes no more of the pool
-        pool_asks = list(map(min, asks, first_cowos, first_logic))
         first_hbm = self._hbm_shares(month, pool_asks)
         # each supplier again, among what the others' first shares let each product use
         # (a share is a limit where it is less than was asked)
