@@ -58,6 +58,8 @@ from capsim.model.supply import ProductChain, lots
 TIE_ORDER = ("demand", "cowos", "hbm", "logic_wafers")
 #: What a grant must reach of its ask for the supplier not to be short [fraction].
 _KEEP = 1.0 - SHORT
+_LineGrant = tuple[dict[str, dict[str, float]], dict[str, float], dict[str, float]]
+"""A line's month: each product's caps [package], asks and grants [wafer]."""
 #: Limits within this fraction of the lowest count as tied: dies are ordered to match
 #: the stacks due by their arrival, so the two limits land within a few per cent of
 #: each other when HBM is what is short.
@@ -158,9 +160,9 @@ class Procurement:
                 self._release_beyond(chain, month)
         self._order(month, steady=False)
         self._buy_unsold(month, wanted)
-        self._pass_on(month, wanted)
+        cleared = self._pass_on(month, wanted)
         for line_id, chains in self.by_line.items():
-            self._package(month, line_id, chains, wanted)
+            self._package(month, line_id, chains, wanted, cleared.get(line_id))
         for pid, chain in self.chains.items():
             if wanted[pid] <= 0:
                 self._unsell(month, chain, chain.release_stacks())
@@ -231,7 +233,7 @@ class Procurement:
                         chain.stacks[vid].arrive(month, amount)
                 vendor.unsold[generation] = max(0.0, unsold - sum(sold))
 
-    def _pass_on(self, month: int, wanted: dict[str, float]) -> None:
+    def _pass_on(self, month: int, wanted: dict[str, float]) -> dict[str, _LineGrant]:
         """Stacks a product has on hand beyond what it will package this month (as its
         line would grant it now) go back to their vendor, unsold, when the vendor
         qualifies now another product short of stacks: stacks are the scarcest of the
@@ -240,7 +242,8 @@ class Procurement:
         grant it the slots they allow. Those that lack stacks for their dies buy them at
         once (:meth:`_buy_unsold`), before anyone packages; the rest stay unsold for any
         order. A product whose slots or dies bind does not sit on stacks another could
-        package now, or order dies for."""
+        package now, or order dies for. Returns each line's grants, when nothing moved
+        (they stand)."""
         candidates = []
         for pid, chain in self.chains.items():
             if wanted[pid] > 0 and chain.stacks_per_good > 0:
@@ -251,12 +254,14 @@ class Procurement:
                 ):
                     candidates.append(pid)
         if not candidates:
-            return
-        unused, short = {}, set()
+            return {}
+        unused, short, cleared = {}, set(), {}
         for line_id, chains in self.by_line.items():
             if not chains:
                 continue
-            caps, asks, grants = self._line_grants(month, line_id, chains, wanted)
+            caps, asks, grants = cleared[line_id] = self._line_grants(
+                month, line_id, chains, wanted
+            )
             idle = self._line_capacity[line_id][month] - sum(grants.values())
             for chain in chains:
                 product = chain.product
@@ -288,12 +293,14 @@ class Procurement:
             if back:
                 self._unsell(month, chain, back)
                 released.add(pid)
-        if released:
-            self._buy_unsold(month, wanted, frozenset(released))
+        if not released:
+            return cleared
+        self._buy_unsold(month, wanted, frozenset(released))
+        return {}
 
     def _line_grants(
         self, month: int, line_id: str, chains: list[ProductChain], wanted: dict[str, float]
-    ) -> tuple[dict[str, dict[str, float]], dict[str, float], dict[str, float]]:
+    ) -> _LineGrant:
         """What line ``line_id`` grants each of ``chains``' products in ``month`` for the
         packages its dies, stacks and demand (``wanted``) allow: each product's caps
         [package], asks and grants [wafer]."""
@@ -317,12 +324,21 @@ class Procurement:
         return caps, asks, grants
 
     def _package(
-        self, month: int, line_id: str, chains: list[ProductChain], wanted: dict[str, float]
+        self,
+        month: int,
+        line_id: str,
+        chains: list[ProductChain],
+        wanted: dict[str, float],
+        cleared: _LineGrant | None = None,
     ) -> None:
+        """Package ``month``'s starts on line ``line_id``, by its grants (``cleared``:
+        already made this month and still standing)."""
         line = self.inputs.packaging[line_id]
         capacity = self._line_capacity[line_id][month]
         unit_yield = line.unit_yield
-        caps, asks, grants = self._line_grants(month, line_id, chains, wanted)
+        if cleared is None:
+            cleared = self._line_grants(month, line_id, chains, wanted)
+        caps, asks, grants = cleared
         self._record_supplier(month, line_id, capacity, chains=chains, asks=asks, grants=grants)
         idle = capacity - sum(grants.values())
         if not idle > 0.0:
