@@ -267,12 +267,15 @@ def test_a_buyer_not_modelled_takes_its_whole_reservation():
     assert produced(result, "pb") == pytest.approx([1800.0 / 7] * MONTHS)
 
 
-def test_a_take_or_pay_hbm_reservation_is_kept_by_its_holder():
+def test_a_take_or_pay_hbm_reservation_is_taken_and_what_its_holder_leaves_is_sold():
     # HBM is scarce now: 4000 HBM3E stacks a month (CoWoS 1000 wafers, ample). A orders 100
     # packages = 800 stacks, B 600 = 4800 stacks. A holds a take-or-pay 50 % = 2000 stacks:
     # it takes all 2000 each month and packages its 100; B gets the other 2000 stacks =
-    # 250 packages. The 1200 stacks A takes and leaves are A's: the vendor holds none unsold
-    # to sell again.
+    # 250 packages. The 1200 stacks A takes and does not package go back to the vendor at
+    # each month's start (B, short of stacks, could package them), after B ordered its
+    # dies for the stacks it has and could buy: they wait unsold that month (1200 at each
+    # month's end) and B buys them the next, with dies ordered for them: from February B
+    # packages (2000 + 1200) / 8 = 400 a month. A holds none at a month's end.
     data = _reserving_world({"capacity": "1000 wafer/month"})
     data["hbm_vendors"]["v"] |= {
         "capacity": {"HBM3E": "4000 stack/month"},
@@ -282,11 +285,11 @@ def test_a_take_or_pay_hbm_reservation_is_kept_by_its_holder():
     assert granted(result, "v/HBM3E", "A") == pytest.approx([2000.0] * MONTHS)
     assert granted(result, "v/HBM3E", "B") == pytest.approx([2000.0] * MONTHS)
     assert produced(result, "pa") == pytest.approx([100.0] * MONTHS)
-    assert produced(result, "pb") == pytest.approx([250.0] * MONTHS)
-    assert result.hbm_unsold.sel(supplier="v/HBM3E").values == pytest.approx([0.0] * MONTHS)
-    # A's stock of stacks grows by 2000 - 800 = 1200 a month.
-    kept = result.hbm_inventory.sel(product="pa").values
-    assert kept == pytest.approx(1200.0 * np.arange(1, MONTHS + 1))
+    assert produced(result, "pb") == pytest.approx(monthly((1, 250.0), (11, 400.0)))
+    unsold = result.hbm_unsold.sel(supplier="v/HBM3E").values
+    assert unsold == pytest.approx([1200.0] * MONTHS)
+    assert result.hbm_given_back.sel(product="pa").values == pytest.approx([1200.0] * MONTHS)
+    assert result.hbm_inventory.sel(product="pa").values == pytest.approx([0.0] * MONTHS)
 
 
 # --- (c) HBM wafers converted between generations ---------------------------------------------

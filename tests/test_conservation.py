@@ -50,9 +50,9 @@ Values the run used (targets in packages, PUE, IT power per package, lead times,
 capacities after risks, reservations) are read from :func:`capsim.model.resolve.resolve`
 with the same draw: the properties check what the model does with its inputs, not how it
 reads them. Qualification windows and production windows are recomputed from the
-scenario. Violations the model still shows are left out of the property test
-(:data:`KNOWN`), and reproduced, when a small world shows them, by strict xfail tests at
-the end; bugs fixed are pinned by hand-calculated cases in ``test_regressions.py``.
+scenario. Every invariant is checked in full; small worlds at the end, worked out by
+hand, pin the cases of the no-waiting property the random worlds once broke; other
+bugs fixed are pinned by hand-calculated cases in ``test_regressions.py``.
 
 Runtime: :data:`EXAMPLES` (200) worlds take about 45 s on one core, mostly drawing the
 worlds. For a bigger run set ``CAPSIM_PROPERTY_EXAMPLES``, e.g. 2000 (about 8 min).
@@ -594,28 +594,26 @@ def _short_of(
     return short
 
 
-def check_inputs_do_not_sit(
-    result, scenario: Scenario, inputs: ModelInputs, draw, known: frozenset[str] = frozenset()
-) -> None:
+def check_inputs_do_not_sit(result, scenario: Scenario, inputs: ModelInputs, draw) -> None:
     """No input waits in inventory for more than a month while a qualified product that
     uses it is short of it (read from the recorded stocks, package starts and limits).
 
     *Sits through month k*: more of it was waiting at the end of month k - 1 than left
-    during month k, i.e. it waited a whole month. For a product's stacks or dies: its
-    stock at the end of month k - 1 less what its package starts took in month k (a
-    product with no demand in month k gives its stacks back to their vendors at once:
-    they do not sit with it). For a vendor's unsold stacks: its unsold stock at the end of
-    month k less what may have come in during month k (from products with no demand in
-    the month: at most their stock at the end of month k - 1 plus all their designers'
-    grants due in month k, and the pipeline's early on; and the grants due to the
-    designers of products the vendor does not qualify, which stay with it).
+    during month k, i.e. it waited a whole month. For a product's dies: its stock at the
+    end of month k - 1 less what its package starts took in month k; for its stacks, less
+    what it gave back to their vendors in month k too (``hbm_given_back``; a product
+    with no demand in month k gives its stacks back at once: they do not sit with it).
+    For a vendor's unsold stacks: its unsold stock at the end of month k less what may
+    have come in during month k (the stacks given back by the products it may sell to,
+    and the grants due to the designers of products the vendor does not qualify, which
+    stay with it, at most all their grants due in month k, and the pipeline's early on).
 
     *Short of* an input in month k: the product wanted packages and that input's limit
-    (``input_limit``) was below every other limit by :data:`MARGIN`. Unless ``"dies
-    matched"`` is known, for a product whose dies are ordered to match its stacks (its
-    vendors' shortest lead time is at least its fab's cycle time) the die limit may be as
-    low (within the margin), HBM being the input reported binding (its fab gave it the
-    dies it asked for), in each month from its fab's cycle time (rounded up) before
+    (``input_limit``; for stacks, those on hand and those it could buy unsold) was below
+    every other limit by :data:`MARGIN`. For a product whose dies are ordered to match
+    its stacks (its vendors' shortest lead time is at least its fab's cycle time) the die
+    limit may be as low (within the margin), HBM being the input reported binding (its
+    fab gave it the dies it asked for), in each month from its fab's cycle time (rounded up) before
     month k: dies ordered for stacks it could buy would have come by then, so stacks and
     dies both short that long is the two waiting for each other. (Where the dies follow
     the plans, dies as short as stacks are short for their own reasons.)
@@ -631,7 +629,7 @@ def check_inputs_do_not_sit(
     for q in inputs.products:
         strictly = short = _short_of(run.limits[q], "hbm")
         cycle = _dies_matched(inputs, q)
-        if cycle is not None and "dies matched" not in known:
+        if cycle is not None:
             tied = _short_of(run.limits[q], "hbm", matched="logic_wafers")
             hbm = result.binding_input.sel(product=q).values == "hbm"  # not its fab
             short = strictly | _lasting(tied & hbm, cycle)
@@ -639,8 +637,6 @@ def check_inputs_do_not_sit(
             for p in inputs.products:
                 if p == q and not strictly[month]:
                     continue  # its dies may be what it lacks: its own stacks may wait
-                if p != q and "stacks held" in known:
-                    continue
                 _check_held_stacks(run, p, q, month)
             _check_unsold_stacks(run, q, month)
     for pid, product in inputs.products.items():
@@ -686,6 +682,9 @@ class _Run:
         self.windows = qualification_windows(scenario, inputs, draw)
         self.limits = {pid: _limits(result, pid) for pid in inputs.products}
         self.stacks = {pid: result.hbm_inventory.sel(product=pid).values for pid in inputs.products}
+        self.given_back = {
+            pid: result.hbm_given_back.sel(product=pid).values for pid in inputs.products
+        }
         self.starts = {pid: _starts(result, inputs, pid) for pid in inputs.products}
         self.sources = {pid: _sources(scenario, pid) for pid in inputs.products}
 
@@ -720,7 +719,7 @@ def _check_held_stacks(run: _Run, p: str, q: str, month: int) -> None:
     if run.limits[p]["demand"][month] <= 0:
         return  # its stacks go back to their vendor at once
     used = run.starts[p] * other.stacks_per_package
-    sat = run.stacks[p][month - 1] - used[month]
+    sat = run.stacks[p][month - 1] - used[month] - run.given_back[p][month]
     assert sat <= _tolerance(run.stacks[p], used), (
         f"{sat:.6g} {other.hbm_generation} stacks of {p} sat through month {month} while "
         f"{q} was short of stacks"
@@ -739,19 +738,15 @@ def _check_unsold_stacks(run: _Run, q: str, month: int) -> None:
             for p, o in run.inputs.products.items()
             if o.hbm_generation == generation and vid in run.sources[p]
         ]
-        idle = [p for p in users if run.limits[p]["demand"][month] <= 0]
-        # Stacks come back from products with no demand (what they held and what reaches
-        # them), and stay with the vendor when granted to a product it does not qualify.
+        # Stacks come back from products (recorded), and stay with the vendor when
+        # granted to a product it does not qualify.
         unqualified = {
             run.inputs.products[p].designer
             for p in users
             if not all(run.qualified(vid, p, t) for t in (month, month + 1 - 1e-9))
         }
-        returned = sum(run.stacks[p][month - 1] for p in idle)
-        returned += sum(
-            run.arriving(vid, generation, designer, month)
-            for designer in {run.inputs.products[p].designer for p in idle} | unqualified
-        )
+        returned = sum(run.given_back[p][month] for p in users)
+        returned += sum(run.arriving(vid, generation, designer, month) for designer in unqualified)
         sat = unsold[month] - returned
         assert sat <= _tolerance(unsold, returned), (
             f"{sat:.6g} unsold {generation} stacks sat at {vid} through month {month} while "
@@ -1094,27 +1089,7 @@ def check_milestones(result, scenario: Scenario, inputs: ModelInputs) -> None:
 # -- the test --------------------------------------------------------------------------------
 
 
-#: Parts of the no-waiting property the model is known to break; the property test
-#: leaves them out until the model is fixed.
-#: "dies matched": a product whose dies follow its stacks, short of both (tied) while
-#: stacks wait unsold at a vendor that qualifies it. Its deadlock is fixed (it ordered
-#: dies only for the stacks it held and bought unsold stacks only for the dies it had:
-#: now dies are ordered for the unsold stacks it could buy too; the small worlds at the
-#: end), and the check counts the tie only when it lasts a fab cycle and HBM is reported
-#: binding; 600 worlds drawn afresh pass with it checked, but hypothesis, led by its
-#: examples database, still finds worlds where the dies are held back by the plan's
-#: share of the fab (or a fab that gives the product nothing) while HBM is reported
-#: binding because its own order was granted less than asked: the binding input should
-#: not be HBM while stacks it could buy wait unsold.
-#: "stacks held": stacks stay with the product that holds them while it has demand, even
-#: when its CoWoS or dies bind, while another product qualified for them is short. Two
-#: causes are fixed (stacks beyond what a product's programmes still lack go back at the
-#: month's start; a product whose dies come first orders only the stacks its dies
-#: match; the small worlds at the end), but hypothesis still finds such worlds.
-KNOWN: frozenset[str] = frozenset({"stacks held", "dies matched"})
-
-
-def check_world(world: World, known: frozenset[str] = KNOWN) -> None:
+def check_world(world: World) -> None:
     scenario, draw = world.scenario, world.draw
     result = simulate(scenario, draw=draw)
     inputs = resolve(scenario, draw)
@@ -1130,7 +1105,7 @@ def check_world(world: World, known: frozenset[str] = KNOWN) -> None:
     check_stacks(result, inputs)
     check_windows(result, scenario, inputs)
     check_sources(result, scenario, inputs, draw)
-    check_inputs_do_not_sit(result, scenario, inputs, draw, known)
+    check_inputs_do_not_sit(result, scenario, inputs, draw)
     check_sites(result, inputs)
     check_buildings(result, inputs)
     check_programmes(result, inputs)
@@ -1198,8 +1173,136 @@ def test_a_volume_contract_is_reserved_once_across_generations() -> None:
     np.testing.assert_allclose(taken.values, 300.0, rtol=1e-9)
 
 
-# -- known violations: minimal reproductions ------------------------------------------------
-# Each checks the no-waiting property on a small world, in full (no known parts left out).
+# -- small worlds for the no-waiting property ------------------------------------------------
+# Each checks it in full on a small world the random ones once broke it in.
+
+
+def _rival(line: str = "c", **changes) -> dict:
+    """Product ``q`` of designer ``e``, ``p``'s twin, on ``line`` (10 packages a wafer)."""
+    return _second_product(
+        "e", packaging={"line": line, "packages_per_wafer": "10 package/wafer"}, **changes
+    )
+
+
+def test_hbm_does_not_bind_while_stacks_it_could_buy_wait_unsold() -> None:
+    # p (designer d) and q (e) share line c (1000 packages a month) and an ample fab; both
+    # programmes lack 1e9 packages without end, so the plans split the line pro rata to
+    # equal rates: 500 each (the plans pool no HBM of vendors given as stacks, so they do
+    # not see that q gets none). q's only vendor, v, makes no stacks; u makes 8000 a
+    # month, all held by e's take-or-pay reservation for q, which u never qualifies: they stay
+    # unsold at u, and p, which u qualifies, buys them. p's stacks come at once, so it
+    # orders dies to match the stacks it could buy, at most its plan: 500 a month, 4000
+    # stacks bought of them. The stacks left unsold grow by 8000 - 4000 a month: at month
+    # m's packaging (m >= 1) u holds 8000 + 4000 (m - 1), 1000 + 500 (m - 1) packages'
+    # worth. Its dies bind p, not HBM: the HBM limit counts the stacks it could buy (it
+    # used to count only the 4000 bought, tied with the dies, and name HBM binding).
+    scenario = chain(
+        **{
+            "products.q": _rival(),
+            "logic_fabs.f.wafer_starts": "1000 wafer/month",
+            "logic_fabs.f.shares": {},
+            "packaging.c.shares": {},
+            "hbm_vendors.v": {
+                "capacity": {"HBM4": "0 stack/month"},
+                "lead_time": "0 month",
+                "qualification": {"q": "2025-01-01"},
+            },
+            "hbm_vendors.u": {
+                "capacity": {"HBM4": "8000 stack/month"},
+                "lead_time": "0 month",
+                "contracts": {"e": {"share": 1.0, "take_or_pay": True}},
+                "qualification": {"p": "2025-01-01", "q": "never"},
+            },
+            "programmes.g.sites": [],
+            "programmes.h": _buyer("q"),
+        }
+    )
+    result, inputs = _run(scenario)
+    months = np.arange(1, 12)
+    # (g's rate falls by what it receives, 500 in 1e9 a month: 1e-5 covers it)
+    produced = result.packages_produced.sel(product="p").values
+    np.testing.assert_allclose(produced[1:], 500.0, rtol=1e-5)
+    limits = result.input_limit.sel(product="p")
+    np.testing.assert_allclose(limits.sel(input="logic_wafers").values[1:], 500.0, rtol=1e-5)
+    np.testing.assert_allclose(
+        limits.sel(input="hbm").values[1:], 1000.0 + 500.0 * (months - 1), rtol=1e-5
+    )
+    assert set(result.binding_input.sel(product="p").values[1:]) == {"logic_wafers"}
+    check_inputs_do_not_sit(result, scenario, inputs, None)
+
+
+def test_an_open_ended_rate_does_not_crowd_a_shared_fab_out_of_the_plans() -> None:
+    # Fab f (1000 wafers x 640.2 good dies a month) serves p (line c: 50 wafers, 500
+    # packages a month; g lacks 20000 by 2027-01-01, a rate of 1667 a month) and q (line
+    # c2: 1000 packages a month; h lacks 1e9 without end, so its rate is all it lacks).
+    # v makes 8000 stacks a month for both. In plans the fab sees q ask no more than its
+    # line could package, 1000, so it gives p its 500: p plans 500 (its line) and q 1000,
+    # and v's first round, pro rata to the plans' 4000 and 8000 stacks, gives p 8000 x
+    # 4000 / 12000 = 2666.7 stacks (333.3 packages) and q 5333.3 (666.7), every month.
+    # The fab used to be shared among the rates, 1667 against 1e9: p was planned about 1
+    # package a month (640215 x 1667 / 1e9), ordered for that, and made 1 to 13 a month.
+    scenario = chain(
+        **{
+            "products.q": _rival("c2"),
+            "logic_fabs.f.wafer_starts": "1000 wafer/month",
+            "logic_fabs.f.shares": {},
+            "packaging.c.shares": {},
+            "packaging.c.capacity": "50 wafer/month",
+            "packaging.c2": chain_data()["packaging"]["c"] | {"shares": {}},
+            "hbm_vendors.v.shares": {},
+            "hbm_vendors.v.capacity.HBM4": "8000 stack/month",
+            "hbm_vendors.v.qualification.q": "2025-01-01",
+            "programmes.g.sites": [],
+            "programmes.g.target_packages": "20000 package",
+            "programmes.g.end": "2027-01-01",
+            "programmes.h": _buyer("q"),
+        }
+    )
+    result, inputs = _run(scenario)
+    produced = result.packages_produced
+    np.testing.assert_allclose(produced.sel(product="p").values, 1000.0 / 3, rtol=1e-6)
+    np.testing.assert_allclose(produced.sel(product="q").values, 2000.0 / 3, rtol=1e-6)
+    check_inputs_do_not_sit(result, scenario, inputs, None)
+
+
+def test_arrears_are_ordered_only_up_to_what_the_line_could_package() -> None:
+    # v makes 16000 stacks a month for p and q. p's line c packages 500 a month; g lacks
+    # 20000 by 2027-01-01 (a rate of 1667 a month, arrears of about 18300): p plans 500
+    # and orders 4000 stacks a month, its line's whole, none for the arrears it could not
+    # package. q's line c2 packages 1000; h lacks 6000 by 2027-01-01 (rate 500, arrears
+    # 5500): q plans 500 and orders up to its line's 1000 a month, 8000 stacks. v grants
+    # all 12000 asked: p makes 500 a month, q 1000 a month until its 6000 are made (June).
+    # p used to order its arrears too (about 150000 stacks a month), took some 10000 of
+    # v's stacks a month, and sat on 6000 more each month (73684 by October) while q got
+    # about 5800 and made 731 to 411 a month.
+    scenario = chain(
+        **{
+            "products.q": _rival("c2"),
+            "logic_fabs.f.wafer_starts": "1000 wafer/month",
+            "logic_fabs.f.shares": {},
+            "packaging.c.shares": {},
+            "packaging.c.capacity": "50 wafer/month",
+            "packaging.c2": chain_data()["packaging"]["c"] | {"shares": {}},
+            "hbm_vendors.v.shares": {},
+            "hbm_vendors.v.capacity.HBM4": "16000 stack/month",
+            "hbm_vendors.v.qualification.q": "2025-01-01",
+            "programmes.g.sites": [],
+            "programmes.g.target_packages": "20000 package",
+            "programmes.g.end": "2027-01-01",
+            "programmes.h": _buyer("q", target_packages="6000 package", end="2027-01-01"),
+        }
+    )
+    result, inputs = _run(scenario)
+    asked = result.supplier_asked.sel(supplier="v/HBM4")
+    np.testing.assert_allclose(asked.sel(designer="d").values, 4000.0, rtol=1e-6)
+    np.testing.assert_allclose(asked.sel(designer="e").values[:6], 8000.0, rtol=1e-6)
+    produced = result.packages_produced
+    np.testing.assert_allclose(produced.sel(product="p").values, 500.0, rtol=1e-6)
+    np.testing.assert_allclose(
+        produced.sel(product="q").values, [1000.0] * 6 + [0.0] * 6, rtol=1e-6, atol=1e-6
+    )
+    np.testing.assert_allclose(result.hbm_inventory.values, 0.0, atol=1e-6)
+    check_inputs_do_not_sit(result, scenario, inputs, None)
 
 
 def test_stacks_due_mid_month_are_planned_for_the_month_they_are_packaged() -> None:

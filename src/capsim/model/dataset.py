@@ -170,6 +170,11 @@ def output_variables(outputs: Outputs) -> dict[str, tuple]:
             outputs.unmet,
             _attrs("package", "flow", "packages wanted minus packages started"),
         ),
+        "hbm_given_back": (
+            (*time, "product"),
+            outputs.given_back,
+            _attrs("stack", "flow", "HBM stacks given back to their vendors, unsold"),
+        ),
     }
     for name, (key, unit, description) in _PRODUCT_STOCKS.items():
         data[name] = ((*time, "product"), getattr(outputs, key), _attrs(unit, "stock", description))

@@ -32,6 +32,9 @@ class Outputs:
         [package].
     unmet : numpy.ndarray
         Good packages wanted minus started, (month, product) [package].
+    given_back : numpy.ndarray
+        HBM stacks each product gave back to their vendors, unsold, (month, product)
+        [stack].
     finished, dies, stacks, in_packaging : numpy.ndarray
         Stocks at each month's end, (month, product): finished packages no programme
         took [package], good dies waiting [die], HBM stacks waiting [stack], good
@@ -85,6 +88,7 @@ class Outputs:
     binding: np.ndarray
     limits: np.ndarray
     unmet: np.ndarray
+    given_back: np.ndarray
     finished: np.ndarray
     dies: np.ndarray
     stacks: np.ndarray

@@ -93,6 +93,7 @@ class Planner:
         }
         """When each product's programmes close and its window ends [month]."""
         self._pids = list(chains)
+        self._index = {pid: i for i, pid in enumerate(self._pids)}
         self._lines = [
             _Supplier.of_line(inputs.packaging[line_id], line_chains, self._pids)
             for line_id, line_chains in self.by_line.items()
@@ -140,6 +141,8 @@ class Planner:
         self._fresh: dict[int, dict[str, tuple[float, str | None]]] = {}
         """The plans and reasons read this month."""
         self._stack_plans: dict[tuple, tuple] = {}
+        self._wholes: dict[int, dict[str, list[float]]] = {}
+        """Each month's :meth:`_whole`: inputs only, kept for the run."""
 
     def forget(self) -> None:
         """Drop the cached rates and plans (programmes have moved on); a month's shares
@@ -193,11 +196,13 @@ class Planner:
         if found is None:
             finish = start + self.packaging_time[pid]
             now = chain.env.now
-            if not any(now < end <= finish for end in self._closing[pid]):
-                self._owed[key] = owed
-                return owed
-            later = self.demand(pid, chain.in_packaging, finish) - self._rate(pid, start)
-            found = self._owed[key] = min(owed, later) if later > 0.0 else 0.0
+            if any(now < end <= finish for end in self._closing[pid]):
+                later = self.demand(pid, chain.in_packaging, finish) - self._rate(pid, start)
+                owed = min(owed, later) if later > 0.0 else 0.0
+            # no more than the whole of its line, its fab and the HBM pool could make
+            # then beyond its plan: inputs ordered beyond that would wait for slots
+            room = self._whole(start)["least"][self._index[pid]] - self.plan(chain, arrival)
+            found = self._owed[key] = min(owed, room) if room > 0.0 else 0.0
         return found
 
     def plan(self, chain: ProductChain, time: float) -> float:
@@ -257,11 +262,23 @@ class Planner:
         if cached is not None and cached[0] == asks:
             self._fresh[month] = cached[1]
             return cached[1]
-        first_cowos, first_logic = self._shares(month, asks, asks)
-        first_hbm = self._hbm_shares(month, asks)
+        # a line sees no more asked than the whole of each product's fab and of the HBM
+        # pool could serve, a fab no more than its line and the pool could, the pool no
+        # more than its line and fab could: an open-ended programme's rate (all it
+        # lacks) crowds no one's first shares
+        whole = self._whole(month)
+        line_asks = list(map(min, asks, whole["logic_wafers"], whole["hbm"]))
+        fab_asks = list(map(min, asks, whole["cowos"], whole["hbm"]))
+        pool_asks = list(map(min, asks, whole["cowos"], whole["logic_wafers"]))
+        first_cowos, first_logic = self._shares(month, line_asks, fab_asks)
+        first_hbm = self._hbm_shares(month, pool_asks)
         # each supplier again, among what the others' first shares let each product use
-        other_cowos = list(map(min, asks, first_logic, first_hbm))
-        other_logic = list(map(min, asks, first_cowos, first_hbm))
+        # (a share is a limit where it is less than was asked)
+        by_line = list(map(_short_of, first_cowos, line_asks))
+        by_fab = list(map(_short_of, first_logic, fab_asks))
+        by_pool = list(map(_short_of, first_hbm, pool_asks))
+        other_cowos = list(map(min, asks, by_fab, by_pool))
+        other_logic = list(map(min, asks, by_line, by_pool))
         second_cowos, second_logic = self._shares(month, other_cowos, other_logic)
         found: dict[str, tuple[float, str | None]] = {}
         keep = 1.0 - SHORT
@@ -274,14 +291,46 @@ class Planner:
             if second_logic[i] < other_logic[i] * keep:
                 reason = "logic_wafers"
             if reason is None and plan < rate * keep:
-                reason, least = "cowos", first_cowos[i]
-                if first_logic[i] < least:
-                    reason, least = "logic_wafers", first_logic[i]
-                if first_hbm[i] < least:
-                    reason = "hbm"
+                # of the suppliers that gave less than asked at first, the least share
+                first = (
+                    ("cowos", first_cowos[i], line_asks[i]),
+                    ("logic_wafers", first_logic[i], fab_asks[i]),
+                    ("hbm", first_hbm[i], pool_asks[i]),
+                )
+                least = math.inf
+                for name, share, asked in first:
+                    if share < least and share < asked * keep:
+                        reason, least = name, share
+                if reason is None:  # none short of the asks: the least share
+                    for name, share, _ in first:
+                        if share < least:
+                            reason, least = name, share
             found[pid] = (plan, reason)
         self._projections[month] = (asks, found)
         self._fresh[month] = found
+        return found
+
+    def _whole(self, month: int) -> dict[str, list[float]]:
+        """Good packages per month each product (by index) would make in ``month`` with
+        the whole of its line (``cowos``), of its fab (``logic_wafers``) and of the HBM
+        pool (``hbm``, as :meth:`_hbm_shares` pools it) [package/month]."""
+        found = self._wholes.get(month)
+        if found is not None:
+            return found
+        index = min(max(month, 0), self.months - 1)
+        found = {name: [math.inf] * len(self._pids) for name in ("cowos", "logic_wafers", "hbm")}
+        for name, suppliers in (("cowos", self._lines), ("logic_wafers", self._fabs)):
+            values = found[name]
+            for supplier in suppliers:
+                capacity = supplier.capacity[index]
+                for i, _, per_good in supplier.members:
+                    values[i] = capacity * per_good
+        wafers, stacks_fixed = self._hbm_pool[index]
+        if not stacks_fixed > 0:
+            for i, per_good, per_wafer in self._hbm_need:
+                found["hbm"][i] = wafers * per_wafer / per_good
+        found["least"] = list(map(min, *found.values()))
+        self._wholes[month] = found
         return found
 
     def _shares(
@@ -450,6 +499,12 @@ class _Supplier:
             for c in chains
         ]
         return cls(fab, chains, members)
+
+
+def _short_of(share: float, asked: float) -> float:
+    """A supplier's ``share`` as a limit on what a product can use: the share where it is
+    less than was ``asked``, else none (infinite)."""
+    return share if share < asked * (1.0 - SHORT) else math.inf
 
 
 def _source_weight(product: ProductIn, vendor: VendorIn) -> float | list[float]:

@@ -58,6 +58,8 @@ from capsim.model.supply import ProductChain, lots
 TIE_ORDER = ("demand", "cowos", "hbm", "logic_wafers")
 #: What a grant must reach of its ask for the supplier not to be short [fraction].
 _KEEP = 1.0 - SHORT
+_LineGrant = tuple[dict[str, dict[str, float]], dict[str, float], dict[str, float]]
+"""A line's month: each product's caps [package], asks and grants [wafer]."""
 #: Limits within this fraction of the lowest count as tied: dies are ordered to match
 #: the stacks due by their arrival, so the two limits land within a few per cent of
 #: each other when HBM is what is short.
@@ -158,11 +160,12 @@ class Procurement:
                 self._release_beyond(chain, month)
         self._order(month, steady=False)
         self._buy_unsold(month, wanted)
+        cleared = self._pass_on(month, wanted)
         for line_id, chains in self.by_line.items():
-            self._package(month, line_id, chains, wanted)
+            self._package(month, line_id, chains, wanted, cleared.get(line_id))
         for pid, chain in self.chains.items():
             if wanted[pid] <= 0:
-                self._unsell(chain, chain.release_stacks())
+                self._unsell(month, chain, chain.release_stacks())
 
     def _release_beyond(self, chain: ProductChain, month: int) -> None:
         """Give the stacks ``chain``'s product has on hand beyond what its programmes
@@ -175,14 +178,15 @@ class Procurement:
         finish = month + self.planner.packaging_time[pid]
         excess = on_hand - self.backlog(pid, finish) * chain.stacks_per_good
         if excess > EPSILON:
-            self._unsell(chain, chain.release_stacks(excess))
+            self._unsell(month, chain, chain.release_stacks(excess))
 
-    def _unsell(self, chain: ProductChain, released: dict[str, float]) -> None:
-        """Put the stacks ``chain``'s product ``released`` (by vendor) [stack] back with
-        their vendors, unsold."""
+    def _unsell(self, month: int, chain: ProductChain, released: dict[str, float]) -> None:
+        """Put the stacks ``chain``'s product ``released`` (by vendor) [stack] in
+        ``month`` back with their vendors, unsold."""
         generation = chain.product.hbm_generation
         for vid, stacks in released.items():
             self.vendors[vid].unsold[generation] += stacks
+        self.record.give_back(month, chain.product.id, sum(released.values()))
 
     def prefill(self) -> None:
         """Fill the pipelines as if the market had run before the horizon at month 0's
@@ -200,10 +204,13 @@ class Procurement:
 
     # -- packaging ------------------------------------------------------------------
 
-    def _buy_unsold(self, month: int, wanted: dict[str, float]) -> None:
+    def _buy_unsold(
+        self, month: int, wanted: dict[str, float], sellers: frozenset[str] = frozenset()
+    ) -> None:
         """Sell vendors' unsold stacks to the products short of stacks for the packages
         their demand (``wanted``, good packages) and dies allow, in proportion to the
-        shortfalls; the stacks are on hand at once."""
+        shortfalls, but for those that gave back stacks they will not use this month
+        (``sellers``); the stacks are on hand at once."""
         for vid, vendor in self.vendors.items():
             for generation, unsold in vendor.unsold.items():
                 if unsold <= 0:
@@ -211,7 +218,7 @@ class Procurement:
                 short = {}
                 for chain in self.by_vendor[vid][generation]:
                     product = chain.product
-                    if not vendor.spec.qualifies(product.id, month):
+                    if product.id in sellers or not vendor.spec.qualifies(product.id, month):
                         continue
                     caps = chain.caps(wanted[product.id])
                     starts = min(caps["demand"], caps["logic_wafers"])
@@ -226,13 +233,80 @@ class Procurement:
                         chain.stacks[vid].arrive(month, amount)
                 vendor.unsold[generation] = max(0.0, unsold - sum(sold))
 
-    def _package(
+    def _pass_on(self, month: int, wanted: dict[str, float]) -> dict[str, _LineGrant]:
+        """Stacks a product has on hand beyond what it will package this month (as its
+        line would grant it now) go back to their vendor, unsold, when the vendor
+        qualifies now another product short of stacks: stacks are the scarcest of the
+        inputs it has for the packages its demand (``wanted``) allows, tied with its
+        dies at most (dies are ordered for the stacks it could buy), and its line would
+        grant it the slots they allow. Those that lack stacks for their dies buy them at
+        once (:meth:`_buy_unsold`), before anyone packages; the rest stay unsold for any
+        order. A product whose slots or dies bind does not sit on stacks another could
+        package now, or order dies for. Returns each line's grants, when nothing moved
+        (they stand)."""
+        candidates = []
+        for pid, chain in self.chains.items():
+            if wanted[pid] > 0 and chain.stacks_per_good > 0:
+                caps = chain.caps(wanted[pid])
+                hbm = caps["hbm"]
+                if hbm < caps["demand"] * _KEEP and hbm <= caps["logic_wafers"] * (
+                    1.0 + TIE_TOLERANCE
+                ):
+                    candidates.append(pid)
+        if not candidates:
+            return {}
+        unused, short, cleared = {}, set(), {}
+        for line_id, chains in self.by_line.items():
+            if not chains:
+                continue
+            caps, asks, grants = cleared[line_id] = self._line_grants(
+                month, line_id, chains, wanted
+            )
+            idle = self._line_capacity[line_id][month] - sum(grants.values())
+            for chain in chains:
+                product = chain.product
+                pid = product.id
+                if pid in candidates and (grants[pid] >= asks[pid] * _KEEP or idle > 0.0):
+                    short.add(pid)
+                on_hand = chain.stacks_on_hand
+                if on_hand > EPSILON:
+                    starts = min(grants[pid] * product.packages_per_wafer, *caps[pid].values())
+                    spare = 1.0 - max(starts, 0.0) * product.stacks_per_package / on_hand
+                    if spare * on_hand > EPSILON:
+                        unused[pid] = spare
+        released = set()
+        for pid, spare in unused.items():
+            chain = self.chains[pid]
+            generation = chain.product.hbm_generation
+            back = {}
+            for vid, pipeline in chain.stacks.items():
+                level = pipeline.level
+                spec = self.vendors[vid].spec
+                if level > 0 and any(
+                    other.product.id in short
+                    and other is not chain
+                    and spec.qualifies(other.product.id, month)
+                    for other in self.by_vendor[vid][generation]
+                ):
+                    pipeline.take(level * spare)
+                    back[vid] = level * spare
+            if back:
+                self._unsell(month, chain, back)
+                released.add(pid)
+        if not released:
+            return cleared
+        self._buy_unsold(month, wanted, frozenset(released))
+        return {}
+
+    def _line_grants(
         self, month: int, line_id: str, chains: list[ProductChain], wanted: dict[str, float]
-    ) -> None:
+    ) -> _LineGrant:
+        """What line ``line_id`` grants each of ``chains``' products in ``month`` for the
+        packages its dies, stacks and demand (``wanted``) allow: each product's caps
+        [package], asks and grants [wafer]."""
         line = self.inputs.packaging[line_id]
         capacity = self._line_capacity[line_id][month]
-        unit_yield = line.unit_yield
-        slots_per_good = max(unit_yield, 1e-12)
+        slots_per_good = max(line.unit_yield, 1e-12)
         rates = self.planner.rates_at(month)
         caps, asks, scheduled = {}, {}, {}
         for chain in chains:
@@ -247,6 +321,24 @@ class Procurement:
         grants = self.clearing.grants(
             line.market, capacity, month, chains, asks, scheduled=scheduled
         )
+        return caps, asks, grants
+
+    def _package(
+        self,
+        month: int,
+        line_id: str,
+        chains: list[ProductChain],
+        wanted: dict[str, float],
+        cleared: _LineGrant | None = None,
+    ) -> None:
+        """Package ``month``'s starts on line ``line_id``, by its grants (``cleared``:
+        already made this month and still standing)."""
+        line = self.inputs.packaging[line_id]
+        capacity = self._line_capacity[line_id][month]
+        unit_yield = line.unit_yield
+        if cleared is None:
+            cleared = self._line_grants(month, line_id, chains, wanted)
+        caps, asks, grants = cleared
         self._record_supplier(month, line_id, capacity, chains=chains, asks=asks, grants=grants)
         idle = capacity - sum(grants.values())
         if not idle > 0.0:
@@ -261,6 +353,9 @@ class Procurement:
             granted = grants[pid]
             found = caps[pid]
             limits = {"cowos": (granted + idle) * per_wafer, **found}
+            buyable = self._buyable(chain, month)  # what it left unsold, for want of dies
+            if buyable > 0.0:
+                limits["hbm"] += buyable / product.stacks_per_package
             starts = min(granted * per_wafer, *found.values())
             good = chain.start_packages(starts if starts > 0.0 else 0.0)
             if good > 0:

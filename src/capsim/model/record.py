@@ -61,8 +61,9 @@ class Record:
         self._binding = [0] * (months * n_p)
         self._limits = [0.0] * (months * n_p * len(SUPPLY_INPUTS))
         self._unmet = [0.0] * (months * n_p)
-        """The binding inputs and unmet demand (month, product) and the limits (month,
-        product, input), flat: written often, arrays at the end."""
+        self._given_back = [0.0] * (months * n_p)
+        """The binding inputs, unmet demand and stacks given back (month, product) and the
+        limits (month, product, input), flat: written often, arrays at the end."""
         self.finished: list[list[float]] = []
         """Stocks and totals at each month's end, a row a month appended as it ends
         (lists; arrays at the end): finished, dies, stacks and in packaging by product,
@@ -158,6 +159,11 @@ class Record:
         ]
         self._unmet[cell] = unmet
 
+    def give_back(self, month: int, product: str, stacks: float) -> None:
+        """Book ``stacks`` that ``product`` gave back to their vendors, unsold, in
+        ``month`` [stack]."""
+        self._given_back[month * len(self.products) + self._product_column[product]] += stacks
+
     def produce(self, month: int, product: str, good: float) -> None:
         """Book ``good`` packages of ``product`` produced in ``month`` [package]."""
         self._produced[month * len(self.products) + self._product_column[product]] += good
@@ -248,6 +254,7 @@ class Record:
             binding=np.array(self._binding, dtype=np.int8).reshape(months, n_p),
             limits=np.array(self._limits).reshape(months, n_p, len(SUPPLY_INPUTS)),
             unmet=np.array(self._unmet).reshape(months, n_p),
+            given_back=np.array(self._given_back).reshape(months, n_p),
             finished=_array(self.finished, n_p),
             dies=_array(self.dies, n_p),
             stacks=_array(self.stacks, n_p),
