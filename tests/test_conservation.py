@@ -1231,6 +1231,30 @@ def test_hbm_does_not_bind_while_stacks_it_could_buy_wait_unsold() -> None:
     check_inputs_do_not_sit(result, scenario, inputs, None)
 
 
+def _two_lines(stacks: str, rival_buyer: dict) -> Scenario:
+    """The chain with a rival product q on its own line c2 (1000 packages a month) beside
+    p on line c (50 wafers: 500 packages a month), one fab f of 1000 wafers and vendor v
+    making ``stacks`` for both, none reserved; g lacks 20000 by 2027-01-01, without
+    sites; ``rival_buyer`` orders q."""
+    return chain(
+        **{
+            "products.q": _rival("c2"),
+            "logic_fabs.f.wafer_starts": "1000 wafer/month",
+            "logic_fabs.f.shares": {},
+            "packaging.c.shares": {},
+            "packaging.c.capacity": "50 wafer/month",
+            "packaging.c2": chain_data()["packaging"]["c"] | {"shares": {}},
+            "hbm_vendors.v.shares": {},
+            "hbm_vendors.v.capacity.HBM4": stacks,
+            "hbm_vendors.v.qualification.q": "2025-01-01",
+            "programmes.g.sites": [],
+            "programmes.g.target_packages": "20000 package",
+            "programmes.g.end": "2027-01-01",
+            "programmes.h": rival_buyer,
+        }
+    )
+
+
 def test_an_open_ended_rate_does_not_crowd_a_shared_fab_out_of_the_plans() -> None:
     # Fab f (1000 wafers x 640.2 good dies a month) serves p (line c: 50 wafers, 500
     # packages a month; g lacks 20000 by 2027-01-01, a rate of 1667 a month) and q (line
@@ -1241,23 +1265,7 @@ def test_an_open_ended_rate_does_not_crowd_a_shared_fab_out_of_the_plans() -> No
     # 4000 / 12000 = 2666.7 stacks (333.3 packages) and q 5333.3 (666.7), every month.
     # The fab used to be shared among the rates, 1667 against 1e9: p was planned about 1
     # package a month (640215 x 1667 / 1e9), ordered for that, and made 1 to 13 a month.
-    scenario = chain(
-        **{
-            "products.q": _rival("c2"),
-            "logic_fabs.f.wafer_starts": "1000 wafer/month",
-            "logic_fabs.f.shares": {},
-            "packaging.c.shares": {},
-            "packaging.c.capacity": "50 wafer/month",
-            "packaging.c2": chain_data()["packaging"]["c"] | {"shares": {}},
-            "hbm_vendors.v.shares": {},
-            "hbm_vendors.v.capacity.HBM4": "8000 stack/month",
-            "hbm_vendors.v.qualification.q": "2025-01-01",
-            "programmes.g.sites": [],
-            "programmes.g.target_packages": "20000 package",
-            "programmes.g.end": "2027-01-01",
-            "programmes.h": _buyer("q"),
-        }
-    )
+    scenario = _two_lines("8000 stack/month", _buyer("q"))
     result, inputs = _run(scenario)
     produced = result.packages_produced
     np.testing.assert_allclose(produced.sel(product="p").values, 1000.0 / 3, rtol=1e-6)
@@ -1275,22 +1283,8 @@ def test_arrears_are_ordered_only_up_to_what_the_line_could_package() -> None:
     # p used to order its arrears too (about 150000 stacks a month), took some 10000 of
     # v's stacks a month, and sat on 6000 more each month (73684 by October) while q got
     # about 5800 and made 731 to 411 a month.
-    scenario = chain(
-        **{
-            "products.q": _rival("c2"),
-            "logic_fabs.f.wafer_starts": "1000 wafer/month",
-            "logic_fabs.f.shares": {},
-            "packaging.c.shares": {},
-            "packaging.c.capacity": "50 wafer/month",
-            "packaging.c2": chain_data()["packaging"]["c"] | {"shares": {}},
-            "hbm_vendors.v.shares": {},
-            "hbm_vendors.v.capacity.HBM4": "16000 stack/month",
-            "hbm_vendors.v.qualification.q": "2025-01-01",
-            "programmes.g.sites": [],
-            "programmes.g.target_packages": "20000 package",
-            "programmes.g.end": "2027-01-01",
-            "programmes.h": _buyer("q", target_packages="6000 package", end="2027-01-01"),
-        }
+    scenario = _two_lines(
+        "16000 stack/month", _buyer("q", target_packages="6000 package", end="2027-01-01")
     )
     result, inputs = _run(scenario)
     asked = result.supplier_asked.sel(supplier="v/HBM4")

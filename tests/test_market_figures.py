@@ -11,28 +11,19 @@ so).
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from scripts import validation_script
+
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "openai-nvidia-10gw.yaml"
 
 
-def _load_comparison():
-    path = ROOT / "validation" / "market_2026.py"
-    spec = importlib.util.spec_from_file_location("market_2026", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-market = _load_comparison()
+market = validation_script("market_2026")
 
 
 def about(value: float, tolerance: float = 0.15) -> tuple[float, float]:
