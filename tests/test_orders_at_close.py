@@ -61,9 +61,10 @@ def test_inputs_ordered_for_a_closing_programme_do_not_outlive_the_product():
 
 def _after_last_sale(ds, inputs, product: str) -> tuple[float, float] | None:
     """For a product whose demand ends inside the horizon: the most dies and stacks it
-    holds at a month's end after its last month of packaging, in packages' worth
-    [package], over the packages it started in that last month [package] (None when it
-    is sold to the horizon's end or never)."""
+    holds at a month's end after its last month of demand, in packages' worth
+    [package], and the packages it started in its last month of packaging (the last
+    month it started any, which may come before demand ends when an input ran out)
+    [package] (None when it is sold to the horizon's end or never)."""
     demand = ds.input_limit.sel(product=product, input="demand").values
     selling = np.nonzero(demand > 0)[0]
     if len(selling) == 0 or selling[-1] >= len(demand) - 1:
@@ -79,7 +80,8 @@ def _after_last_sale(ds, inputs, product: str) -> tuple[float, float] | None:
     if spec.stacks_per_package > 0:
         stacks = ds.hbm_inventory.sel(product=product).values[last + 1 :].max()
         held = max(held, stacks / spec.stacks_per_package)
-    return held, starts[last]
+    packaged = np.nonzero(starts[: last + 1] > 0)[0]
+    return held, (starts[packaged[-1]] if len(packaged) else 0.0)
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
