@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import io
+import json
 import re
 import shlex
 import shutil
@@ -23,7 +24,7 @@ from html.parser import HTMLParser
 import numpy as np
 import pytest
 
-from builders import GRID_QUEUE, chain, late_grid_world, uncertain_chain
+from builders import GRID_QUEUE, chain, late_grid_world, other_buyers, uncertain_chain
 from capsim.cli.main import main
 from capsim.scenario.io import dump_scenario
 
@@ -424,6 +425,26 @@ def test_compare_lists_input_differences_and_both_forecasts(scenario_file, tmp_p
     out = capsys.readouterr().out
     assert "hbm_vendors.v.capacity.HBM4" in out
     assert "mode=4,400 stack/month" in out
+
+
+def test_compare_says_who_pays_for_a_buyer_served_first(tmp_path, capsys):
+    # The chain makes 500 packages of p a month (HBM), all to g. B adds h, served first
+    # (priority 1 against g's 2), ordering 200 a month: g gets 300 a month, 3600 of its
+    # 6000 over the year, 40 % less; h is only in B, so it is not compared.
+    a, b = tmp_path / "alone.yaml", tmp_path / "joint.yaml"
+    alone = chain(**{"programmes.g.priority": 2})
+    first = other_buyers() | {"priority": 1, "volume": "200 package/month"}
+    joint = chain(**{"name": "joint", "programmes.g.priority": 2, "programmes.h": first})
+    a.write_text(dump_scenario(alone), encoding="utf-8")
+    b.write_text(dump_scenario(joint), encoding="utf-8")
+    assert main(["compare", str(a), str(b), "--format", "json"]) == 0
+    found = json.loads(capsys.readouterr().out)["answer"]["deliveries"]
+    assert [row["programme"] for row in found] == ["g"]
+    assert found[0]["left"] == pytest.approx(12 * 500.0, rel=1e-9)
+    assert found[0]["right"] == pytest.approx(12 * 300.0, rel=1e-9)
+    assert found[0]["change"] == pytest.approx(-0.4, rel=1e-9)
+    assert main(["compare", str(a), str(b)]) == 0
+    assert re.search(r"\n    g +6,000 +3,600 +-40 %\n", capsys.readouterr().out)
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

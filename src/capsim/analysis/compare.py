@@ -181,12 +181,26 @@ class MilestoneShift:
 
 
 @dataclass(frozen=True)
+class DeliveryChange:
+    """A programme of both A and B: the packages delivered to it over the months both
+    horizons cover [package] (the mean over samples when sampled) in A and in B, and B's
+    change from A [fraction] (None when A delivered none)."""
+
+    programme: str
+    left: float
+    right: float
+    change: float | None
+
+
+@dataclass(frozen=True)
 class ComparisonAnswer:
-    """The summary block of ``capsim compare``: each side's answer and the shifts."""
+    """The summary block of ``capsim compare``: each side's answer, the shifts, and what
+    each programme of both received (who pays for what B adds)."""
 
     left: Answer
     right: Answer
     shifts: tuple[MilestoneShift, ...]
+    deliveries: tuple[DeliveryChange, ...] = ()
 
     def to_dict(self) -> dict:
         """The comparison as plain JSON-ready data."""
@@ -220,7 +234,26 @@ def comparison_answer(
     for row in b.milestones:
         if row.milestone not in ours:
             shifts.append(MilestoneShift(row.milestone, row.scope, None, _when(row), None, "B"))
-    return ComparisonAnswer(a, b, tuple(shifts))
+    return ComparisonAnswer(a, b, tuple(shifts), delivery_changes(left_result, right_result))
+
+
+def delivery_changes(
+    left_result: xr.Dataset, right_result: xr.Dataset
+) -> tuple[DeliveryChange, ...]:
+    """Each programme of both results (in A's order): the packages delivered to it over
+    the months both cover [package], the mean over samples where sampled, in A and B."""
+    shared = [str(g) for g in left_result.programme.values if g in right_result.programme]
+    months = np.intersect1d(left_result["time"].values, right_result["time"].values)
+    totals = []
+    for result in (left_result, right_result):
+        delivered = result.packages_delivered.sel(programme=shared, time=months).sum("time")
+        if "sample" in delivered.dims:
+            delivered = delivered.mean("sample")
+        totals.append(delivered.values)
+    return tuple(
+        DeliveryChange(g, float(a), float(b), float(b / a - 1.0) if a > 0 else None)
+        for g, a, b in zip(shared, *totals, strict=True)
+    )
 
 
 def _when(row: MilestoneAnswer) -> str | None:
@@ -260,6 +293,17 @@ def format_comparison_answer(found: ComparisonAnswer) -> str:
             lines.append(
                 f"  binds most in {label}: {row.programme}: {row.input} "
                 f"({100 * row.share:.0f} % of the months until it had all its packages)"
+            )
+    if found.deliveries:
+        heading = "packages delivered, months of both:"
+        width = max(len(heading) - 2, *(len(row.programme) for row in found.deliveries))
+        mean = "mean " if sampled else ""
+        lines.append(f"  {heading:<{width + 2}}  {mean + 'A':>14}  {mean + 'B':>14}  {'change':>8}")
+        for row in found.deliveries:
+            change = "-" if row.change is None else f"{100 * row.change:+.0f} %"
+            lines.append(
+                f"    {row.programme:<{width}}  {row.left:>14,.0f}  {row.right:>14,.0f}"
+                f"  {change:>8}"
             )
     return "\n".join(lines)
 
