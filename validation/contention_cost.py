@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from capsim.analysis.compare import paired_delays
+from capsim.analysis.compare import DeliveryChange, delivery_changes, paired_delays
 from capsim.analysis.uncertainty import milestone_quantiles
 from capsim.model.dating import horizon_after
 from capsim.scenario.document import Scenario
@@ -76,27 +76,23 @@ def without_contracts(scenario: Scenario) -> Scenario:
 WHO_PAYS = (np.datetime64("2027-01-01"), np.datetime64("2031-01-01"))
 
 
-def _delivered(result, programme: str) -> float:
-    """Packages ``programme`` received in the :data:`WHO_PAYS` years [package]."""
+def _in_window(result):
+    """``result``'s months in the :data:`WHO_PAYS` years."""
     time = result["time"].values
-    inside = (time >= WHO_PAYS[0]) & (time < WHO_PAYS[1])
-    return float(result.packages_delivered.sel(programme=programme).values[inside].sum())
+    return result.isel(time=(time >= WHO_PAYS[0]) & (time < WHO_PAYS[1]))
 
 
-def who_pays(load) -> list[tuple[str, float, float]]:
-    """(programme, packages delivered alone, joint) in the :data:`WHO_PAYS` years, from
-    central runs of the scenarios ``load(name)`` gives; "alone" is the programme's deal
-    file or, for the market's buyers, base-world."""
-    joint = simulate(load(JOINT))
-    alone = {"base-world": simulate(load("base-world"))}
-    for name in DEALS:
-        alone[name] = simulate(load(name))
-    rows = []
-    for programme in joint.programme.values.tolist():
-        reference = next((r for r in alone.values() if programme in r.programme), None)
-        if reference is not None:
-            rows.append((programme, _delivered(reference, programme), _delivered(joint, programme)))
-    return rows
+def who_pays(load) -> list[DeliveryChange]:
+    """Each programme of the joint world: the packages delivered to it in the
+    :data:`WHO_PAYS` years alone and joint, from central runs of the scenarios
+    ``load(name)`` gives; "alone" is base-world for the market's buyers, else the
+    programme's deal file."""
+    joint = _in_window(simulate(load(JOINT)))
+    rows: dict[str, DeliveryChange] = {}
+    for name in ("base-world", *DEALS):
+        for row in delivery_changes(_in_window(simulate(load(name))), joint):
+            rows.setdefault(row.programme, row)
+    return [rows[g] for g in joint.programme.values.tolist() if g in rows]
 
 
 def _p50_day(study, milestone: str) -> np.datetime64:
@@ -158,9 +154,9 @@ def main(argv: list[str] | None = None) -> int:
     print("bar met" if verdict else "bar MISSED")
     print(f"\nwho pays: packages delivered {WHO_PAYS[0]} to {WHO_PAYS[1]}, central runs")
     print(f"{'programme':<28}{'alone':>14}{'joint':>14}{'change':>9}")
-    for programme, alone, joint_ in who_pays(load):
-        change = f"{joint_ / alone - 1:+.0%}" if alone > 0 else "-"
-        print(f"{programme:<28}{alone:>14,.0f}{joint_:>14,.0f}{change:>9}")
+    for row in who_pays(load):
+        change = "-" if row.change is None else f"{row.change:+.0%}"
+        print(f"{row.programme:<28}{row.left:>14,.0f}{row.right:>14,.0f}{change:>9}")
     return 0 if verdict else 1
 
 
