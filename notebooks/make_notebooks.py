@@ -157,6 +157,36 @@ Markdown(
     f"{claim_share(study, CLAIM)}. With the other inputs central, {cap_text}."
 )"""
 
+ANSWER_05 = """\
+from IPython.display import Markdown
+
+first = paired[0]  # AMD's first GW, joint against alone
+p10, p50, p90 = first.days
+shift = (np.datetime64(p50_joint) - np.datetime64(p50_alone)) / np.timedelta64(1, "D")
+deal = changes.loc["openai-amd"]
+others = changes.drop(index="openai-amd")
+worst = others.idxmin()
+reason = (
+    f"held back by {first.reason} in {first.reason_share:.0%} of the months it was behind"
+    if first.reason
+    else "never behind its run alone"
+)
+
+
+def fewer(change: float) -> str:
+    \"\"\"A change in packages as words: "9% fewer" or "2% more".\"\"\"
+    return f"{abs(change):.0%} {'fewer' if change < 0 else 'more'}"
+
+
+Markdown(
+    f"**Answer.** With NVIDIA's and Broadcom's deals in the same world, the P50 date of "
+    f"OpenAI-AMD's first gigawatt moves from {day(p50_alone)} to {day(p50_joint)} "
+    f"({shift:+.0f} days); sample by sample it is {p10:+.0f} / {p50:+.0f} / {p90:+.0f} "
+    f"days later (P10 / P50 / P90), {reason}. In the central runs the AMD deal receives "
+    f"{fewer(deal)} packages over the horizon; the market's other buyers receive "
+    f"{fewer(others.median())} at the median, {worst} {fewer(others.min())}."
+)"""
+
 NOTEBOOKS = {
     "01-quickstart": [
         "# capsim quick start: the first gigawatt\n\n"
@@ -285,6 +315,49 @@ NOTEBOOKS = {
         "claim_probability(study).to_series()",
         "## Answer",
         ANSWER_04,
+    ],
+    "05-contention": [
+        "# Three OpenAI deals in one market: what contention costs, and who pays\n\n"
+        "OpenAI's NVIDIA (10 GW), AMD (6 GW) and Broadcom (10 GW) deals buy HBM, CoWoS "
+        "and wafers from the same suppliers as every other buyer. Here the AMD deal runs "
+        "alone and beside the other two, at central values and as two Monte Carlo "
+        "studies with the same seed (common random numbers), so that each sample's "
+        "delay is the cost of the other deals alone.\n\n"
+        "How much later is OpenAI's first AMD gigawatt when all three deals compete, and "
+        "who pays for the contention?",
+        SETUP,
+        'alone = capsim.load_scenario(ROOT / "scenarios" / "openai-amd-6gw.yaml")\n'
+        'joint = capsim.load_scenario(ROOT / "scenarios" / "openai-all-deals.yaml")\n'
+        'central = {name: capsim.simulate(s) for name, s in (("alone", alone), ("joint", joint))}',
+        "## Who pays: packages each programme receives, joint against alone",
+        "import pandas as pd\n\n"
+        "from capsim.analysis.compare import delivery_changes\n\n"
+        "changes = pd.Series(\n"
+        '    {row.programme: row.change for row in delivery_changes(central["alone"], '
+        'central["joint"])}\n'
+        ").sort_values()\n"
+        "ax = (100 * changes).plot.barh()\n"
+        'ax.set_xlabel("change in packages delivered, 2025-2032 (%)");',
+        "## Sample by sample: the delay of the first AMD gigawatt",
+        "from capsim.analysis.compare import paired_delays\n"
+        "from capsim.analysis.uncertainty import milestone_quantiles\n"
+        "from capsim.sweep.study import monte_carlo\n\n"
+        "studies = {\n"
+        "    name: monte_carlo(s, SAMPLES, seed=2026, execution=EXECUTION)\n"
+        '    for name, s in (("alone", alone), ("joint", joint))\n'
+        "}\n"
+        'MILESTONE = "openai-amd-first-gw"\n'
+        'paired = paired_delays(studies["alone"], studies["joint"], '
+        '{MILESTONE: ("openai-amd", "mi450")})\n'
+        "p50_alone, p50_joint = (\n"
+        "    milestone_quantiles(studies[name]).sel(milestone=MILESTONE, quantile=0.5).values\n"
+        '    for name in ("alone", "joint")\n'
+        ")\n"
+        "paired",
+        "## The first AMD gigawatt in the joint world",
+        'plots.plot_milestone(studies["joint"], MILESTONE, claim="openai-amd-first-gw-2h2026");',
+        "## Answer",
+        ANSWER_05,
     ],
 }
 

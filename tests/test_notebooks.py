@@ -16,8 +16,14 @@ IDS = [path.stem for path in NOTEBOOKS]
 NUMBER = re.compile(r"\d{4}-\d{2}-\d{2}|\d[\d,.]*")
 
 
-def test_the_four_notebooks_are_shipped():
-    assert IDS == ["01-quickstart", "02-openai-nvidia-10gw", "03-sensitivity", "04-korea-10k"]
+def test_the_five_notebooks_are_shipped():
+    assert IDS == [
+        "01-quickstart",
+        "02-openai-nvidia-10gw",
+        "03-sensitivity",
+        "04-korea-10k",
+        "05-contention",
+    ]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
