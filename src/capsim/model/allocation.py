@@ -411,6 +411,8 @@ class Allocator:
         each still wants, those under one export rule together no more than it still
         allows, in proportion too; what one cannot take (its export headroom) goes to
         the others the same way; returns what they got [package]."""
+        if len(books) == 1:  # no tie: all it may take of the amount
+            return self._give(books[0], amount, wants, given, exported)
         taken = 0.0
         while books and amount - taken > EPSILON:
             lacks = [max(0.0, wants[book.spec.id] - given[book.spec.id]) for book in books]
@@ -444,17 +446,15 @@ class Allocator:
         with others of them, in proportion, to what the rule still allows this lot after
         ``exported`` (H100e by rule); returns the indices of the asks it cut."""
         year = self._year()
+        rules = [self._rules(book.spec) for book in books]
         capped = set()
         for rule in self.export_rules.values():
-            under = [
-                i for i, book in enumerate(books) if asks[i] > 0 and rule in self._rules(book.spec)
-            ]
+            under = [i for i, on in enumerate(rules) if asks[i] > 0 and rule in on]
             if len(under) < 2:
                 continue
             h100e = [self.products[books[i].spec.product].h100e for i in under]
             asked = sum(asks[i] * h for i, h in zip(under, h100e, strict=True))
-            used = self.export_used.get((rule.id, year), 0.0) + exported.get(rule.id, 0.0)
-            allowed = max(0.0, rule.cap_per_year - used)
+            allowed = self._rule_left(rule, year, exported)
             if asked > allowed:
                 for i in under:
                     asks[i] *= allowed / asked
@@ -583,10 +583,14 @@ class Allocator:
         year = self._year(at)
         headroom = float("inf")
         for rule in self._rules(spec, at):
-            used = self.export_used.get((rule.id, year), 0.0)
-            left = rule.cap_per_year - used - (pending or {}).get(rule.id, 0.0)
-            headroom = min(headroom, max(0.0, left) / h100e)
+            headroom = min(headroom, self._rule_left(rule, year, pending) / h100e)
         return headroom if headroom > EPSILON else 0.0
+
+    def _rule_left(self, rule: ExportIn, year: int, pending: dict[str, float] | None) -> float:
+        """What ``rule`` still lets its destination receive in calendar ``year``, less
+        ``pending`` (H100e by rule) not yet booked [H100e]."""
+        used = self.export_used.get((rule.id, year), 0.0)
+        return max(0.0, rule.cap_per_year - used - (pending or {}).get(rule.id, 0.0))
 
 
 def contracted_shares(programmes: list[ProgrammeIn]) -> dict[str, float]:
