@@ -1348,6 +1348,20 @@ MARKET_CASES = {
         "expected a quantity in stack/wafer (e.g. '1 stack/wafer') that is > 0, "
         "found '0 stack/wafer'",
     ),
+    "density-of-finished-stacks": (
+        {"hbm_vendors.v.density": 1.2},
+        "density: 1.2",
+        "value",
+        "hbm_vendors.v.density",
+        "density scales stacks per wafer: give it with wafers, not with capacity (finished stacks)",
+    ),
+    "density-of-zero": (
+        {"hbm_vendors.v": wafer_vendor(density=0.0)},
+        "density: 0.0",
+        "value",
+        "hbm_vendors.v.density",
+        "expected a dimensionless number (e.g. '0.85') that is > 0, found 0.0",
+    ),
     "window-until-before-from": (
         {"products.p.available": {"from": "2026-06-01", "until": "2026-01-01"}},
         "until: '2026-01-01'",

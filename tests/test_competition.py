@@ -359,6 +359,35 @@ def test_hbm4_stacks_are_wafers_times_stacks_per_wafer_times_yield():
     assert list(result.binding_input.sel(product="pa").values) == ["hbm"] * MONTHS
 
 
+def _denser_from_july(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with vendor v making 25 % more good stacks per wafer from 2026-07-01."""
+    data["hbm_vendors"]["v"]["density"] = step("1", "1.25", "2026-07-01")
+    return data
+
+
+def test_a_density_step_raises_the_stacks_each_wafer_makes_from_its_date():
+    # As above, 300 wafers all moved to HBM4 (4 good stacks a wafer) make 1200 stacks a
+    # month from month 3; wafers started from month 6 (2026-07) make 4 x 1.25 = 5 good
+    # stacks: 1500 a month = 187.5 packages, a month's lead time later (month 7). The 200
+    # packages ordered still need 1600 / 5 = 320 wafers, more than the 300: HBM binds.
+    result = run(_denser_from_july(_hbm_world("300 wafer/month", "3 months")))
+    assert result.supplier_capacity.sel(supplier="v/HBM4").values == pytest.approx(
+        monthly((3, 0.0), (9, 300.0))
+    )
+    assert produced(result, "pa") == pytest.approx(monthly((4, 0.0), (3, 150.0), (5, 187.5)))
+
+
+def test_with_denser_wafers_the_same_orders_take_fewer_wafers():
+    # 1000 wafers: 400 move to HBM4 and make its 1600 stacks a month (200 packages) from
+    # month 2; from month 6 each wafer makes 5 stacks, so the vendor grants A 1600 / 5 = 320
+    # wafers a month for the same 200 packages.
+    result = run(_denser_from_july(_hbm_world("1000 wafer/month", "2 months")))
+    assert granted(result, "v/HBM4", "A") == pytest.approx(
+        monthly((2, 0.0), (4, 400.0), (6, 320.0))
+    )
+    assert produced(result, "pa") == pytest.approx(monthly((3, 0.0), (9, 200.0)))
+
+
 def test_wafers_follow_orders_from_hbm3e_to_hbm4():
     # p3 (HBM3E, 500 packages = 4000 stacks = 500 wafers a month) is made until 2026-07-01;
     # pa (HBM4, 200 packages = 400 wafers) from then on. The vendor aims each generation at

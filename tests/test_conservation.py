@@ -515,16 +515,17 @@ def check_stacks(result, inputs: ModelInputs) -> None:
                 continue
             row = f"{vid}/{generation}"
             waiting = waiting + result.hbm_unsold.sel(supplier=row).values
-            per_wafer = vendor.stacks_per_wafer[generation]
+            # a month's wafers make its density's stacks; those before the horizon, month 0's
+            per_wafer = vendor.stacks_per_wafer[generation] * vendor.density
             grants = sum(
                 result.supplier_granted.sel(supplier=row, designer=d).values for d in modelled
             )
-            arrived = arrived + _arrived(grants, vendor.lead_time) * per_wafer
+            arrived = arrived + _arrived(grants * per_wafer, vendor.lead_time)
             if vendor.fixed is not None:
                 first = float(vendor.fixed[generation][0])
             else:
                 first = vendor.tooling.get(generation, 0.0) * float(vendor.wafers[0])
-            prefill += math.ceil(vendor.lead_time) * first * per_wafer
+            prefill += math.ceil(vendor.lead_time) * first * per_wafer[0]
             settled = max(settled, math.ceil(vendor.lead_time))
         _check_balance(f"{generation} stacks", waiting, arrived, prefill, settled)
 
@@ -698,14 +699,16 @@ class _Run:
         grants = self.result.supplier_granted.sel(
             supplier=f"{vid}/{generation}", designer=designer
         ).values
+        per_wafer = vendor.stacks_per_wafer[generation] * vendor.density  # by start month
         due = [m for m in range(len(grants)) if month <= m + vendor.lead_time < month + 1]
-        wafers = float(grants[due].sum())
+        stacks = float((grants[due] * per_wafer[due]).sum())
         if month < vendor.lead_time:  # the pipeline filled before the horizon
             if vendor.fixed is not None:
-                wafers += float(vendor.fixed[generation][0])
+                wafers = float(vendor.fixed[generation][0])
             else:
-                wafers += vendor.tooling.get(generation, 0.0) * float(vendor.wafers[0])
-        return wafers * vendor.stacks_per_wafer[generation]
+                wafers = vendor.tooling.get(generation, 0.0) * float(vendor.wafers[0])
+            stacks += wafers * per_wafer[0]
+        return stacks
 
 
 def _check_held_stacks(run: _Run, p: str, q: str, month: int) -> None:

@@ -211,17 +211,18 @@ class Frame:
 
 
 @st.composite
-def series(draw, frame: Frame, low: float, high: float, unit: str) -> Any:
-    """A capacity (or volume) series: constant, dated points, or points with expansions."""
+def series(draw, frame: Frame, low: float, high: float, unit: str, *, zero: bool = True) -> Any:
+    """A capacity (or volume) series: constant, dated points, or points with expansions
+    (values of 0 among them when ``zero``)."""
     start, months = frame.start, frame.months
     form = draw(st.sampled_from(["constant", "points", "full"]))
     if form == "constant":
-        return draw(param(low, high, unit, zero=True))
+        return draw(param(low, high, unit, zero=zero))
     offsets = sorted(draw(st.sets(st.integers(-12, months + 2), min_size=1, max_size=4)))
     points = []
     for offset in offsets:
         day = month_start(start, offset).replace(day=draw(st.sampled_from([1, 15])))
-        value = draw(param(low, high, unit, zero=True))
+        value = draw(param(low, high, unit, zero=zero))
         body = value if isinstance(value, dict) else {"value": value}
         points.append({"date": day.isoformat(), **body})
     if form == "points":
@@ -441,6 +442,8 @@ def _vendors(draw, frame: Frame, products: dict[str, Any]) -> dict[str, Any]:
             vendor["tooling"] = {g: draw(share(x)) for g, x in zip(tooled, amounts, strict=True)}
             if draw(st.integers(0, 3)) > 0:
                 vendor["conversion_time"] = draw(param(0.0, 6.0, "month", zero=True))
+            if draw(st.integers(0, 3)) == 0:  # a quarter of them gain density over time
+                vendor["density"] = draw(series(frame, 0.5, 2.0, "", zero=False))
         vendor["lead_time"] = draw(param(0.0, 8.0, "month", zero=True))
         vendor.update(draw(market(frame, low, high)))
         qualification = {}

@@ -93,7 +93,8 @@ def at_month(variable: xr.DataArray, month: str) -> xr.DataArray:
 
 def gb_per_wafer(scenario) -> dict[str, float]:
     """Good GB per wafer of each HBM supplier ("vendor/generation") at central values:
-    good stacks per wafer x GB per stack of the products that take the generation."""
+    good stacks per wafer as stated x GB per stack of the products that take the
+    generation (a month's wafers make that times the vendor's density then)."""
     from capsim.model.resolve import resolve
 
     per_stack: dict[str, float] = {}
@@ -156,7 +157,8 @@ def hbm_gb(
                 )
                 share = np.divide(wafers, tooled, out=np.zeros_like(wafers), where=tooled > 0)
                 wafers = share * vendors[vid].wafers
-        out[supplier] = float(finished(wafers, vendors[vid].lead_time)[months].sum()) * gb
+        made = wafers * vendors[vid].density  # in wafers at the density of their start
+        out[supplier] = float(finished(made, vendors[vid].lead_time)[months].sum()) * gb
     return out
 
 
@@ -438,9 +440,13 @@ def hbm_wafers_at(scenario, ds: xr.Dataset, month: str) -> float:
 
 def hbm_gb_months(ds: xr.Dataset, scenario, first: str, last: str) -> dict[str, float]:
     """Good GB of HBM per supplier from the wafers granted (started) in ``first``-``last``."""
+    from capsim.model.resolve import resolve
+
+    vendors = resolve(scenario).vendors
     out = {}
     for supplier, gb in gb_per_wafer(scenario).items():
-        wafers = ds.supplier_granted.sel(supplier=supplier).sum("designer")
+        density = vendors[supplier.split("/")[0]].density
+        wafers = ds.supplier_granted.sel(supplier=supplier).sum("designer") * density
         out[supplier] = float(wafers.sel(time=slice(first, last)).sum()) * gb
     return out
 

@@ -2,14 +2,14 @@
 generations as orders move, and the finished stacks it holds unsold.
 
 A vendor of wafers has ``wafers[m]`` TSV wafers a month; each generation turns a wafer
-into ``stacks_per_wafer[g]`` good stacks. Wafers set up for one generation make only
-that generation; setting them up for another takes ``conversion_time`` months, during
-which they make nothing. New wafers (capacity growth) come set up, split as the vendor
-last aimed its generations. Each month the vendor aims each generation at what its
-orders need a conversion time ahead (or, when its wafers do not suffice, at a share of
-them in proportion to those needs) and moves wafers from generations set up beyond
-their aim to those below it, in proportion to the shortfall. A vendor given as fixed
-stacks by generation cannot convert: its tooling is that series.
+started in month ``m`` into ``stacks_per_wafer[g] x density[m]`` good stacks. Wafers set
+up for one generation make only that generation; setting them up for another takes
+``conversion_time`` months, during which they make nothing. New wafers (capacity growth)
+come set up, split as the vendor last aimed its generations. Each month the vendor aims
+each generation at what its orders need a conversion time ahead (or, when its wafers do
+not suffice, at a share of them in proportion to those needs) and moves wafers from
+generations set up beyond their aim to those below it, in proportion to the shortfall. A
+vendor given as fixed stacks by generation cannot convert: its tooling is that series.
 """
 
 from __future__ import annotations

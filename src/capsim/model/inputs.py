@@ -185,7 +185,11 @@ class VendorIn:
         TSV wafers per month [wafer/month]; for a vendor given as fixed stacks by
         generation, the sum of those stacks per month (one "wafer" per stack).
     stacks_per_wafer : dict of str to float
-        Good stacks per wafer by generation (stacks per wafer x yield) [stack/wafer].
+        Good stacks per wafer by generation (stacks per wafer x yield) as stated
+        [stack/wafer]; in a month, times ``density`` then (:meth:`good_per_wafer`).
+    density : numpy.ndarray
+        Good stacks per wafer by month relative to ``stacks_per_wafer`` (DRAM node
+        moves, yield learning) [dimensionless]; ones when not given.
     fixed : dict of str to numpy.ndarray or None
         For a vendor given as stacks by generation: each generation's stacks per month
         [stack/month], not convertible; None for a vendor of wafers.
@@ -206,6 +210,7 @@ class VendorIn:
     id: str
     wafers: np.ndarray
     stacks_per_wafer: dict[str, float]
+    density: np.ndarray
     fixed: dict[str, np.ndarray] | None
     tooling: dict[str, float]
     conversion_time: float
@@ -213,10 +218,22 @@ class VendorIn:
     market: MarketIn
     qualified: dict[str, tuple[float, float]]
 
+    _densities: list[float] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_densities", self.density.tolist())
+
     def qualifies(self, product: str, time: float) -> bool:
         """Whether stacks arriving at ``time`` [month] count for ``product``."""
         begin, until = self.qualified.get(product, (INF, INF))
         return begin <= time < until
+
+    def good_per_wafer(self, generation: str, month: float) -> float:
+        """Good stacks of ``generation`` a wafer started in ``month`` makes [stack/wafer]
+        (before the horizon, at its first month's density; after it, at its last)."""
+        densities = self._densities
+        index = min(max(int(month), 0), len(densities) - 1)
+        return self.stacks_per_wafer[generation] * densities[index]
 
 
 @dataclass(frozen=True)

@@ -105,14 +105,18 @@ class Planner:
             if fab_chains
         ]
         self._hbm_pool = _hbm_pool(vendors, self.months)
-        self._hbm_need: list[tuple[int, float, float]] = []
+        self._hbm_need: list[tuple[int, float, list[float]]] = []
         """Each product taking HBM: (its index, stacks per good package, its vendors'
-        mean stacks per wafer)."""
+        mean good stacks per wafer by month)."""
         for i, chain in enumerate(chains.values()):
-            per_wafer = [v.stacks_per_wafer[chain.product.hbm_generation] for v in chain.vendors]
-            if per_wafer and chain.stacks_per_good > 0:
-                mean = sum(per_wafer) / len(per_wafer)
-                self._hbm_need.append((i, chain.stacks_per_good, mean))
+            generation = chain.product.hbm_generation
+            if chain.vendors and chain.stacks_per_good > 0:
+                means = [
+                    sum([v.good_per_wafer(generation, m) for v in chain.vendors])
+                    / len(chain.vendors)
+                    for m in range(self.months)
+                ]
+                self._hbm_need.append((i, chain.stacks_per_good, means))
         self._sources: dict[str, list[tuple[str, tuple[float, float], float, Any]]] = {
             pid: [
                 (
@@ -328,7 +332,7 @@ class Planner:
         wafers, stacks_fixed = self._hbm_pool[index]
         if not stacks_fixed > 0:
             for i, per_good, per_wafer in self._hbm_need:
-                found["hbm"][i] = wafers * per_wafer / per_good
+                found["hbm"][i] = wafers * per_wafer[index] / per_good
         found["least"] = list(map(min, *found.values()))
         self._wholes[month] = found
         return found
@@ -372,7 +376,9 @@ class Planner:
         shares = [math.inf] * len(wanted)
         if stacks_fixed > 0:
             return shares  # fixed-stack vendors cannot be pooled
-        total = sum(wanted[i] * per_good / per_wafer for i, per_good, per_wafer in self._hbm_need)
+        total = sum(
+            wanted[i] * per_good / per_wafer[index] for i, per_good, per_wafer in self._hbm_need
+        )
         if total <= wafers:
             return shares  # there is enough
         for i, _, _ in self._hbm_need:
@@ -509,12 +515,13 @@ def _short_of(share: float, asked: float) -> float:
 
 def _source_weight(product: ProductIn, vendor: VendorIn) -> float | list[float]:
     """``product``'s sourcing weight of ``vendor``, or (without weights) the vendor's
-    stacks per month of its generation by month [stack/month]."""
+    good stacks per month of its generation by month [stack/month]."""
     if product.sourcing is not None:
         return product.sourcing.get(vendor.id, 0.0)
     if vendor.fixed is not None:
         return vendor.fixed[product.hbm_generation].tolist()
-    return (vendor.wafers * vendor.stacks_per_wafer[product.hbm_generation]).tolist()
+    per_wafer = vendor.stacks_per_wafer[product.hbm_generation] * vendor.density
+    return (vendor.wafers * per_wafer).tolist()
 
 
 def _hbm_pool(vendors: dict[str, HbmVendorModel], months: int) -> list[tuple[float, float]]:

@@ -495,7 +495,7 @@ class Procurement:
             vendor.retool(month, wanted)
         tooled = sum(vendor.tooled.values())
         for generation, chains in self.by_vendor[vid].items():
-            per_wafer = spec.stacks_per_wafer[generation]
+            per_wafer = spec.good_per_wafer(generation, month)
             capacity = vendor.tooled[generation]
             part = capacity / tooled if tooled > 0 else 0.0  # of a contract's volume
             asks = {pid: need / per_wafer for pid, need in orders[generation].items()}
@@ -534,8 +534,9 @@ class Procurement:
         orders: dict[str, dict[str, float]] = {}
         monthly: dict[str, float] = {}
         wanted = dict.fromkeys(vendor.generations, 0.0)
+        later_month = month + conversion
         for generation, chains in self.by_vendor[vid].items():
-            per_wafer = spec.stacks_per_wafer[generation]
+            per_wafer_later = spec.good_per_wafer(generation, later_month)
             ordered = orders[generation] = {}
             for chain in chains:
                 pid = chain.product.id
@@ -545,7 +546,9 @@ class Procurement:
                 )
                 weight_later = later.get(vid, 0.0)
                 if weight_later > 0:
-                    wanted[generation] += weight_later * plan_later * stacks_per_good / per_wafer
+                    wanted[generation] += (
+                        weight_later * plan_later * stacks_per_good / per_wafer_later
+                    )
                 weight = now.get(vid, 0.0)
                 need = weight * plan * stacks_per_good
                 monthly[pid] = need
@@ -584,7 +587,7 @@ class Procurement:
         for grants in by_generation.values():
             lacking: dict[str, float] = {}
             for g in grants:
-                per_wafer = vendors[g.vendor].spec.stacks_per_wafer[g.generation]
+                per_wafer = vendors[g.vendor].spec.good_per_wafer(g.generation, month)
                 granted = g.grants
                 for pid, ask in g.asks.items():
                     short = (ask - granted[pid]) * per_wafer
@@ -605,7 +608,7 @@ class Procurement:
                 ]
                 if not takers:
                     continue
-                per_wafer = spec.stacks_per_wafer[g.generation]
+                per_wafer = spec.good_per_wafer(g.generation, month)
                 wants = [lacking[pid] / per_wafer for pid in takers]
                 for pid, want, extra in zip(takers, wants, clear(spare, wants), strict=True):
                     g.asks[pid] += want
@@ -619,7 +622,7 @@ class Procurement:
         for g in self._hbm_month:
             vendor = self.vendors[g.vendor]
             spec = vendor.spec
-            per_wafer = spec.stacks_per_wafer[g.generation]
+            per_wafer = spec.good_per_wafer(g.generation, month)
             arrival = month + spec.lead_time
             asks, grants = g.asks, g.grants
             if not steady:

@@ -222,6 +222,7 @@ def _vendor(s: Scenario, vid: str, r: Resolver) -> VendorIn:
         wafers = sum(fixed.values(), np.zeros(r.calendar.months))
         per_wafer = dict.fromkeys(fixed, 1.0)
         tooling: dict[str, float] = {}
+        density = np.ones(r.calendar.months)
     else:
         fixed = None
         wafers = r.series(f"{path}.wafers", vendor.wafers)
@@ -231,10 +232,16 @@ def _vendor(s: Scenario, vid: str, r: Resolver) -> VendorIn:
             for g, spec in vendor.generations.items()
         }
         tooling = {g: r.value(f"{path}.tooling.{g}", share) for g, share in vendor.tooling.items()}
+        density = (
+            np.ones(r.calendar.months)
+            if vendor.density is None
+            else r.series(f"{path}.density", vendor.density)
+        )
     return VendorIn(
         id=vid,
         wafers=wafers,
         stacks_per_wafer=per_wafer,
+        density=density,
         fixed=fixed,
         tooling=tooling,
         conversion_time=r.value(f"{path}.conversion_time", vendor.conversion_time),

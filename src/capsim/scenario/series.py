@@ -174,9 +174,10 @@ def dump_series(series: Series) -> Any:
     return {"points": points, "expansions": expansions, "interpolation": series.interpolation}
 
 
-def SeriesOf(unit: str, *, ge: float | None = 0.0):
-    """Annotated Series type for a pydantic field in canonical ``unit``."""
-    bounds = Bounds(ge=ge)
+def SeriesOf(unit: str, *, ge: float | None = 0.0, gt: float | None = None):
+    """Annotated Series type for a pydantic field in canonical ``unit``, each value at
+    least ``ge`` (or above ``gt``)."""
+    bounds = Bounds(ge=None if gt is not None else ge, gt=gt)
     return Annotated[
         Series,
         PlainValidator(lambda raw: parse_series(raw, unit, bounds)),

@@ -185,13 +185,18 @@ class HbmGeneration(Entity):
 
 class HbmVendor(Market):
     """A memory maker's HBM output. Either ``wafers`` (TSV wafers per month) turned into
-    stacks by ``generations`` (stacks per wafer and yield of each), with ``tooling`` (the
-    wafers' split among generations at the start) and ``conversion_time`` (to move
-    wafers to another generation); or ``capacity``: finished stacks per month fixed by
-    generation."""
+    stacks by ``generations`` (stacks per wafer and yield of each, times ``density`` over
+    time when given), with ``tooling`` (the wafers' split among generations at the start)
+    and ``conversion_time`` (to move wafers to another generation); or ``capacity``:
+    finished stacks per month fixed by generation."""
 
     capacity: dict[str, SeriesOf("stack/month")] | None = None
     wafers: SeriesOf("wafer/month") | None = None
+    density: SeriesOf("", gt=0.0) | None = Field(
+        default=None,
+        description="good stacks per wafer over time, relative to each generation's "
+        "stacks_per_wafer x yield (DRAM node moves, yield learning); 1 = as stated",
+    )
     generations: dict[str, HbmGeneration] = Field(default_factory=dict)
     tooling: dict[str, Fraction] = Field(
         default_factory=dict, description="share of the wafers set up for each generation"
@@ -217,6 +222,12 @@ class HbmVendor(Market):
         if self.wafers is not None and not self.generations:
             raise param_error(
                 "wafers need generations (stacks per wafer and yield of each)", "generations"
+            )
+        if self.density is not None and self.wafers is None:
+            raise param_error(
+                "density scales stacks per wafer: give it with wafers, not with capacity "
+                "(finished stacks)",
+                "density",
             )
         return self
 
