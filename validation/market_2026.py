@@ -472,6 +472,19 @@ def binding_by_year(ds: xr.Dataset) -> dict[str, dict[int, str]]:
     return result
 
 
+def binding_table(ds: xr.Dataset, width: int = 13) -> list[str]:
+    """Lines of a table: the input that limits each product in most months of each year
+    (:func:`binding_by_year`), products that have any."""
+    binding = binding_by_year(ds)
+    years = sorted(next(iter(binding.values())))
+    lines = ["input that limits each product in most months of the year"]
+    lines.append(f"{'':15}" + "".join(f"{y:>{width}}" for y in years))
+    for product, row in binding.items():
+        if any(v != "-" for v in row.values()):
+            lines.append(f"{product:15}" + "".join(f"{row[y]:>{width}}" for y in years))
+    return lines
+
+
 def used_by_year(ds: xr.Dataset) -> dict[str, dict[int, float]]:
     """Granted / capacity of each logic fab and packaging line, and of each HBM vendor
     (granted / all its wafers), by year [%]."""
@@ -536,13 +549,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{scenario.name}: central run against DESIGN.md §7 (and §5)\n")
     print(report(rows))
     print(f"\n{sum(r.within for r in rows)} of {len(rows)} figures in their band\n")
-    binding = binding_by_year(ds)
-    years = sorted(next(iter(binding.values())))
-    print("input that limits each product in most months of the year")
-    print(f"{'':15}" + "".join(f"{y:>13}" for y in years))
-    for product, row in binding.items():
-        if any(v != "-" for v in row.values()):
-            print(f"{product:15}" + "".join(f"{row[y]:>13}" for y in years))
+    print("\n".join(binding_table(ds)))
+    years = sorted(next(iter(binding_by_year(ds).values())))
     print("\nused, % of capacity (HBM vendors: wafers granted / all their wafers)")
     for supplier, row in used_by_year(ds).items():
         print(f"{supplier:15}" + "".join(f"{row[y]:>13.0f}" for y in years))

@@ -1,0 +1,166 @@
+"""What-if: HBM bits per wafer that grow with DRAM nodes, against base-world's, which
+holds 2026's densities to 2032.
+
+Writes, for each shipped deal scenario, a scenario that extends it and gives the three
+HBM vendors of base-world the ``density`` series below, runs both at central values
+and prints each milestone's date in both and the difference in days; then, for
+``openai-nvidia-10gw``, the market figures of ``validation/market_2026.py`` in the
+variant, the input that binds each product by year, and the most dies any product
+holds at a month's end, in months of what its next month's packages take (the test
+``test_no_product_holds_more_than_a_month_of_its_dies`` allows 1.05).
+
+The series: DRAM makers move to a new node about every two years (Micron 1-alpha
+2021-01, 1-beta 2022-11, 1-gamma 2025-02), each with about 30 % more bits per wafer
+(Micron, 2025-02-25: 1-gamma more than 30 % over 1-beta; 2021-01: 1-alpha 40 % over
+1z). Check against TrendForce's HBM shares (DESIGN.md §7): 9 % of DRAM bits on about
+20 % of its wafers in 2026 (the mean of 18 % at end-2025 and 22 % at end-2026), 13 % on
+about 26 % in 2027, so at least 13/26 / (9/20) - 1 = 11 % more bits per HBM wafer in
+2027 than in 2026 if DRAM bits per wafer do not fall; the script prints the series'
+2027-over-2026 gain beside it.
+
+    python validation/hbm_density.py
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+import capsim
+from capsim.model.resolve import resolve
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import market_2026 as market  # the market figures, from their script
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+DEALS = [
+    "openai-nvidia-10gw",
+    "openai-amd-6gw",
+    "openai-broadcom-10gw",
+    "openai-all-deals",
+    "stargate-korea-memory",
+]
+VENDORS = ("sk-hynix", "samsung", "micron")
+MICRON = "Micron, 2025-02-25 (1-gamma DRAM: more than 30 % more bits per wafer than 1-beta)"
+#: Good stacks per wafer relative to base-world's (2026's) [dimensionless].
+DENSITY = [
+    {
+        "date": "2026-06-30",
+        "value": 1,
+        "source": "assumption: base-world's stacks per wafer are 2026's (SemiAnalysis, 2026)",
+    },
+    {
+        "date": "2028-06-30",
+        "dist": "triangular",
+        "low": 1.15,
+        "mode": 1.3,
+        "high": 1.4,
+        "source": f"derived from {MICRON}: one DRAM node by mid-2028",
+    },
+    {
+        "date": "2030-06-30",
+        "dist": "triangular",
+        "low": 1.4,
+        "mode": 1.69,
+        "high": 1.96,
+        "source": f"assumption: one more node by mid-2030 at the step of {MICRON}",
+    },
+]
+#: TrendForce (DESIGN.md §7): HBM's share of DRAM bits over its share of DRAM wafers,
+#: 2026 and 2027 (wafer shares: means of the end-of-year figures).
+BITS_OVER_WAFERS = {2026: 0.09 / 0.20, 2027: 0.13 / 0.26}
+
+
+def variant(name: str, folder: Path) -> Path:
+    """A scenario file extending the shipped ``name`` with :data:`DENSITY` at the vendors."""
+    data = {
+        "extends": str(SCENARIOS / f"{name}.yaml"),
+        "name": f"{name}-hbm-density",
+        "hbm_vendors": {vid: {"density": DENSITY} for vid in VENDORS},
+    }
+    path = folder / f"{name}-hbm-density.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def dates(result) -> dict[str, str]:
+    """Each milestone's central date (``not met`` when never) by name."""
+    out = {}
+    for name, date in zip(result.milestone.values, result.milestone_date.values, strict=True):
+        out[str(name)] = "not met" if np.isnat(date) else str(date)[:10]
+    return out
+
+
+def days_between(before: str, after: str) -> str:
+    """``after`` less ``before`` in days, or ``-`` when either is not met."""
+    if "not met" in (before, after):
+        return "-"
+    delta = dt.date.fromisoformat(after) - dt.date.fromisoformat(before)
+    return f"{delta.days:+d}"
+
+
+def gain_2027(scenario) -> float:
+    """The central density's mean over 2027 over its mean over 2026, at sk-hynix."""
+    inputs = resolve(scenario)
+    density = inputs.vendors["sk-hynix"].density
+    times = inputs.calendar.month_starts()
+    years = np.asarray(times, dtype="datetime64[Y]").astype(int) + 1970
+    return float(density[years == 2027].mean() / density[years == 2026].mean())
+
+
+def months_of_dies(scenario, result) -> dict[str, float]:
+    """The most dies each product holds at a month's end, in months of the dies its next
+    month's package starts take (good and failed: the packages that left packaging and
+    the change in those still in it, over the line's yield), as the test counts them
+    [month]."""
+    inputs = resolve(scenario)
+    out = {}
+    for pid, product in inputs.products.items():
+        unit_yield = inputs.packaging[product.packaging].unit_yield
+        produced = result.packages_produced.sel(product=pid).values
+        in_packaging = result.packages_in_packaging.sel(product=pid).values
+        starts = (np.diff(in_packaging, prepend=0.0) + produced) / unit_yield
+        use = starts[1:] * product.dies_per_package
+        held = result.die_inventory.sel(product=pid).values[:-1]
+        months = np.divide(held, use, out=np.zeros_like(held), where=use > 0)
+        if months.max() > 0:
+            out[pid] = float(months.max())
+    return out
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as folder:
+        print("central milestone dates: shipped | with HBM density | days")
+        for name in DEALS:
+            shipped = dates(capsim.simulate(capsim.load_scenario(SCENARIOS / f"{name}.yaml")))
+            denser = dates(capsim.simulate(capsim.load_scenario(variant(name, Path(folder)))))
+            print(f"\n{name}")
+            for milestone, before in shipped.items():
+                after = denser[milestone]
+                print(f"  {milestone:36} {before:>10} {after:>10} {days_between(before, after):>6}")
+        scenario, result = market.run(variant("openai-nvidia-10gw", Path(folder)))
+    rows = market.figures(scenario, result)
+    inside = sum(row.within for row in rows)
+    print(f"\nopenai-nvidia-10gw with HBM density: {inside} of {len(rows)} market figures")
+    for row in rows:
+        if not row.within:
+            print(f"  outside: {row.quantity} ({row.show(row.model)} {row.unit})")
+    print("\n" + "\n".join(market.binding_table(result, width=8)))
+    print("\nmost dies held at a month's end, in months of the next month's use (test: 1.05)")
+    for product, months in months_of_dies(scenario, result).items():
+        print(f"  {product:15} {months:.2f}")
+    need = BITS_OVER_WAFERS[2027] / BITS_OVER_WAFERS[2026]
+    print(
+        f"\nbits per HBM wafer, 2027 over 2026: series {gain_2027(scenario):.3f}; "
+        f"TrendForce's shares need at least {need:.3f}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
