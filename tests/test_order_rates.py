@@ -129,3 +129,49 @@ def test_packages_finished_in_a_new_year_are_started_on_its_quota():
     delivered = result.packages_delivered.sel(programme="g").values
     np.testing.assert_allclose(delivered[12:14], [500.0, 100.0], rtol=1e-9)
     np.testing.assert_allclose(delivered[14:].sum(), 0.0, atol=1e-6)
+
+
+def test_a_programme_wants_the_room_its_sites_will_have_when_the_packages_finish():
+    # g's one building (100 MW: 50,000 slots of 2 kW) is ready on 2026-04-01 (month 3);
+    # its one crew installs 100 racks x 100 packages = 10,000 a month from then; no
+    # staging, no lead time. Now (month 0) it has no room, but by the time packages
+    # started now finish it will: 10,000 x (3.5 - 3) = 5,000 at month 3.5, 15,000 at 4.5
+    # (its room at the month's start, 0, had it want none and its product start none).
+    world = World(
+        resolve(
+            chain(
+                **{
+                    "programmes.g.staging": "0 month",
+                    "sites.s.buildings.0.start": "2026-04-01",
+                    "sites.s.buildings.0.it_capacity": "100 MW",
+                    "sites.s.crews": 1,
+                    "sites.s.crew_rate": "100 rack/month",
+                }
+            )
+        )
+    )
+    allocator = world.allocator
+    book = allocator.books["g"]
+    wants = [allocator.wanted(book, t) for t in (0.5, 3.5, 4.5)]
+    np.testing.assert_allclose(wants, [0.0, 5_000.0, 15_000.0], rtol=1e-9)
+
+
+def test_what_is_started_for_a_programme_counts_against_what_it_still_lacks():
+    # g, without sites now, lacks 1000 packages and orders 400 a month. 800 of p are
+    # started now, all for g (its want, 400, is the only one): once they finish g lacks
+    # 200, so of the packages finished later it wants 200 and orders 200, not 400.
+    scenario = chain(
+        **{
+            "programmes.g.target_packages": "1000 package",
+            "programmes.g.volume": "400 package/month",
+            "programmes.g.sites": [],
+            "sites": {},
+        }
+    )
+    allocator = World(resolve(scenario)).allocator
+    book = allocator.books["g"]
+    assert allocator.demand("p", 0.0, 1.0) == pytest.approx(400.0)
+    allocator.started("p", 800.0, 1.0)
+    assert allocator.in_flight["g"] == pytest.approx(800.0)
+    assert allocator.wanted(book, 1.5) == pytest.approx(200.0)
+    assert allocator.own_rate(book, 1.5, 1) == pytest.approx(200.0)

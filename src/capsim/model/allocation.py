@@ -115,6 +115,17 @@ class Allocator:
         self._outbox: list[tuple[float, list[tuple[ProgrammeBook, float, float]]]] | None = None
         """Lots allocated at this instant, by lead time [month], that the shipment
         process started at this instant has yet to take (None: no such process)."""
+        self._wants: dict[tuple[str, float], dict[str, float]] = {}
+        """Each product's programmes' wants in :meth:`demand` by (product, finish) for the
+        packages finished then, read since the last start [package]."""
+        self.in_flight = dict.fromkeys(self.books, 0.0)
+        """Good packages started for each programme and not yet finished: its part of
+        the starts, in proportion to the wants they were started for [package]."""
+        self._started: dict[str, list[tuple[float, dict[str, float]]]] = {
+            pid: [] for pid in products
+        }
+        """Each product's starts not yet finished: (when they finish [month], each
+        programme's part [package]), in the order started."""
 
     def wanted(self, book: ProgrammeBook, at: float) -> float:
         """Packages ``book``'s programme would take of those finished at model time
@@ -161,9 +172,16 @@ class Allocator:
         if not spec.firm or not spec.start <= at < spec.end:
             return 0.0, "closed"
         limit = None
+        now = self.env.now
+        flight = self.in_flight[spec.id] if at > now else 0.0  # it will have them by then
+        if flight > 0.0:
+            remaining -= flight
+            if remaining <= EPSILON:
+                return 0.0, "complete"
         want = min(remaining, spec.volume_at(int(at + 1e-9)))
         if spec.sites:  # else no limit
-            room = self.room(book, self.env.now)
+            # later: the room its sites will have then, less what it has on the way
+            room = max(0.0, self.room(book, at) - flight) if at > now else self.room(book, now)
             if room < want:
                 want = room
                 limit = "sites"
@@ -208,9 +226,36 @@ class Allocator:
         ``in_flight``.
         (Starts for the wants of the month they finish in, net of stock, leave no
         warehouse of packages nobody wants when orders fall.)"""
-        wanted = sum(self.wanted(book, finish) for book in self.by_product[product])
+        wants = {book.spec.id: self.wanted(book, finish) for book in self.by_product[product]}
+        self._wants[product, finish] = wants
+        wanted = sum(wants.values())
         stock = self.finished[product]
         return max(0.0, min(wanted - stock, self.backlog(product, finish) - in_flight))
+
+    def started(self, product: str, good: float, finish: float) -> None:
+        """``good`` packages of ``product`` were started, to be finished at model time
+        ``finish`` [month]: each programme's part, in proportion to its want in
+        :meth:`demand` for then, is in flight for it until then."""
+        wants = self._wants.pop((product, finish), {})
+        for key in [key for key in self._wants if key[0] == product]:
+            del self._wants[key]  # wants for other times (plans') go stale with the start
+        total = sum(wants.values())
+        if not (good > 0.0 and total > 0.0):
+            return
+        parts = {gid: good * want / total for gid, want in wants.items() if want > 0.0}
+        for gid, part in parts.items():
+            self.in_flight[gid] += part
+        self._started[product].append((finish, parts))
+
+    def _landed(self, product: str) -> None:
+        """Take the starts of ``product`` finished by now out of what is in flight."""
+        queue = self._started[product]
+        now = self.env.now
+        while queue and queue[0][0] <= now + 1e-9:
+            _, parts = queue.pop(0)
+            for gid, part in parts.items():
+                left = self.in_flight[gid] - part
+                self.in_flight[gid] = left if left > EPSILON else 0.0
 
     def order_rate(self, product: str, time: float | None = None) -> float:
         """Good packages of ``product`` its programmes order per month at model ``time``
@@ -251,6 +296,10 @@ class Allocator:
             rate = min(rate, self._room_opened(book, month))
         if spec.budget < math.inf:
             rate = min(rate, self.affordable(book))
+        if time > self.env.now:  # no more than it will still lack, with what is on the way
+            left = remaining - self.in_flight[spec.id]
+            if left < rate:
+                rate = left if left > EPSILON else 0.0
         return rate
 
     def backlog(self, product: str, by: float | None = None) -> float:
@@ -345,6 +394,7 @@ class Allocator:
 
     def receive(self, product: str, good: float) -> None:
         """Allocate newly finished packages (and finished stock) of ``product``."""
+        self._landed(product)
         lot = self.finished[product] + good
         books = self.by_product[product]
         wants, limits = {}, {}

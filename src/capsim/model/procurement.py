@@ -86,6 +86,9 @@ class Procurement:
     backlog : callable
         Good packages of a product its programmes still lack, given (product id, model
         time [month] by which they open).
+    started : callable
+        Called with (product id, good packages started, model time [month] they finish)
+        when packaging starts them.
     record : Record
         Where the month's grants and bindings are written.
     """
@@ -99,9 +102,11 @@ class Procurement:
         demand: Callable[[str, float, float], float],
         rate: Callable[[str, float], float],
         backlog: Callable[[str, float], float],
+        started: Callable[[str, float, float], None],
         record: Record,
     ):
         self.inputs = inputs
+        self.started = started
         self.months = inputs.calendar.months
         self.chains = chains
         self.vendors = vendors
@@ -360,6 +365,7 @@ class Procurement:
             good = chain.start_packages(starts if starts > 0.0 else 0.0)
             if good > 0:
                 started.append((chain, good))
+                self.started(pid, good, month + self.planner.packaging_time[pid])
             short = chain.short
             short["cowos"] = planned(chain, month)[1] == "cowos" or granted < asks[pid] * _KEEP
             unmet = found["demand"] * unit_yield - good

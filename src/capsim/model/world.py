@@ -168,6 +168,7 @@ class World:
             demand=self.allocator.demand,
             rate=self.allocator.order_rate,
             backlog=self._backlog,
+            started=self.allocator.started,
             record=self.record,
         )
 
