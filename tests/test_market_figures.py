@@ -270,24 +270,12 @@ def test_the_comparison_reports_every_figure(central):
 # --- inventories -----------------------------------------------------------------------------
 
 
-def _starts(ds, scenario, product: str) -> np.ndarray:
-    """Packages the product started each month (good ones and failed), from the packages
-    that left packaging and the change in those still in it [package/month]."""
-    from capsim.model.resolve import resolve
-
-    inputs = resolve(scenario)
-    unit_yield = inputs.packaging[inputs.products[product].packaging].unit_yield
-    produced = ds.packages_produced.sel(product=product).values
-    in_packaging = ds.packages_in_packaging.sel(product=product).values
-    return (np.diff(in_packaging, prepend=0.0) + produced) / unit_yield
-
-
 def _held_beyond(ds, scenario, product, held, *, per_package, months, slack=1.0) -> tuple:
     """How far ``held`` (an inventory at each month's end) exceeds ``slack`` x what the
     product's package starts of the next ``months`` months take (``per_package`` each),
     beyond rounding, at its worst (<= 0: never), and the month of that; the last
     ``months`` months, with no such months after them, are left out."""
-    use = _starts(ds, scenario, str(product)) * per_package
+    use = market.package_starts(ds, scenario, str(product)) * per_package
     count = len(use) - months
     ahead = np.array([use[m + 1 : m + 1 + months].sum() for m in range(count)])
     over = held[:count] - slack * ahead

@@ -118,14 +118,9 @@ def months_of_dies(scenario, result) -> dict[str, float]:
     month's package starts take (good and failed: the packages that left packaging and
     the change in those still in it, over the line's yield), as the test counts them
     [month]."""
-    inputs = resolve(scenario)
     out = {}
-    for pid, product in inputs.products.items():
-        unit_yield = inputs.packaging[product.packaging].unit_yield
-        produced = result.packages_produced.sel(product=pid).values
-        in_packaging = result.packages_in_packaging.sel(product=pid).values
-        starts = (np.diff(in_packaging, prepend=0.0) + produced) / unit_yield
-        use = starts[1:] * product.dies_per_package
+    for pid, product in resolve(scenario).products.items():
+        use = market.package_starts(result, scenario, pid)[1:] * product.dies_per_package
         held = result.die_inventory.sel(product=pid).values[:-1]
         months = np.divide(held, use, out=np.zeros_like(held), where=use > 0)
         if months.max() > 0:

@@ -472,6 +472,18 @@ def binding_by_year(ds: xr.Dataset) -> dict[str, dict[int, str]]:
     return result
 
 
+def package_starts(ds: xr.Dataset, scenario, product: str) -> np.ndarray:
+    """Packages ``product`` started each month (good ones and failed), from the packages
+    that left packaging and the change in those still in it [package/month]."""
+    from capsim.model.resolve import resolve
+
+    inputs = resolve(scenario)
+    unit_yield = inputs.packaging[inputs.products[product].packaging].unit_yield
+    produced = ds.packages_produced.sel(product=product).values
+    in_packaging = ds.packages_in_packaging.sel(product=product).values
+    return (np.diff(in_packaging, prepend=0.0) + produced) / unit_yield
+
+
 def binding_table(ds: xr.Dataset, width: int = 13) -> list[str]:
     """Lines of a table: the input that limits each product in most months of each year
     (:func:`binding_by_year`), products that have any."""

@@ -111,11 +111,10 @@ class Planner:
         for i, chain in enumerate(chains.values()):
             generation = chain.product.hbm_generation
             if chain.vendors and chain.stacks_per_good > 0:
-                means = [
-                    sum([v.good_per_wafer(generation, m) for v in chain.vendors])
-                    / len(chain.vendors)
-                    for m in range(self.months)
-                ]
+                total = 0.0
+                for vendor in chain.vendors:  # by month
+                    total = total + vendor.stacks_per_wafer[generation] * vendor.density
+                means = (total / len(chain.vendors)).tolist()
                 self._hbm_need.append((i, chain.stacks_per_good, means))
         self._sources: dict[str, list[tuple[str, tuple[float, float], float, Any]]] = {
             pid: [
