@@ -175,3 +175,24 @@ def test_what_is_started_for_a_programme_counts_against_what_it_still_lacks():
     assert allocator.in_flight["g"] == pytest.approx(800.0)
     assert allocator.wanted(book, 1.5) == pytest.approx(200.0)
     assert allocator.own_rate(book, 1.5, 1) == pytest.approx(200.0)
+
+
+def test_a_programme_whose_sites_open_no_more_room_keeps_ordering_what_it_lacks():
+    # g's one building (4 MW of IT at 2 kW a package: room for 2000) is ready at once and
+    # g wants 2000 packages; v's stacks take 2 months and make at most 4000 / 8 = 500
+    # packages a month. January's 500 come from stacks ordered before the horizon for
+    # January's plan; February's plan, made before the horizon, is 0 (its sites open no
+    # room in February). From then on what g lacks is owed beyond its order rate (0: no
+    # new room): g orders stacks for it every month, as much as v makes, so 500 a month
+    # come in March, April and May, 2000 in all. (It used to order only for its order
+    # rate: 500 packages in January, then nothing.)
+    scenario = chain(
+        **{
+            "sites.s.buildings.0.it_capacity": "4 MW",
+            "programmes.g.target_packages": "2000 package",
+            "hbm_vendors.v.lead_time": "2 month",
+        }
+    )
+    produced = simulate(scenario).packages_produced.sel(product="p").values
+    np.testing.assert_allclose(produced[:6], [500.0, 0.0, 500.0, 500.0, 500.0, 0.0], atol=1e-6)
+    assert float(produced.sum()) == pytest.approx(2000.0)

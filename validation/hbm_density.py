@@ -1,22 +1,21 @@
-"""What-if: HBM bits per wafer that grow with DRAM nodes, against base-world's, which
-holds 2026's densities to 2032.
+"""What-if: HBM bits per wafer held at 2026's to 2032, against base-world's density
+(one DRAM node every two years from mid-2026).
 
 Writes, for each shipped deal scenario, a scenario that extends it and gives the three
-HBM vendors of base-world the ``density`` series below, runs both at central values
+HBM vendors of base-world a ``density`` of 1 throughout, runs both at central values
 and prints each milestone's date in both and the difference in days; then, for
 ``openai-nvidia-10gw``, the market figures of ``validation/market_2026.py`` in the
 variant, the input that binds each product by year, and the most dies any product
-holds at a month's end, in months of what its next month's packages take (the test
-``test_no_product_holds_more_than_a_month_of_its_dies`` allows 1.05).
+holds at a month's end, in months of what its next month's packages take.
 
-The series: DRAM makers move to a new node about every two years (Micron 1-alpha
-2021-01, 1-beta 2022-11, 1-gamma 2025-02), each with about 30 % more bits per wafer
-(Micron, 2025-02-25: 1-gamma more than 30 % over 1-beta; 2021-01: 1-alpha 40 % over
-1z). Check against TrendForce's HBM shares (DESIGN.md §7): 9 % of DRAM bits on about
-20 % of its wafers in 2026 (the mean of 18 % at end-2025 and 22 % at end-2026), 13 % on
-about 26 % in 2027, so at least 13/26 / (9/20) - 1 = 11 % more bits per HBM wafer in
-2027 than in 2026 if DRAM bits per wafer do not fall; the script prints the series'
-2027-over-2026 gain beside it.
+base-world's series (its HBM vendors' ``density``): DRAM makers move to a new node about
+every two years (Micron 1-alpha 2021-01, 1-beta 2022-11, 1-gamma 2025-02), each with
+about 30 % more bits per wafer (Micron, 2025-02-25: 1-gamma more than 30 % over 1-beta;
+2021-01: 1-alpha 40 % over 1z). Check against TrendForce's HBM shares (DESIGN.md §7): 9 %
+of DRAM bits on about 20 % of its wafers in 2026 (the mean of 18 % at end-2025 and 22 %
+at end-2026), 13 % on about 26 % in 2027, so at least 13/26 / (9/20) - 1 = 11 % more
+bits per HBM wafer in 2027 than in 2026 if DRAM bits per wafer do not fall; the script
+prints base-world's 2027-over-2026 gain beside it.
 
     python validation/hbm_density.py
 """
@@ -46,44 +45,22 @@ DEALS = [
     "stargate-korea-memory",
 ]
 VENDORS = ("sk-hynix", "samsung", "micron")
-MICRON = "Micron, 2025-02-25 (1-gamma DRAM: more than 30 % more bits per wafer than 1-beta)"
-#: Good stacks per wafer relative to base-world's (2026's) [dimensionless].
-DENSITY = [
-    {
-        "date": "2026-06-30",
-        "value": 1,
-        "source": "assumption: base-world's stacks per wafer are 2026's (SemiAnalysis, 2026)",
-    },
-    {
-        "date": "2028-06-30",
-        "dist": "triangular",
-        "low": 1.15,
-        "mode": 1.3,
-        "high": 1.4,
-        "source": f"derived from {MICRON}: one DRAM node by mid-2028",
-    },
-    {
-        "date": "2030-06-30",
-        "dist": "triangular",
-        "low": 1.4,
-        "mode": 1.69,
-        "high": 1.96,
-        "source": f"assumption: one more node by mid-2030 at the step of {MICRON}",
-    },
-]
+#: Good stacks per wafer relative to base-world's stacks per wafer [dimensionless]:
+#: 2026's throughout.
+FLAT = [{"date": "2026-06-30", "value": 1, "source": "what-if: HBM bits per wafer held at 2026's"}]
 #: TrendForce (DESIGN.md §7): HBM's share of DRAM bits over its share of DRAM wafers,
 #: 2026 and 2027 (wafer shares: means of the end-of-year figures).
 BITS_OVER_WAFERS = {2026: 0.09 / 0.20, 2027: 0.13 / 0.26}
 
 
 def variant(name: str, folder: Path) -> Path:
-    """A scenario file extending the shipped ``name`` with :data:`DENSITY` at the vendors."""
+    """A scenario file extending the shipped ``name`` with :data:`FLAT` at the vendors."""
     data = {
         "extends": str(SCENARIOS / f"{name}.yaml"),
-        "name": f"{name}-hbm-density",
-        "hbm_vendors": {vid: {"density": DENSITY} for vid in VENDORS},
+        "name": f"{name}-flat-hbm-density",
+        "hbm_vendors": {vid: {"density": FLAT} for vid in VENDORS},
     }
-    path = folder / f"{name}-hbm-density.yaml"
+    path = folder / f"{name}-flat-hbm-density.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return path
 
@@ -113,45 +90,28 @@ def gain_2027(scenario) -> float:
     return float(density[years == 2027].mean() / density[years == 2026].mean())
 
 
-def months_of_dies(scenario, result) -> dict[str, float]:
-    """The most dies each product holds at a month's end, in months of the dies its next
-    month's package starts take (good and failed: the packages that left packaging and
-    the change in those still in it, over the line's yield), as the test counts them
-    [month]."""
-    out = {}
-    for pid, product in resolve(scenario).products.items():
-        use = market.package_starts(result, scenario, pid)[1:] * product.dies_per_package
-        held = result.die_inventory.sel(product=pid).values[:-1]
-        months = np.divide(held, use, out=np.zeros_like(held), where=use > 0)
-        if months.max() > 0:
-            out[pid] = float(months.max())
-    return out
-
-
 def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
-        print("central milestone dates: shipped | with HBM density | days")
+        print("central milestone dates: shipped (density) | 2026's bits per wafer | days")
         for name in DEALS:
             shipped = dates(capsim.simulate(capsim.load_scenario(SCENARIOS / f"{name}.yaml")))
-            denser = dates(capsim.simulate(capsim.load_scenario(variant(name, Path(folder)))))
+            flat = dates(capsim.simulate(capsim.load_scenario(variant(name, Path(folder)))))
             print(f"\n{name}")
             for milestone, before in shipped.items():
-                after = denser[milestone]
+                after = flat[milestone]
                 print(f"  {milestone:36} {before:>10} {after:>10} {days_between(before, after):>6}")
         scenario, result = market.run(variant("openai-nvidia-10gw", Path(folder)))
     rows = market.figures(scenario, result)
     inside = sum(row.within for row in rows)
-    print(f"\nopenai-nvidia-10gw with HBM density: {inside} of {len(rows)} market figures")
+    print(f"\nopenai-nvidia-10gw at 2026's bits per wafer: {inside} of {len(rows)} market figures")
     for row in rows:
         if not row.within:
             print(f"  outside: {row.quantity} ({row.show(row.model)} {row.unit})")
     print("\n" + "\n".join(market.binding_table(result, width=8)))
-    print("\nmost dies held at a month's end, in months of the next month's use (test: 1.05)")
-    for product, months in months_of_dies(scenario, result).items():
-        print(f"  {product:15} {months:.2f}")
     need = BITS_OVER_WAFERS[2027] / BITS_OVER_WAFERS[2026]
+    shipped = capsim.load_scenario(SCENARIOS / "openai-nvidia-10gw.yaml")
     print(
-        f"\nbits per HBM wafer, 2027 over 2026: series {gain_2027(scenario):.3f}; "
+        f"\nbase-world's bits per HBM wafer, 2027 over 2026: {gain_2027(shipped):.3f}; "
         f"TrendForce's shares need at least {need:.3f}"
     )
     return 0

@@ -232,6 +232,11 @@ class Allocator:
         stock = self.finished[product]
         return max(0.0, min(wanted - stock, self.backlog(product, finish) - in_flight))
 
+    def wants_by(self, product: str, finish: float) -> dict[str, float]:
+        """Each programme's want in the last :meth:`demand` for ``product``'s packages to
+        be finished at model time ``finish`` [month], by id [package]."""
+        return self._wants.get((product, finish), {})
+
     def started(self, product: str, good: float, finish: float) -> None:
         """``good`` packages of ``product`` were started, to be finished at model time
         ``finish`` [month]: each programme's part, in proportion to its want in
@@ -263,17 +268,30 @@ class Allocator:
         :meth:`own_rate`, scaled down where the export rules on it at ``time`` let its
         destination receive less a month (:meth:`_export_rate`) than the programmes
         under them order (in proportion to their H100e)."""
+        return sum(self.order_rates(product, time).values())
+
+    def order_rates(self, product: str, time: float | None = None) -> dict[str, float]:
+        """Each programme's part of :meth:`order_rate`, by id [package/month]."""
         time = self.env.now if time is None else time
         month = int(time + 1e-9)
-        total = 0.0
+        rates = {}
         for book in self.by_product[product]:
             ordered = self.own_rate(book, time, month)
             if ordered > 0 and self.export_rules:
                 ordered *= self._export_scale(
                     book.spec, time, lambda b: self.own_rate(b, time, month), self._export_rate
                 )
-            total += ordered
-        return total
+            rates[book.spec.id] = ordered
+        return rates
+
+    def lacking(self, product: str) -> dict[str, float]:
+        """What each programme of ``product`` still lacks beyond the packages started for
+        it, by id [package]: the packages still to be started for it."""
+        flight = self.in_flight
+        return {
+            book.spec.id: max(0.0, book.remaining() - flight[book.spec.id])
+            for book in self.by_product[product]
+        }
 
     def own_rate(self, book: ProgrammeBook, time: float, month: int) -> float:
         """What ``book``'s programme orders per month at model ``time`` (in ``month``),

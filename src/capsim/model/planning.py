@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from operator import itemgetter
 from typing import Any
 
 from capsim.model.clearing import SHORT, Clearing
@@ -22,6 +23,8 @@ from capsim.model.supply import ProductChain
 
 #: The plan of a product not made then, and what set it (its window).
 _NOT_MADE = (0.0, None)
+#: What a product owes beyond its order rates when it owes nothing (see ``Planner.owed``).
+_NOTHING_OWED: tuple[float, dict[str, float]] = (0.0, {})
 
 
 class Planner:
@@ -40,9 +43,15 @@ class Planner:
     demand : callable
         Good packages of a product to start now, given (product id, packages in flight,
         model time [month] they would finish).
-    rate : callable
-        Good packages of a product its programmes order per month at a time, given
-        (product id, model time [month]).
+    wants : callable
+        Each programme's want in the last ``demand`` for a product, by programme id,
+        given (product id, model time [month] the packages would finish).
+    rates : callable
+        Good packages of a product each of its programmes orders per month at a time, by
+        programme id, given (product id, model time [month]).
+    lacking : callable
+        Good packages each programme of a product still lacks beyond those started for
+        it, by programme id, given the product id.
     backlog : callable
         Good packages of a product its programmes still lack, given (product id, model
         time [month] by which they open).
@@ -56,7 +65,9 @@ class Planner:
         clearing: Clearing,
         *,
         demand: Callable[[str, float, float], float],
-        rate: Callable[[str, float], float],
+        wants: Callable[[str, float], dict[str, float]],
+        rates: Callable[[str, float], dict[str, float]],
+        lacking: Callable[[str], dict[str, float]],
         backlog: Callable[[str, float], float],
     ):
         self.inputs = inputs
@@ -65,7 +76,9 @@ class Planner:
         self.vendors = vendors
         self.clearing = clearing
         self.demand = demand
-        self.rate = rate
+        self.wants = wants
+        self.rates = rates
+        self.lacking = lacking
         self.backlog = backlog
         self.packaging_time = {
             pid: inputs.packaging[chain.product.packaging].delay for pid, chain in chains.items()
@@ -78,20 +91,14 @@ class Planner:
         for chain in chains.values():
             self.by_line[chain.product.packaging].append(chain)
             self.by_fab[chain.product.fab].append(chain)
-        self.arrears: dict[str, float] = {}
-        """Good packages each product's programmes want this month beyond their order
-        rate (orders of past months not met) [package]."""
+        self._owing = _owing(inputs)
+        """The products whose programmes may want more than their order rates."""
+        self._later: dict[tuple[str, int], tuple[float, dict[str, float]]] = {}
+        """What each product's programmes would want beyond their order rates, in all and
+        each, for the packages started in a month (see :meth:`owed`), read this month."""
         self._owed: dict[tuple[str, int], float] = {}
         """Of each product's arrears, what is still owed at a month's packaging (see
         :meth:`arrears_by`), read this month [package]."""
-        self._closing: dict[str, list[float]] = {
-            pid: sorted(
-                {spec.end for spec in inputs.programmes.values() if spec.product == pid}
-                | {chain.product.end}
-            )
-            for pid, chain in chains.items()
-        }
-        """When each product's programmes close and its window ends [month]."""
         self._pids = list(chains)
         self._index = {pid: i for i, pid in enumerate(self._pids)}
         self._lines = [
@@ -105,17 +112,7 @@ class Planner:
             if fab_chains
         ]
         self._hbm_pool = _hbm_pool(vendors, self.months)
-        self._hbm_need: list[tuple[int, float, list[float]]] = []
-        """Each product taking HBM: (its index, stacks per good package, its vendors'
-        mean good stacks per wafer by month)."""
-        for i, chain in enumerate(chains.values()):
-            generation = chain.product.hbm_generation
-            if chain.vendors and chain.stacks_per_good > 0:
-                total = 0.0
-                for vendor in chain.vendors:  # by month
-                    total = total + vendor.stacks_per_wafer[generation] * vendor.density
-                means = (total / len(chain.vendors)).tolist()
-                self._hbm_need.append((i, chain.stacks_per_good, means))
+        self._hbm_need = _hbm_need(chains)
         self._sources: dict[str, list[tuple[str, tuple[float, float], float, Any]]] = {
             pid: [
                 (
@@ -133,6 +130,8 @@ class Planner:
         self._made: dict[int, list[tuple[int, str]]] = {}
         """The products made in a month (their windows at mid-month), by index and id."""
         self._rates: dict[int, dict[str, float]] = {}
+        self._by_programme: dict[tuple[str, float], dict[str, float]] = {}
+        """Each programme's order rates read this month, by product and time."""
         self._open_from: dict[str, int] = {}
         """The first month read this month whose packages, when finished, a programme of
         each product that lacks packages is open for (what it lacks by a later month is
@@ -151,8 +150,10 @@ class Planner:
         """Drop the cached rates and plans (programmes have moved on); a month's shares
         are kept, to be reused while the order rates they were made for still hold."""
         self._rates.clear()
+        self._by_programme.clear()
         self._open_from.clear()
         self._owed.clear()
+        self._later.clear()
         self._stack_plans.clear()
         self._fresh.clear()
 
@@ -171,7 +172,7 @@ class Planner:
     def _rate(self, pid: str, month: int) -> float:
         """Product ``pid``'s order rate for the packages it starts in ``month`` (see
         :meth:`rates_at`) [package/month]."""
-        ordered = self.rate(pid, month + self.packaging_time[pid])
+        ordered = sum(self._rates_by(pid, month + self.packaging_time[pid]).values())
         if not ordered > 0:
             return 0.0
         if month >= self._open_from.get(pid, math.inf):  # open then: open later too
@@ -181,29 +182,54 @@ class Planner:
             return ordered
         return 0.0
 
-    def arrears_by(self, chain: ProductChain, arrival: float) -> float:
-        """Of ``chain``'s product's arrears, those still owed when goods due at ``arrival``
-        [month] are packaged (from the month's start after it) [package]: what the
-        programmes open when those packages are finished would want then beyond their
-        order rate, as they stand now, at most the arrears now (all of them while none
-        of its programmes closes, nor its window, before then). Arrears of programmes
-        that will have closed by then are owed to nobody: inputs ordered for them would
-        wait forever."""
+    def _rates_by(self, pid: str, time: float) -> dict[str, float]:
+        """Each programme's order rate of product ``pid`` at model ``time`` [month], as
+        the programmes stand now [package/month]."""
+        key = (pid, time)
+        found = self._by_programme.get(key)
+        if found is None:
+            found = self._by_programme[key] = self.rates(pid, time)
+        return found
+
+    def owed(self, chain: ProductChain, start: int) -> tuple[float, dict[str, float]]:
+        """What the programmes of ``chain``'s product open when packages started in month
+        ``start`` are finished would want then beyond their order rate, as they stand now
+        (the room its programmes with sites have and have not been given: their orders of
+        past months not met) [package], and each programme's part, by id. A programme
+        that will have closed by then wants nothing: inputs ordered for it would wait
+        forever."""
         pid = chain.product.id
-        owed = self.arrears.get(pid, 0.0)
-        if not owed > 0:
-            return 0.0
+        if pid not in self._owing:
+            return _NOTHING_OWED
+        key = (pid, start)
+        found = self._later.get(key)
+        if found is None:
+            finish = start + self.packaging_time[pid]
+            rate = self._rate(pid, start)
+            total = self.demand(pid, chain.in_packaging, finish) - rate
+            parts: dict[str, float] = {}
+            if total > 0.0:
+                # the rates the plans count (none while none of the programmes is open)
+                ordered = self._rates_by(pid, finish) if rate > 0 else {}
+                for gid, want in self.wants(pid, finish).items():
+                    part = want - ordered.get(gid, 0.0)
+                    if part > 0.0:
+                        parts[gid] = part
+            found = self._later[key] = (total if total > 0.0 else 0.0, parts)
+        return found
+
+    def arrears_by(self, chain: ProductChain, arrival: float) -> float:
+        """Good packages ``chain``'s product owes when goods due at ``arrival`` [month] are
+        packaged (from the month's start after it) beyond its plan then [package]: what
+        its programmes would want then beyond their order rate (:meth:`owed`), no more
+        than the whole of its line, its fab and the HBM pool could make then beyond its
+        plan (inputs ordered beyond that would wait for slots)."""
+        pid = chain.product.id
         start = math.ceil(arrival - 1e-9)
         key = (pid, start)
         found = self._owed.get(key)
         if found is None:
-            finish = start + self.packaging_time[pid]
-            now = chain.env.now
-            if any(now < end <= finish for end in self._closing[pid]):
-                later = self.demand(pid, chain.in_packaging, finish) - self._rate(pid, start)
-                owed = min(owed, later) if later > 0.0 else 0.0
-            # no more than the whole of its line, its fab and the HBM pool could make
-            # then beyond its plan: inputs ordered beyond that would wait for slots
+            owed = self.owed(chain, start)[0]
             room = self._whole(start)["least"][self._index[pid]] - self.plan(chain, arrival)
             found = self._owed[key] = min(owed, room) if room > 0.0 else 0.0
         return found
@@ -387,32 +413,76 @@ class Planner:
     def cover(self, chain: ProductChain, plan: float, arrival: float, lead: float) -> float:
         """Good packages the product's inputs on hand and on the way should cover: its
         plans from this month to the ``arrival``, a ``lead`` time later (``plan`` is the
-        plan then; none before the product is made), and its arrears still owed then
-        (:meth:`arrears_by`), never more than they still lack (those open by the time
+        plan then; none before the product is made), and what its programmes will owe
+        beyond their order rates (:meth:`owed`), met over those months as each has room
+        (:meth:`arrears_by`); each programme's part (of the plans in proportion to its
+        order rate then, of what is owed to what it owes) at most what it still lacks
+        beyond the packages started for it (a programme that completes within the lead
+        time takes no more); never more than they still lack (those open by the time
         packages started at the ``arrival`` are finished)."""
-        if plan <= 0:
+        if not (plan > 0 or self.arrears_by(chain, arrival) > 0):
             return 0.0
         month = arrival - lead
         whole = math.floor(lead + 1e-9)
         product = chain.product
         pid, first, end = product.id, product.start, product.end
         fresh, last = self._fresh, self.months - 1
-        planned = 0.0
+        # owed, not yet counted: what its programmes want now or from next month on
+        # beyond their order rates, as they stand now (the more: a programme with sites
+        # orders all its room now, one with an end what it lacks spread to it)
+        now = math.ceil(month - 1e-9)
+        left, by = max(self.owed(chain, now), self.owed(chain, now + 1), key=itemgetter(0))
+        owed = planned = 0.0
+        plans: list[tuple[float, int]] = []  # (plan, month) of the months with a plan
         for k in range(whole + 2 if lead > whole else whole + 1):
             start = math.ceil(month + k - 1e-9)  # as in :meth:`planned`
             if not first <= start < end:
                 continue  # a plan of 0
+            fraction = 1.0 if k <= whole else lead - whole
+            if left > 0:  # owed then, as much as the month has room for
+                take = min(self.arrears_by(chain, start), left)
+                owed += fraction * take
+                left -= take
             at = start if start <= last else last
             at = max(at, 0)
             found = fresh.get(at)
             if found is None:
                 found = self.projection(at)
-            if k <= whole:
-                planned += found[pid][0]
-            else:
-                planned += (lead - whole) * found[pid][0]
-        planned += self.arrears_by(chain, arrival)
-        return min(planned, self.backlog(pid, arrival + self.packaging_time[pid]))
+            plan_k = fraction * found[pid][0]
+            if plan_k > 0:
+                plans.append((plan_k, start))
+                planned += plan_k
+        lacking = self.lacking(pid)
+        if planned + owed > min(lacking.values(), default=math.inf):
+            planned, owed = self._within_lacking(pid, plans, owed, by, lacking)
+        return min(planned + owed, self.backlog(pid, arrival + self.packaging_time[pid]))
+
+    def _within_lacking(
+        self,
+        pid: str,
+        plans: list[tuple[float, int]],
+        owed: float,
+        by: dict[str, float],
+        lacking: dict[str, float],
+    ) -> tuple[float, float]:
+        """The ``plans`` ((plan, month) [package]) and ``owed`` [package] of product
+        ``pid``, split among its programmes (the plans by their order rates in each
+        month, what is owed by ``by``, what each owes), each programme's part at most
+        what it still lacks (``lacking``, by id) [package]; what is owed with nobody
+        owing it stays as it is."""
+        parts: dict[str, float] = {}
+        for plan_k, start in plans:
+            rates = self._rates_by(pid, start + self.packaging_time[pid])
+            ordered = sum(rates.values())
+            for gid, rate in rates.items():
+                if rate > 0:
+                    parts[gid] = parts.get(gid, 0.0) + plan_k * rate / ordered
+        total = sum(by.values())
+        if owed > 0 and total > 0:
+            for gid, part in by.items():
+                parts[gid] = parts.get(gid, 0.0) + owed * part / total
+            owed = 0.0
+        return sum(min(part, lacking[gid]) for gid, part in parts.items()), owed
 
     def sourcing(self, chain: ProductChain, month: int) -> dict[str, float]:
         """How ``chain``'s product splits the stacks it orders in ``month`` among vendors:
@@ -448,12 +518,38 @@ class Planner:
             later = self.sourcing(chain, math.floor(month + conversion))
             plan = self.plan(chain, arrival) if now else 0.0
             plan_later = self.plan(chain, arrival + conversion) if later else 0.0
-            cover = (
-                0.0 if steady or plan <= 0 else self.cover(chain, plan, arrival, arrival - month)
-            )
+            cover = 0.0 if steady else self.cover(chain, plan, arrival, arrival - month)
             found = (now, later, plan, plan_later, cover)
             self._stack_plans[key] = found
         return found
+
+
+def _hbm_need(chains: dict[str, ProductChain]) -> list[tuple[int, float, list[float]]]:
+    """Each product taking HBM: (its index in ``chains``, stacks per good package, its
+    vendors' mean good stacks per wafer by month)."""
+    need = []
+    for i, chain in enumerate(chains.values()):
+        generation = chain.product.hbm_generation
+        if chain.vendors and chain.stacks_per_good > 0:
+            total = 0.0
+            for vendor in chain.vendors:  # by month
+                total = total + vendor.stacks_per_wafer[generation] * vendor.density
+            need.append((i, chain.stacks_per_good, (total / len(chain.vendors)).tolist()))
+    return need
+
+
+def _owing(inputs: ModelInputs) -> set[str]:
+    """The products whose programmes may want more than their order rates: those with
+    sites (room unfilled), a budget, export caps or an end without a volume (what they
+    lack spread to their end); else a programme wants its order rate."""
+    return {
+        spec.product
+        for spec in inputs.programmes.values()
+        if spec.sites
+        or spec.budget < math.inf
+        or inputs.export_rules
+        or (spec.volume is None and spec.end < math.inf)
+    }
 
 
 class _Supplier:

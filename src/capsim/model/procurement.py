@@ -80,9 +80,12 @@ class Procurement:
     demand : callable
         Good packages of a product to start now, given (product id, packages in flight,
         model time [month] they would finish).
-    rate : callable
-        Good packages of a product its programmes order per month at a time, given
-        (product id, model time [month]).
+    wants : callable
+        Each programme's want in the last demand for a product, by programme id, given
+        (product id, model time [month] the packages would finish).
+    rates, lacking : callable
+        Each programme's order rate of a product at a time, and what each still lacks
+        (see :class:`~capsim.model.planning.Planner`).
     backlog : callable
         Good packages of a product its programmes still lack, given (product id, model
         time [month] by which they open).
@@ -100,7 +103,9 @@ class Procurement:
         vendors: dict[str, HbmVendorModel],
         *,
         demand: Callable[[str, float, float], float],
-        rate: Callable[[str, float], float],
+        wants: Callable[[str, float], dict[str, float]],
+        rates: Callable[[str, float], dict[str, float]],
+        lacking: Callable[[str], dict[str, float]],
         backlog: Callable[[str, float], float],
         started: Callable[[str, float, float], None],
         record: Record,
@@ -115,7 +120,15 @@ class Procurement:
         self.record = record
         self.clearing = Clearing({chain.product.designer for chain in chains.values()})
         self.planner = Planner(
-            inputs, chains, vendors, self.clearing, demand=demand, rate=rate, backlog=backlog
+            inputs,
+            chains,
+            vendors,
+            self.clearing,
+            demand=demand,
+            wants=wants,
+            rates=rates,
+            lacking=lacking,
+            backlog=backlog,
         )
         self.by_line = self.planner.by_line
         self.by_fab = self.planner.by_fab
@@ -137,6 +150,12 @@ class Procurement:
         self._hbm_month: list[_HbmGrant] = []
         self._products: dict[int, tuple[list[ProductChain], list[ProductIn]]] = {}
         """The products of each list of chains by its id, with the list."""
+        self._for_arrears: dict[str, list[tuple[int, float]]] = {pid: [] for pid in chains}
+        """Dies each product has ordered for its arrears: (the first packaging they can
+        join [month], dies), kept until that packaging has been (the arrears they were
+        ordered for are owed until then)."""
+        self._owed_dies: dict[str, float] = {}
+        """The dies each product orders this month for arrears not yet ordered for [die]."""
         self._held: dict[str, float] = {}
         """Stacks each product has and has on the way, read this month's ordering (until
         stacks are sold to it) [stack]."""
@@ -156,8 +175,6 @@ class Procurement:
                 want = self.demand(pid, chain.in_packaging, finish)
             wanted[pid] = want if want > EPSILON else 0.0  # dust: no demand, stacks go back
         self._wanted = wanted
-        rates = self.planner.rates_at(month)
-        self.planner.arrears = {pid: max(0.0, wanted[pid] - rates[pid]) for pid in self.chains}
         for vendor in self.vendors.values():
             vendor.unsold_by(month)
         for pid, chain in self.chains.items():  # its demand is at most what it lacks
@@ -412,9 +429,10 @@ class Procurement:
         for chain in chains:
             product = chain.product
             pid = product.id
+            self._owed_dies[pid] = 0.0
             plan, reasons[pid] = planner.planned(chain, arrival)
             per_wafer = product.good_dies_per_wafer
-            if plan <= 0 or per_wafer <= 0:
+            if per_wafer <= 0 or not (plan > 0 or planner.arrears_by(chain, arrival) > 0):
                 asks[pid] = monthly[pid] = 0.0
                 continue
             dies_per_good = chain.dies_per_good
@@ -450,6 +468,10 @@ class Procurement:
             dies = granted * product.good_dies_per_wafer
             if dies > 0:
                 chain.dies.arrive(on_hand, dies)
+                owed = self._owed_dies.get(pid, 0.0)
+                for_arrears = min(owed, dies - monthly[pid] * product.good_dies_per_wafer)
+                if for_arrears > 0 and not steady:
+                    self._for_arrears[pid].append((math.ceil(arrival - 1e-9), for_arrears))
 
     def _die_cover(self, chain: ProductChain, plan: float, arrival: float, delay: float) -> float:
         """The dies ``chain``'s product should have on hand and on the way when it starts
@@ -461,21 +483,31 @@ class Procurement:
         its dies (stacks are ordered first), the dies that match the stacks it has on
         hand and due by the first packaging the new dies can join and those its vendors
         hold unsold for it then (it buys them for its dies), at most what its programmes
-        open by then still lack; else its cover, as for stacks."""
+        open by then still lack; else its cover, as for stacks. Arrears are owed until
+        the dies ordered for them can be packaged: dies already ordered for them count
+        against them (else each month of the fab cycle would order them again)."""
         product = chain.product
         pid = product.id
         dies_per_good = chain.dies_per_good
         planner = self.planner
-        month_due = (plan + planner.arrears_by(chain, arrival)) * dies_per_good
-        due = chain.dies.position + month_due
+        owed = planner.arrears_by(chain, arrival) * dies_per_good
+        ordered = self._for_arrears[pid]
+        if ordered:  # of all its arrears, those not yet ordered for
+            now = chain.env.now
+            ordered[:] = [(used, dies) for used, dies in ordered if used >= now]
+            owed_now = planner.owed(chain, math.ceil(now - 1e-9))[0]
+            unordered = owed_now * dies_per_good - sum(d for _, d in ordered)
+            owed = min(owed, unordered)
+        owed = self._owed_dies[pid] = owed if owed > 0.0 else 0.0
+        due = chain.dies.position + plan * dies_per_good + owed
         if chain.stacks_lead >= delay:
             used_from = math.ceil(arrival - 1e-9)  # the first packaging they can join
             stacks = sum([p.position_by(used_from) for p in chain.stacks.values()])
             stacks += self._buyable(chain, used_from)  # and those it could buy unsold
             matched = stacks / product.stacks_per_package * product.dies_per_package
-            finished = used_from + planner.packaging_time[pid]  # packages made of them
-            lacking = self.backlog(pid, finished) * dies_per_good
-            return min(matched, lacking, due)
+            # the plans to then, each programme's part at most what it still lacks
+            planned = planner.cover(chain, plan, used_from, used_from - chain.env.now)
+            return min(matched, planned * dies_per_good, due)
         cover = planner.cover(chain, plan, arrival, delay) * dies_per_good
         return cover if cover < due else due
 
@@ -558,7 +590,9 @@ class Procurement:
                 weight = now.get(vid, 0.0)
                 need = weight * plan * stacks_per_good
                 monthly[pid] = need
-                if not steady and need > 0:  # the product's lack, split by its weights
+                if not steady:
+                    need = 0.0
+                if not steady and weight > 0 and cover > 0:  # its lack, split by its weights
                     held = held_by.get(pid)
                     if held is None:
                         held = 0
