@@ -107,7 +107,7 @@ def main() -> int:
     for row in rows:
         if not row.within:
             print(f"  outside: {row.quantity} ({row.show(row.model)} {row.unit})")
-    print("\n" + "\n".join(market.binding_table(result, width=8)))
+    print("\n" + "\n".join(market.binding_table(result)))
     need = BITS_OVER_WAFERS[2027] / BITS_OVER_WAFERS[2026]
     shipped = capsim.load_scenario(SCENARIOS / "openai-nvidia-10gw.yaml")
     print(

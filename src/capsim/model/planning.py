@@ -132,6 +132,7 @@ class Planner:
         self._rates: dict[int, dict[str, float]] = {}
         self._by_programme: dict[tuple[str, float], dict[str, float]] = {}
         """Each programme's order rates read this month, by product and time."""
+        self._ordered_sums: dict[tuple[str, float], float] = {}
         self._open_from: dict[str, int] = {}
         """The first month read this month whose packages, when finished, a programme of
         each product that lacks packages is open for (what it lacks by a later month is
@@ -151,6 +152,7 @@ class Planner:
         are kept, to be reused while the order rates they were made for still hold."""
         self._rates.clear()
         self._by_programme.clear()
+        self._ordered_sums.clear()
         self._open_from.clear()
         self._owed.clear()
         self._later.clear()
@@ -172,7 +174,7 @@ class Planner:
     def _rate(self, pid: str, month: int) -> float:
         """Product ``pid``'s order rate for the packages it starts in ``month`` (see
         :meth:`rates_at`) [package/month]."""
-        ordered = sum(self._rates_by(pid, month + self.packaging_time[pid]).values())
+        ordered = self._ordered(pid, month + self.packaging_time[pid])
         if not ordered > 0:
             return 0.0
         if month >= self._open_from.get(pid, math.inf):  # open then: open later too
@@ -189,6 +191,14 @@ class Planner:
         found = self._by_programme.get(key)
         if found is None:
             found = self._by_programme[key] = self.rates(pid, time)
+        return found
+
+    def _ordered(self, pid: str, time: float) -> float:
+        """The sum of :meth:`_rates_by` [package/month]."""
+        key = (pid, time)
+        found = self._ordered_sums.get(key)
+        if found is None:
+            found = self._ordered_sums[key] = sum(self._rates_by(pid, time).values())
         return found
 
     def owed(self, chain: ProductChain, start: int) -> tuple[float, dict[str, float]]:
@@ -225,6 +235,8 @@ class Planner:
         than the whole of its line, its fab and the HBM pool could make then beyond its
         plan (inputs ordered beyond that would wait for slots)."""
         pid = chain.product.id
+        if pid not in self._owing:
+            return 0.0
         start = math.ceil(arrival - 1e-9)
         key = (pid, start)
         found = self._owed.get(key)
@@ -472,8 +484,8 @@ class Planner:
         owing it stays as it is."""
         parts: dict[str, float] = {}
         for plan_k, start in plans:
-            rates = self._rates_by(pid, start + self.packaging_time[pid])
-            ordered = sum(rates.values())
+            time = start + self.packaging_time[pid]
+            rates, ordered = self._rates_by(pid, time), self._ordered(pid, time)
             for gid, rate in rates.items():
                 if rate > 0:
                     parts[gid] = parts.get(gid, 0.0) + plan_k * rate / ordered
