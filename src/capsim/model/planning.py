@@ -91,8 +91,10 @@ class Planner:
         for chain in chains.values():
             self.by_line[chain.product.packaging].append(chain)
             self.by_fab[chain.product.fab].append(chain)
-        self._owing = _owing(inputs)
-        """The products whose programmes may want more than their order rates."""
+        self._owing_programmes = _owing(inputs)
+        """The programmes that may want more than their order rates, by id."""
+        self._owing = {inputs.programmes[gid].product for gid in self._owing_programmes}
+        """The products of those programmes."""
         self._later: dict[tuple[str, int], tuple[float, dict[str, float]]] = {}
         """What each product's programmes would want beyond their order rates, in all and
         each, for the packages started in a month (see :meth:`owed`), read this month."""
@@ -227,6 +229,13 @@ class Planner:
                         parts[gid] = part
             found = self._later[key] = (total if total > 0.0 else 0.0, parts)
         return found
+
+    def owing_lack(self, pid: str) -> float:
+        """What the programmes of product ``pid`` that may owe beyond their order rates
+        still lack beyond the packages started for them [package]: the most they can be
+        owed, however long."""
+        lacking = self.lacking(pid)
+        return sum(lack for gid, lack in lacking.items() if gid in self._owing_programmes)
 
     def arrears_by(self, chain: ProductChain, arrival: float) -> float:
         """Good packages ``chain``'s product owes when goods due at ``arrival`` [month] are
@@ -551,12 +560,12 @@ def _hbm_need(chains: dict[str, ProductChain]) -> list[tuple[int, float, list[fl
 
 
 def _owing(inputs: ModelInputs) -> set[str]:
-    """The products whose programmes may want more than their order rates: those with
-    sites (room unfilled), a budget, export caps or an end without a volume (what they
-    lack spread to their end); else a programme wants its order rate."""
+    """The programmes that may want more than their order rates, by id: those with sites
+    (room unfilled), a budget, export caps or an end without a volume (what they lack
+    spread to their end); else a programme wants its order rate."""
     return {
-        spec.product
-        for spec in inputs.programmes.values()
+        gid
+        for gid, spec in inputs.programmes.items()
         if spec.sites
         or spec.budget < math.inf
         or inputs.export_rules

@@ -495,8 +495,7 @@ class Procurement:
         if ordered:  # of all its arrears, those not yet ordered for
             now = chain.env.now
             ordered[:] = [(used, dies) for used, dies in ordered if used >= now]
-            owed_now = planner.owed(chain, math.ceil(now - 1e-9))[0]
-            unordered = owed_now * dies_per_good - sum(d for _, d in ordered)
+            unordered = planner.owing_lack(pid) * dies_per_good - sum(d for _, d in ordered)
             owed = min(owed, unordered)
         owed = self._owed_dies[pid] = owed if owed > 0.0 else 0.0
         due = chain.dies.position + plan * dies_per_good + owed
