@@ -301,7 +301,29 @@ def test_no_product_holds_more_than_three_months_of_its_hbm(central):
         assert excess <= 0, (str(product), month)
 
 
-def test_no_product_holds_more_than_a_month_of_its_dies(central):
+#: Every shipped scenario with a market, and why one misses the bound below.
+DIE_WORLDS = [
+    "openai-nvidia-10gw",
+    "openai-amd-6gw",
+    "openai-broadcom-10gw",
+    "openai-all-deals",
+    "stargate-korea-memory",
+    "korea-10k-gpus",
+    pytest.param(
+        "asia-tour",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="uae-hub-b300's arrears are met from dies already on the way for the "
+            "market's B300 buyers (its contracted share while they went short of HBM), so "
+            "the dies ordered for them are left: 17.8k B300 dies stay after B300's window "
+            "(docs/model.md)",
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize("name", DIE_WORLDS)
+def test_no_product_holds_more_than_a_month_of_its_dies(name):
     # Dies are ordered to match the stacks a product gets, for the first packaging they can
     # join: a month's end holds at most the dies the next month's packages take (dies due
     # in mid-month wait for the next month's start), 5 % more where orders fall between
@@ -309,9 +331,9 @@ def test_no_product_holds_more_than_a_month_of_its_dies(central):
     # the largest shortfall of that cycle (a month's unmet demand, over the line's yield):
     # dies ordered for a programme's arrears find them met if dies already on the way
     # reached it first. Dies ordered for a programme that then completes are not allowed.
-    scenario, ds, _ = central
     from capsim.model.resolve import resolve
 
+    scenario, ds = market.run(ROOT / "scenarios" / f"{name}.yaml")
     inputs = resolve(scenario)
     for product in ds["product"].values:
         spec = inputs.products[str(product)]
