@@ -22,7 +22,6 @@ prints base-world's 2027-over-2026 gain beside it.
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 import tempfile
 from pathlib import Path
@@ -31,6 +30,7 @@ import numpy as np
 import yaml
 
 import capsim
+from capsim.analysis.compare import comparison_answer
 from capsim.model.resolve import resolve
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -65,22 +65,6 @@ def variant(name: str, folder: Path) -> Path:
     return path
 
 
-def dates(result) -> dict[str, str]:
-    """Each milestone's central date (``not met`` when never) by name."""
-    out = {}
-    for name, date in zip(result.milestone.values, result.milestone_date.values, strict=True):
-        out[str(name)] = "not met" if np.isnat(date) else str(date)[:10]
-    return out
-
-
-def days_between(before: str, after: str) -> str:
-    """``after`` less ``before`` in days, or ``-`` when either is not met."""
-    if "not met" in (before, after):
-        return "-"
-    delta = dt.date.fromisoformat(after) - dt.date.fromisoformat(before)
-    return f"{delta.days:+d}"
-
-
 def gain_2027(scenario) -> float:
     """The central density's mean over 2027 over its mean over 2026, at sk-hynix."""
     inputs = resolve(scenario)
@@ -94,12 +78,14 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         print("central milestone dates: shipped (density) | 2026's bits per wafer | days")
         for name in DEALS:
-            shipped = dates(capsim.simulate(capsim.load_scenario(SCENARIOS / f"{name}.yaml")))
-            flat = dates(capsim.simulate(capsim.load_scenario(variant(name, Path(folder)))))
+            shipped = capsim.load_scenario(SCENARIOS / f"{name}.yaml")
+            flat = capsim.load_scenario(variant(name, Path(folder)))
+            results = capsim.simulate(shipped), capsim.simulate(flat)
             print(f"\n{name}")
-            for milestone, before in shipped.items():
-                after = flat[milestone]
-                print(f"  {milestone:36} {before:>10} {after:>10} {days_between(before, after):>6}")
+            for shift in comparison_answer(shipped, flat, *results).shifts:
+                before, after = shift.left or "not met", shift.right or "not met"
+                days = "-" if shift.days_later is None else f"{shift.days_later:+.0f}"
+                print(f"  {shift.milestone:36} {before:>10} {after:>10} {days:>6}")
         scenario, result = market.run(variant("openai-nvidia-10gw", Path(folder)))
     rows = market.figures(scenario, result)
     inside = sum(row.within for row in rows)

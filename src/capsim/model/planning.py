@@ -132,9 +132,9 @@ class Planner:
         self._made: dict[int, list[tuple[int, str]]] = {}
         """The products made in a month (their windows at mid-month), by index and id."""
         self._rates: dict[int, dict[str, float]] = {}
-        self._by_programme: dict[tuple[str, float], dict[str, float]] = {}
-        """Each programme's order rates read this month, by product and time."""
-        self._ordered_sums: dict[tuple[str, float], float] = {}
+        self._by_programme: dict[tuple[str, float], tuple[dict[str, float], float]] = {}
+        """Each programme's order rates read this month, and their sum, by product and
+        time."""
         self._open_from: dict[str, int] = {}
         """The first month read this month whose packages, when finished, a programme of
         each product that lacks packages is open for (what it lacks by a later month is
@@ -154,7 +154,6 @@ class Planner:
         are kept, to be reused while the order rates they were made for still hold."""
         self._rates.clear()
         self._by_programme.clear()
-        self._ordered_sums.clear()
         self._open_from.clear()
         self._owed.clear()
         self._later.clear()
@@ -176,7 +175,7 @@ class Planner:
     def _rate(self, pid: str, month: int) -> float:
         """Product ``pid``'s order rate for the packages it starts in ``month`` (see
         :meth:`rates_at`) [package/month]."""
-        ordered = self._ordered(pid, month + self.packaging_time[pid])
+        ordered = self._rates_by(pid, month + self.packaging_time[pid])[1]
         if not ordered > 0:
             return 0.0
         if month >= self._open_from.get(pid, math.inf):  # open then: open later too
@@ -186,21 +185,14 @@ class Planner:
             return ordered
         return 0.0
 
-    def _rates_by(self, pid: str, time: float) -> dict[str, float]:
+    def _rates_by(self, pid: str, time: float) -> tuple[dict[str, float], float]:
         """Each programme's order rate of product ``pid`` at model ``time`` [month], as
-        the programmes stand now [package/month]."""
+        the programmes stand now, and their sum [package/month]."""
         key = (pid, time)
         found = self._by_programme.get(key)
         if found is None:
-            found = self._by_programme[key] = self.rates(pid, time)
-        return found
-
-    def _ordered(self, pid: str, time: float) -> float:
-        """The sum of :meth:`_rates_by` [package/month]."""
-        key = (pid, time)
-        found = self._ordered_sums.get(key)
-        if found is None:
-            found = self._ordered_sums[key] = sum(self._rates_by(pid, time).values())
+            rates = self.rates(pid, time)
+            found = self._by_programme[key] = (rates, sum(rates.values()))
         return found
 
     def owed(self, chain: ProductChain, start: int) -> tuple[float, dict[str, float]]:
@@ -222,7 +214,7 @@ class Planner:
             parts: dict[str, float] = {}
             if total > 0.0:
                 # the rates the plans count (none while none of the programmes is open)
-                ordered = self._rates_by(pid, finish) if rate > 0 else {}
+                ordered = self._rates_by(pid, finish)[0] if rate > 0 else {}
                 for gid, want in self.wants(pid, finish).items():
                     part = want - ordered.get(gid, 0.0)
                     if part > 0.0:
@@ -494,7 +486,7 @@ class Planner:
         parts: dict[str, float] = {}
         for plan_k, start in plans:
             time = start + self.packaging_time[pid]
-            rates, ordered = self._rates_by(pid, time), self._ordered(pid, time)
+            rates, ordered = self._rates_by(pid, time)
             for gid, rate in rates.items():
                 if rate > 0:
                     parts[gid] = parts.get(gid, 0.0) + plan_k * rate / ordered

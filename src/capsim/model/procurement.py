@@ -46,7 +46,7 @@ from dataclasses import dataclass
 
 from capsim.model.clearing import SHORT, Clearing
 from capsim.model.hbm import HbmVendorModel
-from capsim.model.inputs import ModelInputs, ProductIn
+from capsim.model.inputs import ModelInputs, ProductIn, VendorIn
 from capsim.model.market import clear
 from capsim.model.planning import Planner
 from capsim.model.record import Record
@@ -154,8 +154,6 @@ class Procurement:
         """Dies each product has ordered for its arrears: (the first packaging they can
         join [month], dies), kept until that packaging has been (the arrears they were
         ordered for are owed until then)."""
-        self._owed_dies: dict[str, float] = {}
-        """The dies each product orders this month for arrears not yet ordered for [die]."""
         self._held: dict[str, float] = {}
         """Stacks each product has and has on the way, read this month's ordering (until
         stacks are sold to it) [stack]."""
@@ -426,10 +424,10 @@ class Procurement:
         arrival = month + delay
         planner = self.planner
         asks, monthly, reasons = {}, {}, {}
+        owed_dies: dict[str, float] = {}  # for arrears not yet ordered for [die]
         for chain in chains:
             product = chain.product
             pid = product.id
-            self._owed_dies[pid] = 0.0
             plan, reasons[pid] = planner.planned(chain, arrival)
             per_wafer = product.good_dies_per_wafer
             if per_wafer <= 0 or not (plan > 0 or planner.arrears_by(chain, arrival) > 0):
@@ -440,7 +438,8 @@ class Procurement:
             monthly[pid] = need
             # before the horizon, dies follow the stacks too (where those come first)
             if not steady or (chain.stacks_lead >= delay and chain.stacks_per_good > 0):
-                lack = self._die_cover(chain, plan, arrival, delay) - chain.dies.position
+                owed = owed_dies[pid] = self._arrears_dies(chain, arrival)
+                lack = self._die_cover(chain, plan, owed, arrival, delay) - chain.dies.position
                 need = (lack if lack > 0.0 else 0.0) / per_wafer
             asks[pid] = need
         capacity = self._fab_capacity[fab_id][month if month > 0 else 0]
@@ -468,36 +467,43 @@ class Procurement:
             dies = granted * product.good_dies_per_wafer
             if dies > 0:
                 chain.dies.arrive(on_hand, dies)
-                owed = self._owed_dies.get(pid, 0.0)
+                owed = owed_dies.get(pid, 0.0)
                 for_arrears = min(owed, dies - monthly[pid] * product.good_dies_per_wafer)
                 if for_arrears > 0 and not steady:
                     self._for_arrears[pid].append((math.ceil(arrival - 1e-9), for_arrears))
 
-    def _die_cover(self, chain: ProductChain, plan: float, arrival: float, delay: float) -> float:
-        """The dies ``chain``'s product should have on hand and on the way when it starts
-        wafers whose dies arrive at ``arrival`` [month], a fab cycle time ``delay`` later
-        (``plan``: its plan then) [die]: never more than those it has and a month's worth
-        more (its plan then and the arrears still owed then: a shortfall before then
-        cannot be made good by dies that come after it, and dies for arrears nobody will
-        take would wait forever). Within that, where its stacks take at least as long as
-        its dies (stacks are ordered first), the dies that match the stacks it has on
-        hand and due by the first packaging the new dies can join and those its vendors
-        hold unsold for it then (it buys them for its dies), at most what its programmes
-        open by then still lack; else its cover, as for stacks. Arrears are owed until
-        the dies ordered for them can be packaged: dies already ordered for them count
-        against them (else each month of the fab cycle would order them again)."""
-        product = chain.product
-        pid = product.id
-        dies_per_good = chain.dies_per_good
-        planner = self.planner
-        owed = planner.arrears_by(chain, arrival) * dies_per_good
-        ordered = self._for_arrears[pid]
+    def _arrears_dies(self, chain: ProductChain, arrival: float) -> float:
+        """Dies ``chain``'s product orders now, for wafers whose dies arrive at
+        ``arrival`` [month], for its arrears then [die]: arrears are owed until the dies
+        ordered for them can be packaged, so dies already ordered for them count against
+        what its programmes that owe still lack (else each month of the fab cycle would
+        order them again)."""
+        owed = self.planner.arrears_by(chain, arrival) * chain.dies_per_good
+        ordered = self._for_arrears[chain.product.id]
         if ordered:  # of all its arrears, those not yet ordered for
             now = chain.env.now
             ordered[:] = [(used, dies) for used, dies in ordered if used >= now]
-            unordered = planner.owing_lack(pid) * dies_per_good - sum(d for _, d in ordered)
-            owed = min(owed, unordered)
-        owed = self._owed_dies[pid] = owed if owed > 0.0 else 0.0
+            lack = self.planner.owing_lack(chain.product.id) * chain.dies_per_good
+            owed = min(owed, lack - sum(d for _, d in ordered))
+        return owed if owed > 0.0 else 0.0
+
+    def _die_cover(
+        self, chain: ProductChain, plan: float, owed: float, arrival: float, delay: float
+    ) -> float:
+        """The dies ``chain``'s product should have on hand and on the way when it starts
+        wafers whose dies arrive at ``arrival`` [month], a fab cycle time ``delay`` later
+        (``plan``: its plan then; ``owed``: the dies it orders for arrears, from
+        :meth:`_arrears_dies`) [die]: never more than those it has and a month's worth
+        more (its plan then and those arrears: a shortfall before then cannot be made
+        good by dies that come after it, and dies for arrears nobody will take would wait
+        forever). Within that, where its stacks take at least as long as
+        its dies (stacks are ordered first), the dies that match the stacks it has on
+        hand and due by the first packaging the new dies can join and those its vendors
+        hold unsold for it then (it buys them for its dies), at most what its programmes
+        open by then still lack; else its cover, as for stacks."""
+        product = chain.product
+        dies_per_good = chain.dies_per_good
+        planner = self.planner
         due = chain.dies.position + plan * dies_per_good + owed
         if chain.stacks_lead >= delay:
             used_from = math.ceil(arrival - 1e-9)  # the first packaging they can join
@@ -566,8 +572,6 @@ class Procurement:
         arrival = month + spec.lead_time
         conversion = spec.conversion_time
         stack_plan = self.planner.stack_plan
-        arrears_by = self.planner.arrears_by
-        held_by = self._held
         orders: dict[str, dict[str, float]] = {}
         monthly: dict[str, float] = {}
         wanted = dict.fromkeys(vendor.generations, 0.0)
@@ -589,29 +593,41 @@ class Procurement:
                 weight = now.get(vid, 0.0)
                 need = weight * plan * stacks_per_good
                 monthly[pid] = need
-                if not steady:
-                    need = 0.0
-                if not steady and weight > 0 and cover > 0:  # its lack, split by its weights
-                    held = held_by.get(pid)
-                    if held is None:
-                        held = 0
-                        for pipeline in chain.stacks.values():
-                            held += pipeline.position
-                        held_by[pid] = held
-                    month_due = (plan + arrears_by(chain, arrival)) * stacks_per_good
-                    lack = cover * stacks_per_good - held
-                    lack = min(lack, month_due)
-                    if spec.lead_time < chain.fab.delay:  # dies come first: match them
-                        product = chain.product
-                        used_from = math.ceil(arrival - 1e-9)  # the first packaging
-                        dies = chain.dies.position_by(used_from)
-                        matched = dies / product.dies_per_package * product.stacks_per_package
-                        for pipeline in chain.stacks.values():
-                            matched -= pipeline.position_by(used_from)
-                        lack = min(lack, matched)
-                    need = weight * lack if lack > 0.0 else weight * 0.0
+                if not steady:  # its lack, split by its weights
+                    lack = 0.0
+                    if weight > 0 and cover > 0:
+                        lack = self._stack_lack(chain, spec, plan, cover, arrival)
+                    need = weight * lack
                 ordered[pid] = need
         return orders, monthly, wanted
+
+    def _stack_lack(
+        self, chain: ProductChain, spec: VendorIn, plan: float, cover: float, arrival: float
+    ) -> float:
+        """The stacks ``chain``'s product lacks for stacks from vendor ``spec`` arriving at
+        ``arrival`` [month] (``plan`` its plan then, ``cover`` the packages its stacks
+        should cover) [stack]: its cover less the stacks it has and has on the way, at
+        most the month of the arrival's need (its plan and arrears then); where its dies
+        come first, at most what the dies due by the stacks' first packaging match."""
+        pid = chain.product.id
+        held = self._held.get(pid)
+        if held is None:
+            held = 0
+            for pipeline in chain.stacks.values():
+                held += pipeline.position
+            self._held[pid] = held
+        stacks_per_good = chain.stacks_per_good
+        month_due = (plan + self.planner.arrears_by(chain, arrival)) * stacks_per_good
+        lack = min(cover * stacks_per_good - held, month_due)
+        if spec.lead_time < chain.fab.delay:  # dies come first: match them
+            product = chain.product
+            used_from = math.ceil(arrival - 1e-9)  # the first packaging
+            dies = chain.dies.position_by(used_from)
+            matched = dies / product.dies_per_package * product.stacks_per_package
+            for pipeline in chain.stacks.values():
+                matched -= pipeline.position_by(used_from)
+            lack = min(lack, matched)
+        return lack if lack > 0.0 else 0.0
 
     def _spill(self, month: int) -> None:
         """Offer what each HBM vendor has left of a generation this month to the products
