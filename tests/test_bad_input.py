@@ -469,6 +469,29 @@ def test_programme_end_before_start(tmp_path, capsys):
     )
 
 
+@pytest.mark.parametrize(
+    ("changes", "needle", "message"),
+    [
+        (
+            {"programmes.g.unfilled": "carried"},
+            "unfilled: carried",
+            "expected a volume with unfilled (what becomes of a volume's orders not "
+            "filled), found no volume",
+        ),
+        (
+            {"programmes.g.volume": "400 package/month", "programmes.g.unfilled": "kept"},
+            "unfilled: kept",
+            "expected 'carried' or 'lapses', found 'kept'",
+        ),
+    ],
+    ids=["without-volume", "unknown-value"],
+)
+def test_unfilled_orders(tmp_path, capsys, changes, needle, message):
+    text = chain_text(**changes)
+    path = write(tmp_path, text)
+    only(validate(capsys, path), at_value(path, text, needle, "programmes.g.unfilled", message))
+
+
 def test_export_rule_end_before_start(tmp_path, capsys):
     rule = {"destination": "CN", "cap": "50000 H100e/year", "start": "2026-01-01"}
     text = chain_text(**{"export_rules": {"cn": {**rule, "end": "2025-01-01"}}})

@@ -35,7 +35,8 @@ One simulation is checked against every invariant (to keep the file fast):
   from the start and the grid from its date (not before), and never falls; buildings
   are ready after construction, built no sooner than planned, and counted in the ready
   IT capacity from the month they are ready;
-- programmes: allocated <= target, <= volume of the month, only while open and firm
+- programmes: allocated <= target, <= volume of the month (carried orders: allocated by
+  each month <= the volumes ordered by then), only while open and firm
   (a letter of intent that lapsed gets nothing), paid within budget + funding; each
   month's lot goes to contracted shares first (scaled down when they add up to more than
   100 %), then by priority; per calendar year, a destination under an export rule
@@ -889,7 +890,13 @@ def check_programmes(result, inputs: ModelInputs) -> None:
         total = _cum(allocated)
         tol = _tolerance(total, g.target_packages)
         assert np.all(total <= g.target_packages + tol), f"{gid}: allocated beyond its target"
-        if g.volume is not None:
+        if g.volume is not None and g.carried:
+            # orders not filled stay on order: by each month's end, at most the volumes
+            # of its months from the one it opens in
+            opened = np.arange(months) >= math.floor(max(g.start, 0.0))
+            ordered = np.cumsum(np.where(opened, g.volume, 0.0))
+            assert np.all(total <= ordered + tol), f"{gid}: allocated beyond its orders"
+        elif g.volume is not None:
             assert np.all(allocated <= g.volume + tol), f"{gid}: allocated beyond its volume"
         closed = [m for m in range(months) if m + 1 <= g.start or m >= g.end or not g.firm]
         assert np.all(np.abs(allocated[closed]) <= tol), f"{gid}: allocated while closed"

@@ -196,3 +196,36 @@ def test_a_programme_whose_sites_open_no_more_room_keeps_ordering_what_it_lacks(
     produced = simulate(scenario).packages_produced.sel(product="p").values
     np.testing.assert_allclose(produced[:6], [500.0, 0.0, 500.0, 500.0, 500.0, 0.0], atol=1e-6)
     assert float(produced.sum()) == pytest.approx(2000.0)
+
+
+def _short_first_quarter(unfilled: str):
+    """g (no sites) orders 400 packages a month towards 2000; the CoWoS line makes 20
+    wafers x 10 = 200 packages a month until April 2026, then 1000 (HBM: 500)."""
+    line = {
+        "points": [
+            {"date": "2026-01-01", "value": "20 wafer/month", "source": "assumption: test case"},
+            {"date": "2026-04-01", "value": "100 wafer/month", "source": "assumption: test case"},
+        ],
+        "interpolation": "step",
+    }
+    return chain(
+        **{
+            "packaging.c.capacity": line,
+            "programmes.g.target_packages": "2000 package",
+            "programmes.g.volume": "400 package/month",
+            "programmes.g.unfilled": unfilled,
+            "programmes.g.sites": [],
+            "sites": {},
+        }
+    )
+
+
+def test_orders_not_filled_lapse_or_stay_on_order():
+    # Lapsing: 200 a month for three months (the line), then the 400 ordered a month
+    # until the 2000th, in July: 600 + 3 x 400 + 200. Carried: the 600 not filled in the
+    # first quarter stay on order, so from April g wants 400 + what is owed, and gets as
+    # many as HBM makes (500 a month) until it has 2000, in June: 600 + 500 + 500 + 400.
+    lapses = simulate(_short_first_quarter("lapses")).packages_produced.sel(product="p")
+    carried = simulate(_short_first_quarter("carried")).packages_produced.sel(product="p")
+    np.testing.assert_allclose(lapses.values[:8], [200, 200, 200, 400, 400, 400, 200, 0], atol=1e-6)
+    np.testing.assert_allclose(carried.values[:8], [200, 200, 200, 500, 500, 400, 0, 0], atol=1e-6)

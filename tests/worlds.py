@@ -16,7 +16,8 @@ runs do something:
   ``conversion_time``; qualifications dated, slipped, ``never`` or missing;
 - one programme per product and up to 6 in all, mostly open from before the horizon so
   that buyers compete (package or power targets, priorities, contracted shares, volume
-  series, windows, budgets, destinations, letters of intent, intermediaries), 1-4 sites
+  series whose unfilled orders lapse or are carried, windows, budgets, destinations,
+  letters of intent, intermediaries), 1-4 sites
   (buildings, transformers, existing / grid / on-site power, crews, burn-in, capex),
   now and then one shared by two programmes (each building naming its ``programme``),
   shared transformer and turbine suppliers with backlogs, export rules, funding tranches,
@@ -533,8 +534,7 @@ def _programmes_and_sites(draw, data: dict[str, Any], frame: Frame) -> None:
                 x = math.floor(draw(st.floats(0.0, share_left[product])) * 100) / 100
             g["share"] = draw(share(x))
             share_left[product] -= x
-        if draw(st.integers(0, 2)) == 2:
-            g["volume"] = draw(series(frame, 100.0, 1e5, "package/month"))
+        g |= _volume(draw, frame)
         # Mostly open from before the horizon, so that buyers compete.
         g_start, g["start"] = draw(date_at(start, -12, months if draw(st.booleans()) else 0))
         if draw(st.integers(0, 2)) == 0:
@@ -554,6 +554,17 @@ def _programmes_and_sites(draw, data: dict[str, Any], frame: Frame) -> None:
         table[gid] = g
     data["programmes"] = table
     data["sites"] = {sid: _site(draw, start, months, tenants[sid]) for sid in sites}
+
+
+def _volume(draw, frame: Frame) -> dict[str, Any]:
+    """A programme's ``volume`` (one in three), now and then with its ``unfilled`` orders
+    carried or lapsing."""
+    if draw(st.integers(0, 2)) < 2:
+        return {}
+    orders: dict[str, Any] = {"volume": draw(series(frame, 100.0, 1e5, "package/month"))}
+    if draw(st.booleans()):
+        orders["unfilled"] = draw(st.sampled_from(["carried", "lapses"]))
+    return orders
 
 
 def _site(draw, start, months, tenants: list[str]) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Allocation of finished packages among programmes, and delivery to them.
 
-A programme wants what it still lacks of its target (at most ``volume`` a month,
-and what its cash can pay for) while it is open and firm (a letter of intent that
+A programme wants what it still lacks of its target (at most ``volume`` a month, with
+the orders of earlier months not yet filled if its orders are carried, and what its
+cash can pay for) while it is open and firm (a letter of intent that
 lapsed wants nothing). A programme with sites takes no more than they will be ready
 for: what its crews could have installed, as its sites' plans stand
 (:mod:`capsim.model.outlook`), by the time a package finished now would arrive (the
@@ -178,7 +179,7 @@ class Allocator:
             remaining -= flight
             if remaining <= EPSILON:
                 return 0.0, "complete"
-        want = min(remaining, spec.volume_at(int(at + 1e-9)))
+        want = min(remaining, self._on_order(book, at, flight))
         if spec.sites:  # else no limit
             # later: the room its sites will have then, less what it has on the way
             room = max(0.0, self.room(book, at) - flight) if at > now else self.room(book, now)
@@ -196,6 +197,17 @@ class Allocator:
                 want = headroom
                 limit = "export_cap"
         return want, limit
+
+    @staticmethod
+    def _on_order(book: ProgrammeBook, at: float, flight: float = 0.0) -> float:
+        """What ``book``'s programme has on order for the packages finished at model
+        time ``at`` [package]: its ``volume`` for that month, and, if its orders are
+        carried, those of earlier months not yet allocated nor in ``flight`` for it."""
+        spec = book.spec
+        month = int(at + 1e-9)
+        if spec.carried:
+            return max(0.0, spec.ordered_by(month) - book.allocated - flight)
+        return spec.volume_at(month)
 
     def room(self, book: ProgrammeBook, time: float) -> float:
         """Packages ``book``'s programme may be allocated at model ``time`` [month] beyond
@@ -554,7 +566,7 @@ class Allocator:
             return {}
         unlimited = dict(wants)
         for book in final:
-            unlimited[book.spec.id] = book.spec.volume_at(self._month())
+            unlimited[book.spec.id] = self._on_order(book, self.env.now)
         paces, _ = self._split(books, lot, unlimited, capped=False)
         return {
             book.spec.id: min(1.0, given[book.spec.id] / paces[book.spec.id])

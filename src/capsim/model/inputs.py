@@ -281,8 +281,6 @@ class ProgrammeIn:
         Packages it orders per month [package/month], or None.
     start, end : float
         When it orders [month]; ``end`` is ``inf`` when open-ended.
-    firm : bool
-        Whether it orders at all (a letter of intent that lapsed does not).
     destination : str
         ISO country code where its packages go (for export rules).
     sites : tuple of str
@@ -292,6 +290,10 @@ class ProgrammeIn:
     staging : float
         How long before its sites' crews could install them packages may reach it
         [month] (:mod:`capsim.model.allocation`).
+    firm : bool
+        Whether it orders at all (a letter of intent that lapsed does not).
+    carried : bool
+        Whether its orders not filled in a month stay on order (True) or lapse.
     """
 
     id: str
@@ -307,11 +309,22 @@ class ProgrammeIn:
     budget: float
     staging: float
     firm: bool = True
+    carried: bool = False
     _volumes: list[float] | None = field(init=False, repr=False, compare=False)
+    _ordered: list[float] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         volumes = None if self.volume is None else self.volume.tolist()
         object.__setattr__(self, "_volumes", volumes)
+        ordered = None
+        if volumes is not None and self.carried:
+            first = max(0, math.floor(self.start)) if self.start < INF else len(volumes)
+            ordered = [0.0] * len(volumes)
+            total = 0.0
+            for month in range(first, len(volumes)):
+                total += volumes[month]
+                ordered[month] = total
+        object.__setattr__(self, "_ordered", ordered)
 
     def volume_at(self, month: int) -> float:
         """Packages it takes in ``month`` at most [package/month] (``inf``: no limit)."""
@@ -319,6 +332,20 @@ class ProgrammeIn:
         if volumes is None:
             return INF
         return volumes[min(max(month, 0), len(volumes) - 1)]
+
+    def ordered_by(self, month: int) -> float:
+        """Packages it has ordered from its start to the end of ``month``, the horizon's
+        months only [package] (``inf`` without a volume; only for a programme whose
+        orders are ``carried``)."""
+        ordered = self._ordered
+        if ordered is None:
+            return INF
+        if month < 0:
+            return 0.0
+        last = len(ordered) - 1
+        if month <= last:
+            return ordered[month]
+        return ordered[last] + (month - last) * self._volumes[last]
 
 
 @dataclass(frozen=True)

@@ -552,13 +552,15 @@ def _hbm_need(chains: dict[str, ProductChain]) -> list[tuple[int, float, list[fl
 
 
 def _owing(inputs: ModelInputs) -> set[str]:
-    """The programmes that may want more than their order rates, by id: those with sites
-    (room unfilled), a budget, export caps or an end without a volume (what they lack
-    spread to their end); else a programme wants its order rate."""
+    """The programmes that may want more than their order rates, by id: those whose
+    unfilled orders are carried, those with sites (room unfilled), a budget, export caps
+    or an end without a volume (what they lack spread to their end); else a programme
+    wants its order rate."""
     return {
         gid
         for gid, spec in inputs.programmes.items()
-        if spec.sites
+        if spec.carried
+        or spec.sites
         or spec.budget < math.inf
         or inputs.export_rules
         or (spec.volume is None and spec.end < math.inf)

@@ -367,6 +367,7 @@ def _programme(
         sites=tuple(g.sites),
         budget=r.value(f"{path}.budget", g.budget, default=INF),
         firm=_firm(g, path, r),
+        carried=g.unfilled == "carried",
         staging=r.value(f"{path}.staging", g.staging),
     )
 

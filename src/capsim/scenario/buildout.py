@@ -52,7 +52,8 @@ class Programme(Entity):
 
     Its order rate (what it asks its product's designer for each month) is ``volume``
     when given, else what is left of its target spread over the months to its ``end``,
-    else all that is left of its target.
+    else all that is left of its target. A volume's orders not filled in their month
+    lapse, unless ``unfilled`` is ``carried``: then they stay on order until filled.
     """
 
     buyer: str
@@ -66,6 +67,12 @@ class Programme(Entity):
     share: Fraction | None = Field(default=None, description="contracted share of product output")
     volume: SeriesOf("package/month") | None = Field(
         default=None, description="packages it orders per month (over time)"
+    )
+    unfilled: Literal["carried", "lapses"] = Field(
+        default="lapses",
+        description="what becomes of a month's orders (volume) not filled that month: "
+        "carried (they stay on order, as a firm order schedule's do) or lapses (a demand "
+        "stream: what it does not get goes elsewhere)",
     )
     start: Date
     end: Date | None = None
@@ -90,6 +97,12 @@ class Programme(Entity):
         if (self.target_power is None) == (self.target_packages is None):
             raise param_error(
                 "give exactly one of target_power and target_packages", "target_power"
+            )
+        if "unfilled" in self.model_fields_set and self.volume is None:
+            raise param_error(
+                "expected a volume with unfilled (what becomes of a volume's orders not filled), "
+                "found no volume",
+                "unfilled",
             )
         if self.target_power is not None and self.power_basis is None:
             raise param_error(
