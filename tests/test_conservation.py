@@ -892,9 +892,9 @@ def check_programmes(result, inputs: ModelInputs) -> None:
         assert np.all(total <= g.target_packages + tol), f"{gid}: allocated beyond its target"
         if g.volume is not None and g.carried:
             # orders not filled stay on order: by each month's end, at most the volumes
-            # of its months from the one it opens in
-            opened = np.arange(months) >= math.floor(max(g.start, 0.0))
-            ordered = np.cumsum(np.where(opened, g.volume, 0.0))
+            # of its months from its start (of the month it starts in, the part after)
+            opened = np.clip(np.arange(months) + 1.0 - g.start, 0.0, 1.0)
+            ordered = np.cumsum(opened * g.volume)
             assert np.all(total <= ordered + tol), f"{gid}: allocated beyond its orders"
         elif g.volume is not None:
             assert np.all(allocated <= g.volume + tol), f"{gid}: allocated beyond its volume"

@@ -5,10 +5,13 @@ packages a month, all from v's 4000 stacks; inputs with no lead time)."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
 from builders import chain, other_buyers
+from capsim.model.inputs import ProgrammeIn
 from capsim.model.resolve import resolve
 from capsim.model.world import World
 from capsim.simulation import simulate
@@ -229,3 +232,65 @@ def test_orders_not_filled_lapse_or_stay_on_order():
     carried = simulate(_short_first_quarter("carried")).packages_produced.sel(product="p")
     np.testing.assert_allclose(lapses.values[:8], [200, 200, 200, 400, 400, 400, 200, 0], atol=1e-6)
     np.testing.assert_allclose(carried.values[:8], [200, 200, 200, 500, 500, 400, 0, 0], atol=1e-6)
+
+
+@pytest.mark.parametrize("sites", [False, True], ids=["sink", "sites"])
+def test_orders_always_filled_are_the_same_carried_or_lapsing(sites):
+    # g orders 400 packages a month from March 2026 towards 5000; the fab (100 wafers, a
+    # 3-month cycle), v (40,000 stacks, 4 months) and the line can make far more, so
+    # every month's orders are filled in their month and none is owed: carried or not,
+    # the same packages, stack orders and dies, and no die or stack held beyond use
+    # (the months of a lead time are each ordered for by their own plan, not again as
+    # owed).
+    def world(unfilled):
+        changes = {
+            "horizon.end": "2027-12-31",
+            "logic_fabs.f.wafer_starts": "100 wafer/month",
+            "logic_fabs.f.cycle_time": "3 month",
+            "hbm_vendors.v.lead_time": "4 month",
+            "hbm_vendors.v.capacity": {"HBM4": "40000 stack/month"},
+            "packaging.c.cycle_time": "1 month",
+            "programmes.g.target_packages": "5000 package",
+            "programmes.g.volume": "400 package/month",
+            "programmes.g.unfilled": unfilled,
+            "programmes.g.start": "2026-03-01",
+        }
+        if not sites:
+            changes |= {"programmes.g.sites": [], "sites": {}, "milestones": {}}
+        return simulate(chain(**changes))
+
+    lapses, carried = world("lapses"), world("carried")
+    allocated = carried.packages_allocated.sel(programme="g").values
+    np.testing.assert_allclose(allocated[:15], [0, 0] + [400] * 12 + [200], atol=1e-6)
+    for name in ("packages_allocated", "supplier_asked", "die_inventory", "hbm_inventory"):
+        np.testing.assert_allclose(carried[name].values, lapses[name].values, atol=1e-6)
+    assert float(abs(carried.die_inventory).max()) < 1e-6
+    assert float(abs(carried.hbm_inventory).max()) < 1e-6
+
+
+def test_carried_orders_count_from_the_start_within_its_month():
+    # 400 a month from month 0 to 3, then 100 a month (the horizon's last month is 3;
+    # later months at its volume). Starting at 2.5: half of month 2 (200), then 400
+    # (month 3), then 100 a month after the horizon. Starting at 5.25, after the horizon:
+    # three quarters of month 5 (75), then 100 a month.
+    def programme(start):
+        return ProgrammeIn(
+            id="g",
+            product="p",
+            target_packages=1e9,
+            priority=1,
+            share=None,
+            volume=np.array([400.0, 400.0, 400.0, 100.0]),
+            start=start,
+            end=math.inf,
+            destination="US",
+            sites=(),
+            budget=math.inf,
+            staging=1.5,
+            carried=True,
+        )
+
+    mid = programme(2.5)
+    assert [mid.ordered_by(m) for m in (-1, 1, 2, 3, 5)] == pytest.approx([0, 0, 200, 300, 500])
+    late = programme(5.25)
+    assert [late.ordered_by(m) for m in (3, 4, 5, 6)] == pytest.approx([0, 0, 75, 175])

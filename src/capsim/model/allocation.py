@@ -209,6 +209,15 @@ class Allocator:
             return max(0.0, spec.ordered_by(month) - book.allocated - flight)
         return spec.volume_at(month)
 
+    def unfilled(self, gid: str, month: int) -> float:
+        """Orders of programme ``gid`` from its start to the end of ``month`` neither
+        allocated to it nor in flight for it [package] (0 unless its unfilled orders are
+        carried)."""
+        book = self.books[gid]
+        if not book.spec.carried:
+            return 0.0
+        return max(0.0, book.spec.ordered_by(month) - book.allocated - self.in_flight[gid])
+
     def room(self, book: ProgrammeBook, time: float) -> float:
         """Packages ``book``'s programme may be allocated at model ``time`` [month] beyond
         what it has been [package]: what its sites could have installed by the time they
@@ -550,8 +559,9 @@ class Allocator:
     ) -> dict[str, float]:
         """The delivery window of each programme that ``given`` completes [fraction of
         the month]: its final lot over its pace, what it would have got of ``lot`` had it
-        wanted its ``volume`` for the month (or without limit) rather than only what it
-        lacked; a month's lot stands for a month of output, which would have sent the
+        wanted what it has on order for the month (its ``volume``, with its orders of
+        earlier months not yet filled if carried; or without limit) rather than only
+        what it lacked; a month's lot stands for a month of output, which would have sent the
         final lot that much of the way through the month. (Its room at its sites, its
         cash and its export headroom are amounts for the whole lot, not rates, so they
         do not slow its pace.)"""

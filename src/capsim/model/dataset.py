@@ -168,7 +168,12 @@ def output_variables(outputs: Outputs) -> dict[str, tuple]:
         "unmet_demand": (
             (*time, "product"),
             outputs.unmet,
-            _attrs("package", "flow", "packages wanted minus packages started"),
+            _attrs(
+                "package",
+                "flow",
+                "packages wanted in the month minus packages started (a want still unmet "
+                "counts again the next month: not a sum over months)",
+            ),
         ),
         "hbm_given_back": (
             (*time, "product"),

@@ -318,12 +318,10 @@ class ProgrammeIn:
         object.__setattr__(self, "_volumes", volumes)
         ordered = None
         if volumes is not None and self.carried:
-            first = max(0, math.floor(self.start)) if self.start < INF else len(volumes)
-            ordered = [0.0] * len(volumes)
-            total = 0.0
-            for month in range(first, len(volumes)):
-                total += volumes[month]
-                ordered[month] = total
+            ordered, total = [], 0.0
+            for month, volume in enumerate(volumes):
+                total += volume * _open_part(month, self.start)
+                ordered.append(total)
         object.__setattr__(self, "_ordered", ordered)
 
     def volume_at(self, month: int) -> float:
@@ -334,9 +332,10 @@ class ProgrammeIn:
         return volumes[min(max(month, 0), len(volumes) - 1)]
 
     def ordered_by(self, month: int) -> float:
-        """Packages it has ordered from its start to the end of ``month``, the horizon's
-        months only [package] (``inf`` without a volume; only for a programme whose
-        orders are ``carried``)."""
+        """Packages it has ordered from its start to the end of ``month`` [package]: each
+        month's volume from the horizon's first month on, the month it starts in for the
+        part of it after its start, months after the horizon at the last month's volume
+        (``inf`` without a volume; only for a programme whose orders are ``carried``)."""
         ordered = self._ordered
         if ordered is None:
             return INF
@@ -345,7 +344,13 @@ class ProgrammeIn:
         last = len(ordered) - 1
         if month <= last:
             return ordered[month]
-        return ordered[last] + (month - last) * self._volumes[last]
+        later = sum(_open_part(k, self.start) for k in range(last + 1, month + 1))
+        return ordered[last] + later * self._volumes[last]
+
+
+def _open_part(month: int, start: float) -> float:
+    """The part of ``month`` [fraction] from model time ``start`` [month] on."""
+    return min(1.0, max(0.0, month + 1.0 - start))
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,9 @@ class Planner:
     lacking : callable
         Good packages each programme of a product still lacks beyond those started for
         it, by programme id, given the product id.
+    unfilled : callable
+        A programme's orders to the end of a month neither allocated nor started for it,
+        given (programme id, month) [package] (0 unless its unfilled orders are carried).
     backlog : callable
         Good packages of a product its programmes still lack, given (product id, model
         time [month] by which they open).
@@ -68,6 +71,7 @@ class Planner:
         wants: Callable[[str, float], dict[str, float]],
         rates: Callable[[str, float], dict[str, float]],
         lacking: Callable[[str], dict[str, float]],
+        unfilled: Callable[[str, int], float],
         backlog: Callable[[str, float], float],
     ):
         self.inputs = inputs
@@ -79,6 +83,7 @@ class Planner:
         self.wants = wants
         self.rates = rates
         self.lacking = lacking
+        self.unfilled = unfilled
         self.backlog = backlog
         self.packaging_time = {
             pid: inputs.packaging[chain.product.packaging].delay for pid, chain in chains.items()
@@ -217,10 +222,29 @@ class Planner:
                 ordered = self._rates_by(pid, finish)[0] if rate > 0 else {}
                 for gid, want in self.wants(pid, finish).items():
                     part = want - ordered.get(gid, 0.0)
+                    if part > 0.0 and self.inputs.programmes[gid].carried:
+                        most = self._carried_owed(chain, gid, finish, ordered)
+                        if part > most:
+                            total -= part - most
+                            part = most
                     if part > 0.0:
                         parts[gid] = part
             found = self._later[key] = (total if total > 0.0 else 0.0, parts)
         return found
+
+    def _carried_owed(
+        self, chain: ProductChain, gid: str, finish: float, ordered: dict[str, float]
+    ) -> float:
+        """The most programme ``gid``, whose unfilled orders are carried, can be owed for
+        packages finished at model time ``finish`` [package]: its orders due before the
+        first packages started now finish, neither allocated nor started for it, and what
+        its order rate then falls short of its volume then. (Its want then also counts
+        the orders of the months in between, which their own plans order inputs for.)"""
+        spec = self.inputs.programmes[gid]
+        first = int(chain.env.now + self.packaging_time[chain.product.id] + 1e-9)
+        month = int(finish + 1e-9)
+        owed = self.unfilled(gid, first - 1) if month > first else math.inf
+        return owed + max(0.0, spec.volume_at(month) - ordered.get(gid, 0.0))
 
     def owing_lack(self, pid: str) -> float:
         """What the programmes of product ``pid`` that may owe beyond their order rates

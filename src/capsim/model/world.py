@@ -169,6 +169,7 @@ class World:
             wants=self.allocator.wants_by,
             rates=self.allocator.order_rates,
             lacking=self.allocator.lacking,
+            unfilled=self.allocator.unfilled,
             backlog=self._backlog,
             started=self.allocator.started,
             record=self.record,
