@@ -214,9 +214,7 @@ class Allocator:
         allocated to it nor in flight for it [package] (0 unless its unfilled orders are
         carried)."""
         book = self.books[gid]
-        if not book.spec.carried:
-            return 0.0
-        return max(0.0, book.spec.ordered_by(month) - book.allocated - self.in_flight[gid])
+        return self._on_order(book, month, self.in_flight[gid]) if book.spec.carried else 0.0
 
     def room(self, book: ProgrammeBook, time: float) -> float:
         """Packages ``book``'s programme may be allocated at model ``time`` [month] beyond
