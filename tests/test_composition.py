@@ -95,7 +95,7 @@ def test_a_bad_entry_of_the_list_is_located_at_its_item(world, capsys):
     err = capsys.readouterr().err.splitlines()
     assert err == [
         f"error: {path}:1:19: extends[1]: base scenario 'missing.yaml' not found "
-        f"(looked for {world.resolve() / 'missing.yaml'})",
+        f"(looked for {world.resolve() / 'missing.yaml'} and {SCENARIOS / 'missing.yaml'})",
         "1 problem found",
     ]
     path.write_text("extends: [a.yaml, 3]\n", encoding="utf-8")

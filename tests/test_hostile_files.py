@@ -200,6 +200,26 @@ def test_a_base_outside_the_tree_is_refused_without_being_read(tree, capsys, how
     assert line.endswith("allow its folder with --allow-extends DIR")
 
 
+def test_a_bare_name_not_beside_the_file_is_a_shipped_scenario(tree, capsys):
+    # scenario-format.md's campus example extends base-world.yaml from any folder
+    child = write(tree, "extends: base-world.yaml\nname: child\n", "child.yaml")
+    assert main(["describe", str(child)]) == 0
+    assert "Shared AI-compute market" in capsys.readouterr().out  # base-world's description
+    write(tree, VALID, "base-world.yaml")  # a file beside the scenario comes first
+    assert main(["describe", str(child)]) == 0
+    assert "Shared AI-compute market" not in capsys.readouterr().out
+
+
+def test_a_missing_bare_name_says_where_it_looked(tree, capsys):
+    child = extending(tree, "base-wrld.yaml")
+    line = refused(capsys, "validate", str(child))[0]
+    shipped = Path(__file__).resolve().parents[1] / "scenarios" / "base-wrld.yaml"
+    assert line == (
+        f"error: {child}:1:1: extends: base scenario 'base-wrld.yaml' not found (looked for "
+        f"{(tree / 'base-wrld.yaml').resolve()} and {shipped})"
+    )
+
+
 def test_allow_extends_widens_the_folders(tree, capsys):
     child = extending(tree, "../outside/base.yaml")
     outside = str(tree.parent / "outside")

@@ -577,7 +577,7 @@ def _site(draw, start, months, tenants: list[str]) -> dict[str, Any]:
                 tenants[index] if index < len(tenants) else draw(st.sampled_from(tenants))
             )
         building |= {
-            "it_capacity": draw(param(0.5, 300.0, "MW", zero=True)),
+            "it_capacity": draw(param(0.5, 300.0, "MW")),
             "start": written(draw(date_at(start, -24, months))),
         }
         for stage in ("permits", "shell", "fit_out", "cooling", "commissioning"):

@@ -209,6 +209,14 @@ def binding_labels(binding: xr.DataArray) -> np.ndarray:
     return names[np.where(values == NO_CODE, len(names) - 1, values.astype(int))]
 
 
+#: What a central run's dates are, said under every answer without samples.
+CENTRAL_NOTE = (
+    "every input at its median; a milestone that needs many uncertain things at once "
+    "(a deal's last GW needs every site's grid) usually comes later in samples: "
+    "--samples 200 gives P10/P50/P90 (docs/validation.md §7.2)"
+)
+
+
 def _disagreements(claims: tuple[ClaimAnswer, ...]) -> list[str]:
     notes = []
     for claim in claims:
@@ -270,6 +278,8 @@ def format_answer(found: Answer) -> str:
             lines.append(f"    {row.programme}: {row.input} ({_percent(row.share)})")
     for note in found.notes:
         lines.append(f"  note: {note}")
+    if found.milestones and not sampled:
+        lines.append(f"  note: {CENTRAL_NOTE}")
     return "\n".join(lines)
 
 

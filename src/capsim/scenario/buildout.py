@@ -130,7 +130,7 @@ class Building(Entity):
         description="the programme whose packages it houses (its tenant); required at a "
         "site that several programmes list, else the site's one programme",
     )
-    it_capacity: Power
+    it_capacity: Quantity("W", gt=0)
     start: Date = Field(description="start of land and permits")
     start_delay: Duration = Field(
         default=default_param("0 months", "month"),

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from capsim.scenario.problems import KeyPath, Location, Problem, ScenarioError, format_path
-from capsim.scenario.roots import SUFFIXES, allowed_roots, inside
+from capsim.scenario.roots import SUFFIXES, allowed_roots, inside, shipped_scenarios
 from capsim.scenario.yamlsource import Document, read_yaml_file, read_yaml_text
 
 WHOLE_KEYS = {"value", "dist", "points"}
@@ -96,6 +96,10 @@ def _base_path(
         message = f"base scenario {name!r}: a file name cannot contain a NUL character"
         raise ScenarioError([Problem(where, format_path(key), message)])
     base_path = (path.parent / name).resolve()
+    shipped = shipped_scenarios()
+    if not base_path.exists() and shipped is not None and Path(name).name == name:
+        # a bare file name not beside the scenario: one of the shipped scenarios
+        base_path = (shipped / name).resolve()
     if base_path in seen:
         loop = " -> ".join(p.name for p in (*seen, base_path))
         raise ScenarioError([Problem(where, format_path(key), f"cyclic extends: {loop}")])
@@ -110,7 +114,10 @@ def _base_path(
         message = f"base scenario {name!r} is not a .yaml or .yml file"
         raise ScenarioError([Problem(where, format_path(key), message)])
     if not base_path.exists():
-        message = f"base scenario {name!r} not found (looked for {base_path})"
+        looked = str(base_path)
+        if shipped is not None and Path(name).name == name:
+            looked = f"{(path.parent / name).resolve()} and {base_path}"
+        message = f"base scenario {name!r} not found (looked for {looked})"
         raise ScenarioError([Problem(where, format_path(key), message)])
     return base_path
 

@@ -18,9 +18,21 @@ from capsim.scenario.yamlsource import Document
 def problems_from_validation(
     error: ValidationError, document: Document, root: type[BaseModel]
 ) -> list[Problem]:
-    """One problem per pydantic error, located in ``document``."""
+    """One problem per pydantic error, located in ``document``; but a missing key that
+    an unknown key beside it is a misspelling of is the same mistake: only the unknown
+    key (its message says "did you mean") is reported."""
+    items = error.errors(include_url=False)
+    misspelt = set()
+    for item in items:
+        if item["type"] == "extra_forbidden":
+            path = _yaml_path(tuple(item["loc"]), root)
+            close = _close_name(path, root)
+            if close is not None:
+                misspelt.add((*path[:-1], close))
     problems = []
-    for item in error.errors(include_url=False):
+    for item in items:
+        if item["type"] == "missing" and _yaml_path(tuple(item["loc"]), root) in misspelt:
+            continue
         path, message, at_key = _explain(item, root)
         location = document.where(path, key=at_key) or Location("<scenario>")
         problems.append(Problem(location, format_path(path), message))
@@ -91,16 +103,27 @@ def _tagged_model(annotation: Any, tag: Any) -> type[BaseModel] | None:
 
 
 def _unknown_key(path: KeyPath, root: type[BaseModel]) -> str:
+    close = _close_name(path, root)
+    hint = f"; did you mean {close!r}?" if close is not None else ""
+    allowed = ", ".join(sorted(set(_key_names(path, root))))
+    return f"unknown key {path[-1]!r}{hint} (expected one of: {allowed})"
+
+
+def _key_names(path: KeyPath, root: type[BaseModel]) -> list[str]:
+    """The keys the mapping holding the last key of ``path`` may have."""
     annotation: Any = root
     for part in path[:-1]:
         annotation = _child(annotation, part)
     names: list[str] = []
     for model in _models(annotation):
         names += [field.alias or name for name, field in model.model_fields.items()]
-    close = difflib.get_close_matches(str(path[-1]), names, n=1, cutoff=0.6)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    allowed = ", ".join(sorted(set(names)))
-    return f"unknown key {path[-1]!r}{hint} (expected one of: {allowed})"
+    return names
+
+
+def _close_name(path: KeyPath, root: type[BaseModel]) -> str | None:
+    """The allowed key closest to the unknown last key of ``path``, if one is close."""
+    close = difflib.get_close_matches(str(path[-1]), _key_names(path, root), n=1, cutoff=0.6)
+    return close[0] if close else None
 
 
 def _models(annotation: Any) -> list[type[BaseModel]]:

@@ -31,10 +31,16 @@ def check(scenario: Scenario) -> list[Finding]:
     return findings
 
 
+def _closest(name: str, table: dict) -> str | None:
+    """The name in ``table`` closest to the unknown ``name``, if one is close."""
+    close = difflib.get_close_matches(name, list(table), n=1)
+    return close[0] if close else None
+
+
 def _ref(kind: str, table: dict, name: str | None, path: KeyPath) -> Iterator[Finding]:
     if name is not None and name not in table:
-        close = difflib.get_close_matches(name, list(table), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
+        close = _closest(name, table)
+        hint = f"; did you mean {close!r}?" if close is not None else ""
         known = ", ".join(sorted(table)) or "none defined"
         yield path, f"unknown {kind} {name!r}{hint} (known: {known})"
 
@@ -64,6 +70,9 @@ def _references(s: Scenario) -> Iterator[Finding]:
         for index, site in enumerate(programme.sites):
             path = ("programmes", gid, "sites", index)
             yield from _ref("site", s.sites, site, path)
+            meant = _closest(site, s.sites) if site not in s.sites else None
+            if meant is not None and gid not in tenants.setdefault(meant, []):
+                tenants[meant].append(gid)  # a misspelt site: the one meant is listed
             listed = tenants.setdefault(site, [])
             if gid in listed:
                 yield path, f"expected each site once in sites, found {site!r} again"
