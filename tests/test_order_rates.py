@@ -159,6 +159,44 @@ def test_a_programme_wants_the_room_its_sites_will_have_when_the_packages_finish
     np.testing.assert_allclose(wants, [0.0, 5_000.0, 15_000.0], rtol=1e-9)
 
 
+def test_a_later_months_rate_counts_the_room_earlier_months_leave():
+    # g orders 500 a month towards 5000; its one building (2.4 MW of IT at 2 kW a
+    # package: room for 1200) is ready at once and its crews are fast, so its room is
+    # 1200 now and at any later time. Nothing is allocated or on the way: it orders 500
+    # this month, 500 of the 700 left next month, the 200 left the month after, then
+    # nothing. (Before, a later month's rate counted only the room that month opens:
+    # 500, 0, 0, 0.)
+    scenario = chain(
+        **{
+            "programmes.g.volume": "500 package/month",
+            "programmes.g.target_packages": "5000 package",
+            "sites.s.buildings.0.it_capacity": "2.4 MW",
+        }
+    )
+    allocator = World(resolve(scenario)).allocator
+    rates = [allocator.order_rate("p", t) for t in (0.5, 1.5, 2.5, 3.5)]
+    np.testing.assert_allclose(rates, [500.0, 500.0, 200.0, 0.0], rtol=1e-12)
+
+
+def test_a_programme_with_room_to_spare_is_made_its_volume_every_month():
+    # g orders 400 a month towards 4000; its building (20 MW: room for 10,000) is ready
+    # at once; v's stacks take 2 months and make 4000 / 8 = 500 packages a month. Its
+    # plans count 400 a month to come, so 400 are made every month for ten months.
+    # (Before, a later month's order rate counted only the room that month would open,
+    # none: stacks came only for what was owed, a lead time late, and every third month
+    # made nothing: 400, 0, 400, 400, 0, ...)
+    scenario = chain(
+        **{
+            "programmes.g.volume": "400 package/month",
+            "programmes.g.target_packages": "4000 package",
+            "sites.s.buildings.0.it_capacity": "20 MW",
+            "hbm_vendors.v.lead_time": "2 month",
+        }
+    )
+    produced = simulate(scenario).packages_produced.sel(product="p").values
+    np.testing.assert_allclose(produced, [400.0] * 10 + [0.0] * 2, atol=1e-6)
+
+
 def test_what_is_started_for_a_programme_counts_against_what_it_still_lacks():
     # g, without sites now, lacks 1000 packages and orders 400 a month. 800 of p are
     # started now, all for g (its want, 400, is the only one): once they finish g lacks

@@ -116,6 +116,9 @@ class Allocator:
         self._outbox: list[tuple[float, list[tuple[ProgrammeBook, float, float]]]] | None = None
         """Lots allocated at this instant, by lead time [month], that the shipment
         process started at this instant has yet to take (None: no such process)."""
+        self._rooms: dict[tuple[str, int, float], tuple[tuple[float, ...], float]] = {}
+        """Each :meth:`_room_left` read, by (programme, month, time - month), with the
+        (model time, allocation, packages in flight) it was read at."""
         self._wants: dict[tuple[str, float], dict[str, float]] = {}
         """Each product's programmes' wants in :meth:`demand` by (product, finish) for the
         packages finished then, read since the last start [package]."""
@@ -227,15 +230,28 @@ class Allocator:
         arrival = time + self.products[spec.product].lead_time + spec.staging
         return max(0.0, self.installable(spec.id, arrival) - book.allocated)
 
-    def _room_opened(self, book: ProgrammeBook, month: int) -> float:
-        """The :meth:`room` ``book``'s programme has at the start of ``month`` that it did
-        not have a month before (this month: all its room now) [package]."""
-        if month <= self._month():
+    def _room_left(self, book: ProgrammeBook, time: float, month: int) -> float:
+        """The :meth:`room` ``book``'s programme will have for its orders of ``month``
+        (packages finished at model ``time``) [package]: this month, all its room now; a
+        later month, the room its sites will have by then beyond what it has, what is
+        on the way to it and what its order rates (:meth:`own_rate`) of the months
+        between take: the room that month opens and any room earlier months' rates
+        leave."""
+        current = self._month()
+        if month <= current:
             return self.room(book, self.env.now)
         spec = book.spec
+        key = (spec.id, month, time - month)
+        state = (self.env.now, book.allocated, self.in_flight[spec.id])
+        found = self._rooms.get(key)
+        if found is not None and found[0] == state:
+            return found[1]
         arrival = month + self.products[spec.product].lead_time + spec.staging
-        opened = self.installable(spec.id, arrival) - self.installable(spec.id, arrival - 1.0)
-        return max(0.0, opened)
+        taken = sum(self.own_rate(book, time - month + k, k) for k in range(current, month))
+        left = self.installable(spec.id, arrival) - state[1] - state[2] - taken
+        left = left if left > 0.0 else 0.0
+        self._rooms[key] = (state, left)
+        return left
 
     def demand(self, product: str, in_flight: float, finish: float) -> float:
         """Good packages of ``product`` to start now, to be finished at model time
@@ -316,8 +332,9 @@ class Allocator:
         """What ``book``'s programme orders per month at model ``time`` (in ``month``),
         export rules aside [package/month]: ``volume`` then, else what it lacks spread
         over the months to its ``end``, else all it lacks; for a programme with sites,
-        never more than the :meth:`room` that ``month`` opens at its start (this month:
-        all its room now); never more than its cash pays for now (:meth:`affordable`).
+        never more than the room it will have for that ``month``'s orders
+        (:meth:`_room_left`; this month: all its room now); never more than its cash pays
+        for now (:meth:`affordable`).
         Nothing outside [``start``, ``end``), once complete, or when its letter lapsed."""
         spec = book.spec
         remaining = book.remaining()
@@ -330,7 +347,7 @@ class Allocator:
         else:
             rate = remaining
         if spec.sites:
-            rate = min(rate, self._room_opened(book, month))
+            rate = min(rate, self._room_left(book, time, month))
         if spec.budget < math.inf:
             rate = min(rate, self.affordable(book))
         if time > self.env.now:  # no more than it will still lack, with what is on the way
