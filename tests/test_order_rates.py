@@ -197,6 +197,35 @@ def test_a_programme_with_room_to_spare_is_made_its_volume_every_month():
     np.testing.assert_allclose(produced, [400.0] * 10 + [0.0] * 2, atol=1e-6)
 
 
+@pytest.mark.parametrize("lead", ["0 month", "3 month"])
+def test_carried_orders_are_met_when_room_opens_whatever_the_hbm_lead_time(lead):
+    # g orders 100 a month from 2026-01, carried; room for 100 at once (0.2 MW at 2 kW),
+    # 2000 more when a second hall is built at 2026-07 (month 6; 1.5 months of staging:
+    # packages finished from month 4.5 may be taken for it). v makes 500 packages of
+    # stacks a month. January's 100 are made at once; February to June's 500 orders
+    # wait for the hall and are made together in June (month 5), 100 a month after.
+    # With stacks taking 3 months, they are ordered in March for June: the plans count
+    # what g will be owed when they arrive (its orders of the months between, which
+    # their own order rates, 0 while it has no room, do not). (Before, the stacks came
+    # as each month's orders fell due, a lead time late: 100, 100, 400, 200 from June.)
+    phases = dict.fromkeys(("permits", "shell", "fit_out", "cooling", "commissioning"), "0 month")
+    scenario = chain(
+        **{
+            "programmes.g.volume": "100 package/month",
+            "programmes.g.target_packages": "2000 package",
+            "programmes.g.unfilled": "carried",
+            "programmes.g.start": "2026-01-01",
+            "hbm_vendors.v.lead_time": lead,
+            "sites.s.buildings": [
+                {"id": "b1", "it_capacity": "0.2 MW", "start": "2026-01-01", **phases},
+                {"id": "b2", "it_capacity": "4 MW", "start": "2026-07-01", **phases},
+            ],
+        }
+    )
+    produced = simulate(scenario).packages_produced.sel(product="p").values
+    np.testing.assert_allclose(produced, [100.0, 0, 0, 0, 0, 500.0] + [100.0] * 6, atol=1e-6)
+
+
 def test_what_is_started_for_a_programme_counts_against_what_it_still_lacks():
     # g, without sites now, lacks 1000 packages and orders 400 a month. 800 of p are
     # started now, all for g (its want, 400, is the only one): once they finish g lacks

@@ -25,6 +25,8 @@ from capsim.model.supply import ProductChain
 _NOT_MADE = (0.0, None)
 #: What a product owes beyond its order rates when it owes nothing (see ``Planner.owed``).
 _NOTHING_OWED: tuple[float, dict[str, float]] = (0.0, {})
+#: What a product's carried programmes will owe when none is carried (``Planner._carried_due``).
+_NOTHING_DUE: dict[str, float] = {}
 
 
 class Planner:
@@ -91,15 +93,17 @@ class Planner:
         """Each product's packaging cycle time [month]: packages started at a month's
         start are finished, and taken, that much later (plans, starts and the dies and
         stacks ordered for them count the programmes open by then)."""
-        self.by_line: dict[str, list[ProductChain]] = {line: [] for line in inputs.packaging}
-        self.by_fab: dict[str, list[ProductChain]] = {fab: [] for fab in inputs.fabs}
-        for chain in chains.values():
-            self.by_line[chain.product.packaging].append(chain)
-            self.by_fab[chain.product.fab].append(chain)
+        self.by_line, self.by_fab = _by_supplier(inputs, chains)
         self._owing_programmes = _owing(inputs)
         """The programmes that may want more than their order rates, by id."""
         self._owing = {inputs.programmes[gid].product for gid in self._owing_programmes}
         """The products of those programmes."""
+        self._carried = _carried(inputs, chains)
+        """Each product's programmes whose unfilled orders are carried, by id."""
+        self._due: dict[tuple[str, float, float], dict[str, float]] = {}
+        """What each product's carried programmes will owe when goods ordered at a time
+        arrive, by (product, that time, lead time) (see :meth:`_carried_due`), read this
+        month."""
         self._later: dict[tuple[str, int], tuple[float, dict[str, float]]] = {}
         """What each product's programmes would want beyond their order rates, in all and
         each, for the packages started in a month (see :meth:`owed`), read this month."""
@@ -164,6 +168,7 @@ class Planner:
         self._later.clear()
         self._stack_plans.clear()
         self._fresh.clear()
+        self._due.clear()
 
     def rates_at(self, month: int) -> dict[str, float]:
         """Each product's order rate for the packages it starts in ``month`` (as the
@@ -238,13 +243,22 @@ class Planner:
         """The most programme ``gid``, whose unfilled orders are carried, can be owed for
         packages finished at model time ``finish`` [package]: its orders due before the
         first packages started now finish, neither allocated nor started for it, and what
-        its order rate then falls short of its volume then. (Its want then also counts
-        the orders of the months in between, which their own plans order inputs for.)"""
+        its order rates of the months from then to ``finish`` fall short of its volumes
+        then (its want then also counts the orders of those months, which their own
+        plans order inputs for as far as their order rates go: not beyond the room its
+        sites will have then)."""
         spec = self.inputs.programmes[gid]
-        first = int(chain.env.now + self.packaging_time[chain.product.id] + 1e-9)
+        pid = chain.product.id
+        first = int(chain.env.now + self.packaging_time[pid] + 1e-9)
         month = int(finish + 1e-9)
-        owed = self.unfilled(gid, first - 1) if month > first else math.inf
-        return owed + max(0.0, spec.volume_at(month) - ordered.get(gid, 0.0))
+        if month <= first:
+            return math.inf
+        owed = self.unfilled(gid, first - 1)
+        owed += max(0.0, spec.volume_at(month) - ordered.get(gid, 0.0))
+        for between in range(first, month):
+            rate = self._rates_by(pid, finish - (month - between))[0].get(gid, 0.0)
+            owed += max(0.0, spec.volume_at(between) - rate)
+        return owed
 
     def owing_lack(self, pid: str) -> float:
         """What the programmes of product ``pid`` that may owe beyond their order rates
@@ -460,7 +474,6 @@ class Planner:
         if not (plan > 0 or self.arrears_by(chain, arrival) > 0):
             return 0.0
         month = arrival - lead
-        whole = math.floor(lead + 1e-9)
         product = chain.product
         pid, first, end = product.id, product.start, product.end
         fresh, last = self._fresh, self.months - 1
@@ -469,13 +482,16 @@ class Planner:
         # orders all its room now, one with an end what it lacks spread to it)
         now = math.ceil(month - 1e-9)
         left, by = max(self.owed(chain, now), self.owed(chain, now + 1), key=itemgetter(0))
+        # and what those whose unfilled orders are carried will owe when the goods arrive
+        carried = self._carried_due(chain, month, lead)
+        if carried:
+            left += sum(carried.values()) - sum(by.get(gid, 0.0) for gid in carried)
+            by = {**by, **carried}
         owed = planned = 0.0
         plans: list[tuple[float, int]] = []  # (plan, month) of the months with a plan
-        for k in range(whole + 2 if lead > whole else whole + 1):
-            start = math.ceil(month + k - 1e-9)  # as in :meth:`planned`
+        for start, fraction in _window(month, lead):
             if not first <= start < end:
                 continue  # a plan of 0
-            fraction = 1.0 if k <= whole else lead - whole
             if left > 0:  # owed then, as much as the month has room for
                 take = min(self.arrears_by(chain, start), left)
                 owed += fraction * take
@@ -493,6 +509,32 @@ class Planner:
         if planned + owed > min(lacking.values(), default=math.inf):
             planned, owed = self._within_lacking(pid, plans, owed, by, lacking)
         return min(planned + owed, self.backlog(pid, arrival + self.packaging_time[pid]))
+
+    def _carried_due(self, chain: ProductChain, month: float, lead: float) -> dict[str, float]:
+        """What each programme of ``chain``'s product whose unfilled orders are carried
+        will want of the packages started when inputs ordered at model time ``month``
+        arrive, a ``lead`` time later, beyond its order rates of the months to then, as
+        it stands now [package], by id: its orders then not yet filled, no more than its
+        sites will have room for then (the room they open within the lead time, which
+        the plans' order rates count only month by month)."""
+        pid = chain.product.id
+        gids = self._carried[pid]
+        if not gids:
+            return _NOTHING_DUE
+        key = (pid, month, lead)
+        found = self._due.get(key)
+        if found is None:
+            ptime = self.packaging_time[pid]
+            finish = math.ceil(month + lead - 1e-9) + ptime
+            self.demand(pid, chain.in_packaging, finish)
+            wants = self.wants(pid, finish)
+            due = {gid: wants.get(gid, 0.0) for gid in gids}
+            for start, fraction in _window(month, lead):
+                rates = self._rates_by(pid, start + ptime)[0]
+                for gid in gids:
+                    due[gid] -= fraction * rates.get(gid, 0.0)
+            found = self._due[key] = {gid: part for gid, part in due.items() if part > 0.0}
+        return found
 
     def _within_lacking(
         self,
@@ -559,6 +601,38 @@ class Planner:
             found = (now, later, plan, plan_later, cover)
             self._stack_plans[key] = found
         return found
+
+
+def _by_supplier(
+    inputs: ModelInputs, chains: dict[str, ProductChain]
+) -> tuple[dict[str, list[ProductChain]], dict[str, list[ProductChain]]]:
+    """Each packaging line's chains and each logic fab's, by id."""
+    by_line: dict[str, list[ProductChain]] = {line: [] for line in inputs.packaging}
+    by_fab: dict[str, list[ProductChain]] = {fab: [] for fab in inputs.fabs}
+    for chain in chains.values():
+        by_line[chain.product.packaging].append(chain)
+        by_fab[chain.product.fab].append(chain)
+    return by_line, by_fab
+
+
+def _carried(inputs: ModelInputs, chains: dict[str, ProductChain]) -> dict[str, list[str]]:
+    """Each product's programmes whose unfilled orders are carried, by id."""
+    carried: dict[str, list[str]] = {pid: [] for pid in chains}
+    for gid, spec in inputs.programmes.items():
+        if spec.carried and spec.product in carried:
+            carried[spec.product].append(gid)
+    return carried
+
+
+def _window(month: float, lead: float) -> list[tuple[int, float]]:
+    """The months whose packaging goods ordered at model time ``month`` cover until they
+    arrive, a ``lead`` time later: (month start, the fraction of its plan counted), as in
+    :meth:`Planner.planned` (goods due during a month are packaged from the next)."""
+    whole = math.floor(lead + 1e-9)
+    count = whole + 2 if lead > whole else whole + 1
+    return [
+        (math.ceil(month + k - 1e-9), 1.0 if k <= whole else lead - whole) for k in range(count)
+    ]
 
 
 def _hbm_need(chains: dict[str, ProductChain]) -> list[tuple[int, float, list[float]]]:
