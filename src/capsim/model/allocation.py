@@ -116,9 +116,10 @@ class Allocator:
         self._outbox: list[tuple[float, list[tuple[ProgrammeBook, float, float]]]] | None = None
         """Lots allocated at this instant, by lead time [month], that the shipment
         process started at this instant has yet to take (None: no such process)."""
-        self._rooms: dict[tuple[str, int, float], tuple[tuple[float, ...], float]] = {}
-        """Each :meth:`_room_left` read, by (programme, month, time - month), with the
-        (model time, allocation, packages in flight) it was read at."""
+        self._paths: dict[tuple[str, float], tuple[tuple[float, ...], list[float]]] = {}
+        """For :meth:`_room_left`, by (programme, time into the month the packages are
+        finished): the (model time, allocation, packages in flight) read at, and what its
+        order rates take from this month to the start of each later month [package]."""
         self._wants: dict[tuple[str, float], dict[str, float]] = {}
         """Each product's programmes' wants in :meth:`demand` by (product, finish) for the
         packages finished then, read since the last start [package]."""
@@ -241,17 +242,18 @@ class Allocator:
         if month <= current:
             return self.room(book, self.env.now)
         spec = book.spec
-        key = (spec.id, month, time - month)
+        offset = time - month
         state = (self.env.now, book.allocated, self.in_flight[spec.id])
-        found = self._rooms.get(key)
-        if found is not None and found[0] == state:
-            return found[1]
+        found = self._paths.get((spec.id, offset))
+        if found is None or found[0] != state:
+            found = self._paths[spec.id, offset] = (state, [0.0])
+        taken = found[1]  # what its rates take from this month to each later month
+        while len(taken) <= month - current:  # a rate reads the months before it only
+            k = current + len(taken) - 1
+            taken.append(taken[-1] + self.own_rate(book, offset + k, k))
         arrival = month + self.products[spec.product].lead_time + spec.staging
-        taken = sum(self.own_rate(book, time - month + k, k) for k in range(current, month))
-        left = self.installable(spec.id, arrival) - state[1] - state[2] - taken
-        left = left if left > 0.0 else 0.0
-        self._rooms[key] = (state, left)
-        return left
+        left = self.installable(spec.id, arrival) - state[1] - state[2] - taken[month - current]
+        return left if left > 0.0 else 0.0
 
     def demand(self, product: str, in_flight: float, finish: float) -> float:
         """Good packages of ``product`` to start now, to be finished at model time
