@@ -317,7 +317,17 @@ DIE_WORLDS = [
             "beyond the bound in 2030-09 (docs/model.md, known gaps)",
         ),
     ),
-    "stargate-korea-memory",
+    pytest.param(
+        "stargate-korea-memory",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="stargate-rubin's order rates for its last months count the room its "
+            "sites will have, and dies are ordered for them a fab cycle ahead; it stops "
+            "taking Rubin in 2029-11 (its room full, its window ending 2029-12-31), so "
+            "27k dies (about 13k packages, 4 % of a month) are beyond the bound in "
+            "2030-01 (docs/model.md, known gaps)",
+        ),
+    ),
     "korea-10k-gpus",
     pytest.param(
         "asia-tour",

@@ -197,6 +197,30 @@ def test_a_programme_with_room_to_spare_is_made_its_volume_every_month():
     np.testing.assert_allclose(produced, [400.0] * 10 + [0.0] * 2, atol=1e-6)
 
 
+def test_a_later_months_rate_leaves_out_orders_already_in_packaging():
+    # As above, but packaging takes 1.5 months: packages started now (month 0) finish at
+    # 1.5, so the first orders that can still be met are month 1's. Nothing is allocated
+    # or on the way: g orders 500 for month 1, 500 for month 2 and the 200 left for
+    # month 3 (its room is 1200), made in months 1-3. (Before, month 0's rate, all its
+    # room, was taken from later months' room as well: 500, 200, 0 and 500, 200, 300.)
+    scenario = chain(
+        **{
+            "horizon.end": "2027-12-31",
+            "logic_fabs.f.wafer_starts": "100 wafer/month",
+            "hbm_vendors.v.capacity": {"HBM4": "40000 stack/month"},
+            "packaging.c.cycle_time": "1.5 month",
+            "programmes.g.volume": "500 package/month",
+            "programmes.g.target_packages": "5000 package",
+            "sites.s.buildings.0.it_capacity": "2.4 MW",
+        }
+    )
+    allocator = World(resolve(scenario)).allocator
+    rates = [allocator.order_rate("p", t) for t in (1.5, 2.5, 3.5)]
+    np.testing.assert_allclose(rates, [500.0, 500.0, 200.0], rtol=1e-12)
+    produced = simulate(scenario).packages_produced.sel(product="p").values
+    np.testing.assert_allclose(produced[:6], [0.0, 500.0, 500.0, 200.0, 0.0, 0.0], atol=1e-6)
+
+
 @pytest.mark.parametrize("lead", ["0 month", "3 month"])
 def test_carried_orders_are_met_when_room_opens_whatever_the_hbm_lead_time(lead):
     # g orders 100 a month from 2026-01, carried; room for 100 at once (0.2 MW at 2 kW),

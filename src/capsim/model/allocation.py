@@ -9,10 +9,12 @@ for: what its crews could have installed, as its sites' plans stand
 product's lead time) and up to its ``staging`` later, less what it has been allocated.
 Its order rate, what it asks its product's designer for per month, is ``volume`` when
 given, else what it lacks spread over the months to its ``end``, else all it lacks;
-for a programme with sites, never more than the room that month opens (this month, all
-its room); never more than its cash pays for now, nor than the export rules on it let
-its destination receive in the calendar year ordered for (the rest of this year's cap;
-the cap's monthly rate in later years), so that it orders nothing it would refuse.
+for a programme with sites, never more than the room it will have for that month's
+orders (this month, all its room; a later month, what its sites will have by then
+beyond what it has, has on the way and orders in the months between); never more than
+its cash pays for now, nor than the export rules on it let its destination receive in
+the calendar year ordered for (the rest of this year's cap; the cap's monthly rate in
+later years), so that it orders nothing it would refuse.
 Finished packages of a product go
 first to programmes with a contracted ``share`` (up to that share of the lot), then
 to the others by priority, then to share-holders still wanting more; programmes of
@@ -92,8 +94,12 @@ class Allocator:
         cash: Callable[[str], float],
         installable: Callable[[str, float], float],
         on_delivered: Callable[[str, float, float], None],
+        packaging_time: dict[str, float],
     ):
         self.env = env
+        self.packaging_time = packaging_time
+        """Each product's packaging cycle time [month]: the orders of the months a cycle
+        time ahead are the first whose packages are not yet started."""
         self.calendar = calendar
         self.products = products
         self.books = {gid: ProgrammeBook(spec) for gid, spec in programmes.items()}
@@ -236,23 +242,29 @@ class Allocator:
         (packages finished at model ``time``) [package]: this month, all its room now; a
         later month, the room its sites will have by then beyond what it has, what is
         on the way to it and what its order rates (:meth:`own_rate`) of the months
-        between take: the room that month opens and any room earlier months' rates
-        leave."""
+        between whose packages are not yet started take: the room that month opens and
+        any room earlier months' rates leave (none for a month whose packages would have
+        been started before now)."""
         current = self._month()
         if month <= current:
             return self.room(book, self.env.now)
         spec = book.spec
+        # the first month whose orders' packages are not yet started (those before it
+        # are allocated or in flight)
+        first = max(current, int(self.env.now + self.packaging_time[spec.product] + 1e-9))
+        if month < first:
+            return 0.0  # its packages would have been started already
         offset = time - month
         state = (self.env.now, book.allocated, self.in_flight[spec.id])
         found = self._paths.get((spec.id, offset))
         if found is None or found[0] != state:
             found = self._paths[spec.id, offset] = (state, [0.0])
-        taken = found[1]  # what its rates take from this month to each later month
-        while len(taken) <= month - current:  # a rate reads the months before it only
-            k = current + len(taken) - 1
+        taken = found[1]  # what its rates take from the first month to each later one
+        while len(taken) <= month - first:  # a rate reads the months before it only
+            k = first + len(taken) - 1
             taken.append(taken[-1] + self.own_rate(book, offset + k, k))
         arrival = month + self.products[spec.product].lead_time + spec.staging
-        left = self.installable(spec.id, arrival) - state[1] - state[2] - taken[month - current]
+        left = self.installable(spec.id, arrival) - state[1] - state[2] - taken[month - first]
         return left if left > 0.0 else 0.0
 
     def demand(self, product: str, in_flight: float, finish: float) -> float:

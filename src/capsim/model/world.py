@@ -128,6 +128,9 @@ class World:
             cash=self._cash,
             installable=self._installable,
             on_delivered=self._delivered,
+            packaging_time={
+                pid: inputs.packaging[spec.packaging].delay for pid, spec in inputs.products.items()
+            },
         )
         self.chains = {
             pid: ProductChain(
