@@ -561,3 +561,8 @@ class ModelInputs:
     export_rules: dict[str, ExportIn]
     funding: dict[str, FundingIn]
     risks_occurred: tuple[str, ...] = field(default=())
+
+    def packaging_times(self) -> dict[str, float]:
+        """Each product's packaging cycle time, by id [month]: packages started at a
+        month's start are finished, and taken, that much later."""
+        return {pid: self.packaging[spec.packaging].delay for pid, spec in self.products.items()}

@@ -87,9 +87,7 @@ class Planner:
         self.lacking = lacking
         self.unfilled = unfilled
         self.backlog = backlog
-        self.packaging_time = {
-            pid: inputs.packaging[chain.product.packaging].delay for pid, chain in chains.items()
-        }
+        self.packaging_time = inputs.packaging_times()
         """Each product's packaging cycle time [month]: packages started at a month's
         start are finished, and taken, that much later (plans, starts and the dies and
         stacks ordered for them count the programmes open by then)."""

@@ -128,9 +128,7 @@ class World:
             cash=self._cash,
             installable=self._installable,
             on_delivered=self._delivered,
-            packaging_time={
-                pid: inputs.packaging[spec.packaging].delay for pid, spec in inputs.products.items()
-            },
+            packaging_time=inputs.packaging_times(),
         )
         self.chains = {
             pid: ProductChain(

@@ -97,7 +97,8 @@ def _base_path(
         raise ScenarioError([Problem(where, format_path(key), message)])
     base_path = (path.parent / name).resolve()
     shipped = shipped_scenarios()
-    if not base_path.exists() and shipped is not None and Path(name).name == name:
+    bare = shipped is not None and Path(name).name == name  # may name a shipped scenario
+    if not base_path.exists() and bare:
         # a bare file name not beside the scenario: one of the shipped scenarios
         base_path = (shipped / name).resolve()
     if base_path in seen:
@@ -115,7 +116,7 @@ def _base_path(
         raise ScenarioError([Problem(where, format_path(key), message)])
     if not base_path.exists():
         looked = str(base_path)
-        if shipped is not None and Path(name).name == name:
+        if bare:
             looked = f"{(path.parent / name).resolve()} and {base_path}"
         message = f"base scenario {name!r} not found (looked for {looked})"
         raise ScenarioError([Problem(where, format_path(key), message)])
