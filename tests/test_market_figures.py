@@ -317,17 +317,7 @@ DIE_WORLDS = [
             "beyond the bound in 2030-09 (docs/model.md, known gaps)",
         ),
     ),
-    pytest.param(
-        "stargate-korea-memory",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="stargate-rubin's order rates for its last months count the room its "
-            "sites will have, and dies are ordered for them a fab cycle ahead; it stops "
-            "taking Rubin in 2029-11 (its room full, its window ending 2029-12-31), so "
-            "27k dies (about 13k packages, 4 % of a month) are beyond the bound in "
-            "2030-01 (docs/model.md, known gaps)",
-        ),
-    ),
+    "stargate-korea-memory",
     "korea-10k-gpus",
     pytest.param(
         "asia-tour",
@@ -335,7 +325,7 @@ DIE_WORLDS = [
             strict=True,
             reason="uae-hub-b300's arrears are met from dies already on the way for the "
             "market's B300 buyers (its contracted share while they went short of HBM), so "
-            "the dies ordered for them are left: 13.7k B300 dies stay after B300's window "
+            "the dies ordered for them are left: 3.7k B300 dies stay after B300's window "
             "(docs/model.md)",
         ),
     ),

@@ -314,6 +314,79 @@ def _short_first_quarter(unfilled: str):
     )
 
 
+@pytest.mark.parametrize("unfilled", ["carried", "lapses"])
+def test_a_second_buyer_leaves_no_stacks_waiting(unfilled):
+    # g's one crew installs 3 racks x 100 = 300 packages a month (its hall has room for
+    # 5000), so g orders 300 a month of its 500 from February; h, without sites, orders
+    # 200 a month. v makes up to 5000 packages' stacks a month, two months after they
+    # are ordered, and nothing else takes time: each month's 500 packages need 4000
+    # stacks, ordered two months before. From April on every month's stacks are used in
+    # their month (none left at a month's end). The plans already count what earlier
+    # months' order rates take of g's room; g's want then once counted it again, and
+    # 1,600 (lapsing) or 2,000-2,400 (carried) stacks waited from month to month.
+    scenario = chain(
+        **{
+            "horizon.end": "2027-12-31",
+            "logic_fabs.f.wafer_starts": "100 wafer/month",
+            "hbm_vendors.v.capacity": {"HBM4": "40000 stack/month"},
+            "hbm_vendors.v.lead_time": "2 month",
+            "programmes.g.unfilled": unfilled,
+            "programmes.g.start": "2026-02-01",
+            "programmes.g.volume": "500 package/month",
+            "programmes.g.target_packages": "3000 package",
+            "sites.s.crews": 1,
+            "sites.s.crew_rate": "3 rack/month",
+            "sites.s.buildings.0.it_capacity": "10 MW",
+            "programmes.h": {
+                **other_buyers(),
+                "volume": "200 package/month",
+                "target_packages": "2000 package",
+                "unfilled": "lapses",
+            },
+        }
+    )
+    result = simulate(scenario)
+    produced = result.packages_produced.sel(product="p").values
+    np.testing.assert_allclose(produced[3:10], 500.0, atol=1e-6)
+    np.testing.assert_allclose(result.hbm_inventory.sel(product="p").values[3:10], 0.0, atol=1e-6)
+    np.testing.assert_allclose(_stacks(result)[2:8], 4000.0, atol=1e-6)
+
+
+def test_crew_time_before_a_programme_starts_is_no_room_for_it():
+    # g starts in April (month 3) at 500 a month towards 3000; its one crew installs
+    # 3 racks x 100 = 300 packages a month into a hall with room for 5000, and packages
+    # may arrive 1.5 months before the crew could install them (staging). When it
+    # starts, its room is 1.5 x 300 = 450, then 300 a month as the crew installs: so
+    # its order rates, seen from January, are 450 for April and 300 for each month after
+    # (the crew's January to March count for nothing: it has nothing to install). With
+    # stacks ordered three months ahead for those rates, g is made 450, then 300 a month
+    # (2850 by December), then the last 150, and no stack goes back. (Crew time from
+    # January once counted: rates of 500 for five months, 4,800 stacks given back and
+    # nothing made in November.)
+    scenario = chain(
+        **{
+            "horizon.end": "2027-12-31",
+            "logic_fabs.f.wafer_starts": "100 wafer/month",
+            "hbm_vendors.v.capacity": {"HBM4": "40000 stack/month"},
+            "hbm_vendors.v.lead_time": "3 month",
+            "sites.s.crews": 1,
+            "sites.s.crew_rate": "3 rack/month",
+            "sites.s.buildings.0.it_capacity": "10 MW",
+            "programmes.g.start": "2026-04-01",
+            "programmes.g.volume": "500 package/month",
+            "programmes.g.target_packages": "3000 package",
+            "programmes.g.unfilled": "lapses",
+        }
+    )
+    allocator = World(resolve(scenario)).allocator
+    rates = [allocator.order_rate("p", float(month)) for month in range(3, 8)]
+    np.testing.assert_allclose(rates, [450.0, 300.0, 300.0, 300.0, 300.0], atol=1e-6)
+    result = simulate(scenario)
+    produced = result.packages_produced.sel(product="p").values
+    np.testing.assert_allclose(produced[:14], [0, 0, 0, 450] + [300] * 8 + [150, 0], atol=1e-6)
+    assert float(result.hbm_given_back.sum()) == pytest.approx(0.0, abs=1e-6)
+
+
 def test_orders_not_filled_lapse_or_stay_on_order():
     # Lapsing: 200 a month for three months (the line), then the 400 ordered a month
     # until the 2000th, in July: 600 + 3 x 400 + 200. Carried: the 600 not filled in the
@@ -325,22 +398,38 @@ def test_orders_not_filled_lapse_or_stay_on_order():
     np.testing.assert_allclose(carried.values[:8], [200, 200, 200, 500, 500, 400, 0, 0], atol=1e-6)
 
 
+#: Lead times of the fab, v, the line and the product (delivery) [month]: whole months,
+#: then part-months (goods due mid-month are packaged from the next month's start).
+LEADS = {
+    "whole": ("3 month", "4 month", "1 month", "0 month"),
+    "part": ("2.5 month", "3.5 month", "1.5 month", "0.5 month"),
+}
+
+
+@pytest.mark.parametrize("leads", ["whole", "part"])
 @pytest.mark.parametrize("sites", [False, True], ids=["sink", "sites"])
-def test_orders_always_filled_are_the_same_carried_or_lapsing(sites):
-    # g orders 400 packages a month from March 2026 towards 5000; the fab (100 wafers, a
-    # 3-month cycle), v (40,000 stacks, 4 months) and the line can make far more, so
-    # every month's orders are filled in their month and none is owed: carried or not,
-    # the same packages, stack orders and dies, and no die or stack held beyond use
-    # (the months of a lead time are each ordered for by their own plan, not again as
-    # owed).
+def test_orders_always_filled_are_the_same_carried_or_lapsing(sites, leads):
+    # g orders 400 packages a month from March 2026 towards 5000; the fab (100 wafers),
+    # v (40,000 stacks) and the line can make far more, so every month's orders are
+    # filled in their month and none is owed: carried or not, 400 a month (12 months,
+    # then the last 200), the same stack orders and dies. With whole-month lead times
+    # no die or stack is held beyond use (the months of a lead time are each ordered for
+    # by their own plan, not again as owed); with part-month ones each month's dies and
+    # stacks arrive mid-month and wait to the next month's packaging: a month's worth
+    # (400 packages: 400 dies, 3200 stacks) at each month's end, no more. (With part
+    # months the plans once counted half of the month the goods arrive in, and a lapsing
+    # g got 200, not 400, every fifth month.)
+    fab, vendor, line, delivery = LEADS[leads]
+
     def world(unfilled):
         changes = {
             "horizon.end": "2027-12-31",
             "logic_fabs.f.wafer_starts": "100 wafer/month",
-            "logic_fabs.f.cycle_time": "3 month",
-            "hbm_vendors.v.lead_time": "4 month",
+            "logic_fabs.f.cycle_time": fab,
+            "hbm_vendors.v.lead_time": vendor,
             "hbm_vendors.v.capacity": {"HBM4": "40000 stack/month"},
-            "packaging.c.cycle_time": "1 month",
+            "packaging.c.cycle_time": line,
+            "products.p.lead_time": delivery,
             "programmes.g.target_packages": "5000 package",
             "programmes.g.volume": "400 package/month",
             "programmes.g.unfilled": unfilled,
@@ -355,8 +444,9 @@ def test_orders_always_filled_are_the_same_carried_or_lapsing(sites):
     np.testing.assert_allclose(allocated[:15], [0, 0] + [400] * 12 + [200], atol=1e-6)
     for name in ("packages_allocated", "supplier_asked", "die_inventory", "hbm_inventory"):
         np.testing.assert_allclose(carried[name].values, lapses[name].values, atol=1e-6)
-    assert float(abs(carried.die_inventory).max()) < 1e-6
-    assert float(abs(carried.hbm_inventory).max()) < 1e-6
+    held = 0.0 if leads == "whole" else 1.0  # months of use held at a month's end
+    assert float(carried.die_inventory.max()) <= 400 * held + 1e-6
+    assert float(carried.hbm_inventory.max()) <= 3200 * held + 1e-6
 
 
 def test_carried_orders_count_from_the_start_within_its_month():

@@ -95,8 +95,12 @@ class Allocator:
         installable: Callable[[str, float], float],
         on_delivered: Callable[[str, float, float], None],
         packaging_time: dict[str, float],
+        install_rates: dict[str, float],
     ):
         self.env = env
+        self.install_rates = install_rates
+        """Packages each programme's crews install per month, over its sites, by id
+        [package/month]."""
         self.packaging_time = packaging_time
         """Each product's packaging cycle time [month]: the orders of the months a cycle
         time ahead are the first whose packages are not yet started."""
@@ -219,23 +223,31 @@ class Allocator:
             return max(0.0, spec.ordered_by(month) - book.allocated - flight)
         return spec.volume_at(month)
 
-    def unfilled(self, gid: str, month: int) -> float:
-        """Orders of programme ``gid`` from its start to the end of ``month`` neither
-        allocated to it nor in flight for it [package] (0 unless its unfilled orders are
-        carried)."""
-        book = self.books[gid]
-        return self._on_order(book, month, self.in_flight[gid]) if book.spec.carried else 0.0
-
     def room(self, book: ProgrammeBook, time: float) -> float:
         """Packages ``book``'s programme may be allocated at model ``time`` [month] beyond
         what it has been [package]: what its sites could have installed by the time they
         would arrive, and up to its ``staging`` later, less its allocation (unbounded for a
-        programme without sites)."""
+        programme without sites). Before the programme starts, crew time to its start
+        counts for none of them (:meth:`_site_room`)."""
         spec = book.spec
         if not spec.sites:
             return float("inf")
+        room = self._site_room(book, time)
+        return room if room > 0.0 else 0.0
+
+    def _site_room(self, book: ProgrammeBook, time: float) -> float:
+        """:meth:`room` at model ``time`` [month], unclamped (may be below 0) [package].
+        For a programme that starts later, no more than its crews can install from its
+        start to then: the room its sites will give its first orders is what they can
+        install from then (as it will be found then), not what they could have since
+        now with nothing to install."""
+        spec = book.spec
         arrival = time + self.products[spec.product].lead_time + spec.staging
-        return max(0.0, self.installable(spec.id, arrival) - book.allocated)
+        room = self.installable(spec.id, arrival) - book.allocated
+        if spec.start > self.env.now:
+            crews = self.install_rates[spec.id] * (arrival - spec.start)
+            room = crews if crews < room else room
+        return room
 
     def _room_left(self, book: ProgrammeBook, time: float, month: int) -> float:
         """The :meth:`room` ``book``'s programme will have for its orders of ``month``
@@ -263,8 +275,7 @@ class Allocator:
         while len(taken) <= month - first:  # a rate reads the months before it only
             k = first + len(taken) - 1
             taken.append(taken[-1] + self.own_rate(book, offset + k, k))
-        arrival = month + self.products[spec.product].lead_time + spec.staging
-        left = self.installable(spec.id, arrival) - state[1] - state[2] - taken[month - first]
+        left = self._site_room(book, month) - state[2] - taken[month - first]
         return left if left > 0.0 else 0.0
 
     def demand(self, product: str, in_flight: float, finish: float) -> float:

@@ -54,9 +54,6 @@ class Planner:
     lacking : callable
         Good packages each programme of a product still lacks beyond those started for
         it, by programme id, given the product id.
-    unfilled : callable
-        A programme's orders to the end of a month neither allocated nor started for it,
-        given (programme id, month) [package] (0 unless its unfilled orders are carried).
     backlog : callable
         Good packages of a product its programmes still lack, given (product id, model
         time [month] by which they open).
@@ -73,7 +70,6 @@ class Planner:
         wants: Callable[[str, float], dict[str, float]],
         rates: Callable[[str, float], dict[str, float]],
         lacking: Callable[[str], dict[str, float]],
-        unfilled: Callable[[str, int], float],
         backlog: Callable[[str, float], float],
     ):
         self.inputs = inputs
@@ -85,7 +81,6 @@ class Planner:
         self.wants = wants
         self.rates = rates
         self.lacking = lacking
-        self.unfilled = unfilled
         self.backlog = backlog
         self.packaging_time = inputs.packaging_times()
         """Each product's packaging cycle time [month]: packages started at a month's
@@ -205,11 +200,14 @@ class Planner:
 
     def owed(self, chain: ProductChain, start: int) -> tuple[float, dict[str, float]]:
         """What the programmes of ``chain``'s product open when packages started in month
-        ``start`` are finished would want then beyond their order rate, as they stand now
-        (the room its programmes with sites have and have not been given: their orders of
-        past months not met) [package], and each programme's part, by id. A programme
-        that will have closed by then wants nothing: inputs ordered for it would wait
-        forever."""
+        ``start`` are finished would want then beyond their order rates, as they stand
+        now [package], and each programme's part, by id: its want then less its order
+        rate that month and its part of the plans of the months before it whose
+        packages are not yet started (:meth:`_planned_before`), so what is left is what
+        past months' orders were not met (the room its sites have and have not been given, a carried
+        programme's unfilled orders) or, for a programme with an end and no volume, what
+        it lacks beyond the rates spread to its end. A programme that will have closed
+        by then wants nothing: inputs ordered for it would wait forever."""
         pid = chain.product.id
         if pid not in self._owing:
             return _NOTHING_OWED
@@ -223,40 +221,41 @@ class Planner:
             if total > 0.0:
                 # the rates the plans count (none while none of the programmes is open)
                 ordered = self._rates_by(pid, finish)[0] if rate > 0 else {}
+                before = self._planned_before(chain, start)
                 for gid, want in self.wants(pid, finish).items():
                     part = want - ordered.get(gid, 0.0)
-                    if part > 0.0 and self.inputs.programmes[gid].carried:
-                        most = self._carried_owed(chain, gid, finish, ordered)
-                        if part > most:
-                            total -= part - most
-                            part = most
+                    counted = before.get(gid, 0.0)
+                    if part > 0.0 and counted > 0.0:
+                        total -= min(part, counted)
+                        part -= counted
                     if part > 0.0:
                         parts[gid] = part
             found = self._later[key] = (total if total > 0.0 else 0.0, parts)
         return found
 
-    def _carried_owed(
-        self, chain: ProductChain, gid: str, finish: float, ordered: dict[str, float]
-    ) -> float:
-        """The most programme ``gid``, whose unfilled orders are carried, can be owed for
-        packages finished at model time ``finish`` [package]: its orders due before the
-        first packages started now finish, neither allocated nor started for it, and what
-        its order rates of the months from then to ``finish`` fall short of its volumes
-        then (its want then also counts the orders of those months, which their own
-        plans order inputs for as far as their order rates go: not beyond the room its
-        sites will have then)."""
-        spec = self.inputs.programmes[gid]
+    def _planned_before(self, chain: ProductChain, start: int) -> dict[str, float]:
+        """Each programme's part of ``chain``'s product's plans of the months from the
+        first whose packages are not yet started to the one before ``start`` that the
+        dies and stacks it has on hand and due by then can make (each month's plan split
+        in proportion to the programmes' order rates then; what its inputs cannot make
+        stays owed at ``start``) [package], by id."""
         pid = chain.product.id
-        first = int(chain.env.now + self.packaging_time[pid] + 1e-9)
-        month = int(finish + 1e-9)
-        if month <= first:
-            return math.inf
-        owed = self.unfilled(gid, first - 1)
-        owed += max(0.0, spec.volume_at(month) - ordered.get(gid, 0.0))
-        for between in range(first, month):
-            rate = self._rates_by(pid, finish - (month - between))[0].get(gid, 0.0)
-            owed += max(0.0, spec.volume_at(between) - rate)
-        return owed
+        ptime = self.packaging_time[pid]
+        summed: dict[str, float] = {}
+        for between in range(math.ceil(chain.env.now - 1e-9), start):
+            plan = self.plan(chain, between)
+            if plan > 0:
+                rates, ordered = self._rates_by(pid, between + ptime)
+                for gid, rate in rates.items():
+                    if rate > 0:
+                        summed[gid] = summed.get(gid, 0.0) + plan * rate / ordered
+        planned = sum(summed.values())
+        if planned > 0:
+            made = _makeable(chain, start - 1)
+            if made < planned:
+                scale = made / planned
+                summed = {gid: part * scale for gid, part in summed.items()}
+        return summed
 
     def owing_lack(self, pid: str) -> float:
         """What the programmes of product ``pid`` that may owe beyond their order rates
@@ -480,26 +479,27 @@ class Planner:
         # orders all its room now, one with an end what it lacks spread to it)
         now = math.ceil(month - 1e-9)
         left, by = max(self.owed(chain, now), self.owed(chain, now + 1), key=itemgetter(0))
-        # and what those whose unfilled orders are carried will owe when the goods arrive
+        # what those whose unfilled orders are carried will owe when the goods arrive
+        # replaces their part (none when they will owe nothing then)
         carried = self._carried_due(chain, month, lead)
         if carried:
             left += sum(carried.values()) - sum(by.get(gid, 0.0) for gid in carried)
             by = {**by, **carried}
         owed = planned = 0.0
         plans: list[tuple[float, int]] = []  # (plan, month) of the months with a plan
-        for start, fraction in _window(month, lead):
+        for start in _window(month, lead):
             if not first <= start < end:
                 continue  # a plan of 0
             if left > 0:  # owed then, as much as the month has room for
                 take = min(self.arrears_by(chain, start), left)
-                owed += fraction * take
+                owed += take
                 left -= take
             at = start if start <= last else last
             at = max(at, 0)
             found = fresh.get(at)
             if found is None:
                 found = self.projection(at)
-            plan_k = fraction * found[pid][0]
+            plan_k = found[pid][0]
             if plan_k > 0:
                 plans.append((plan_k, start))
                 planned += plan_k
@@ -514,7 +514,8 @@ class Planner:
         arrive, a ``lead`` time later, beyond its order rates of the months to then, as
         it stands now [package], by id: its orders then not yet filled, no more than its
         sites will have room for then (the room they open within the lead time, which
-        the plans' order rates count only month by month)."""
+        the plans' order rates count only month by month); 0 for one that will owe
+        nothing beyond them."""
         pid = chain.product.id
         gids = self._carried[pid]
         if not gids:
@@ -527,11 +528,11 @@ class Planner:
             self.demand(pid, chain.in_packaging, finish)
             wants = self.wants(pid, finish)
             due = {gid: wants.get(gid, 0.0) for gid in gids}
-            for start, fraction in _window(month, lead):
+            for start in _window(month, lead):
                 rates = self._rates_by(pid, start + ptime)[0]
                 for gid in gids:
-                    due[gid] -= fraction * rates.get(gid, 0.0)
-            found = self._due[key] = {gid: part for gid, part in due.items() if part > 0.0}
+                    due[gid] -= rates.get(gid, 0.0)
+            found = self._due[key] = {gid: max(part, 0.0) for gid, part in due.items()}
         return found
 
     def _within_lacking(
@@ -601,6 +602,21 @@ class Planner:
         return found
 
 
+def _makeable(chain: ProductChain, time: float) -> float:
+    """Good packages ``chain``'s product can make from now to model ``time`` [month] out of
+    the dies and stacks it has on hand and due by then [package]: an input it can still
+    order in time (its fab cycle, or its shortest HBM lead time, at most ``time`` from
+    now) sets no limit."""
+    span = time - chain.env.now
+    made = math.inf
+    if chain.fab.delay > span:
+        made = chain.dies.position_by(time) / chain.dies_per_good
+    if chain.stacks_per_good > 0 and chain.stacks_lead > span:
+        stacks = sum([pipeline.position_by(time) for pipeline in chain.stacks.values()])
+        made = min(made, stacks / chain.stacks_per_good)
+    return made
+
+
 def _by_supplier(
     inputs: ModelInputs, chains: dict[str, ProductChain]
 ) -> tuple[dict[str, list[ProductChain]], dict[str, list[ProductChain]]]:
@@ -622,15 +638,13 @@ def _carried(inputs: ModelInputs, chains: dict[str, ProductChain]) -> dict[str, 
     return carried
 
 
-def _window(month: float, lead: float) -> list[tuple[int, float]]:
-    """The months whose packaging goods ordered at model time ``month`` cover until they
-    arrive, a ``lead`` time later: (month start, the fraction of its plan counted), as in
-    :meth:`Planner.planned` (goods due during a month are packaged from the next)."""
-    whole = math.floor(lead + 1e-9)
-    count = whole + 2 if lead > whole else whole + 1
-    return [
-        (math.ceil(month + k - 1e-9), 1.0 if k <= whole else lead - whole) for k in range(count)
-    ]
+def _window(month: float, lead: float) -> range:
+    """The month starts whose packaging goods ordered at model time ``month`` cover until
+    they can be used, a ``lead`` time later: from ``month``'s to the first packaging
+    after they arrive, as in :meth:`Planner.planned` (goods due during a month are
+    packaged from the next, so they cover all of that month)."""
+    first = math.ceil(month - 1e-9)
+    return range(first, math.ceil(month + lead - 1e-9) + 1)
 
 
 def _hbm_need(chains: dict[str, ProductChain]) -> list[tuple[int, float, list[float]]]:

@@ -83,10 +83,9 @@ class Procurement:
     wants : callable
         Each programme's want in the last demand for a product, by programme id, given
         (product id, model time [month] the packages would finish).
-    rates, lacking, unfilled : callable
-        Each programme's order rate of a product at a time, what each still lacks, and a
-        programme's carried orders not yet filled (see
-        :class:`~capsim.model.planning.Planner`).
+    rates, lacking : callable
+        Each programme's order rate of a product at a time, and what each still lacks
+        (see :class:`~capsim.model.planning.Planner`).
     backlog : callable
         Good packages of a product its programmes still lack, given (product id, model
         time [month] by which they open).
@@ -107,7 +106,6 @@ class Procurement:
         wants: Callable[[str, float], dict[str, float]],
         rates: Callable[[str, float], dict[str, float]],
         lacking: Callable[[str], dict[str, float]],
-        unfilled: Callable[[str, int], float],
         backlog: Callable[[str, float], float],
         started: Callable[[str, float, float], None],
         record: Record,
@@ -130,7 +128,6 @@ class Procurement:
             wants=wants,
             rates=rates,
             lacking=lacking,
-            unfilled=unfilled,
             backlog=backlog,
         )
         self.by_line = self.planner.by_line

@@ -129,6 +129,10 @@ class World:
             installable=self._installable,
             on_delivered=self._delivered,
             packaging_time=inputs.packaging_times(),
+            install_rates={
+                gid: sum([self.sites[sid].tenancies[gid].install_rate for sid in spec.sites])
+                for gid, spec in inputs.programmes.items()
+            },
         )
         self.chains = {
             pid: ProductChain(
@@ -170,7 +174,6 @@ class World:
             wants=self.allocator.wants_by,
             rates=self.allocator.order_rates,
             lacking=self.allocator.lacking,
-            unfilled=self.allocator.unfilled,
             backlog=self._backlog,
             started=self.allocator.started,
             record=self.record,
