@@ -542,6 +542,22 @@ def test_the_three_openai_deals_compose():
             seen |= ids
 
 
+def test_a_deal_files_risks_act_on_its_own_sites_only():
+    """A risk that changes the market (a vendor failing a product's qualification, a
+    shared supplier's disruption) lives in base-world: were it in one deal file, the
+    joint world would carry it and that deal's rivals alone would not, and comparing
+    them sample by sample would credit the risk to contention (a Samsung failure for
+    Rubin, in the NVIDIA deal's file, once gave Broadcom's first GW 164 days sooner in
+    the joint world than alone). A deal file's risks delay its own sites."""
+    for name in DEAL_FILES:
+        text = (ROOT / "scenarios" / f"{name}.yaml").read_text(encoding="utf-8")
+        document = yaml.safe_load(text)
+        own_sites = set(document.get("sites") or {})
+        for rid, risk in (document.get("risks") or {}).items():
+            effect = risk["effect"]
+            assert effect.get("site") in own_sites, (name, rid, effect)
+
+
 # Transformer waits against the published lead times. Wood Mackenzie (2024, DESIGN.md
 # §5): a large power transformer ordered then waited about 120-130 weeks; base-world's
 # starting backlog is that queue, so a hall's order dated before the horizon comes out
