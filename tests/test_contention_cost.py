@@ -18,7 +18,6 @@ import pytest
 
 from capsim import load_scenario, simulate
 from capsim.model.dating import horizon_after
-from scripts import validation_script
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 DEALS = {
@@ -66,18 +65,3 @@ def test_contention_never_speeds_a_deal_and_costs_one_a_month_for_want_of_hbm_or
             if days >= 30 and reason in {"cowos", "hbm"}:
                 costly.append(milestone)
     assert costly, "no deal is 30 days later in the joint world for want of CoWoS or HBM"
-
-
-def test_the_shift_interval_is_the_spread_of_a_paired_median_difference():
-    # Paired samples whose joint dates are each alone's + 10 days shift every resample's
-    # median by exactly 10; with identical dates every resample shifts by 0. Alone dates
-    # 0..99 and joint dates 0 or 100 (alternately) give resamples whose joint median is
-    # 0 or 100 in about 46 % each (more of one than the other), so the shifts' 10th and
-    # 90th percentiles are about 0 - 50 and 100 - 50, alone's median moving a few days.
-    script = validation_script("contention_cost")
-    alone = np.arange(100)
-    assert script.shift_interval(alone, alone + 10) == (10.0, 10.0)
-    assert script.shift_interval(alone, alone) == (0.0, 0.0)
-    low, high = script.shift_interval(alone, np.where(alone % 2 == 0, 0, 100))
-    assert -60.0 < low < -40.0
-    assert 40.0 < high < 60.0

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from capsim.analysis.compare import paired_delays
+from capsim.analysis.compare import paired_delays, shift_spread
 
 SUPPLY = "cowos logic_wafers hbm demand"
 PROGRAMME = "cowos logic_wafers hbm demand site_capacity"
@@ -82,6 +82,7 @@ def test_with_deliveries_level_the_reason_is_what_held_the_programme_back():
     b = _study(["2027-12-01"] * 4, behind, delivered, _codes(2, 2, 0), _codes(3, 4, 10))
     (row,) = paired_delays(a, b, DEAL)
     assert row.days == (30.0, 30.0, 30.0)
+    assert row.shift == (30.0, 30.0, 30.0)  # every resample's medians 30 days apart
     # October is demand (3), November and December site capacity (4): 2/3
     assert row.reason == "site_capacity"
     assert row.reason_share == pytest.approx(2 / 3)
@@ -93,3 +94,17 @@ def test_studies_with_other_seeds_are_not_paired():
     b = _study(["2027-03-01"], zeros, zeros, zeros, zeros, seed=8)
     with pytest.raises(ValueError, match="same seed and samples"):
         paired_delays(a, b, DEAL)
+
+
+def test_the_shift_spread_is_that_of_a_paired_median_difference():
+    # Paired samples whose joint dates are each alone's + 10 days shift every resample's
+    # median by exactly 10; with identical dates every resample shifts by 0. Alone dates
+    # 0..99 and joint dates 0 or 100 (alternately) give resamples whose joint median is
+    # 0 or 100 in about 46 % each (more of one than the other), so the shifts' 10th and
+    # 90th percentiles are about 0 - 50 and 100 - 50, alone's median moving a few days.
+    alone = np.arange(100)
+    assert shift_spread(alone, alone + 10) == (10.0, 10.0)
+    assert shift_spread(alone, alone) == (0.0, 0.0)
+    low, high = shift_spread(alone, np.where(alone % 2 == 0, 0, 100))
+    assert -60.0 < low < -40.0
+    assert 40.0 < high < 60.0

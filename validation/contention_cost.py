@@ -102,28 +102,6 @@ def _p50_day(study, milestone: str) -> np.datetime64:
     return horizon_after(study["time"].values) if np.isnat(value) else value
 
 
-def _days(study, milestone: str) -> np.ndarray:
-    """Each sample's date of ``milestone`` [day since the epoch], the day after the
-    horizon when not met."""
-    dates = study["milestone_date"].sel(milestone=milestone).values.astype("datetime64[D]")
-    after = horizon_after(study["time"].values).astype("datetime64[D]")
-    return np.where(np.isnat(dates), after, dates).astype(np.int64)
-
-
-def shift_interval(
-    alone: np.ndarray, joint: np.ndarray, *, resamples: int = 2000, seed: int = 0
-) -> tuple[float, float]:
-    """The 10th and 90th percentiles [day] of the P50 shift (median of ``joint`` less
-    median of ``alone``, each a date per sample [day]) over bootstrap resamples of the
-    samples, drawn in pairs (sample *i* of both, as common random numbers pair them):
-    how far the shift a study of this size reports could move with other samples."""
-    rng = np.random.default_rng(seed)
-    picks = rng.integers(0, len(alone), size=(resamples, len(alone)))
-    shifts = np.median(joint[picks], axis=1) - np.median(alone[picks], axis=1)
-    low, high = np.quantile(shifts, [0.1, 0.9])
-    return float(low), float(high)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=200)
@@ -164,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
             shift = float((b - a) / np.timedelta64(1, "D"))
             days = " / ".join(f"{d:+.0f}" for d in row.days)
             why = f"{row.reason} ({row.reason_share:.0%})" if row.reason else "-"
-            low, high = shift_interval(_days(alone, row.milestone), _days(joint, row.milestone))
+            _, low, high = row.shift
             spread = f"{low:+.0f} to {high:+.0f}"
             print(
                 f"{row.milestone:<28}{str(a)[:10]:>12}{str(b)[:10]:>12}{shift:>+8.0f}"

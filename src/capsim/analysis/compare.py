@@ -76,6 +76,10 @@ class PairedDelay:
         counts as the day after its own horizon.
     later : float
         Share of samples in which B is later by a day or more [fraction].
+    shift : tuple of float
+        B's P50 date minus A's [day] (medians over samples), then the 10th and 90th
+        percentiles of that difference over paired bootstrap resamples of the samples
+        (:func:`shift_spread`): how far it could move with other samples.
     reason, reason_share : str or None, float
         What held the milestone's programme back in B, pooled over samples: in the
         months its deliveries so far were behind A's, the input binding its product;
@@ -87,6 +91,7 @@ class PairedDelay:
     milestone: str
     days: tuple[float, float, float]
     later: float
+    shift: tuple[float, float, float]
     reason: str | None
     reason_share: float
 
@@ -107,14 +112,31 @@ def paired_delays(
         raise ValueError("paired delays need two studies with the same seed and samples")
     found = []
     for name, programme in milestones.items():
-        delay = (_dates(right, name) - _dates(left, name)) / np.timedelta64(1, "D")
+        a = _dates(left, name).astype("datetime64[D]").astype(np.int64)
+        b = _dates(right, name).astype("datetime64[D]").astype(np.int64)
+        delay = (b - a).astype(float)
         p10, p50, p90 = np.quantile(delay, [0.1, 0.5, 0.9], method="inverted_cdf")
         reason, share = None, 0.0
         if programme is not None:
             reason, share = _held_back(left, right, *programme)
         days = (float(p10), float(p50), float(p90))
-        found.append(PairedDelay(name, days, float(np.mean(delay >= 1.0)), reason, share))
+        shift = (float(np.median(b) - np.median(a)), *shift_spread(a, b))
+        found.append(PairedDelay(name, days, float(np.mean(delay >= 1.0)), shift, reason, share))
     return found
+
+
+def shift_spread(
+    left: np.ndarray, right: np.ndarray, *, resamples: int = 2000, seed: int = 0
+) -> tuple[float, float]:
+    """The 10th and 90th percentiles [day] of the P50 shift (median of ``right`` less
+    median of ``left``, one date per sample [day]) over bootstrap resamples of the
+    samples, drawn in pairs (sample *i* of both, as common random numbers pair them):
+    how far a shift from this many samples could move with other samples."""
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(left), size=(resamples, len(left)))
+    shifts = np.median(right[picks], axis=1) - np.median(left[picks], axis=1)
+    low, high = np.quantile(shifts, [0.1, 0.9])
+    return float(low), float(high)
 
 
 def _dates(result: xr.Dataset, milestone: str) -> np.ndarray:
@@ -418,10 +440,13 @@ def _programme_of(
 def _paired_lines(paired: list[PairedDelay], right_name: str) -> list[str]:
     lines = [
         f"paired by sample (common random numbers): days later in {right_name}",
-        f"{'milestone':<30}{'P10 / P50 / P90':>22}{'later in':>10}   held back by (months behind)",
+        f"{'milestone':<30}{'P10 / P50 / P90':>22}{'later in':>10}{'P50 shift (80 %)':>24}"
+        "   held back by (months behind)",
     ]
     for row in paired:
         days = " / ".join(f"{d:+.0f}" for d in row.days)
+        point, low, high = row.shift
+        shift = f"{point:+.0f} ({low:+.0f} to {high:+.0f})"
         why = f"{row.reason} ({row.reason_share:.0%})" if row.reason else "-"
-        lines.append(f"{row.milestone:<30}{days:>22}{row.later:>10.0%}   {why}")
+        lines.append(f"{row.milestone:<30}{days:>22}{row.later:>10.0%}{shift:>24}   {why}")
     return lines
