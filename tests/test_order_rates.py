@@ -16,6 +16,13 @@ from capsim.model.resolve import resolve
 from capsim.model.world import World
 from capsim.simulation import simulate
 
+#: Supply to spare through 2027: the fab's 100 wafers (64,020 dies) and v's 40,000
+#: stacks (5,000 packages) a month, far beyond any order below.
+AMPLE = {
+    "horizon.end": "2027-12-31",
+    "logic_fabs.f.wafer_starts": "100 wafer/month",
+    "hbm_vendors.v.capacity": {"HBM4": "40000 stack/month"},
+}
 #: 1200 H100e a year for CN: 600 packages of p a year, 50 a month.
 CN_CAP = {"cn": {"destination": "CN", "cap": "1200 H100e/year", "start": "2025-01-01"}}
 
@@ -205,9 +212,7 @@ def test_a_later_months_rate_leaves_out_orders_already_in_packaging():
     # room, was taken from later months' room as well: 500, 200, 0 and 500, 200, 300.)
     scenario = chain(
         **{
-            "horizon.end": "2027-12-31",
-            "logic_fabs.f.wafer_starts": "100 wafer/month",
-            "hbm_vendors.v.capacity": {"HBM4": "40000 stack/month"},
+            **AMPLE,
             "packaging.c.cycle_time": "1.5 month",
             "programmes.g.volume": "500 package/month",
             "programmes.g.target_packages": "5000 package",
@@ -326,9 +331,7 @@ def test_a_second_buyer_leaves_no_stacks_waiting(unfilled):
     # 1,600 (lapsing) or 2,000-2,400 (carried) stacks waited from month to month.
     scenario = chain(
         **{
-            "horizon.end": "2027-12-31",
-            "logic_fabs.f.wafer_starts": "100 wafer/month",
-            "hbm_vendors.v.capacity": {"HBM4": "40000 stack/month"},
+            **AMPLE,
             "hbm_vendors.v.lead_time": "2 month",
             "programmes.g.unfilled": unfilled,
             "programmes.g.start": "2026-02-01",
@@ -365,9 +368,7 @@ def test_crew_time_before_a_programme_starts_is_no_room_for_it():
     # nothing made in November.)
     scenario = chain(
         **{
-            "horizon.end": "2027-12-31",
-            "logic_fabs.f.wafer_starts": "100 wafer/month",
-            "hbm_vendors.v.capacity": {"HBM4": "40000 stack/month"},
+            **AMPLE,
             "hbm_vendors.v.lead_time": "3 month",
             "sites.s.crews": 1,
             "sites.s.crew_rate": "3 rack/month",
@@ -423,11 +424,9 @@ def test_orders_always_filled_are_the_same_carried_or_lapsing(sites, leads):
 
     def world(unfilled):
         changes = {
-            "horizon.end": "2027-12-31",
-            "logic_fabs.f.wafer_starts": "100 wafer/month",
+            **AMPLE,
             "logic_fabs.f.cycle_time": fab,
             "hbm_vendors.v.lead_time": vendor,
-            "hbm_vendors.v.capacity": {"HBM4": "40000 stack/month"},
             "packaging.c.cycle_time": line,
             "products.p.lead_time": delivery,
             "programmes.g.target_packages": "5000 package",

@@ -112,8 +112,7 @@ def paired_delays(
         raise ValueError("paired delays need two studies with the same seed and samples")
     found = []
     for name, programme in milestones.items():
-        a = _dates(left, name).astype("datetime64[D]").astype(np.int64)
-        b = _dates(right, name).astype("datetime64[D]").astype(np.int64)
+        a, b = _milestone_days(left, name), _milestone_days(right, name)
         delay = (b - a).astype(float)
         p10, p50, p90 = np.quantile(delay, [0.1, 0.5, 0.9], method="inverted_cdf")
         reason, share = None, 0.0
@@ -139,9 +138,12 @@ def shift_spread(
     return float(low), float(high)
 
 
-def _dates(result: xr.Dataset, milestone: str) -> np.ndarray:
-    dates = result["milestone_date"].sel(milestone=milestone).values.astype("datetime64[ns]")
-    return np.where(np.isnat(dates), horizon_after(result["time"].values), dates)
+def _milestone_days(result: xr.Dataset, milestone: str) -> np.ndarray:
+    """Each sample's date of ``milestone`` [day since 1970-01-01]; a date never met is
+    the day after the result's horizon."""
+    dates = result["milestone_date"].sel(milestone=milestone).values.astype("datetime64[D]")
+    after = horizon_after(result["time"].values).astype("datetime64[D]")
+    return np.where(np.isnat(dates), after, dates).astype(np.int64)
 
 
 def _held_back(

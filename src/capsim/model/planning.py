@@ -240,15 +240,11 @@ class Planner:
         in proportion to the programmes' order rates then; what its inputs cannot make
         stays owed at ``start``) [package], by id."""
         pid = chain.product.id
-        ptime = self.packaging_time[pid]
         summed: dict[str, float] = {}
         for between in range(math.ceil(chain.env.now - 1e-9), start):
             plan = self.plan(chain, between)
             if plan > 0:
-                rates, ordered = self._rates_by(pid, between + ptime)
-                for gid, rate in rates.items():
-                    if rate > 0:
-                        summed[gid] = summed.get(gid, 0.0) + plan * rate / ordered
+                self._split_plan(pid, plan, between, summed)
         planned = sum(summed.values())
         if planned > 0:
             made = _makeable(chain, start - 1)
@@ -535,6 +531,15 @@ class Planner:
             found = self._due[key] = {gid: max(part, 0.0) for gid, part in due.items()}
         return found
 
+    def _split_plan(self, pid: str, plan: float, start: int, parts: dict[str, float]) -> None:
+        """Add to ``parts`` (by programme id) each programme's share of product ``pid``'s
+        ``plan`` for the packages started in month ``start`` [package]: in proportion to
+        their order rates for those packages."""
+        rates, ordered = self._rates_by(pid, start + self.packaging_time[pid])
+        for gid, rate in rates.items():
+            if rate > 0:
+                parts[gid] = parts.get(gid, 0.0) + plan * rate / ordered
+
     def _within_lacking(
         self,
         pid: str,
@@ -550,11 +555,7 @@ class Planner:
         owing it stays as it is."""
         parts: dict[str, float] = {}
         for plan_k, start in plans:
-            time = start + self.packaging_time[pid]
-            rates, ordered = self._rates_by(pid, time)
-            for gid, rate in rates.items():
-                if rate > 0:
-                    parts[gid] = parts.get(gid, 0.0) + plan_k * rate / ordered
+            self._split_plan(pid, plan_k, start, parts)
         total = sum(by.values())
         if owed > 0 and total > 0:
             for gid, part in by.items():
