@@ -9,6 +9,7 @@ import pytest
 import xarray as xr
 
 from capsim.analysis.compare import paired_delays, shift_spread
+from capsim.analysis.uncertainty import milestone_quantiles
 
 SUPPLY = "cowos logic_wafers hbm demand"
 PROGRAMME = "cowos logic_wafers hbm demand site_capacity"
@@ -88,6 +89,22 @@ def test_with_deliveries_level_the_reason_is_what_held_the_programme_back():
     assert row.reason_share == pytest.approx(2 / 3)
 
 
+def test_the_shift_is_the_difference_of_the_p50_dates_the_forecasts_state():
+    # Four samples: alone 03-01, 04-01, 05-01, 06-01; joint 03-01, 04-01, 07-01, 08-01.
+    # Each forecast's P50 (inverted CDF, as milestone_quantiles states it) is the second
+    # date: 04-01 in both, a shift of 0, though the mean of the middle two moves by 30.5
+    # days (2027-04-16 against 2027-05-16).
+    alone = ["2027-03-01", "2027-04-01", "2027-05-01", "2027-06-01"]
+    joint = ["2027-03-01", "2027-04-01", "2027-07-01", "2027-08-01"]
+    flat = np.zeros((4, 12))
+    a = _study(alone, flat, flat, _codes(3, 3, 0), _codes(3, 3, 0))
+    b = _study(joint, flat, flat, _codes(3, 3, 0), _codes(3, 3, 0))
+    (row,) = paired_delays(a, b, {"first-gw": None})
+    p50 = [milestone_quantiles(s).sel(milestone="first-gw", quantile=0.5).values for s in (a, b)]
+    assert p50[0] == p50[1] == np.datetime64("2027-04-01", "ns")
+    assert row.shift[0] == 0.0
+
+
 def test_studies_with_other_seeds_are_not_paired():
     zeros = np.zeros((1, 12))
     a = _study(["2027-03-01"], zeros, zeros, zeros, zeros)
@@ -96,12 +113,12 @@ def test_studies_with_other_seeds_are_not_paired():
         paired_delays(a, b, DEAL)
 
 
-def test_the_shift_spread_is_that_of_a_paired_median_difference():
+def test_the_shift_spread_is_that_of_a_paired_p50_difference():
     # Paired samples whose joint dates are each alone's + 10 days shift every resample's
-    # median by exactly 10; with identical dates every resample shifts by 0. Alone dates
-    # 0..99 and joint dates 0 or 100 (alternately) give resamples whose joint median is
-    # 0 or 100 in about 46 % each (more of one than the other), so the shifts' 10th and
-    # 90th percentiles are about 0 - 50 and 100 - 50, alone's median moving a few days.
+    # P50 by exactly 10; with identical dates every resample shifts by 0. Alone dates
+    # 0..99 and joint dates 0 or 100 (alternately) give resamples whose joint P50 is
+    # 0 or 100 about half the time each, so the shifts' 10th and 90th percentiles are
+    # about 0 - 50 and 100 - 50, alone's P50 moving a few days.
     alone = np.arange(100)
     assert shift_spread(alone, alone + 10) == (10.0, 10.0)
     assert shift_spread(alone, alone) == (0.0, 0.0)

@@ -88,6 +88,30 @@ def test_an_interrupted_study_reads_its_unfinished_samples_as_missing(tmp_path, 
     assert "4 of 12 Monte Carlo samples finished (study interrupted)" in report
 
 
+def test_a_report_of_a_study_stopped_before_any_sample_finished_says_so(tmp_path, capsys):
+    # Stopped before its first chunk: one message naming the store and what it holds,
+    # exit 2, no report file (before, a traceback from the fan chart).
+    path = interrupted(tmp_path, samples=8, finished_chunks=0)
+    code, _, err = cli(capsys, "report", path, "-o", tmp_path / "report.html")
+    assert code == 2
+    assert f"{path}: 0 of 8 Monte Carlo samples finished (study interrupted)" in err
+    assert not (tmp_path / "report.html").exists()
+
+
+def test_a_report_takes_a_study_saved_as_netcdf_not_a_single_run(tmp_path, capsys):
+    scenario = scenario_file(tmp_path)
+    study, run = tmp_path / "study.nc", tmp_path / "run.nc"
+    assert cli(capsys, "run", scenario, "--samples", 4, "--workers", 1, "-o", study)[0] == 0
+    assert cli(capsys, "run", scenario, "--deterministic", "-o", run)[0] == 0
+    code, _, err = cli(capsys, "report", study, "-o", tmp_path / "study.html")
+    assert code == 0, err
+    assert "4 Monte Carlo samples" in (tmp_path / "study.html").read_text(encoding="utf-8")
+    code, _, err = cli(capsys, "report", run, "-o", tmp_path / "run.html")
+    assert code == 2
+    assert f"{run} is not a Monte Carlo study" in err
+    assert not (tmp_path / "run.html").exists()
+
+
 def test_a_store_from_before_finished_was_recorded_reads_and_resumes(tmp_path):
     path = interrupted(tmp_path, samples=12, finished_chunks=1)
     shutil.rmtree(path / "finished")

@@ -77,7 +77,7 @@ class PairedDelay:
     later : float
         Share of samples in which B is later by a day or more [fraction].
     shift : tuple of float
-        B's P50 date minus A's [day] (medians over samples), then the 10th and 90th
+        B's P50 date minus A's [day] (as forecasts state them), then the 10th and 90th
         percentiles of that difference over paired bootstrap resamples of the samples
         (:func:`shift_spread`): how far it could move with other samples.
     reason, reason_share : str or None, float
@@ -119,7 +119,7 @@ def paired_delays(
         if programme is not None:
             reason, share = _held_back(left, right, *programme)
         days = (float(p10), float(p50), float(p90))
-        shift = (float(np.median(b) - np.median(a)), *shift_spread(a, b))
+        shift = (float(_p50(b) - _p50(a)), *shift_spread(a, b))
         found.append(PairedDelay(name, days, float(np.mean(delay >= 1.0)), shift, reason, share))
     return found
 
@@ -127,15 +127,22 @@ def paired_delays(
 def shift_spread(
     left: np.ndarray, right: np.ndarray, *, resamples: int = 2000, seed: int = 0
 ) -> tuple[float, float]:
-    """The 10th and 90th percentiles [day] of the P50 shift (median of ``right`` less
-    median of ``left``, one date per sample [day]) over bootstrap resamples of the
-    samples, drawn in pairs (sample *i* of both, as common random numbers pair them):
-    how far a shift from this many samples could move with other samples."""
+    """The 10th and 90th percentiles [day] of the P50 shift (P50 of ``right`` less P50 of
+    ``left``, one date per sample [day]) over bootstrap resamples of the samples, drawn
+    in pairs (sample *i* of both, as common random numbers pair them): how far a shift
+    from this many samples could move with other samples."""
     rng = np.random.default_rng(seed)
     picks = rng.integers(0, len(left), size=(resamples, len(left)))
-    shifts = np.median(right[picks], axis=1) - np.median(left[picks], axis=1)
+    shifts = _p50(right[picks], axis=1) - _p50(left[picks], axis=1)
     low, high = np.quantile(shifts, [0.1, 0.9])
     return float(low), float(high)
+
+
+def _p50(days: np.ndarray, axis: int | None = None) -> np.ndarray:
+    """The P50 of dates [day] as every forecast states it: a date some sample met
+    (``inverted_cdf``, as :func:`capsim.analysis.uncertainty.milestone_quantiles`), not
+    the mean of the two middle ones."""
+    return np.quantile(days, 0.5, axis=axis, method="inverted_cdf")
 
 
 def _milestone_days(result: xr.Dataset, milestone: str) -> np.ndarray:

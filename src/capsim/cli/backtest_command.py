@@ -27,7 +27,7 @@ def register(commands) -> None:
         description="From each quarter's first day in ORIGINS, take SCENARIO as known then "
         "(values dated `known` later fall back to their `prior`), run a Monte Carlo, and "
         "forecast the designer's packages delivered per quarter 1 to LEADS quarters ahead. "
-        "Score each forecast against observed shipments (coverage of the 50 %% and 80 %% "
+        "Score each forecast against observed shipments (coverage of the 50 % and 80 % "
         "intervals, CRPS, pinball loss) beside two baselines: the last quarter held flat, "
         "and the last four quarters' growth carried forward.",
         epilog=examples(

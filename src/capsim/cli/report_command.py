@@ -13,6 +13,9 @@ from capsim.cli.options import (
     execution_from,
 )
 
+#: Suffixes of saved results (a study store, or a NetCDF file of a run or a study).
+_RESULTS = (".zarr", ".nc", ".h5", ".nc4")
+
 
 def register(commands) -> None:
     """Add ``report`` and ``compare`` to ``commands``."""
@@ -21,7 +24,7 @@ def register(commands) -> None:
         help="a self-contained HTML report of a forecast",
         description="Write one self-contained HTML file (images embedded, no network "
         "requests) with the forecast of a scenario (a new Monte Carlo study of --samples "
-        "draws) or of a saved study (.zarr), and the command that reproduces it.",
+        "draws) or of a saved study (.zarr or .nc), and the command that reproduces it.",
         epilog=examples(
             "capsim report scenarios/openai-nvidia-10gw.yaml --samples 100 -o report.html",
             "capsim report study.zarr -o report.html",
@@ -31,7 +34,7 @@ def register(commands) -> None:
         "source",
         type=Path,
         metavar="SCENARIO_OR_RESULT",
-        help="a scenario YAML file, or a Monte Carlo study (.zarr)",
+        help="a scenario YAML file, or a saved Monte Carlo study (.zarr, or .nc)",
     )
     parser.add_argument("-o", "--output", type=Path, required=True, metavar="REPORT.html")
     parser.add_argument(
@@ -49,23 +52,30 @@ def register(commands) -> None:
 
 
 def report_command(arguments: argparse.Namespace) -> int:
+    from capsim.cli.plot_command import open_any
     from capsim.files import written_whole
     from capsim.report.html import render_report
     from capsim.scenario.loader import load_scenario, loads_scenario
     from capsim.simulation import simulate
-    from capsim.sweep.store import StoreError, load_study
+    from capsim.sweep.store import samples_note, usable
     from capsim.sweep.study import monte_carlo
 
     source: Path = arguments.source
     if arguments.output.suffix.lower() not in (".html", ".htm"):
         raise CommandError(f"-o takes an .html file, found {arguments.output}")
-    if source.suffix == ".zarr":
-        try:
-            study = load_study(source)
-        except StoreError as error:
-            raise CommandError(str(error)) from None
+    if source.suffix.lower() in _RESULTS or source.is_dir():
+        study = open_any(source)
         if "sample" not in study.dims or "scenario" not in study.attrs:
-            raise CommandError(f"{source} is not a Monte Carlo study")
+            raise CommandError(
+                f"{source} is not a Monte Carlo study (a single run has no forecast to "
+                "report): give its scenario, or a study written by `capsim run FILE "
+                "--samples N -o STUDY.zarr`"
+            )
+        if not len(usable(study)["sample"]):
+            raise CommandError(
+                f"{source}: {samples_note(study)}, none usable: nothing to report "
+                "(continue it with `capsim run FILE --samples N -o STUDY.zarr --resume`)"
+            )
         scenario = loads_scenario(study.attrs["scenario"], f"{source} (scenario)")
     else:
         scenario = load_scenario(source, arguments.overrides)

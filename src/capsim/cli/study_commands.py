@@ -18,13 +18,15 @@ def register(commands) -> None:
         "sweep",
         help="run a scenario over chosen values of inputs",
         description="Run FILE at chosen values of one or more inputs (a grid, or an lhs, "
-        "sobol or random design over their ranges), with --replicates Monte Carlo draws "
-        "of the other inputs at each point (the same draws at every point); prints each "
-        "milestone's P50 date per point.",
+        "sobol or random design over their ranges), the other inputs at their central "
+        "values, or with --replicates R > 1 at R Monte Carlo draws at each point (the same "
+        "draws at every point); prints each milestone's date per point (the P50 over the "
+        "replicates).",
         epilog=examples(
             "capsim sweep scenarios/openai-nvidia-10gw.yaml "
             "--vary 'sites.tx-campus-a.power.grid.wait=12 months:60 months:5'",
-            "capsim sweep scenarios/openai-nvidia-10gw.yaml --vary hbm_vendors=0.7x:1.3x:3",
+            "capsim sweep scenarios/openai-nvidia-10gw.yaml "
+            "--vary hbm_vendors.sk-hynix.wafers=0.7x:1.3x:3",
         ),
     )
     add_scenario_arguments(parser)
@@ -49,7 +51,8 @@ def register(commands) -> None:
         "--replicates",
         type=int,
         default=1,
-        help="Monte Carlo draws of the other inputs per point (default: 1)",
+        help="Monte Carlo draws of the other inputs per point (default: 1, the other "
+        "inputs at their central values)",
     )
     parser.add_argument("--seed", type=int)
     parser.add_argument(
@@ -164,7 +167,7 @@ def sweep_command(arguments: argparse.Namespace) -> int:
     rows = _sweep_rows(result, varies)
     emit(
         arguments,
-        text=lambda: _format_sweep(rows, varies, scenario),
+        text=lambda: _format_sweep(rows, varies, scenario, arguments.replicates),
         rows=lambda: rows,
         document=lambda: {
             "scenario": scenario.name,
@@ -234,9 +237,10 @@ def _varied(varies, scenario) -> list[tuple[str, str]]:
     ]
 
 
-def _format_sweep(rows: list[dict], varies, scenario) -> str:
-    """The P50 date of each milestone at each point, the varied inputs by their labels
-    and their values with units."""
+def _format_sweep(rows: list[dict], varies, scenario, replicates: int) -> str:
+    """The date of each milestone at each point (the P50 over ``replicates`` draws, or the
+    run at central values when there is one), the varied inputs by their labels and
+    their values with units."""
     from capsim.scenario.units import format_number, format_quantity
 
     names = [vary.label.split("=")[0] for vary in varies]
@@ -252,9 +256,14 @@ def _format_sweep(rows: list[dict], varies, scenario) -> str:
         for i, (label, _) in enumerate(varied)
     ]
     header = "".join(f"{label:>{width}}" for (label, _), width in zip(varied, widths, strict=True))
+    over, column = (
+        (f"P50 over {replicates} replicates", "P50 date")
+        if replicates > 1
+        else ("the other inputs at central values", "date")
+    )
     lines = []
     for milestone in dict.fromkeys(row["milestone"] for row in rows):
-        lines += ["", f"milestone {milestone} (P50 over replicates):", f"{header}{'P50 date':>14}"]
+        lines += ["", f"milestone {milestone} ({over}):", f"{header}{column:>14}"]
         for row, cell in zip(rows, cells, strict=True):
             if row["milestone"] == milestone:
                 settings = "".join(f"{c:>{w}}" for c, w in zip(cell, widths, strict=True))

@@ -33,9 +33,10 @@ def plot_gantt(ds: xr.Dataset, site: str | None = None, ax: Axes | None = None) 
     """
     if style.is_study(ds) or "construction_done" not in ds:
         raise ValueError(
-            "plot_gantt needs a single run's building dates (construction_done, "
-            "building_ready); Monte Carlo studies do not store them: run "
-            "capsim.simulate(scenario) or `capsim run --deterministic -o result.nc`"
+            "plot_gantt draws a single run's building dates (construction_done, "
+            "building_ready); a Monte Carlo study holds them for every sample, not one "
+            "run: draw the central run, capsim.simulate(scenario) or "
+            "`capsim run --deterministic -o result.nc`"
         )
     buildings = [str(b) for b in ds["building"].values]
     sites = [str(s) for s in ds["building_site"].values]
