@@ -513,3 +513,65 @@ def test_bytes_that_are_not_utf8_in_set_are_refused(tmp_path, capsys):
     assignment = "name=caf" + b"\xe9".decode("utf-8", errors="surrogateescape")
     lines = refused(capsys, "validate", str(path), "--set", assignment)
     assert lines[0].endswith(": name: not valid UTF-8 text (byte 0xE9)")
+
+
+@pytest.mark.parametrize(
+    ("key", "written", "says"),
+    [
+        # a power of a number is not a unit (pint overflowed, or hung on 10**10**10)
+        ("products.p.tdp", "10**400 W", "found '10**400 W' (not one number and a unit)"),
+        ("products.p.tdp", "1 W**1000000000", "(not one number and a unit)"),
+        ("products.p.tdp", "10**10**10 W", "(not one number and a unit)"),
+        # finite as written, infinite in the canonical unit
+        ("products.p.tdp", "1e308 kW", "found '1e308 kW' (too large)"),
+        # divides site power: 1e-300 W made infinite packages and a traceback
+        ("products.p.it_power", "1e-300 W", "of 0 or at least 1 W in size"),
+        ("milestones.first-gw.threshold", "-100 MW", "that is > 0, found '-100 MW'"),
+    ],
+)
+def test_quantities_that_broke_the_model_are_refused_where_written(
+    tmp_path, capsys, key, written, says
+):
+    path = write(tmp_path, VALID)
+    line = refused(capsys, "validate", str(path), "--set", f"{key}={written}")[0]
+    assert line.startswith(f"error: --set {key}={written}: {key}")
+    assert says in line
+
+
+def test_a_units_own_power_is_still_read(tmp_path, capsys):
+    # mm^2 and mm**2 are the unit's power, not a number's
+    path = write(tmp_path, VALID)
+    for area in ("100 mm^2", "100 mm**2", "1 cm^2"):
+        assert main(["validate", str(path), "--set", f"products.p.logic.die_area={area}"]) == 0
+    capsys.readouterr()
+
+
+def test_blocks_and_tranches_are_bounded_and_whole(tmp_path, capsys):
+    # 1e9 blocks hung the run; 1e9 tranches ran out of memory; "3" was read as 3
+    data = chain_data()
+    data["sites"]["s"]["buildings"][0]["blocks"] = 1_000_000_000
+    path = write(tmp_path, yaml.safe_dump(data, sort_keys=False))
+    line = refused(capsys, "validate", str(path))[0]
+    assert "sites.s.buildings[0].blocks: expected less than or equal to 1000" in line
+    data["sites"]["s"]["buildings"][0]["blocks"] = "3"
+    path = write(tmp_path, yaml.safe_dump(data, sort_keys=False))
+    assert "sites.s.buildings[0].blocks" in refused(capsys, "validate", str(path))[0]
+
+
+def test_a_lognormal_share_may_not_spill_over_100_percent(tmp_path, capsys):
+    # median 95 %, P90 99.9 %: about 10 % of draws above 100 % (a yield of 1.04 was run)
+    data = chain_data()
+    data["packaging"]["c"]["yield"] = {"dist": "lognormal", "median": "95 %", "p90": "99.9 %"}
+    path = write(tmp_path, yaml.safe_dump(data, sort_keys=False))
+    line = refused(capsys, "validate", str(path))[0]
+    assert "packaging.c.yield.p90: this lognormal distribution puts 9.6% outside" in line
+
+
+def test_one_parameter_varied_twice_is_refused(tmp_path, capsys):
+    # the second range silently replaced the first (1.1 and 1.3 never ran)
+    path = write(tmp_path, VALID)
+    first, second = "sites.s.pue=1.1:1.3:2", "sites.s.pue=1.2:1.4:2"
+    line = refused(capsys, "sweep", str(path), "--vary", first, "--vary", second)[0]
+    assert line == f"error: --vary {second} and --vary {first} both set sites.s.pue; " + (
+        "give each parameter one range"
+    )

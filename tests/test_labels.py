@@ -111,6 +111,32 @@ def test_describe_only_lists_the_inputs_asked_for(tmp_path, capsys):
     assert "found no parameter matching 'no-such-thing'" in capsys.readouterr().err
 
 
+def test_a_sweep_point_whose_run_failed_reads_failed_not_not_met(tmp_path, capsys, monkeypatch):
+    # The run at a grid wait of 10 months fails (as a model error would): its row says
+    # "failed" and a note says so; the 2-month point is dated as before.
+    from capsim.sweep import runner
+
+    real = runner.run_sample
+
+    def failing(scenario, draw):
+        if draw.get("sites.s.power.grid.wait") == 10.0:
+            raise ValueError("a model error")
+        return real(scenario, draw)
+
+    monkeypatch.setattr(runner, "run_sample", failing)
+    grid = {"capacity": "2 GW", "requested": "2026-01-01", "wait": "6 months"}
+    data = chain_data(**{"sites.s.power": {"existing": "0 GW", "grid": grid}})
+    path = tmp_path / "chain.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    argv = ["sweep", str(path), "--vary", "sites.s.power.grid.wait=2 months:10 months:2"]
+    assert main([*argv, "--workers", "1", "--no-progress"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    rows = [line.split() for line in lines if line.split()[:2] in (["2", "month"], ["10", "month"])]
+    assert [row[-1] for row in rows if row[0] == "10"] == ["failed"] * (len(rows) // 2)
+    assert all(row[-1] != "failed" for row in rows if row[0] == "2")
+    assert any(line.startswith("note: runs failed at 1 of the points") for line in lines)
+
+
 def test_sweep_tables_name_the_varied_input_by_its_label_with_units(tmp_path, capsys):
     # The chain's site s waits for a grid connection; the sweep sets the wait to 2 and
     # 10 months: the table says "s power grid wait" and "2 month", "10 month".

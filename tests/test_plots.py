@@ -213,7 +213,7 @@ def test_flow_draws_cumulative_packages_and_the_stranded_stock(run):
 def test_flow_and_gantt_need_a_single_run(study):
     with pytest.raises(ValueError, match="single run"):
         plot_flow(study)
-    with pytest.raises(ValueError, match="do not store"):
+    with pytest.raises(ValueError, match="a Monte Carlo study holds them for every sample"):
         plot_gantt(study)
 
 

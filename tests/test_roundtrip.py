@@ -202,15 +202,13 @@ def params(
             (mean,) = draw(quantity_values(unit, 1, 10, 50, percent=True, divisor=divisor))
         body = {"dist": "normal", "mean": mean, "sd": _scaled(mean, 0.001)}
     elif kind == "lognormal":
-        form = draw(st.sampled_from(["median_p90", "p5_p95", "median_sigma"]))
-        smaller, larger = values(2, max(low, 1))
-        if form == "median_p90":
-            body = {"dist": "lognormal", "median": smaller, "p90": larger}
-        elif form == "p5_p95":
-            body = {"dist": "lognormal", "p5": smaller, "p95": larger}
+        # nor may a lognormal: a median well inside the bounds, narrow beside it
+        if percent:
+            (smaller,) = draw(quantity_values(unit, 1, 10, 50, percent=True, divisor=divisor))
         else:
-            sigma = draw(st.sampled_from([0.05, 0.2, 1, 0.75]))
-            body = {"dist": "lognormal", "median": smaller, "sigma": sigma}
+            floor = max(low, 1)
+            (smaller,) = values(1, floor + max(0, (high - floor) // 2) + 1)
+        body = _lognormal(draw, smaller)
     else:
         count = draw(st.integers(1, 4))
         options = values(count)
@@ -223,6 +221,17 @@ def params(
             body["weights"] = weights  # >= 0 with a positive sum
     body.update(draw(META))
     return body
+
+
+def _lognormal(draw, smaller: Any) -> dict[str, Any]:
+    """A narrow lognormal about ``smaller`` in one of its three forms."""
+    form = draw(st.sampled_from(["median_p90", "p5_p95", "median_sigma"]))
+    larger = _scaled(smaller, 1.01)
+    if form == "median_p90":
+        return {"dist": "lognormal", "median": smaller, "p90": larger}
+    if form == "p5_p95":
+        return {"dist": "lognormal", "p5": smaller, "p95": larger}
+    return {"dist": "lognormal", "median": smaller, "sigma": draw(st.sampled_from([0.002, 0.005]))}
 
 
 DATES = st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2034, 12, 31))

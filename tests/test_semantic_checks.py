@@ -202,6 +202,9 @@ def test_correlations_that_cannot_hold_together():
         ("USD 10e9/GW", "USD/W", 10.0),
         ("1,000 W", "W", 1000.0),
         ("0.0 1/cm**2", "1/cm**2", 0.0),
+        # a scale before the currency too: pint read 10B USD as 10 bytes, USD 80
+        ("10B USD", "USD", 10e9),
+        ("2.5k USD/package", "USD/package", 2.5e3),
     ],
 )
 def test_money_and_number_spellings(text, unit, value):

@@ -122,6 +122,21 @@ def test_morris_ranks_linear_first_and_idle_input_zero():
     assert result.attrs["evaluations"] == 20 * 4 == evaluations("morris", 3, trajectories=20)
 
 
+def test_morris_sets_unbounded_inputs_at_the_centres_of_equally_likely_bins():
+    # A standard normal input and y = x. Four levels are the quantiles 0.125, 0.375,
+    # 0.625 and 0.875; each Morris step jumps two levels, 0.5 in quantile, and by the
+    # normal's symmetry both jumps change x by Phi^-1(0.625) - Phi^-1(0.125) = 1.4694,
+    # so every effect is 1.4694 / 0.5 = 2.9388 per unit of quantile. (At the levels 0
+    # and 1, clipped to 1e-12, the effects were 11.2: x from -7.0 to 0.43.)
+    from scipy import stats
+
+    problem = Problem(names=["z"], ppf=stats.norm.ppf, central=np.array([0.0]))
+    result = morris(problem, lambda x: x[:, 0], trajectories=12, seed=3)
+    jump = stats.norm.ppf(0.625) - stats.norm.ppf(0.125)
+    assert result["mu_star"].sel(input="z").item() == pytest.approx(jump / 0.5, rel=1e-9)
+    assert result["sigma"].sel(input="z").item() == pytest.approx(0.0, abs=1e-9)
+
+
 def test_morris_groups_and_series_and_seed():
     problem = uniform_problem(3, groups=["g", "g", "h"])
 

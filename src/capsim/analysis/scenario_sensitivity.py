@@ -133,7 +133,11 @@ def scenario_problem(
         if not include or any(fnmatch.fnmatchcase(name, pattern) for pattern in include)
     ]
     if not chosen:
-        raise ValueError(f"no uncertain input matches {include}")
+        raise ValueError(
+            f"no uncertain input matches {', '.join(include)}"
+            if include
+            else "the scenario has no uncertain input (no value has a distribution)"
+        )
     dimensions = [space.dimensions[i] for i in chosen]
 
     def ppf(u: np.ndarray) -> np.ndarray:

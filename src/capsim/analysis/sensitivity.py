@@ -234,7 +234,10 @@ def morris(
 
     ``trajectories * (d + 1)`` runs (``d`` groups when grouped) on a ``levels``-grid
     of the unit hypercube. An effect is the output change per unit change of an
-    input's quantile, so effects compare across inputs whatever their units.
+    input's quantile, so effects compare across inputs whatever their units. The grid's
+    levels are the quantiles at the centres of ``levels`` equally likely bins (for 4:
+    0.125, 0.375, 0.625, 0.875), not 0 and 1: an input with an unbounded distribution
+    would otherwise be set to its 1e-12 and 1 - 1e-12 quantiles (a grid wait of years).
 
     Returns
     -------
@@ -249,15 +252,20 @@ def morris(
     rng = _rng(seed)
     spec = problem.salib()
     u = morris_sample.sample(spec, trajectories, num_levels=levels, seed=rng)
-    y = _run(model, problem.inputs(u))
+    y = _run(model, problem.inputs((u * (levels - 1) + 0.5) / levels))
     boot_seed = int(rng.integers(2**63))
     dim, labels = _labels(problem)
+    # SALib divides by the grid's step; a step in quantile is (levels - 1) / levels of it
+    per_quantile = levels / (levels - 1)
 
     def analyze(column: np.ndarray):
-        return morris_analyze.analyze(
+        found = morris_analyze.analyze(
             spec, u, column, num_resamples=bootstrap, conf_level=confidence,
             num_levels=levels, seed=np.random.default_rng(boot_seed),
         )  # fmt: skip
+        for name in ("mu", "mu_star", "sigma", "mu_star_conf"):
+            found[name] = found[name] * per_quantile
+        return found
 
     data = _per_output(y, len(labels), ("mu", "mu_star", "sigma", "mu_star_conf"), analyze)
     attrs = {"method": "morris", "trajectories": trajectories, "levels": levels}

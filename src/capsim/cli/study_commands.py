@@ -134,6 +134,7 @@ def sweep_command(arguments: argparse.Namespace) -> int:
         varies = [resolve_vary(scenario, text) for text in arguments.vary]
     except ValueError as error:
         raise CommandError(f"--vary: {error}") from None
+    _check_disjoint(varies)
     if arguments.replicates < 1 or arguments.points < 1:
         raise CommandError("--replicates and --points must be >= 1")
     try:
@@ -191,6 +192,19 @@ def sweep_command(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _check_disjoint(varies) -> None:
+    """No parameter is set by two ``--vary`` options (the last would silently win)."""
+    seen: dict[str, str] = {}
+    for vary in varies:
+        for target in vary.targets:
+            if target in seen:
+                raise CommandError(
+                    f"--vary {vary.label} and --vary {seen[target]} both set {target}; "
+                    "give each parameter one range"
+                )
+            seen[target] = vary.label
+
+
 def _points(varies, design: str, points: int) -> int:
     """Points of a sweep: the product of each input's values on a grid, else ``points``."""
     import numpy as np
@@ -206,13 +220,15 @@ def _sweep_rows(result, varies) -> list[dict]:
 
     rows = []
     points = result.point.values
+    failed = result["failed"].values if "failed" in result else np.zeros(len(points), bool)
     for milestone in result.milestone.values:
         dates = result.milestone_date.sel(milestone=milestone).values
         for point in np.unique(points):
             chosen = points == point
-            ns = dates[chosen].astype(np.int64).astype(float)
-            ns[np.isnat(dates[chosen])] = np.inf
-            p50 = np.quantile(ns, 0.5, method="inverted_cdf")
+            ran = chosen & ~failed
+            ns = dates[ran].astype(np.int64).astype(float)
+            ns[np.isnat(dates[ran])] = np.inf
+            p50 = np.quantile(ns, 0.5, method="inverted_cdf") if ran.any() else np.nan
             row = {"milestone": str(milestone), "point": int(point)}
             for i, vary in enumerate(varies):
                 row[vary.label.split("=")[0]] = float(result[f"vary_{i}"].values[chosen][0])
@@ -220,6 +236,7 @@ def _sweep_rows(result, varies) -> list[dict]:
                 np.datetime64(int(p50), "ns").astype("datetime64[D]") if np.isfinite(p50) else None
             )
             row["p50"] = None if when is None else str(when)
+            row["failed"] = int((chosen & failed).sum())
             rows.append(row)
     return rows
 
@@ -267,7 +284,16 @@ def _format_sweep(rows: list[dict], varies, scenario, replicates: int) -> str:
         for row, cell in zip(rows, cells, strict=True):
             if row["milestone"] == milestone:
                 settings = "".join(f"{c:>{w}}" for c, w in zip(cell, widths, strict=True))
-                lines.append(f"{settings}{row['p50'] or 'not met':>14}")
+                shown_date = row["p50"] or ("failed" if row["failed"] == replicates else "not met")
+                lines.append(f"{settings}{shown_date:>14}")
+    failing = {row["point"] for row in rows if row["failed"]}
+    if failing:
+        lines += [
+            "",
+            f"note: runs failed at {len(failing)} of the points (the study's `failed`; "
+            "`capsim run FILE --set PATH=VALUE --deterministic` says why); their dates are "
+            "those of the runs that did not fail, 'failed' where none ran",
+        ]
     return "\n".join(lines)
 
 
@@ -441,7 +467,19 @@ def _format_ranking(
         lines.append(f"... and {ranked - len(rows)} more (--top)")
     if omitted:
         lines.append(omitted)
+    outside = [row for row in rows if method == "sobol" and _outside_shares(row)]
+    if outside:
+        lines.append(
+            f"note: {len(outside)} of the indices shown lie outside 0-1 (a share of the "
+            "output's variance cannot): at this --n the estimates are noise; raise --n"
+        )
     return "\n".join(lines)
+
+
+def _outside_shares(row: dict) -> bool:
+    """Whether a Sobol' row's S1 or ST is outside [0, 1] by more than 0.05 (a variance
+    share cannot be; small samples give such estimates)."""
+    return any(not -0.05 <= row[key] <= 1.05 for key in ("S1", "ST"))
 
 
 def _input_labels(result) -> dict[str, str]:

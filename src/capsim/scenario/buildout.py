@@ -151,7 +151,13 @@ class Building(Entity):
         default_factory=dict,
         description="how long before the previous phase ends each phase starts",
     )
-    blocks: int = Field(default=1, ge=1, description="halls or power tranches of equal IT capacity")
+    blocks: int = Field(
+        default=1,
+        ge=1,
+        le=1_000,
+        strict=True,
+        description="halls or power tranches of equal IT capacity",
+    )
     block_interval: Duration = Field(
         default=default_param("0 months", "month"),
         description="from one block's construction being done to the next's",
@@ -189,7 +195,9 @@ class GridConnection(Entity):
     capacity: Power
     requested: Date
     wait: Duration
-    tranches: int = Field(default=1, ge=1, description="equal steps the capacity comes in")
+    tranches: int = Field(
+        default=1, ge=1, le=1_000, strict=True, description="equal steps the capacity comes in"
+    )
     tranche_interval: Duration = Field(
         default=default_param("0 months", "month"),
         description="from one tranche to the next (the first comes at requested + wait)",

@@ -166,7 +166,7 @@ class LogNormal(Distribution):
         if not self.median > 0:
             raise DistributionError(f"'median' must be > 0, found {self.median:g}", "median")
         if not self.sigma > 0:
-            raise DistributionError("the spread must be > 0", "p90")
+            raise DistributionError(f"'sigma' must be > 0, found {self.sigma:g}", "sigma")
 
     @classmethod
     def from_median_p90(cls, median: float, p90: float) -> LogNormal:

@@ -22,7 +22,13 @@ from pydantic_core import PydanticCustomError
 from capsim.scenario import distributions as dist
 from capsim.scenario.problems import shown
 from capsim.scenario.provenance import Confidence, Source, SourceError, parse_source
-from capsim.scenario.units import UnitParseError, describe_unit, parse_quantity, plausible_max
+from capsim.scenario.units import (
+    UnitParseError,
+    describe_unit,
+    parse_quantity,
+    plausible_max,
+    plausible_min,
+)
 
 META_KEYS = ("source", "confidence", "note")
 #: Keys that date a value's publication and give what was believed before it.
@@ -95,6 +101,12 @@ class Bounds:
             raise param_error(
                 f"expected {expected} of at most {largest} in size, found {shown(written)} "
                 f"({number:g} {unit}): beyond any plausible value".replace(" )", ")"),
+                subkey,
+            )
+        if 0 < abs(number) < plausible_min(unit):
+            raise param_error(
+                f"expected {expected} of 0 or at least {plausible_min(unit):g} {unit} in "
+                f"size, found {shown(written)} ({number:g} {unit}): below any plausible value",
                 subkey,
             )
         broken = (
@@ -238,13 +250,14 @@ def _distribution(body: dict, unit: str, bounds: Bounds, expected: str) -> dist.
         built = _build(kind, body, quantity)
     except dist.DistributionError as error:
         raise param_error(f"bad {kind} distribution: {error}", error.key) from None
-    _check_mass_inside(built, bounds)
+    _check_mass_inside(built, bounds, body)
     return built
 
 
-def _check_mass_inside(built: dist.Distribution, bounds: Bounds) -> None:
-    """Unbounded distributions may not put more than 0.1 % outside a field's bounds."""
-    if not isinstance(built, dist.Normal):
+def _check_mass_inside(built: dist.Distribution, bounds: Bounds, body: dict) -> None:
+    """Unbounded distributions (normal; lognormal, above) may not put more than 0.1 %
+    outside a field's bounds."""
+    if not isinstance(built, dist.Normal | dist.LogNormal):
         return
     frozen = built.frozen()
     outside = 0.0
@@ -253,10 +266,12 @@ def _check_mass_inside(built: dist.Distribution, bounds: Bounds) -> None:
     if bounds.le is not None:
         outside += frozen.sf(bounds.le)
     if outside > 1e-3:
+        kind = "normal" if isinstance(built, dist.Normal) else "lognormal"
+        spread = next(key for key in ("sd", "p90", "p95", "sigma") if key in body)
         raise param_error(
-            f"this normal distribution puts {outside:.1%} outside the allowed range "
-            f"({bounds.describe()}); narrow it, or use a triangular, PERT or lognormal",
-            "sd",
+            f"this {kind} distribution puts {outside:.1%} outside the allowed range "
+            f"({bounds.describe()}); narrow it, or use a triangular, PERT or uniform",
+            spread,
         )
 
 

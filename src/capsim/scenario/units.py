@@ -86,6 +86,11 @@ def __getattr__(name: str):
 _CURRENCY_PREFIX = re.compile(
     r"^\s*(?:USD|US\$|\$)\s*(?P<number>[-+0-9.eE_,]+)\s*(?P<scale>k|M|B|bn|T)?\b\s*(?P<rest>.*)$"
 )
+#: A scaled number before the currency (``10B USD``): without this pint reads ``B`` as
+#: bytes, 8 bits, and ``10B USD`` as USD 80.
+_CURRENCY_SCALED = re.compile(
+    r"^\s*(?P<number>[-+0-9.eE_,]+)\s*(?P<scale>k|M|B|bn|T)\s*(?:USD|US\$|\$)(?P<rest>(?:\s|/).*)?$"
+)
 _SCALES = {"k": 1e3, "M": 1e6, "B": 1e9, "bn": 1e9, "T": 1e12}
 _PERCENT = re.compile(r"^\s*(?P<number>[-+]?[0-9.]+(?:[eE][-+]?\d+)?)\s*%\s*$")
 _MULTIPLIERS = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
@@ -152,11 +157,21 @@ PLAUSIBLE_MAX: dict[str, float] = {
 }
 #: The limit for a unit the table does not name.
 PLAUSIBLE_FALLBACK = 1e15
+#: The smallest magnitude, in each canonical unit, that a value other than 0 may plausibly
+#: have: no chip, building or power plant draws less than a watt, and per-package powers
+#: divide site powers (1e-300 W would make infinite packages).
+PLAUSIBLE_MIN: dict[str, float] = {"W": 1.0}
 
 
 def plausible_max(canonical: str) -> float:
     """The largest plausible magnitude of a value in ``canonical`` units."""
     return PLAUSIBLE_MAX.get(canonical, PLAUSIBLE_FALLBACK)
+
+
+def plausible_min(canonical: str) -> float:
+    """The smallest plausible magnitude of a value other than 0 in ``canonical`` units
+    (0 where any is plausible)."""
+    return PLAUSIBLE_MIN.get(canonical, 0.0)
 
 
 class UnitParseError(ValueError):
@@ -172,15 +187,18 @@ def describe_unit(canonical: str) -> str:
 _LEADING_NUMBER = re.compile(r"^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _RECIPROCAL = re.compile(r"(?<![\d.])1\s*/")
-_EXPONENT = re.compile(r"(?:\^|\*\*)\s*[-+]?\d+")
+#: A unit's power (``mm^2``, ``m**-1``): right after the unit's name, one or two digits
+#: (a power of a number, ``10**400``, is not a unit and could overflow or hang pint).
+_EXPONENT = re.compile(r"(?<=[A-Za-z_])\s*(?:\^|\*\*)\s*[-+]?\d{1,2}(?![\d.])")
 
 
 def _well_formed(text: str) -> bool:
-    """One number, then a unit expression with no further numbers (except exponents)."""
+    """One number, then a unit expression with no further numbers (except small powers
+    of units)."""
     match = _LEADING_NUMBER.match(text)
     if match is None:
-        return not re.search(r"\d", _EXPONENT.sub("", _IDENTIFIER.sub("", text)))
-    rest = _EXPONENT.sub("", _IDENTIFIER.sub("", text[match.end() :]))
+        return not re.search(r"\d", _IDENTIFIER.sub("", _EXPONENT.sub("", text)))
+    rest = _IDENTIFIER.sub("", _EXPONENT.sub("", text[match.end() :]))
     rest = _RECIPROCAL.sub("/", rest)
     return not re.search(r"[\d.]", rest)
 
@@ -192,10 +210,10 @@ def _normalise_text(text: str) -> str | None:
     """Text pint can read, or None when it is not one number followed by a unit."""
     text = text.strip().replace("\u00d7", "*").replace("_", "")
     text = _THOUSANDS.sub(lambda m: m.group(1).replace(",", ""), text)
-    match = _CURRENCY_PREFIX.match(text)
+    match = _CURRENCY_PREFIX.match(text) or _CURRENCY_SCALED.match(text)
     if match:
         number = float(match["number"].replace(",", "")) * _SCALES.get(match["scale"] or "", 1.0)
-        rest = match["rest"].strip()
+        rest = (match["rest"] or "").strip()
         text = (
             f"{number!r} USD {rest}".strip() if rest.startswith("/") else f"{number!r} {rest} USD"
         )
@@ -251,7 +269,13 @@ def parse_quantity(raw: str | int | float, canonical: str) -> float:
             else f"{quantity.units:~}, which is {quantity.dimensionality}"
         )
         raise UnitParseError(f"expected {expected}, found {shown(raw)} ({found})")
-    return float(quantity.to(target).magnitude)
+    try:
+        value = float(quantity.to(target).magnitude)
+    except OverflowError:
+        value = math.inf
+    if math.isinf(value) and math.isfinite(float(quantity.magnitude)):
+        raise UnitParseError(f"expected {expected}, found {shown(raw)} (too large)")
+    return value
 
 
 def _reason(error: Exception) -> str:
