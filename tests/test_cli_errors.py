@@ -190,3 +190,37 @@ def test_samples_above_a_scenarios_limit_are_refused_on_the_command_line(capsys,
     assert capsys.readouterr().err.strip() == (
         "error: --samples must be <= 1,000,000, found 10,000,000"
     )
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        # a scenario's seed must be >= 0; the command line took -1
+        (["run", "--seed", "-1"], "argument --seed: expected a whole number >= 0, found '-1'"),
+        (
+            ["sensitivity", "--method", "tornado", "--output", "milestone:five-mw", "--top", "0"],
+            "argument --top: expected a whole number >= 1, found '0'",
+        ),  # an empty table before
+    ],
+)
+def test_seeds_and_row_counts_out_of_range_are_usage_errors(files, capsys, argv, says):
+    command, *options = argv
+    with pytest.raises(SystemExit) as stopped:
+        main([command, str(files["scenario"]), *options])
+    assert stopped.value.code == 2
+    assert says in capsys.readouterr().err
+
+
+def test_an_output_that_cannot_be_written_is_refused_before_the_run(files, capsys, monkeypatch):
+    # a folder on the way is a file: refused at once (before, after the whole run)
+    import capsim.simulation
+
+    def never(*_args, **_kwargs):
+        raise AssertionError("the model ran")
+
+    monkeypatch.setattr(capsim.simulation, "simulate", never)
+    below_a_file = files["scenario"] / "out.nc"
+    line = refused(capsys, "run", files["scenario"], "--deterministic", "-o", below_a_file)
+    assert line == f"error: -o {below_a_file}: {files['scenario']} is a file, not a folder; " + (
+        "nothing was run"
+    )

@@ -400,3 +400,28 @@ def test_cli_rejects_other_formats_missing_files_and_stray_options(saved, tmp_pa
     with pytest.raises(CommandError, match="no claim 'nope'"):
         _cli([run, "--kind", "fan", "--claim", "nope", "-o", str(tmp_path / "x.png")])
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_overlay_draws_one_programme_or_says_it_sums_them():
+    # A second programme g2 (1,000 packages) beside g at the chain's site: with
+    # programme="g2" the line is g2's IT power online alone; without, the sum of both,
+    # and the title says "all programmes".
+    from builders import chain_data
+    from capsim.plots.overlay import plot_overlay
+    from capsim.scenario.loader import validate_document
+    from capsim.scenario.yamlsource import Document
+
+    data = chain_data()
+    data["programmes"]["g2"] = dict(data["programmes"]["g"], target_packages="1000 package")
+    building = data["sites"]["s"]["buildings"][0]
+    building["programme"] = "g"
+    data["sites"]["s"]["buildings"].append(dict(building, id="b2", programme="g2"))
+    both = simulate(validate_document(Document(data)))
+    online = both["it_power_online"]
+    assert online.sel(programme="g2").max() < online.sum("programme").max()
+    ax = plot_overlay({"run": both}, programme="g2")
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), online.sel(programme="g2").values)
+    assert "programme g2" in ax.get_title(loc="left")
+    ax = plot_overlay({"run": both})
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), online.sum("programme").values)
+    assert "all programmes" in ax.get_title(loc="left")

@@ -97,8 +97,8 @@ def param(
     """A parameter whose central value lies in [low, high] (``unit`` as written after the
     number), bare, as ``{value}`` or as a distribution of any kind that is symmetric
     about that value (so the central value is the drawn one; a quarter of them) and whose
-    written values stay inside ``bound``. (A lognormal's draws may fall below the lower bound, as
-    validation allows: e.g. a PUE below 1.)"""
+    written values stay inside ``bound``. (A lognormal, unbounded above, puts at most 0.1 %
+    of its draws below the lower bound, as validation asks: e.g. a PUE below 1.)"""
     x = draw(number(low, high, zero=zero))
     if uncertain and draw(st.integers(0, 3)) == 0:  # a quarter of them uncertain
         kind = draw(st.sampled_from(DISTRIBUTIONS))
@@ -127,6 +127,9 @@ def param(
     if kind == "normal":  # 3.3 sd inside the bounds: < 0.1 % outside
         return {"dist": "normal", "mean": _text(x, unit), "sd": _text(half / 3.3, unit)}
     if kind == "lognormal" and math.isinf(hi) and x > 0:
+        if lo > 0:  # at most 0.1 % below the lower bound, as validation asks
+            sigma = min(0.3, math.log(x / lo) / 3.3)
+            return {"dist": "lognormal", "median": _text(x, unit), "sigma": round(sigma, 6)}
         if draw(st.booleans()):
             return {"dist": "lognormal", "median": _text(x, unit), "p90": _text(b, unit)}
         return {"dist": "lognormal", "median": _text(x, unit), "sigma": 0.3}

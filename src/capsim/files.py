@@ -9,6 +9,18 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+def unwritable(path: str | Path) -> str | None:
+    """Why ``path`` could not be written before any work is done (a folder on its way is a
+    file; a file target is a folder), or None. Folders not there yet would be made."""
+    target = Path(path)
+    if target.suffix != ".zarr" and target.is_dir():
+        return f"{target} is a folder"
+    for folder in target.parents:
+        if folder.exists():
+            return None if folder.is_dir() else f"{folder} is a file, not a folder"
+    return None
+
+
 @contextmanager
 def written_whole(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path to write to; on success it replaces ``path`` in one step.

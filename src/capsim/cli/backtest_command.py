@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from capsim.cli.helptext import examples
-from capsim.cli.options import CommandError, add_execution_arguments, execution_from
+from capsim.cli.options import CommandError, add_execution_arguments, execution_from, seed_number
 from capsim.cli.output import add_format_argument, emit, say
 from capsim.cli.plot_command import FORMATS
 from capsim.cli.scenario_commands import add_scenario_arguments
@@ -48,7 +48,7 @@ def register(commands) -> None:
     parser.add_argument(
         "--samples", type=int, default=100, metavar="N", help="samples per origin (default 100)"
     )
-    parser.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
+    parser.add_argument("--seed", type=seed_number, help="root seed (default: the scenario's)")
     parser.add_argument(
         "--designer", default="nvidia", help="whose packages to count (default: nvidia)"
     )

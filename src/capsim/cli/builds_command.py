@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from capsim.cli.formatting import signed
 from capsim.cli.helptext import examples
-from capsim.cli.options import CommandError
+from capsim.cli.options import CommandError, seed_number
 from capsim.cli.output import add_format_argument, emit, say
 from capsim.cli.plot_command import FORMATS
 
@@ -52,7 +52,7 @@ def register(commands) -> None:
     parser.add_argument(
         "--samples", type=int, default=400, metavar="N", help="samples per campus (400)"
     )
-    parser.add_argument("--seed", type=int, default=2026, help="root seed (2026)")
+    parser.add_argument("--seed", type=seed_number, default=2026, help="root seed (2026)")
     parser.add_argument(
         "--plot", type=Path, metavar="FILE", help="draw the comparison chart (PNG, SVG, PDF)"
     )

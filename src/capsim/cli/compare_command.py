@@ -11,6 +11,7 @@ from capsim.cli.options import (
     add_execution_arguments,
     check_samples,
     execution_from,
+    seed_number,
 )
 from capsim.cli.output import add_format_argument, emit, say
 
@@ -38,12 +39,18 @@ def register(commands) -> None:
     parser.add_argument(
         "--samples", type=int, help="Monte Carlo samples of each (same seed); default: central runs"
     )
-    parser.add_argument("--seed", type=int)
+    parser.add_argument("--seed", type=seed_number)
     parser.add_argument(
         "--plot",
         type=Path,
         metavar="FILE",
-        help="write overlaid fan charts of IT power online (.png, .svg, .pdf)",
+        help="write overlaid fan charts of IT power online (.png, .svg, .pdf): of "
+        "--programme, else of all programmes together",
+    )
+    parser.add_argument(
+        "--programme",
+        metavar="NAME",
+        help="the programme --plot draws (one both scenarios have)",
     )
     parser.add_argument(
         "--all-inputs",
@@ -66,6 +73,13 @@ def compare_command(arguments: argparse.Namespace) -> int:
     left, right = load_scenario(arguments.left), load_scenario(arguments.right)
     if arguments.plot is not None and arguments.plot.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise CommandError(f"--plot takes a .png, .svg or .pdf file, found {arguments.plot}")
+    if arguments.programme is not None:
+        for scenario in (left, right):
+            if arguments.programme not in scenario.programmes:
+                raise CommandError(
+                    f"--programme {arguments.programme}: no such programme in {scenario.name} "
+                    f"(it has {', '.join(scenario.programmes)})"
+                )
     if arguments.samples is None:
         results = [simulate(left), simulate(right)]
     else:
@@ -93,6 +107,10 @@ def compare_command(arguments: argparse.Namespace) -> int:
         if labels[0] == labels[1]:
             labels = [str(arguments.left), str(arguments.right)]
         overlay = dict(zip(labels, results, strict=True))
-        write_chart(lambda: plot_overlay(overlay).figure, arguments.plot, dpi=120)
+        write_chart(
+            lambda: plot_overlay(overlay, programme=arguments.programme).figure,
+            arguments.plot,
+            dpi=120,
+        )
         say(arguments, f"\nwrote {arguments.plot}")
     return 0

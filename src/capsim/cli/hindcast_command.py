@@ -15,6 +15,7 @@ from capsim.cli.options import (
     add_execution_arguments,
     check_samples,
     execution_from,
+    seed_number,
 )
 from capsim.cli.output import add_format_argument, emit, say
 from capsim.cli.plot_command import FORMATS
@@ -57,7 +58,7 @@ def register(commands) -> None:
     parser.add_argument(
         "--samples", type=int, metavar="N", help="Monte Carlo samples (default: the scenario's)"
     )
-    parser.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
+    parser.add_argument("--seed", type=seed_number, help="root seed (default: the scenario's)")
     parser.add_argument(
         "-o", "--output", type=Path, metavar="FILE.nc", help="write the comparison (NetCDF)"
     )

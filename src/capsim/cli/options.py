@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -23,6 +24,28 @@ def check_samples(samples: int) -> int:
     if samples > MAX_SAMPLES:
         raise CommandError(f"--samples must be <= {MAX_SAMPLES:,}, found {samples:,}")
     return samples
+
+
+def at_least(least: int) -> Callable[[str], int]:
+    """An argparse type: a whole number >= ``least``; argparse reports anything else as a
+    usage error (exit 2)."""
+
+    def whole(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            number = None
+        if number is None or number < least:
+            raise argparse.ArgumentTypeError(f"expected a whole number >= {least}, found {text!r}")
+        return number
+
+    return whole
+
+
+#: ``--seed``: a whole number >= 0, as a scenario's ``seed``.
+seed_number = at_least(0)
+#: ``--top``: rows to print, at least one (0 printed an empty table).
+row_count = at_least(1)
 
 
 def add_execution_arguments(parser: argparse.ArgumentParser) -> None:

@@ -8,22 +8,13 @@ from typing import TYPE_CHECKING
 
 from capsim.cli.formatting import MINUS, signed
 from capsim.cli.helptext import examples
+from capsim.cli.options import at_least, seed_number
 from capsim.cli.output import add_format_argument, emit
 from capsim.cli.scenario_commands import add_scenario_arguments
 from capsim.scenario.problems import Location, Problem, ScenarioError
 
 if TYPE_CHECKING:
     import xarray as xr
-
-
-def _positive(text: str) -> int:
-    try:
-        number = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"expected a number >= 1, found {text!r}")
-    return number
 
 
 def register(commands) -> None:
@@ -44,18 +35,20 @@ def register(commands) -> None:
     parser.add_argument("--milestone", required=True, metavar="NAME", help="the milestone to move")
     parser.add_argument(
         "--samples",
-        type=_positive,
+        type=at_least(1),
         metavar="N",
         help="N Monte Carlo draws shared by the baseline and every lever "
         "(default: one run each at central values)",
     )
     parser.add_argument(
         "--workers",
-        type=_positive,
+        type=at_least(1),
         metavar="N",
         help="local processes (default: this process at central values, every core with --samples)",
     )
-    parser.add_argument("--seed", type=int, help="root seed of the draws (default: the scenario's)")
+    parser.add_argument(
+        "--seed", type=seed_number, help="root seed of the draws (default: the scenario's)"
+    )
     parser.add_argument(
         "--top", type=int, default=15, metavar="K", help="levers shown (default 15; 0: all)"
     )

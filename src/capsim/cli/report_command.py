@@ -11,6 +11,7 @@ from capsim.cli.options import (
     add_execution_arguments,
     check_samples,
     execution_from,
+    seed_number,
 )
 
 #: Suffixes of saved results (a study store, or a NetCDF file of a run or a study).
@@ -43,7 +44,7 @@ def register(commands) -> None:
         default=200,
         help="Monte Carlo samples when given a scenario (default: 200)",
     )
-    parser.add_argument("--seed", type=int)
+    parser.add_argument("--seed", type=seed_number)
     parser.add_argument(
         "--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE"
     )

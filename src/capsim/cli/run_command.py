@@ -13,6 +13,7 @@ from capsim.cli.options import (
     add_execution_arguments,
     check_samples,
     execution_from,
+    seed_number,
 )
 from capsim.cli.output import add_format_argument, say
 from capsim.cli.scenario_commands import add_scenario_arguments
@@ -69,7 +70,7 @@ def register(commands) -> None:
         action="store_true",
         help="replace the study already in the -o .zarr store (never any other folder)",
     )
-    run.add_argument("--seed", type=int, help="root seed (default: the scenario's)")
+    run.add_argument("--seed", type=seed_number, help="root seed (default: the scenario's)")
     add_format_argument(run)
     add_yes_argument(run)
     run.add_argument(
@@ -83,9 +84,12 @@ def register(commands) -> None:
 
 
 def run_command(arguments: argparse.Namespace) -> int:
+    from capsim.files import unwritable
     from capsim.scenario.loader import load_scenario
 
     scenario = load_scenario(arguments.file, arguments.overrides)
+    if arguments.output is not None and (why := unwritable(arguments.output)):
+        raise CommandError(f"-o {arguments.output}: {why}; nothing was run")
     if arguments.deterministic:
         if arguments.samples is not None or arguments.resume or arguments.overwrite:
             raise CommandError(

@@ -7,7 +7,13 @@ from pathlib import Path
 
 from capsim.cli.helptext import examples
 from capsim.cli.large_study import add_yes_argument, confirm_large_study
-from capsim.cli.options import CommandError, add_execution_arguments, execution_from
+from capsim.cli.options import (
+    CommandError,
+    add_execution_arguments,
+    execution_from,
+    row_count,
+    seed_number,
+)
 from capsim.cli.output import add_format_argument, emit, say
 from capsim.cli.scenario_commands import add_scenario_arguments
 
@@ -54,7 +60,7 @@ def register(commands) -> None:
         help="Monte Carlo draws of the other inputs per point (default: 1, the other "
         "inputs at their central values)",
     )
-    parser.add_argument("--seed", type=int)
+    parser.add_argument("--seed", type=seed_number)
     parser.add_argument(
         "-o",
         "--output",
@@ -113,9 +119,9 @@ def register(commands) -> None:
         "--n", type=int, default=256, help="Sobol' base sample size, a power of two (default: 256)"
     )
     parser.add_argument("--trajectories", type=int, default=10, help="Morris trajectories")
-    parser.add_argument("--seed", type=int)
+    parser.add_argument("--seed", type=seed_number)
     parser.add_argument("-o", dest="output_file", type=Path, metavar="FILE.nc")
-    parser.add_argument("--top", type=int, default=15, help="rows to print (default: 15)")
+    parser.add_argument("--top", type=row_count, default=15, help="rows to print (default: 15)")
     add_format_argument(parser)
     add_yes_argument(parser)
     add_execution_arguments(parser)

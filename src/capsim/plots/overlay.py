@@ -10,12 +10,22 @@ from capsim.plots import style
 
 
 def plot_overlay(
-    results: dict[str, xr.Dataset], variable: str = "it_power_online", ax: Axes | None = None
+    results: dict[str, xr.Dataset],
+    variable: str = "it_power_online",
+    ax: Axes | None = None,
+    *,
+    programme: str | None = None,
 ) -> Axes:
-    """P10-P90 band and P50 line (or the single run's line) of ``variable``, summed over
-    programmes, for each labelled result."""
+    """P10-P90 band and P50 line (or the single run's line) of ``variable`` for each
+    labelled result: of ``programme`` (in every result), else summed over programmes (the
+    title says which)."""
     ax = style.new_axes(ax)
     units = None
+    if programme is not None:
+        results = {
+            label: ds.sel(programme=style.choose(ds, "programme", programme))
+            for label, ds in results.items()
+        }
     for index, (label, ds) in enumerate(results.items()):
         colour = style.PALETTE[index % len(style.PALETTE)]
         series = ds[variable]
@@ -33,6 +43,7 @@ def plot_overlay(
     stacked = np.concatenate([np.ravel(ds[variable].values) for ds in results.values()])
     style.value_axis(ax, style.label_of(variable), units, stacked)
     style.date_axis(ax, label="date (end of month)")
-    style.title(ax, f"{style.label_of(variable)}: " + " vs ".join(results))
+    scope = f"programme {programme}" if programme is not None else "all programmes"
+    style.title(ax, f"{style.label_of(variable)}, {scope}: " + " vs ".join(results))
     style.legend_outside(ax)
     return ax

@@ -10,7 +10,7 @@ from pydantic_core import PydanticCustomError
 
 from capsim.scenario.base import Entity, SourceField
 from capsim.scenario.dates import Date
-from capsim.scenario.params import AnyParam, Bounds, nested_error, parse_param
+from capsim.scenario.params import NON_NEGATIVE, AnyParam, nested_error, parse_param
 
 #: Quantities a milestone may watch, with their canonical units.
 MILESTONE_QUANTITIES: dict[str, str] = {
@@ -37,11 +37,6 @@ MilestoneQuantity = Literal[
 ]
 
 
-#: A milestone's threshold: more than nothing (a quantity is 0 or more, so a threshold of
-#: 0 or less would be met before anything happened).
-_ABOVE_ZERO = Bounds(gt=0.0)
-
-
 class Milestone(Entity):
     """The first date ``quantity`` reaches ``threshold``.
 
@@ -66,7 +61,7 @@ class Milestone(Entity):
         ):
             unit = MILESTONE_QUANTITIES[raw["quantity"]]
             try:
-                return {**raw, "threshold": parse_param(raw["threshold"], unit, _ABOVE_ZERO)}
+                return {**raw, "threshold": parse_param(raw["threshold"], unit, NON_NEGATIVE)}
             except PydanticCustomError as error:
                 raise nested_error(error, "threshold") from None
         return raw
