@@ -107,6 +107,19 @@ def test_a_bad_entry_of_the_list_is_located_at_its_item(world, capsys):
     )
 
 
+def test_a_base_listed_twice_is_refused_at_its_second_item(world, capsys):
+    # both entries name one file (after resolving ./): it was read twice, silently
+    deal(world, "a", "")
+    path = world / "joint.yaml"
+    path.write_text("extends: [a.yaml, ./a.yaml]\nname: joint\n", encoding="utf-8")
+    assert main(["validate", str(path)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"error: {path}:1:19: extends[1]: ./a.yaml is listed twice (first as item 1); "
+        "list each base once",
+        "1 problem found",
+    ]
+
+
 def _programme(name: str, product: str) -> str:
     return f"""programmes:
   {name}:

@@ -576,3 +576,13 @@ def test_one_parameter_varied_twice_is_refused(tmp_path, capsys):
     assert line == f"error: --vary {second} and --vary {first} both set sites.s.pue; " + (
         "give each parameter one range"
     )
+
+
+def test_a_scenario_needs_a_name(tmp_path, capsys):
+    # an empty name was accepted, and outputs were titled ""
+    data = chain_data()
+    data["name"] = ""
+    path = write(tmp_path, yaml.safe_dump(data, sort_keys=False))
+    assert (
+        "name: string should have at least 1 character" in refused(capsys, "validate", str(path))[0]
+    )

@@ -105,6 +105,21 @@ def test_the_shift_is_the_difference_of_the_p50_dates_the_forecasts_state():
     assert row.shift[0] == 0.0
 
 
+def test_a_milestone_never_later_names_nothing_that_held_it_back():
+    # Deliveries fall behind from May, but the milestone's date is the same in every
+    # sample: nothing held it back (before, "cowos" from the programme's months behind).
+    dates = ["2027-03-01"] * 4
+    delivered = np.full((4, 12), 100.0)
+    short = delivered.copy()
+    short[:, 4:] = 90.0
+    ramp = np.tile(np.arange(12.0), (4, 1))
+    a = _study(dates, ramp, delivered, _codes(3, 3, 0), _codes(3, 3, 0))
+    b = _study(dates, ramp, short, _codes(3, 3, 0), _codes(0, 0, 0))
+    (row,) = paired_delays(a, b, DEAL)
+    assert row.days == (0.0, 0.0, 0.0)
+    assert (row.reason, row.reason_share) == (None, 0.0)
+
+
 def test_studies_with_other_seeds_are_not_paired():
     zeros = np.zeros((1, 12))
     a = _study(["2027-03-01"], zeros, zeros, zeros, zeros)

@@ -85,7 +85,7 @@ class PairedDelay:
         months its deliveries so far were behind A's, the input binding its product;
         else, in the months its IT power online was below A's, what held the programme
         back. The most common input and its share of those months [fraction]; None if it
-        was never behind (or the milestone has no programme).
+        was never behind, the milestone is in no sample later in B, or it has no programme.
     """
 
     milestone: str
@@ -116,7 +116,7 @@ def paired_delays(
         delay = (b - a).astype(float)
         p10, p50, p90 = np.quantile(delay, [0.1, 0.5, 0.9], method="inverted_cdf")
         reason, share = None, 0.0
-        if programme is not None:
+        if programme is not None and np.any(delay >= 1.0):  # held back only if ever later
             reason, share = _held_back(left, right, *programme)
         days = (float(p10), float(p50), float(p90))
         shift = (float(_p50(b) - _p50(a)), *shift_spread(a, b))

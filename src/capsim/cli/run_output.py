@@ -93,7 +93,10 @@ def show_study(
     finished, failed, _total = sample_counts(study)
 
     def text() -> str:
-        return "\n\n".join([samples_note(study), format_answer(found), format_binding_mix(study)])
+        parts = [format_answer(found), format_binding_mix(study)]
+        if failed or finished < study.sizes["sample"]:  # else the answer's heading says it
+            parts.insert(0, samples_note(study))
+        return "\n\n".join(parts)
 
     def rows() -> list[dict]:
         return [vars(row) for row in found.milestones]

@@ -62,9 +62,14 @@ def resolve_extends(
         raise ScenarioError([Problem(where, "extends", message)])
     seen = (*chain, path.resolve())
     resolved = []
+    listed_at: dict[Path, int] = {}
     for index, name in enumerate(names):
         key = ("extends", index) if listed else ("extends",)
         base_path = _base_path(document, key, name, path, seen, roots=roots)
+        first = listed_at.setdefault(_same(base_path), index)
+        if first != index:
+            message = f"{name} is listed twice (first as item {first + 1}); list each base once"
+            raise ScenarioError([Problem(document.where(key), f"extends[{index}]", message)])
         resolved.append(resolve_extends(base_path, seen, roots=roots))
     base, files = resolved[0]
     problems: list[Problem] = []

@@ -52,7 +52,7 @@ class Scenario(Entity):
     """A whole scenario, after ``extends`` and overrides are resolved."""
 
     capsim: int = Field(default=FORMAT_VERSION, strict=True, description="scenario format version")
-    name: str
+    name: str = Field(min_length=1, description="the scenario's name, in outputs and reports")
     description: str = ""
     extends: str | list[str] | None = Field(
         default=None, description="base scenario file or files, resolved on load"
