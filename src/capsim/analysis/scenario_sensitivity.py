@@ -203,6 +203,10 @@ def sensitivity(
     if "output" in result.dims:
         times = outline(scenario).coords["time"]
         result = result.assign_coords(time=("output", times[: result.sizes["output"]]))
+    if output.kind == "milestone":  # what a date never met counts as [day]
+        never = np.array(["NaT"], dtype="datetime64[ns]")
+        times = outline(scenario).coords["time"]
+        result = result.assign_attrs(not_met_days=float(days_after_start(never, times)[0]))
     return result.assign_attrs(
         scenario_name=scenario.name,
         output=f"{output.kind}:{output.name}",

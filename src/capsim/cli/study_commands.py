@@ -391,15 +391,29 @@ def _ranking(result, method: str) -> tuple[list[dict], str, str | None, str | No
     dim = "group" if "group" in result.dims else "input"
     if method == "tornado":
         labels = _input_labels(result)
-        rows = [
-            {
-                "input": str(name),
-                "label": labels[str(name)],
-                "swing": float(result.swing.sel(input=name)),
-            }
-            for name in result["input"].values
-        ]
-        return rows, units, None, None
+        never = result.attrs.get("not_met_days")
+        rows = []
+        for name in result["input"].values:
+            ends = [
+                end
+                for end, key in (("P10", "output_low"), ("P90", "output_high"))
+                if never is not None and float(result[key].sel(input=name)) >= never
+            ]
+            rows.append(
+                {
+                    "input": str(name),
+                    "label": labels[str(name)],
+                    "swing": float(result.swing.sel(input=name)),
+                    "not_met_at": " and ".join(ends) or None,
+                }
+            )
+        note = None
+        if any(row["not_met_at"] for row in rows):
+            note = (
+                "a milestone not met within the horizon counts as the day after it: a swing "
+                "marked 'not met at P10/P90' is at least that long"
+            )
+        return rows, units, note, None
     ranking = index_ranking(result)
     note = None
     if "output" in result.dims:
@@ -449,7 +463,9 @@ def _format_ranking(
     lines = [] if note is None else [note]
     if method == "tornado":
         lines.append(f"{'input':<60}{'swing':>12} ({units})")
-        lines += [f"{row['label']:<60}{row['swing']:>12.1f}" for row in rows]
+        for row in rows:
+            marked = f"  not met at {row['not_met_at']}" if row.get("not_met_at") else ""
+            lines.append(f"{row['label']:<60}{row['swing']:>12.1f}{marked}")
         return "\n".join(lines)
     dim = "group" if rows and "group" in rows[0] else "input"
     if method == "morris":
