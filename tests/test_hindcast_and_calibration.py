@@ -542,6 +542,16 @@ def test_calibrate_command_writes_an_extending_scenario(tmp_path, capsys, monkey
     assert points[:3] == before[:3]
     assert points[4:] == before[4:]
     assert simulate(calibrated).sizes["time"] == 27
+    # the fitted values became known when the data did (the day after their last quarter):
+    # taken as known before then (a backtest's earlier origins), the scenario is FILE's
+    last = synthetic.end.max()
+    assert f"known: '{last + np.timedelta64(1, 'D')}'" in text
+    earlier = load_scenario(output, known_at=last.item()).packaging["tsmc-cowos"]
+    line = base.packaging["tsmc-cowos"]
+    assert earlier.contracts["others"].share.value == line.contracts["others"].share.value
+    assert [p.value for _, p in earlier.capacity.points] == [
+        p.value for _, p in line.capacity.points
+    ]
 
 
 def test_calibrate_reports_as_json_with_key_and_label(tmp_path, capsys):

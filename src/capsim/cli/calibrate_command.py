@@ -71,6 +71,8 @@ def register(commands) -> None:
 
 
 def calibrate_command(arguments: argparse.Namespace) -> int:
+    import numpy as np
+
     from capsim.analysis.calibration import CalibrationError, calibrate
     from capsim.analysis.fitted import fitted_parameter
     from capsim.scenario.extension import write_extension
@@ -109,6 +111,9 @@ def calibrate_command(arguments: argparse.Namespace) -> int:
         f"{arguments.against.name}",
         parameters={path: parameter for path, (parameter, _) in written.items()},
         header=header,
+        # the fitted values were known once the data were: a scenario taken as known
+        # before then (a backtest's earlier origins) keeps FILE's values
+        known=str(observed.end[-1] + np.timedelta64(1, "D")),
         # the file must be a valid scenario before it is kept; it may extend FILE's folder
         check=lambda path: load_scenario(path, allow_extends=[arguments.file.resolve().parent]),
     )

@@ -29,15 +29,19 @@ def write_extension(
     parameters: dict[str, dict],
     header: str = "",
     check: Callable[[Path], object] | None = None,
+    known: str | None = None,
 ) -> Path:
     """Write ``output``: a scenario extending ``base`` with ``parameters`` (key path ->
-    parameter mapping such as ``{value: ..., source: ...}``) replaced. ``check`` is called
-    on the written file before it takes ``output``'s name (e.g. to load it); if it raises,
-    nothing is written. Returns ``output``."""
+    parameter mapping such as ``{value: ..., source: ...}``) replaced; with ``known`` (an
+    ISO date), each new value is dated ``known`` and keeps the base's as its ``prior``, so
+    a scenario taken as known before that date still has the base's value. ``check`` is
+    called on the written file before it takes ``output``'s name (e.g. to load it); if it
+    raises, nothing is written. Returns ``output``."""
     merged = resolve_extends(base)[0].data
     tree: dict[str, Any] = {}
-    for text, mapping in parameters.items():
+    for text, given in parameters.items():
         path = parse_set_path(text)
+        mapping = given if known is None else _dated(given, _get(merged, path), known)
         cut = _whole_prefix(merged, path)
         if cut == len(path):
             _put(tree, path, mapping)
@@ -63,6 +67,18 @@ def write_extension(
         if check is not None:
             check(temporary)
     return output
+
+
+def _dated(mapping: dict, before: Any, known: str) -> dict:
+    """``mapping`` known from ``known`` with ``before`` (the value it replaces, as written)
+    as its prior; as it is when nothing was written before."""
+    if before is None:
+        return mapping
+    if not isinstance(before, dict):
+        before = {"value": before}
+    prior = {key: value for key, value in before.items() if key != "date"}
+    prior.setdefault("source", "the value before it was replaced")
+    return {**mapping, "known": known, "prior": prior}
 
 
 def _whole_prefix(data: Any, path: tuple) -> int:
