@@ -525,7 +525,7 @@ def test_bytes_that_are_not_utf8_in_set_are_refused(tmp_path, capsys):
         # finite as written, infinite in the canonical unit
         ("products.p.tdp", "1e308 kW", "found '1e308 kW' (too large)"),
         # divides site power: 1e-300 W made infinite packages and a traceback
-        ("products.p.it_power", "1e-300 W", "of 0 or at least 1 W in size"),
+        ("products.p.it_power", "1e-300 W", "of 0 or at least 0.001 W in size"),
         # every quantity is 0 or more: -100 MW was met at the start
         ("milestones.first-gw.threshold", "-100 MW", "that is >= 0, found '-100 MW'"),
     ],

@@ -158,9 +158,9 @@ PLAUSIBLE_MAX: dict[str, float] = {
 #: The limit for a unit the table does not name.
 PLAUSIBLE_FALLBACK = 1e15
 #: The smallest magnitude, in each canonical unit, that a value other than 0 may plausibly
-#: have: no chip, building or power plant draws less than a watt, and per-package powers
+#: have: nothing a scenario describes draws less than a milliwatt, and per-package powers
 #: divide site powers (1e-300 W would make infinite packages).
-PLAUSIBLE_MIN: dict[str, float] = {"W": 1.0}
+PLAUSIBLE_MIN: dict[str, float] = {"W": 1e-3}
 
 
 def plausible_max(canonical: str) -> float:
