@@ -90,11 +90,11 @@ def show_study(
     from capsim.sweep.store import sample_counts, samples_note
 
     found = answer(scenario, central=central, study=study)
-    finished, failed, _total = sample_counts(study)
+    finished, failed, total = sample_counts(study)
 
     def text() -> str:
         parts = [format_answer(found), format_binding_mix(study)]
-        if failed or finished < study.sizes["sample"]:  # else the answer's heading says it
+        if failed or finished < total:  # else the answer's heading says the count
             parts.insert(0, samples_note(study))
         return "\n\n".join(parts)
 

@@ -344,7 +344,7 @@ def sensitivity_command(arguments: argparse.Namespace) -> int:
         execution=execution,
     )
     rows, units, note, omitted = _ranking(result, arguments.method)
-    shown = rows[: max(arguments.top, 0)]
+    shown = rows[: arguments.top]  # --top is at least 1
     emit(
         arguments,
         text=lambda: _format_ranking(
