@@ -973,6 +973,53 @@ def test_risk_probability_out_of_range(tmp_path, capsys, value, needle, found):
     )
 
 
+def test_unknown_risk_kind_lists_the_kinds(tmp_path, capsys):
+    # The effect's kind picks its keys: an unknown one is located at its value, with the
+    # kinds there are (the schema's own names, not pydantic's "input tag" wording).
+    effect = {**RISK["effect"], "kind": "capacity_cut"}
+    text = chain_text(**{"risks": {"r": {**RISK, "effect": effect}}})
+    path = write(tmp_path, text)
+    kinds = "'qualification_failure', 'capacity_loss', 'delay'"
+    only(
+        validate(capsys, path),
+        at_value(
+            path,
+            text,
+            "kind: capacity_cut",
+            "risks.r.effect.kind",
+            f"expected one of {kinds}, found 'capacity_cut'",
+        ),
+    )
+
+
+def test_risk_effect_without_a_kind(tmp_path, capsys):
+    effect = {key: value for key, value in RISK["effect"].items() if key != "kind"}
+    text = chain_text(**{"risks": {"r": {**RISK, "effect": effect}}})
+    path = write(tmp_path, text)
+    kinds = "'qualification_failure', 'capacity_loss', 'delay'"
+    only(
+        validate(capsys, path),
+        problem(
+            path,
+            text,
+            "target: packaging.c",
+            "risks.r.effect",
+            f"missing key 'kind' (one of {kinds})",
+        ),
+    )
+
+
+def test_a_correlation_between_one_path(tmp_path, capsys):
+    # `between` takes two key paths: one is a short list, not "missing key 1".
+    text = chain_text(**{"correlations": [{"between": ["products.p.it_power"], "rank": 0.5}]})
+    path = write(tmp_path, text)
+    lines = validate(capsys, path)
+    assert lines[-1] == count_line(1)
+    assert lines[0].endswith("correlations[0].between: expected 2 items, found a list of 1"), lines[
+        0
+    ]
+
+
 # --- 16. sources -----------------------------------------------------------------------------
 
 

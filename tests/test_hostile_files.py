@@ -459,6 +459,28 @@ def test_sweep_values_the_file_would_refuse_are_refused(tmp_path, capsys, vary, 
     assert lines[0] == f"error: --vary {vary}: {expected}"
 
 
+@pytest.mark.parametrize(
+    ("vary", "expected"),
+    [
+        (
+            "products.p.lead_time=3 months:0.25 year",
+            "products.p.lead_time: LOW and HIGH are the same ('3 months:0.25 year'), so there "
+            "is nothing to vary; to fix it at one value use --set products.p.lead_time=VALUE",
+        ),
+        (
+            "packaging.c=1x:1x",
+            "packaging.c: LOW and HIGH are the same ('1x:1x'), so there is nothing to vary",
+        ),
+    ],
+    ids=["quantities", "multipliers"],
+)
+def test_a_range_with_nothing_in_it_is_refused(tmp_path, capsys, vary, expected):
+    # 3 months and a quarter of a year are one value: every point would be the same run.
+    path = write(tmp_path, VALID)
+    lines = refused(capsys, "sweep", str(path), "--vary", vary, *SWEEP)
+    assert lines[0] == f"error: --vary: {expected}"
+
+
 def test_a_huge_sweep_is_refused_with_its_size_before_allocating(tmp_path, capsys):
     path = write(tmp_path, VALID)
     varies = ["packaging.c.capacity=1x:2x:100000", "products.p.lead_time=0 months:9 months:100000"]

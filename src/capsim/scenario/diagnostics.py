@@ -50,9 +50,22 @@ def _explain(item: dict[str, Any], root: type[BaseModel]) -> tuple[KeyPath, str,
         return path, context["message"], bool(context.get("at_key"))
     if kind == "extra_forbidden":
         return path, _unknown_key(path, root), True
-    if kind == "missing":
-        return path[:-1], f"missing key {path[-1]!r}", False
     found = item.get("input")
+    if kind == "missing":
+        if isinstance(path[-1], int) and isinstance(found, list | tuple):  # a short tuple
+            length = _tuple_length(path[:-1], root)
+            expected = f"{length} items" if length else "more items"
+            return path[:-1], f"expected {expected}, found {shown(found)}", False
+        return path[:-1], f"missing key {path[-1]!r}", False
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        context = item.get("ctx") or {}
+        key = context.get("discriminator", "").strip("'")
+        tags = context.get("expected_tags") or ", ".join(
+            repr(tag) for tag in _tags(annotation_at(path, root), key)
+        )
+        if kind == "union_tag_not_found":
+            return path, f"missing key {key!r} (one of {tags})", False
+        return (*path, key), f"expected one of {tags}, found {shown(context.get('tag'))}", False
     message = item["msg"]
     message = message[0].lower() + message[1:]
     message = message.replace("input should be", "expected", 1)
@@ -63,6 +76,25 @@ def _explain(item: dict[str, Any], root: type[BaseModel]) -> tuple[KeyPath, str,
     elif kind.startswith(("greater", "less")):
         message = f"{message}, found {shown(found)}"
     return path, message, False
+
+
+def _tuple_length(path: KeyPath, root: type[BaseModel]) -> int | None:
+    """How many items the tuple at ``path`` has in the schema (None: not a fixed tuple)."""
+    annotation = _unwrap(annotation_at(path, root))
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) is tuple and args and Ellipsis not in args:
+        return len(args)
+    return None
+
+
+def _tags(annotation: Any, key: str) -> list[str]:
+    """The values the discriminator ``key`` may take in the union ``annotation``."""
+    tags: list[str] = []
+    for model in _models(annotation):
+        field = model.model_fields.get(key)
+        if field is not None:
+            tags += [str(tag) for tag in typing.get_args(field.annotation)]
+    return tags
 
 
 def _split_subkey(inner: Any) -> KeyPath:

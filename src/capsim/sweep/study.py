@@ -165,6 +165,7 @@ def resolve_vary(scenario: Scenario, text: str, points: int = 5) -> Vary:
             low, high = (float(part[:-1]) for part in parts[:2])
         except ValueError:
             raise ValueError(f"expected multipliers like 0.7x:1.3x, found {bounds!r}") from None
+        _check_range(path, bounds, low, high, hint="")
         return Vary(text, tuple(targets), low, high, points, relative=True)
     if len(targets) != 1:
         raise ValueError(
@@ -174,8 +175,18 @@ def resolve_vary(scenario: Scenario, text: str, points: int = 5) -> Vary:
     try:
         low, high = (parse_quantity(part, unit) for part in parts[:2])
     except UnitParseError as error:
-        raise ValueError(f"--vary {path}: {error}") from None
+        raise ValueError(f"{path}: {error}") from None
+    _check_range(path, bounds, low, high, hint=f"; to fix it at one value use --set {path}=VALUE")
     return Vary(text, (targets[0],), low, high, points)
+
+
+def _check_range(path: str, bounds: str, low: float, high: float, hint: str) -> None:
+    """Refuse a range with nothing in it (every point would be the same run), with
+    ``hint`` on what to do instead."""
+    if low == high:
+        raise ValueError(
+            f"{path}: LOW and HIGH are the same ({bounds!r}), so there is nothing to vary{hint}"
+        )
 
 
 def _run(
