@@ -300,3 +300,17 @@ def test_sweep_table_as_json(late_grid, capsys):
         (6.0, "2026-07-01"),
         (10.0, "2026-11-01"),
     ]
+
+
+def test_sweep_csv_names_each_varied_input_with_its_unit(late_grid, capsys):
+    # A CSV cell is a bare number: the header carries the unit (the grid wait's canonical
+    # unit is the month), so 2, 6 and 10 are months, not days.
+    argv = ["sweep", str(late_grid), "--vary", "sites.s.power.grid.wait=2 months:10 months:3"]
+    out = _run([*argv, "--workers", "1", "--no-progress", "--format", "csv"], capsys)
+    rows = list(csv.DictReader(io.StringIO(out)))
+    points = [row for row in rows if row["milestone"] == "first-power"]
+    assert [(row["sites.s.power.grid.wait [month]"], row["p50"]) for row in points] == [
+        ("2.0", "2026-03-01"),
+        ("6.0", "2026-07-01"),
+        ("10.0", "2026-11-01"),
+    ]

@@ -175,7 +175,7 @@ def sweep_command(arguments: argparse.Namespace) -> int:
     emit(
         arguments,
         text=lambda: _format_sweep(rows, varies, scenario, arguments.replicates),
-        rows=lambda: rows,
+        rows=lambda: _with_units(rows, varies, scenario),
         document=lambda: {
             "scenario": scenario.name,
             "vary": [vary.label for vary in varies],
@@ -245,6 +245,17 @@ def _sweep_rows(result, varies) -> list[dict]:
             row["failed"] = int((chosen & failed).sum())
             rows.append(row)
     return rows
+
+
+def _with_units(rows: list[dict], varies, scenario) -> list[dict]:
+    """``rows`` for CSV, each varied input's column named with its unit (``PATH [W]``,
+    ``PATH [x]`` for multipliers): a CSV has no other place to say it."""
+    names = [vary.label.split("=")[0] for vary in varies]
+    headers = {
+        name: f"{name} [{unit or '1'}]"
+        for name, (_, unit) in zip(names, _varied(varies, scenario), strict=True)
+    }
+    return [{headers.get(key, key): value for key, value in row.items()} for row in rows]
 
 
 def _varied(varies, scenario) -> list[tuple[str, str]]:
