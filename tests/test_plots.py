@@ -310,6 +310,17 @@ def test_sobol_over_time_stacks_first_order_shares_at_month_ends():
         plot_sobol_time(sa.sobol(PROBLEM, _model, n=8, seed=1, bootstrap=4))
 
 
+def test_sobol_over_time_names_inputs_by_their_labels():
+    # As the other sensitivity charts do: a study's readable labels, not key paths.
+    months = np.arange("2026-01", "2027-01", dtype="datetime64[M]").astype("datetime64[ns]")
+    ds = sa.sobol(PROBLEM, _series, n=64, seed=1, bootstrap=20)
+    labels = [f"label of {name}" for name in ds["input"].values]
+    ds = ds.assign_coords(time=("output", months), input_label=("input", labels))
+    ax = plot_sobol_time(ds.assign_attrs(output="series:it_power_online"), top=2)
+    top_two = ds["ST"].mean("output").to_series().sort_values(ascending=False).index[:2]
+    assert _legend(ax)[2:] == [f"label of {name}" for name in top_two][::-1]
+
+
 # -- sweeps --------------------------------------------------------------------------
 
 

@@ -148,7 +148,7 @@ def test_every_kind_of_lever_appears_when_its_constraint_exists():
     assert values["suppliers.tx.output"] == pytest.approx(1.1)
     assert values["suppliers.gt.output"] == pytest.approx(1.1)
     assert found["suppliers.tx output +10 %"].kind == "transformers"
-    assert found["suppliers.gt output +10 %"].kind == "turbines"
+    assert found["suppliers.gt output +10 %"].kind == "onsite_power"
     assert found["programmes.g share +10 %"].step == "95 % -> 100 %"
     assert found[GRID].step == "wait 6 -> 3 month"
 

@@ -9,7 +9,7 @@ import xarray as xr
 from matplotlib.axes import Axes
 
 from capsim.plots import style
-from capsim.plots.sensitivity import _dim, _output, _short, _subtitle
+from capsim.plots.sensitivity import _dim, _labels, _output, _subtitle
 
 
 def first_order_shares(s1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -46,7 +46,8 @@ def plot_sobol_time(ds: xr.Dataset, top: int = 6, ax: Axes | None = None) -> Axe
     chosen, rest = order[:top], order[top:]
     defined = np.isfinite(s1).any(axis=0)
     shares, scaled = first_order_shares(s1)
-    names = [_short(str(ds[dim].values[i])) for i in chosen]
+    labels = _labels(ds, dim)
+    names = [labels[i] for i in chosen]
     layers, labels = _layers(shares, chosen, rest, names)
     layers = [np.where(defined, layer, np.nan) for layer in layers]
     x, dates = _months(ds)

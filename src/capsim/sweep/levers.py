@@ -33,7 +33,7 @@ KINDS = (
     "logic_wafers",
     "hbm",
     "transformers",
-    "turbines",
+    "onsite_power",
     "grid",
     "construction",
     "crews",
@@ -213,17 +213,17 @@ def _supplier_levers(s: Scenario) -> Iterator[Lever]:
             and any(b.transformers.central > 0 for b in site.buildings)
             for site in _used_sites(s).values()
         )
-        turbines = any(
+        onsite = any(
             o.supplier == supplier_id and o.units.central > 0
             for site in _used_sites(s).values()
             for o in site.power.onsite
         )
-        if not (transformers or turbines):
+        if not (transformers or onsite):
             continue  # no modelled site orders from it
         if supplier.kind == "transformer" or (supplier.kind == "other" and transformers):
             kind = "transformers"
         else:
-            kind = "turbines"
+            kind = "onsite_power"  # turbines, engines: the site's on-site power
         changes = _series_changes(("suppliers", supplier_id, "output"), supplier.output)
         step = _series_step(changes, "count/month")
         name = f"suppliers.{supplier_id} output +10 %"
@@ -254,7 +254,7 @@ def _site_levers(s: Scenario) -> Iterator[Lever]:
             )
             name = f"{path} on-site power install -3 months"
             label = f"{sid} on-site power install -3 months"
-            yield Lever(name, label, "turbines", step, tuple(installs))
+            yield Lever(name, label, "onsite_power", step, tuple(installs))
         if site.power.grid is not None:
             change = _sooner(f"{path}.power.grid.wait", site.power.grid.wait)
             name, label = f"{path} grid wait -3 months", f"{sid} grid wait -3 months"
