@@ -46,8 +46,7 @@ def plot_sobol_time(ds: xr.Dataset, top: int = 6, ax: Axes | None = None) -> Axe
     chosen, rest = order[:top], order[top:]
     defined = np.isfinite(s1).any(axis=0)
     shares, scaled = first_order_shares(s1)
-    labels = _labels(ds, dim)
-    names = [labels[i] for i in chosen]
+    names = [str(label) for label in np.asarray(_labels(ds, dim))[chosen]]
     layers, labels = _layers(shares, chosen, rest, names)
     layers = [np.where(defined, layer, np.nan) for layer in layers]
     x, dates = _months(ds)
