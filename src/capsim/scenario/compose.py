@@ -75,7 +75,17 @@ def resolve_extends(
     problems: list[Problem] = []
     for other, other_files in resolved[1:]:
         conflicts: list[tuple] = []
-        _combine(base, set(map(_same, files)), other, set(map(_same, other_files)), conflicts)
+        moved: list[KeyPath] = []
+        replaced: list[KeyPath] = []
+        _combine(
+            base,
+            set(map(_same, files)),
+            other,
+            set(map(_same, other_files)),
+            (conflicts, moved, replaced),
+        )
+        _forget(base, replaced)
+        _copy_locations(other, base, moved)
         problems += [
             _conflict(*conflict)
             for conflict in conflicts
@@ -153,37 +163,41 @@ def _combine(
     base_files: set[Path],
     other: Document,
     other_files: set[Path],
-    conflicts: list,
+    found: tuple[list, list[KeyPath], list[KeyPath]],
     *,
     data: tuple[dict, dict] | None = None,
     path: KeyPath = (),
 ) -> None:
-    """Merge the sibling ``other`` into ``base`` in place, collecting conflicts.
+    """Merge the sibling ``other``'s data into ``base``'s in place, collecting in
+    ``found`` the conflicts, the keys whose locations are to come from ``other`` and
+    those whose locations in ``base`` are replaced (the caller moves the locations in
+    one pass over each table).
 
     Of two different values, one read from a file both siblings extend gives way to
     the other; two values from files only one sibling reads conflict.
     """
+    conflicts, moved, replaced = found
     target, source = data or (base.data, other.data)
     for key, value in source.items():
         child = (*path, key)
         if key not in target:
             target[key] = value
-            _copy_locations(other, base, child)
+            moved.append(child)
             continue
         existing = target[key]
         if existing == value:
             continue
         if _mergeable(existing) and _mergeable(value):
             _combine(
-                base, base_files, other, other_files, conflicts, data=(existing, value), path=child
+                base, base_files, other, other_files, found, data=(existing, value), path=child
             )
             continue
         base_from = _same(base.values[child][0])
         other_from = _same(other.values[child][0])
         if base_from in other_files:
             target[key] = value
-            _forget(base, [child])
-            _copy_locations(other, base, child)
+            replaced.append(child)
+            moved.append(child)
         elif other_from not in base_files:
             conflicts.append((child, base.values[child], existing, other.values[child], value))
 
@@ -192,10 +206,26 @@ def _mergeable(value: Any) -> bool:
     return isinstance(value, dict) and not WHOLE_KEYS & set(value)
 
 
-def _copy_locations(source: Document, target: Document, prefix: KeyPath) -> None:
-    size = len(prefix)
+def _copy_locations(source: Document, target: Document, prefixes: list[KeyPath]) -> None:
+    """Copy ``source``'s locations of everything under ``prefixes`` into ``target``."""
+    if not prefixes:
+        return
+    under = _under(prefixes)
     for table, into in ((source.keys, target.keys), (source.values, target.values)):
-        into.update({k: v for k, v in table.items() if k[:size] == prefix})
+        into.update({k: v for k, v in table.items() if under(k)})
+
+
+def _under(prefixes: list[KeyPath]):
+    """A test of whether a key path lies under (or is) one of ``prefixes``: it looks up
+    the key's first parts at the prefixes' lengths only, one pass over a table of
+    locations, however many prefixes there are."""
+    wanted = set(prefixes)
+    lengths = sorted({len(prefix) for prefix in wanted})
+
+    def test(key: KeyPath) -> bool:
+        return any(key[:n] in wanted for n in lengths)
+
+    return test
 
 
 def _states(data: Any, key: KeyPath) -> bool:
@@ -258,9 +288,9 @@ def _forget(document: Document, paths: list[KeyPath]) -> None:
     """Drop the locations of everything under ``paths`` (they were replaced)."""
     if not paths:
         return
-    prefixes = set(paths)
+    under = _under(paths)
     for table in (document.keys, document.values):
-        stale = [k for k in table if any(k[:n] in prefixes for n in range(1, len(k) + 1))]
+        stale = [k for k in table if under(k)]
         for key in stale:
             del table[key]
 
