@@ -19,6 +19,7 @@ import xarray as xr
 from builders import GRID_QUEUE, chain, late_grid_world
 from capsim.analysis.answer import answer, format_answer
 from capsim.cli.main import main
+from capsim.cli.output import write_csv
 from capsim.scenario.io import dump_scenario
 from capsim.sweep.sample import CODES
 
@@ -314,3 +315,22 @@ def test_sweep_csv_names_each_varied_input_with_its_unit(late_grid, capsys):
         ("6.0", "2026-07-01"),
         ("10.0", "2026-11-01"),
     ]
+
+
+def test_csv_names_units_in_its_header_and_rounds_to_six_figures():
+    # A CSV cell is a bare number: its unit goes in the column's name, and the digits
+    # beyond six significant figures (the arithmetic's, not the model's) are dropped.
+    stream = io.StringIO()
+    rows = [{"campus": "NC", "months": 16.427104722792606, "level": 478.0, "inside": False}]
+    write_csv(rows, stream, {"months": "month", "level": "MW"})
+    assert stream.getvalue().splitlines() == [
+        "campus,months [month],level [MW],inside",
+        "NC,16.4271,478.0,False",
+    ]
+
+
+def test_tornado_csv_gives_the_swing_in_days(late_grid, capsys):
+    argv = ["sensitivity", str(late_grid), "--output", "milestone:first-power", "--workers", "1"]
+    out = _run([*argv, "--no-progress", "--format", "csv"], capsys)
+    header = out.splitlines()[0]
+    assert header == "input,label,swing [day],not_met_at"

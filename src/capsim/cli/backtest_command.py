@@ -134,6 +134,13 @@ def backtest_command(arguments: argparse.Namespace) -> int:
                 for forecaster in result["forecaster"].values
             ],
         },
+        units={
+            "lead": "quarter",
+            "mean_crps": "package",
+            "mean_pinball": "package",
+            "coverage_50": "fraction of forecasts",
+            "coverage_80": "fraction of forecasts",
+        },
     )
     if arguments.output is not None:
         from capsim.results import save_result

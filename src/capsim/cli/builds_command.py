@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 #: The bar (the issue that asked for the check): greenfield campuses inside the
 #: model's P10-P90 at least this often, with a median |P50 error| at most this [month].
 BAR_INSIDE, BAR_MONTHS = 0.8, 3.0
+#: The unit of each number column of a check (the levels and months of check_rows).
+UNITS = {"level": "MW", **dict.fromkeys(("months", "p10", "p50", "p90", "p50_error"), "month")}
 
 
 def register(commands) -> None:
@@ -92,13 +94,11 @@ def builds_command(arguments: argparse.Namespace) -> int:
             "campuses": len(campuses),
             "samples": arguments.samples,
             "seed": arguments.seed,
-            "units": {
-                "level": "MW",
-                **dict.fromkeys(("months", "p10", "p50", "p90", "p50_error"), "month"),
-            },
+            "units": UNITS,
             "checks": check_rows(checks),
             "bar": bar_rows(checks),
         },
+        units=UNITS,
     )
     if arguments.plot is not None:
         _draw(checks, arguments.plot)

@@ -107,6 +107,10 @@ def hindcast_command(arguments: argparse.Namespace) -> int:
             "years": hindcast_rows(result, "year"),
             "events": _event_rows(result),
         },
+        units=dict.fromkeys(
+            ("observed", "observed_5", "observed_95", "model_p10", "model_p50", "model_p90"),
+            "package",
+        ),
     )
     if arguments.output is not None:
         from capsim.results import save_result

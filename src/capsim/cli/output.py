@@ -1,9 +1,10 @@
 """``--format table|csv|json``: what a command prints, for people or for programs.
 
 ``table`` (the default) is the text for reading; ``csv`` is the command's main table,
-one header row then one row per line; ``json`` is one document with everything the
-command found (its answer and its tables). With csv or json, standard output holds only
-that; lines such as "wrote FILE" go to standard error.
+one header row (a column of numbers named with its unit, ``observed [package]``) then
+one row per line, numbers to six significant figures; ``json`` is one document with
+everything the command found (its answer and its tables, and its units). With csv or
+json, standard output holds only that; lines such as "wrote FILE" go to standard error.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import datetime as dt
 import json
 import math
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 FORMATS = ("table", "csv", "json")
 
@@ -35,13 +36,16 @@ def emit(
     text: Callable[[], str],
     rows: Callable[[], Iterable[dict]],
     document: Callable[[], dict],
+    units: Mapping[str, str] | None = None,
 ) -> None:
     """Print the ``text``, the ``rows`` as CSV or the ``document`` as JSON, as
-    ``arguments.format`` asks (each computed only when asked for)."""
+    ``arguments.format`` asks (each computed only when asked for); ``units`` names the
+    unit of each column of ``rows`` that holds numbers with one (the CSV's header says
+    it; a JSON document states its units itself)."""
     if arguments.format == "json":
         print(json.dumps(plain(document()), indent=2, allow_nan=False))
     elif arguments.format == "csv":
-        write_csv(list(rows()), sys.stdout)
+        write_csv(list(rows()), sys.stdout, units)
     else:
         print(text())
 
@@ -52,13 +56,27 @@ def say(arguments: argparse.Namespace, message: str) -> None:
     print(message, file=sys.stdout if arguments.format == "table" else sys.stderr)
 
 
-def write_csv(rows: list[dict], stream) -> None:
-    """``rows`` as CSV with a header of every key, in order of first appearance."""
+def write_csv(rows: list[dict], stream, units: Mapping[str, str] | None = None) -> None:
+    """``rows`` as CSV with a header of every key, in order of first appearance, a key
+    in ``units`` named with its unit (``observed [package]``); numbers to six
+    significant figures (``16.4271``, not ``16.427104722792606``: no figure here is
+    known better, and the digits beyond are the arithmetic's)."""
+    units = units or {}
     fields = list(dict.fromkeys(key for row in rows for key in row))
-    writer = csv.DictWriter(stream, fieldnames=fields, lineterminator="\n")
+    header = {key: f"{key} [{units[key]}]" if key in units else key for key in fields}
+    writer = csv.DictWriter(stream, fieldnames=list(header.values()), lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({key: "" if value is None else value for key, value in plain(row).items()})
+        writer.writerow({header[key]: _cell(value) for key, value in plain(row).items()})
+
+
+def _cell(value):
+    """A CSV cell: empty for None, a float to six significant figures."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return float(f"{value:.6g}")
+    return value
 
 
 def plain(value):

@@ -175,7 +175,7 @@ def sweep_command(arguments: argparse.Namespace) -> int:
     emit(
         arguments,
         text=lambda: _format_sweep(rows, varies, scenario, arguments.replicates),
-        rows=lambda: _with_units(rows, varies, scenario),
+        rows=lambda: rows,
         document=lambda: {
             "scenario": scenario.name,
             "vary": [vary.label for vary in varies],
@@ -190,6 +190,10 @@ def sweep_command(arguments: argparse.Namespace) -> int:
             "design": arguments.design,
             "replicates": arguments.replicates,
             "points": rows,
+        },
+        units={
+            vary.label.split("=")[0]: unit or "1"
+            for vary, (_, unit) in zip(varies, _varied(varies, scenario), strict=True)
         },
     )
     if output is not None:
@@ -245,17 +249,6 @@ def _sweep_rows(result, varies) -> list[dict]:
             row["failed"] = int((chosen & failed).sum())
             rows.append(row)
     return rows
-
-
-def _with_units(rows: list[dict], varies, scenario) -> list[dict]:
-    """``rows`` for CSV, each varied input's column named with its unit (``PATH [W]``,
-    ``PATH [x]`` for multipliers): a CSV has no other place to say it."""
-    names = [vary.label.split("=")[0] for vary in varies]
-    headers = {
-        name: f"{name} [{unit or '1'}]"
-        for name, (_, unit) in zip(names, _varied(varies, scenario), strict=True)
-    }
-    return [{headers.get(key, key): value for key, value in row.items()} for row in rows]
 
 
 def _varied(varies, scenario) -> list[tuple[str, str]]:
@@ -376,6 +369,7 @@ def sensitivity_command(arguments: argparse.Namespace) -> int:
             "not_listed": omitted,
             "inputs": rows,
         },
+        units=_ranking_units(arguments.method, units),
     )
     if arguments.output_file is not None:
         say(arguments, f"\nwrote {save_result(result, arguments.output_file)}")
@@ -459,6 +453,20 @@ def _ranking(result, method: str) -> tuple[list[dict], str, str | None, str | No
         f"distinguishable from zero ({ranking.rule}): not listed"
     )
     return rows, units, note, omitted
+
+
+def _ranking_units(method: str, units: str) -> dict[str, str]:
+    """The unit of each number column of a ranking: a tornado's swing in the output's
+    ``units``, Morris's effects in them per unit of an input's quantile, Sobol' indices
+    as shares of the variance (none where the output's units are not known)."""
+    if method == "sobol":
+        return dict.fromkeys(("ST", "ST_low", "ST_high", "S1", "S1_low", "S1_high"), "1")
+    if units == "output units":
+        return {}
+    if method == "tornado":
+        return {"swing": units}
+    per = f"{units} per quantile"
+    return dict.fromkeys(("mu_star", "mu_star_low", "mu_star_high", "sigma"), per)
 
 
 def _format_ranking(
