@@ -159,3 +159,38 @@ def test_a_region_outside_the_list_is_a_located_error(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"{archetypes}:2: region: expected one of north-america" in err
     assert "found 'mars'" in err
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        # a date no calendar has, on a row the check would not otherwise read
+        (
+            _row("A", "land_clearing", "", "2024-13-45"),
+            "date: expected YYYY-MM-DD, found '2024-13-45'",
+        ),
+        (
+            _row("A", "power_threshold", "lots", "2023-01-01"),
+            "value_mw: expected a number of MW >= 0, found 'lots'",
+        ),
+        (
+            _row("A", "power_threshold", "nan", "2023-01-01"),
+            "value_mw: expected a number of MW >= 0, found 'nan'",
+        ),
+        (
+            _row("A", "power_threshold", "-5", "2023-01-01"),
+            "value_mw: expected a number of MW >= 0, found '-5'",
+        ),
+    ],
+    ids=["unread-row-date", "text-mw", "nan-mw", "negative-mw"],
+)
+def test_every_row_of_a_timeline_is_checked(tmp_path, capsys, row, message):
+    timeline = tmp_path / "timeline.csv"
+    rows = [HEADER, _row("A", "construction_start", "", "2020-01-01")]
+    rows += [_row("A", "first_operational", "100", "2021-01-01"), row]
+    timeline.write_text("".join(rows), encoding="utf-8")
+    (tmp_path / "campus_archetypes.csv").write_text(
+        "site_id,archetype,reason\nA,greenfield,x\n", encoding="utf-8"
+    )
+    assert main(["builds-check", str(timeline), "--samples", "20"]) == 2
+    assert capsys.readouterr().err == f"error: {timeline}:4: {message}\n"

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -165,6 +166,12 @@ def _rows(path: Path, columns: tuple[str, ...]):
             rows = [(reader.line_num, row) for row in reader]
     except OSError as error:
         raise ReferenceError(f"{path}: cannot read: {error.strerror}") from None
+    for line, row in rows:  # every row, used or not: a typo is a typo
+        for key in ("date", "source_date"):
+            if row.get(key):
+                _date(path, line, row, key)
+        if row.get("value_mw"):
+            _megawatts(path, line, row)
     return rows
 
 
@@ -243,11 +250,17 @@ def _date(path: Path, line: int, row: dict, key: str = "date") -> dt.date:
         ) from None
 
 
-def _step(path: Path, line: int, row: dict) -> Step:
+def _megawatts(path: Path, line: int, row: dict) -> float:
     try:
         megawatts = float(row["value_mw"])
     except ValueError:
+        megawatts = math.nan
+    if not (math.isfinite(megawatts) and megawatts >= 0):
         raise ReferenceError(
-            f"{path}:{line}: value_mw: expected a number of MW, found {row['value_mw']!r}"
-        ) from None
-    return _date(path, line, row), megawatts
+            f"{path}:{line}: value_mw: expected a number of MW >= 0, found {row['value_mw']!r}"
+        )
+    return megawatts
+
+
+def _step(path: Path, line: int, row: dict) -> Step:
+    return _date(path, line, row), _megawatts(path, line, row)
