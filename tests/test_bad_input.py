@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 POWER = "expected a power (e.g. '1800 W')"
 DURATION = "expected a duration (e.g. '18 months')"
 WAFER_RATE = "expected a wafer rate (e.g. '35 kwafer/month')"
+RISK_KINDS = "'qualification_failure', 'capacity_loss', 'delay'"
 FRACTION = "expected a dimensionless number (e.g. '0.85') between 0 and 1 (0-100 %)"
 
 
@@ -979,7 +980,6 @@ def test_unknown_risk_kind_lists_the_kinds(tmp_path, capsys):
     effect = {**RISK["effect"], "kind": "capacity_cut"}
     text = chain_text(**{"risks": {"r": {**RISK, "effect": effect}}})
     path = write(tmp_path, text)
-    kinds = "'qualification_failure', 'capacity_loss', 'delay'"
     only(
         validate(capsys, path),
         at_value(
@@ -987,7 +987,7 @@ def test_unknown_risk_kind_lists_the_kinds(tmp_path, capsys):
             text,
             "kind: capacity_cut",
             "risks.r.effect.kind",
-            f"expected one of {kinds}, found 'capacity_cut'",
+            f"expected one of {RISK_KINDS}, found 'capacity_cut'",
         ),
     )
 
@@ -996,7 +996,6 @@ def test_risk_effect_without_a_kind(tmp_path, capsys):
     effect = {key: value for key, value in RISK["effect"].items() if key != "kind"}
     text = chain_text(**{"risks": {"r": {**RISK, "effect": effect}}})
     path = write(tmp_path, text)
-    kinds = "'qualification_failure', 'capacity_loss', 'delay'"
     only(
         validate(capsys, path),
         problem(
@@ -1004,7 +1003,7 @@ def test_risk_effect_without_a_kind(tmp_path, capsys):
             text,
             "target: packaging.c",
             "risks.r.effect",
-            f"missing key 'kind' (one of {kinds})",
+            f"missing key 'kind' (one of {RISK_KINDS})",
         ),
     )
 
