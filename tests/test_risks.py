@@ -8,6 +8,7 @@ middle m + 0.5 lies in [date, date + duration).
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -129,6 +130,22 @@ def test_a_draw_sets_the_size_of_an_effect():
     draw = {"risks.fire.effect.loss": 0.75, "risks.fire.effect.duration": 1.0}
     inputs = resolve(scenario, draw)
     assert inputs.fabs["f"].capacity == pytest.approx(_monthly(10.0, {2: 2.5}))
+
+
+def test_a_draw_key_that_names_no_input_is_refused():
+    # A misspelt key would leave the loss at its central 40 %, unnoticed.
+    scenario = chain(risks={"fire": _loss("logic_fabs.f", 0.4, "2026-03-01", "2 month")})
+    with pytest.raises(ValueError, match=re.escape("did you mean 'risks.fire.effect.loss'")):
+        resolve(scenario, {"risks.fire.effect.los": 0.75})
+    with pytest.raises(ValueError, match=re.escape("'risks.flood.occurs' names no input")):
+        simulate(scenario, draw={"risks.flood.occurs": 1.0})
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf])
+def test_a_draw_value_that_is_not_finite_is_refused(value):
+    scenario = chain(risks={"fire": _loss("logic_fabs.f", 0.4, "2026-03-01", "2 month")})
+    with pytest.raises(ValueError, match="expected a finite number"):
+        resolve(scenario, {"risks.fire.effect.loss": value})
 
 
 # -- capacity loss ------------------------------------------------------------------------

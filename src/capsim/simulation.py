@@ -28,7 +28,9 @@ def simulate(
         Recorded in the result (default: the scenario's ``seed``); the model itself
         draws no random numbers.
     draw : mapping of str to float, optional
-        Key path -> value [canonical unit] of uncertain inputs; central values elsewhere.
+        Key path -> value [canonical unit] of uncertain inputs; central values elsewhere
+        (as :func:`capsim.model.run` takes it: a key that names no input, or a value
+        that is not finite, raises ValueError).
 
     Returns
     -------

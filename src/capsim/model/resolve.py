@@ -7,6 +7,8 @@ become monthly arrays (the value at mid-month).
 
 from __future__ import annotations
 
+import difflib
+import math
 from collections.abc import Mapping
 
 import numpy as np
@@ -34,6 +36,7 @@ from capsim.scenario.archetypes import PHASE_SHARES
 from capsim.scenario.document import Scenario
 from capsim.scenario.params import Param
 from capsim.scenario.series import Series
+from capsim.scenario.walk import iter_params
 
 
 class Resolver:
@@ -50,13 +53,42 @@ class Resolver:
     def __init__(self, calendar: Calendar, draw: Mapping[str, float] | None = None):
         self.calendar = calendar
         self.draw = draw or {}
+        self.read: set[str] = set()
+        """The keys of ``draw`` read so far."""
         self._mid_month = np.arange(calendar.months) + 0.5
 
     def value(self, path: str, param: Param | None, default: float = 0.0) -> float:
         """The value of ``param`` at key ``path`` [its canonical unit]; ``default`` if absent."""
         if param is None:
             return default
-        return float(self.draw.get(path, param.central))
+        return self.drawn(path, param.central)
+
+    def drawn(self, key: str, default: float) -> float:
+        """The value ``draw`` gives ``key`` (a finite number), else ``default``."""
+        if key not in self.draw:
+            return float(default)
+        value = float(self.draw[key])
+        if not math.isfinite(value):
+            raise ValueError(f"draw: {key} is {value}; expected a finite number")
+        self.read.add(key)
+        return value
+
+    def check_unread(self, scenario: Scenario) -> None:
+        """Refuse a ``draw`` key that names no input of ``scenario`` (a misspelt key
+        would otherwise leave its input at its central value, unnoticed); a key of an
+        input the run does not read is allowed."""
+        unread = [key for key in self.draw if key not in self.read]
+        if not unread:
+            return
+        known = drawable(scenario)
+        for key in unread:
+            if key not in known:
+                close = difflib.get_close_matches(key, known, n=1, cutoff=0.8)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise ValueError(
+                    f"draw: {key!r} names no input of scenario {scenario.name!r}{hint} "
+                    "(`capsim describe` lists the key paths)"
+                )
 
     def series(self, path: str, series: Series) -> np.ndarray:
         """Monthly values (mid-month) of ``series`` [its canonical unit]."""
@@ -86,6 +118,20 @@ class Resolver:
 
 
 PHASES = tuple(phase for phase, _ in PHASE_SHARES)
+
+
+def drawable(scenario: Scenario) -> set[str]:
+    """The keys a ``draw`` may give for ``scenario``: every parameter's key path,
+    ``risks.ID.occurs`` for each risk event and ``programmes.ID.firm`` for each letter
+    of intent."""
+    keys = {path for path, _ in iter_params(scenario)}
+    keys |= {f"risks.{rid}.occurs" for rid in scenario.risks}
+    keys |= {
+        f"programmes.{gid}.firm"
+        for gid, programme in scenario.programmes.items()
+        if programme.letter_of_intent is not None
+    }
+    return keys
 
 
 def resolve(scenario: Scenario, draw: Mapping[str, float] | None = None) -> ModelInputs:
@@ -126,7 +172,9 @@ def resolve(scenario: Scenario, draw: Mapping[str, float] | None = None) -> Mode
         export_rules={eid: _export(scenario, eid, r) for eid in scenario.export_rules},
         funding={name: _funding(scenario, name, r) for name in scenario.funding},
     )
-    return apply_risks(scenario, inputs, r, occurring(scenario, r))
+    inputs = apply_risks(scenario, inputs, r, occurring(scenario, r))
+    r.check_unread(scenario)
+    return inputs
 
 
 def _product(s: Scenario, pid: str, r: Resolver) -> ProductIn:
@@ -386,7 +434,7 @@ def _firm(programme, path: str, r: Resolver) -> bool:
     letter = programme.letter_of_intent
     if letter is None:
         return True
-    return bool(r.draw.get(f"{path}.firm", letter.probability.expected > 0.5))
+    return bool(r.drawn(f"{path}.firm", letter.probability.expected > 0.5))
 
 
 def _export(s: Scenario, eid: str, r: Resolver) -> ExportIn:

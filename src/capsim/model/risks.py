@@ -27,7 +27,7 @@ def occurring(scenario: Scenario, resolver: Resolver) -> tuple[str, ...]:
     return tuple(
         rid
         for rid, risk in scenario.risks.items()
-        if resolver.draw.get(f"risks.{rid}.occurs", risk.probability.expected > 0.5)
+        if resolver.drawn(f"risks.{rid}.occurs", risk.probability.expected > 0.5)
     )
 
 

@@ -50,13 +50,21 @@ def run(scenario: Scenario, draw: Mapping[str, float] | None = None) -> Outputs:
         A validated scenario.
     draw : mapping of str to float, optional
         Key path -> value [canonical unit] of the uncertain inputs drawn (and
-        ``"risks.ID.occurs"``: 1 or 0); central values elsewhere. The model itself
-        draws no random numbers: the same inputs give the same outputs.
+        ``"risks.ID.occurs"``: 1 or 0; ``"programmes.ID.firm"`` for a letter of intent);
+        central values elsewhere. The model itself draws no random numbers: the same
+        inputs give the same outputs. Values are used as given (a value outside its
+        field's bounds is not checked here; ``capsim sweep`` checks the values it sets).
 
     Returns
     -------
     Outputs
         Plain arrays of the run (see :class:`~capsim.model.outputs.Outputs`).
+
+    Raises
+    ------
+    ValueError
+        A ``draw`` key that names no input of the scenario (with the closest key path),
+        or a drawn value that is not finite.
 
     Notes
     -----
