@@ -126,6 +126,18 @@ def test_fan_leaves_failed_samples_out(study):
     assert "4 failed" in ax.get_title(loc="left")
 
 
+def test_fan_of_a_study_read_from_its_store(scenario, tmp_path):
+    # A study saved with store= is read back lazily (dask arrays, chunked by sample):
+    # the headline's median is the P50 the chart draws at the horizon's end.
+    stored = monte_carlo(scenario, 8, seed=3, store=tmp_path / "s.zarr", execution=SERIAL)
+    assert stored["it_power_online"].chunks is not None
+    ax = plot_fan(stored)
+    values = stored["it_power_online"].sel(programme="g").values.astype(float)
+    median = next(line for line in ax.get_lines() if line.get_label() == "P50 (median)")
+    np.testing.assert_allclose(median.get_ydata(), np.quantile(values, 0.5, axis=0))
+    assert "P50" in ax.get_title(loc="left")
+
+
 def test_fan_of_a_single_run_is_its_line(run, deadline):
     ax = plot_fan(run, claim=CLAIM)
     assert _bands(ax) == []

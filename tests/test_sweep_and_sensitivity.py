@@ -12,6 +12,7 @@ from builders import SOURCE, chain, uncertain_chain
 from capsim.analysis.scenario_sensitivity import Output, sensitivity
 from capsim.cli.main import main
 from capsim.scenario.io import dump_scenario
+from capsim.scenario.problems import ScenarioError
 from capsim.sweep.runner import Execution
 from capsim.sweep.study import resolve_vary, sweep
 
@@ -188,6 +189,11 @@ def test_time_varying_sobol_indices_have_a_time_axis():
     early = result.ST.isel(output=slice(1, 8)).mean("output")
     assert early.idxmax("input").item() == "sites.s.power.grid.wait"
     assert np.isfinite(result.S1.isel(output=slice(6, None))).all()
+    # what was measured, whose, and in what unit: programme g's IT power, in watts
+    assert (result.attrs["output"], result.attrs["output_units"]) == (
+        "series:it_power_online:g",
+        "W",
+    )
 
 
 def test_sensitivity_and_sweep_commands(tmp_path, capsys):
@@ -271,3 +277,11 @@ def test_a_tornado_marks_the_ends_at_which_the_milestone_is_not_met(capsys):
     assert lines[0].startswith("a milestone not met within the horizon counts as the day after")
     assert lines[2].endswith("60.0  not met at P90")
     assert lines[3].endswith("20.0")
+
+
+def test_sweep_from_python_checks_its_values_like_the_file():
+    # As `capsim sweep` does: a grid wait of -2 months is refused before anything runs.
+    scenario = uncertain_chain()
+    vary = resolve_vary(scenario, "sites.s.power.grid.wait=-2 months:3 months:2")
+    with pytest.raises(ScenarioError, match="expected a duration"):
+        sweep(scenario, [vary], execution=SERIAL)

@@ -34,3 +34,8 @@ def __getattr__(name: str):
 
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'capsim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The public names too (they are imported on first use): tab completion offers them."""
+    return sorted({*globals(), *__all__})

@@ -36,9 +36,18 @@ def save_result(result: xr.Dataset, path: str | Path) -> Path:
 
 
 def open_result(path: str | Path) -> xr.Dataset:
-    """Open a result written by :func:`save_result` (loaded into memory)."""
+    """Open a result written by :func:`save_result` (loaded into memory).
+
+    A Monte Carlo study streamed to a Zarr store (a folder) is opened with
+    :func:`capsim.sweep.store.open_study` (read lazily) or
+    :func:`capsim.sweep.store.load_study` (into memory); given one, this says so."""
     from capsim.model.conventions import decode_codes
 
+    if Path(path).is_dir():
+        raise ValueError(
+            f"{path} is a folder (a study's Zarr store?): open it with "
+            "capsim.sweep.store.open_study (lazily) or load_study (into memory)"
+        )
     with xr.open_dataset(path, engine="h5netcdf") as dataset:
         loaded = dataset.load()
     return loaded if "sample" in loaded.dims else decode_codes(loaded)

@@ -72,10 +72,6 @@ class Output:
             series = series.sum("product")
         return series.values.astype(float)
 
-    @property
-    def units(self) -> str:
-        return "day" if self.kind == "milestone" else ""
-
 
 #: Where a key path's top-level key and its entity id end: ``sites.a.buildings[0].shell``
 #: has key ``sites`` and entity ``sites.a``.
@@ -200,16 +196,19 @@ def sensitivity(
             input_unit=("input", [units[name] for name in names]),
             input_label=("input", [labels.get(name, name) for name in names]),
         )
+    layout = outline(scenario)
+    times = layout.coords["time"]
     if "output" in result.dims:
-        times = outline(scenario).coords["time"]
         result = result.assign_coords(time=("output", times[: result.sizes["output"]]))
     if output.kind == "milestone":  # what a date never met counts as [day]
         never = np.array(["NaT"], dtype="datetime64[ns]")
-        times = outline(scenario).coords["time"]
         result = result.assign_attrs(not_met_days=float(days_after_start(never, times)[0]))
+        units = "day"
+    else:
+        units = layout.attrs[output.name].get("units", "")
     return result.assign_attrs(
         scenario_name=scenario.name,
-        output=f"{output.kind}:{output.name}",
-        output_units=output.units,
+        output=":".join(part for part in (output.kind, output.name, output.programme) if part),
+        output_units=units,
         grouping=" ".join(groups or []) or "none",
     )

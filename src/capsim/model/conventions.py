@@ -103,7 +103,7 @@ def with_cf_metadata(ds: xr.Dataset, title: str) -> xr.Dataset:
         if variable.dtype.kind in "iub" and name not in CODES:
             attrs.setdefault("units", "1")  # counts, indices and flags
         kind = attrs.get("kind")
-        if kind in _CELL_METHODS:
+        if kind in _CELL_METHODS and name not in CODES:  # a label is not summed
             attrs.setdefault("cell_methods", _CELL_METHODS[kind])
     ds.attrs.update(
         {

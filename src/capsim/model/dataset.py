@@ -230,7 +230,8 @@ def output_variables(outputs: Outputs) -> dict[str, tuple]:
 
 
 #: Market quantities count each supplier's own unit (wafers, or stacks for HBM vendors
-#: given as stacks): a count per month, its unit named by ``supplier_unit``.
+#: given as stacks) during the month, as every flow counts its month: a plain count
+#: (units ``1``), its unit named by ``supplier_unit``.
 _SUPPLIER_RATE = {"comment": "counted in each supplier's unit, its supplier_unit (wafer or stack)"}
 
 
@@ -241,17 +242,23 @@ def _market(outputs: Outputs) -> dict[str, tuple]:
         "supplier_capacity": (
             ("time", "supplier"),
             outputs.supplier_capacity,
-            {**_attrs("1/month", "flow", "what the supplier had to sell"), **_SUPPLIER_RATE},
+            {**_attrs("1", "flow", "what the supplier had to sell in the month"), **_SUPPLIER_RATE},
         ),
         "supplier_asked": (
             dims,
             outputs.supplier_asked,
-            {**_attrs("1/month", "flow", "what each designer asked of it"), **_SUPPLIER_RATE},
+            {
+                **_attrs("1", "flow", "what each designer asked of it in the month"),
+                **_SUPPLIER_RATE,
+            },
         ),
         "supplier_granted": (
             dims,
             outputs.supplier_granted,
-            {**_attrs("1/month", "flow", "what each designer was granted"), **_SUPPLIER_RATE},
+            {
+                **_attrs("1", "flow", "what each designer was granted in the month"),
+                **_SUPPLIER_RATE,
+            },
         ),
         "hbm_unsold": (
             ("time", "supplier"),

@@ -91,7 +91,9 @@ def _headline(ds, data, series: xr.DataArray, *, name: str, units: str, claim) -
             return f"{claim} holds in {100 * probability:.0f} % of samples"
         return f"{claim} {'holds' if probability >= 1 else 'fails'} in this run"
     last = series.isel(time=-1)
-    value = float(last.median("sample")) if "sample" in last.dims else float(last)
+    # NumPy's median: a study read from its store holds dask arrays, whose median
+    # along one axis of several chunks is not defined
+    value = float(np.median(last.values)) if "sample" in last.dims else float(last)
     where = "P50 " if "sample" in last.dims else ""
     return (
         f"{name}: {where}{style.quantity(value, units)} at the horizon's end "

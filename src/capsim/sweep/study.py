@@ -14,6 +14,7 @@ from capsim.scenario.io import scenario_json
 from capsim.scenario.labels import input_labels
 from capsim.scenario.units import UnitParseError, parse_quantity
 from capsim.scenario.walk import iter_params
+from capsim.sweep.checks import check_size, check_values
 from capsim.sweep.plans import Design, MonteCarloPlan, SweepPlan, Vary
 from capsim.sweep.runner import Execution, run_plan
 from capsim.sweep.space import UncertainSpace
@@ -96,7 +97,18 @@ def sweep(
     With ``replicates > 1`` the other uncertain inputs are drawn per replicate, with
     the same draws at every point (common random numbers); with 1 they are central.
     The result has a ``sample`` dimension with ``point`` and ``replicate`` coordinates.
+
+    Raises
+    ------
+    ValueError
+        A sweep of more samples than :data:`capsim.sweep.checks.MAX_SWEEP_SAMPLES`.
+    ScenarioError
+        A value the sweep would give an input that the scenario's rules refuse (a
+        negative duration, a share above 100 %, ...), checked at the corners of its
+        ranges (:func:`capsim.sweep.checks.check_values`) before anything runs.
     """
+    check_size(varies, design, points, replicates)
+    check_values(scenario, varies)
     seed = scenario.seed if seed is None else seed
     central = {path: param.central for path, param in iter_params(scenario)}
     plan = SweepPlan(UncertainSpace(scenario), varies, design, points, replicates, seed, central)
