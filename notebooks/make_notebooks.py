@@ -70,12 +70,26 @@ elif gap < 0:
 else:
     gap_text = "not comparable with the P50" if np.isnan(gap) else "on the P50"
 deadline = scenario.claims["first-gw-2h2026"].by
+# The deal is a letter of intent: in each sample it becomes firm or lapses, and a lapsed
+# letter orders nothing, so part of the spread is whether the deal happens at all.
+firm = study.input_value.sel(parameter="programmes.openai-nvidia.firm").values > 0.5
+if firm.any():
+    firm_p50 = day(
+        milestone_quantiles(study.isel(sample=np.flatnonzero(firm)))
+        .sel(milestone="first-gw", quantile=0.5)
+        .values
+    )
+    firm_text = f"in the samples in which it is firm, the P50 is {firm_p50}"
+else:
+    firm_text = "it is firm in none of these samples"
 Markdown(
     "**Answer.** At central values the date the first gigawatt of OpenAI's NVIDIA "
     f"systems is online is {day(central_date)}. Over the Monte Carlo samples it is "
     f"P10 {p10}, P50 {p50}, P90 {p90}; the central run, every input at its median, is "
-    f"{gap_text}. It is online by {deadline}, as announced, "
-    f"in {claim_share(study, 'first-gw-2h2026')}."
+    f"{gap_text}. The deal is a letter of intent that lapses in {1 - firm.mean():.0%} of "
+    "the samples (a lapsed letter orders nothing, and the first gigawatt never comes): "
+    f"much of that spread is whether the deal happens at all; {firm_text}. It is online "
+    f"by {deadline}, as announced, in {claim_share(study, 'first-gw-2h2026')}."
 )"""
 
 ANSWER_02 = """\
@@ -209,7 +223,10 @@ NOTEBOOKS = {
         '    ["packages_delivered", "packages_installed", "it_power_online"]\n'
         "].tail()",
         "import matplotlib.pyplot as plt\n\n"
-        '(central.it_power_online.sel(programme="openai-nvidia") / 1e9).plot()\n'
+        "# A stock is its value at the month's end: plot it there (time is the month's start).\n"
+        'power = central.it_power_online.sel(programme="openai-nvidia") / 1e9\n'
+        "power.assign_coords(time=central.time_bounds.isel(bounds=1).values).plot()\n"
+        'plt.xlabel("date (end of month)")\n'
         'plt.ylabel("IT power online (GW)");',
         "## A small Monte Carlo study",
         "from capsim.analysis.uncertainty import milestone_quantiles\n"
@@ -235,7 +252,9 @@ NOTEBOOKS = {
         "study = monte_carlo(scenario, SAMPLES, execution=EXECUTION)",
         "## When is the first GW online?",
         'plots.plot_milestone(study, "first-gw", claim="first-gw-2h2026");',
-        "## What binds, month by month (share of samples)",
+        "## What binds, month by month (share of samples)\n\n"
+        "The deal is a letter of intent: in the samples in which it lapses, the programme "
+        "orders nothing and reads `closed` for the whole horizon (the grey band).",
         'plots.plot_bottlenecks(study, entity="openai-nvidia");',
         "from capsim.results import tables\n\n"
         "# Pooled over samples: the months in which the programme is still building\n"
