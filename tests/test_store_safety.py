@@ -193,7 +193,7 @@ def test_a_study_is_replaced_only_with_overwrite(tmp_path, capsys):
     first = store.load_study(path)
     code, _, err = cli(capsys, *command, "--seed", 2, "--no-progress", "-o", path)
     assert code == 2
-    assert "--overwrite replaces it" in err
+    assert "--overwrite (overwrite=True) replaces it" in err
     xr.testing.assert_identical(store.load_study(path), first)
     code, _, err = cli(capsys, *command, "--seed", 2, "--no-progress", "-o", path, "--overwrite")
     assert code == 0, err
@@ -313,7 +313,7 @@ def test_a_full_disk_writing_a_store_keeps_its_finished_chunks(tmp_path, capsys,
     assert code == 2
     assert err == (
         f"error: cannot write {path}: No space left on device; the chunks written so far "
-        "are kept (continue with --resume once this is fixed)\n"
+        "are kept (continue with --resume, resume=True, once this is fixed)\n"
     )
     np.testing.assert_array_equal(store.load_study(path).chunk_done.values, [1, 0, 0])
     monkeypatch.undo()

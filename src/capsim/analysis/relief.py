@@ -69,6 +69,11 @@ def rank(study: xr.Dataset, milestone: str) -> xr.Dataset:
         ``days_earlier_by_sample`` have a ``sample`` dimension too, ``days_earlier`` is
         their mean and ``days_earlier_p10``/``_p50``/``_p90`` their percentiles.
     """
+    known = [str(name) for name in study["milestone"].values]
+    if milestone not in known:
+        raise ValueError(
+            f"no milestone {milestone!r} in the study; one of: {', '.join(known) or 'none'}"
+        )
     failed = study["failed"].values
     if failed.any():
         first = int(np.flatnonzero(failed)[0])

@@ -100,7 +100,10 @@ VARIABLE_UNITS = {
     "idle_power": "W",
 }
 
-_SI = ((1e18, "E"), (1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"), (1.0, ""))
+_SI = (
+    (1e24, "Y"), (1e21, "Z"), (1e18, "E"), (1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"),
+    (1e3, "k"), (1.0, ""),
+)  # fmt: skip
 _COUNTS = ((1e9, "billion "), (1e6, "million "), (1e3, "thousand "), (1.0, ""))
 _PLURALS = {"package": "packages", "die": "dies", "stack": "stacks", "wafer": "wafers"}
 _PLURALS |= {"day": "days", "month": "months", "rack": "racks", "transformer": "transformers"}

@@ -58,7 +58,8 @@ def plot_sweep(ds: xr.Dataset, milestone: str, ax: Axes | None = None) -> Axes:
         first, last = (mdates.num2date(x).strftime("%Y-%m-%d") for x in (met.min(), met.max()))
         headline = f"when {milestone} is met, by varied input: P50 from {first} to {last}"
         if met.size < medians.size:
-            headline += f", not met at {medians.size - met.size} points"
+            unmet = medians.size - met.size
+            headline += f", not met at {unmet} point{'s' * (unmet != 1)}"
     style.title(ax, headline, ds, what)
     return ax
 

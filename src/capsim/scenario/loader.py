@@ -25,17 +25,25 @@ def load_scenario(
     path: str | Path,
     overrides: Iterable[str] = (),
     *,
-    known_at: dt.date | None = None,
+    known_at: dt.date | str | None = None,
     allow_extends: Iterable[str | Path] = (),
 ) -> Scenario:
     """Load, compose and validate the scenario file at ``path``.
 
     ``overrides`` are ``PATH=VALUE`` strings applied after ``extends``; bases may be in
     ``path``'s folder tree, the shipped scenarios and the folders ``allow_extends``
-    (see :mod:`capsim.scenario.roots`). With ``known_at``, every value is taken as known
-    at that date (:mod:`capsim.scenario.knowledge`). Raises :class:`ScenarioError` listing every
+    (see :mod:`capsim.scenario.roots`). With ``known_at`` (a date, or its ISO text
+    ``"2023-01-31"``), every value is taken as known at that date
+    (:mod:`capsim.scenario.knowledge`). Raises :class:`ScenarioError` listing every
     problem found.
     """
+    if isinstance(known_at, str):
+        try:
+            known_at = dt.date.fromisoformat(known_at)
+        except ValueError:
+            raise ValueError(
+                f"known_at: expected a date (YYYY-MM-DD), found {known_at!r}"
+            ) from None
     document, _files = resolve_extends(Path(path), allow_extends=allow_extends)
     for assignment in overrides:
         apply_override(document, assignment)

@@ -46,8 +46,10 @@ ChunkResult = tuple[dict[str, np.ndarray], dict[int, str]]
 
 @dataclass(frozen=True)
 class Execution:
-    """Where a study runs: ``workers`` local processes (1 = in this process), or Dask
-    (``scheduler`` address, or a local cluster of ``dask_local`` workers)."""
+    """Where a study runs: ``workers`` local processes (1: in this process; None: one
+    per core), or Dask (``scheduler`` address, or a local cluster of ``dask_local``
+    workers). ``chunk`` samples make one task, written to the store as one chunk (what
+    an interruption can lose and ``resume`` reruns); ``progress`` shows a progress bar."""
 
     workers: int | None = None
     scheduler: str | None = None

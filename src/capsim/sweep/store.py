@@ -81,8 +81,8 @@ class StudyStore:
                 )
             if not overwrite:
                 raise StoreError(
-                    f"{self.path} already holds a study: --resume continues it, "
-                    "--overwrite replaces it"
+                    f"{self.path} already holds a study: --resume (resume=True) continues "
+                    "it, --overwrite (overwrite=True) replaces it"
                 )
         self.path.parent.mkdir(parents=True, exist_ok=True)
         folder = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.new-", dir=self.path.parent))
@@ -221,7 +221,7 @@ class StudyStore:
         except OSError as error:
             raise StoreError(
                 f"cannot write {self.path}: {error.strerror or error}; the chunks written "
-                "so far are kept (continue with --resume once this is fixed)"
+                "so far are kept (continue with --resume, resume=True, once this is fixed)"
             ) from None
 
     def open(self) -> xr.Dataset:

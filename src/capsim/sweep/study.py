@@ -51,10 +51,39 @@ def monte_carlo(
     points as given (:mod:`capsim.sweep.spread`); the spread's overall scale is
     ``spread_scale``, else the scenario's ``point_spread_scale``, else the fitted one.
 
-    Returns a Dataset with a ``sample`` dimension; the sampled inputs are
-    ``input_value(sample, parameter)``. Results stream to the Zarr ``store`` (a
-    temporary one, loaded into memory at the end, when none is given). ``resume``
-    continues the study in ``store``; ``overwrite`` replaces an old study there.
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario.
+    samples : int, optional
+        Samples to run (default: the scenario's ``samples``).
+    seed : int, optional
+        Root seed (default: the scenario's ``seed``): sample *i*'s draw of an input is a
+        function of the seed, *i* and the input's key path alone, so results do not
+        depend on the workers.
+    design : {"random", "lhs", "sobol"}
+        Independent draws, a Latin hypercube, or a scrambled Sobol' sequence
+        (``scipy.stats.qmc``; a power of two of samples keeps its balance).
+    store : path, optional
+        A Zarr store the results stream to, chunk by chunk; the Dataset returned then
+        reads it lazily (dask arrays; ``.load()`` holds it in memory). Without one, a
+        temporary store is loaded into memory at the end.
+    execution : Execution, optional
+        Where it runs (default ``Execution()``: one process per core, with a progress
+        bar).
+    resume, overwrite : bool
+        Continue the study already in ``store``, or replace it (neither: a store that
+        holds a study is refused).
+    spread_scale : float, optional
+        Scale of the default spread of points with a confidence (0: none).
+
+    Returns
+    -------
+    xarray.Dataset
+        The stored outputs along ``sample`` (see the README: the monthly series a
+        forecast reads, codes, building dates, milestone dates and claims) and the
+        sampled inputs, ``input_value(sample, parameter)`` [each parameter's
+        ``parameter_unit``].
     """
     samples = scenario.samples if samples is None else samples
     seed = scenario.seed if seed is None else seed
