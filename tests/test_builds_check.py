@@ -194,3 +194,215 @@ def test_every_row_of_a_timeline_is_checked(tmp_path, capsys, row, message):
     )
     assert main(["builds-check", str(timeline), "--samples", "20"]) == 2
     assert capsys.readouterr().err == f"error: {timeline}:4: {message}\n"
+
+
+def _files(tmp_path, timeline_rows, archetypes="site_id,archetype\nA,greenfield\n"):
+    """A timeline of ``HEADER`` and ``timeline_rows`` and an archetype file beside it."""
+    timeline = tmp_path / "timeline.csv"
+    timeline.write_text(HEADER + "".join(timeline_rows), encoding="utf-8")
+    (tmp_path / "campus_archetypes.csv").write_text(archetypes, encoding="utf-8")
+    return timeline, tmp_path / "campus_archetypes.csv"
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (
+            _row("A", "first_operation", "", "2023-01-01"),
+            "milestone: expected one of announced, land_clearing, construction_start, "
+            "first_building_roofed, first_energised, first_operational, power_threshold, "
+            "full_build_planned, full_build, found 'first_operation'",
+        ),
+        (
+            "A,A,announced,,,2023-01-01,Observed,Press,2026-01-01,\n",
+            "status: expected one of observed, projected, found 'Observed'",
+        ),
+        (
+            "A,A,power_threshold,200,Facility,2023-01-01,observed,Press,2026-01-01,\n",
+            "power_basis: expected one of facility, it, unknown (or blank where value_mw is), "
+            "found 'Facility'",
+        ),
+        (
+            "A,A,power_threshold,200,,2023-01-01,observed,Press,2026-01-01,\n",
+            "power_basis: expected one of facility, it, unknown (or blank where value_mw is), "
+            "found ''",
+        ),
+        (_row("A", "announced", "", "20190209"), "date: expected YYYY-MM-DD, found '20190209'"),
+        (
+            _row("A", "announced", "", "2019-W06-5"),
+            "date: expected YYYY-MM-DD, found '2019-W06-5'",
+        ),
+        (
+            "A,A,announced,,,2019-01-01,observed,Press,20260101,\n",
+            "source_date: expected YYYY-MM-DD, found '20260101'",
+        ),
+        (
+            _row("A", "power_threshold", "150000", "2023-01-01"),
+            "value_mw: expected at most 100000 MW, found '150000'",
+        ),
+    ],
+    ids=[
+        "milestone",
+        "status",
+        "power-basis",
+        "mw-without-basis",
+        "compact-date",
+        "week-date",
+        "compact-source-date",
+        "mw-above-100-gw",
+    ],
+)
+def test_every_coded_cell_of_a_timeline_is_checked(tmp_path, capsys, row, message):
+    timeline, _ = _files(
+        tmp_path,
+        [
+            _row("A", "construction_start", "", "2020-01-01"),
+            _row("A", "first_operational", "100", "2021-01-01"),
+            row,
+        ],
+    )
+    assert main(["builds-check", str(timeline), "--samples", "20"]) == 2
+    assert capsys.readouterr().err == f"error: {timeline}:4: {message}\n"
+
+
+@pytest.mark.parametrize(
+    ("cells", "message"),
+    [
+        (
+            "2023-01-01,weekly",
+            "date_precision: expected one of day, month, quarter, year (or blank where date "
+            "is), found 'weekly'",
+        ),
+        (
+            "2023-01-01,",
+            "date_precision: expected one of day, month, quarter, year (or blank where date "
+            "is), found ''",
+        ),
+    ],
+    ids=["unknown", "blank-with-a-date"],
+)
+def test_a_date_precision_outside_the_list_is_a_located_error(tmp_path, capsys, cells, message):
+    # The optional column, as in data/builds: after the date.
+    header = HEADER.replace(",date,", ",date,date_precision,")
+    timeline = tmp_path / "timeline.csv"
+    timeline.write_text(
+        header
+        + "A,A,construction_start,,,2020-01-01,day,observed,Press,2026-01-01,\n"
+        + "A,A,full_build_planned,,,,,projected,Press,2026-01-01,\n"
+        + f"A,A,announced,,,{cells},observed,Press,2026-01-01,\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "campus_archetypes.csv").write_text(
+        "site_id,archetype\nA,greenfield\n", encoding="utf-8"
+    )
+    assert main(["builds-check", str(timeline), "--samples", "20"]) == 2
+    assert capsys.readouterr().err == f"error: {timeline}:4: {message}\n"
+
+
+@pytest.mark.parametrize(
+    ("row", "found"),
+    [("A,A,x\n", 3), (_row("A", "announced", "", "2019-01-01").replace("\n", ",x\n"), 11)],
+    ids=["short", "long"],
+)
+def test_a_row_of_too_few_or_too_many_cells_is_a_located_error(tmp_path, capsys, row, found):
+    timeline, _ = _files(tmp_path, [_row("A", "construction_start", "", "2020-01-01"), row])
+    assert main(["builds-check", str(timeline), "--samples", "20"]) == 2
+    assert capsys.readouterr().err == f"error: {timeline}:3: expected 10 columns, found {found}\n"
+
+
+@pytest.mark.parametrize(
+    ("which", "line", "column"),
+    # a Latin-1 e-acute on line 3: in the timeline after "A,A" (character 4), in the
+    # archetype file after "A,gr" (character 5)
+    [("timeline", b"A,A\xe9,first_operational,100,facility,2021-01-01,observed,P,,\n", 4),
+     ("archetypes", b"A,gr\xe9enfield\n", 5)],
+    ids=["timeline", "archetypes"],
+)  # fmt: skip
+def test_a_file_that_is_not_utf8_is_a_located_error(tmp_path, capsys, which, line, column):
+    timeline, archetypes = _files(tmp_path, [_row("A", "construction_start", "", "2020-01-01")])
+    bad = timeline if which == "timeline" else archetypes
+    if which == "archetypes":
+        bad.write_bytes(b"site_id,archetype\nB,greenfield\n")
+    bad.write_bytes(bad.read_bytes() + line)
+    assert main(["builds-check", str(timeline), "--samples", "20"]) == 2
+    assert (
+        capsys.readouterr().err
+        == f"error: {bad}:3:{column}: expected UTF-8 text, found byte 0xe9\n"
+    )
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_column(tmp_path, capsys):
+    rows = []
+    for site, day in (("A", "2021-01-01"), ("B", "2022-01-01"), ("C", "2024-01-01")):
+        rows += [_row(site, "construction_start", "", "2020-01-01")]
+        rows += [_row(site, "first_operational", "100", day)]
+    timeline, archetypes = _files(
+        tmp_path, rows, "site_id,archetype\nA,greenfield\nB,greenfield\nC,greenfield\n"
+    )
+    for path in (timeline, archetypes):
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert main(["builds-check", str(timeline), "--samples", "20"]) == 0
+    assert "timeline.csv: 3 campuses" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("archetypes", "message"),
+    [
+        (
+            "site_id,archetype\nA,greenfeild\n",
+            "2: archetype: expected one of greenfield, fast-track, retrofit, found 'greenfeild'",
+        ),
+        (
+            "site_id,archetype\nA,\n",
+            "2: archetype: expected one of greenfield, fast-track, retrofit, found ''",
+        ),
+        (
+            "site_id,archetype,region\nA,greenfield,asia\nB,retrofit,asia\nA,retrofit,asia\n",
+            "4: site_id: expected each campus once, found 'A' again (first on line 2)",
+        ),
+        ("site_id,archetype\n,greenfield\n", "2: site_id: expected a campus key, found ''"),
+        ("site_id,archetype\nA,greenfield,asia\n", "2: expected 2 columns, found 3"),
+    ],
+    ids=["unknown", "blank", "duplicate", "blank-site", "long-row"],
+)
+def test_every_row_of_an_archetype_file_is_checked(tmp_path, capsys, archetypes, message):
+    timeline, path = _files(
+        tmp_path,
+        [
+            _row("A", "construction_start", "", "2020-01-01"),
+            _row("A", "first_operational", "100", "2021-01-01"),
+        ],
+        archetypes,
+    )
+    assert main(["builds-check", str(timeline), "--samples", "20"]) == 2
+    assert capsys.readouterr().err == f"error: {path}:{message}\n"
+
+
+@pytest.mark.parametrize(
+    ("rows", "archetypes", "which"),
+    [
+        ([], "site_id,archetype\nA,greenfield\n", "timeline"),
+        ([_row("A", "construction_start", "", "2020-01-01")], "site_id,archetype\n", "archetypes"),
+    ],
+    ids=["timeline", "archetypes"],
+)
+def test_a_file_of_a_header_alone_is_an_error_naming_it(tmp_path, capsys, rows, archetypes, which):
+    timeline, path = _files(tmp_path, rows, archetypes)
+    bad = timeline if which == "timeline" else path
+    assert main(["builds-check", str(timeline), "--samples", "20"]) == 2
+    assert capsys.readouterr().err == f"error: {bad}: expected rows after the header, found none\n"
+
+
+def test_an_archetype_file_naming_no_campus_of_the_timeline_is_an_error_naming_both(
+    tmp_path, capsys
+):
+    timeline, archetypes = _files(
+        tmp_path,
+        [_row(site, "construction_start", "", "2020-01-01") for site in "ABCD"],
+        "site_id,archetype\nZ,greenfield\n",
+    )
+    assert main(["builds-check", str(timeline), "--samples", "20"]) == 2
+    assert capsys.readouterr().err == (
+        f"error: {archetypes}: site_id: expected an archetype for a campus of {timeline} "
+        "('A', 'B', 'C', ...), found none\n"
+    )

@@ -31,10 +31,7 @@ from functools import cache
 
 from capsim.scenario.distributions import LogNormal
 from capsim.scenario.pooling import Value, pooled_lognormal
-from capsim.scenario.reference import DAYS_PER_MONTH, Campus, read_campuses
-
-#: The archetypes, in the order documented.
-ARCHETYPES = ("greenfield", "fast-track", "retrofit")
+from capsim.scenario.reference import ARCHETYPES, DAYS_PER_MONTH, Campus, read_campuses
 
 #: Shares of the build time per phase: construction start is after permits; Epoch dates
 #: first operation ~150 days after a building's roof is done (data/builds README), about

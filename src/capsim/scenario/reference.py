@@ -16,17 +16,26 @@ counts) and leaving out rows whose note says they were superseded:
 - **last seen**: the latest source date of those rows (a campus with no observed first
   operation was still building then).
 
-The archetype file may also give each campus's ``region`` (:data:`REGIONS`), a fact
-its announcement states.
+The archetype file gives each campus's archetype (:data:`ARCHETYPES`), once, and may
+also give its ``region`` (:data:`REGIONS`), a fact its announcement states.
+
+Every row of both files is checked, used or not: UTF-8 text (a byte-order mark is
+allowed), as many cells as the header, the coded columns of the timeline among the
+values its README lists (:data:`MILESTONES`, :data:`STATUSES`, :data:`POWER_BASES`,
+:data:`DATE_PRECISIONS`), dates as YYYY-MM-DD and power from 0 to :data:`MAX_MW`. A file
+that breaks one is a :class:`ReferenceError` naming its line.
 
 Months elapsed are days / 30.4375, as the dataset's README counts them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import io
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +45,30 @@ DAYS_PER_MONTH = 30.4375
 #: Regions a campus may be in (the reference class has north-america, asia and
 #: middle-east campuses).
 REGIONS = ("north-america", "south-america", "europe", "middle-east", "africa", "asia", "oceania")
+
+#: Builder archetypes a campus may have (:mod:`capsim.scenario.archetypes` fits each).
+ARCHETYPES = ("greenfield", "fast-track", "retrofit")
+
+#: Milestones a timeline row may date (data/builds/README.md).
+MILESTONES = (
+    "announced",
+    "land_clearing",
+    "construction_start",
+    "first_building_roofed",
+    "first_energised",
+    "first_operational",
+    "power_threshold",
+    "full_build_planned",
+    "full_build",
+)
+#: Statuses of a timeline row: it had happened by the source's date, or was forecast.
+STATUSES = ("observed", "projected")
+#: What a row's value_mw measures (blank on a row without one).
+POWER_BASES = ("facility", "it", "unknown")
+#: How precise a row's date is (optional column; blank on a row without a date).
+DATE_PRECISIONS = ("day", "month", "quarter", "year")
+#: The most power one campus may have [MW]: 100 GW, far above any campus planned.
+MAX_MW = 100_000
 
 #: Columns a timeline CSV must have.
 COLUMNS = (
@@ -53,6 +86,7 @@ COLUMNS = (
 
 _EPOCH = "Epoch AI, Frontier Data Centers hub"
 _LATEST = "9999-12-31"
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 #: A dated power level: (date, facility power [MW]).
 Step = tuple[dt.date, float]
@@ -123,8 +157,8 @@ def read_campuses(path: str | Path | None = None, archetypes: str | Path | None 
     """The campuses of the timeline CSV ``path`` (default: the shipped one), in file order.
 
     ``archetypes`` (default: ``campus_archetypes.csv`` beside ``path``, else beside the
-    shipped file) gives each campus's archetype (a campus without one is left out) and,
-    in an optional ``region`` column, its region.
+    shipped file) gives each campus's archetype (a campus without one is left out; none
+    at all is an error) and, in an optional ``region`` column, its region.
 
     Returns
     -------
@@ -136,43 +170,119 @@ def read_campuses(path: str | Path | None = None, archetypes: str | Path | None 
         if not archetypes.is_file():
             archetypes = default_path().with_name("campus_archetypes.csv")
     archetypes = Path(archetypes)
-    kinds = {}
-    for line, row in _rows(archetypes, ("site_id", "archetype")):
-        region = (row.get("region") or "").strip() or None
-        if region is not None and region not in REGIONS:
-            raise ReferenceError(
-                f"{archetypes}:{line}: region: expected one of {', '.join(REGIONS)}, "
-                f"found {region!r}"
-            )
-        kinds[row["site_id"]] = (row["archetype"], region)
+    kinds = _archetypes(archetypes)
     by_site: dict[str, list[tuple[int, dict]]] = {}
     for line, row in _rows(path, COLUMNS):
+        _check_row(path, line, row)
         by_site.setdefault(row["site_id"], []).append((line, row))
+    if not by_site.keys() & kinds.keys():
+        sites = ", ".join(repr(site) for site in list(by_site)[:3])
+        raise ReferenceError(
+            f"{archetypes}: site_id: expected an archetype for a campus of {path} "
+            f"({sites}{', ...' * (len(by_site) > 3)}), found none"
+        )
     return [
         _campus(path, site, rows, *kinds[site]) for site, rows in by_site.items() if site in kinds
     ]
 
 
-def _rows(path: Path, columns: tuple[str, ...]):
+def _archetypes(path: Path) -> dict[str, tuple[str, str | None]]:
+    """The archetype and region (None: not given) of each site_id of the file ``path``."""
+    kinds: dict[str, tuple[str, str | None]] = {}
+    lines: dict[str, int] = {}
+    for line, row in _rows(path, ("site_id", "archetype")):
+        site = row["site_id"]
+        if not site:
+            raise ReferenceError(f"{path}:{line}: site_id: expected a campus key, found ''")
+        if site in lines:
+            raise ReferenceError(
+                f"{path}:{line}: site_id: expected each campus once, found {site!r} again "
+                f"(first on line {lines[site]})"
+            )
+        _choice(path, line, row, "archetype", ARCHETYPES)
+        region = (row.get("region") or "").strip() or None
+        if region is not None and region not in REGIONS:
+            raise ReferenceError(
+                f"{path}:{line}: region: expected one of {', '.join(REGIONS)}, found {region!r}"
+            )
+        kinds[site] = (row["archetype"], region)
+        lines[site] = line
+    return kinds
+
+
+def _rows(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict]]:
+    """The data rows of the CSV ``path`` with the line each starts on: at least one, each
+    of as many cells as the header, which has ``columns``."""
+    records = csv.reader(io.StringIO(_text(path), newline=""))
+    rows = []
     try:
-        with path.open(newline="", encoding="utf-8") as handle:
-            reader = csv.DictReader(handle)
-            missing = [column for column in columns if column not in (reader.fieldnames or [])]
-            if missing:
+        header = next(records, [])
+        missing = [column for column in columns if column not in header]
+        if missing:
+            raise ReferenceError(
+                f"{path}:1:1: expected columns {', '.join(columns)}; missing {', '.join(missing)}"
+            )
+        line = records.line_num + 1
+        for cells in records:
+            if cells and len(cells) != len(header):
                 raise ReferenceError(
-                    f"{path}:1:1: expected columns {', '.join(columns)}; "
-                    f"missing {', '.join(missing)}"
+                    f"{path}:{line}: expected {len(header)} columns, found {len(cells)}"
                 )
-            rows = [(reader.line_num, row) for row in reader]
+            if cells:  # a blank line is no row
+                rows.append((line, dict(zip(header, cells, strict=True))))
+            line = records.line_num + 1
+    except csv.Error as error:
+        raise ReferenceError(f"{path}:{records.line_num}: {error}") from None
+    if not rows:
+        raise ReferenceError(f"{path}: expected rows after the header, found none")
+    return rows
+
+
+def _text(path: Path) -> str:
+    """The text of ``path``: UTF-8, after a byte-order mark if it has one."""
+    try:
+        data = path.read_bytes()
     except OSError as error:
         raise ReferenceError(f"{path}: cannot read: {error.strerror}") from None
-    for line, row in rows:  # every row, used or not: a typo is a typo
-        for key in ("date", "source_date"):
-            if row.get(key):
-                _date(path, line, row, key)
-        if row.get("value_mw"):
-            _megawatts(path, line, row)
-    return rows
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        bad = error.start
+        line = data.count(b"\n", 0, bad) + 1
+        column = len(data[data.rfind(b"\n", 0, bad) + 1 : bad].decode("utf-8-sig")) + 1
+        raise ReferenceError(
+            f"{path}:{line}:{column}: expected UTF-8 text, found byte 0x{data[bad]:02x}"
+        ) from None
+
+
+def _check_row(path: Path, line: int, row: dict) -> None:
+    """Check one timeline row, used or not: a typo is a typo."""
+    if not row["site_id"]:
+        raise ReferenceError(f"{path}:{line}: site_id: expected a campus key, found ''")
+    _choice(path, line, row, "milestone", MILESTONES)
+    _choice(path, line, row, "status", STATUSES)
+    _choice(path, line, row, "power_basis", POWER_BASES, blank_unless="value_mw")
+    if "date_precision" in row:
+        _choice(path, line, row, "date_precision", DATE_PRECISIONS, blank_unless="date")
+    for key in ("date", "source_date"):
+        if row[key]:
+            _date(path, line, row, key)
+    if row["value_mw"]:
+        _megawatts(path, line, row)
+
+
+def _choice(
+    path: Path, line: int, row: dict, key: str, allowed: tuple[str, ...], *, blank_unless: str = ""
+) -> None:
+    """Check that ``row[key]`` is one of ``allowed`` (or blank where ``row[blank_unless]``
+    is, if given)."""
+    value = row[key]
+    if value in allowed or (blank_unless and not value and not row[blank_unless]):
+        return
+    where = f" (or blank where {blank_unless} is)" if blank_unless else ""
+    raise ReferenceError(
+        f"{path}:{line}: {key}: expected one of {', '.join(allowed)}{where}, found {value!r}"
+    )
 
 
 def _campus(
@@ -242,12 +352,10 @@ def _campus(
 
 
 def _date(path: Path, line: int, row: dict, key: str = "date") -> dt.date:
-    try:
-        return dt.date.fromisoformat(row[key])
-    except ValueError:
-        raise ReferenceError(
-            f"{path}:{line}: {key}: expected YYYY-MM-DD, found {row[key]!r}"
-        ) from None
+    if _DAY.fullmatch(row[key]):
+        with contextlib.suppress(ValueError):
+            return dt.date.fromisoformat(row[key])
+    raise ReferenceError(f"{path}:{line}: {key}: expected YYYY-MM-DD, found {row[key]!r}")
 
 
 def _megawatts(path: Path, line: int, row: dict) -> float:
@@ -258,6 +366,10 @@ def _megawatts(path: Path, line: int, row: dict) -> float:
     if not (math.isfinite(megawatts) and megawatts >= 0):
         raise ReferenceError(
             f"{path}:{line}: value_mw: expected a number of MW >= 0, found {row['value_mw']!r}"
+        )
+    if megawatts > MAX_MW:
+        raise ReferenceError(
+            f"{path}:{line}: value_mw: expected at most {MAX_MW} MW, found {row['value_mw']!r}"
         )
     return megawatts
 
