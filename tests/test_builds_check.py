@@ -346,6 +346,32 @@ def test_a_byte_order_mark_is_not_part_of_the_first_column(tmp_path, capsys):
 
 
 @pytest.mark.parametrize(
+    ("start", "first", "status"),
+    [
+        ("2021-06-01", "2021-01-01", "observed"),
+        ("2021-01-01", "2021-01-01", "observed"),
+        ("2021-06-01", "2021-01-01", "projected"),
+    ],
+    ids=["before", "same-day", "projected-before"],
+)
+def test_a_first_operation_not_after_the_construction_start_is_a_located_error(
+    tmp_path, capsys, start, first, status
+):
+    timeline, _ = _files(
+        tmp_path,
+        [
+            _row("A", "construction_start", "", start),
+            _row("A", "first_operational", "100", first).replace(",observed,", f",{status},"),
+        ],
+    )
+    assert main(["builds-check", str(timeline), "--samples", "20"]) == 2
+    assert capsys.readouterr().err == (
+        f"error: {timeline}:3: date: expected a first operation after the construction start "
+        f"{start} (line 2), found '{first}'\n"
+    )
+
+
+@pytest.mark.parametrize(
     ("archetypes", "message"),
     [
         (

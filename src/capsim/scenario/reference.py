@@ -22,8 +22,9 @@ also give its ``region`` (:data:`REGIONS`), a fact its announcement states.
 Every row of both files is checked, used or not: UTF-8 text (a byte-order mark is
 allowed), as many cells as the header, the coded columns of the timeline among the
 values its README lists (:data:`MILESTONES`, :data:`STATUSES`, :data:`POWER_BASES`,
-:data:`DATE_PRECISIONS`), dates as YYYY-MM-DD and power from 0 to :data:`MAX_MW`. A file
-that breaks one is a :class:`ReferenceError` naming its line.
+:data:`DATE_PRECISIONS`), dates as YYYY-MM-DD and power from 0 to :data:`MAX_MW`; and a
+campus's first operation after its construction start. A file that breaks one is a
+:class:`ReferenceError` naming its line.
 
 Months elapsed are days / 30.4375, as the dataset's README counts them.
 """
@@ -291,7 +292,7 @@ def _campus(
     current = [(line, row) for line, row in rows if "supersed" not in row["note"].lower()]
     epoch = [(line, row) for line, row in current if row["source"].startswith(_EPOCH)] or current
     starts = [
-        _date(path, line, row)
+        (_date(path, line, row), line)
         for line, row in epoch
         if row["milestone"] == "construction_start" and row["status"] == "observed"
     ]
@@ -300,6 +301,7 @@ def _campus(
         raise ReferenceError(
             f"{path}:{line}: site {site!r}: expected an observed construction_start row"
         )
+    start = min(starts)
     powered = [
         (line, row)
         for line, row in epoch
@@ -307,9 +309,11 @@ def _campus(
     ]
     observed = [(line, row) for line, row in powered if row["status"] == "observed"]
     firsts = [
-        _step(path, line, row) for line, row in observed if row["milestone"] == "first_operational"
+        (_step(path, line, row), line)
+        for line, row in observed
+        if row["milestone"] == "first_operational"
     ]
-    first = min(firsts) if firsts else None
+    first = _after(path, start, min(firsts)) if firsts else None
     steps = sorted(
         _step(path, line, row)
         for line, row in observed
@@ -323,10 +327,14 @@ def _campus(
         ]
         if candidates:
             latest = max(row["source_date"] or _LATEST for _, row in candidates)
-            projected_first = min(
-                _step(path, line, row)
-                for line, row in candidates
-                if (row["source_date"] or _LATEST) == latest
+            projected_first = _after(
+                path,
+                start,
+                min(
+                    (_step(path, line, row), line)
+                    for line, row in candidates
+                    if (row["source_date"] or _LATEST) == latest
+                ),
             )
     later = [
         (line, row)
@@ -341,7 +349,7 @@ def _campus(
         id=site,
         name=rows[0][1]["site_name"],
         archetype=archetype,
-        start=min(starts),
+        start=start[0],
         first=first,
         steps=tuple(steps),
         projected_first=projected_first,
@@ -349,6 +357,18 @@ def _campus(
         region=region,
         last_seen=max(seen) if seen else None,
     )
+
+
+def _after(path: Path, start: tuple[dt.date, int], first: tuple[Step, int]) -> Step:
+    """The first operation ``first`` (and its line) if after the construction ``start``
+    (and its line)."""
+    (day, megawatts), line = first
+    if day <= start[0]:
+        raise ReferenceError(
+            f"{path}:{line}: date: expected a first operation after the construction start "
+            f"{start[0]} (line {start[1]}), found '{day}'"
+        )
+    return day, megawatts
 
 
 def _date(path: Path, line: int, row: dict, key: str = "date") -> dt.date:
