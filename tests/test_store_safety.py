@@ -108,7 +108,7 @@ def test_a_report_takes_a_study_saved_as_netcdf_not_a_single_run(tmp_path, capsy
     assert "4 Monte Carlo samples" in (tmp_path / "study.html").read_text(encoding="utf-8")
     code, _, err = cli(capsys, "report", run, "-o", tmp_path / "run.html")
     assert code == 2
-    assert f"{run} is not a Monte Carlo study" in err
+    assert f"{run} is a single run, not a Monte Carlo study" in err
     assert not (tmp_path / "run.html").exists()
 
 
@@ -171,6 +171,20 @@ def test_resume_mismatch_on_the_command_line_exits_2(finished_store, tmp_path, c
     assert err.startswith("error: ")
     assert "seed: stored 1, asked 5" in err
     assert len(err.splitlines()) == 1
+
+
+def test_a_store_missing_an_array_is_damaged_not_empty(finished_store, tmp_path, capsys):
+    # Its metadata still lists the array: read as it is, every value would be missing
+    # (NaN), and a chart or report of it would draw nothing without a word.
+    damaged = tmp_path / "damaged.zarr"
+    shutil.copytree(finished_store, damaged)
+    shutil.rmtree(damaged / "packages_delivered")
+    with pytest.raises(store.StoreError, match="the array of 'packages_delivered' is missing"):
+        store.open_study(damaged)
+    code, _, err = cli(capsys, "report", damaged, "-o", tmp_path / "report.html")
+    assert code == 2
+    assert "damaged study store" in err
+    assert not (tmp_path / "report.html").exists()
 
 
 def test_output_never_deletes_a_folder_that_is_not_a_study(tmp_path, capsys):

@@ -68,9 +68,9 @@ def report_command(arguments: argparse.Namespace) -> int:
         study = open_any(source)
         if "sample" not in study.dims or "scenario" not in study.attrs:
             raise CommandError(
-                f"{source} is not a Monte Carlo study (a single run has no forecast to "
-                "report): give its scenario, or a study written by `capsim run FILE "
-                "--samples N -o STUDY.zarr`"
+                f"{source} is {_kind_of(study)}, not a Monte Carlo study, so it has no "
+                "forecast to report: give its scenario, or a study written by `capsim run "
+                "FILE --samples N -o STUDY.zarr`"
             )
         if not len(usable(study)["sample"]):
             raise CommandError(
@@ -91,3 +91,16 @@ def report_command(arguments: argparse.Namespace) -> int:
         temporary.write_text(text, encoding="utf-8")
     print(f"wrote {arguments.output}")
     return 0
+
+
+def _kind_of(result) -> str:
+    """What a result that is not a study is, in words."""
+    if "model" in result and "observed" in result:
+        return "a hindcast result"
+    if "reliability" in result:
+        return "a backtest result"
+    if any(name in result for name in ("swing", "mu_star", "S1")):
+        return "a sensitivity result"
+    if "sample" in result.dims:
+        return "a study without its scenario"
+    return "a single run" if "milestone_date" in result else "not a capsim forecast"

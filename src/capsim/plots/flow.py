@@ -22,6 +22,8 @@ def plot_flow(ds: xr.Dataset, programme: str | None = None, ax: Axes | None = No
             "plot_flow draws a single run; for a Monte Carlo study plot one series "
             "with plot_fan(ds, variable='packages_installed', cumulative=True)"
         )
+    flows = ("packages_produced", "packages_delivered", "packages_installed", "stranded_packages")
+    style.require(ds, flows, "a single run")
     programme = default_programme(ds) if programme is None else programme
     programme = style.choose(ds, "programme", programme)
     product = style.scenario_of(ds).programmes[programme].product

@@ -31,7 +31,8 @@ def plot_gantt(ds: xr.Dataset, site: str | None = None, ax: Axes | None = None) 
     grey. A building not done (or not ready) within the horizon runs to its end,
     hatched.
     """
-    if style.is_study(ds) or "construction_done" not in ds:
+    style.require(ds, ("construction_done", "building_ready"), "a single run's building dates")
+    if style.is_study(ds):
         raise ValueError(
             "plot_gantt draws a single run's building dates (construction_done, "
             "building_ready); a Monte Carlo study holds them for every sample, not one "

@@ -255,9 +255,13 @@ def open_study(path: str | Path) -> xr.Dataset:
     a readable capsim study store. Samples the study did not reach read as missing."""
     path = Path(path)
     if not path.is_dir():
-        raise StoreError(f"{path}: no such study store")
+        what = "a file, not a study store (a folder)" if path.exists() else "no such study store"
+        raise StoreError(f"{path}: {what}")
     if not is_study_store(path):
         raise StoreError(f"{path}: not a capsim study store (no study metadata)")
+    missing = _missing_arrays(path)
+    if missing:  # its metadata lists an array whose chunks are gone: it would read empty
+        raise StoreError(f"{path}: a damaged study store (the array of {missing[0]!r} is missing)")
     try:
         dataset = xr.open_zarr(path, consolidated=True)
         if "finished" not in dataset:  # written before capsim recorded it
@@ -270,6 +274,16 @@ def open_study(path: str | Path) -> xr.Dataset:
     if finished.all():
         return dataset
     return _mask_unfinished(dataset, finished)
+
+
+def _missing_arrays(path: Path) -> list[str]:
+    """The arrays the store's consolidated metadata lists whose folder is gone."""
+    try:
+        listed = json.loads((path / ".zmetadata").read_text(encoding="utf-8"))["metadata"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []  # no consolidated metadata: opening it says so
+    arrays = {key.split("/")[0] for key in listed if key.endswith("/.zarray")}
+    return sorted(name for name in arrays if not (path / name).is_dir())
 
 
 def _finished_by_chunk(dataset: xr.Dataset) -> np.ndarray:
