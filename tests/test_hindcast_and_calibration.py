@@ -23,7 +23,12 @@ import xarray as xr
 from scipy import stats
 
 from builders import chain_data
-from capsim.analysis.calibration import CalibrationError, FittedInput, calibrate, model_output
+from capsim.analysis.calibration import (
+    CalibrationError,
+    FittedInput,
+    calibrate,
+    model_output,
+)
 from capsim.analysis.fitted import fitted_parameter
 from capsim.analysis.hindcast import compared_periods, hindcast_table, output_per_period
 from capsim.analysis.observed import (
@@ -97,15 +102,18 @@ def test_plain_series_with_band(tmp_path):
         ("a,b\n1,2\n", ":1: expected the columns start, end, value"),
         (
             "start,end,value\n2026-01-01,2026-03-31,ten\n",
-            ":2: column 'value': expected a number >= 0, found 'ten'",
+            ":2: column 'value': expected a number from 0 to 1e12 (as 150000, 150,000 or 1.5e5), "
+            "found 'ten'",
         ),
         (
             "start,end,value\n2026-01-01,2026-03-31,-5\n",
-            ":2: column 'value': expected a number >= 0, found '-5'",
+            ":2: column 'value': expected a number from 0 to 1e12 (as 150000, 150,000 or 1.5e5), "
+            "found '-5'",
         ),
         (
             "start,end,value\n2026-13-01,2026-03-31,5\n",
-            ":2: column 'start': expected a date (YYYY-MM-DD), found '2026-13-01'",
+            ":2: column 'start': expected a date as YYYY-MM-DD (the only form this layout "
+            "takes), found '2026-13-01'",
         ),
         (
             "start,end,value\n2026-04-01,2026-03-31,5\n",
@@ -113,7 +121,8 @@ def test_plain_series_with_band(tmp_path):
         ),
         (
             "start,end,value,low,high\n2026-01-01,2026-03-31,5,6,7\n",
-            ":2: expected low <= value <= high",
+            ":2: column 'low': expected at most the 'value' 5 (a 5-95 % band contains its "
+            "value), found '6'",
         ),
         ("start,end,value\n", ": no data rows"),
     ],
@@ -125,6 +134,163 @@ def test_bad_observed_data_is_reported_with_file_and_line(tmp_path, text, messag
         read_series(path)
     assert str(error.value).startswith(str(path))
     assert message in str(error.value)
+
+
+EPOCH_HEADER = (
+    "Start date,End date,Chip type,Number of Units,"
+    "Number of Units (5th percentile),Number of Units (95th percentile)\n"
+)
+TIMELINE_HEADER = "Date,Data center,Construction status,Power (MW),H100 equivalents\n"
+NUMBER = "expected a number from 0 to 1e12 (as 150000, 150,000 or 1.5e5)"
+WHOLE_MONTHS = "(the model is monthly, so a period is whole months)"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # the same period twice is an error, not a sum
+        (
+            "start,end,value\n2023-01-01,2023-03-31,150000\n2023-01-01,2023-03-31,150000\n",
+            ":3: columns 'start', 'end': expected each period once, found "
+            "2023-01-01..2023-03-31 again (line 2)",
+        ),
+        (
+            EPOCH_HEADER + "1/1/2023,3/31/2023,A100,5,4,6\n1/1/2023,3/31/2023,H100,5,4,6\n"
+            "1/1/2023,3/31/2023,A100,5,4,6\n",
+            ":4: columns 'Start date', 'End date', 'Chip type': expected each chip type once "
+            "per period, found 'A100' in 2023-01-01..2023-03-31 again (line 2)",
+        ),
+        # overlapping periods would count March twice
+        (
+            "start,end,value\n2023-01-01,2023-03-31,150000\n2023-03-01,2023-06-30,150000\n",
+            ":3: column 'start': expected a date after 2023-03-31, where the period of line 2 "
+            "ends (periods may not overlap), found '2023-03-01'",
+        ),
+        (
+            EPOCH_HEADER + "4/1/2023,3/31/2023,A100,5,4,6\n",
+            ":2: column 'End date': expected a date on or after 2023-04-01, found '2023-03-31'",
+        ),
+        # an inverted band, and a band that does not contain its value
+        (
+            EPOCH_HEADER + "1/1/2023,3/31/2023,A100,5,7,3\n",
+            ":2: column 'Number of Units (5th percentile)': expected at most the 'Number of "
+            "Units' 5 (a 5-95 % band contains its value), found '7'",
+        ),
+        (
+            EPOCH_HEADER + "1/1/2023,3/31/2023,A100,5,1,4\n",
+            ":2: column 'Number of Units (95th percentile)': expected at least the 'Number of "
+            "Units' 5 (a 5-95 % band contains its value), found '4'",
+        ),
+        (
+            "start,end,value,low,high\n2023-01-01,2023-03-31,5,6,4\n",
+            ":2: column 'low': expected at most the 'value' 5 (a 5-95 % band contains its "
+            "value), found '6'",
+        ),
+        # whole months only
+        (
+            "start,end,value\n2023-01-02,2023-01-31,150000\n",
+            f":2: column 'start': expected the first day of a month {WHOLE_MONTHS}, "
+            "found '2023-01-02'",
+        ),
+        (
+            "start,end,value\n2023-01-01,2023-01-30,150000\n",
+            f":2: column 'end': expected the last day of a month {WHOLE_MONTHS}, "
+            "found '2023-01-30'",
+        ),
+        # numbers: a decimal comma, underscores, and out of bounds
+        (
+            'start,end,value\n2023-01-01,2023-03-31,"150,5"\n',
+            f":2: column 'value': {NUMBER}, found '150,5'",
+        ),
+        (
+            "start,end,value\n2023-01-01,2023-03-31,1_000\n",
+            f":2: column 'value': {NUMBER}, found '1_000'",
+        ),
+        (
+            "start,end,value\n2023-01-01,2023-03-31,1e308\n",
+            f":2: column 'value': {NUMBER}, found '1e308'",
+        ),
+        (
+            "start,end,value\n2023-01-01,2023-03-31,2e12\n",
+            f":2: column 'value': {NUMBER}, found '2e12'",
+        ),
+        (
+            "start,end,value\n2023-01-01,2023-03-31,inf\n",
+            f":2: column 'value': {NUMBER}, found 'inf'",
+        ),
+        # the plain layout takes YYYY-MM-DD only: 01/04/2023 could be either day
+        (
+            "start,end,value\n01/04/2023,03/31/2023,5\n",
+            ":2: column 'start': expected a date as YYYY-MM-DD (the only form this layout "
+            "takes), found '01/04/2023'",
+        ),
+        (
+            EPOCH_HEADER + "1/1/2023,31/3/2023,A100,5,4,6\n",
+            ":2: column 'End date': expected a date as M/D/YYYY (Epoch AI's export) or "
+            "YYYY-MM-DD, found '31/3/2023'",
+        ),
+        # a band is both of its columns or neither
+        (
+            "start,end,value,low\n2023-01-01,2023-03-31,5,4\n",
+            ":1: expected the band's columns 'low' and 'high' together (or neither), found "
+            "'low' without 'high'",
+        ),
+    ],
+)
+def test_observed_data_is_refused_at_its_line_and_column(tmp_path, text, message):
+    path = tmp_path / "obs.csv"
+    path.write_text(text)
+    with pytest.raises(DataError) as error:
+        read_series(path)
+    assert str(error.value) == f"{path}{message}"
+
+
+def test_chip_types_of_one_quarter_sum_and_thousands_separators_are_read(tmp_path):
+    path = tmp_path / "epoch.csv"
+    path.write_text(
+        EPOCH_HEADER + '1/1/2023,3/31/2023,A100,"150,000",140000,160000\n'
+        "1/1/2023,3/31/2023,H100,50000,1.5e4,8e4\n"
+        "2023-04-01,2023-06-30,H100,1e5,90000,110000\n"
+    )
+    series = read_series(path)
+    assert series.labels() == ["2023Q1", "2023Q2"]
+    assert series.value.tolist() == [200_000.0, 100_000.0]
+    assert series.low.tolist() == [155_000.0, 90_000.0]
+    assert series.high.tolist() == [240_000.0, 110_000.0]
+    assert series.lines.tolist() == [2, 4]  # each period's first line
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        (
+            "2024-04-24,x,y,1,100\n2024-08-11,x,y,1,50\n",
+            ":3: column 'H100 equivalents': expected at least 100, the count on 2024-04-24 "
+            "(line 2): H100e online do not fall over time, found '50'",
+        ),
+        # found in date order, whatever the file's order
+        (
+            "2024-08-11,x,y,1,50\n2024-04-24,x,y,1,100\n",
+            ":2: column 'H100 equivalents': expected at least 100, the count on 2024-04-24 "
+            "(line 3): H100e online do not fall over time, found '50'",
+        ),
+        (
+            "2024-04-24,x,y,1,100\n2024-04-24,x,y,1,150\n",
+            ":3: column 'Date': expected one entry per date, found '2024-04-24' again (line 2)",
+        ),
+        (
+            "08/11/2024,x,y,1,100\n",
+            ":2: column 'Date': expected a date as YYYY-MM-DD (the only form this layout "
+            "takes), found '08/11/2024'",
+        ),
+    ],
+)
+def test_bad_timelines_are_refused_at_their_line(tmp_path, rows, message):
+    path = tmp_path / "timeline.csv"
+    path.write_text(TIMELINE_HEADER + rows)
+    with pytest.raises(DataError) as error:
+        read_timeline(path)
+    assert str(error.value) == f"{path}{message}"
 
 
 # --- the comparison on hand-made numbers -----------------------------------------
@@ -408,6 +574,83 @@ def test_hindcast_bad_input_exits_2(tmp_path, capsys):
     assert "no observed period lies within" in capsys.readouterr().err
     assert main(["hindcast", str(HINDCAST), "--samples", "2", "-o", str(tmp_path / "x.csv")]) == 2
     assert not (tmp_path / "x.csv").exists()
+
+
+def _refused(capsys, argv: list) -> str:
+    """The one error line of ``capsim ARGV``, which must exit 2 without a traceback."""
+    code = main([str(arg) for arg in argv])
+    out, err = capsys.readouterr()
+    assert code == 2, (out, err)
+    assert "Traceback" not in out + err
+    (line,) = err.splitlines()
+    return line
+
+
+@pytest.fixture
+def no_monte_carlo(monkeypatch):
+    """Fail a test that gets as far as a Monte Carlo run."""
+
+    def refused(*args, **kwargs):
+        raise AssertionError("a Monte Carlo ran before the input was checked")
+
+    monkeypatch.setattr("capsim.sweep.study.monte_carlo", refused)
+
+
+@pytest.mark.parametrize(
+    ("date", "side"),
+    [
+        ("2030-01-01", "after the horizon's end 2024-12-31"),
+        ("2010-01-01", "before the horizon's start 2022-10-01"),
+    ],
+)
+def test_a_compared_timeline_entry_outside_the_horizon_is_refused_before_running(
+    tmp_path, capsys, no_monte_carlo, date, side
+):
+    timeline = tmp_path / "timeline.csv"
+    timeline.write_text(TIMELINE_HEADER + f"{date},x,y,1,25000\n")
+    output = tmp_path / "h.nc"
+    argv = ["hindcast", HINDCAST, "--timeline", timeline, "--samples", 4, "-o", output]
+    assert _refused(capsys, argv) == (
+        f"error: {timeline}:2: column 'Date': expected a date within the horizon of "
+        "hindcast-2023, 2022-10-01..2024-12-31, as its 25000 H100e are compared with "
+        f"milestone colossus-25k-online; found '{date}', {side}"
+    )
+    assert not output.exists()
+
+
+def test_bad_shipments_are_refused_before_running(tmp_path, capsys, no_monte_carlo):
+    shipments = tmp_path / "shipments.csv"
+    shipments.write_text(
+        "start,end,value\n2023-01-01,2023-03-31,150000\n2023-01-01,2023-03-31,150000\n"
+    )
+    output = tmp_path / "h.nc"
+    argv = ["hindcast", HINDCAST, "--shipments", shipments, "--samples", 4, "-o", output]
+    assert _refused(capsys, argv) == (
+        f"error: {shipments}:3: columns 'start', 'end': expected each period once, found "
+        "2023-01-01..2023-03-31 again (line 2)"
+    )
+    assert not output.exists()
+
+
+def test_timeline_entries_compared_with_no_milestone_may_lie_outside_the_run():
+    """An entry of 2020 (matching no milestone) is left out of the build, which starts a
+    month before the first entry in the run (2026-03-01), as with that entry alone."""
+    observed = ObservedSeries(
+        "obs.csv",
+        np.array(["2026-01-01"], dtype="datetime64[D]"),
+        np.array(["2026-03-31"], dtype="datetime64[D]"),
+        np.array([45.0]),
+    )
+    timeline = [
+        TimelineEvent(dt.date(2020, 1, 1), 5.0, "planned"),
+        TimelineEvent(dt.date(2026, 3, 1), 100.0, "100 online"),
+        TimelineEvent(dt.date(2027, 6, 1), 500.0, "after the run"),
+    ]
+    result = hindcast_table(
+        _study(np.ones(3)), _scenario_with_event(), observed, timeline, designer="d"
+    )
+    assert str(result.build_h100e.build_time.values[0].astype("datetime64[D]")) == "2026-02-01"
+    assert result.timeline_h100e.values.tolist() == [100.0]
 
 
 # --- calibration -----------------------------------------------------------------

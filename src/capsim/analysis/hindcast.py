@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-from capsim.analysis.observed import ObservedSeries, TimelineEvent
+from capsim.analysis.observed import DataError, ObservedSeries, TimelineEvent
 from capsim.scenario.document import Scenario
 
 QUANTILES = (0.1, 0.5, 0.9)
@@ -52,15 +52,42 @@ def compared_periods(
     observed: ObservedSeries, start: np.datetime64, end: np.datetime64
 ) -> ObservedSeries:
     """The observed periods that lie wholly within [``start``, ``end``]."""
-    keep = (observed.start >= start) & (observed.end <= end)
-    return ObservedSeries(
-        source=observed.source,
-        start=observed.start[keep],
-        end=observed.end[keep],
-        value=observed.value[keep],
-        low=None if observed.low is None else observed.low[keep],
-        high=None if observed.high is None else observed.high[keep],
-    )
+    return observed.subset((observed.start >= start) & (observed.end <= end))
+
+
+def compared_events(
+    scenario: Scenario, timeline: list[TimelineEvent]
+) -> list[tuple[str, TimelineEvent]]:
+    """Each ``h100e_online`` milestone of ``scenario`` with the timeline entry it is
+    compared with: the earliest entry of the same H100e count (in date order)."""
+    pairs: list[tuple[str, TimelineEvent]] = []
+    for event in sorted(timeline, key=lambda entry: entry.date):
+        for name, milestone in scenario.milestones.items():
+            if (
+                name not in (paired for paired, _ in pairs)
+                and milestone.quantity == "h100e_online"
+                and np.isclose(milestone.threshold.central, event.h100e, rtol=1e-6)
+            ):
+                pairs.append((name, event))
+    return pairs
+
+
+def check_timeline(path, timeline: list[TimelineEvent], scenario: Scenario) -> None:
+    """A :class:`DataError` naming the line of ``path`` whose entry is compared with a
+    milestone (:func:`compared_events`) but dated outside ``scenario``'s horizon, where
+    the model cannot meet it. Entries compared with no milestone may lie anywhere (the
+    build chart shows those within the horizon)."""
+    first, last = scenario.horizon.start, scenario.horizon.end
+    for name, event in compared_events(scenario, timeline):
+        if first <= event.date <= last:
+            continue
+        side = "before the horizon's start" if event.date < first else "after the horizon's end"
+        raise DataError(
+            f"{path}:{event.line}: column 'Date': expected a date within the horizon of "
+            f"{scenario.name}, {first}..{last}, as its {event.h100e:g} H100e are compared "
+            f"with milestone {name}; found '{event.date}', {side} "
+            f"{first if event.date < first else last}"
+        )
 
 
 def hindcast_table(
@@ -146,17 +173,9 @@ def _by_year(values: np.ndarray, years: np.ndarray) -> np.ndarray:
 def _events(study: xr.Dataset, scenario: Scenario, timeline: list[TimelineEvent]) -> xr.Dataset:
     """Each timeline entry matched by an ``h100e_online`` milestone of the same threshold
     (the earliest entry, when several have the same count)."""
-    names, observed = [], []
-    for event in sorted(timeline, key=lambda entry: entry.date):
-        for name, milestone in scenario.milestones.items():
-            threshold = milestone.threshold.central
-            if (
-                name not in names
-                and milestone.quantity == "h100e_online"
-                and np.isclose(threshold, event.h100e, rtol=1e-6)
-            ):
-                names.append(name)
-                observed.append(np.datetime64(event.date, "ns"))
+    pairs = compared_events(scenario, timeline)
+    names = [name for name, _ in pairs]
+    observed = [np.datetime64(event.date, "ns") for _, event in pairs]
     if not names:
         return xr.Dataset()
     dates = study["milestone_date"].sel(milestone=names).rename(milestone="event")
@@ -184,16 +203,20 @@ def _build(
     study: xr.Dataset, scenario: Scenario, names: list[str], timeline: list[TimelineEvent]
 ) -> xr.Dataset:
     """H100e online at the matched milestones' programmes per month end from a month
-    before the timeline starts (model quantiles) and the timeline's entries in the run."""
+    before the timeline's first entry in the run (model quantiles) and the timeline's
+    entries in the run (those outside it are left out)."""
     programmes = sorted({scenario.milestones[name].programme for name in names} - {None})
     online = study["h100e_online"]
     online = online.sel(programme=programmes or list(online.programme.values)).sum("programme")
     month_ends = (online.time.values.astype("datetime64[M]") + 1).astype("datetime64[ns]")
-    first = np.datetime64(min(event.date for event in timeline), "M") - 1
-    keep = month_ends >= first.astype("datetime64[ns]")
+    starts = online.time.values.astype("datetime64[D]")
+    inside = [e for e in timeline if starts[0] <= np.datetime64(e.date, "D") <= month_ends[-1]]
+    keep = np.ones(len(month_ends), dtype=bool)
+    if inside:
+        first = np.datetime64(min(event.date for event in inside), "M") - 1
+        keep = month_ends >= first.astype("datetime64[ns]")
     build = online.isel(time=keep).quantile(QUANTILES, dim="sample")
     build = build.rename(time="build_time").assign_coords(build_time=month_ends[keep])
-    inside = [e for e in timeline if np.datetime64(e.date, "ns") <= month_ends[-1]]
     return xr.Dataset(
         {
             "build_h100e": build.transpose("build_time", "quantile").assign_attrs(

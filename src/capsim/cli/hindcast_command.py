@@ -44,7 +44,8 @@ def register(commands) -> None:
         "--shipments",
         type=Path,
         metavar="CSV",
-        help="observed totals per period: Epoch AI's export, or columns start,end,value[,low,high] "
+        help="observed totals per period (whole months, not overlapping): Epoch AI's export, "
+        "or columns start,end,value[,low,high] with YYYY-MM-DD dates "
         "(default: data/epoch/nvidia_quarterly_shipments_2022_2024.csv)",
     )
     parser.add_argument(
@@ -71,7 +72,7 @@ def register(commands) -> None:
 
 
 def hindcast_command(arguments: argparse.Namespace) -> int:
-    from capsim.analysis.hindcast import hindcast_table
+    from capsim.analysis.hindcast import check_timeline, hindcast_table
     from capsim.analysis.observed import read_timeline, shipped_data
     from capsim.scenario.loader import load_scenario
     from capsim.sweep.study import monte_carlo
@@ -87,6 +88,7 @@ def hindcast_command(arguments: argparse.Namespace) -> int:
     timeline_path = arguments.timeline or shipped_data("xai_colossus1_timeline.csv")
     observed = observed_periods(shipments, scenario, arguments.spin_up)
     timeline = read_timeline(timeline_path)
+    check_timeline(timeline_path, timeline, scenario)
     study = monte_carlo(
         scenario, arguments.samples, seed=arguments.seed, execution=execution_from(arguments)
     )
