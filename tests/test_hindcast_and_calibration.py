@@ -24,6 +24,7 @@ from scipy import stats
 
 from builders import chain_data
 from capsim.analysis.calibration import (
+    Calibration,
     CalibrationError,
     FittedInput,
     calibrate,
@@ -291,6 +292,24 @@ def test_bad_timelines_are_refused_at_their_line(tmp_path, rows, message):
     with pytest.raises(DataError) as error:
         read_timeline(path)
     assert str(error.value) == f"{path}{message}"
+
+
+def test_the_error_of_a_value_without_a_band_has_a_floor():
+    """10 % of each value, but at least 10 % of the mean value: values 0, 50 and 250
+    (mean 100) have sigma 10, 10 and 25; a model of 30, 50 and 200 then has the
+    chi-squared (30 / 10)^2 + 0 + (50 / 25)^2 = 13, not 9e20 from a sigma near 0."""
+    observed = ObservedSeries(
+        "obs.csv",
+        np.array(["2026-01-01", "2026-04-01", "2026-07-01"], dtype="datetime64[D]"),
+        np.array(["2026-03-31", "2026-06-30", "2026-09-30"], dtype="datetime64[D]"),
+        np.array([0.0, 50.0, 250.0]),
+    )
+    assert observed.sigma().tolist() == pytest.approx([10.0, 10.0, 25.0])
+    result = Calibration([], observed, np.zeros(3), np.array([30.0, 50.0, 200.0]), 0)
+    assert result.chi2(result.after) == pytest.approx(13.0)
+    # all 0: the floor is one package
+    zeros = ObservedSeries("obs.csv", observed.start, observed.end, np.zeros(3))
+    assert zeros.sigma().tolist() == [1.0, 1.0, 1.0]
 
 
 # --- the comparison on hand-made numbers -----------------------------------------
@@ -924,8 +943,55 @@ def test_calibrate_needs_fewer_inputs_than_observations():
     scenario = load_scenario(HINDCAST)
     observed = _compared(read_series(SHIPMENTS))
     short = compared_periods(observed, np.datetime64("2024-07-01"), np.datetime64("2024-12-31"))
-    with pytest.raises(CalibrationError, match="only 2 observed periods"):
+    with pytest.raises(CalibrationError, match=r"only 2 observed period\(s\)"):
         calibrate(scenario, short, ["packaging.tsmc-cowos.capacity.points[*]"])
+
+
+@pytest.fixture
+def no_model_run(monkeypatch):
+    """Fail a test that gets as far as running the model."""
+
+    def refused(*args, **kwargs):
+        raise AssertionError("the model ran before the input was checked")
+
+    monkeypatch.setattr("capsim.analysis.calibration.run", refused)
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        # one period, one input: nothing is left to judge the fit by
+        (
+            "start,end,value\n2023-01-01,2023-03-31,150000\n",
+            "1 input(s) to fit but only 1 observed period(s): fit fewer inputs than there "
+            "are observations (with as many, the fit is not determined: 0 degrees of "
+            "freedom are left to judge it by)",
+        ),
+        # a band of zero width would give its period all the weight
+        (
+            "start,end,value,low,high\n2023-01-01,2023-03-31,150000,150000,150000\n"
+            "2023-04-01,2023-06-30,250000,200000,300000\n",
+            "{against}:2: 5-95 % band: expected a width above 0 (calibrate weighs each "
+            "period by it), found '150000..150000' for 2023Q1; widen the band or leave the "
+            "period out",
+        ),
+        (
+            "start,end,value,low,high\n2023-01-01,2023-03-31,150000,160000,140000\n"
+            "2023-04-01,2023-06-30,250000,200000,300000\n",
+            "{against}:2: column 'low': expected at most the 'value' 150000 (a 5-95 % band "
+            "contains its value), found '160000'",
+        ),
+    ],
+    ids=["one-period", "zero-width", "inverted"],
+)
+def test_calibrate_refuses_what_cannot_weigh_a_fit_and_writes_nothing(
+    tmp_path, capsys, no_model_run, rows, message
+):
+    against, output = tmp_path / "against.csv", tmp_path / "c.yaml"
+    against.write_text(rows)
+    argv = ["calibrate", HINDCAST, "--against", against, "--fit", FITTED[0], "-o", output]
+    assert _refused(capsys, argv) == "error: " + message.format(against=against)
+    assert not output.exists()
 
 
 # --- the model change the hindcast led to ----------------------------------------

@@ -4,7 +4,9 @@ Each fitted input is moved along its own distribution: the optimiser works on th
 input's quantile u in [0.001, 0.999] and the value is the distribution's quantile
 function at u, so a fitted value never leaves the range the scenario states (a
 triangular's low..high, a lognormal's 0.1-99.9 % range). Residuals are
-(model - observed) / sigma per period, sigma from the observed 5-95 % band, and
+(model - observed) / sigma per period, sigma from the observed 5-95 % band (a band of
+zero width, which would give its period all the weight, is refused), else 10 % of the
+value with a floor for values near 0 (:meth:`ObservedSeries.sigma`), and
 ``scipy.optimize.least_squares`` minimises their sum of squares (chi-squared) from
 the best of a few quasi-random starts. Every other input stays at its central value.
 The fitted values' standard errors come from the Jacobian at the optimum, scaled by
@@ -69,7 +71,9 @@ class Calibration:
 
     @property
     def degrees_of_freedom(self) -> int:
-        return max(1, len(self.observed) - len(self.inputs))
+        """Observed periods less fitted inputs (at least 1: :func:`calibrate` refuses
+        as many inputs as periods)."""
+        return len(self.observed) - len(self.inputs)
 
 
 def fit_dimensions(scenario: Scenario, patterns: list[str]) -> list[Dimension]:
@@ -127,11 +131,13 @@ def calibrate(
 ) -> Calibration:
     """Fit the inputs named by ``patterns`` to ``observed`` (see the module docstring)."""
     dimensions = fit_dimensions(scenario, patterns)
-    if len(dimensions) > len(observed):
+    if len(dimensions) >= len(observed):
         raise CalibrationError(
-            f"{len(dimensions)} inputs to fit but only {len(observed)} observed periods; "
-            "fit fewer inputs than there are observations"
+            f"{len(dimensions)} input(s) to fit but only {len(observed)} observed period(s): "
+            "fit fewer inputs than there are observations (with as many, the fit is not "
+            "determined: 0 degrees of freedom are left to judge it by)"
         )
+    _check_bands(observed)
     programmes = designer_programmes(scenario, designer)
     if not programmes:
         raise CalibrationError(f"no programme orders a product designed by {designer!r}")
@@ -161,6 +167,20 @@ def calibrate(
     before = model_output(scenario, {}, programmes, observed)
     after = observed.value + solution.fun * sigma  # the model at the optimum
     return Calibration(inputs, observed, before, after, evaluations)
+
+
+def _check_bands(observed: ObservedSeries) -> None:
+    """A 5-95 % band of zero width says a value is exact: its sigma would be 0 and its
+    period would outweigh all the others, so it is refused, located."""
+    if observed.low is None or observed.high is None:
+        return
+    for index in np.flatnonzero(observed.high <= observed.low):
+        low, high = observed.low[index], observed.high[index]
+        raise CalibrationError(
+            f"{observed.where(index)}: 5-95 % band: expected a width above 0 (calibrate "
+            f"weighs each period by it), found '{low:.10g}..{high:.10g}' for "
+            f"{observed.labels()[index]}; widen the band or leave the period out"
+        )
 
 
 def _best_start(residuals, central: np.ndarray, seed: int) -> np.ndarray:

@@ -39,6 +39,10 @@ Z95 = 1.6449
 #: (NVIDIA shipped about 1e6 packages a quarter in 2024), so a larger one is a typo.
 MAX_VALUE = 1e12
 _MAX_TEXT = "1e12"
+#: The standard error of a value without a band is this share of the value, and at
+#: least this share of the series' mean value, and at least one package (see
+#: :meth:`ObservedSeries.sigma`).
+UNBANDED_SHARE = 0.1
 
 _EPOCH_COLUMNS = ("Start date", "End date", "Number of Units")
 _EPOCH_BAND = ("Number of Units (5th percentile)", "Number of Units (95th percentile)")
@@ -71,9 +75,13 @@ class ObservedSeries:
         return len(self.value)
 
     def sigma(self) -> np.ndarray:
-        """Standard error of each value: from the 5-95 % band, else 10 % of the value."""
+        """Standard error of each value [its unit]: from the 5-95 % band, (high - low) /
+        (2 x 1.645); else 10 % of the value (:data:`UNBANDED_SHARE`), but at least 10 %
+        of the mean value of the series and at least 1, so that a period observed as 0
+        has the error of a typical period rather than none."""
         if self.low is None or self.high is None:
-            return np.maximum(0.1 * np.abs(self.value), 1e-9)
+            floor = max(UNBANDED_SHARE * float(np.mean(np.abs(self.value))), 1.0)
+            return np.maximum(UNBANDED_SHARE * np.abs(self.value), floor)
         return np.maximum((self.high - self.low) / (2 * Z95), 1e-9)
 
     def labels(self) -> list[str]:

@@ -45,8 +45,10 @@ def register(commands) -> None:
         required=True,
         type=Path,
         metavar="DATA",
-        help="observed totals per period: Epoch AI's shipment export, or columns "
-        "start,end,value[,low,high]",
+        help="observed totals per period (whole months, not overlapping): Epoch AI's shipment "
+        "export, or columns start,end,value[,low,high] with YYYY-MM-DD dates; a band of zero "
+        "width is refused, and a value without one has the error 10 %% of itself, at least "
+        "10 %% of the mean value",
     )
     parser.add_argument(
         "--fit",
