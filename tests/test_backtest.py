@@ -9,6 +9,7 @@ import json
 import math
 from functools import partial
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -429,3 +430,168 @@ def test_run_applies_the_fitted_discrepancy_to_its_package_series(tmp_path, caps
     np.testing.assert_allclose(first_quarter, first_quarter[:, :1] * np.ones((1, 3)))
     assert not np.allclose(first_quarter, 1.0)
     assert main([*argv, "--discrepancy", "-o", str(tmp_path / "s.zarr")]) == 2
+
+
+# --- calendar quarters, gaps and zeros ------------------------------------------------
+
+
+def _refused(capsys, argv: list) -> str:
+    """The one error line of ``capsim ARGV``, which must exit 2 without a traceback."""
+    code = main([str(arg) for arg in argv])
+    out, err = capsys.readouterr()
+    assert code == 2, (out, err)
+    assert "Traceback" not in out + err
+    (line,) = err.splitlines()
+    return line
+
+
+@pytest.fixture
+def no_monte_carlo(monkeypatch):
+    """Fail a test that gets as far as a Monte Carlo run."""
+
+    def refused(*args, **kwargs):
+        raise AssertionError("a Monte Carlo ran before the input was checked")
+
+    monkeypatch.setattr("capsim.analysis.backtest.monte_carlo", refused)
+
+
+def _quarters_file(path: Path, values: dict[str, float]) -> Path:
+    """A plain shipments file with ``values`` per quarter (``2023Q1``: value)."""
+    ends = {1: "03-31", 2: "06-30", 3: "09-30", 4: "12-31"}
+    rows = []
+    for label, value in values.items():
+        year, quarter = int(label[:4]), int(label[-1])
+        rows.append(f"{year}-{3 * quarter - 2:02d}-01,{year}-{ends[quarter]},{value}")
+    path.write_text("start,end,value\n" + "\n".join(rows) + "\n")
+    return path
+
+
+@pytest.fixture
+def perfect_model(monkeypatch):
+    """The model's Monte Carlo replaced by draws all equal to the observed quarters, so a
+    backtest runs in milliseconds and only the bookkeeping and the baselines are tested."""
+
+    def output(scenario, observed, *, samples, **kwargs):
+        draws = np.repeat(observed.value[:, None], samples, axis=1)
+        return xr.DataArray(draws, dims=("period", "sample"), coords={"period": observed.labels()})
+
+    monkeypatch.setattr("capsim.analysis.backtest._model_output", output)
+
+
+def _run(observed, origins: list[str], leads: int, samples: int = 4) -> xr.Dataset:
+    return backtest(
+        lambda origin: SimpleNamespace(seed=1),
+        observed,
+        [dt.date.fromisoformat(origin) for origin in origins],
+        leads=leads,
+        samples=samples,
+        seed=1,
+    )
+
+
+def test_leads_are_calendar_quarters_and_a_missing_quarter_is_not_scored(tmp_path, perfect_model):
+    """2023Q3 is missing. From 2023-01-01, lead 3 is 2023Q3 (not scored) and lead 4 is
+    2023Q4 (800), not the file's next row shifted into lead 3. From 2023-10-01 the
+    baselines make no forecast: the quarter before it, 2023Q3, is missing.
+
+    By hand, from 2023-01-01: flat holds 2022Q4 = 400; growth from 100 to 400 in three
+    quarters is 4^(1/3) a quarter, so lead 4 is 400 x 4^(4/3) = 2539.8. Each baseline is
+    scored once per lead, so its spread is the floor 1e-6 (no other origin to borrow
+    from) and its CRPS the absolute error: |800 - 400| = 400 and 2539.8 - 800 = 1739.8."""
+    values = {"2022Q1": 100, "2022Q2": 200, "2022Q3": 300, "2022Q4": 400}
+    values |= {"2023Q1": 500, "2023Q2": 600, "2023Q4": 800}
+    observed = read_series(_quarters_file(tmp_path / "gap.csv", values))
+    result = _run(observed, ["2023-01-01", "2023-10-01"], leads=4)
+    first = result.sel(origin="2023-01-01")
+    assert first["target"].values.tolist() == ["2023Q1", "2023Q2", "2023Q3", "2023Q4"]
+    np.testing.assert_array_equal(first["observed"].values, [500.0, 600.0, np.nan, 800.0])
+    assert result["forecasts"].values.tolist() == [2, 1, 0, 1]
+    assert result["scored"].sel(forecaster=FLAT).values.tolist() == [1, 1, 0, 1]
+    assert result.attrs["quarters_missing"] == "2023Q3"
+    crps_lead_4 = result["crps"].sel(origin="2023-01-01", lead=4)
+    assert crps_lead_4.sel(forecaster=FLAT).item() == pytest.approx(400.0, rel=1e-4)
+    growth = 400.0 * 4.0 ** (4 / 3) - 800.0
+    assert crps_lead_4.sel(forecaster=GROWTH).item() == pytest.approx(growth, rel=1e-4)
+    assert crps_lead_4.sel(forecaster="model").item() == 0.0
+    assert np.isnan(result["crps"].sel(origin="2023-10-01", lead=1, forecaster=FLAT).item())
+    assert result["crps"].sel(origin="2023-10-01", lead=1, forecaster="model").item() == 0.0
+
+
+def _lognormal_crps(median: float, s: float, y: float) -> float:
+    """CRPS of a lognormal of ``median`` and log-scale sd ``s`` at ``y`` (Baran & Lerch
+    2015; at y = 0 it is the mean less half the mean absolute difference,
+    2 exp(m + s^2 / 2) (1 - Phi(s / sqrt 2)))."""
+    m, tail = math.log(median), stats.norm.cdf(s / math.sqrt(2))
+    mean = math.exp(m + s**2 / 2)
+    if y == 0:
+        return 2 * mean * (1 - tail)
+    w = (math.log(y) - m) / s
+    return y * (2 * stats.norm.cdf(w) - 1) - 2 * mean * (stats.norm.cdf(w - s) + tail - 1)
+
+
+@pytest.mark.filterwarnings("error")
+def test_a_quarter_observed_as_zero_leaves_the_baselines_well_defined(tmp_path, perfect_model):
+    """2023Q1 shipped 0; the others double. Lead 1 from four origins, by hand:
+
+    - 2023-01-01 (history 100, 200, 400, 800): flat 800, growth 1600; observed 0,
+      scored, with no log error (log 0).
+    - 2023-04-01 (last quarter 0): neither baseline forecasts; the model alone is scored.
+    - 2023-07-01 (400, 800, 0, 800): flat 800; growth over 400 -> 800 is 2^(1/3) a
+      quarter, 1007.9; observed 1600: log errors ln 2 and (2/3) ln 2.
+    - 2023-10-01 (800, 0, 800, 1600): flat 1600, growth 2015.9; observed 3200: the same
+      log errors.
+
+    Each origin's spread is the RMS of the other origins' log errors: ln 2 for flat and
+    (2/3) ln 2 for growth everywhere, and its CRPS the lognormal's."""
+    values = {"2022Q1": 100, "2022Q2": 200, "2022Q3": 400, "2022Q4": 800}
+    values |= {"2023Q1": 0, "2023Q2": 800, "2023Q3": 1600, "2023Q4": 3200}
+    observed = read_series(_quarters_file(tmp_path / "zero.csv", values))
+    origins = ["2023-01-01", "2023-04-01", "2023-07-01", "2023-10-01"]
+    result = _run(observed, origins, leads=1, samples=400)
+    assert result["forecasts"].values.tolist() == [4]
+    assert result["scored"].sel(lead=1).values.tolist() == [4, 3, 3]  # model, flat, growth
+    log2 = math.log(2.0)
+    flat = [_lognormal_crps(800, log2, 0), _lognormal_crps(800, log2, 1600)]
+    flat.append(_lognormal_crps(1600, log2, 3200))
+    growth = [_lognormal_crps(1600, 2 / 3 * log2, 0)]
+    growth += [_lognormal_crps(p, 2 / 3 * log2, y) for p, y in ((1007.937, 1600), (2015.874, 3200))]
+    crps_values = result["crps"].sel(lead=1)
+    for name, expected in ((FLAT, flat), (GROWTH, growth)):
+        row = crps_values.sel(forecaster=name).values
+        assert np.isnan(row[1])
+        assert row[[0, 2, 3]] == pytest.approx(expected, rel=2e-3)
+        mean = result["mean_crps"].sel(forecaster=name, lead=1).item()
+        assert mean == pytest.approx(np.mean(expected), rel=2e-3)
+        assert 0 < result["mean_pinball"].sel(forecaster=name, lead=1).item() < 3200
+    assert result["mean_crps"].sel(forecaster="model").item() == 0.0
+
+
+def test_backtest_needs_calendar_quarters(tmp_path, capsys, no_monte_carlo):
+    shipments = tmp_path / "monthly.csv"
+    shipments.write_text("start,end,value\n2022-01-01,2022-03-31,100\n2022-04-01,2022-04-30,100\n")
+    output = tmp_path / "bt.nc"
+    argv = ["backtest", HINDCAST, "--shipments", shipments, "--samples", 4, "-o", output]
+    assert _refused(capsys, argv) == (
+        f"error: {shipments}:3: period: expected a calendar quarter (backtest's leads are "
+        "quarters: Jan-Mar, Apr-Jun, Jul-Sep or Oct-Dec), found '2022-04-01..2022-04-30'"
+    )
+    assert not output.exists()
+
+
+@pytest.mark.parametrize(
+    ("origins", "origin", "problem"),
+    [
+        ("2022-04-01:2022-04-01", "2022-04-01", "its first quarter is 2022Q1"),
+        # checked before the first origin's run
+        ("2024-01-01:2025-04-01", "2025-01-01", "its last quarter is 2024Q4"),
+    ],
+)
+def test_an_origin_outside_the_shipments_names_the_file(
+    capsys, no_monte_carlo, origins, origin, problem
+):
+    shipments = shipped_data("nvidia_quarterly_shipments_2022_2024.csv")
+    argv = ["backtest", HINDCAST, "--origins", origins, "--samples", 4]
+    assert _refused(capsys, argv) == (
+        f"error: {shipments}: origin {origin} must start a quarter with four quarters of "
+        f"this file's history before it and lie within the file: {problem}"
+    )

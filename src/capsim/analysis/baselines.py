@@ -4,6 +4,11 @@
 - ``four-quarter growth``: the mean quarterly growth over the last four observed
   quarters (three steps, in logs) carried forward from the last one.
 
+Growth in logs is undefined over a quarter observed as 0, and a lognormal about 0 is
+no distribution: where the quarter a method starts from (the last one; for growth also
+the fourth last) is 0 or missing (NaN), the method makes no forecast (NaN points), and
+the backtest counts it as not scored.
+
 Each is a point forecast; to be scored like the model's samples it gets a predictive
 distribution: a lognormal about the point whose log-scale sd at lead h is the root mean
 square of the method's own log errors at lead h over the other origins of the backtest
@@ -25,14 +30,18 @@ BASELINES = (FLAT, GROWTH)
 
 def baseline_point(method: str, history: np.ndarray, leads: np.ndarray) -> np.ndarray:
     """Point forecasts [the history's unit] at ``leads`` (1 = the next quarter) from
-    ``history`` (the observed quarters before the origin, oldest first)."""
-    last = history[-1]
+    ``history`` (the observed quarters before the origin, oldest first; NaN: not
+    observed); NaN where the method makes no forecast (see the module docstring)."""
+    last = float(history[-1])
+    none = np.full(len(leads), np.nan)
     if method == FLAT:
-        return np.full(len(leads), last, dtype=float)
+        return np.full(len(leads), last, dtype=float) if last > 0 else none
     if method == GROWTH:
         if len(history) < 4:
             raise ValueError("four-quarter growth needs four quarters of history")
-        growth = (np.log(history[-1]) - np.log(history[-4])) / 3.0
+        if not (last > 0 and history[-4] > 0):
+            return none
+        growth = (np.log(last) - np.log(history[-4])) / 3.0
         return last * np.exp(growth * np.asarray(leads, dtype=float))
     raise ValueError(f"unknown baseline {method!r}; expected one of {', '.join(BASELINES)}")
 

@@ -56,8 +56,8 @@ def register(commands) -> None:
         "--shipments",
         type=Path,
         metavar="CSV",
-        help="observed totals per quarter (default: "
-        "data/epoch/nvidia_quarterly_shipments_2022_2024.csv)",
+        help="observed totals per calendar quarter; a quarter missing is not scored "
+        "(default: data/epoch/nvidia_quarterly_shipments_2022_2024.csv)",
     )
     parser.add_argument(
         "--discrepancy",
@@ -156,7 +156,7 @@ def backtest_command(arguments: argparse.Namespace) -> int:
 def score_rows(result: xr.Dataset) -> list[dict]:
     """One row per forecaster and lead [quarter]: the number of forecasts scored, mean
     CRPS and pinball loss [package], and the share observed inside the 50 % and 80 %
-    intervals."""
+    intervals (NaN where none was scored)."""
     rows = []
     for forecaster in result["forecaster"].values:
         for lead in result["lead"].values:
@@ -165,7 +165,7 @@ def score_rows(result: xr.Dataset) -> list[dict]:
                 {
                     "forecaster": str(forecaster),
                     "lead": int(lead),
-                    "forecasts": int(picked["forecasts"]),
+                    "forecasts": int(picked["scored" if "scored" in result else "forecasts"]),
                     **{
                         name: float(picked[name])
                         for name in ("mean_crps", "mean_pinball", "coverage_50", "coverage_80")
@@ -198,6 +198,8 @@ def draw_reliability(result: xr.Dataset, path: Path) -> None:
 
 def format_backtest(result: xr.Dataset) -> str:
     """The score table of a :func:`capsim.analysis.backtest.backtest` result."""
+    import numpy as np
+
     a = result.attrs
     leads = [int(lead) for lead in result["lead"].values]
     lines = [
@@ -210,6 +212,7 @@ def format_backtest(result: xr.Dataset) -> str:
         + ", ".join(
             f"{lead}: {int(n)}" for lead, n in zip(leads, result["forecasts"].values, strict=True)
         ),
+        *_not_scored(result),
     ]
     for name, label, scale, unit in (
         ("mean_crps", "mean CRPS (k package, lower is better)", 1e-3, ""),
@@ -221,14 +224,45 @@ def format_backtest(result: xr.Dataset) -> str:
         for forecaster in result["forecaster"].values:
             values = result[name].sel(forecaster=forecaster).values * scale
             lines.append(
-                f"{forecaster:<22}" + "".join(f"{value:>6.0f}{unit or '  '}" for value in values)
+                f"{forecaster:<22}"
+                + "".join(
+                    f"{value:>6.0f}{unit or '  '}" if np.isfinite(value) else f"{'n/a':>6}  "
+                    for value in values
+                )
             )
     lines += ["", f"{'all forecasts':<22}{'CRPS (k)':>10}{'in 50 %':>10}{'in 80 %':>10}"]
     for forecaster in result["forecaster"].values:
         row = result.sel(forecaster=forecaster)
+        if not np.isfinite(row.total_crps.item()):  # nothing scored
+            lines.append(f"{forecaster:<22}{'n/a':>10}{'n/a':>10}{'n/a':>10}")
+            continue
         inside = (100 * row.total_coverage_50.item(), 100 * row.total_coverage_80.item())
         lines.append(
             f"{forecaster:<22}{row.total_crps.item() / 1e3:>10.0f}"
             f"{inside[0]:>8.0f} %{inside[1]:>8.0f} %"
         )
     return "\n".join(lines)
+
+
+def _not_scored(result: xr.Dataset) -> list[str]:
+    """Lines on what was not scored: target quarters missing from the observed file
+    (inside its span), and the forecasts a forecaster did not make."""
+    lines = []
+    if result.attrs.get("quarters_missing"):
+        lines.append(
+            f"not scored: {result.attrs['quarters_missing']}, missing from the observed file"
+        )
+    if "scored" not in result:
+        return lines
+    for forecaster in result["forecaster"].values:
+        scored = result["scored"].sel(forecaster=forecaster).values
+        if (scored != result["forecasts"].values).any():
+            counts = ", ".join(
+                f"{int(lead)}: {int(n)}"
+                for lead, n in zip(result["lead"].values, scored, strict=True)
+            )
+            lines.append(
+                f"{forecaster} scored per lead: {counts} (it makes no forecast where a "
+                "quarter it starts from is missing or observed as 0)"
+            )
+    return lines
