@@ -112,6 +112,17 @@ def test_a_report_takes_a_study_saved_as_netcdf_not_a_single_run(tmp_path, capsy
     assert not (tmp_path / "run.html").exists()
 
 
+def test_a_report_of_a_file_that_is_neither_scenario_nor_study_says_what_it_takes(tmp_path, capsys):
+    data = tmp_path / "shipments.csv"
+    data.write_text("start,end,value\n2023-01-01,2023-03-31,1000\n", encoding="utf-8")
+    code, _, err = cli(capsys, "report", data, "-o", tmp_path / "report.html")
+    assert code == 2
+    assert err == (
+        "error: report takes a scenario (.yaml) or a Monte Carlo study (.zarr, .nc), "
+        f"found {data}\n"
+    )
+
+
 def test_a_store_from_before_finished_was_recorded_reads_and_resumes(tmp_path):
     path = interrupted(tmp_path, samples=12, finished_chunks=1)
     shutil.rmtree(path / "finished")

@@ -176,7 +176,42 @@ def sensitivity(
 ) -> xr.Dataset:
     """Tornado, Morris or Sobol' indices of ``output`` with respect to the uncertain inputs
     (for Morris and Sobol', to groups of them if ``groups`` specs are given:
-    :func:`input_groups`)."""
+    :func:`input_groups`).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario.
+    method : {"tornado", "morris", "sobol"}
+        One input at a time from its P10 to its P90 around the central run; Morris
+        elementary effects at the quantiles 0.125 to 0.875; Sobol' first and total
+        indices (Saltelli's design, bootstrap intervals).
+    output : Output
+        What is measured (``Output.parse("milestone:NAME", scenario)``: days from the
+        horizon's start; ``"series:VARIABLE[:PROGRAMME]"``: the monthly series).
+    include : list of str, optional
+        Globs of the key paths studied (default: every uncertain input).
+    groups : list of str, optional
+        Group specs (:func:`input_groups`), Morris and Sobol' only.
+    n : int
+        Sobol' base sample size, a power of two (runs: ``n`` x (inputs + 2)).
+    trajectories : int
+        Morris trajectories (runs: ``trajectories`` x (inputs + 1)).
+    seed : int, optional
+        Root seed (default: the scenario's).
+    execution : Execution, optional
+        Where the runs go (default: one process per core).
+
+    Returns
+    -------
+    xarray.Dataset
+        Along ``input`` (or ``group``), and ``output`` for a series: a tornado's
+        ``swing``, ``output_low``, ``output_high``, ``base``, ``low_value`` and
+        ``high_value``; Morris's ``mu_star``, ``mu_star_conf`` and ``sigma`` (per unit of
+        an input's quantile); Sobol's ``S1``, ``S1_conf``, ``ST`` and ``ST_conf`` (shares
+        of the variance). ``input_unit`` and ``input_label`` name each input; the
+        attributes ``output`` and ``output_units`` say what was measured and in what unit.
+    """
     if groups and method == "tornado":
         raise ValueError("groups apply to morris and sobol; tornado moves one input at a time")
     seed = scenario.seed if seed is None else seed

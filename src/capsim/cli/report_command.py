@@ -78,6 +78,11 @@ def report_command(arguments: argparse.Namespace) -> int:
                 "(continue it with `capsim run FILE --samples N -o STUDY.zarr --resume`)"
             )
         scenario = loads_scenario(study.attrs["scenario"], f"{source} (scenario)")
+    elif source.suffix.lower() not in (".yaml", ".yml"):
+        raise CommandError(
+            f"report takes a scenario (.yaml) or a Monte Carlo study (.zarr, .nc), "
+            f"found {source}"
+        )
     else:
         scenario = load_scenario(source, arguments.overrides)
         check_samples(arguments.samples)

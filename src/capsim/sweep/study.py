@@ -123,6 +123,11 @@ def sweep(
 ) -> xr.Dataset:
     """Run ``scenario`` over points of the ``varies`` inputs, each ``replicates`` times.
 
+    ``varies`` come from :func:`resolve_vary` (``"PATH=LOW:HIGH[:N]"``). On a ``grid``
+    each input takes its ``N`` values (the product of them all is the number of
+    points; ``points`` is not used); the ``lhs``, ``sobol`` and ``random`` designs draw
+    ``points`` points over the ranges.
+
     With ``replicates > 1`` the other uncertain inputs are drawn per replicate, with
     the same draws at every point (common random numbers); with 1 they are central.
     The result has a ``sample`` dimension with ``point`` and ``replicate`` coordinates.
