@@ -115,6 +115,12 @@ def test_fan_of_a_study_draws_the_p10_p90_band_the_median_and_the_claim(study, d
     assert len(labels) == 4  # band, median, deadline, target: every series named
 
 
+def test_a_study_chart_names_what_reproduces_it(study):
+    # The footnote gives the study's size, design and seed beside the scenario.
+    footnote = plot_fan(study).figure.get_supxlabel()
+    assert footnote.endswith("; 32 samples, random design, seed 3")
+
+
 def test_fan_leaves_failed_samples_out(study):
     broken = study.copy(deep=True)
     broken["failed"][:4] = True

@@ -250,13 +250,17 @@ def title(ax: Axes, text: str, ds: xr.Dataset | None = None, detail: str = "") -
 
 
 def footnote_text(ds: xr.Dataset | None) -> str:
-    """``"Source: capsim model run; capsim 0.1.0; scenario NAME"`` for ``ds``."""
+    """``"Source: capsim model run; capsim 0.1.0; scenario NAME"`` for ``ds``, and for a
+    study ``"; 200 samples, random design, seed 7"`` (what reproduces it)."""
     from capsim import __version__
 
     attrs = ds.attrs if ds is not None else {}
     parts = ["Source: capsim model run", f"capsim {attrs.get('capsim_version', __version__)}"]
     if attrs.get("scenario_name"):
         parts.append(f"scenario {attrs['scenario_name']}")
+    if ds is not None and is_study(ds) and "seed" in attrs:
+        design = f"{attrs['design']} design, " if attrs.get("design") else ""
+        parts.append(f"{ds.sizes['sample']} samples, {design}seed {attrs['seed']}")
     return "; ".join(parts)
 
 
