@@ -334,3 +334,19 @@ def test_tornado_csv_gives_the_swing_in_days(late_grid, capsys):
     out = _run([*argv, "--no-progress", "--format", "csv"], capsys)
     header = out.splitlines()[0]
     assert header == "input,label,swing [day],not_met_at"
+
+
+@pytest.mark.parametrize(
+    ("probability", "firm"), [(0.0, "0 % of samples (0 of 4)"), (1.0, "100 % of samples (4 of 4)")]
+)
+def test_the_answer_says_how_often_a_letter_of_intent_became_firm(probability, firm):
+    # A letter of probability 0 never becomes firm, of probability 1 always: its
+    # milestones' "not met" in samples where it lapsed is the deal, not supply.
+    from capsim.sweep.runner import Execution
+    from capsim.sweep.study import monte_carlo
+
+    letter = {"probability": probability, "by": "2026-03-31"}
+    scenario = chain(**{"programmes.g.letter_of_intent": letter})
+    study = monte_carlo(scenario, 4, seed=1, execution=Execution(workers=1, progress=False))
+    notes = answer(scenario, study=study).notes
+    assert f"g is a letter of intent that became firm in {firm}" in " ".join(notes)

@@ -114,7 +114,7 @@ def answer(
         claims=claims,
         milestones=_milestones(scenario, central, good),
         binds_most=_binds_most(scenario, good if good is not None else central),
-        notes=tuple(_disagreements(claims)),
+        notes=(*_disagreements(claims), *_letters(scenario, good)),
     )
 
 
@@ -229,6 +229,28 @@ def _disagreements(claims: tuple[ClaimAnswer, ...]) -> list[str]:
             f"the central run and the Monte Carlo disagree on {claim.claim}: with every "
             f"input at its median it {verdict}, yet it holds in {_percent(claim.probability)} "
             "of samples (the median inputs need not give the median outcome)"
+        )
+    return notes
+
+
+def _letters(scenario: Scenario, good: xr.Dataset | None) -> list[str]:
+    """For each programme that is a letter of intent, the share of samples in which it
+    became firm: where it lapsed it ordered nothing, so its milestones are not met there
+    (a P90 "not met" may say no more than that)."""
+    if good is None or "input_value" not in good:
+        return []
+    parameters = [str(name) for name in good["parameter"].values]
+    notes = []
+    for gid, programme in scenario.programmes.items():
+        key = f"programmes.{gid}.firm"
+        if programme.letter_of_intent is None or key not in parameters:
+            continue
+        firm = int((good["input_value"].sel(parameter=key).values > 0.5).sum())
+        total = int(good.sizes["sample"])
+        notes.append(
+            f"{gid} is a letter of intent that became firm in {_percent(firm / total)} of "
+            f"samples ({firm} of {total}); where it lapsed it ordered nothing, so its "
+            "milestones are not met there"
         )
     return notes
 
