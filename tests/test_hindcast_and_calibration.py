@@ -1028,3 +1028,15 @@ def test_wafers_are_started_for_the_products_made_in_the_month_they_arrive_in():
     wafers = result.supplier_granted.sel(supplier="f", designer="d").values
     assert wafers[3] >= 500.0 / good_dies * (1 - 1e-9)
     assert result.die_inventory.sel(product="p").values[5] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_a_data_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    # Observed series are kilobytes; a file past the limit (here lowered to 2 KiB) is
+    # refused whole rather than read into memory: 100 rows of 27 bytes are 2.7 kB.
+    from capsim.analysis import observed
+
+    monkeypatch.setattr(observed, "MAX_DATA_BYTES", 2048)
+    data = tmp_path / "shipments.csv"
+    data.write_text("start,end,value\n" + "2023-01-01,2023-03-31,1000\n" * 100, encoding="utf-8")
+    with pytest.raises(DataError, match="larger than the limit of 2 KiB for a CSV file"):
+        read_series(data)

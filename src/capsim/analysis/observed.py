@@ -33,6 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
+from capsim.scenario.yamlsource import MAX_DATA_BYTES, read_regular_file
+
 #: z-score of the 95th percentile: a 5-95 % band spans 2 x 1.645 standard deviations.
 Z95 = 1.6449
 #: The largest number read [package, or H100e, per period]: far above any real count
@@ -173,9 +175,10 @@ def read_timeline(path: str | Path) -> list[TimelineEvent]:
 
 
 def _rows(path: str | Path) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
-    if Path(path).exists() and not Path(path).is_file():
-        raise DataError(f"{path}: expected a CSV file, found a folder or a special file")
-    raw = Path(path).read_bytes()
+    try:
+        raw = read_regular_file(Path(path), MAX_DATA_BYTES, "a CSV file")
+    except OSError as error:
+        raise DataError(f"{path}: {error.strerror}") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:

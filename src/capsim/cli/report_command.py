@@ -80,8 +80,7 @@ def report_command(arguments: argparse.Namespace) -> int:
         scenario = loads_scenario(study.attrs["scenario"], f"{source} (scenario)")
     elif source.suffix.lower() not in (".yaml", ".yml"):
         raise CommandError(
-            f"report takes a scenario (.yaml) or a Monte Carlo study (.zarr, .nc), "
-            f"found {source}"
+            f"report takes a scenario (.yaml) or a Monte Carlo study (.zarr, .nc), found {source}"
         )
     else:
         scenario = load_scenario(source, arguments.overrides)

@@ -40,6 +40,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from capsim.scenario.yamlsource import MAX_DATA_BYTES, read_regular_file
+
 #: Days per month, as the dataset counts months elapsed [day/month].
 DAYS_PER_MONTH = 30.4375
 
@@ -242,7 +244,7 @@ def _rows(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict]]:
 def _text(path: Path) -> str:
     """The text of ``path``: UTF-8, after a byte-order mark if it has one."""
     try:
-        data = path.read_bytes()
+        data = read_regular_file(path, MAX_DATA_BYTES, "a timeline CSV file")
     except OSError as error:
         raise ReferenceError(f"{path}: cannot read: {error.strerror}") from None
     try:

@@ -49,6 +49,9 @@ class Document:
 
 #: Largest scenario file read, in bytes (the largest shipped scenario has 66 kB).
 MAX_FILE_BYTES = 4 * 1024 * 1024
+#: The largest data file (observed series, build timelines) read [byte]: the shipped
+#: ones are tens of kilobytes.
+MAX_DATA_BYTES = 16 * 1024 * 1024
 
 
 def read_yaml_file(path: Path) -> Document:
@@ -79,8 +82,9 @@ def read_yaml_file(path: Path) -> Document:
     return read_yaml_text(text, name)
 
 
-def read_regular_file(path: Path, limit: int) -> bytes:
-    """The bytes of ``path``, a regular file of at most ``limit`` bytes.
+def read_regular_file(path: Path, limit: int, what: str = "a scenario file") -> bytes:
+    """The bytes of ``path``, a regular file of at most ``limit`` bytes (``what`` it is
+    meant to be, for messages).
 
     Raises OSError (with a reason for people) for a folder, a FIFO, a device or a file
     too large; never blocks on a FIFO and never reads more than ``limit + 1`` bytes.
@@ -90,14 +94,12 @@ def read_regular_file(path: Path, limit: int) -> bytes:
     if not stat.S_ISREG(mode):
         os.close(descriptor)
         kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
-        raise OSError(errno.EINVAL, f"{kind}: expected a scenario file", str(path))
+        raise OSError(errno.EINVAL, f"{kind}: expected {what}", str(path))
     with os.fdopen(descriptor, "rb") as handle:
         data = handle.read(limit + 1)
     if len(data) > limit:
         raise OSError(
-            errno.EFBIG,
-            f"larger than the limit of {limit // 1024:,} KiB for a scenario file",
-            str(path),
+            errno.EFBIG, f"larger than the limit of {limit // 1024:,} KiB for {what}", str(path)
         )
     return data
 
