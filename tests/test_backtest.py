@@ -39,6 +39,7 @@ from capsim.scenario.problems import ScenarioError
 from capsim.sweep.runner import Execution
 from capsim.sweep.space import UncertainSpace
 from capsim.sweep.spread import CONFIDENCE_SIGMA, KIND_FACTOR, default_spread
+from clitools import refused
 
 HINDCAST = str(Path(__file__).resolve().parents[1] / "scenarios" / "hindcast-2023.yaml")
 
@@ -435,16 +436,6 @@ def test_run_applies_the_fitted_discrepancy_to_its_package_series(tmp_path, caps
 # --- calendar quarters, gaps and zeros ------------------------------------------------
 
 
-def _refused(capsys, argv: list) -> str:
-    """The one error line of ``capsim ARGV``, which must exit 2 without a traceback."""
-    code = main([str(arg) for arg in argv])
-    out, err = capsys.readouterr()
-    assert code == 2, (out, err)
-    assert "Traceback" not in out + err
-    (line,) = err.splitlines()
-    return line
-
-
 @pytest.fixture
 def no_monte_carlo(monkeypatch):
     """Fail a test that gets as far as a Monte Carlo run."""
@@ -571,7 +562,7 @@ def test_backtest_needs_calendar_quarters(tmp_path, capsys, no_monte_carlo):
     shipments.write_text("start,end,value\n2022-01-01,2022-03-31,100\n2022-04-01,2022-04-30,100\n")
     output = tmp_path / "bt.nc"
     argv = ["backtest", HINDCAST, "--shipments", shipments, "--samples", 4, "-o", output]
-    assert _refused(capsys, argv) == (
+    assert refused(capsys, *argv) == (
         f"error: {shipments}:3: period: expected a calendar quarter (backtest's leads are "
         "quarters: Jan-Mar, Apr-Jun, Jul-Sep or Oct-Dec), found '2022-04-01..2022-04-30'"
     )
@@ -591,7 +582,7 @@ def test_an_origin_outside_the_shipments_names_the_file(
 ):
     shipments = shipped_data("nvidia_quarterly_shipments_2022_2024.csv")
     argv = ["backtest", HINDCAST, "--origins", origins, "--samples", 4]
-    assert _refused(capsys, argv) == (
+    assert refused(capsys, *argv) == (
         f"error: {shipments}: origin {origin} must start a quarter with four quarters of "
         f"this file's history before it and lie within the file: {problem}"
     )

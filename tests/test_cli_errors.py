@@ -12,24 +12,7 @@ from capsim.cli.main import main
 from capsim.scenario.io import dump_scenario
 from capsim.sweep.runner import Execution
 from capsim.sweep.study import monte_carlo
-
-
-def cli(capsys, *argv) -> tuple[int, str, str]:
-    """``capsim ARGV`` in-process: exit code, stdout, stderr (never a traceback)."""
-    code = main([str(arg) for arg in argv])
-    out, err = capsys.readouterr()
-    assert "Traceback" not in out + err
-    return code, out, err
-
-
-def refused(capsys, *argv) -> str:
-    """The one error line of ``capsim ARGV``, which must exit 2."""
-    code, out, err = cli(capsys, *argv)
-    assert code == 2, f"exit {code}\n{out}\n{err}"
-    lines = err.splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("error: ")
-    return lines[0]
+from clitools import cli, refused
 
 
 @pytest.fixture(scope="module")

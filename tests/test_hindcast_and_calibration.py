@@ -47,6 +47,7 @@ from capsim.scenario.document import Scenario
 from capsim.scenario.loader import load_scenario
 from capsim.scenario.params import parse_param
 from capsim.simulation import simulate
+from clitools import refused
 
 ROOT = Path(__file__).resolve().parents[1]
 HINDCAST = ROOT / "scenarios" / "hindcast-2023.yaml"
@@ -595,16 +596,6 @@ def test_hindcast_bad_input_exits_2(tmp_path, capsys):
     assert not (tmp_path / "x.csv").exists()
 
 
-def _refused(capsys, argv: list) -> str:
-    """The one error line of ``capsim ARGV``, which must exit 2 without a traceback."""
-    code = main([str(arg) for arg in argv])
-    out, err = capsys.readouterr()
-    assert code == 2, (out, err)
-    assert "Traceback" not in out + err
-    (line,) = err.splitlines()
-    return line
-
-
 @pytest.fixture
 def no_monte_carlo(monkeypatch):
     """Fail a test that gets as far as a Monte Carlo run."""
@@ -629,7 +620,7 @@ def test_a_compared_timeline_entry_outside_the_horizon_is_refused_before_running
     timeline.write_text(TIMELINE_HEADER + f"{date},x,y,1,25000\n")
     output = tmp_path / "h.nc"
     argv = ["hindcast", HINDCAST, "--timeline", timeline, "--samples", 4, "-o", output]
-    assert _refused(capsys, argv) == (
+    assert refused(capsys, *argv) == (
         f"error: {timeline}:2: column 'Date': expected a date within the horizon of "
         "hindcast-2023, 2022-10-01..2024-12-31, as its 25000 H100e are compared with "
         f"milestone colossus-25k-online; found '{date}', {side}"
@@ -644,7 +635,7 @@ def test_bad_shipments_are_refused_before_running(tmp_path, capsys, no_monte_car
     )
     output = tmp_path / "h.nc"
     argv = ["hindcast", HINDCAST, "--shipments", shipments, "--samples", 4, "-o", output]
-    assert _refused(capsys, argv) == (
+    assert refused(capsys, *argv) == (
         f"error: {shipments}:3: columns 'start', 'end': expected each period once, found "
         "2023-01-01..2023-03-31 again (line 2)"
     )
@@ -990,7 +981,7 @@ def test_calibrate_refuses_what_cannot_weigh_a_fit_and_writes_nothing(
     against, output = tmp_path / "against.csv", tmp_path / "c.yaml"
     against.write_text(rows)
     argv = ["calibrate", HINDCAST, "--against", against, "--fit", FITTED[0], "-o", output]
-    assert _refused(capsys, argv) == "error: " + message.format(against=against)
+    assert refused(capsys, *argv) == "error: " + message.format(against=against)
     assert not output.exists()
 
 
