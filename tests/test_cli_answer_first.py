@@ -21,6 +21,7 @@ from capsim.analysis.answer import answer, format_answer
 from capsim.cli.main import main
 from capsim.cli.output import write_csv
 from capsim.scenario.io import dump_scenario
+from capsim.simulation import simulate
 from capsim.sweep.sample import CODES
 
 
@@ -350,3 +351,12 @@ def test_the_answer_says_how_often_a_letter_of_intent_became_firm(probability, f
     study = monte_carlo(scenario, 4, seed=1, execution=Execution(workers=1, progress=False))
     notes = answer(scenario, study=study).notes
     assert f"g is a letter of intent that became firm in {firm}" in " ".join(notes)
+
+
+@pytest.mark.parametrize(("probability", "taken"), [(0.4, "lapsed"), (0.9, "firm")])
+def test_a_central_answer_says_how_it_took_a_letter_of_intent(probability, taken):
+    # The central run takes a letter as firm when its probability is above one half.
+    letter = {"probability": probability, "by": "2026-03-31"}
+    scenario = chain(**{"programmes.g.letter_of_intent": letter})
+    notes = answer(scenario, central=simulate(scenario)).notes
+    assert f"the central run takes it as {taken}" in " ".join(notes)

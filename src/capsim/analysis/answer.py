@@ -236,8 +236,19 @@ def _disagreements(claims: tuple[ClaimAnswer, ...]) -> list[str]:
 def _letters(scenario: Scenario, good: xr.Dataset | None) -> list[str]:
     """For each programme that is a letter of intent, the share of samples in which it
     became firm: where it lapsed it ordered nothing, so its milestones are not met there
-    (a P90 "not met" may say no more than that)."""
-    if good is None or "input_value" not in good:
+    (a P90 "not met" may say no more than that). Without a study, what the central run
+    took it as."""
+    if good is None:
+        return [
+            f"{gid} is a letter of intent (firm with probability "
+            f"{_percent(programme.letter_of_intent.probability.expected)} by "
+            f"{programme.letter_of_intent.by}); the central run takes it as "
+            f"{'firm' if programme.letter_of_intent.probability.expected > 0.5 else 'lapsed'}"
+            " (--samples counts how often it lapses)"
+            for gid, programme in scenario.programmes.items()
+            if programme.letter_of_intent is not None
+        ]
+    if "input_value" not in good:
         return []
     parameters = [str(name) for name in good["parameter"].values]
     notes = []
