@@ -26,7 +26,7 @@ SCENARIO = SimpleNamespace(
         "a": SimpleNamespace(programme=None, site="s", product=None),
         "never": SimpleNamespace(programme=None, site=None, product="p"),
     },
-    programmes={"g": SimpleNamespace(sites=["s"])},
+    programmes={"g": SimpleNamespace(sites=["s"], letter_of_intent=None)},
 )
 MILESTONES = ["b", "a", "never"]
 CENTRAL_DATES = np.array(["2027-03-01", "2026-05-01", "NaT"], dtype="datetime64[ns]")
