@@ -186,6 +186,7 @@ class World:
             started=self.allocator.started,
             record=self.record,
         )
+        self.allocator.plan = self._plan
 
     def run(self) -> Outputs:
         """Run the horizon; returns the run's outputs."""
@@ -195,6 +196,10 @@ class World:
             site.start()
         self.env.run(until=done)
         return self.record.outputs(self.sites)
+
+    def _plan(self, product: str, time: float) -> float:
+        """Good packages per month ``product`` plans to package at model ``time`` [month]."""
+        return self.market.planner.plan(self.chains[product], time)
 
     def _cash(self, programme: str) -> float:
         """Cash ``programme`` has now [USD]: budget + funding received - spending."""
