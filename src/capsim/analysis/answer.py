@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import xarray as xr
 
+from capsim.model.resolve import firm_without_draw
 from capsim.scenario.document import Scenario
 from capsim.sweep.sample import CODES, NO_CODE
 from capsim.sweep.store import usable
@@ -243,7 +244,7 @@ def _letters(scenario: Scenario, good: xr.Dataset | None) -> list[str]:
             f"{gid} is a letter of intent (firm with probability "
             f"{_percent(programme.letter_of_intent.probability.expected)} by "
             f"{programme.letter_of_intent.by}); the central run takes it as "
-            f"{'firm' if programme.letter_of_intent.probability.expected > 0.5 else 'lapsed'}"
+            f"{'firm' if firm_without_draw(programme.letter_of_intent) else 'lapsed'}"
             " (--samples counts how often it lapses)"
             for gid, programme in scenario.programmes.items()
             if programme.letter_of_intent is not None

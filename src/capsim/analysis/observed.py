@@ -21,6 +21,7 @@ fall from one date to a later one.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -33,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
+from capsim.scenario.dates import iso_day
 from capsim.scenario.yamlsource import MAX_DATA_BYTES, read_regular_file
 
 #: z-score of the 95th percentile: a 5-95 % band spans 2 x 1.645 standard deviations.
@@ -49,7 +51,6 @@ UNBANDED_SHARE = 0.1
 _EPOCH_COLUMNS = ("Start date", "End date", "Number of Units")
 _EPOCH_BAND = ("Number of Units (5th percentile)", "Number of Units (95th percentile)")
 _PLAIN_COLUMNS = ("start", "end", "value")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _EPOCH_DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")
 _NUMBER = re.compile(
     r"(?:(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", flags=re.ASCII
@@ -317,11 +318,9 @@ def _check_band(path, line: int, names: tuple[str, ...], values: np.ndarray, row
 
 
 def _iso(path, line: int, column: str, text: str) -> dt.date:
-    if _ISO_DATE.fullmatch(text):
-        try:
-            return dt.date.fromisoformat(text)
-        except ValueError:
-            pass
+    day = iso_day(text)
+    if day is not None:
+        return day
     raise DataError(
         f"{path}:{line}: column {column!r}: expected a date as YYYY-MM-DD (the only form "
         f"this layout takes), found {text!r}"
@@ -329,12 +328,12 @@ def _iso(path, line: int, column: str, text: str) -> dt.date:
 
 
 def _epoch_date(path, line: int, column: str, text: str) -> dt.date:
-    if _ISO_DATE.fullmatch(text) or _EPOCH_DATE.fullmatch(text):
-        pattern = "%Y-%m-%d" if "-" in text else "%m/%d/%Y"
-        try:
-            return dt.datetime.strptime(text, pattern).date()
-        except ValueError:
-            pass
+    day = iso_day(text)
+    if day is None and _EPOCH_DATE.fullmatch(text):
+        with contextlib.suppress(ValueError):
+            day = dt.datetime.strptime(text, "%m/%d/%Y").date()
+    if day is not None:
+        return day
     raise DataError(
         f"{path}:{line}: column {column!r}: expected a date as M/D/YYYY (Epoch AI's "
         f"export) or YYYY-MM-DD, found {text!r}"

@@ -434,7 +434,13 @@ def _firm(programme, path: str, r: Resolver) -> bool:
     letter = programme.letter_of_intent
     if letter is None:
         return True
-    return bool(r.drawn(f"{path}.firm", letter.probability.expected > 0.5))
+    return bool(r.drawn(f"{path}.firm", firm_without_draw(letter)))
+
+
+def firm_without_draw(letter) -> bool:
+    """Whether a letter of intent is taken as firm in a run that draws nothing (the
+    central run): when its probability is above one half."""
+    return letter.probability.expected > 0.5
 
 
 def _export(s: Scenario, eid: str, r: Resolver) -> ExportIn:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from typing import Annotated, Any
@@ -28,6 +29,15 @@ def parse_date(raw: Any) -> dt.date:
         message = f"expected a date from {EARLIEST} to {LATEST}, found {shown(str(raw))}"
         raise PydanticCustomError("capsim", "{message}", {"message": message, "subkey": None})
     return date
+
+
+def iso_day(text: str) -> dt.date | None:
+    """``text`` as a calendar day written YYYY-MM-DD, the only form data files take for
+    it (None: written otherwise, such as ``20240209`` or a week date, or no such day)."""
+    if _DAY.match(text):
+        with contextlib.suppress(ValueError):
+            return dt.date.fromisoformat(text)
+    return None
 
 
 def _read_date(raw: Any) -> dt.date:

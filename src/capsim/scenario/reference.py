@@ -31,15 +31,14 @@ Months elapsed are days / 30.4375, as the dataset's README counts them.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
 import io
 import math
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from capsim.scenario.dates import iso_day
 from capsim.scenario.yamlsource import MAX_DATA_BYTES, read_regular_file
 
 #: Days per month, as the dataset counts months elapsed [day/month].
@@ -89,7 +88,6 @@ COLUMNS = (
 
 _EPOCH = "Epoch AI, Frontier Data Centers hub"
 _LATEST = "9999-12-31"
-_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 #: A dated power level: (date, facility power [MW]).
 Step = tuple[dt.date, float]
@@ -374,10 +372,10 @@ def _after(path: Path, start: tuple[dt.date, int], first: tuple[Step, int]) -> S
 
 
 def _date(path: Path, line: int, row: dict, key: str = "date") -> dt.date:
-    if _DAY.fullmatch(row[key]):
-        with contextlib.suppress(ValueError):
-            return dt.date.fromisoformat(row[key])
-    raise ReferenceError(f"{path}:{line}: {key}: expected YYYY-MM-DD, found {row[key]!r}")
+    day = iso_day(row[key])
+    if day is None:
+        raise ReferenceError(f"{path}:{line}: {key}: expected YYYY-MM-DD, found {row[key]!r}")
+    return day
 
 
 def _megawatts(path: Path, line: int, row: dict) -> float:
