@@ -159,6 +159,9 @@ class Procurement:
         stacks are sold to it) [stack]."""
         self._wanted: dict[str, float] = {}
         """Good packages each product's programmes want this month [package]."""
+        self._passed: dict[str, tuple[float, list[str]]] = {}
+        """Each product that passed stacks on this month (:meth:`_pass_on`): what it asked
+        of its line before [wafer], and the vendors it passed them back to."""
 
     # -- the month ------------------------------------------------------------------
 
@@ -183,6 +186,7 @@ class Procurement:
         cleared = self._pass_on(month, wanted)
         for line_id, chains in self.by_line.items():
             self._package(month, line_id, chains, wanted, cleared.get(line_id))
+        self._pass_rest(month)
         for pid, chain in self.chains.items():
             if wanted[pid] <= 0:
                 self._unsell(month, chain, chain.release_stacks())
@@ -275,13 +279,14 @@ class Procurement:
                     candidates.append(pid)
         if not candidates:
             return {}
-        unused, short, cleared = {}, set(), {}
+        unused, short, cleared, asked = {}, set(), {}, {}
         for line_id, chains in self.by_line.items():
             if not chains:
                 continue
             caps, asks, grants = cleared[line_id] = self._line_grants(
                 month, line_id, chains, wanted
             )
+            asked.update(asks)
             idle = self._line_capacity[line_id][month] - sum(grants.values())
             for chain in chains:
                 product = chain.product
@@ -313,10 +318,29 @@ class Procurement:
             if back:
                 self._unsell(month, chain, back)
                 released.add(pid)
+                self._passed[pid] = (asked[pid], list(back))
         if not released:
             return cleared
         self._buy_unsold(month, wanted, frozenset(released))
         return {}
+
+    def _pass_rest(self, month: int) -> None:
+        """Once packaged, the products that passed stacks on this month (:meth:`_pass_on`)
+        pass on, to the same vendors, the stacks they still have of those on hand at the
+        month's start: their lines, cleared again once stacks moved, may have granted
+        them fewer slots (another product of the line that bought stacks asks more)."""
+        for pid, (_, vids) in self._passed.items():
+            chain = self.chains[pid]
+            back = {}
+            for vid in vids:
+                pipeline = chain.stacks[vid]
+                level = pipeline.level
+                if level > EPSILON:
+                    pipeline.take(level)
+                    back[vid] = level
+            if back:
+                self._unsell(month, chain, back)
+        self._passed.clear()
 
     def _line_grants(
         self, month: int, line_id: str, chains: list[ProductChain], wanted: dict[str, float]
@@ -334,8 +358,12 @@ class Procurement:
             pid = product.id
             per_wafer = product.packages_per_wafer
             found = caps[pid] = chain.caps(wanted[pid])
-            least = min(found.values())
-            ask = asks[pid] = (least if least > 0.0 else 0.0) / per_wafer
+            passed = self._passed.get(pid)
+            if passed is None:
+                least = min(found.values())
+                ask = asks[pid] = (least if least > 0.0 else 0.0) / per_wafer
+            else:  # passing on stacks it could not package costs it no slots
+                ask = asks[pid] = passed[0]
             rate = rates[pid] / slots_per_good / per_wafer
             scheduled[pid] = rate if rate < ask else ask
         grants = self.clearing.grants(
