@@ -63,8 +63,10 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 import math
 import os
+from pathlib import Path
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
@@ -74,6 +76,7 @@ from capsim.model.calendar import Calendar
 from capsim.model.inputs import ContractIn, MarketIn, ModelInputs
 from capsim.model.resolve import resolve
 from capsim.scenario.document import Scenario
+from capsim.scenario.loader import load_scenario
 from capsim.simulation import simulate
 from worlds import World, worlds
 
@@ -1156,6 +1159,21 @@ def _buyer(product: str, **changes) -> dict:
         "destination": "US",
         **changes,
     }
+
+
+def test_a_product_that_passed_stacks_on_keeps_its_slots() -> None:
+    # A random world the properties found (tests/data/stacks_passed_on.yaml, with its
+    # draw): in 2028-07 p0 (designer nv, HBM4 stacks) held 60.5 stacks, more than its
+    # share of line c0, which it shares with nv's HBM3E products p2 and p3, would let it
+    # package, while p1 (amd, line c2) was short of HBM4 stacks. p0 passed the 1.65 it
+    # could not package back to their vendor; the line, cleared again, split nv's grant
+    # by its products' asks, p0's now lower, so p2 and p3 took some of its slots and 1.56
+    # of the stacks it kept sat through the month. It keeps its ask now (and gives back
+    # whatever of the month's stacks is left once packaged).
+    folder = Path(__file__).parent / "data"
+    scenario = load_scenario(folder / "stacks_passed_on.yaml")
+    draw = json.loads((folder / "stacks_passed_on.draw.json").read_text())
+    check_world(World(draw=draw, scenario=scenario))
 
 
 def test_a_volume_contract_is_reserved_once_across_generations() -> None:

@@ -166,13 +166,9 @@ def test_a_programme_wants_the_room_its_sites_will_have_when_the_packages_finish
     np.testing.assert_allclose(wants, [0.0, 5_000.0, 15_000.0], rtol=1e-9)
 
 
-def test_a_later_months_rate_counts_the_room_earlier_months_leave():
-    # g orders 500 a month towards 5000; its one building (2.4 MW of IT at 2 kW a
-    # package: room for 1200) is ready at once and its crews are fast, so its room is
-    # 1200 now and at any later time. Nothing is allocated or on the way: it orders 500
-    # this month, 500 of the 700 left next month, the 200 left the month after, then
-    # nothing. (Before, a later month's rate counted only the room that month opens:
-    # 500, 0, 0, 0.)
+def _room_for_1200():
+    """The allocator of the chain with g ordering 500 a month towards 5000 and its one
+    building of 2.4 MW of IT (room for 1200 packages at 2 kW), ready at once."""
     scenario = chain(
         **{
             "programmes.g.volume": "500 package/month",
@@ -180,9 +176,32 @@ def test_a_later_months_rate_counts_the_room_earlier_months_leave():
             "sites.s.buildings.0.it_capacity": "2.4 MW",
         }
     )
-    allocator = World(resolve(scenario)).allocator
+    return World(resolve(scenario)).allocator
+
+
+def test_a_later_months_rate_counts_the_room_earlier_months_leave():
+    # g orders 500 a month towards 5000; its one building (2.4 MW of IT at 2 kW a
+    # package: room for 1200) is ready at once and its crews are fast, so its room is
+    # 1200 now and at any later time. Nothing is allocated or on the way: it orders 500
+    # this month, 500 of the 700 left next month, the 200 left the month after, then
+    # nothing. (Before, a later month's rate counted only the room that month opens:
+    # 500, 0, 0, 0.)
+    allocator = _room_for_1200()
+    allocator.plan = None  # the order rates alone take the room ahead
     rates = [allocator.order_rate("p", t) for t in (0.5, 1.5, 2.5, 3.5)]
     np.testing.assert_allclose(rates, [500.0, 500.0, 200.0, 0.0], rtol=1e-12)
+
+
+def test_the_months_between_take_no_more_room_than_supply_gives_them():
+    # As above, but supply gives p 300 packages a month (its plans): each month between
+    # takes 300 of the room, not its 500 order, so the room of 1200 leaves 500, 500, 500
+    # and then 1200 - 3 x 300 = 300. (Taken by the order rates, the room ran out on
+    # paper after 1200 / 500 months, the later plans were 0 and their inputs came only
+    # for what was owed, in bursts.)
+    allocator = _room_for_1200()
+    allocator.plan = lambda product, time: 300.0
+    rates = [allocator.order_rate("p", t) for t in (0.5, 1.5, 2.5, 3.5)]
+    np.testing.assert_allclose(rates, [500.0, 500.0, 500.0, 300.0], rtol=1e-12)
 
 
 def test_a_programme_with_room_to_spare_is_made_its_volume_every_month():
@@ -276,15 +295,14 @@ def test_what_is_started_for_a_programme_counts_against_what_it_still_lacks():
     assert allocator.own_rate(book, 1.5, 1) == pytest.approx(200.0)
 
 
-def test_a_programme_whose_sites_open_no_more_room_keeps_ordering_what_it_lacks():
+def test_a_programme_whose_sites_open_no_more_room_is_made_what_supply_gives_until_full():
     # g's one building (4 MW of IT at 2 kW a package: room for 2000) is ready at once and
     # g wants 2000 packages; v's stacks take 2 months and make at most 4000 / 8 = 500
-    # packages a month. January's 500 come from stacks ordered before the horizon for
-    # January's plan; February's plan, made before the horizon, is 0 (its sites open no
-    # room in February). From then on what g lacks is owed beyond its order rate (0: no
-    # new room): g orders stacks for it every month, as much as v makes, so 500 a month
-    # come in March, April and May, 2000 in all. (It used to order only for its order
-    # rate: 500 packages in January, then nothing.)
+    # packages a month. January takes 500 of the room (what v gives it, not its order of
+    # all 2000), so each month's plan is v's 500 until the room is full: 500 a month
+    # from January to April, 2000 in all. (When January's order took all the room on
+    # paper, February's plan was 0 and its month made nothing: 500, 0, 500, 500, 500;
+    # before that, g ordered only for its order rate: 500 in January, then nothing.)
     scenario = chain(
         **{
             "sites.s.buildings.0.it_capacity": "4 MW",
@@ -293,7 +311,7 @@ def test_a_programme_whose_sites_open_no_more_room_keeps_ordering_what_it_lacks(
         }
     )
     produced = simulate(scenario).packages_produced.sel(product="p").values
-    np.testing.assert_allclose(produced[:6], [500.0, 0.0, 500.0, 500.0, 500.0, 0.0], atol=1e-6)
+    np.testing.assert_allclose(produced[:6], [500.0, 500.0, 500.0, 500.0, 0.0, 0.0], atol=1e-6)
     assert float(produced.sum()) == pytest.approx(2000.0)
 
 
@@ -474,3 +492,23 @@ def test_carried_orders_count_from_the_start_within_its_month():
     assert [mid.ordered_by(m) for m in (-1, 1, 2, 3, 5)] == pytest.approx([0, 0, 200, 300, 500])
     late = programme(5.25)
     assert [late.ordered_by(m) for m in (3, 4, 5, 6)] == pytest.approx([0, 0, 75, 175])
+
+
+def test_a_product_held_below_its_orders_is_made_its_share_every_month():
+    # g orders 3000 a month towards 6000; its building (12 MW: room for 6000) is ready
+    # at once; the line makes 50 wafers x 10 = 500 packages a month. Each month between
+    # takes the 500 supply gives of the room, so the room lasts twelve months: 500 are
+    # made every month, 6000 in all. (When the order rates took the room, 3000 a month,
+    # it was full on paper after two months, the third month's plan was 0 and its
+    # inputs were not ordered: 500, 500, 0, 500, ...)
+    scenario = chain(
+        **{
+            "programmes.g.volume": "3000 package/month",
+            "programmes.g.target_packages": "6000 package",
+            "sites.s.buildings.0.it_capacity": "12 MW",
+            "packaging.c.capacity": "50 wafer/month",
+            "hbm_vendors.v.lead_time": "2 month",
+        }
+    )
+    produced = simulate(scenario).packages_produced.sel(product="p").values
+    np.testing.assert_allclose(produced, [500.0] * 12, atol=1e-6)

@@ -130,6 +130,10 @@ class Allocator:
         """For :meth:`_room_left`, by (programme, time into the month the packages are
         finished): the (model time, allocation, packages in flight) read at, and what its
         order rates take from this month to the start of each later month [package]."""
+        self.plan: Callable[[str, float], float] | None = None
+        """Good packages per month a product plans to package at a model time [month]
+        (the market's plans, what supply will give at most), given (product id, time);
+        set once the market exists. None: the order rates alone take the room ahead."""
         self._wants: dict[tuple[str, float], dict[str, float]] = {}
         """Each product's programmes' wants in :meth:`demand` by (product, finish) for the
         packages finished then, read since the last start [package]."""
@@ -253,10 +257,12 @@ class Allocator:
         """The :meth:`room` ``book``'s programme will have for its orders of ``month``
         (packages finished at model ``time``) [package]: this month, all its room now; a
         later month, the room its sites will have by then beyond what it has, what is
-        on the way to it and what its order rates (:meth:`own_rate`) of the months
-        between whose packages are not yet started take: the room that month opens and
-        any room earlier months' rates leave (none for a month whose packages would have
-        been started before now)."""
+        on the way to it and what the months between whose packages are not yet started
+        take: each its order rate (:meth:`own_rate`), but no more than its product's
+        :attr:`plan` for the packages started for it (supply that gives less fills less
+        room: the rest stays for later months' orders); the room that month opens and any
+        room earlier months leave (none for a month whose packages would have been
+        started before now)."""
         current = self._month()
         if month <= current:
             return self.room(book, self.env.now)
@@ -272,9 +278,14 @@ class Allocator:
         if found is None or found[0] != state:
             found = self._paths[spec.id, offset] = (state, [0.0])
         taken = found[1]  # what its rates take from the first month to each later one
+        started = offset - self.packaging_time[spec.product]  # a month's start, from its finish
         while len(taken) <= month - first:  # a rate reads the months before it only
             k = first + len(taken) - 1
-            taken.append(taken[-1] + self.own_rate(book, offset + k, k))
+            rate = self.own_rate(book, offset + k, k)
+            if self.plan is not None:
+                planned = self.plan(spec.product, started + k)
+                rate = planned if planned < rate else rate
+            taken.append(taken[-1] + rate)
         left = self._site_room(book, month) - state[2] - taken[month - first]
         return left if left > 0.0 else 0.0
 

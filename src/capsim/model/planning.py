@@ -80,8 +80,7 @@ class Planner:
         self.demand = demand
         self.wants = wants
         self.rates = rates
-        self.lacking = lacking
-        self.backlog = backlog
+        self.lacking, self.backlog = lacking, backlog
         self.packaging_time = inputs.packaging_times()
         """Each product's packaging cycle time [month]: packages started at a month's
         start are finished, and taken, that much later (plans, starts and the dies and
@@ -147,6 +146,9 @@ class Planner:
         """Each month's plans and reasons, with the order rates they were made for."""
         self._fresh: dict[int, dict[str, tuple[float, str | None]]] = {}
         """The plans and reasons read this month."""
+        self.busy: set[int] = set()
+        """The months whose plans are being made (their order rates read plans of
+        earlier months only)."""
         self._stack_plans: dict[tuple, tuple] = {}
         self._wholes: dict[int, dict[str, list[float]]] = {}
         """Each month's :meth:`_whole`: inputs only, kept for the run."""
@@ -310,6 +312,14 @@ class Planner:
         found = self._fresh.get(month)
         if found is not None:
             return found
+        self.busy.add(month)
+        try:
+            return self._project(month)
+        finally:
+            self.busy.discard(month)
+
+    def _project(self, month: int) -> dict[str, tuple[float, str | None]]:
+        """:meth:`projection`, not yet made this month."""
         made = self._made.get(month)
         if made is None:
             middle = month + 0.5

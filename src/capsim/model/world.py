@@ -186,6 +186,7 @@ class World:
             started=self.allocator.started,
             record=self.record,
         )
+        self.allocator.plan = self._plan
 
     def run(self) -> Outputs:
         """Run the horizon; returns the run's outputs."""
@@ -195,6 +196,20 @@ class World:
             site.start()
         self.env.run(until=done)
         return self.record.outputs(self.sites)
+
+    def _plan(self, product: str, time: float) -> float:
+        """Good packages per month ``product`` plans to package at model ``time`` [month].
+        The months from now to then are planned first, in order: a month's plan reads
+        the order rates of the months before it, which read their plans, so planning
+        them in order keeps that chain one month deep; a month being planned, or a later
+        one, sets no limit (unbounded recursion otherwise)."""
+        planner = self.market.planner
+        start = min(max(math.ceil(time - 1e-9), 0), self.months - 1)
+        if planner.busy and start >= min(planner.busy):
+            return math.inf  # a month being planned reads no plan of its own or later
+        for month in range(max(int(self.env.now + 1e-9), 0), start):
+            planner.projection(month)
+        return planner.plan(self.chains[product], time)
 
     def _cash(self, programme: str) -> float:
         """Cash ``programme`` has now [USD]: budget + funding received - spending."""
