@@ -411,6 +411,32 @@ def test_wafers_follow_orders_from_hbm3e_to_hbm4():
     assert result.hbm_unsold.values == pytest.approx(np.zeros((MONTHS, 4)), abs=1e-6)
 
 
+def test_idle_wafers_move_to_a_generation_another_vendor_cannot_fill():
+    # pa (HBM4, 200 packages = 1600 stacks a month) sources from w (weight 1), which makes
+    # 1000 HBM4 stacks a month; v (100 wafers, 90 set up for HBM3E, which nobody orders,
+    # 10 for HBM4; conversion 2 months) qualifies pa too, so the 600 stacks w cannot give
+    # are asked of v: 600 / 4 = 150 wafers, of which v has 10 (40 stacks). pa's plans send
+    # nothing to v, so no plan aims v at HBM4; but its 90 HBM3E wafers are idle, so in
+    # month 0 they move to HBM4 (a shortfall of 150 - 10 = 140 wafers) and make HBM4 from
+    # month 2: 100 wafers = 400 stacks. pa packages (1000 + 40) / 8 = 130 a month, then
+    # (1000 + 400) / 8 = 175 from month 3 (a month's lead time). (The 90 wafers used to
+    # stay idle, and pa to make 130 a month, for good.)
+    data = _hbm_world("100 wafer/month", "2 months")
+    data["hbm_vendors"]["v"]["tooling"] = {"HBM3E": 0.9, "HBM4": 0.1}
+    data["hbm_vendors"]["w"] = {
+        "capacity": {"HBM4": "1000 stack/month"},
+        "lead_time": "1 month",
+        "qualification": {"pa": "2025-01-01"},
+    }
+    data["products"]["pa"]["hbm"]["sourcing"] = {"w": 1}
+    result = run(data)
+    capacity = result.supplier_capacity
+    assert capacity.sel(supplier="v/HBM3E").values == pytest.approx([0.0] * MONTHS)
+    assert capacity.sel(supplier="v/HBM4").values == pytest.approx(monthly((2, 10.0), (10, 100.0)))
+    assert asked(result, "v/HBM4", "A") == pytest.approx([150.0] * MONTHS)
+    assert produced(result, "pa") == pytest.approx(monthly((3, 130.0), (9, 175.0)))
+
+
 def test_a_volume_contract_at_an_hbm_vendor_reserves_its_volume_once():
     # Z (a buyer not modelled) reserves 100 wafers a month of vendor v, whose 1000 wafers
     # are set up half for HBM3E, half for HBM4. The contract names no generation: Z takes

@@ -40,6 +40,9 @@ class HbmVendorModel:
         """Wafers per month the vendor last aimed each generation at [wafer/month]."""
         self.converting: list[tuple[float, str, float]] = []
         """Wafers being set up: (ready [month], generation, wafers per month)."""
+        self.asked = dict.fromkeys(self.generations, 0.0)
+        """Wafers per month asked of each generation last month, orders other vendors
+        could not fill included [wafer/month]."""
         self.unsold = dict.fromkeys(self.generations, 0.0)
         """Finished stacks no product holds, by generation [stack]."""
         self._coming: list[tuple[float, str, float]] = []
@@ -96,41 +99,66 @@ class HbmVendorModel:
         for generation, weight in aim.items():
             self.tooled[generation] += new * weight / total
 
-    def retool(self, month: int, wanted: dict[str, float]) -> None:
-        """Move wafers toward what each generation is ``wanted`` to have [wafer/month]: all
-        of it when the vendor's wafers suffice, else its share of them in proportion to
-        what is wanted. Wafers come from new capacity first, then from generations set up
-        beyond their target; they make the new generation after ``conversion_time``."""
+    def retool(self, month: int, wanted: dict[str, float], asked: dict[str, float]) -> None:
+        """Move wafers toward what each generation is ``wanted`` to have a conversion time
+        ahead [wafer/month]: all of it when the vendor's wafers suffice, else its share of
+        them in proportion to what is wanted. Wafers come from new capacity first, then
+        from generations set up beyond their target; they make the new generation after
+        ``conversion_time``. Then wafers idle now, beyond both what their generation is
+        ``asked`` this month [wafer/month] and its target, move to the generations asked
+        for more than they have set up and setting up (orders carry arrears the plans do
+        not: idle wafers cost nothing to move)."""
         spec = self.spec
         if spec.fixed is not None:
             return
         total = self._wafers[min(max(month, 0), len(self._wafers) - 1)]
         demand = sum(wanted.values())
-        if demand <= 0:
-            return
-        scale = min(1.0, total / demand)
-        target = {g: wanted.get(g, 0.0) * scale for g in self.generations}
-        self._aim = target
+        if demand > 0:
+            scale = min(1.0, total / demand)
+            self._aim = {g: wanted.get(g, 0.0) * scale for g in self.generations}
+            target = self._aim
+        else:  # no plan wants its wafers (new ones still come as it last aimed)
+            target = dict.fromkeys(self.generations, 0.0)
+        tooled = self.tooled
+        pending = self._pending()
+        short = {g: max(0.0, target[g] - tooled[g] - pending[g]) for g in self.generations}
+        if demand > 0 and sum(short.values()) > 0:
+            free = max(0.0, total - sum(tooled.values()) - sum(pending.values()))
+            surplus = {g: max(0.0, tooled[g] - target[g]) for g in self.generations if not short[g]}
+            self._move(month, short, surplus, free)
+            pending = self._pending()
+        lacking = {g: max(0.0, asked.get(g, 0.0) - tooled[g] - pending[g]) for g in tooled}
+        if sum(lacking.values()) > 0:
+            idle = {
+                g: max(0.0, min(tooled[g] - asked.get(g, 0.0), tooled[g] - target[g]))
+                for g in tooled
+                if not lacking[g]
+            }
+            self._move(month, lacking, idle, 0.0)
+
+    def _pending(self) -> dict[str, float]:
+        """Wafers per month being set up for each generation [wafer/month]."""
         pending = dict.fromkeys(self.generations, 0.0)
         for _, generation, amount in self.converting:
             pending[generation] += amount
-        short = {g: max(0.0, target[g] - self.tooled[g] - pending[g]) for g in self.generations}
+        return pending
+
+    def _move(
+        self, month: int, short: dict[str, float], surplus: dict[str, float], free: float
+    ) -> None:
+        """Set up wafers for the generations ``short`` of them [wafer/month], in proportion
+        to the shortfall, from ``free`` wafers first, then from the ``surplus`` of others,
+        in proportion to it; they are ready ``conversion_time`` after ``month``."""
         needed = sum(short.values())
-        if needed <= 0:
-            return
-        free = max(0.0, total - sum(self.tooled.values()) - sum(pending.values()))
-        surplus = {
-            g: max(0.0, self.tooled[g] - target[g]) for g in self.generations if not short[g]
-        }
-        moved = min(needed, free + sum(surplus.values()))
+        total_surplus = sum(surplus.values())
+        moved = min(needed, free + total_surplus)
         if moved <= 0:
             return
         from_surplus = max(0.0, moved - free)
-        total_surplus = sum(surplus.values())
         for g, extra in surplus.items():
             if extra > 0 and from_surplus > 0:
                 self.tooled[g] -= from_surplus * extra / total_surplus
-        ready = month + spec.conversion_time
+        ready = month + self.spec.conversion_time
         for g, amount in short.items():
             if amount > 0:
                 self.converting.append((ready, g, moved * amount / needed))

@@ -563,7 +563,13 @@ class Procurement:
             if selling:  # stacks sold arrive now: what the products hold changes
                 self._held.clear()
             vendor.tooled_at(month)
-            vendor.retool(month, wanted)
+            asked = dict(vendor.asked)  # last month's, orders passed on by others included
+            for generation, ordered in orders.items():
+                per_wafer = spec.good_per_wafer(generation, month)
+                now = sum(ordered.values()) / per_wafer if per_wafer > 0 else 0.0
+                if now > asked.get(generation, 0.0):
+                    asked[generation] = now
+            vendor.retool(month, wanted, asked)
         tooled = sum(vendor.tooled.values())
         for generation, chains in self.by_vendor[vid].items():
             per_wafer = spec.good_per_wafer(generation, month)
@@ -708,6 +714,7 @@ class Procurement:
             per_wafer = spec.good_per_wafer(g.generation, month)
             arrival = month + spec.lead_time
             asks, grants = g.asks, g.grants
+            vendor.asked[g.generation] = sum(asks.values())
             if not steady:
                 supplier = self._hbm_names[g.vendor][g.generation]
                 self._record_supplier(
