@@ -112,6 +112,27 @@ def test_hindcast_against_observed_zeros_has_no_relative_error(files, tmp_path, 
     assert all(" n/a " in row for row in rows)
 
 
+def test_hindcast_names_the_periods_it_leaves_out(files, tmp_path, capsys):
+    # The scenario's horizon starts 2026-01 and the first 3 months are spin-up: 2025Q4
+    # lies before the horizon and 2026Q1 in the spin-up; only 2026Q2 is compared.
+    observed = tmp_path / "shipments.csv"
+    observed.write_text(
+        "start,end,value\n2025-10-01,2025-12-31,5\n2026-01-01,2026-03-31,5\n"
+        "2026-04-01,2026-06-30,5\n",
+        encoding="utf-8",
+    )
+    code, out, err = cli(
+        capsys,
+        *("hindcast", files["scenario"], "--shipments", observed, "--designer", "d"),
+        *("--samples", 2, "--workers", 1, "--no-progress"),
+    )
+    assert code == 0, err
+    note = next(line for line in out.splitlines() if line.startswith("note:"))
+    assert note.startswith(f"note: 2 of 3 periods of {observed} are left out")
+    assert note.endswith(": 2025Q4, 2026Q1")
+    assert [line[:6] for line in out.splitlines() if line.startswith("2026Q")] == ["2026Q2"]
+
+
 @pytest.mark.parametrize(
     ("argv", "allowed"),
     [

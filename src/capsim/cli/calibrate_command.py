@@ -90,7 +90,7 @@ def calibrate_command(arguments: argparse.Namespace) -> int:
         raise CommandError(f"-o takes a .yaml file, found {output}")
     if output.resolve() == arguments.file.resolve():
         raise CommandError(f"-o {output} would overwrite the scenario it extends")
-    observed = observed_periods(arguments.against, scenario, arguments.spin_up)
+    observed = observed_periods(arguments.against, scenario, arguments)
     try:
         result = calibrate(
             scenario, observed, arguments.fit, designer=arguments.designer, seed=arguments.seed

@@ -86,7 +86,7 @@ def hindcast_command(arguments: argparse.Namespace) -> int:
         raise CommandError(f"-o takes a .nc file, found {arguments.output}")
     shipments = arguments.shipments or shipped_data("nvidia_quarterly_shipments_2022_2024.csv")
     timeline_path = arguments.timeline or shipped_data("xai_colossus1_timeline.csv")
-    observed = observed_periods(shipments, scenario, arguments.spin_up)
+    observed = observed_periods(shipments, scenario, arguments)
     timeline = read_timeline(timeline_path)
     check_timeline(timeline_path, timeline, scenario)
     study = monte_carlo(

@@ -28,22 +28,39 @@ def add_comparison_arguments(parser: argparse.ArgumentParser, *, left_out_of: st
     )
 
 
-def observed_periods(path: Path, scenario: Scenario, spin_up: int) -> ObservedSeries:
-    """The periods of ``path`` that lie within ``scenario``'s horizon after ``spin_up``
-    months; a :class:`CommandError` when there are none."""
+def observed_periods(
+    path: Path, scenario: Scenario, arguments: argparse.Namespace
+) -> ObservedSeries:
+    """The periods of ``path`` that lie wholly within ``scenario``'s horizon after
+    ``arguments.spin_up`` months; a :class:`CommandError` when there are none, and a note
+    naming those left out."""
     import numpy as np
 
     from capsim.analysis.hindcast import compared_periods
     from capsim.analysis.observed import read_series
+    from capsim.cli.output import say
 
+    spin_up = arguments.spin_up
     if spin_up < 0:
         raise CommandError(f"--spin-up must be >= 0 months, found {spin_up}")
     start = np.datetime64(scenario.horizon.start, "M") + np.timedelta64(spin_up, "M")
     end = np.datetime64(scenario.horizon.end, "D")
-    observed = compared_periods(read_series(path), start.astype("datetime64[D]"), end)
+    window = f"{start}..{end} (the horizon of {scenario.name} after {spin_up} months of spin-up)"
+    everything = read_series(path)
+    observed = compared_periods(everything, start.astype("datetime64[D]"), end)
     if len(observed) == 0:
-        raise CommandError(
-            f"{path}: no observed period lies within {start}..{end} "
-            f"(the horizon of {scenario.name} after {spin_up} months of spin-up)"
+        raise CommandError(f"{path}: no observed period lies within {window}")
+    kept = set(observed.labels())
+    left = [label for label in everything.labels() if label not in kept]
+    if left:
+        named = ", ".join(left[:_NAMED]) + (", ..." if len(left) > _NAMED else "")
+        say(
+            arguments,
+            f"note: {len(left)} of {len(everything)} periods of {path} are left out, not "
+            f"lying wholly within {window}: {named}",
         )
     return observed
+
+
+#: How many left-out periods a note names.
+_NAMED = 8
