@@ -1167,11 +1167,11 @@ def test_bad_confidence(tmp_path, capsys):
         ),
         (
             "products.p.tdp=1800 kg",
-            f"products.p.tdp.value: {POWER}, found '1800 kg' (kg, which is [mass])",
+            f"products.p.tdp: {POWER}, found '1800 kg' (kg, which is [mass])",
         ),
         (
             "products.p.lead_time=18 mnths",
-            f"products.p.lead_time.value: {DURATION}, found '18 mnths' (unknown unit 'mnths')",
+            f"products.p.lead_time: {DURATION}, found '18 mnths' (unknown unit 'mnths')",
         ),
         (
             "horizon.end=2025-01-01",
@@ -1204,7 +1204,7 @@ def test_wrong_unit_through_set_on_a_sourced_value(tmp_path, capsys):
     assignment = "products.p.tdp=1800 kg"
     only(
         validate(capsys, path, "--set", assignment),
-        f"error: --set {assignment}: products.p.tdp.value: {POWER}, found '1800 kg' "
+        f"error: --set {assignment}: products.p.tdp: {POWER}, found '1800 kg' "
         "(kg, which is [mass])",
     )
 
@@ -1682,7 +1682,7 @@ def test_run_with_a_bad_set_writes_nothing(tmp_path, capsys):
     assignment = "products.p.tdp=1800 kg"
     only(
         run_fails(capsys, tmp_path, path, "--set", assignment),
-        f"error: --set {assignment}: products.p.tdp.value: {POWER}, found '1800 kg' "
+        f"error: --set {assignment}: products.p.tdp: {POWER}, found '1800 kg' "
         "(kg, which is [mass])",
     )
 

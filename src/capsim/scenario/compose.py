@@ -14,7 +14,14 @@ from typing import Any
 
 import yaml
 
-from capsim.scenario.problems import KeyPath, Location, Problem, ScenarioError, format_path
+from capsim.scenario.problems import (
+    SET_PREFIX,
+    KeyPath,
+    Location,
+    Problem,
+    ScenarioError,
+    format_path,
+)
 from capsim.scenario.roots import SUFFIXES, allowed_roots, inside, shipped_scenarios
 from capsim.scenario.yamlsource import Document, read_yaml_file, read_yaml_text
 
@@ -339,7 +346,7 @@ def _inner(path: KeyPath, inner: str) -> str:
 
 def apply_override(document: Document, assignment: str) -> None:
     """Apply one ``PATH=VALUE`` (VALUE is YAML) to ``document``; raises ScenarioError."""
-    where = Location(f"--set {assignment}")
+    where = Location(f"{SET_PREFIX}{assignment}")
     if "=" not in assignment:
         raise ScenarioError(
             [Problem(where, "", "expected PATH=VALUE, e.g. horizon.end=2032-12-31")]
@@ -356,7 +363,7 @@ def apply_override(document: Document, assignment: str) -> None:
         )
         raise ScenarioError([Problem(where, "extends", message)])
     try:
-        value = read_yaml_text(value_text, f"--set {path_text}").data
+        value = read_yaml_text(value_text, f"{SET_PREFIX}{path_text}").data
     except ScenarioError as error:
         raise ScenarioError(
             [

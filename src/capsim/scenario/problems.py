@@ -35,6 +35,10 @@ def shown(value: Any) -> str:
     return repr(str(value))
 
 
+#: How the location of a command line's ``--set PATH=VALUE`` begins.
+SET_PREFIX = "--set "
+
+
 @dataclass(frozen=True, order=True)
 class Location:
     """A place in a file; line and column count from 1."""
@@ -59,8 +63,18 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.location}: " if self.location.file else ""
-        key = f"{self.path}: " if self.path else ""
+        key = f"{self._key()}: " if self.path else ""
         return printable(f"{where}{key}{self.message}")
+
+    def _key(self) -> str:
+        """The key path as the reader wrote it: for the value of a ``--set PATH=VALUE``
+        itself, PATH (a bare value is kept under ``PATH.value``)."""
+        file = self.location.file
+        if file.startswith(SET_PREFIX) and "=" in file:
+            assigned = file[len(SET_PREFIX) :].split("=", 1)[0].strip()
+            if self.path == f"{assigned}.value":
+                return assigned
+        return self.path
 
 
 def printable(text: str) -> str:
