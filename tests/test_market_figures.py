@@ -340,7 +340,9 @@ def test_no_product_holds_more_than_a_month_of_its_dies(name):
     # the wafer start and the packaging (a fab cycle time of 3-4 months), and the dies of
     # the largest shortfall of that cycle (a month's unmet demand, over the line's yield):
     # dies ordered for a programme's arrears find them met if dies already on the way
-    # reached it first. Dies ordered for a programme that then completes are not allowed.
+    # reached it first; and the next month's shortfall where HBM binds it: dies matched to
+    # stacks that then fall short wait for them. Dies ordered for a programme that then
+    # completes are not allowed.
     from capsim.model.resolve import resolve
 
     scenario, ds = market.run(ROOT / "scenarios" / f"{name}.yaml")
@@ -350,7 +352,11 @@ def test_no_product_holds_more_than_a_month_of_its_dies(name):
         per_package = scenario.products[str(product)].logic.compute_dies.central
         cycle = math.ceil(inputs.fabs[spec.fab].delay)
         unmet = ds.unmet_demand.sel(product=product).values
-        shortfall = np.array([unmet[max(0, m - cycle) : m + 1].max() for m in range(len(unmet))])
+        stacks_short = ds.binding_input.sel(product=product).values == "hbm"
+        short_next = np.append(np.where(stacks_short, unmet, 0.0)[1:], 0.0)
+        shortfall = np.array(
+            [max(unmet[max(0, m - cycle) : m + 1].max(), short_next[m]) for m in range(len(unmet))]
+        )
         allowed = shortfall * per_package / inputs.packaging[spec.packaging].unit_yield
         held = ds.die_inventory.sel(product=product).values
         excess, month = _held_beyond(
