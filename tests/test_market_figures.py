@@ -312,9 +312,9 @@ DIE_WORLDS = [
             strict=True,
             reason="in 2030 the three deals catch up on their carried orders at once and "
             "CoWoS binds Vera Rubin; the plans share the line by the products' order "
-            "rates, not what their programmes are owed, so Rubin's dies for 2030-06 to "
-            "2030-09 wait for slots: 81k dies (about 41k packages, a tenth of a month) "
-            "beyond the bound in 2030-09 (docs/model.md, known gaps)",
+            "rates, not what their programmes are owed, so Rubin's dies for 2030-06 and "
+            "2030-07 wait for slots: 20k dies (about 10k packages, 3 % of a month) "
+            "beyond the bound at the end of 2030-05 (docs/model.md, known gaps)",
         ),
     ),
     "stargate-korea-memory",
