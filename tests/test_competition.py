@@ -1,8 +1,9 @@
 """Buyers competing in one market, run through the whole model.
 
 Each case is a small world written here as a scenario mapping, loaded through the
-public loader and run with ``simulate``; the expected grants and packages are worked
-out by hand in the comments. The market's results are read from ``supplier_capacity``,
+public loader and run with ``simulate`` (one calls an HBM vendor's retooling directly
+on such a world's vendor); the expected grants and packages are worked out by hand in
+the comments. The market's results are read from ``supplier_capacity``,
 ``supplier_asked``, ``supplier_granted`` and ``hbm_unsold`` (per supplier: a fab, a CoWoS
 line, or ``vendor/generation``) and from ``packages_produced``.
 
@@ -31,6 +32,8 @@ import xarray as xr
 import yaml
 
 from builders import chain_data
+from capsim.model.hbm import HbmVendorModel
+from capsim.model.resolve import resolve
 from capsim.scenario.loader import loads_scenario
 from capsim.simulation import simulate
 from capsim.sweep.space import UncertainSpace
@@ -435,6 +438,23 @@ def test_idle_wafers_move_to_a_generation_another_vendor_cannot_fill():
     assert capacity.sel(supplier="v/HBM4").values == pytest.approx(monthly((2, 10.0), (10, 100.0)))
     assert asked(result, "v/HBM4", "A") == pytest.approx([150.0] * MONTHS)
     assert produced(result, "pa") == pytest.approx(monthly((3, 130.0), (9, 175.0)))
+
+
+@pytest.mark.parametrize(("aim_hbm3e", "moved"), [(30.0, 15.0), (55.0, 5.0)])
+def test_only_idle_wafers_beyond_their_aim_move_to_a_generation_asked_for_more(aim_hbm3e, moved):
+    # v's 100 wafers are set up 60 for HBM3E and 40 for HBM4 (conversion 2 months). The
+    # plans aim HBM4 at its 40 and HBM3E at 30 (or 55): no aim is short, so the plans move
+    # nothing. The orders, arrears included, ask 45 HBM3E and 70 HBM4 wafers: HBM4 lacks
+    # 70 - 40 = 30; HBM3E's wafers beyond both its asks and its aim are min(60 - 45,
+    # 60 - 30) = 15 (or min(15, 60 - 55) = 5), and they move, ready in month 2.
+    data = _hbm_world("100 wafer/month", "2 months")
+    data["hbm_vendors"]["v"]["tooling"] = {"HBM3E": 0.6, "HBM4": 0.4}
+    spec = resolve(loads_scenario(yaml.safe_dump(data, sort_keys=False), "market.yaml"))
+    vendor = HbmVendorModel(spec.vendors["v"])
+    vendor.tooled_at(0)
+    vendor.retool(0, {"HBM3E": aim_hbm3e, "HBM4": 40.0}, {"HBM3E": 45.0, "HBM4": 70.0})
+    assert vendor.tooled == pytest.approx({"HBM3E": 60.0 - moved, "HBM4": 40.0})
+    assert vendor.converting == [(2.0, "HBM4", pytest.approx(moved))]
 
 
 def test_a_volume_contract_at_an_hbm_vendor_reserves_its_volume_once():
