@@ -14,6 +14,16 @@ def cli(capsys, *argv) -> tuple[int, str, str]:
     return code, out, err
 
 
+def forbid(monkeypatch, target: str, what: str) -> None:
+    """Make ``target`` (a dotted name) fail the test if called: ``what`` ran before the
+    input was checked."""
+
+    def called(*args, **kwargs):
+        raise AssertionError(f"{what} ran before the input was checked")
+
+    monkeypatch.setattr(target, called)
+
+
 def refused(capsys, *argv) -> str:
     """The one error line of ``capsim ARGV``, which must exit 2."""
     code, out, err = cli(capsys, *argv)

@@ -39,7 +39,7 @@ from capsim.scenario.problems import ScenarioError
 from capsim.sweep.runner import Execution
 from capsim.sweep.space import UncertainSpace
 from capsim.sweep.spread import CONFIDENCE_SIGMA, KIND_FACTOR, default_spread
-from clitools import refused
+from clitools import forbid, refused
 
 HINDCAST = str(Path(__file__).resolve().parents[1] / "scenarios" / "hindcast-2023.yaml")
 
@@ -439,11 +439,7 @@ def test_run_applies_the_fitted_discrepancy_to_its_package_series(tmp_path, caps
 @pytest.fixture
 def no_monte_carlo(monkeypatch):
     """Fail a test that gets as far as a Monte Carlo run."""
-
-    def refused(*args, **kwargs):
-        raise AssertionError("a Monte Carlo ran before the input was checked")
-
-    monkeypatch.setattr("capsim.analysis.backtest.monte_carlo", refused)
+    forbid(monkeypatch, "capsim.analysis.backtest.monte_carlo", "a Monte Carlo")
 
 
 def _quarters_file(path: Path, values: dict[str, float]) -> Path:

@@ -47,7 +47,7 @@ from capsim.scenario.document import Scenario
 from capsim.scenario.loader import load_scenario
 from capsim.scenario.params import parse_param
 from capsim.simulation import simulate
-from clitools import refused
+from clitools import forbid, refused
 
 ROOT = Path(__file__).resolve().parents[1]
 HINDCAST = ROOT / "scenarios" / "hindcast-2023.yaml"
@@ -599,11 +599,7 @@ def test_hindcast_bad_input_exits_2(tmp_path, capsys):
 @pytest.fixture
 def no_monte_carlo(monkeypatch):
     """Fail a test that gets as far as a Monte Carlo run."""
-
-    def refused(*args, **kwargs):
-        raise AssertionError("a Monte Carlo ran before the input was checked")
-
-    monkeypatch.setattr("capsim.sweep.study.monte_carlo", refused)
+    forbid(monkeypatch, "capsim.sweep.study.monte_carlo", "a Monte Carlo")
 
 
 @pytest.mark.parametrize(
@@ -941,11 +937,7 @@ def test_calibrate_needs_fewer_inputs_than_observations():
 @pytest.fixture
 def no_model_run(monkeypatch):
     """Fail a test that gets as far as running the model."""
-
-    def refused(*args, **kwargs):
-        raise AssertionError("the model ran before the input was checked")
-
-    monkeypatch.setattr("capsim.analysis.calibration.run", refused)
+    forbid(monkeypatch, "capsim.analysis.calibration.run", "the model")
 
 
 @pytest.mark.parametrize(

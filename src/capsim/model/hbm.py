@@ -122,7 +122,7 @@ class HbmVendorModel:
         tooled = self.tooled
         pending = self._pending()
         short = {g: max(0.0, target[g] - tooled[g] - pending[g]) for g in self.generations}
-        if demand > 0 and sum(short.values()) > 0:
+        if sum(short.values()) > 0:  # never without a plan: its target is all 0
             free = max(0.0, total - sum(tooled.values()) - sum(pending.values()))
             surplus = {g: max(0.0, tooled[g] - target[g]) for g in self.generations if not short[g]}
             self._move(month, short, surplus, free)

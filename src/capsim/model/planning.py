@@ -59,6 +59,10 @@ class Planner:
         time [month] by which they open).
     """
 
+    _in_order_to = 0
+    """Every month from now to this one (excluded) is planned this month
+    (:meth:`plan_in_order`; :meth:`forget` resets it)."""
+
     def __init__(
         self,
         inputs: ModelInputs,
@@ -146,7 +150,7 @@ class Planner:
         """Each month's plans and reasons, with the order rates they were made for."""
         self._fresh: dict[int, dict[str, tuple[float, str | None]]] = {}
         """The plans and reasons read this month."""
-        self.busy: set[int] = set()
+        self._busy: set[int] = set()
         """The months whose plans are being made (their order rates read plans of
         earlier months only)."""
         self._stack_plans: dict[tuple, tuple] = {}
@@ -163,6 +167,7 @@ class Planner:
         self._later.clear()
         self._stack_plans.clear()
         self._fresh.clear()
+        self._in_order_to = 0
         self._due.clear()
 
     def rates_at(self, month: int) -> dict[str, float]:
@@ -284,6 +289,20 @@ class Planner:
         """Good packages per month ``chain``'s product plans to package at ``time``."""
         return self.planned(chain, time)[0]
 
+    def plan_in_order(self, chain: ProductChain, time: float, now: int) -> float:
+        """:meth:`plan` at ``time``, the months from ``now`` [month] to then planned
+        first, in order: a month's plan reads the order rates of the months before it,
+        which read their plans, so planning them in order keeps that chain one month
+        deep; a month being planned, or a later one, sets no limit (inf: unbounded
+        recursion otherwise)."""
+        start = min(max(math.ceil(time - 1e-9), 0), self.months - 1)
+        if self._busy and start >= min(self._busy):
+            return math.inf  # a month being planned reads no plan of its own or later
+        for month in range(max(now, self._in_order_to), start):
+            self.projection(month)
+        self._in_order_to = max(self._in_order_to, start)
+        return self.plan(chain, time)
+
     def planned(self, chain: ProductChain, time: float) -> tuple[float, str | None]:
         """The plan at ``time`` [package/month], and the input that set it (None when the
         order rate did)."""
@@ -312,11 +331,11 @@ class Planner:
         found = self._fresh.get(month)
         if found is not None:
             return found
-        self.busy.add(month)
+        self._busy.add(month)
         try:
             return self._project(month)
         finally:
-            self.busy.discard(month)
+            self._busy.discard(month)
 
     def _project(self, month: int) -> dict[str, tuple[float, str | None]]:
         """:meth:`projection`, not yet made this month."""

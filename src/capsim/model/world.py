@@ -198,18 +198,10 @@ class World:
         return self.record.outputs(self.sites)
 
     def _plan(self, product: str, time: float) -> float:
-        """Good packages per month ``product`` plans to package at model ``time`` [month].
-        The months from now to then are planned first, in order: a month's plan reads
-        the order rates of the months before it, which read their plans, so planning
-        them in order keeps that chain one month deep; a month being planned, or a later
-        one, sets no limit (unbounded recursion otherwise)."""
-        planner = self.market.planner
-        start = min(max(math.ceil(time - 1e-9), 0), self.months - 1)
-        if planner.busy and start >= min(planner.busy):
-            return math.inf  # a month being planned reads no plan of its own or later
-        for month in range(max(int(self.env.now + 1e-9), 0), start):
-            planner.projection(month)
-        return planner.plan(self.chains[product], time)
+        """Good packages per month ``product`` plans to package at model ``time`` [month],
+        the months from now to then planned in order (:meth:`Planner.plan_in_order`)."""
+        now = int(self.env.now + 1e-9)
+        return self.market.planner.plan_in_order(self.chains[product], time, now)
 
     def _cash(self, programme: str) -> float:
         """Cash ``programme`` has now [USD]: budget + funding received - spending."""
