@@ -20,6 +20,7 @@ import xarray as xr
 from matplotlib.collections import PolyCollection, QuadMesh
 from matplotlib.colors import to_rgb
 from matplotlib.patches import Rectangle
+from matplotlib.text import Text
 
 from builders import uncertain_chain
 from capsim.analysis import sensitivity as sa
@@ -39,7 +40,7 @@ from capsim.plots import (
     plot_sweep,
     plot_tornado,
 )
-from capsim.plots.style import BINDING_STYLE
+from capsim.plots.style import BINDING_STYLE, new_axes, title
 from capsim.results import save_result
 from capsim.simulation import simulate
 from capsim.sweep.runner import Execution
@@ -226,6 +227,20 @@ def test_flow_draws_cumulative_packages_and_the_stranded_stock(run):
     assert len(_bands(ax)) == 1  # stranded
     assert ax.get_ylabel() == "Packages (thousand packages)"
     assert len(_legend(ax)) == 4
+
+
+def test_a_title_longer_than_the_figure_wraps_inside_it():
+    ax = new_axes(None)
+    headline = "Programme korea-national-gpu: " + "10 thousand packages installed " * 6
+    title(ax, headline, detail="single run; production of b200 runs off the top")
+    figure = ax.figure
+    figure.canvas.draw()
+    text = ax.get_title(loc="left")
+    assert text.startswith("Programme korea-national-gpu: 10 thousand")  # as written
+    (shown,) = [c for c in ax.get_children() if isinstance(c, Text) and c.get_text() == text]
+    box = shown.get_window_extent(figure.canvas.get_renderer())
+    assert figure.bbox.x0 <= box.x0
+    assert box.x1 <= figure.bbox.x1
 
 
 def test_flow_and_gantt_need_a_single_run(study):

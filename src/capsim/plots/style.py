@@ -245,7 +245,7 @@ def title(ax: Axes, text: str, ds: xr.Dataset | None = None, detail: str = "") -
     head = text if any(mark in first for mark in "-._") else capitalised(text)  # ids as spelt
     if ds is not None and is_study(ds) and sample_counts(ds)[0] < ds.sizes["sample"]:
         detail = "; ".join(part for part in (detail, samples_note(ds)) if part)
-    ax.set_title(f"{head}\n{detail}" if detail else head, loc="left", fontsize="medium")
+    ax.set_title(f"{head}\n{detail}" if detail else head, loc="left", fontsize="medium", wrap=True)
     footnote(ax, ds)
 
 
