@@ -328,12 +328,15 @@ def _hbm_world(wafers: str, conversion_time: str) -> dict[str, Any]:
 @pytest.mark.parametrize("conversion", [2, 4])
 def test_wafers_moved_to_hbm4_make_stacks_only_after_the_conversion_time(conversion):
     # 1000 wafers a month, all HBM3E. HBM4 orders: 200 packages x 8 = 1600 stacks = 1600 / 4
-    # = 400 wafers. In month 0 the vendor moves 400 wafers from HBM3E (left with 600) to
-    # HBM4; they make nothing until month `conversion`, then 400 x 8 x 0.5 = 1600 stacks a
-    # month, which arrive a month later: 200 packages a month from month conversion + 1.
+    # = 400 wafers. In month 0 the vendor starts moving 400 wafers from HBM3E to HBM4; they
+    # stay HBM3E (1000) until month `conversion` (HBM3E is left with 600), then make 400 x
+    # 8 x 0.5 = 1600 HBM4 stacks a month, which arrive a month later: 200 packages a month
+    # from month conversion + 1.
     result = run(_hbm_world("1000 wafer/month", f"{conversion} months"))
     capacity = result.supplier_capacity
-    assert capacity.sel(supplier="v/HBM3E").values == pytest.approx([600.0] * MONTHS)
+    assert capacity.sel(supplier="v/HBM3E").values == pytest.approx(
+        monthly((conversion, 1000.0), (MONTHS - conversion, 600.0))
+    )
     assert capacity.sel(supplier="v/HBM4").values == pytest.approx(
         monthly((conversion, 0.0), (MONTHS - conversion, 400.0))
     )
@@ -351,13 +354,14 @@ def test_wafers_moved_to_hbm4_make_stacks_only_after_the_conversion_time(convers
 
 
 def test_hbm4_stacks_are_wafers_times_stacks_per_wafer_times_yield():
-    # Only 300 wafers a month for the 400 that HBM4 orders want: all 300 move to HBM4 and,
-    # after 3 months, make 300 x 8 x 0.5 = 1200 stacks a month = 150 packages of 8 stacks,
-    # from month 4 (a month's lead time). HBM binds: 50 of the 200 ordered go unmet.
+    # Only 300 wafers a month for the 400 that HBM4 orders want: all 300 move to HBM4 (HBM3E
+    # until then) and, after 3 months, make 300 x 8 x 0.5 = 1200 stacks a month = 150
+    # packages of 8 stacks, from month 4 (a month's lead time). HBM binds: 50 of the 200
+    # ordered go unmet.
     result = run(_hbm_world("300 wafer/month", "3 months"))
     capacity = result.supplier_capacity
     assert capacity.sel(supplier="v/HBM4").values == pytest.approx(monthly((3, 0.0), (9, 300.0)))
-    assert capacity.sel(supplier="v/HBM3E").values == pytest.approx([0.0] * MONTHS)
+    assert capacity.sel(supplier="v/HBM3E").values == pytest.approx(monthly((3, 300.0), (9, 0.0)))
     assert produced(result, "pa") == pytest.approx(monthly((4, 0.0), (8, 150.0)))
     assert list(result.binding_input.sel(product="pa").values) == ["hbm"] * MONTHS
 
@@ -395,9 +399,10 @@ def test_wafers_follow_orders_from_hbm3e_to_hbm4():
     # p3 (HBM3E, 500 packages = 4000 stacks = 500 wafers a month) is made until 2026-07-01;
     # pa (HBM4, 200 packages = 400 wafers) from then on. The vendor aims each generation at
     # what orders need a conversion time (3 months) plus the lead time (1 month) ahead: in
-    # month 2 it sees HBM4 orders for month 6 and none for HBM3E, and moves 400 wafers
-    # (HBM3E 1000 -> 600, still above the 500 p3 needs until then). They make HBM4 from
-    # month 5, arriving in month 6, when pa starts: 200 packages a month from month 6.
+    # month 2 it sees HBM4 orders for month 6 and none for HBM3E, and moves 400 wafers:
+    # they make HBM3E until month 5 (HBM3E 1000 -> 600 then, still above the 500 p3 needs
+    # until month 6) and HBM4 from month 5, arriving in month 6, when pa starts: 200
+    # packages a month from month 6.
     data = _hbm_world("1000 wafer/month", "3 months")
     data["products"]["p3"]["available"] = {"until": "2026-07-01"}
     data["products"]["pa"]["available"] = {"from": "2026-07-01"}
@@ -405,13 +410,29 @@ def test_wafers_follow_orders_from_hbm3e_to_hbm4():
     result = run(data)
     capacity = result.supplier_capacity
     assert capacity.sel(supplier="v/HBM3E").values == pytest.approx(
-        monthly((2, 1000.0), (10, 600.0))
+        monthly((5, 1000.0), (7, 600.0))
     )
     assert capacity.sel(supplier="v/HBM4").values == pytest.approx(monthly((5, 0.0), (7, 400.0)))
     assert produced(result, "p3") == pytest.approx(monthly((6, 500.0), (6, 0.0)))
     assert produced(result, "pa") == pytest.approx(monthly((6, 0.0), (6, 200.0)))
     # HBM3E wafers start only what is ordered: no stack is left over unsold.
     assert result.hbm_unsold.values == pytest.approx(np.zeros((MONTHS, 4)), abs=1e-6)
+
+
+def test_wafers_moving_to_a_new_generation_make_the_old_one_until_they_switch():
+    # As above, but p3 takes 800 packages = 800 HBM3E wafers a month until 2026-07-01. In
+    # month 2 the vendor moves 400 of its 1000 wafers to HBM4 for pa's orders from month 6;
+    # they make HBM3E until month 5, so p3 keeps its 800 wafers (it would get only 600 in
+    # months 2-4 were they idle while converting) and packages 800 a month to its end;
+    # pa packages 200 a month from month 6.
+    data = _hbm_world("1000 wafer/month", "3 months")
+    data["products"]["p3"]["available"] = {"until": "2026-07-01"}
+    data["products"]["pa"]["available"] = {"from": "2026-07-01"}
+    data["programmes"]["g3"] = programme("p3", "800 package/month")
+    result = run(data)
+    assert granted(result, "v/HBM3E", "A")[:5] == pytest.approx([800.0] * 5)
+    assert produced(result, "p3") == pytest.approx(monthly((6, 800.0), (6, 0.0)))
+    assert produced(result, "pa") == pytest.approx(monthly((6, 0.0), (6, 200.0)))
 
 
 def test_idle_wafers_move_to_a_generation_another_vendor_cannot_fill():
@@ -421,9 +442,10 @@ def test_idle_wafers_move_to_a_generation_another_vendor_cannot_fill():
     # are asked of v: 600 / 4 = 150 wafers, of which v has 10 (40 stacks). pa's plans send
     # nothing to v, so no plan aims v at HBM4; but its 90 HBM3E wafers are idle, so in
     # month 0 they move to HBM4 (a shortfall of 150 - 10 = 140 wafers) and make HBM4 from
-    # month 2: 100 wafers = 400 stacks. pa packages (1000 + 40) / 8 = 130 a month, then
-    # (1000 + 400) / 8 = 175 from month 3 (a month's lead time). (The 90 wafers used to
-    # stay idle, and pa to make 130 a month, for good.)
+    # month 2 (HBM3E, which nobody orders, until then): 100 wafers = 400 stacks. pa
+    # packages (1000 + 40) / 8 = 130 a month, then (1000 + 400) / 8 = 175 from month 3 (a
+    # month's lead time). (The 90 wafers used to stay idle, and pa to make 130 a month,
+    # for good.)
     data = _hbm_world("100 wafer/month", "2 months")
     data["hbm_vendors"]["v"]["tooling"] = {"HBM3E": 0.9, "HBM4": 0.1}
     data["hbm_vendors"]["w"] = {
@@ -434,7 +456,7 @@ def test_idle_wafers_move_to_a_generation_another_vendor_cannot_fill():
     data["products"]["pa"]["hbm"]["sourcing"] = {"w": 1}
     result = run(data)
     capacity = result.supplier_capacity
-    assert capacity.sel(supplier="v/HBM3E").values == pytest.approx([0.0] * MONTHS)
+    assert capacity.sel(supplier="v/HBM3E").values == pytest.approx(monthly((2, 90.0), (10, 0.0)))
     assert capacity.sel(supplier="v/HBM4").values == pytest.approx(monthly((2, 10.0), (10, 100.0)))
     assert asked(result, "v/HBM4", "A") == pytest.approx([150.0] * MONTHS)
     assert produced(result, "pa") == pytest.approx(monthly((3, 130.0), (9, 175.0)))
@@ -446,15 +468,20 @@ def test_only_idle_wafers_beyond_their_aim_move_to_a_generation_asked_for_more(a
     # plans aim HBM4 at its 40 and HBM3E at 30 (or 55): no aim is short, so the plans move
     # nothing. The orders, arrears included, ask 45 HBM3E and 70 HBM4 wafers: HBM4 lacks
     # 70 - 40 = 30; HBM3E's wafers beyond both its asks and its aim are min(60 - 45,
-    # 60 - 30) = 15 (or min(15, 60 - 55) = 5), and they move, ready in month 2.
+    # 60 - 30) = 15 (or min(15, 60 - 55) = 5), and they move: HBM3E until month 2, HBM4
+    # from then.
     data = _hbm_world("100 wafer/month", "2 months")
     data["hbm_vendors"]["v"]["tooling"] = {"HBM3E": 0.6, "HBM4": 0.4}
     spec = resolve(loads_scenario(yaml.safe_dump(data, sort_keys=False), "market.yaml"))
     vendor = HbmVendorModel(spec.vendors["v"])
     vendor.tooled_at(0)
     vendor.retool(0, {"HBM3E": aim_hbm3e, "HBM4": 40.0}, {"HBM3E": 45.0, "HBM4": 70.0})
-    assert vendor.tooled == pytest.approx({"HBM3E": 60.0 - moved, "HBM4": 40.0})
-    assert vendor.converting == [(2.0, "HBM4", pytest.approx(moved))]
+    assert vendor.tooled == pytest.approx({"HBM3E": 60.0, "HBM4": 40.0})
+    assert vendor.converting == [(2.0, "HBM4", pytest.approx(moved), "HBM3E")]
+    vendor.tooled_at(1)
+    assert vendor.tooled == pytest.approx({"HBM3E": 60.0, "HBM4": 40.0})
+    vendor.tooled_at(2)
+    assert vendor.tooled == pytest.approx({"HBM3E": 60.0 - moved, "HBM4": 40.0 + moved})
 
 
 def test_a_volume_contract_at_an_hbm_vendor_reserves_its_volume_once():

@@ -4,8 +4,10 @@ generations as orders move, and the finished stacks it holds unsold.
 A vendor of wafers has ``wafers[m]`` TSV wafers a month; each generation turns a wafer
 started in month ``m`` into ``stacks_per_wafer[g] x density[m]`` good stacks. Wafers set
 up for one generation make only that generation; setting them up for another takes
-``conversion_time`` months, during which they make nothing. New wafers (capacity growth)
-come set up, split as the vendor last aimed its generations. Each month the vendor aims
+``conversion_time`` months, during which they go on making the one they leave (a line is
+requalified while it runs and switches when the new generation is ready; free wafers set
+up for a generation make nothing until then). New wafers (capacity growth) come set up,
+split as the vendor last aimed its generations. Each month the vendor aims
 each generation at what its orders need a conversion time ahead (or, when its wafers do
 not suffice, at a share of them in proportion to those needs) and moves wafers from
 generations set up beyond their aim to those below it, in proportion to the shortfall. A
@@ -38,8 +40,9 @@ class HbmVendorModel:
             self.tooled = {g: spec.tooling.get(g, 0.0) * first for g in self.generations}
         self._aim = dict(self.tooled)
         """Wafers per month the vendor last aimed each generation at [wafer/month]."""
-        self.converting: list[tuple[float, str, float]] = []
-        """Wafers being set up: (ready [month], generation, wafers per month)."""
+        self.converting: list[tuple[float, str, float, str | None]] = []
+        """Wafers being set up: (ready [month], generation, wafers per month, the
+        generation they make until then, or None for wafers set up for none)."""
         self.asked = dict.fromkeys(self.generations, 0.0)
         """Wafers per month asked of each generation last month, orders other vendors
         could not fill included [wafer/month]."""
@@ -76,8 +79,12 @@ class HbmVendorModel:
         ready = [c for c in self.converting if c[0] <= month]
         if ready:
             self.converting = [c for c in self.converting if c[0] > month]
-            for _, generation, amount in ready:
-                self.tooled[generation] += amount
+            for _, generation, amount, leaving in ready:
+                switched = amount
+                if leaving is not None:
+                    switched = min(amount, self.tooled[leaving])
+                    self.tooled[leaving] -= switched
+                self.tooled[generation] += switched
         over = sum(self.tooled.values()) + self._in_conversion() - self._wafers[index]
         if over > 0:
             self._cut(over)
@@ -103,11 +110,11 @@ class HbmVendorModel:
         """Move wafers toward what each generation is ``wanted`` to have a conversion time
         ahead [wafer/month]: all of it when the vendor's wafers suffice, else its share of
         them in proportion to what is wanted. Wafers come from new capacity first, then
-        from generations set up beyond their target; they make the new generation after
-        ``conversion_time``. Then wafers idle now, beyond both what their generation is
-        ``asked`` this month [wafer/month] and its target, move to the generations asked
-        for more than they have set up and setting up (orders carry arrears the plans do
-        not: idle wafers cost nothing to move)."""
+        from generations set up beyond their target (those already leaving one not
+        counted); they make the new generation after ``conversion_time``, the old one
+        until then. Then wafers idle now, beyond both what their generation is ``asked``
+        this month [wafer/month] and its target, move to the generations asked for more
+        than they have set up and setting up (orders carry arrears the plans do not)."""
         spec = self.spec
         if spec.fixed is not None:
             return
@@ -119,65 +126,81 @@ class HbmVendorModel:
             target = self._aim
         else:  # no plan wants its wafers (new ones still come as it last aimed)
             target = dict.fromkeys(self.generations, 0.0)
-        tooled = self.tooled
-        pending = self._pending()
-        short = {g: max(0.0, target[g] - tooled[g] - pending[g]) for g in self.generations}
+        staying, pending = self._staying_and_pending()
+        short = {g: max(0.0, target[g] - staying[g] - pending[g]) for g in self.generations}
         if sum(short.values()) > 0:  # never without a plan: its target is all 0
-            free = max(0.0, total - sum(tooled.values()) - sum(pending.values()))
-            surplus = {g: max(0.0, tooled[g] - target[g]) for g in self.generations if not short[g]}
+            free = max(0.0, total - sum(self.tooled.values()) - self._in_conversion())
+            surplus = {
+                g: max(0.0, staying[g] - target[g]) for g in self.generations if not short[g]
+            }
             self._move(month, short, surplus, free)
-            pending = self._pending()
-        lacking = {g: max(0.0, asked.get(g, 0.0) - tooled[g] - pending[g]) for g in tooled}
+            staying, pending = self._staying_and_pending()
+        lacking = {g: max(0.0, asked.get(g, 0.0) - staying[g] - pending[g]) for g in staying}
         if sum(lacking.values()) > 0:
             idle = {
-                g: max(0.0, min(tooled[g] - asked.get(g, 0.0), tooled[g] - target[g]))
-                for g in tooled
+                g: max(0.0, min(staying[g] - asked.get(g, 0.0), staying[g] - target[g]))
+                for g in staying
                 if not lacking[g]
             }
             self._move(month, lacking, idle, 0.0)
 
-    def _pending(self) -> dict[str, float]:
-        """Wafers per month being set up for each generation [wafer/month]."""
+    def _staying_and_pending(self) -> tuple[dict[str, float], dict[str, float]]:
+        """Wafers per month set up for each generation and not leaving it, and those being
+        set up for it [wafer/month]."""
+        staying = dict(self.tooled)
         pending = dict.fromkeys(self.generations, 0.0)
-        for _, generation, amount in self.converting:
+        for _, generation, amount, leaving in self.converting:
             pending[generation] += amount
-        return pending
+            if leaving is not None:
+                staying[leaving] -= amount
+        return staying, pending
 
     def _move(
         self, month: int, short: dict[str, float], surplus: dict[str, float], free: float
     ) -> None:
         """Set up wafers for the generations ``short`` of them [wafer/month], in proportion
         to the shortfall, from ``free`` wafers first, then from the ``surplus`` of others,
-        in proportion to it; they are ready ``conversion_time`` after ``month``."""
+        in proportion to it; they are ready ``conversion_time`` after ``month`` and make
+        their old generation until then."""
         needed = sum(short.values())
         total_surplus = sum(surplus.values())
         moved = min(needed, free + total_surplus)
         if moved <= 0:
             return
-        from_surplus = max(0.0, moved - free)
-        for g, extra in surplus.items():
-            if extra > 0 and from_surplus > 0:
-                self.tooled[g] -= from_surplus * extra / total_surplus
+        from_free = min(moved, free)
+        sources: list[tuple[str | None, float]] = [(None, from_free)] if from_free > 0 else []
+        from_surplus = moved - from_free
+        if from_surplus > 0:
+            share = from_surplus / total_surplus
+            sources += [(g, extra * share) for g, extra in surplus.items() if extra > 0]
         ready = month + self.spec.conversion_time
         for g, amount in short.items():
             if amount > 0:
-                self.converting.append((ready, g, moved * amount / needed))
+                for leaving, given in sources:
+                    self.converting.append((ready, g, given * amount / needed, leaving))
 
     def _in_conversion(self) -> float:
-        return sum(amount for _, _, amount in self.converting)
+        """Free wafers per month being set up for a generation [wafer/month]."""
+        return sum(amount for _, _, amount, leaving in self.converting if leaving is None)
 
     def _cut(self, over: float) -> None:
-        """Take ``over`` wafers per month out of conversions (latest first), then out of
-        every generation in proportion to its tooling."""
-        while over > 0 and self.converting:
-            ready, generation, amount = self.converting[-1]
-            taken = min(amount, over)
-            over -= taken
-            if taken < amount:
-                self.converting[-1] = (ready, generation, amount - taken)
-            else:
-                self.converting.pop()
+        """Take ``over`` wafers per month out of the free wafers being set up (latest
+        first), then out of every generation in proportion to its tooling, and as much
+        out of what is leaving it."""
+        for i in range(len(self.converting) - 1, -1, -1):
+            ready, generation, amount, leaving = self.converting[i]
+            if over <= 0:
+                break
+            if leaving is None:
+                taken = min(amount, over)
+                over -= taken
+                self.converting[i] = (ready, generation, amount - taken, None)
+        self.converting = [c for c in self.converting if c[2] > 0]
         total = sum(self.tooled.values())
         if over > 0 and total > 0:
             keep = max(0.0, 1.0 - over / total)
             self.tooled = {g: amount * keep for g, amount in self.tooled.items()}
+            self.converting = [
+                (ready, g, amount if leaving is None else amount * keep, leaving)
+                for ready, g, amount, leaving in self.converting
+            ]
