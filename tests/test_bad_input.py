@@ -448,6 +448,28 @@ def test_horizon_end_before_start(tmp_path, capsys):
     )
 
 
+def test_a_claim_due_after_the_horizon_ends_cannot_be_judged(tmp_path, capsys):
+    claim = {"milestone": "m", "by": "2028-06-30", "statement": "s", "source": "assumption"}
+    text = chain_text(
+        **{
+            "milestones.m": {"quantity": "it_power_online", "threshold": "5 MW", "programme": "g"},
+            "claims": {"late": claim},
+        }
+    )
+    path = write(tmp_path, text)
+    only(
+        validate(capsys, path),
+        at_value(
+            path,
+            text,
+            "by: '2028-06-30'",
+            "claims.late.by",
+            "deadline 2028-06-30 is after the horizon ends (2026-12-31): the run could not "
+            "tell whether it holds; end the horizon on or after 2028-06-30",
+        ),
+    )
+
+
 def test_horizon_end_equal_to_start(tmp_path, capsys):
     text = chain_text(**{"horizon.end": "2026-01-01"})
     path = write(tmp_path, text)

@@ -228,3 +228,35 @@ def test_an_output_that_cannot_be_written_is_refused_before_the_run(files, capsy
     assert line == f"error: -o {below_a_file}: {files['scenario']} is a file, not a folder; " + (
         "nothing was run"
     )
+
+
+def test_an_output_folder_that_takes_no_files_is_refused_before_the_run(
+    files, tmp_path, capsys, monkeypatch
+):
+    # the folder exists but nothing can be created in it (read-only, /proc): refused at
+    # once, naming the folder (before, after the whole run, naming a temporary file)
+    import errno
+    import os
+
+    import capsim.files
+    import capsim.simulation
+
+    def never(*_args, **_kwargs):
+        raise AssertionError("the model ran")
+
+    def refuses(*_args, **_kwargs):
+        raise OSError(errno.EACCES, os.strerror(errno.EACCES))
+
+    monkeypatch.setattr(capsim.simulation, "simulate", never)
+    monkeypatch.setattr(capsim.files.tempfile, "TemporaryFile", refuses)
+    monkeypatch.setattr(capsim.files.tempfile, "mkstemp", refuses)
+    output = tmp_path / "out.nc"
+    line = refused(capsys, "run", files["scenario"], "--deterministic", "-o", output)
+    assert line == f"error: -o {output}: cannot write in {tmp_path} (Permission denied); " + (
+        "nothing was run"
+    )
+    # a chart is checked only when written: the message names it, not a temporary file
+    chart = tmp_path / "fan.png"
+    line = refused(capsys, "plot", files["study"], "--kind", "fan", "-o", chart)
+    assert line == f"error: {chart}: Permission denied; nothing was written"
+    assert list(tmp_path.iterdir()) == []

@@ -188,6 +188,14 @@ def test_input_groups_by_entity_key_and_glob():
     ]  # fmt: skip
 
 
+def test_a_key_path_with_a_list_index_matches_itself():
+    # "[0]" is the list index the tools print, not a glob's character class ("0")
+    assert input_groups(NAMES, ["shell=sites.a.buildings[0].shell"]) == [
+        "other", "shell", "other", "other", "other", "other",
+    ]  # fmt: skip
+    assert input_groups(NAMES, ["first=sites.a.buildings[0].*"])[1] == "first"
+
+
 @pytest.mark.parametrize(
     ("spec", "message"),
     [

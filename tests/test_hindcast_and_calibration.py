@@ -15,6 +15,7 @@ import copy
 import csv
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -801,6 +802,23 @@ def test_calibrate_command_writes_an_extending_scenario(tmp_path, capsys, monkey
     assert [p.value for _, p in earlier.capacity.points] == [
         p.value for _, p in line.capacity.points
     ]
+
+
+def test_calibrate_writes_beside_file_and_never_over_an_existing_scenario(
+    tmp_path, monkeypatch, capsys
+):
+    scenario = tmp_path / "h.yaml"
+    shutil.copy(HINDCAST, scenario)
+    mine = tmp_path / "h-calibrated.yaml"  # where it writes by default: beside FILE
+    mine.write_text("# my own edits\n")
+    monkeypatch.chdir(tmp_path.parent)  # not FILE's folder
+    argv = ["calibrate", str(scenario), "--against", str(SHIPMENTS), "--fit", FITTED[0]]
+    assert main(argv) == 2
+    assert capsys.readouterr().err == (
+        f"error: {mine} exists (a scenario is a source file): --overwrite replaces it, "
+        "or choose another -o (nothing was written)\n"
+    )
+    assert mine.read_text() == "# my own edits\n"
 
 
 def test_calibrate_reports_as_json_with_key_and_label(tmp_path, capsys):

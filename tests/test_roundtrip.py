@@ -238,10 +238,13 @@ DATES = st.dates(min_value=dt.date(2020, 1, 1), max_value=dt.date(2034, 12, 31))
 
 
 @st.composite
-def dates(draw, *, after: dt.date | None = None) -> tuple[dt.date, Any]:
-    """A date strictly after ``after`` and how it is written (ISO day, month, or a date)."""
+def dates(
+    draw, *, after: dt.date | None = None, until: dt.date = dt.date(2035, 12, 31)
+) -> tuple[dt.date, Any]:
+    """A date strictly after ``after``, at most ``until``, and how it is written (ISO day,
+    month, or a date)."""
     low = dt.date(2020, 1, 1) if after is None else after + dt.timedelta(days=1)
-    day = draw(st.dates(min_value=low, max_value=max(low, dt.date(2035, 12, 31))))
+    day = draw(st.dates(min_value=low, max_value=max(low, until)))
     styles = ["iso", "date"] + (["month"] if day.day == 1 else [])
     style = draw(st.sampled_from(styles))
     if style == "iso":
@@ -369,7 +372,7 @@ def scenario_data(draw) -> dict[str, Any]:
     """chain_data() with (nearly) every value redrawn; valid by construction."""
     data = chain_data()
     start, start_written = draw(dates())
-    _, end_written = draw(dates(after=start))
+    end, end_written = draw(dates(after=start))
     data["horizon"] = {"start": start_written, "end": end_written}
     one_month = st.sampled_from(
         ["1 month", "1 months", {"value": "1 month", "source": "assumption"}]
@@ -384,7 +387,7 @@ def scenario_data(draw) -> dict[str, Any]:
     _capacity(draw, data)
     _programme(draw, data["programmes"]["g"])
     _site(draw, data["sites"]["s"], with_turbines="gt" in data["suppliers"])
-    _tables(draw, data, start, precisions)
+    _tables(draw, data, (start, end), precisions)
     _risks(draw, data)
     return data
 
@@ -564,7 +567,10 @@ def _site(draw, site: dict[str, Any], *, with_turbines: bool) -> None:
     _maybe(draw, site, "note", TEXTS)
 
 
-def _tables(draw, data: dict[str, Any], start: dt.date, precisions: list[str]) -> None:
+def _tables(
+    draw, data: dict[str, Any], horizon: tuple[dt.date, dt.date], precisions: list[str]
+) -> None:
+    start, end = horizon
     if draw(st.booleans()):
         rule_start, rule_start_written = draw(dates())
         rule: dict[str, Any] = {
@@ -613,7 +619,8 @@ def _tables(draw, data: dict[str, Any], start: dt.date, precisions: list[str]) -
         data["claims"] = {
             "claim": {
                 "milestone": "first-gw",
-                "by": draw(dates(after=start - dt.timedelta(days=1)).map(_written)),
+                # within the horizon: a run cannot judge a claim due after it
+                "by": draw(dates(after=start - dt.timedelta(days=1), until=end).map(_written)),
                 "statement": draw(TEXTS),
                 "source": draw(SOURCES),
             }

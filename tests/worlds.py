@@ -705,11 +705,13 @@ def _milestones(draw, data, start, months) -> None:
                 milestone["site"] = draw(st.sampled_from(sorted(sites)))
         milestones[f"m{index}"] = milestone
     data["milestones"] = milestones
-    first = dt.date.fromisoformat(data["horizon"]["start"])  # a deadline is not before it
+    # a deadline within the horizon (a run cannot judge one after it)
+    first = dt.date.fromisoformat(data["horizon"]["start"])
+    last = dt.date.fromisoformat(data["horizon"]["end"])
     data["claims"] = {
         f"claim-{mid}": {
             "milestone": mid,
-            "by": max(first, draw(date_at(start, 0, months + 6))[0]).isoformat(),
+            "by": min(last, max(first, draw(date_at(start, 0, months + 6))[0])).isoformat(),
             "statement": f"{mid} is met",
             "source": "assumption: test world",
         }

@@ -17,7 +17,14 @@ def unwritable(path: str | Path) -> str | None:
         return f"{target} is a folder"
     for folder in target.parents:
         if folder.exists():
-            return None if folder.is_dir() else f"{folder} is a file, not a folder"
+            if not folder.is_dir():
+                return f"{folder} is a file, not a folder"
+            try:  # what a write would do: a temporary file beside the target
+                with tempfile.TemporaryFile(dir=folder):
+                    pass
+            except OSError as error:
+                return f"cannot write in {folder} ({error.strerror or error})"
+            return None
     return None
 
 
@@ -29,8 +36,12 @@ def written_whole(path: str | Path) -> Iterator[Path]:
     an :class:`OSError` while writing (a full disk) names ``path``, not the temporary file.
     """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    except OSError as error:
+        reason = error.strerror or str(error)
+        raise OSError(error.errno, f"{reason}; nothing was written", str(target)) from None
     os.close(handle)
     umask = os.umask(0)
     os.umask(umask)

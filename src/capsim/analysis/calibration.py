@@ -15,7 +15,6 @@ the reduced chi-squared when that exceeds 1.
 
 from __future__ import annotations
 
-import fnmatch
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +25,7 @@ from capsim.analysis.hindcast import designer_programmes, period_months
 from capsim.analysis.observed import ObservedSeries
 from capsim.model import run
 from capsim.scenario.document import Scenario
+from capsim.scenario.walk import key_matches
 from capsim.sweep.space import Dimension, UncertainSpace
 
 #: Quantile range the optimiser may use for each fitted input.
@@ -82,8 +82,7 @@ def fit_dimensions(scenario: Scenario, patterns: list[str]) -> list[Dimension]:
     parameters = {d.name: d for d in space.dimensions if d.param is not None}
     chosen: dict[str, Dimension] = {}
     for pattern in patterns:
-        literal = pattern.replace("[", "[[]")  # list indices, not character classes
-        matches = [name for name in parameters if fnmatch.fnmatchcase(name, literal)]
+        matches = [name for name in parameters if key_matches(name, pattern)]
         if not matches:
             raise CalibrationError(_no_match(pattern, scenario, parameters))
         chosen.update({name: parameters[name] for name in matches})

@@ -13,7 +13,6 @@ group, and runs in proportion to the number of groups rather than of inputs.
 
 from __future__ import annotations
 
-import fnmatch
 import re
 import tempfile
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from capsim.analysis import sensitivity as methods
 from capsim.model.dating import days_after_start
 from capsim.scenario.document import Scenario
 from capsim.scenario.labels import input_labels
+from capsim.scenario.walk import key_matches
 from capsim.sweep.plans import ArrayPlan
 from capsim.sweep.runner import Execution, run_plan
 from capsim.sweep.sample import SERIES, outline
@@ -108,7 +108,7 @@ def input_groups(names: list[str], specs: list[str]) -> list[str]:
     labels: list[str | None] = [None] * len(names)
     for spec in specs:
         pattern, group, depth = _group_spec(spec)
-        matched = [i for i, path in enumerate(names) if fnmatch.fnmatchcase(path, pattern)]
+        matched = [i for i, path in enumerate(names) if key_matches(path, pattern)]
         if not matched:
             raise ValueError(f"--groups {spec}: {pattern!r} matches no uncertain input")
         for i in matched:
@@ -126,7 +126,7 @@ def scenario_problem(
     chosen = [
         i
         for i, name in enumerate(space.names)
-        if not include or any(fnmatch.fnmatchcase(name, pattern) for pattern in include)
+        if not include or any(key_matches(name, pattern) for pattern in include)
     ]
     if not chosen:
         raise ValueError(

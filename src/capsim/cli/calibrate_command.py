@@ -63,7 +63,10 @@ def register(commands) -> None:
         "--output",
         type=Path,
         metavar="FILE.yaml",
-        help="the calibrated scenario (default: FILE's name with -calibrated, in this directory)",
+        help="the calibrated scenario (default: FILE's name with -calibrated, beside FILE)",
+    )
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace the calibrated scenario if it exists"
     )
     parser.add_argument(
         "--seed", type=int, default=0, help="seed of the quasi-random starting points"
@@ -85,11 +88,16 @@ def calibrate_command(arguments: argparse.Namespace) -> int:
         raise CommandError(
             "calibrate writes a scenario extending FILE: drop --set and edit FILE instead"
         )
-    output = arguments.output or Path(f"{arguments.file.stem}-calibrated.yaml")
+    output = arguments.output or arguments.file.with_name(f"{arguments.file.stem}-calibrated.yaml")
     if output.suffix.lower() not in (".yaml", ".yml"):
         raise CommandError(f"-o takes a .yaml file, found {output}")
     if output.resolve() == arguments.file.resolve():
         raise CommandError(f"-o {output} would overwrite the scenario it extends")
+    if output.exists() and not arguments.overwrite:
+        raise CommandError(
+            f"{output} exists (a scenario is a source file): --overwrite replaces it, "
+            "or choose another -o (nothing was written)"
+        )
     observed = observed_periods(arguments.against, scenario, arguments)
     try:
         result = calibrate(

@@ -334,6 +334,15 @@ def _dates(s: Scenario) -> Iterator[Finding]:
                 ("claims", cid, "by"),
                 (f"deadline {claim.by} is before the horizon starts ({s.horizon.start})"),
             )
+        elif claim.by > s.horizon.end:
+            yield (
+                ("claims", cid, "by"),
+                (
+                    f"deadline {claim.by} is after the horizon ends ({s.horizon.end}): the "
+                    f"run could not tell whether it holds; end the horizon on or after "
+                    f"{claim.by}"
+                ),
+            )
 
 
 def _buildings(s: Scenario) -> Iterator[Finding]:

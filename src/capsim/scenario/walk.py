@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,6 +12,12 @@ from capsim.scenario.params import Param
 from capsim.scenario.problems import KeyPath, format_path
 from capsim.scenario.provenance import Source
 from capsim.scenario.series import Series
+
+
+def key_matches(path: str, pattern: str) -> bool:
+    """Whether dotted key path ``path`` matches ``pattern``: ``*`` and ``?`` as in a
+    glob, ``[`` as a list index (``points[1]``), never a character class."""
+    return fnmatch.fnmatchcase(path, pattern.replace("[", "[[]"))
 
 
 def iter_params(node: Any, path: KeyPath = ()) -> Iterator[tuple[str, Param]]:
