@@ -289,6 +289,9 @@ def test_format_csv_is_one_table(command, late_grid, capsys):
     assert rows
     assert all(None not in row for row in rows)  # no row longer than the header
     assert all(None not in row.values() for row in rows)  # nor shorter
+    # a column of numbers is named with its unit
+    named = {"run": "it_gw [GW]", "compare": "days_later [day]", "describe": "unit"}[command]
+    assert named in rows[0]
 
 
 def test_sweep_table_as_json(late_grid, capsys):

@@ -357,6 +357,7 @@ def test_cli_csv_and_json_keep_the_name_beside_the_label(scenario_file, monkeypa
     assert document["units"]["days_earlier"] == "day"
     assert run_cli([*argv, "--format", "csv"], monkeypatch) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert "days_earlier [day]" in rows[0]
     assert [(row["lever"], row["label"]) for row in rows[:3]] == [
         (GRID, "s grid wait -3 months"),
         (HBM, "v HBM capacity (HBM4) +10 %"),

@@ -98,6 +98,7 @@ def compare_command(arguments: argparse.Namespace) -> int:
             "answer": comparison_answer(left, right, *results).to_dict(),
             "inputs_that_differ": [vars(row) for row in input_differences(left, right)],
         },
+        units={"days_later": "day"},
     )
     if arguments.plot is not None:
         from capsim.cli.figures import write_chart

@@ -83,11 +83,19 @@ def relief_command(arguments: argparse.Namespace) -> int:
         document=lambda: {
             "scenario": scenario.name,
             **{key: result.attrs[key] for key in ("milestone", "method", "horizon_end")},
-            "units": {"days_earlier": "day", "met": "fraction of samples"},
+            "units": _UNITS,
             "levers": relief_rows(result, lever_inputs(scenario)),
+        },
+        units={
+            **dict.fromkeys([f"days_earlier{end}" for end in ("", "_p10", "_p50", "_p90")], "day"),
+            "met": "fraction of samples",
         },
     )
     return 0
+
+
+#: Units of the relief table's columns.
+_UNITS = {"days_earlier": "day", "met": "fraction of samples"}
 
 
 def lever_inputs(scenario) -> dict[str, list[dict]]:

@@ -64,7 +64,7 @@ def show_run(scenario: Scenario, result: xr.Dataset, arguments: argparse.Namespa
             "contention": [vars(entry) for entry in contention(result)],
         }
 
-    emit(arguments, text=text, rows=rows, document=document)
+    emit(arguments, text=text, rows=rows, document=document, units=_UNITS)
 
 
 #: Units of the quarterly table's columns.
@@ -116,4 +116,4 @@ def show_study(
             },
         }
 
-    emit(arguments, text=text, rows=rows, document=document)
+    emit(arguments, text=text, rows=rows, document=document, units=_UNITS)
