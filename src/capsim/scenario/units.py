@@ -266,7 +266,7 @@ def parse_quantity(raw: str | int | float, canonical: str) -> float:
         found = (
             "a number without a unit"
             if quantity.dimensionless
-            else f"{quantity.units:~}, which is {quantity.dimensionality}"
+            else f"{quantity.units:~}, which is {_kind_of(quantity.dimensionality)}"
         )
         raise UnitParseError(f"expected {expected}, found {shown(raw)} ({found})")
     try:
@@ -276,6 +276,26 @@ def parse_quantity(raw: str | int | float, canonical: str) -> float:
     if math.isinf(value) and math.isfinite(float(quantity.magnitude)):
         raise UnitParseError(f"expected {expected}, found {shown(raw)} (too large)")
     return value
+
+
+#: Names of quantities a value is mistaken for that no scenario key takes.
+_OTHER_KINDS = {"J": "an energy", "m/s": "a speed", "kg": "a mass", "K": "a temperature"}
+
+
+@cache
+def _kinds() -> dict[str, str]:
+    """The name of each dimensionality a scenario key takes or a value is mistaken for
+    (its text, as pint writes it)."""
+    names: dict[str, str] = {}
+    units = {unit: name for unit, (name, _) in KIND_NAMES.items() if unit} | _OTHER_KINDS
+    for unit, name in units.items():
+        names.setdefault(str(registry().Quantity(1, unit).dimensionality), name)
+    return names
+
+
+def _kind_of(dimensionality) -> str:
+    """``dimensionality`` by name ("an energy"), else as pint writes it."""
+    return _kinds().get(str(dimensionality), str(dimensionality))
 
 
 def _reason(error: Exception) -> str:
