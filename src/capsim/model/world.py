@@ -290,7 +290,18 @@ class World:
                 self._trace(f"start month {month}: {pid} dies {chain.dies.level:.6g}")
         self._outlooks.clear()
         self._installable_read.clear()
+        self._offer_stock()
         self.market.start_month(month)
+
+    def _offer_stock(self) -> None:
+        """Offer each product's finished stock to its programmes again: packages finished
+        when no programme could take them (no room at its sites then) go to those that
+        can now, though nothing new is packaged (its plans count the stock, so none may
+        be)."""
+        finished = self.allocator.finished
+        for product, stock in finished.items():
+            if stock > EPSILON:
+                self.allocator.receive(product, 0.0)
 
     def _record_month_end(self, month: int) -> None:
         """Write the stocks at the end of ``month`` (model time ``month + 1``)."""
