@@ -238,8 +238,7 @@ def test_typo_in_site_key_suggests_the_right_key(tmp_path, capsys):
             "packaging.c.capacity",
             "100 package/month",
             "packaging.c.capacity",
-            f"{WAFER_RATE}, found '100 package/month' "
-            "(package / month, which is a package rate)",
+            f"{WAFER_RATE}, found '100 package/month' (package / month, which is a package rate)",
         ),
         (
             "products.p.tdp",

@@ -211,6 +211,26 @@ def test_compare_answers_first_in_days(late_grid, tmp_path, capsys):
     assert out.index("answer:") < out.index("inputs that differ")
 
 
+def test_compare_notes_horizons_that_end_apart(late_grid, tmp_path, capsys):
+    # B stops at the end of 2026-08, before its grid arrives (2026-09-01): its first power
+    # is "not met" within its own horizon, which the answer says
+    shorter = tmp_path / "shorter.yaml"
+    early = _late_grid(
+        **{
+            "name": "shorter",
+            "horizon.end": "2026-08-31",
+            "sites.s.power.grid.requested": "2026-03-01",
+            "claims": {},
+        }
+    )
+    shorter.write_text(dump_scenario(early), encoding="utf-8")
+    block = _block(_run(["compare", str(late_grid), str(shorter)], capsys))
+    rows = {line.split()[0]: line.split() for line in _after(block, "milestones, in date order")}
+    assert rows["first-power"][1:] == ["2026-07-01", "not", "met", "not", "met", "in", "B"]
+    note = "  note: A's horizon ends 2026-12-31, B's 2026-08-31: 'not met' is within each one's "
+    assert note + "own horizon" in block
+
+
 def test_compare_caps_the_input_differences(late_grid, capsys):
     argv = ["compare", str(late_grid), "scenarios/korea-10k-gpus.yaml"]
     out = _run(argv, capsys)

@@ -225,13 +225,15 @@ class DeliveryChange:
 
 @dataclass(frozen=True)
 class ComparisonAnswer:
-    """The summary block of ``capsim compare``: each side's answer, the shifts, and what
-    each programme of both received (who pays for what B adds)."""
+    """The summary block of ``capsim compare``: each side's answer, the shifts, what
+    each programme of both received (who pays for what B adds), and the last day of
+    each side's horizon (ISO dates)."""
 
     left: Answer
     right: Answer
     shifts: tuple[MilestoneShift, ...]
     deliveries: tuple[DeliveryChange, ...] = ()
+    horizon_ends: tuple[str, str] = ("", "")
 
     def to_dict(self) -> dict:
         """The comparison as plain JSON-ready data."""
@@ -265,7 +267,11 @@ def comparison_answer(
     for row in b.milestones:
         if row.milestone not in ours:
             shifts.append(MilestoneShift(row.milestone, row.scope, None, _when(row), None, "B"))
-    return ComparisonAnswer(a, b, tuple(shifts), delivery_changes(left_result, right_result))
+    ends = tuple(
+        str(horizon_after(result["time"].values).astype("datetime64[D]") - np.timedelta64(1, "D"))
+        for result in (left_result, right_result)
+    )
+    return ComparisonAnswer(a, b, tuple(shifts), delivery_changes(left_result, right_result), ends)
 
 
 def delivery_changes(
@@ -319,6 +325,11 @@ def format_comparison_answer(found: ComparisonAnswer) -> str:
             lines.append(
                 f"    {shift.milestone:<{width}}  {left:>12}  {right:>12}  {_days(shift):>14}"
             )
+    if found.horizon_ends[0] != found.horizon_ends[1]:
+        lines.append(
+            f"  note: A's horizon ends {found.horizon_ends[0]}, B's {found.horizon_ends[1]}: "
+            "'not met' is within each one's own horizon"
+        )
     for label, side in (("A", a), ("B", b)):
         for row in side.binds_most:
             lines.append(
