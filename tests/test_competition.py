@@ -395,6 +395,16 @@ def test_with_denser_wafers_the_same_orders_take_fewer_wafers():
     assert produced(result, "pa") == pytest.approx(monthly((3, 0.0), (9, 200.0)))
 
 
+def _hbm3e_then_hbm4(hbm3e_volume: str) -> dict[str, Any]:
+    """The world above (1000 wafers, conversion 3 months) with p3 (HBM3E) made until
+    2026-07-01 for ``hbm3e_volume`` and pa (HBM4, 200 packages a month) from then on."""
+    data = _hbm_world("1000 wafer/month", "3 months")
+    data["products"]["p3"]["available"] = {"until": "2026-07-01"}
+    data["products"]["pa"]["available"] = {"from": "2026-07-01"}
+    data["programmes"]["g3"] = programme("p3", hbm3e_volume)
+    return data
+
+
 def test_wafers_follow_orders_from_hbm3e_to_hbm4():
     # p3 (HBM3E, 500 packages = 4000 stacks = 500 wafers a month) is made until 2026-07-01;
     # pa (HBM4, 200 packages = 400 wafers) from then on. The vendor aims each generation at
@@ -403,11 +413,7 @@ def test_wafers_follow_orders_from_hbm3e_to_hbm4():
     # they make HBM3E until month 5 (HBM3E 1000 -> 600 then, still above the 500 p3 needs
     # until month 6) and HBM4 from month 5, arriving in month 6, when pa starts: 200
     # packages a month from month 6.
-    data = _hbm_world("1000 wafer/month", "3 months")
-    data["products"]["p3"]["available"] = {"until": "2026-07-01"}
-    data["products"]["pa"]["available"] = {"from": "2026-07-01"}
-    data["programmes"]["g3"] = programme("p3", "500 package/month")
-    result = run(data)
+    result = run(_hbm3e_then_hbm4("500 package/month"))
     capacity = result.supplier_capacity
     assert capacity.sel(supplier="v/HBM3E").values == pytest.approx(
         monthly((5, 1000.0), (7, 600.0))
@@ -425,11 +431,7 @@ def test_wafers_moving_to_a_new_generation_make_the_old_one_until_they_switch():
     # they make HBM3E until month 5, so p3 keeps its 800 wafers (it would get only 600 in
     # months 2-4 were they idle while converting) and packages 800 a month to its end;
     # pa packages 200 a month from month 6.
-    data = _hbm_world("1000 wafer/month", "3 months")
-    data["products"]["p3"]["available"] = {"until": "2026-07-01"}
-    data["products"]["pa"]["available"] = {"from": "2026-07-01"}
-    data["programmes"]["g3"] = programme("p3", "800 package/month")
-    result = run(data)
+    result = run(_hbm3e_then_hbm4("800 package/month"))
     assert granted(result, "v/HBM3E", "A")[:5] == pytest.approx([800.0] * 5)
     assert produced(result, "p3") == pytest.approx(monthly((6, 800.0), (6, 0.0)))
     assert produced(result, "pa") == pytest.approx(monthly((6, 0.0), (6, 200.0)))
