@@ -338,6 +338,14 @@ def test_cli_prints_the_ranked_table(scenario_file, monkeypatch, capsys):
     assert "3 more lever(s), 3 of them 0 days" in out
 
 
+def test_cli_samples_without_a_progress_bar(scenario_file, monkeypatch, capsys):
+    argv = ["relief", str(scenario_file), "--milestone", "m", "--samples", "2"]
+    assert run_cli([*argv, "--workers", "1", "--no-progress"], monkeypatch) == 0
+    printed = capsys.readouterr()
+    assert "baseline: m" in printed.out
+    assert printed.err == ""
+
+
 def test_cli_csv_and_json_keep_the_name_beside_the_label(scenario_file, monkeypatch, capsys):
     argv = ["relief", str(scenario_file), "--milestone", "m"]
     assert run_cli([*argv, "--format", "json"], monkeypatch) == 0

@@ -46,6 +46,7 @@ def register(commands) -> None:
         metavar="N",
         help="local processes (default: this process at central values, every core with --samples)",
     )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument(
         "--seed", type=seed_number, help="root seed of the draws (default: the scenario's)"
     )
@@ -68,7 +69,8 @@ def relief_command(arguments: argparse.Namespace) -> int:
     if arguments.workers is not None or arguments.samples is not None:
         from capsim.sweep.runner import Execution
 
-        execution = Execution(workers=arguments.workers, progress=arguments.samples is not None)
+        progress = arguments.samples is not None and not arguments.no_progress
+        execution = Execution(workers=arguments.workers, progress=progress)
     result = relief(
         scenario,
         arguments.milestone,
