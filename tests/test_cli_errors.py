@@ -184,6 +184,15 @@ def test_a_full_disk_while_drawing_leaves_the_old_chart(files, tmp_path, capsys,
     assert [p.name for p in tmp_path.iterdir()] == ["fan.png"]
 
 
+def test_grid_points_with_another_design_are_refused(files, capsys):
+    # ':3' would be ignored by an lhs design (it runs --points, 16 by default)
+    vary = "sites.s.power.grid.wait=2 months:10 months:3"
+    line = refused(capsys, "sweep", files["scenario"], "--vary", vary, "--design", "lhs")
+    assert line == f"error: --vary {vary}: ':N' sets a grid's points; with --design lhs give " + (
+        "--points N"
+    )
+
+
 def test_samples_above_a_scenarios_limit_are_refused_on_the_command_line(capsys, tmp_path):
     """A scenario may ask for at most 1,000,000 samples; so may the command line, before
     anything is sampled (the store of 10 million samples would not fit in memory)."""

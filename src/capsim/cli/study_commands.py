@@ -141,6 +141,13 @@ def sweep_command(arguments: argparse.Namespace) -> int:
     except ValueError as error:
         raise CommandError(f"--vary: {error}") from None
     _check_disjoint(varies)
+    if arguments.design != "grid":
+        for text in arguments.vary:
+            if text.partition("=")[2].count(":") >= 2:
+                raise CommandError(
+                    f"--vary {text}: ':N' sets a grid's points; with --design "
+                    f"{arguments.design} give --points N"
+                )
     if arguments.replicates < 1 or arguments.points < 1:
         raise CommandError("--replicates and --points must be >= 1")
     try:
