@@ -321,16 +321,7 @@ def test_no_product_holds_more_than_three_months_of_its_hbm(central):
 
 #: Every shipped scenario with a market, and why one misses the bound below.
 DIE_WORLDS = [
-    pytest.param(
-        "openai-nvidia-10gw",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="the deal's packages fall from 106k in 2027-10 to 42k in 2027-11 as "
-            "construction binds its sites, after Vera Rubin's dies for them were started: "
-            "22k dies (about 11k packages, 3 % of a month) beyond the bound at the end of "
-            "2027-11 (docs/model.md, known gaps)",
-        ),
-    ),
+    "openai-nvidia-10gw",
     "openai-amd-6gw",
     "openai-broadcom-10gw",
     pytest.param(
