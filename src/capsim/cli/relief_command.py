@@ -88,16 +88,18 @@ def relief_command(arguments: argparse.Namespace) -> int:
             "units": _UNITS,
             "levers": relief_rows(result, lever_inputs(scenario)),
         },
-        units={
-            **dict.fromkeys([f"days_earlier{end}" for end in ("", "_p10", "_p50", "_p90")], "day"),
-            "met": "fraction of samples",
-        },
+        units=_COLUMN_UNITS,
     )
     return 0
 
 
 #: Units of the relief table's columns.
 _UNITS = {"days_earlier": "day", "met": "fraction of samples"}
+#: The same for its CSV, whose sampled levers add the days' percentiles.
+_COLUMN_UNITS = {
+    **{f"days_earlier{end}": _UNITS["days_earlier"] for end in ("", "_p10", "_p50", "_p90")},
+    "met": _UNITS["met"],
+}
 
 
 def lever_inputs(scenario) -> dict[str, list[dict]]:

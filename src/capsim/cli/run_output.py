@@ -116,4 +116,4 @@ def show_study(
             },
         }
 
-    emit(arguments, text=text, rows=rows, document=document, units=_UNITS)
+    emit(arguments, text=text, rows=rows, document=document)
