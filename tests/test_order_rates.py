@@ -192,6 +192,27 @@ def test_a_later_months_rate_counts_the_room_earlier_months_leave():
     np.testing.assert_allclose(rates, [500.0, 500.0, 200.0, 0.0], rtol=1e-12)
 
 
+def test_a_programme_with_an_end_orders_what_it_lacks_evenly_in_every_month_ahead():
+    # g lacks 1200 packages, has no sites, no volume and ends on 31 December 2026 (model
+    # time 11 + 30/31 months); packaging takes no time, so its first packages not yet
+    # started finish now. It orders 1200 / (11 + 30/31) = 100.27 a month, and a later
+    # month's rate is the same: the months before it take theirs. (Before, a later
+    # month's rate spread all it lacks now over the months left after it, as if nothing
+    # came before: 1200 / (11 + 30/31 - 9) = 404 for month 9. An HBM vendor aimed its
+    # wafers at such rates, and in asia-tour moved 203k wafers a month to HBM4 for an
+    # OpenAI ASIC that finished early through its arrears, while TPU and Trainium starved.)
+    scenario = chain(
+        **{
+            "programmes.g.target_packages": "1200 package",
+            "programmes.g.end": "2026-12-31",
+            "programmes.g.sites": [],
+        }
+    )
+    allocator = World(resolve(scenario)).allocator
+    rates = [allocator.order_rate("p", t) for t in (0.0, 3.0, 6.0, 9.0)]
+    np.testing.assert_allclose(rates, [1200.0 / (11.0 + 30.0 / 31.0)] * 4, rtol=1e-12)
+
+
 def test_the_months_between_take_no_more_room_than_supply_gives_them():
     # As above, but supply gives p 300 packages a month (its plans): each month between
     # takes 300 of the room, not its 500 order, so the room of 1200 leaves 500, 500, 500

@@ -192,6 +192,21 @@ def test_a_threshold_reached_at_a_months_end_is_dated_alike_on_a_path_or_interpo
     assert crossing_date(values, times, 10_000.0, path) == np.datetime64("2026-03-31")
 
 
+def test_a_deal_a_few_hundredths_of_a_package_short_has_met_its_target():
+    # Sample 76 of openai-broadcom-10gw's study (seed 20261129) ended 0.012 of its
+    # 5,882,660.7 packages short: 9,999,999,979 W of 10 GW, 2e-9 short, for the last
+    # seven months; dated "never met" while any reader would call 10 GW reached. One
+    # part in a million (10 kW of 10 GW) counts as reached, on the day the quantity
+    # comes within rounding (1e-9 of 10 GW, 10 W) of as close as it gets: March gains
+    # 49,980 W, linearly, so 10 W short of its end value is 0.006 days before midnight,
+    # on 31 March. Ten parts in a million do not count.
+    gw = 1e9
+    values = np.array([9.0, 9.99995, *[10.0 * (1 - 2e-9)] * 10]) * gw
+    assert crossing_date(values, TIMES, 10 * gw) == np.datetime64("2026-03-31")
+    short = np.array([9.0, *[10.0 * (1 - 1e-5)] * 11]) * gw
+    assert np.isnat(crossing_date(short, TIMES, 10 * gw))
+
+
 # -- a tiny expansion ramp ----------------------------------------------------------------
 
 

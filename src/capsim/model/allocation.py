@@ -367,7 +367,9 @@ class Allocator:
     def own_rate(self, book: ProgrammeBook, time: float, month: int) -> float:
         """What ``book``'s programme orders per month at model ``time`` (in ``month``),
         export rules aside [package/month]: ``volume`` then, else what it lacks spread
-        over the months to its ``end``, else all it lacks; for a programme with sites,
+        over the months to its ``end`` from the first finish of packages not yet started
+        (a later month's the same: the months before it take their rates), else all it
+        lacks; for a programme with sites,
         never more than the room it will have for that ``month``'s orders
         (:meth:`_room_left`; this month: all its room now); never more than its cash pays
         for now (:meth:`affordable`).
@@ -379,7 +381,8 @@ class Allocator:
         if spec.volume is not None:
             rate = min(remaining, spec.volume_at(month))
         elif spec.end < math.inf:
-            rate = remaining / max(1.0, spec.end - time)
+            first = self.env.now + self.packaging_time[spec.product]
+            rate = remaining / max(1.0, spec.end - (time if time < first else first))
         else:
             rate = remaining
         if spec.sites:

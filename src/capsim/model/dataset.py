@@ -170,9 +170,9 @@ def output_variables(outputs: Outputs) -> dict[str, tuple]:
             outputs.unmet,
             _attrs(
                 "package",
-                "flow",
-                "packages wanted in the month minus packages started (a want still unmet "
-                "counts again the next month: not a sum over months)",
+                "stock",
+                "good packages wanted but not started, at the month's end (a backlog: a "
+                "want still unmet counts again the next month, so months do not add up)",
             ),
         ),
         "hbm_given_back": (

@@ -45,6 +45,14 @@ PATH_QUANTITIES = (
 )
 #: A fraction of a day [day] below which a crossing counts as at the day's end.
 _INSTANT = 1e-6
+#: How close to its threshold a quantity counts as reaching it by a month's end,
+#: relative [1]: one part in a million (10 kW of 10 GW, about six packages), finer than
+#: any input is known. A continuous model can leave a deal a few hundredths of a package
+#: short of its target for months (what it lacks ordered and matched in ever smaller
+#: parts); within this, it has reached it.
+REACHED = 1e-6
+#: Rounding, relative [1]: a quantity within this of the level it is dated at has reached it.
+_ROUNDING = 1e-9
 _DAY = np.timedelta64(1, "D")
 
 Path = Callable[[float], float]
@@ -266,18 +274,21 @@ def crossing_date(
 
     ``path`` gives the (non-decreasing) quantity at any model time [month since the
     start]; when given, the day is the one in which the path reaches the threshold,
-    otherwise the day is interpolated linearly between the month's start and end values;
-    either way it counts as reached once within 1e-9 of it (rounding). A threshold
+    otherwise the day is interpolated linearly between the month's start and end values.
+    The month is the first that ends within :data:`REACHED` of the threshold; the day,
+    the one in which the quantity comes within rounding (1e-9) of the threshold, or of
+    the month's end value if that is below it. A threshold
     reached exactly at midnight is met on the day that starts then, except at
     the end of the horizon's last day (the day after is not simulated: it is met on the
     last day). A threshold the quantity has reached when the horizon starts (e.g. 0) is
     met on its first day.
     """
-    level = threshold - 1e-9 * max(abs(threshold), 1.0)
-    reached = np.flatnonzero(values >= level)
+    scale = max(abs(threshold), 1.0)
+    reached = np.flatnonzero(values >= threshold - REACHED * scale)
     if reached.size == 0:
         return np.datetime64("NaT", "ns")
     month = int(reached[0])
+    level = min(threshold, float(values[month])) - _ROUNDING * scale
     start = np.datetime64(times[month], "D")
     end = (start.astype("datetime64[M]") + 1).astype("datetime64[D]")
     length = int((end - start).astype(int))
