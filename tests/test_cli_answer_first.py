@@ -353,6 +353,14 @@ def test_csv_names_units_in_its_header_and_rounds_to_six_figures():
     ]
 
 
+def test_csv_with_no_rows_still_has_its_header():
+    # A Morris or Sobol' ranking lists only the inputs distinguishable from zero; when
+    # there are none, the CSV is its header alone, not an empty line a reader rejects.
+    stream = io.StringIO()
+    write_csv([], stream, {"mu_star": "day per quantile"}, ("input", "label", "mu_star"))
+    assert stream.getvalue().splitlines() == ["input,label,mu_star [day per quantile]"]
+
+
 def test_tornado_csv_gives_the_swing_in_days(late_grid, capsys):
     argv = ["sensitivity", str(late_grid), "--output", "milestone:first-power", "--workers", "1"]
     out = _run([*argv, "--no-progress", "--format", "csv"], capsys)

@@ -264,8 +264,63 @@ def test_an_output_folder_that_takes_no_files_is_refused_before_the_run(
     assert line == f"error: -o {output}: cannot write in {tmp_path} (Permission denied); " + (
         "nothing was run"
     )
-    # a chart is checked only when written: the message names it, not a temporary file
+    # a chart too is refused before it is drawn, naming its option
     chart = tmp_path / "fan.png"
     line = refused(capsys, "plot", files["study"], "--kind", "fan", "-o", chart)
-    assert line == f"error: {chart}: Permission denied; nothing was written"
+    assert line == f"error: -o {chart}: cannot write in {tmp_path} (Permission denied); " + (
+        "nothing was run"
+    )
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("argv", "flag"),
+    [
+        (["sensitivity", "SCENARIO", "--output", "milestone:five-mw", "-o"], "-o"),
+        (["sweep", "SCENARIO", "--vary", "products.p.tdp=900 W:1100 W:2", "-o"], "-o"),
+        (["hindcast", "SCENARIO", "--shipments", "SCENARIO", "--designer", "d", "-o"], "-o"),
+        (
+            ["backtest", "SCENARIO", "--shipments", "SCENARIO", "--designer", "d", "--plot"],
+            "--plot",
+        ),
+        (["builds-check", "--plot"], "--plot"),
+        (["calibrate", "SCENARIO", "--against", "SCENARIO", "--fit", "products.p.tdp", "-o"], "-o"),
+        (["compare", "SCENARIO", "SCENARIO", "--plot"], "--plot"),
+    ],
+    ids=lambda value: value[0] if isinstance(value, list) else None,
+)
+def test_every_command_refuses_an_output_it_cannot_write_before_it_works(
+    files, capsys, monkeypatch, argv, flag
+):
+    # A study can take minutes (a grouped Sobol' 329 s): a file it could not write was
+    # found only at the end, the work lost. Every option naming a file a command writes
+    # is checked first, as run's -o was.
+    import capsim.cli.main
+
+    def never(_arguments):
+        raise AssertionError("the command ran")
+
+    monkeypatch.setattr(capsim.cli.main, "allowing", never)  # the handler's first step
+    target = files["scenario"] / "out.png"  # below a file: no folder can be made there
+    argv = [files["scenario"] if word == "SCENARIO" else word for word in argv]
+    line = refused(capsys, *argv, target)
+    assert line == f"error: {flag} {target}: {files['scenario']} is a file, not a folder; " + (
+        "nothing was run"
+    )
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["hindcast", "SCENARIO", "--shipments"],
+        ["backtest", "SCENARIO", "--shipments"],
+        ["calibrate", "SCENARIO", "--fit", "products.p.tdp", "--against"],
+    ],
+    ids=lambda argv: argv[0],
+)
+def test_a_data_file_not_there_is_named_by_its_option(files, capsys, argv):
+    # was "error: nope.csv: No such file or directory", the option left to guess
+    missing = files["folder"] / "nope.csv"
+    argv = [files["scenario"] if word == "SCENARIO" else word for word in argv]
+    line = refused(capsys, *argv, missing)
+    assert line == f"error: {argv[-1]} {missing}: no such file"

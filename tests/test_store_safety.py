@@ -211,6 +211,24 @@ def test_output_never_deletes_a_folder_that_is_not_a_study(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["precious.zarr", "study.yaml"]
 
 
+def test_a_store_that_cannot_be_made_is_named_not_its_temporary_folder(
+    tmp_path, capsys, monkeypatch
+):
+    # The folder turns read-only (or fills) between the check of -o and the store's
+    # creation: the message names the store asked for, not ".study.zarr.new-ur3hkno3".
+    def refuses(*_args, **_kwargs):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+
+    monkeypatch.setattr(store.tempfile, "mkdtemp", refuses)
+    path = tmp_path / "study.zarr"
+    command = ["run", scenario_file(tmp_path), "--samples", 4, "--workers", 1, "--no-progress"]
+    code, _, err = cli(capsys, *command, "-o", path)
+    assert code == 2
+    assert err.splitlines() == [
+        f"error: cannot create {path}: {os.strerror(errno.EROFS)}; nothing was written"
+    ]
+
+
 def test_a_study_is_replaced_only_with_overwrite(tmp_path, capsys):
     path = tmp_path / "study.zarr"
     command = ["run", scenario_file(tmp_path), "--samples", 4, "--chunk", 4, "--workers", 1]

@@ -230,6 +230,20 @@ def test_a_store_is_dated_again_without_running(serial):
         )
 
 
+def test_quantiles_of_redated_dates_leave_out_the_samples_that_did_not_run():
+    # Three samples met the milestone in January, February and March 2026; a fourth did
+    # not run (NaT, not usable). Of the three, the P90 (inverted CDF: the third of
+    # three) is March; counted as "not met", the fourth would make it NaT.
+    dates = xr.DataArray(
+        np.array([["2026-01-01"], ["2026-02-01"], ["2026-03-01"], ["NaT"]], "datetime64[ns]"),
+        dims=("sample", "milestone"),
+        coords={"milestone": ["m"], "usable": ("sample", [True, True, True, False])},
+    )
+    found = milestone_quantiles(dates, quantiles=(0.9,)).sel(milestone="m").values
+    assert found == np.array(["2026-03-01"], "datetime64[ns]")
+    assert np.isnat(milestone_quantiles(dates.drop_vars("usable"), (0.9,)).values).all()
+
+
 def test_a_study_keeps_each_buildings_dates_and_critical_path(serial):
     from capsim.simulation import simulate
 

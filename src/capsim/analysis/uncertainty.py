@@ -16,9 +16,16 @@ from capsim.sweep.store import usable as _good
 QUANTILES = (0.1, 0.5, 0.9)
 
 
-def milestone_quantiles(result: xr.Dataset, quantiles=QUANTILES) -> xr.DataArray:
-    """P10/P50/P90 (by default) of each milestone's date; NaT where not met."""
-    dates = _good(result)["milestone_date"].values  # (sample, milestone)
+def milestone_quantiles(result: xr.Dataset | xr.DataArray, quantiles=QUANTILES) -> xr.DataArray:
+    """P10/P50/P90 (by default) of each milestone's date; NaT where not met. ``result``
+    is a study, or its dates (sample, milestone) from :func:`capsim.sweep.sample.redate`
+    (its samples marked ``usable``)."""
+    if isinstance(result, xr.DataArray):
+        dates = (
+            result.values[result["usable"].values] if "usable" in result.coords else result.values
+        )
+    else:
+        dates = _good(result)["milestone_date"].values  # (sample, milestone)
     ns = dates.astype("datetime64[ns]").astype(np.int64).astype(float)
     ns[np.isnat(dates)] = np.inf
     picked = np.quantile(ns, quantiles, axis=0, method="inverted_cdf") if len(ns) else None

@@ -74,6 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = parser.parse_args(argv)
     arguments.argv = argv  # the command as given, for commands that say how to repeat it
     try:
+        _check_files(arguments)
         with allowing(getattr(arguments, "allow_extends", None) or ()):
             return arguments.handler(arguments) or 0
     except (CommandError, *_loaded_errors()) as error:
@@ -95,6 +96,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+#: The options that name a file a command writes, by destination: checked before any
+#: work, so a long study is not run to be lost to a folder it cannot write in.
+_OUTPUTS = {"output": "-o", "output_file": "-o", "plot": "--plot"}
+#: The options that name a data file a command reads, by destination.
+_DATA = {"shipments": "--shipments", "against": "--against"}
+
+
+def _check_files(arguments: argparse.Namespace) -> None:
+    """Raise :class:`CommandError` naming the option if a data file the command reads is
+    not there, or a file it would write cannot be written
+    (:func:`capsim.files.unwritable`)."""
+    from capsim.files import unwritable
+
+    for dest, flag in _DATA.items():
+        path = getattr(arguments, dest, None)
+        if path is not None and not path.is_file():
+            why = "a folder, not a file" if path.is_dir() else "no such file"
+            raise CommandError(f"{flag} {path}: {why}")
+    for dest, flag in _OUTPUTS.items():
+        path = getattr(arguments, dest, None)
+        if path is not None and (why := unwritable(path)):
+            raise CommandError(f"{flag} {path}: {why}; nothing was run")
 
 
 #: Errors of bad input raised by modules a command imports when it runs.

@@ -15,7 +15,7 @@ import datetime as dt
 import json
 import math
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 FORMATS = ("table", "csv", "json")
 
@@ -37,15 +37,17 @@ def emit(
     rows: Callable[[], Iterable[dict]],
     document: Callable[[], dict],
     units: Mapping[str, str] | None = None,
+    columns: Sequence[str] = (),
 ) -> None:
     """Print the ``text``, the ``rows`` as CSV or the ``document`` as JSON, as
     ``arguments.format`` asks (each computed only when asked for); ``units`` names the
     unit of each column of ``rows`` that holds numbers with one (the CSV's header says
-    it; a JSON document states its units itself)."""
+    it; a JSON document states its units itself); ``columns`` are the CSV's first
+    columns, in its header even when there are no rows."""
     if arguments.format == "json":
         print(json.dumps(plain(document()), indent=2, allow_nan=False))
     elif arguments.format == "csv":
-        write_csv(list(rows()), sys.stdout, units)
+        write_csv(list(rows()), sys.stdout, units, columns)
     else:
         print(text())
 
@@ -56,13 +58,18 @@ def say(arguments: argparse.Namespace, message: str) -> None:
     print(message, file=sys.stdout if arguments.format == "table" else sys.stderr)
 
 
-def write_csv(rows: list[dict], stream, units: Mapping[str, str] | None = None) -> None:
-    """``rows`` as CSV with a header of every key, in order of first appearance, a key
-    in ``units`` named with its unit (``observed [package]``); numbers to six
-    significant figures (``16.4271``, not ``16.427104722792606``: no figure here is
-    known better, and the digits beyond are the arithmetic's)."""
+def write_csv(
+    rows: list[dict],
+    stream,
+    units: Mapping[str, str] | None = None,
+    columns: Sequence[str] = (),
+) -> None:
+    """``rows`` as CSV with a header of ``columns`` then every other key, in order of
+    first appearance, a key in ``units`` named with its unit (``observed [package]``);
+    numbers to six significant figures (``16.4271``, not ``16.427104722792606``: no
+    figure here is known better, and the digits beyond are the arithmetic's)."""
     units = units or {}
-    fields = list(dict.fromkeys(key for row in rows for key in row))
+    fields = list(dict.fromkeys([*columns, *(key for row in rows for key in row)]))
     header = {key: f"{key} [{units[key]}]" if key in units else key for key in fields}
     writer = csv.DictWriter(stream, fieldnames=list(header.values()), lineterminator="\n")
     writer.writeheader()

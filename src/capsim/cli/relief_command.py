@@ -8,10 +8,9 @@ from typing import TYPE_CHECKING
 
 from capsim.cli.formatting import MINUS, signed
 from capsim.cli.helptext import examples
-from capsim.cli.options import at_least, seed_number
+from capsim.cli.options import CommandError, at_least, seed_number
 from capsim.cli.output import add_format_argument, emit
 from capsim.cli.scenario_commands import add_scenario_arguments
-from capsim.scenario.problems import Location, Problem, ScenarioError
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -63,8 +62,7 @@ def relief_command(arguments: argparse.Namespace) -> int:
 
     scenario = load_scenario(arguments.file, arguments.overrides)
     if arguments.milestone not in scenario.milestones:
-        message = unknown_milestone(arguments.milestone, scenario)
-        raise ScenarioError([Problem(Location(str(arguments.file)), "milestones", message)])
+        raise CommandError(f"--milestone: {unknown_milestone(arguments.milestone, scenario)}")
     execution = None
     if arguments.workers is not None or arguments.samples is not None:
         from capsim.sweep.runner import Execution

@@ -84,12 +84,9 @@ def register(commands) -> None:
 
 
 def run_command(arguments: argparse.Namespace) -> int:
-    from capsim.files import unwritable
     from capsim.scenario.loader import load_scenario
 
     scenario = load_scenario(arguments.file, arguments.overrides)
-    if arguments.output is not None and (why := unwritable(arguments.output)):
-        raise CommandError(f"-o {arguments.output}: {why}; nothing was run")
     if arguments.deterministic:
         if arguments.samples is not None or arguments.resume or arguments.overwrite:
             raise CommandError(

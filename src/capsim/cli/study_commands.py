@@ -377,6 +377,7 @@ def sensitivity_command(arguments: argparse.Namespace) -> int:
             "inputs": rows,
         },
         units=_ranking_units(arguments.method, units),
+        columns=_ranking_columns(arguments.method, "group" if "group" in result.dims else "input"),
     )
     if arguments.output_file is not None:
         say(arguments, f"\nwrote {save_result(result, arguments.output_file)}")
@@ -462,18 +463,32 @@ def _ranking(result, method: str) -> tuple[list[dict], str, str | None, str | No
     return rows, units, note, omitted
 
 
+#: The statistics' columns of each method's ranking.
+_STATISTICS = {
+    "tornado": ("swing", "not_met_at"),
+    "morris": ("mu_star", "mu_star_low", "mu_star_high", "sigma"),
+    "sobol": ("ST", "ST_low", "ST_high", "S1", "S1_low", "S1_high"),
+}
+
+
+def _ranking_columns(method: str, dim: str) -> tuple[str, ...]:
+    """A ranking's columns: the input (and its label) or the group (and its size), then
+    the method's statistics; the CSV's header even when nothing was ranked."""
+    named = ("input", "label") if dim == "input" else ("group", "inputs")
+    return (*named, *_STATISTICS[method])
+
+
 def _ranking_units(method: str, units: str) -> dict[str, str]:
     """The unit of each number column of a ranking: a tornado's swing in the output's
     ``units``, Morris's effects in them per unit of an input's quantile, Sobol' indices
     as shares of the variance (none where the output's units are not known)."""
     if method == "sobol":
-        return dict.fromkeys(("ST", "ST_low", "ST_high", "S1", "S1_low", "S1_high"), "1")
+        return dict.fromkeys(_STATISTICS["sobol"], "1")
     if units == "output units":
         return {}
     if method == "tornado":
         return {"swing": units}
-    per = f"{units} per quantile"
-    return dict.fromkeys(("mu_star", "mu_star_low", "mu_star_high", "sigma"), per)
+    return dict.fromkeys(_STATISTICS["morris"], f"{units} per quantile")
 
 
 def _format_ranking(

@@ -258,7 +258,9 @@ def progress_of(study: xr.Dataset, sample: int) -> Progress:
 
 def redate(study: xr.Dataset, scenario: Scenario) -> xr.DataArray:
     """Each sample's date for each of ``scenario``'s milestones, from the stored study
-    alone (no run); NaT for samples that failed, are not finished, or never meet it."""
+    alone (no run); NaT for samples that failed, are not finished, or never meet it
+    (coordinate ``usable``: the samples that ran and did not fail, which
+    :func:`capsim.analysis.uncertainty.milestone_quantiles` keeps)."""
     failed = study["failed"].values if "failed" in study else np.zeros(study.sizes["sample"], bool)
     dates = np.full(
         (study.sizes["sample"], len(scenario.milestones)), np.datetime64("NaT"), "datetime64[ns]"
@@ -270,6 +272,10 @@ def redate(study: xr.Dataset, scenario: Scenario) -> xr.DataArray:
     return xr.DataArray(
         dates,
         dims=("sample", "milestone"),
-        coords={"sample": study["sample"].values, "milestone": list(scenario.milestones)},
+        coords={
+            "sample": study["sample"].values,
+            "milestone": list(scenario.milestones),
+            "usable": ("sample", finished),
+        },
         attrs={"description": "first date the milestone is met (NaT: never)"},
     )

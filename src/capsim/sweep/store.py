@@ -84,8 +84,13 @@ class StudyStore:
                     f"{self.path} already holds a study: --resume (resume=True) continues "
                     "it, --overwrite (overwrite=True) replaces it"
                 )
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        folder = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.new-", dir=self.path.parent))
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.new-", dir=self.path.parent))
+        except OSError as error:  # named by the store, not by its temporary folder
+            raise StoreError(
+                f"cannot create {self.path}: {error.strerror or error}; nothing was written"
+            ) from None
         try:
             self._lay_out(folder, names, units, size, attrs)
             self._lock = _acquire(folder / LOCK_NAME, self.path)
