@@ -645,7 +645,7 @@ def test_unknown_site_in_a_list_of_sites(tmp_path, capsys):
             {"dist": "triangular", "low": "1200 W", "mode": "1000 W", "high": "1500 W"},
             "mode: 1000 W",
             "products.p.tdp.mode",
-            "bad triangular distribution: 'low' must be <= 'mode', found 1200 and 1000",
+            "bad triangular distribution: 'low' must be <= 'mode', found '1200 W' and '1000 W'",
         ),
         (
             {"dist": "lognormal", "median": "1000 W", "p90": "800 W"},
@@ -663,7 +663,7 @@ def test_unknown_site_in_a_list_of_sites(tmp_path, capsys):
             {"dist": "uniform", "low": "2000 W", "high": "1000 W"},
             "high: 1000 W",
             "products.p.tdp.high",
-            "bad uniform distribution: 'low' must be < 'high', found 2000 and 1000",
+            "bad uniform distribution: 'low' must be < 'high', found '2000 W' and '1000 W'",
         ),
         (
             {"dist": "normal", "mean": "2000 W", "sd": "-100 W"},

@@ -447,6 +447,33 @@ def test_compare_says_who_pays_for_a_buyer_served_first(tmp_path, capsys):
     assert re.search(r"\n    g +6,000 +3,600 +-40 %\n", capsys.readouterr().out)
 
 
+def test_compare_shows_a_small_loss_to_a_tenth_of_a_percent(tmp_path, capsys):
+    # As above, h ordering 2 a month: g gets 498 a month, 5976 of 6000, 0.4 % less. It
+    # printed "-0 %", which reads as no loss.
+    a, b = tmp_path / "alone.yaml", tmp_path / "joint.yaml"
+    alone = chain(**{"programmes.g.priority": 2})
+    first = other_buyers() | {"priority": 1, "volume": "2 package/month"}
+    joint = chain(**{"name": "joint", "programmes.g.priority": 2, "programmes.h": first})
+    a.write_text(dump_scenario(alone), encoding="utf-8")
+    b.write_text(dump_scenario(joint), encoding="utf-8")
+    assert main(["compare", str(a), str(b)]) == 0
+    assert re.search(r"\n    g +6,000 +5,976 +-0.4 %\n", capsys.readouterr().out)
+
+
+def test_compare_lists_milestones_in_date_order_whichever_side_has_them(tmp_path, capsys):
+    # B adds a milestone met in its first months (one package delivered); first-gw, in
+    # both, is not met in the horizon (1 GW needs 500,000 packages of 2 kW, made at 500 a
+    # month). Dated before one never met, B's comes first; it came after all of A's.
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    early = {"quantity": "packages_delivered", "threshold": "1 package", "programme": "g"}
+    a.write_text(dump_scenario(chain()), encoding="utf-8")
+    b.write_text(dump_scenario(chain(**{"name": "b", "milestones.early": early})), "utf-8")
+    assert main(["compare", str(a), str(b)]) == 0
+    out = capsys.readouterr().out
+    block = out[out.index("milestones, in date order:") :]
+    assert block.index("early") < block.index("first-gw")
+
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 

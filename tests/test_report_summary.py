@@ -12,6 +12,7 @@ import numpy as np
 import xarray as xr
 
 from capsim.plots import plot_bottlenecks
+from capsim.report.html import _milestone_section
 from capsim.report.summary import summary_section
 from capsim.sweep.sample import CODES
 
@@ -124,6 +125,12 @@ def test_a_single_run_gives_verdicts_and_dates_only():
     assert "P50" not in section
     names = [item.split(" ")[0] for item in _items(section, "Milestones, in date order")]
     assert names == ["a", "b", "never"]
+
+
+def test_the_milestone_table_is_in_date_order_as_the_summary():
+    # b (2027-03-01) is declared before a (2026-05-01): the table listed them as declared.
+    table = _milestone_section(_central(), _study())
+    assert table.index("<td>a</td>") < table.index("<td>b</td>") < table.index("<td>never</td>")
 
 
 def test_the_bottleneck_chart_is_headed_by_the_same_share_as_the_summary():

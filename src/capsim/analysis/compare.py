@@ -244,7 +244,8 @@ def comparison_answer(
     left: Scenario, right: Scenario, left_result: xr.Dataset, right_result: xr.Dataset
 ) -> ComparisonAnswer:
     """Each side's answer (from its central run or its study) and each milestone's shift
-    from A to B: A's milestones in A's date order, then those only B has, in B's."""
+    from A to B, in date order (each by its date in A, or in B if only B meets it; those
+    neither meets last, in A's order then B's)."""
     sides = []
     for scenario, result in ((left, left_result), (right, right_result)):
         sampled = "sample" in result.dims
@@ -267,6 +268,7 @@ def comparison_answer(
     for row in b.milestones:
         if row.milestone not in ours:
             shifts.append(MilestoneShift(row.milestone, row.scope, None, _when(row), None, "B"))
+    shifts.sort(key=_date_order)
     ends = tuple(
         str(horizon_after(result["time"].values).astype("datetime64[D]") - np.timedelta64(1, "D"))
         for result in (left_result, right_result)
@@ -291,6 +293,13 @@ def delivery_changes(
         DeliveryChange(g, float(a), float(b), float(b / a - 1.0) if a > 0 else None)
         for g, a, b in zip(shared, *totals, strict=True)
     )
+
+
+def _date_order(shift: MilestoneShift) -> tuple[bool, str]:
+    """Sort key of a shift: by its date in A, else in B (ISO dates sort as text); one
+    neither meets last."""
+    when = shift.left or shift.right
+    return (when is None, when or "")
 
 
 def _when(row: MilestoneAnswer) -> str | None:
@@ -342,12 +351,22 @@ def format_comparison_answer(found: ComparisonAnswer) -> str:
         mean = "mean " if sampled else ""
         lines.append(f"  {heading:<{width + 2}}  {mean + 'A':>14}  {mean + 'B':>14}  {'change':>8}")
         for row in found.deliveries:
-            change = "-" if row.change is None else f"{100 * row.change:+.0f} %"
+            change = "-" if row.change is None else _change(row.change)
             lines.append(
                 f"    {row.programme:<{width}}  {row.left:>14,.0f}  {row.right:>14,.0f}"
                 f"  {change:>8}"
             )
     return "\n".join(lines)
+
+
+def _change(fraction: float) -> str:
+    """``+8 %``, ``-0.4 %`` (a change under 1 % to a tenth, not a rounded ``-0 %``) or
+    ``0 %``, for a fraction."""
+    percent = 100 * fraction
+    decimals = 1 if abs(percent) < 0.95 else 0
+    if round(percent, decimals) == 0:
+        return "0 %"
+    return f"{percent:+.{decimals}f} %"
 
 
 def _verdict(claim: ClaimAnswer) -> str:

@@ -46,7 +46,13 @@ def register(commands) -> None:
         "every parameter under PATH ('hbm_vendors.sk-hynix.wafers=0.7x:1.3x'); the values "
         "are checked like the file's",
     )
-    parser.add_argument("--design", choices=("grid", "lhs", "sobol", "random"), default="grid")
+    parser.add_argument(
+        "--design",
+        choices=("grid", "lhs", "sobol", "random"),
+        default="grid",
+        help="grid: every combination of each --vary's N values; lhs, sobol, random: "
+        "--points points over the ranges (default: grid)",
+    )
     parser.add_argument(
         "--points",
         type=int,
@@ -60,7 +66,11 @@ def register(commands) -> None:
         help="Monte Carlo draws of the other inputs per point (default: 1, the other "
         "inputs at their central values)",
     )
-    parser.add_argument("--seed", type=seed_number)
+    parser.add_argument(
+        "--seed",
+        type=seed_number,
+        help="seed of the design and the draws (default: the scenario's)",
+    )
     parser.add_argument(
         "-o",
         "--output",
@@ -94,7 +104,13 @@ def register(commands) -> None:
         ),
     )
     add_scenario_arguments(parser)
-    parser.add_argument("--method", choices=("tornado", "morris", "sobol"), default="tornado")
+    parser.add_argument(
+        "--method",
+        choices=("tornado", "morris", "sobol"),
+        default="tornado",
+        help="tornado: each input alone at its P10 and P90; morris: elementary effects; "
+        "sobol: variance shares (default: tornado)",
+    )
     parser.add_argument(
         "--output",
         dest="measure",
@@ -118,9 +134,15 @@ def register(commands) -> None:
     parser.add_argument(
         "--n", type=int, default=256, help="Sobol' base sample size, a power of two (default: 256)"
     )
-    parser.add_argument("--trajectories", type=int, default=10, help="Morris trajectories")
-    parser.add_argument("--seed", type=seed_number)
-    parser.add_argument("-o", dest="output_file", type=Path, metavar="FILE.nc")
+    parser.add_argument(
+        "--trajectories", type=int, default=10, help="Morris trajectories (default: 10)"
+    )
+    parser.add_argument(
+        "--seed", type=seed_number, help="seed of the design (default: the scenario's)"
+    )
+    parser.add_argument(
+        "-o", dest="output_file", type=Path, metavar="FILE.nc", help="write the indices (NetCDF)"
+    )
     parser.add_argument("--top", type=row_count, default=15, help="rows to print (default: 15)")
     add_format_argument(parser)
     add_yes_argument(parser)

@@ -167,8 +167,12 @@ def _scenario_section(scenario: Scenario) -> str:
 
 
 def _milestone_section(central: xr.Dataset, study: xr.Dataset | None) -> str:
-    parts = ['<h2 id="milestones">Milestones</h2>']
-    names = [str(m) for m in central.milestone.values]
+    parts = [
+        '<h2 id="milestones">Milestones</h2>',
+        '<p class="note">In date order (central run).</p>',
+    ]
+    order = np.argsort(central.milestone_date.values, kind="stable")  # NaT (not met) last
+    names = [str(central.milestone.values[i]) for i in order]
     if study is not None:
         quantiles = milestone_quantiles(study)
         rows = [

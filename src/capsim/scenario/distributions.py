@@ -25,9 +25,13 @@ Z95 = NormalDist().inv_cdf(0.95)
 class DistributionError(ValueError):
     """Bad parameters for a distribution; ``key`` names the offending parameter."""
 
-    def __init__(self, message: str, key: str | None = None):
+    def __init__(
+        self, message: str, key: str | None = None, order: tuple[str, str, str] | None = None
+    ):
         super().__init__(message)
         self.key = key
+        #: (first, relation, second) when two parameters are out of order ("<=", "<")
+        self.order = order
 
 
 @dataclass(frozen=True)
@@ -286,7 +290,9 @@ def _ordered(*named: tuple[str, float], strict: bool = False) -> None:
         if a > b or (strict and a == b):
             relation = "<" if strict else "<="
             raise DistributionError(
-                f"'{name_a}' must be {relation} '{name_b}', found {a:g} and {b:g}", name_b
+                f"'{name_a}' must be {relation} '{name_b}', found {a:g} and {b:g}",
+                name_b,
+                (name_a, relation, name_b),
             )
 
 

@@ -249,7 +249,14 @@ def _distribution(body: dict, unit: str, bounds: Bounds, expected: str) -> dist.
     try:
         built = _build(kind, body, quantity)
     except dist.DistributionError as error:
-        raise param_error(f"bad {kind} distribution: {error}", error.key) from None
+        message = str(error)
+        if error.order is not None and {error.order[0], error.order[2]} <= body.keys():
+            first, relation, second = error.order  # the two values as written, with units
+            message = (
+                f"'{first}' must be {relation} '{second}', found {shown(body[first])} and "
+                f"{shown(body[second])}"
+            )
+        raise param_error(f"bad {kind} distribution: {message}", error.key) from None
     _check_mass_inside(built, bounds, body)
     return built
 

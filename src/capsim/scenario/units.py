@@ -279,7 +279,16 @@ def parse_quantity(raw: str | int | float, canonical: str) -> float:
 
 
 #: Names of quantities a value is mistaken for that no scenario key takes.
-_OTHER_KINDS = {"J": "an energy", "m/s": "a speed", "kg": "a mass", "K": "a temperature"}
+_OTHER_KINDS = {
+    "J": "an energy",
+    "m/s": "a speed",
+    "kg": "a mass",
+    "K": "a temperature",
+    "rack": "a number of racks",
+    "wafer": "a number of wafers",
+    "stack": "a number of HBM stacks",
+    "die": "a number of dies",
+}
 
 
 @cache
