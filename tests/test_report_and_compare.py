@@ -427,36 +427,37 @@ def test_compare_lists_input_differences_and_both_forecasts(scenario_file, tmp_p
     assert "mode=4,400 stack/month" in out
 
 
-def test_compare_says_who_pays_for_a_buyer_served_first(tmp_path, capsys):
-    # The chain makes 500 packages of p a month (HBM), all to g. B adds h, served first
-    # (priority 1 against g's 2), ordering 200 a month: g gets 300 a month, 3600 of its
-    # 6000 over the year, 40 % less; h is only in B, so it is not compared.
+def _alone_and_joint(tmp_path, served_first: str) -> tuple[str, str]:
+    """The chain (500 packages of p a month, HBM-bound, all to g) alone, and with h, served
+    first (priority 1 against g's 2), ordering ``served_first``: the two files."""
     a, b = tmp_path / "alone.yaml", tmp_path / "joint.yaml"
     alone = chain(**{"programmes.g.priority": 2})
-    first = other_buyers() | {"priority": 1, "volume": "200 package/month"}
+    first = other_buyers() | {"priority": 1, "volume": served_first}
     joint = chain(**{"name": "joint", "programmes.g.priority": 2, "programmes.h": first})
     a.write_text(dump_scenario(alone), encoding="utf-8")
     b.write_text(dump_scenario(joint), encoding="utf-8")
-    assert main(["compare", str(a), str(b), "--format", "json"]) == 0
+    return str(a), str(b)
+
+
+def test_compare_says_who_pays_for_a_buyer_served_first(tmp_path, capsys):
+    # h orders 200 a month: g gets 300 a month, 3600 of its 6000 over the year, 40 %
+    # less; h is only in B, so it is not compared.
+    a, b = _alone_and_joint(tmp_path, "200 package/month")
+    assert main(["compare", a, b, "--format", "json"]) == 0
     found = json.loads(capsys.readouterr().out)["answer"]["deliveries"]
     assert [row["programme"] for row in found] == ["g"]
     assert found[0]["left"] == pytest.approx(12 * 500.0, rel=1e-9)
     assert found[0]["right"] == pytest.approx(12 * 300.0, rel=1e-9)
     assert found[0]["change"] == pytest.approx(-0.4, rel=1e-9)
-    assert main(["compare", str(a), str(b)]) == 0
+    assert main(["compare", a, b]) == 0
     assert re.search(r"\n    g +6,000 +3,600 +-40 %\n", capsys.readouterr().out)
 
 
 def test_compare_shows_a_small_loss_to_a_tenth_of_a_percent(tmp_path, capsys):
-    # As above, h ordering 2 a month: g gets 498 a month, 5976 of 6000, 0.4 % less. It
-    # printed "-0 %", which reads as no loss.
-    a, b = tmp_path / "alone.yaml", tmp_path / "joint.yaml"
-    alone = chain(**{"programmes.g.priority": 2})
-    first = other_buyers() | {"priority": 1, "volume": "2 package/month"}
-    joint = chain(**{"name": "joint", "programmes.g.priority": 2, "programmes.h": first})
-    a.write_text(dump_scenario(alone), encoding="utf-8")
-    b.write_text(dump_scenario(joint), encoding="utf-8")
-    assert main(["compare", str(a), str(b)]) == 0
+    # h orders 2 a month: g gets 498 a month, 5976 of 6000, 0.4 % less. It printed
+    # "-0 %", which reads as no loss.
+    a, b = _alone_and_joint(tmp_path, "2 package/month")
+    assert main(["compare", a, b]) == 0
     assert re.search(r"\n    g +6,000 +5,976 +-0.4 %\n", capsys.readouterr().out)
 
 
