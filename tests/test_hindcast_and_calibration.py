@@ -15,6 +15,7 @@ import copy
 import csv
 import datetime as dt
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -769,7 +770,10 @@ def test_calibrate_command_writes_an_extending_scenario(tmp_path, capsys, monkey
     argv = ["calibrate", str(HINDCAST), "--against", str(data), "-o", str(output)]
     assert main([*argv, "--fit", FITTED[0], "--fit", FITTED[1]]) == 0
     out = capsys.readouterr().out
-    assert "chi-squared" in out
+    # 8 quarters: nothing is fitted to the central values (8 degrees of freedom), two
+    # inputs are to the fit (6); both said 6
+    assert re.search(r"central values +chi-squared .* 8 d\.o\.f\.", out)
+    assert re.search(r"fitted +chi-squared .* 6 d\.o\.f\.", out)
     assert f"wrote {output}" in out
     assert out.count("written as pert +/-") == 2
     text = output.read_text()

@@ -256,27 +256,32 @@ def test_sensitivity_and_sweep_commands(tmp_path, capsys):
 
 def test_a_tornado_marks_the_ends_at_which_the_milestone_is_not_met(capsys):
     # Input a at its P90 leaves the milestone unmet (counted as day 100, the day after
-    # the horizon): its swing of 60 days is marked, b's is not.
+    # the horizon): its swing of 60 days is marked, b's is not. c moves nothing: it is
+    # counted, not listed (a table of zeros hid the inputs that matter, as its chart
+    # leaves them out).
     import xarray as xr
 
     from capsim.cli.study_commands import _format_ranking, _ranking
 
     result = xr.Dataset(
         {
-            "output_low": ("input", [40.0, 50.0]),
-            "output_high": ("input", [100.0, 70.0]),
-            "swing": ("input", [60.0, 20.0]),
+            "output_low": ("input", [40.0, 50.0, 55.0]),
+            "output_high": ("input", [100.0, 70.0, 55.0]),
+            "swing": ("input", [60.0, 20.0, 0.0]),
         },
-        coords={"input": ["a", "b"]},
+        coords={"input": ["a", "b", "c"]},
         attrs={"not_met_days": 100.0, "output_units": "day"},
     )
-    rows, units, note, _ = _ranking(result, "tornado")
+    rows, units, note, omitted = _ranking(result, "tornado")
     assert [row["not_met_at"] for row in rows] == ["P90", None]
-    text = _format_ranking(rows, ranked=2, method="tornado", units=units, note=note, omitted=None)
+    text = _format_ranking(
+        rows, ranked=2, method="tornado", units=units, note=note, omitted=omitted
+    )
     lines = text.splitlines()
     assert lines[0].startswith("a milestone not met within the horizon counts as the day after")
     assert lines[2].endswith("60.0  not met at P90")
     assert lines[3].endswith("20.0")
+    assert lines[4] == "1 of 3 inputs move it by nothing: not listed"
 
 
 def test_sweep_from_python_checks_its_values_like_the_file():

@@ -206,8 +206,11 @@ def format_calibration(result: Calibration, name: str) -> str:
         error = format_quantity(fit.standard_error, fit.unit)
         searched = f"{format_quantity(fit.low, fit.unit)} .. {format_quantity(fit.high, fit.unit)}"
         lines.append(f"{fit.path:<{width}}  {prior:>16}  {value:>16}  {error:>14}  {searched}")
-    dof = result.degrees_of_freedom
-    for label, model in (("central values", result.before), ("fitted", result.after)):
+    # nothing is fitted to the central values: all the periods are degrees of freedom
+    for label, model, dof in (
+        ("central values", result.before, len(result.observed)),
+        ("fitted", result.after, result.degrees_of_freedom),
+    ):
         chi2 = result.chi2(model)
         lines.append(
             f"{label:<15} chi-squared {chi2:8.2f} (reduced {chi2 / dof:.2f}, {dof} d.o.f.); "

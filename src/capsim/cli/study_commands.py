@@ -428,7 +428,11 @@ def _ranking(result, method: str) -> tuple[list[dict], str, str | None, str | No
         labels = _input_labels(result)
         never = result.attrs.get("not_met_days")
         rows = []
+        still = 0
         for name in result["input"].values:
+            if not float(result.swing.sel(input=name)) > 0:
+                still += 1  # moves nothing: listed as a count, as the chart leaves it out
+                continue
             ends = [
                 end
                 for end, key in (("P10", "output_low"), ("P90", "output_high"))
@@ -448,7 +452,10 @@ def _ranking(result, method: str) -> tuple[list[dict], str, str | None, str | No
                 "a milestone not met within the horizon counts as the day after it: a swing "
                 "marked 'not met at P10/P90' is at least that long"
             )
-        return rows, units, note, None
+        omitted = None
+        if still:
+            omitted = f"{still} of {result.sizes['input']} inputs move it by nothing: not listed"
+        return rows, units, note, omitted
     ranking = index_ranking(result)
     note = None
     if "output" in result.dims:
@@ -529,6 +536,10 @@ def _format_ranking(
         for row in rows:
             marked = f"  not met at {row['not_met_at']}" if row.get("not_met_at") else ""
             lines.append(f"{row['label']:<60}{row['swing']:>12.1f}{marked}")
+        if ranked > len(rows):
+            lines.append(f"... and {ranked - len(rows)} more (--top)")
+        if omitted:
+            lines.append(omitted)
         return "\n".join(lines)
     dim = "group" if rows and "group" in rows[0] else "input"
     if method == "morris":
