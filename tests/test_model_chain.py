@@ -350,14 +350,15 @@ def test_a_window_counts_in_every_month_it_overlaps_and_a_full_order_is_demand()
     assert allocated == pytest.approx([0.0] * 3 + [100.0] * 3 + [0.0] * 2)
 
 
-def test_a_programme_whose_product_is_no_longer_made_is_closed():
+def test_a_programme_whose_product_is_no_longer_made_says_so():
     # p's packages start only in January to March 2026 (500 a month, HBM): g, which
-    # lacks nearly all of its 1e9 packages, gets nothing from April as nothing is made.
+    # lacks nearly all of its 1e9 packages, gets nothing from April as nothing is made:
+    # held back by its product's window, not "closed" (its own window is open).
     window = {"until": "2026-04-01", "source": "assumption: a three-month window"}
     result = simulate(chain(**{"products.p.available": window}))
     assert result.packages_allocated.sel(programme="g").values[3:] == pytest.approx([0.0] * 9)
     binding = list(result.programme_binding.sel(programme="g").values)
-    assert binding == ["hbm"] * 3 + ["closed"] * 9
+    assert binding == ["hbm"] * 3 + ["not_made"] * 9
 
 
 def test_packages_waiting_at_the_sites_hold_back_a_programme_that_lacks_none():

@@ -172,7 +172,7 @@ class Allocator:
             return "closed"
         product = self.products[spec.product]
         if book.offered_in != month and not (product.start < month + 1 and product.end > month):
-            return "closed"  # offered nothing, its product not (or no longer) made
+            return "not_made"  # offered nothing, its product not (or no longer) made
         last = book.limited_by
         offered = book.offered_in == month and last not in ("complete", "closed")
         if offered and (last is not None or not made_to_order):  # a lot while open

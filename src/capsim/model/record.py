@@ -32,6 +32,7 @@ PROGRAMME_INPUTS = (
     "site_capacity",
     "complete",
     "closed",
+    "not_made",  # its product's window has closed while it still lacks packages
 )
 
 

@@ -345,7 +345,7 @@ class World:
         limit = self.allocator.limit(book, month, made_to_order=supply == "demand")
         sites = [self.sites[sid] for sid in self.inputs.programmes[gid].sites]
         stocked = self.inventories[gid].level > EPSILON
-        if limit in ("complete", "closed") and not stocked:
+        if limit in ("complete", "closed", "not_made") and not stocked:
             return limit
         if sites and (stocked or limit == "sites"):
             reasons = (site.binding(gid) for site in sites)

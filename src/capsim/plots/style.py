@@ -61,6 +61,7 @@ BINDING_STYLE: dict[str, tuple[str, str | None]] = {
     "money": ("#DDCC77", ".."),
     "complete": (LIGHT_GREY, None),
     "closed": ("#BBBBBB", None),
+    "not_made": ("#777777", "xx"),
 }
 
 #: Human names of result variables (the rest: underscores become spaces).
