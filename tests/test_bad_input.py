@@ -974,6 +974,14 @@ def test_unknown_key_in_a_parameter_mapping_points_at_the_key(tmp_path, capsys):
     assert lines[0].startswith(problem(path, text, "valeu:", "products.p.tdp.valeu", message))
 
 
+def test_a_thousands_comma_in_a_flow_mapping_is_named(tmp_path, capsys):
+    # YAML reads {value: 1,000 W} as value 1 and a key '000 W': say why.
+    text = chain_text().replace("tdp: 1000 W", "tdp: {value: 1,000 W, source: assumption}")
+    path = write(tmp_path, text)
+    lines = validate(capsys, path)
+    assert "unknown key '000 W'; a comma inside { } separates entries: write 1000 W" in lines[0]
+
+
 # --- 15. probabilities out of range ----------------------------------------------------------
 
 

@@ -183,6 +183,8 @@ def _parse_mapping(raw: dict, unit: str, bounds: Bounds, expected: str) -> Param
             str(unknown), ["value", "dist", *META_KEYS, *KNOWN_KEYS], n=1
         )
         hint = f"; did you mean {close[0]!r}?" if close else ""
+        if str(unknown)[:1].isdigit():  # "{value: 1,000 W}": YAML splits at the comma
+            hint = "; a comma inside { } separates entries: write 1000 W, not 1,000 W"
         raise param_error(
             f"unknown key {unknown!r}{hint} (expected value or dist, and optional "
             f"{', '.join((*META_KEYS, *KNOWN_KEYS))})",
