@@ -315,8 +315,10 @@ def test_every_command_refuses_an_output_it_cannot_write_before_it_works(
         ["hindcast", "SCENARIO", "--shipments"],
         ["backtest", "SCENARIO", "--shipments"],
         ["calibrate", "SCENARIO", "--fit", "products.p.tdp", "--against"],
+        ["hindcast", "SCENARIO", "--timeline"],
+        ["builds-check", "--archetypes"],
     ],
-    ids=lambda argv: argv[0],
+    ids=lambda argv: f"{argv[0]} {argv[-1]}",
 )
 def test_a_data_file_not_there_is_named_by_its_option(files, capsys, argv):
     # was "error: nope.csv: No such file or directory", the option left to guess
@@ -324,3 +326,8 @@ def test_a_data_file_not_there_is_named_by_its_option(files, capsys, argv):
     argv = [files["scenario"] if word == "SCENARIO" else word for word in argv]
     line = refused(capsys, *argv, missing)
     assert line == f"error: {argv[-1]} {missing}: no such file"
+
+
+def test_a_timeline_not_there_is_named(files, capsys):
+    missing = files["folder"] / "nope.csv"
+    assert refused(capsys, "builds-check", missing) == f"error: timeline {missing}: no such file"

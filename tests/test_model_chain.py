@@ -359,6 +359,16 @@ def test_a_programme_whose_product_is_no_longer_made_says_so():
     assert result.packages_allocated.sel(programme="g").values[3:] == pytest.approx([0.0] * 9)
     binding = list(result.programme_binding.sel(programme="g").values)
     assert binding == ["hbm"] * 3 + ["not_made"] * 9
+    # the answer counts those months in no "binds most" and says why g stayed short
+    from capsim.analysis.answer import answer
+
+    found = answer(chain(**{"products.p.available": window}), central=result)
+    assert [(row.programme, row.input, row.share) for row in found.binds_most] == [
+        ("g", "hbm", 1.0)
+    ]
+    assert "g was short while its product p was not made (it buys no other), from 2026-04" in (
+        found.notes
+    )
 
 
 def test_packages_waiting_at_the_sites_hold_back_a_programme_that_lacks_none():

@@ -213,6 +213,24 @@ def test_a_programme_with_an_end_orders_what_it_lacks_evenly_in_every_month_ahea
     np.testing.assert_allclose(rates, [1200.0 / (11.0 + 30.0 / 31.0)] * 4, rtol=1e-12)
 
 
+def test_a_programme_that_opens_later_spreads_what_it_lacks_from_its_start():
+    # As above, but g opens on 1 July 2026 (model time 6): it orders nothing before, and
+    # from then 1200 / (11 + 30/31 - 6) = 201.08 a month, so its five open months and a
+    # bit order all 1200. Spread from now (the first finish), it ordered half of them.
+    scenario = chain(
+        **{
+            "programmes.g.target_packages": "1200 package",
+            "programmes.g.start": "2026-07-01",
+            "programmes.g.end": "2026-12-31",
+            "programmes.g.sites": [],
+        }
+    )
+    allocator = World(resolve(scenario)).allocator
+    rates = [allocator.order_rate("p", t) for t in (3.0, 6.0, 8.0, 10.0)]
+    expected = 1200.0 / (11.0 + 30.0 / 31.0 - 6.0)
+    np.testing.assert_allclose(rates, [0.0, expected, expected, expected], rtol=1e-12)
+
+
 def test_the_months_between_take_no_more_room_than_supply_gives_them():
     # As above, but supply gives p 300 packages a month (its plans): each month between
     # takes 300 of the room, not its 500 order, so the room of 1200 leaves 500, 500, 500

@@ -20,9 +20,11 @@ from capsim.scenario.document import Scenario
 from capsim.sweep.sample import CODES, NO_CODE
 from capsim.sweep.store import usable
 
-#: Labels of ``programme_binding`` for a programme with all its packages ("complete") or
-#: outside its ordering window ("closed"): nothing held it back that month.
-NOT_BUILDING = ("complete", "closed")
+#: Labels of ``programme_binding`` for a programme with all its packages ("complete"),
+#: outside its ordering window ("closed") or whose product is not made then
+#: ("not_made"): no input held it back that month (a note says when a programme the
+#: milestones name was short as its product's window closed).
+NOT_BUILDING = ("complete", "closed", "not_made")
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,11 @@ def answer(
         claims=claims,
         milestones=_milestones(scenario, central, good),
         binds_most=_binds_most(scenario, good if good is not None else central),
-        notes=(*_disagreements(claims), *_letters(scenario, good)),
+        notes=(
+            *_disagreements(claims),
+            *_letters(scenario, good),
+            *_not_made(scenario, good if good is not None else central),
+        ),
     )
 
 
@@ -264,6 +270,29 @@ def _letters(scenario: Scenario, good: xr.Dataset | None) -> list[str]:
             f"samples ({firm} of {total}); where it lapsed it ordered nothing, so its "
             "milestones are not met there"
         )
+    return notes
+
+
+def _not_made(scenario: Scenario, result: xr.Dataset) -> list[str]:
+    """For each programme the milestones name that read ``not_made`` (short while its
+    product was not made: outside the product's window; it buys no other product): from
+    when in a central run, in what share of samples in a study. Those months count in
+    no "binds most"."""
+    notes = []
+    for gid in focus_programmes(scenario):
+        if gid not in result["programme"].values:
+            continue
+        binding = result["programme_binding"].sel(programme=gid)
+        short = xr.DataArray(binding_labels(binding) == "not_made", dims=binding.dims)
+        product = scenario.programmes[gid].product
+        said = f"{gid} was short while its product {product} was not made (it buys no other)"
+        if "sample" in short.dims:
+            share = float(short.any("time").mean())
+            if share > 0:
+                notes.append(f"{said} in {_percent(share)} of samples")
+        elif bool(short.any()):
+            first = int(np.flatnonzero(short.values)[0])
+            notes.append(f"{said}, from {np.datetime64(result['time'].values[first], 'M')}")
     return notes
 
 

@@ -101,8 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 #: The options that name a file a command writes, by destination: checked before any
 #: work, so a long study is not run to be lost to a folder it cannot write in.
 _OUTPUTS = {"output": "-o", "output_file": "-o", "plot": "--plot"}
-#: The options that name a data file a command reads, by destination.
-_DATA = {"shipments": "--shipments", "against": "--against"}
+#: The options (or positional arguments) that name a data file a command reads.
+_DATA = ("shipments", "against", "timeline", "archetypes")
 
 
 def _check_files(arguments: argparse.Namespace) -> None:
@@ -111,9 +111,10 @@ def _check_files(arguments: argparse.Namespace) -> None:
     (:func:`capsim.files.unwritable`)."""
     from capsim.files import unwritable
 
-    for dest, flag in _DATA.items():
+    for dest in _DATA:
         path = getattr(arguments, dest, None)
-        if path is not None and not path.is_file():
+        if path is not None and (not path.exists() or path.is_dir()):
+            flag = f"--{dest}" if f"--{dest}" in getattr(arguments, "argv", ()) else dest
             why = "a folder, not a file" if path.is_dir() else "no such file"
             raise CommandError(f"{flag} {path}: {why}")
     for dest, flag in _OUTPUTS.items():

@@ -430,7 +430,7 @@ def _ranking(result, method: str) -> tuple[list[dict], str, str | None, str | No
         rows = []
         still = 0
         for name in result["input"].values:
-            if not float(result.swing.sel(input=name)) > 0:
+            if float(result.swing.sel(input=name)) == 0.0:
                 still += 1  # moves nothing: listed as a count, as the chart leaves it out
                 continue
             ends = [

@@ -155,8 +155,9 @@ class Allocator:
     def limit(self, book: ProgrammeBook, month: int, made_to_order: bool = False) -> str | None:
         """What held ``book``'s programme back in ``month``, at its end (now):
         ``complete`` if it lacks nothing, ``closed`` if it was not firm or its window
-        missed the month, or if it was offered nothing while its product was not made
-        that month (before or after the product's window); else what limited it in the
+        missed the month; if it was offered nothing while its product was not made that
+        month (before or after the product's window), ``not_made`` if it wanted some,
+        else ``closed`` (it orders none then); else what limited it in the
         last lot offered to it in the month (``sites``, ``money``, ``export_cap``, or
         ``demand``, its own orders: it took all they let it) or, if none was offered
         while open, what limits it at the month's end (in its window) if that leaves it
@@ -172,7 +173,9 @@ class Allocator:
             return "closed"
         product = self.products[spec.product]
         if book.offered_in != month and not (product.start < month + 1 and product.end > month):
-            return "not_made"  # offered nothing, its product not (or no longer) made
+            # offered nothing, its product not made: short of it if it wants some
+            want = self._want(book, min(self.env.now, spec.end - 1e-9))[0]
+            return "closed" if want <= EPSILON else "not_made"
         last = book.limited_by
         offered = book.offered_in == month and last not in ("complete", "closed")
         if offered and (last is not None or not made_to_order):  # a lot while open
@@ -367,9 +370,9 @@ class Allocator:
     def own_rate(self, book: ProgrammeBook, time: float, month: int) -> float:
         """What ``book``'s programme orders per month at model ``time`` (in ``month``),
         export rules aside [package/month]: ``volume`` then, else what it lacks spread
-        over the months to its ``end`` from the first finish of packages not yet started
-        (a later month's the same: the months before it take their rates), else all it
-        lacks; for a programme with sites,
+        over the months to its ``end`` from the first finish of packages not yet started,
+        or its ``start`` if later (a later month's the same: the months before it take
+        their rates), else all it lacks; for a programme with sites,
         never more than the room it will have for that ``month``'s orders
         (:meth:`_room_left`; this month: all its room now); never more than its cash pays
         for now (:meth:`affordable`).
@@ -381,7 +384,8 @@ class Allocator:
         if spec.volume is not None:
             rate = min(remaining, spec.volume_at(month))
         elif spec.end < math.inf:
-            first = self.env.now + self.packaging_time[spec.product]
+            # the first finish of packages not yet started, not before it opens
+            first = max(self.env.now + self.packaging_time[spec.product], spec.start)
             rate = remaining / max(1.0, spec.end - (time if time < first else first))
         else:
             rate = remaining

@@ -171,8 +171,9 @@ def output_variables(outputs: Outputs) -> dict[str, tuple]:
             _attrs(
                 "package",
                 "stock",
-                "good packages wanted but not started, at the month's end (a backlog: a "
-                "want still unmet counts again the next month, so months do not add up)",
+                "good packages wanted but not started in the month, as its packages start "
+                "(a want that carries, such as carried orders or all a programme lacks, "
+                "counts again the next month: months do not add up)",
             ),
         ),
         "hbm_given_back": (

@@ -31,8 +31,9 @@ class Outputs:
         Good packages each input alone would have allowed, (month, product, input)
         [package].
     unmet : numpy.ndarray
-        Good packages wanted but not started, at each month's end (a backlog: an unmet
-        want counts again the next month), (month, product) [package].
+        Good packages wanted but not started in each month, as its packages start (a
+        want that carries counts again the next month: not to be summed), (month,
+        product) [package].
     given_back : numpy.ndarray
         HBM stacks each product gave back to their vendors, unsold, (month, product)
         [stack].

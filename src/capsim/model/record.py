@@ -32,7 +32,7 @@ PROGRAMME_INPUTS = (
     "site_capacity",
     "complete",
     "closed",
-    "not_made",  # its product's window has closed while it still lacks packages
+    "not_made",  # it wants packages while its product is not made (outside its window)
 )
 
 
