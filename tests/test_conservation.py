@@ -1191,6 +1191,15 @@ def test_stacks_unsold_after_the_die_orders_wait_until_dies_can_meet_them() -> N
     check_world(_stored_world("unsold_after_die_orders"))
 
 
+def test_finished_stock_and_a_lot_in_one_month_give_no_more_than_its_volume() -> None:
+    # A random world the properties found (tests/data/stock_beyond_volume.yaml): g2 orders
+    # 2483 packages of p2 a month, unfilled orders lapsing. Finished stock is offered at
+    # each month's start (since 2026-12-01) and a new lot later the same month: at the
+    # start of month 5 it took 103 of stock, then 2483 of the lot, 2586 in the month.
+    # Its volume is what it takes in a month, however many offers the month has.
+    check_world(_stored_world("stock_beyond_volume"))
+
+
 def _stored_world(name: str) -> World:
     """The world ``name`` kept in tests/data: its scenario and its draw."""
     folder = Path(__file__).parent / "data"

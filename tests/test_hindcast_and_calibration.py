@@ -825,6 +825,30 @@ def test_calibrate_writes_beside_file_and_never_over_an_existing_scenario(
     assert mine.read_text() == "# my own edits\n"
 
 
+def test_calibrate_refuses_a_default_output_it_cannot_write_before_fitting(
+    tmp_path, monkeypatch, capsys
+):
+    # beside FILE is read-only: refused before the fit's model runs, naming the file
+    import capsim.files
+
+    def refuses(*_args, **_kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    def never(*_args, **_kwargs):
+        raise AssertionError("the fit ran")
+
+    scenario = tmp_path / "h.yaml"
+    shutil.copy(HINDCAST, scenario)
+    monkeypatch.setattr(capsim.files.tempfile, "TemporaryFile", refuses)
+    monkeypatch.setattr("capsim.analysis.calibration.calibrate", never)
+    argv = ["calibrate", str(scenario), "--against", str(SHIPMENTS), "--fit", FITTED[0]]
+    assert main(argv) == 2
+    assert capsys.readouterr().err == (
+        f"error: {tmp_path / 'h-calibrated.yaml'}: cannot write in {tmp_path} "
+        "(Permission denied); nothing was run\n"
+    )
+
+
 def test_calibrate_reports_as_json_with_key_and_label(tmp_path, capsys):
     output = tmp_path / "calibrated.yaml"
     argv = ["calibrate", str(HINDCAST), "--against", str(SHIPMENTS), "-o", str(output)]

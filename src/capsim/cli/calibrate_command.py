@@ -80,6 +80,7 @@ def calibrate_command(arguments: argparse.Namespace) -> int:
 
     from capsim.analysis.calibration import CalibrationError, calibrate
     from capsim.analysis.fitted import fitted_parameter
+    from capsim.files import unwritable
     from capsim.scenario.extension import write_extension
     from capsim.scenario.loader import load_scenario
 
@@ -98,6 +99,8 @@ def calibrate_command(arguments: argparse.Namespace) -> int:
             f"{output} exists (a scenario is a source file): --overwrite replaces it, "
             "or choose another -o (nothing was written)"
         )
+    if arguments.output is None and (why := unwritable(output)):  # -o is checked by main
+        raise CommandError(f"{output}: {why}; nothing was run")
     observed = observed_periods(arguments.against, scenario, arguments)
     try:
         result = calibrate(

@@ -55,6 +55,9 @@ class ProgrammeBook:
     spent_on_packages: float = 0.0
     offered_in: int = -1
     limited_by: str | None = None
+    #: (month, packages allocated in it so far): a lapsing ``volume`` is what it takes in
+    #: a month, however many lots (and offers of finished stock) the month has
+    this_month: tuple[int, float] = (-1, 0.0)
 
     def remaining(self) -> float:
         """Packages still to allocate to reach the target [package]."""
@@ -222,13 +225,15 @@ class Allocator:
     @staticmethod
     def _on_order(book: ProgrammeBook, at: float, flight: float = 0.0) -> float:
         """What ``book``'s programme has on order for the packages finished at model
-        time ``at`` [package]: its ``volume`` for that month, and, if its orders are
-        carried, those of earlier months not yet allocated nor in ``flight`` for it."""
+        time ``at`` [package]: its ``volume`` for that month less what it was allocated
+        in it already, and, if its orders are carried, those of earlier months not yet
+        allocated nor in ``flight`` for it."""
         spec = book.spec
         month = int(at + 1e-9)
         if spec.carried:
             return max(0.0, spec.ordered_by(month) - book.allocated - flight)
-        return spec.volume_at(month)
+        taken = book.this_month[1] if book.this_month[0] == month else 0.0
+        return max(0.0, spec.volume_at(month) - taken)
 
     def room(self, book: ProgrammeBook, time: float) -> float:
         """Packages ``book``'s programme may be allocated at model ``time`` [month] beyond
@@ -674,6 +679,9 @@ class Allocator:
         spec = book.spec
         product = self.products[spec.product]
         book.allocated += amount
+        month, taken = book.this_month
+        now = self._month()
+        book.this_month = (now, taken + amount if month == now else amount)
         book.spent_on_packages += amount * product.price
         for rule in self._rules(spec):
             key = (rule.id, self._year())
