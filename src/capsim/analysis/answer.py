@@ -284,13 +284,13 @@ def _not_made(scenario: Scenario, result: xr.Dataset) -> list[str]:
             continue
         binding = result["programme_binding"].sel(programme=gid)
         short = xr.DataArray(binding_labels(binding) == "not_made", dims=binding.dims)
+        if not bool(short.any()):
+            continue
         product = scenario.programmes[gid].product
         said = f"{gid} was short while its product {product} was not made (it buys no other)"
         if "sample" in short.dims:
-            share = float(short.any("time").mean())
-            if share > 0:
-                notes.append(f"{said} in {_percent(share)} of samples")
-        elif bool(short.any()):
+            notes.append(f"{said} in {_percent(float(short.any('time').mean()))} of samples")
+        else:
             first = int(np.flatnonzero(short.values)[0])
             notes.append(f"{said}, from {np.datetime64(result['time'].values[first], 'M')}")
     return notes
