@@ -15,16 +15,15 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import xarray as xr
 
+from capsim.model.record import OWN_STATES
 from capsim.model.resolve import firm_without_draw
 from capsim.scenario.document import Scenario
 from capsim.sweep.sample import CODES, NO_CODE
 from capsim.sweep.store import usable
 
-#: Labels of ``programme_binding`` for a programme with all its packages ("complete"),
-#: outside its ordering window ("closed") or whose product is not made then
-#: ("not_made"): no input held it back that month (a note says when a programme the
-#: milestones name was short as its product's window closed).
-NOT_BUILDING = ("complete", "closed", "not_made")
+#: Labels of ``programme_binding`` in which no input held a programme back that month
+#: (a note says when a programme the milestones name read ``not_made``).
+NOT_BUILDING = OWN_STATES
 
 
 @dataclass(frozen=True)

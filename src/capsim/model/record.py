@@ -34,6 +34,10 @@ PROGRAMME_INPUTS = (
     "closed",
     "not_made",  # it wants packages while its product is not made (outside its window)
 )
+#: The programme's own states, not an input holding it back: all its packages
+#: ("complete"), outside its window or lapsed ("closed"), or wanting a product not made
+#: then ("not_made").
+OWN_STATES = ("complete", "closed", "not_made")
 
 
 class Record:

@@ -33,7 +33,7 @@ from capsim.model.orderbook import OrderBook
 from capsim.model.outlook import installable_total
 from capsim.model.outputs import Outputs
 from capsim.model.procurement import Procurement
-from capsim.model.record import PROGRAMME_INPUTS, Record
+from capsim.model.record import OWN_STATES, PROGRAMME_INPUTS, Record
 from capsim.model.resolve import resolve
 from capsim.model.site import SiteModel
 from capsim.model.stock import EPSILON, Stock
@@ -345,7 +345,7 @@ class World:
         limit = self.allocator.limit(book, month, made_to_order=supply == "demand")
         sites = [self.sites[sid] for sid in self.inputs.programmes[gid].sites]
         stocked = self.inventories[gid].level > EPSILON
-        if limit in ("complete", "closed", "not_made") and not stocked:
+        if limit in OWN_STATES and not stocked:
             return limit
         if sites and (stocked or limit == "sites"):
             reasons = (site.binding(gid) for site in sites)

@@ -290,10 +290,17 @@ def _ordered(*named: tuple[str, float], strict: bool = False) -> None:
         if a > b or (strict and a == b):
             relation = "<" if strict else "<="
             raise DistributionError(
-                f"'{name_a}' must be {relation} '{name_b}', found {a:g} and {b:g}",
+                out_of_order((name_a, relation, name_b), f"{a:g}", f"{b:g}"),
                 name_b,
                 (name_a, relation, name_b),
             )
+
+
+def out_of_order(order: tuple[str, str, str], first: str, second: str) -> str:
+    """The message of two parameters out of order: ``order`` is (first name, relation,
+    second name), ``first`` and ``second`` their values as shown."""
+    name_a, relation, name_b = order
+    return f"'{name_a}' must be {relation} '{name_b}', found {first} and {second}"
 
 
 #: The parameter names each ``dist:`` kind takes, the quantity-valued ones first.

@@ -253,11 +253,8 @@ def _distribution(body: dict, unit: str, bounds: Bounds, expected: str) -> dist.
     except dist.DistributionError as error:
         message = str(error)
         if error.order is not None and {error.order[0], error.order[2]} <= body.keys():
-            first, relation, second = error.order  # the two values as written, with units
-            message = (
-                f"'{first}' must be {relation} '{second}', found {shown(body[first])} and "
-                f"{shown(body[second])}"
-            )
+            first, _, second = error.order  # the two values as written, with units
+            message = dist.out_of_order(error.order, shown(body[first]), shown(body[second]))
         raise param_error(f"bad {kind} distribution: {message}", error.key) from None
     _check_mass_inside(built, bounds, body)
     return built

@@ -88,9 +88,7 @@ class StudyStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             folder = Path(tempfile.mkdtemp(prefix=f".{self.path.name}.new-", dir=self.path.parent))
         except OSError as error:  # named by the store, not by its temporary folder
-            raise StoreError(
-                f"cannot create {self.path}: {error.strerror or error}; nothing was written"
-            ) from None
+            raise self._cannot_create(error) from None
         try:
             self._lay_out(folder, names, units, size, attrs)
             self._lock = _acquire(folder / LOCK_NAME, self.path)
@@ -101,13 +99,17 @@ class StudyStore:
         except OSError as error:
             self.unlock()
             shutil.rmtree(folder, ignore_errors=True)
-            raise StoreError(
-                f"cannot create {self.path}: {error.strerror or error}; nothing was written"
-            ) from None
+            raise self._cannot_create(error) from None
         except BaseException:
             self.unlock()
             shutil.rmtree(folder, ignore_errors=True)
             raise
+
+    def _cannot_create(self, error: OSError) -> StoreError:
+        """The error of a store that could not be made, named by its path."""
+        return StoreError(
+            f"cannot create {self.path}: {error.strerror or error}; nothing was written"
+        )
 
     def _lay_out(self, folder: Path, names, units, size: int, attrs: dict) -> None:
         layout = self.layout
