@@ -6,6 +6,7 @@ month its output starts in."""
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,7 +18,9 @@ from capsim.model.dating import crossing_date
 from capsim.model.inputs import ProgrammeIn
 from capsim.model.resolve import resolve
 from capsim.scenario import semantic
+from capsim.scenario.loader import load_scenario
 from capsim.simulation import simulate
+from capsim.sweep.plans import MonteCarloPlan
 from capsim.sweep.space import UncertainSpace
 
 
@@ -205,6 +208,25 @@ def test_a_deal_a_few_hundredths_of_a_package_short_has_met_its_target():
     assert crossing_date(values, TIMES, 10 * gw) == np.datetime64("2026-03-31")
     short = np.array([9.0, *[10.0 * (1 - 1e-5)] * 11]) * gw
     assert np.isnat(crossing_date(short, TIMES, 10 * gw))
+
+
+def test_a_deal_within_a_part_in_a_million_of_its_target_reads_complete():
+    # The same sample 76, run: its milestone is met (dated within the horizon), so the
+    # programme is complete in its last months, not held back by an input; under an
+    # absolute tolerance of 1e-6 packages its last seven months read logic_wafers or
+    # hbm, and counted in "binds most" for a deal that had reached its target.
+    scenario = load_scenario(
+        Path(__file__).resolve().parents[1] / "scenarios" / "openai-broadcom-10gw.yaml"
+    )
+    plan = MonteCarloPlan(UncertainSpace(scenario, None), 200, 20261129, "random")
+    ds = simulate(scenario, draw=dict(zip(plan.names, plan.rows(76, 77)[0], strict=True)))
+    online = ds.it_power_online.sel(programme="openai-broadcom")
+    assert 10e9 * (1 - 1e-6) < float(online[-1]) < 10e9  # short, within a part in a million
+    assert not np.isnat(ds.milestone_date.sel(milestone="openai-broadcom-ten-gw").values)
+    reached = int(np.argmax(online.values >= 10e9 * (1 - 1e-6)))
+    assert set(ds.programme_binding.sel(programme="openai-broadcom").values[reached:]) == {
+        "complete"
+    }
 
 
 # -- a tiny expansion ramp ----------------------------------------------------------------

@@ -172,6 +172,23 @@ def test_resume_refuses_a_different_study_naming_the_difference(finished_store, 
     xr.testing.assert_identical(store.load_study(finished_store), before)
 
 
+def test_resume_refuses_a_store_whose_labels_another_model_wrote(finished_store, tmp_path):
+    # A store written before programme_binding's `not_made` label existed: its samples
+    # came from another model, and new samples would write a code its labels lack.
+    older = tmp_path / "older.zarr"
+    shutil.copytree(finished_store, older)
+    metadata = json.loads((older / ".zmetadata").read_text(encoding="utf-8"))
+    attrs = metadata["metadata"]["programme_binding/.zattrs"]
+    attrs["flag_meanings"] = attrs["flag_meanings"].replace(" not_made", "")
+    attrs["flag_values"] = attrs["flag_values"][:-1]
+    (older / ".zmetadata").write_text(json.dumps(metadata), encoding="utf-8")
+    before = store.load_study(older)
+    with pytest.raises(StudyMismatch, match="programme_binding labels: stored") as refusal:
+        monte_carlo(uncertain_chain(), 8, seed=1, store=older, execution=SERIAL, resume=True)
+    assert "--overwrite" in str(refusal.value)
+    xr.testing.assert_identical(store.load_study(older), before)
+
+
 def test_resume_mismatch_on_the_command_line_exits_2(finished_store, tmp_path, capsys):
     code, _, err = cli(
         capsys,

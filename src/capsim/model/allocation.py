@@ -39,7 +39,7 @@ import simpy
 
 from capsim.model.calendar import Calendar
 from capsim.model.inputs import ExportIn, ProductIn, ProgrammeIn
-from capsim.model.stock import EPSILON
+from capsim.model.stock import EPSILON, REACHED
 
 
 @dataclass
@@ -157,7 +157,8 @@ class Allocator:
 
     def limit(self, book: ProgrammeBook, month: int, made_to_order: bool = False) -> str | None:
         """What held ``book``'s programme back in ``month``, at its end (now):
-        ``complete`` if it lacks nothing, ``closed`` if it was not firm or its window
+        ``complete`` if it lacks nothing (within :data:`~capsim.model.stock.REACHED` of
+        its target), ``closed`` if it was not firm or its window
         missed the month; if it was offered nothing while its product was not made that
         month (before or after the product's window), ``not_made`` if it wanted some,
         else ``closed`` (it orders none then); else what limited it in the
@@ -170,8 +171,8 @@ class Allocator:
         its orders when the packages were started: then what limits it at the month's
         end, if anything."""
         spec = book.spec
-        if book.remaining() <= EPSILON:
-            return "complete"
+        if book.remaining() <= max(EPSILON, REACHED * spec.target_packages):
+            return "complete"  # reached, as its milestones are dated
         if not (spec.firm and spec.start < month + 1 and spec.end > month):
             return "closed"
         product = self.products[spec.product]

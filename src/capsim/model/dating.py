@@ -31,6 +31,7 @@ from capsim.model.progress import (
     tenancy_online,
     tenancy_power,
 )
+from capsim.model.stock import REACHED
 from capsim.scenario.targets import Claim, Milestone
 
 #: Quantities followed day by day along the installation path within a month.
@@ -45,12 +46,6 @@ PATH_QUANTITIES = (
 )
 #: A fraction of a day [day] below which a crossing counts as at the day's end.
 _INSTANT = 1e-6
-#: How close to its threshold a quantity counts as reaching it by a month's end,
-#: relative [1]: one part in a million (10 kW of 10 GW, about six packages), finer than
-#: any input is known. A continuous model can leave a deal a few hundredths of a package
-#: short of its target for months (what it lacks ordered and matched in ever smaller
-#: parts); within this, it has reached it.
-REACHED = 1e-6
 #: Rounding, relative [1]: a quantity within this of the level it is dated at has reached it.
 _ROUNDING = 1e-9
 _DAY = np.timedelta64(1, "D")

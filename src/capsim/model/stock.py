@@ -14,6 +14,12 @@ from simpy.resources import base
 
 #: Amounts below this count as nothing (floating-point dust) [unit].
 EPSILON = 1e-6
+#: How close to a target a quantity counts as reaching it, relative [1]: one part in a
+#: million (10 kW of 10 GW, about six packages), finer than any input is known. A
+#: continuous model can leave a deal a few hundredths of a package short of its target
+#: for months (what it lacks ordered and matched in ever smaller parts); within this,
+#: it has reached it (its milestone is met, its programme complete).
+REACHED = 1e-6
 
 
 class Put(base.Put):

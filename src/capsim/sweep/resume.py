@@ -2,13 +2,16 @@
 
 Each difference is named: the sample count, the study's kind, the scenario (the first
 key path where the two differ, with both values), the seed, the design, the varied
-inputs and replicates of a sweep, and the chunk size.
+inputs and replicates of a sweep, the chunk size, and the labels of a categorical
+output (a store written by a capsim whose model labels differ was made by another
+model: its samples and new ones would not be one study).
 """
 
 from __future__ import annotations
 
 import json
 
+from capsim.model.conventions import CODES, flag_attrs
 from capsim.sweep.store import StudyMismatch, StudyStore
 
 #: What a resumed study must share with the stored one, by attribute.
@@ -22,6 +25,11 @@ def check_same_study(store: StudyStore, attrs: dict, size: int) -> None:
         stored = dict(existing.attrs)
         stored_size = existing.sizes["sample"]
         stored_chunk = stored.get("chunk") or existing["failed"].encoding["chunks"][0]
+        labels = {
+            name: existing[name].attrs.get("flag_meanings")
+            for name in CODES
+            if name in existing.variables
+        }
     differences = []
     if stored_size != size:
         differences.append(f"sample count: stored {stored_size}, asked {size}")
@@ -39,6 +47,13 @@ def check_same_study(store: StudyStore, attrs: dict, size: int) -> None:
             differences.append(f"{key}: stored {old}, asked {new}")
     if stored_chunk != store.chunk:
         differences.append(f"chunk: stored {stored_chunk}, asked {store.chunk} (--chunk)")
+    for name, meanings in labels.items():
+        now = flag_attrs(name)["flag_meanings"]
+        if meanings != now:
+            differences.append(
+                f"{name} labels: stored {meanings!r}, this capsim's {now!r} (written by a "
+                "capsim with another model; run the study again with --overwrite)"
+            )
     if differences:
         raise StudyMismatch(
             f"{store.path} holds a different study; cannot resume it: " + "; ".join(differences)
