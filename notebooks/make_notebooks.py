@@ -4,7 +4,7 @@
 
 Each notebook opens with a question, computes the answer with capsim's public API and
 ends with a cell that prints the answer in words, built from the numbers it computed.
-Sample counts are small so that the test suite can run them in seconds; raise
+Sample counts are small so that the test suite runs each in under a minute; raise
 ``SAMPLES`` (and Sobol' ``n``) for real studies.
 """
 
@@ -27,7 +27,7 @@ from capsim import plots
 from capsim.sweep.runner import Execution
 
 ROOT = Path.cwd() if (Path.cwd() / "scenarios").exists() else Path.cwd().parent
-SAMPLES = 24  # small, so the notebook runs in seconds; use 1,000 or more for real studies
+SAMPLES = 24  # small, so the notebook runs in under a minute; 1,000 or more for real studies
 EXECUTION = Execution(workers=1, progress=False)  # this process, no progress bar
 
 

@@ -178,9 +178,11 @@ def test_hbm_or_cowos_binds_rubin_in_2026(central):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="base-world's Rubin orders (about 370k a month in 2027) are met from 2027-07 and "
-    "in 2027-03 and -04: HBM binds Rubin in 4 of 2027's months, and its vendors' wafers go "
-    "to Rubin Ultra's HBM4E 16-high, short all year (docs/model.md, known gaps)",
+    reason="base-world's 2027 orders take less HBM than its vendors' wafers make (about a "
+    "tenth of 2027's HBM wafers go ungranted, Micron's a third), so Rubin's orders (about "
+    "370k a month from mid-2027) are met from 2027-07 and in 2027-03 and -04; HBM binds it "
+    "in 4 of 2027's months, from wafers started in 2026H2; no public 2027 Rubin volume "
+    "supports raising its orders (docs/model.md, known gaps)",
 )
 def test_hbm_or_cowos_binds_rubin_in_2027(central):
     _, ds, _ = central
@@ -199,10 +201,10 @@ PER_WAFER = (
     "and B300 is short of HBM (below)"
 )
 HBM_SHORT = (
-    "HBM binds every product from 2026H2 to 2028 in the central run (bits per HBM wafer grow "
-    "from mid-2026 only, about 12 % by 2027: see the 2027 capacity gap) and the vendors share "
-    "their stacks pro rata to the orders, so Broadcom's CoWoS orders follow its HBM down and "
-    "TSMC's CoWoS runs below 75 %"
+    "HBM binds Vera Rubin in most of 2026, Google's TPUs from 2026-05 and MI450 from 2026-08 "
+    "in the central run (bits per HBM wafer grow from mid-2026 only, about 12 % by 2027: see "
+    "the 2027 capacity gap) and the vendors share their stacks pro rata to the orders, so "
+    "their CoWoS orders follow their HBM down and TSMC's CoWoS runs at 73 %, below 75 %"
 )
 HBM4_SPLIT = (
     "the vendors' HBM4 output follows base-world's wafers per vendor and qualification "

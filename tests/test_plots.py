@@ -328,6 +328,25 @@ def test_sobol_bars_with_confidence_intervals():
     assert "Sobol" in ax.get_xlabel()
 
 
+def test_sobol_intervals_are_drawn_within_zero_and_one():
+    # Bootstrap intervals of a small study reach past 1 (S1 0.9 +- 0.4 here) and below
+    # 0; a share of the variance cannot, so the whiskers stop at 1 and 0.
+    ds = xr.Dataset(
+        {
+            "S1": ("input", [0.9, 0.05]),
+            "S1_conf": ("input", [0.4, 0.2]),
+            "ST": ("input", [0.95, 0.1]),
+            "ST_conf": ("input", [0.3, 0.3]),
+        },
+        coords={"input": ["a", "b"]},
+        attrs={"method": "sobol", "confidence": 0.95, "output": "milestone:m"},
+    )
+    ax = plot_sobol(ds)
+    ends = np.concatenate([segment[:, 0] for c in ax.collections for segment in c.get_segments()])
+    assert ends.min() == pytest.approx(0.0)
+    assert ends.max() == pytest.approx(1.0)
+
+
 def test_sobol_over_time_stacks_first_order_shares_at_month_ends():
     months = np.arange("2026-01", "2027-01", dtype="datetime64[M]").astype("datetime64[ns]")
     ds = sa.sobol(PROBLEM, _series, n=64, seed=1, bootstrap=20)

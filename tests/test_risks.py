@@ -403,3 +403,12 @@ def test_construction_delay_lengthens_commissioning_of_unfinished_buildings(
     for building, day in (("s/b0", "2026-01-01"), ("s/b1", b1_done), ("s/b2", "2026-09-01")):
         assert _day(result, "construction_done", building) == np.datetime64(day)
         assert _day(result, "building_ready", building) == np.datetime64(day)
+
+
+def test_a_draw_value_that_is_not_a_number_is_refused_naming_its_key():
+    # Units belong in the scenario; a draw is a number in the input's canonical unit.
+    scenario = chain(risks={"fire": _loss("logic_fabs.f", 0.4, "2026-03-01", "2 month")})
+    with pytest.raises(
+        ValueError, match=re.escape("draw: risks.fire.effect.loss is '40 %'; expected a number")
+    ):
+        resolve(scenario, {"risks.fire.effect.loss": "40 %"})

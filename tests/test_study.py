@@ -230,6 +230,28 @@ def test_a_store_is_dated_again_without_running(serial):
         )
 
 
+def test_redating_with_another_scenario_is_refused_naming_the_difference(serial):
+    # Dates of a scenario the study did not run would be wrong without a word (a changed
+    # input) or fail inside (a milestone of a programme the study does not have).
+    from capsim.sweep.sample import redate
+
+    with pytest.raises(ValueError, match="the study ran another scenario") as refusal:
+        redate(serial, uncertain_chain(**{"products.p.tdp": "1100 W"}))
+    assert "products.p.tdp.value stored 1000.0 W, asked 1100.0 W" in str(refusal.value)
+
+
+def test_a_single_run_is_not_summarised_as_a_study():
+    # A run has no sample dimension: a clear refusal, not a KeyError from inside xarray.
+    from capsim.simulation import simulate
+
+    run = simulate(uncertain_chain())
+    for summary in (milestone_quantiles, claim_probability):
+        with pytest.raises(ValueError, match="expected a Monte Carlo study"):
+            summary(run)
+    with pytest.raises(ValueError, match="found a single run"):
+        milestone_quantiles(run.milestone_date)
+
+
 def test_quantiles_of_redated_dates_leave_out_the_samples_that_did_not_run():
     # Three samples met the milestone in January, February and March 2026; a fourth did
     # not run (NaT, not usable). Of the three, the P90 (inverted CDF: the third of
@@ -298,3 +320,12 @@ def test_a_study_has_room_for_every_installation_path(world) -> None:
     progress = run(world.scenario, world.draw).progress
     for label, (times, _) in zip(progress.tenancies, progress.installs, strict=True):
         assert len(times) <= room, f"{label}: {len(times)} points, room for {room}"
+
+
+@pytest.mark.parametrize("samples", [0, -3, 2.5, True])
+def test_a_study_of_no_samples_is_refused(samples):
+    # It returned an empty study without a word.
+    with pytest.raises(
+        ValueError, match=f"samples: expected a whole number >= 1, found {samples!r}"
+    ):
+        monte_carlo(uncertain_chain(), samples, execution=Execution(workers=1, progress=False))

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from builders import SOURCE, chain, uncertain_chain
+from capsim.analysis import scenario_sensitivity
 from capsim.analysis.scenario_sensitivity import Output, sensitivity
 from capsim.cli.main import main
 from capsim.scenario.io import dump_scenario
@@ -149,6 +150,37 @@ def test_tornado_swings_are_the_hand_computed_days():
     # Ranked by the hand-known magnitudes: 245 days, 62 days, then the two without effect.
     assert list(result.input.values[:2]) == [WAIT, COMMISSIONING]
     assert set(result.input.values[2:]) == NO_EFFECT
+
+
+def test_a_tornado_of_a_milestone_written_as_text_is_in_days():
+    # The command line's form of the output; the swings and bases are in days.
+    scenario = _late_grid_world()
+    result = sensitivity(scenario, "tornado", "milestone:first-power", execution=SERIAL)
+    assert result.swing.sel(input=WAIT).item() == pytest.approx(245.0, abs=2 * SAME_DAY)
+    for name in ("swing", "output_low", "output_high", "base"):
+        assert result[name].attrs["units"] == "day"
+
+
+@pytest.mark.parametrize("method", ["Tornado", "tornade", "sobol'"])
+def test_an_unknown_method_is_refused_before_any_run(method, monkeypatch):
+    # Anything but tornado and morris used to run a Sobol' study (n x (inputs + 2) runs).
+    scenario = _late_grid_world()
+    monkeypatch.setattr(scenario_sensitivity, "run_plan", _no_runs)
+    with pytest.raises(
+        ValueError, match=f"method: expected one of tornado, morris, sobol, found {method!r}"
+    ):
+        sensitivity(scenario, method, "milestone:first-power", execution=SERIAL)
+
+
+def test_an_unknown_output_is_refused_before_any_run(monkeypatch):
+    scenario = _late_grid_world()
+    monkeypatch.setattr(scenario_sensitivity, "run_plan", _no_runs)
+    with pytest.raises(ValueError, match="found 'milestone:first-gw'"):
+        sensitivity(scenario, "tornado", "milestone:first-gw", execution=SERIAL)
+
+
+def _no_runs(*args, **kwargs):
+    raise AssertionError("a run was started")
 
 
 def test_sweep_of_the_grid_wait_moves_first_power_by_whole_months():

@@ -17,6 +17,7 @@ import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import get_args
 
 import numpy as np
 import xarray as xr
@@ -30,6 +31,19 @@ from capsim.sweep.plans import ArrayPlan
 from capsim.sweep.runner import Execution, run_plan
 from capsim.sweep.sample import SERIES, outline
 from capsim.sweep.space import UncertainSpace
+
+#: A study's variables in the unit of what it measures (a tornado's; Morris's, per unit
+#: of an input's quantile, which has none), and those that are shares of its variance.
+_IN_OUTPUT_UNITS = (
+    "swing",
+    "output_low",
+    "output_high",
+    "base",
+    "mu_star",
+    "mu_star_conf",
+    "sigma",
+)
+_SHARES = ("S1", "S1_conf", "ST", "ST_conf")
 
 
 @dataclass(frozen=True)
@@ -165,7 +179,7 @@ def scenario_model(scenario: Scenario, names: list[str], output: Output, executi
 def sensitivity(
     scenario: Scenario,
     method: methods.Method,
-    output: Output,
+    output: Output | str,
     *,
     include: list[str] | None = None,
     groups: list[str] | None = None,
@@ -186,9 +200,10 @@ def sensitivity(
         One input at a time from its P10 to its P90 around the central run; Morris
         elementary effects at the quantiles 0.125 to 0.875; Sobol' first and total
         indices (Saltelli's design, bootstrap intervals).
-    output : Output
-        What is measured (``Output.parse("milestone:NAME", scenario)``: days from the
-        horizon's start; ``"series:VARIABLE[:PROGRAMME]"``: the monthly series).
+    output : Output or str
+        What is measured: ``"milestone:NAME"``, days from the horizon's start to the
+        date it is met; ``"series:VARIABLE[:PROGRAMME]"``, the monthly series (text is
+        read by :meth:`Output.parse`).
     include : list of str, optional
         Globs of the key paths studied (default: every uncertain input).
     groups : list of str, optional
@@ -210,8 +225,20 @@ def sensitivity(
         ``high_value``; Morris's ``mu_star``, ``mu_star_conf`` and ``sigma`` (per unit of
         an input's quantile); Sobol's ``S1``, ``S1_conf``, ``ST`` and ``ST_conf`` (shares
         of the variance). ``input_unit`` and ``input_label`` name each input; the
-        attributes ``output`` and ``output_units`` say what was measured and in what unit.
+        attributes ``output`` and ``output_units`` say what was measured and in what unit;
+        each variable has its ``units``.
+
+    Raises
+    ------
+    ValueError
+        An unknown ``method`` or ``output``, before any run.
     """
+    if method not in get_args(methods.Method):
+        raise ValueError(
+            f"method: expected one of {', '.join(get_args(methods.Method))}, found {method!r}"
+        )
+    if isinstance(output, str):
+        output = Output.parse(output, scenario)
     if groups and method == "tornado":
         raise ValueError("groups apply to morris and sobol; tornado moves one input at a time")
     seed = scenario.seed if seed is None else seed
@@ -241,6 +268,10 @@ def sensitivity(
         units = "day"
     else:
         units = layout.attrs[output.name].get("units", "")
+    for names, unit in ((_IN_OUTPUT_UNITS, units), (_SHARES, "1")):
+        for name in names:
+            if name in result:
+                result[name].attrs["units"] = unit
     return result.assign_attrs(
         scenario_name=scenario.name,
         output=":".join(part for part in (output.kind, output.name, output.programme) if part),

@@ -11,9 +11,25 @@ import numpy as np
 import xarray as xr
 
 from capsim.sweep.sample import CODES, NO_CODE
-from capsim.sweep.store import usable as _good
+from capsim.sweep.store import usable
 
 QUANTILES = (0.1, 0.5, 0.9)
+
+
+def _study(result: xr.Dataset | xr.DataArray) -> xr.Dataset | xr.DataArray:
+    """``result`` itself; a ValueError if it has no samples (a single run)."""
+    if "sample" not in result.dims:
+        raise ValueError(
+            "expected a Monte Carlo study (dimension 'sample'), found a single run: "
+            "capsim.monte_carlo(scenario, N) makes a study; a run's own dates are its "
+            "milestone_date"
+        )
+    return result
+
+
+def _good(result: xr.Dataset) -> xr.Dataset:
+    """The study ``result``'s samples that ran and did not fail."""
+    return usable(_study(result))
 
 
 def milestone_quantiles(result: xr.Dataset | xr.DataArray, quantiles=QUANTILES) -> xr.DataArray:
@@ -21,6 +37,7 @@ def milestone_quantiles(result: xr.Dataset | xr.DataArray, quantiles=QUANTILES) 
     is a study, or its dates (sample, milestone) from :func:`capsim.sweep.sample.redate`
     (its samples marked ``usable``)."""
     if isinstance(result, xr.DataArray):
+        _study(result)
         dates = (
             result.values[result["usable"].values] if "usable" in result.coords else result.values
         )

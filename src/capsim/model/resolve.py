@@ -67,7 +67,13 @@ class Resolver:
         """The value ``draw`` gives ``key`` (a finite number), else ``default``."""
         if key not in self.draw:
             return float(default)
-        value = float(self.draw[key])
+        try:
+            value = float(self.draw[key])
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"draw: {key} is {self.draw[key]!r}; expected a number in the input's "
+                "canonical unit (`capsim describe` gives it)"
+            ) from None
         if not math.isfinite(value):
             raise ValueError(f"draw: {key} is {value}; expected a finite number")
         self.read.add(key)

@@ -9,7 +9,8 @@ returns the axes::
 
 Kinds (``KINDS`` maps each name to its function): ``fan``, ``milestone``,
 ``bottlenecks``, ``flow``, ``gantt``, ``tornado``, ``morris``, ``sobol``,
-``sobol_time``, ``sweep``, ``hindcast``, ``hindcast_build``, ``reliability``.
+``sobol_time``, ``sweep``, ``hindcast``, ``hindcast_build``, ``reliability``; and
+``plot_overlay(results)``, the same series of several labelled results on one axes.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from capsim.plots.gantt import plot_gantt
 from capsim.plots.hindcast import plot_hindcast
 from capsim.plots.hindcast_build import plot_hindcast_build
 from capsim.plots.milestones import plot_milestone
+from capsim.plots.overlay import plot_overlay
 from capsim.plots.reliability import plot_reliability
 from capsim.plots.sensitivity import plot_morris, plot_sobol, plot_tornado
 from capsim.plots.sobol_time import plot_sobol_time
@@ -52,6 +54,7 @@ __all__ = [
     "plot_hindcast_build",
     "plot_milestone",
     "plot_morris",
+    "plot_overlay",
     "plot_reliability",
     "plot_sobol",
     "plot_sobol_time",

@@ -251,7 +251,8 @@ _GAP = 0.06
 
 def plot_sobol(ds: xr.Dataset, top: int = 15, ax: Axes | None = None) -> Axes:
     """First-order (S1) and total (ST) Sobol' indices per input with their confidence
-    intervals, largest ST at the top."""
+    intervals (cut at 0 and 1, the range of a share of the variance), largest ST at the
+    top."""
     style.require(ds, ("S1", "S1_conf", "ST", "ST_conf"), "a Sobol' Dataset")
     dim = _dim(ds)
     data, averaged = _averaged(ds)
@@ -267,10 +268,14 @@ def plot_sobol(ds: xr.Dataset, top: int = 15, ax: Axes | None = None) -> Axes:
         (-0.2, "S1", style.PALETTE[0], "first order S1"),
         (0.2, "ST", style.PALETTE[1], "total ST"),
     ):
+        value = np.nan_to_num(data[key].values)
+        half = np.nan_to_num(data[f"{key}_conf"].values)
+        # an index is a share of the variance: its interval is drawn within 0 to 1
+        low, high = np.clip(value - half, 0.0, 1.0), np.clip(value + half, 0.0, 1.0)
         ax.barh(
             rows + offset,
-            np.nan_to_num(data[key].values),
-            xerr=np.nan_to_num(data[f"{key}_conf"].values),
+            value,
+            xerr=[np.maximum(value - low, 0.0), np.maximum(high - value, 0.0)],
             height=0.38,
             color=colour,
             ecolor=style.OKABE_ITO["black"],

@@ -147,7 +147,7 @@ def _series_step(changes: Sequence[Change], unit: str) -> str:
     low = min(change.central for change in changes)
     high = max(change.central for change in changes)
     values = f"{format_number(low)} to {format_number(high)} {unit}"
-    return f"x{RAISE:g} on {len(changes)} values, {values}"
+    return f"x{RAISE:g} on {len(changes)} values (now {values})"
 
 
 def _arrow(change: Change, unit: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 
 from capsim.model.conventions import CODES, flag_attrs
+from capsim.scenario.difference import first_difference
 from capsim.sweep.store import StudyMismatch, StudyStore
 
 #: What a resumed study must share with the stored one, by attribute.
@@ -66,27 +67,4 @@ def _scenario_difference(old: str | None, new: str | None) -> str:
         before, after = json.loads(old or "null"), json.loads(new or "null")
     except ValueError:
         return "the stored scenario differs"
-    path, left, right = _first_difference(before, after, "")
-    where = path or "(whole scenario)"
-    return f"{where} stored {_short(left)}, asked {_short(right)}"
-
-
-def _first_difference(left, right, path: str):
-    if isinstance(left, dict) and isinstance(right, dict):
-        for key in sorted(set(left) | set(right), key=str):
-            if left.get(key, _ABSENT) != right.get(key, _ABSENT):
-                inner = f"{path}.{key}" if path else str(key)
-                return _first_difference(left.get(key, _ABSENT), right.get(key, _ABSENT), inner)
-    if isinstance(left, list) and isinstance(right, list) and len(left) == len(right):
-        for i, (a, b) in enumerate(zip(left, right, strict=True)):
-            if a != b:
-                return _first_difference(a, b, f"{path}[{i}]")
-    return path, left, right
-
-
-_ABSENT = "(absent)"
-
-
-def _short(value) -> str:
-    text = value if isinstance(value, str) else json.dumps(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return first_difference(before, after)

@@ -11,6 +11,7 @@ single runs.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -25,7 +26,9 @@ from capsim.model.dating import claims_met, milestone_dates
 from capsim.model.inputs import FundingIn
 from capsim.model.progress import Progress
 from capsim.model.site import CRITICAL_PATHS, LOT_MONTHS
+from capsim.scenario.difference import first_difference
 from capsim.scenario.document import Scenario
+from capsim.scenario.io import scenario_json
 
 #: Monthly variables a study stores per sample (float64).
 SERIES = (
@@ -260,7 +263,12 @@ def redate(study: xr.Dataset, scenario: Scenario) -> xr.DataArray:
     """Each sample's date for each of ``scenario``'s milestones, from the stored study
     alone (no run); NaT for samples that failed, are not finished, or never meet it
     (coordinate ``usable``: the samples that ran and did not fail, which
-    :func:`capsim.analysis.uncertainty.milestone_quantiles` keeps)."""
+    :func:`capsim.analysis.uncertainty.milestone_quantiles` keeps).
+
+    ``scenario`` is the study's own with other milestones or claims, if any (its name,
+    description and seed may differ too); a ValueError names the first other
+    difference, since the stored runs did not run that scenario."""
+    _check_same_runs(study, scenario)
     failed = study["failed"].values if "failed" in study else np.zeros(study.sizes["sample"], bool)
     dates = np.full(
         (study.sizes["sample"], len(scenario.milestones)), np.datetime64("NaT"), "datetime64[ns]"
@@ -279,3 +287,23 @@ def redate(study: xr.Dataset, scenario: Scenario) -> xr.DataArray:
         },
         attrs={"description": "first date the milestone is met (NaT: never)"},
     )
+
+
+#: What redating may change of a study's scenario: what is dated, and its labels.
+_REDATABLE = ("name", "description", "seed", "milestones", "claims")
+
+
+def _check_same_runs(study: xr.Dataset, scenario: Scenario) -> None:
+    """A ValueError if ``scenario`` differs from the one ``study`` ran beyond
+    :data:`_REDATABLE` (a study without its scenario stored is taken as it is)."""
+    stored = study.attrs.get("scenario")
+    if stored is None:
+        return
+    before = {k: v for k, v in json.loads(stored).items() if k not in _REDATABLE}
+    after = json.loads(scenario_json(scenario))
+    after = {k: v for k, v in after.items() if k not in _REDATABLE}
+    if before != after:
+        raise ValueError(
+            f"the study ran another scenario ({first_difference(before, after)}); redate "
+            "takes the study's own scenario with other milestones or claims"
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from functools import partial
+from numbers import Integral
 from pathlib import Path
 
 import xarray as xr
@@ -56,7 +57,7 @@ def monte_carlo(
     scenario : Scenario
         A validated scenario.
     samples : int, optional
-        Samples to run (default: the scenario's ``samples``).
+        Samples to run, at least 1 (default: the scenario's ``samples``).
     seed : int, optional
         Root seed (default: the scenario's ``seed``): sample *i*'s draw of an input is a
         function of the seed, *i* and the input's key path alone, so results do not
@@ -86,6 +87,9 @@ def monte_carlo(
         ``parameter_unit``].
     """
     samples = scenario.samples if samples is None else samples
+    if isinstance(samples, bool) or not isinstance(samples, Integral) or samples < 1:
+        raise ValueError(f"samples: expected a whole number >= 1, found {samples!r}")
+    samples = int(samples)
     seed = scenario.seed if seed is None else seed
     if spread_scale is None:
         spread_scale = scenario.point_spread_scale
