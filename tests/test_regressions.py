@@ -212,9 +212,9 @@ def test_a_deal_a_few_hundredths_of_a_package_short_has_met_its_target():
 
 def test_a_deal_within_a_part_in_a_million_of_its_target_reads_complete():
     # The same sample 76, run: its milestone is met (dated within the horizon), so the
-    # programme is complete in its last months, not held back by an input; under an
-    # absolute tolerance of 1e-6 packages its last seven months read logic_wafers or
-    # hbm, and counted in "binds most" for a deal that had reached its target.
+    # programme is complete from then on, not held back by an input; under an absolute
+    # tolerance of 1e-6 packages its last eleven months read logic_wafers or hbm, and
+    # counted in "binds most" for a deal that had reached its target.
     scenario = load_scenario(
         Path(__file__).resolve().parents[1] / "scenarios" / "openai-broadcom-10gw.yaml"
     )

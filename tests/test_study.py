@@ -14,7 +14,7 @@ import xarray as xr
 from hypothesis import HealthCheck, given, settings
 
 from builders import uncertain_chain
-from capsim.analysis.uncertainty import claim_probability, milestone_quantiles
+from capsim.analysis.uncertainty import binding_mix, claim_probability, milestone_quantiles
 from capsim.scenario.io import dump_scenario
 from capsim.sweep import runner
 from capsim.sweep.runner import Execution
@@ -245,7 +245,7 @@ def test_a_single_run_is_not_summarised_as_a_study():
     from capsim.simulation import simulate
 
     run = simulate(uncertain_chain())
-    for summary in (milestone_quantiles, claim_probability):
+    for summary in (milestone_quantiles, claim_probability, binding_mix):
         with pytest.raises(ValueError, match="expected a Monte Carlo study"):
             summary(run)
     with pytest.raises(ValueError, match="found a single run"):

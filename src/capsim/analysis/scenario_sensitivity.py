@@ -33,12 +33,15 @@ from capsim.sweep.sample import SERIES, outline
 from capsim.sweep.space import UncertainSpace
 
 #: A study's variables in the unit of what it measures (a tornado's; Morris's, per unit
-#: of an input's quantile, which has none), and those that are shares of its variance.
+#: of an input's quantile, which has none), and those that are shares of its variance;
+#: a tornado's ``low_value`` and ``high_value`` are in each input's own unit
+#: (``input_unit``).
 _IN_OUTPUT_UNITS = (
     "swing",
     "output_low",
     "output_high",
     "base",
+    "mu",
     "mu_star",
     "mu_star_conf",
     "sigma",
@@ -226,7 +229,7 @@ def sensitivity(
         an input's quantile); Sobol's ``S1``, ``S1_conf``, ``ST`` and ``ST_conf`` (shares
         of the variance). ``input_unit`` and ``input_label`` name each input; the
         attributes ``output`` and ``output_units`` say what was measured and in what unit;
-        each variable has its ``units``.
+        each variable in that unit, or in shares (Sobol'), has its ``units``.
 
     Raises
     ------

@@ -21,7 +21,7 @@ def _study(result: xr.Dataset | xr.DataArray) -> xr.Dataset | xr.DataArray:
     if "sample" not in result.dims:
         raise ValueError(
             "expected a Monte Carlo study (dimension 'sample'), found a single run: "
-            "capsim.monte_carlo(scenario, N) makes a study; a run's own dates are its "
+            "capsim.sweep.study.monte_carlo(scenario, N) makes one; a run's own dates are its "
             "milestone_date"
         )
     return result

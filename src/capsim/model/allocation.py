@@ -157,22 +157,23 @@ class Allocator:
 
     def limit(self, book: ProgrammeBook, month: int, made_to_order: bool = False) -> str | None:
         """What held ``book``'s programme back in ``month``, at its end (now):
-        ``complete`` if it lacks nothing (within :data:`~capsim.model.stock.REACHED` of
-        its target), ``closed`` if it was not firm or its window
-        missed the month; if it was offered nothing while its product was not made that
-        month (before or after the product's window), ``not_made`` if it wanted some,
-        else ``closed`` (it orders none then); else what limited it in the
-        last lot offered to it in the month (``sites``, ``money``, ``export_cap``, or
-        ``demand``, its own orders: it took all they let it) or, if none was offered
-        while open, what limits it at the month's end (in its window) if that leaves it
-        wanting nothing; else None (it wanted more than it was offered: supply binds).
-        When its product was ``made_to_order`` in the month (what binds the product is
-        its orders), a programme short of what it wanted is short because its limits cut
-        its orders when the packages were started: then what limits it at the month's
+        ``complete`` if it lacks nothing (allocated all but
+        :data:`~capsim.model.stock.REACHED` of its target), ``closed`` if it was not
+        firm or its window missed the month; if it was offered nothing while its
+        product was not made that month (before or after the product's window),
+        ``not_made`` if it wanted some, else ``closed`` (it orders none then); else what
+        limited it in the last lot offered to it in the month (``sites``, ``money``,
+        ``export_cap``, or ``demand``, its own orders: it took all they let it) or, if
+        none was offered while open, what limits it at the month's end (in its window)
+        if that leaves it wanting nothing; else None (it wanted more than it was
+        offered: supply binds). When its product was ``made_to_order`` in the month
+        (what binds the product is its orders), a programme short of what it wanted is
+        short because its limits cut its orders when the packages were started: then
+        what limits it at the month's
         end, if anything."""
         spec = book.spec
         if book.remaining() <= max(EPSILON, REACHED * spec.target_packages):
-            return "complete"  # reached, as its milestones are dated
+            return "complete"  # within the tolerance its milestones are dated with
         if not (spec.firm and spec.start < month + 1 and spec.end > month):
             return "closed"
         product = self.products[spec.product]

@@ -268,20 +268,20 @@ def plot_sobol(ds: xr.Dataset, top: int = 15, ax: Axes | None = None) -> Axes:
         (-0.2, "S1", style.PALETTE[0], "first order S1"),
         (0.2, "ST", style.PALETTE[1], "total ST"),
     ):
-        value = np.nan_to_num(data[key].values)
-        half = np.nan_to_num(data[f"{key}_conf"].values)
-        # an index is a share of the variance: its interval is drawn within 0 to 1
-        low, high = np.clip(value - half, 0.0, 1.0), np.clip(value + half, 0.0, 1.0)
+        value = data[key].values
         ax.barh(
             rows + offset,
-            value,
-            xerr=[np.maximum(value - low, 0.0), np.maximum(high - value, 0.0)],
+            np.nan_to_num(value),
             height=0.38,
             color=colour,
-            ecolor=style.OKABE_ITO["black"],
-            capsize=2,
             label=f"{label} ({confidence:.0f} % CI)",
         )
+        # an index is a share of the variance: the part of its interval within 0 to 1,
+        # none for a missing estimate or interval, or one wholly outside
+        half = data[f"{key}_conf"].values
+        low, high = np.clip(value - half, 0.0, 1.0), np.clip(value + half, 0.0, 1.0)
+        drawn = np.isfinite(low) & np.isfinite(high) & (high > low)
+        ax.hlines((rows + offset)[drawn], low[drawn], high[drawn], color=style.OKABE_ITO["black"])
     ax.set_yticks(rows, names, fontsize="small")
     ax.set_ylim(len(names) - 0.5, -0.5)
     ax.set_ylabel(dim)

@@ -266,8 +266,8 @@ def redate(study: xr.Dataset, scenario: Scenario) -> xr.DataArray:
     :func:`capsim.analysis.uncertainty.milestone_quantiles` keeps).
 
     ``scenario`` is the study's own with other milestones or claims, if any (its name,
-    description and seed may differ too); a ValueError names the first other
-    difference, since the stored runs did not run that scenario."""
+    description, note, seed and sample count may differ too); a ValueError names the
+    first other difference, since the stored runs did not run that scenario."""
     _check_same_runs(study, scenario)
     failed = study["failed"].values if "failed" in study else np.zeros(study.sizes["sample"], bool)
     dates = np.full(
@@ -290,7 +290,7 @@ def redate(study: xr.Dataset, scenario: Scenario) -> xr.DataArray:
 
 
 #: What redating may change of a study's scenario: what is dated, and its labels.
-_REDATABLE = ("name", "description", "seed", "milestones", "claims")
+_REDATABLE = ("name", "description", "note", "seed", "samples", "milestones", "claims")
 
 
 def _check_same_runs(study: xr.Dataset, scenario: Scenario) -> None:
