@@ -187,6 +187,11 @@ def test_resume_refuses_a_store_whose_labels_another_model_wrote(finished_store,
         monte_carlo(uncertain_chain(), 8, seed=1, store=older, execution=SERIAL, resume=True)
     assert "--overwrite" in str(refusal.value)
     xr.testing.assert_identical(store.load_study(older), before)
+    # a store from before labels were stored at all says so
+    del attrs["flag_meanings"]
+    (older / ".zmetadata").write_text(json.dumps(metadata), encoding="utf-8")
+    with pytest.raises(StudyMismatch, match="programme_binding labels: stored none, this"):
+        monte_carlo(uncertain_chain(), 8, seed=1, store=older, execution=SERIAL, resume=True)
 
 
 def test_resume_mismatch_on_the_command_line_exits_2(finished_store, tmp_path, capsys):

@@ -51,9 +51,10 @@ def check_same_study(store: StudyStore, attrs: dict, size: int) -> None:
     for name, meanings in labels.items():
         now = flag_attrs(name)["flag_meanings"]
         if meanings != now:
+            stored_labels = "none" if meanings is None else repr(meanings)
             differences.append(
-                f"{name} labels: stored {meanings!r}, this capsim's {now!r} (written by a "
-                "capsim with another model; run the study again with --overwrite)"
+                f"{name} labels: stored {stored_labels}, this capsim's {now!r} (written by "
+                "a capsim with another model; run the study again with --overwrite)"
             )
     if differences:
         raise StudyMismatch(
