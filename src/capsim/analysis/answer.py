@@ -21,10 +21,6 @@ from capsim.scenario.document import Scenario
 from capsim.sweep.sample import CODES, NO_CODE
 from capsim.sweep.store import usable
 
-#: Labels of ``programme_binding`` in which no input held a programme back that month
-#: (a note says when a programme the milestones name read ``not_made``).
-NOT_BUILDING = OWN_STATES
-
 
 @dataclass(frozen=True)
 class ClaimAnswer:
@@ -196,7 +192,7 @@ def _binds_most(scenario: Scenario, result: xr.Dataset) -> tuple[BindingAnswer, 
             continue
         labels = binding_labels(result["programme_binding"].sel(programme=programme))
         building = Counter(
-            label for label in labels.ravel().tolist() if label and label not in NOT_BUILDING
+            label for label in labels.ravel().tolist() if label and label not in OWN_STATES
         )
         if not building:
             continue

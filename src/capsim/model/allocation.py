@@ -169,8 +169,7 @@ class Allocator:
         offered: supply binds). When its product was ``made_to_order`` in the month
         (what binds the product is its orders), a programme short of what it wanted is
         short because its limits cut its orders when the packages were started: then
-        what limits it at the month's
-        end, if anything."""
+        what limits it at the month's end, if anything."""
         spec = book.spec
         if book.remaining() <= max(EPSILON, REACHED * spec.target_packages):
             return "complete"  # within the tolerance its milestones are dated with

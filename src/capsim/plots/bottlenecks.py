@@ -6,7 +6,7 @@ import numpy as np
 import xarray as xr
 from matplotlib.axes import Axes
 
-from capsim.analysis.answer import NOT_BUILDING
+from capsim.model.record import OWN_STATES
 from capsim.plots import style
 
 #: The entity each binding variable is recorded for.
@@ -101,7 +101,7 @@ def _headline(
     """``what``, and the input that binds most: its share of the months (of samples in
     a study) in which some input bound, as :func:`capsim.analysis.answer.answer` counts
     it (a programme's months with all its packages, or outside its window, left out)."""
-    binding = [i for i, label in enumerate(labels) if label not in NOT_BUILDING]
+    binding = [i for i, label in enumerate(labels) if label not in OWN_STATES]
     total = float(np.nansum(values[binding])) if binding else 0.0
     if total == 0:
         return f"{what}: nothing"

@@ -78,18 +78,27 @@ def pooled_lognormal(values: Sequence[Value], group: str | None, tau: float) -> 
 _LOG_C = float(np.log(np.sqrt(2 * np.pi)))
 
 
-def _loglik(logs, censored, centre, sigma) -> np.ndarray:
-    """Log-likelihood of each value given its centre [log] (arrays broadcast): the
-    normal log-density of the observed, the log survival of the censored (as
-    ``scipy.stats.norm.logpdf`` and ``logsf`` compute them, without their argument
-    checks, which cost most of a fit)."""
+def _norm_logpdf(z: np.ndarray) -> np.ndarray:
+    """The standard normal's log-density, as ``scipy.stats.norm.logpdf`` computes it
+    without its argument checks (which cost most of a fit)."""
+    return -(z**2) / 2.0 - _LOG_C
+
+
+def _norm_logsf(z: np.ndarray) -> np.ndarray:
+    """The standard normal's log survival, as ``scipy.stats.norm.logsf`` computes it."""
     from scipy.special import log_ndtr  # imported when a fit runs: validation stays quick
 
+    return log_ndtr(-z)
+
+
+def _loglik(logs, censored, centre, sigma) -> np.ndarray:
+    """Log-likelihood of each value given its centre [log] (arrays broadcast): the
+    normal log-density of the observed, the log survival of the censored."""
     z = (logs - centre) / sigma
-    density = (-(z**2) / 2.0 - _LOG_C) - math.log(sigma)
+    density = _norm_logpdf(z) - math.log(sigma)
     if not censored.any():
         return density
-    return np.where(censored, log_ndtr(-z), density)
+    return np.where(censored, _norm_logsf(z), density)
 
 
 def _sigma(logs, censored, member, tau) -> float:
@@ -120,7 +129,6 @@ def _sigma(logs, censored, member, tau) -> float:
 def _posterior(logs, censored, member, sigma, tau):
     """Mode and covariance of (mu, u_1..u_G) given ``sigma`` (flat prior on mu)."""
     from scipy import optimize
-    from scipy.special import log_ndtr
 
     design = np.hstack([np.ones((len(logs), 1)), member])
     penalty = np.diag([0.0] + [1 / tau**2] * member.shape[1])
@@ -136,7 +144,7 @@ def _posterior(logs, censored, member, sigma, tau):
     # Information of each value about its centre: 1/sigma^2 if observed; for a censored
     # one, lambda (lambda - z) / sigma^2 with lambda = pdf(z) / sf(z).
     z = (logs - design @ mode) / sigma
-    hazard = np.exp((-(z**2) / 2.0 - _LOG_C) - log_ndtr(-z))
+    hazard = np.exp(_norm_logpdf(z) - _norm_logsf(z))
     weight = np.where(censored, hazard * (hazard - z), 1.0) / sigma**2
     information = design.T @ (weight[:, None] * design) + penalty
     return mode, np.linalg.inv(information)
