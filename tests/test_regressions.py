@@ -6,7 +6,6 @@ month its output starts in."""
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,10 +16,9 @@ from capsim.model.calendar import Calendar
 from capsim.model.dating import crossing_date
 from capsim.model.inputs import ProgrammeIn
 from capsim.model.resolve import resolve
+from capsim.model.world import World
 from capsim.scenario import semantic
-from capsim.scenario.loader import load_scenario
 from capsim.simulation import simulate
-from capsim.sweep.plans import MonteCarloPlan
 from capsim.sweep.space import UncertainSpace
 
 
@@ -211,22 +209,18 @@ def test_a_deal_a_few_hundredths_of_a_package_short_has_met_its_target():
 
 
 def test_a_deal_within_a_part_in_a_million_of_its_target_reads_complete():
-    # The same sample 76, run: its milestone is met (dated within the horizon), so the
-    # programme is complete from then on, not held back by an input; under an absolute
-    # tolerance of 1e-6 packages its last eleven months read logic_wafers or hbm, and
-    # counted in "binds most" for a deal that had reached its target.
-    scenario = load_scenario(
-        Path(__file__).resolve().parents[1] / "scenarios" / "openai-broadcom-10gw.yaml"
-    )
-    plan = MonteCarloPlan(UncertainSpace(scenario, None), 200, 20261129, "random")
-    ds = simulate(scenario, draw=dict(zip(plan.names, plan.rows(76, 77)[0], strict=True)))
-    online = ds.it_power_online.sel(programme="openai-broadcom")
-    assert 10e9 * (1 - 1e-6) < float(online[-1]) < 10e9  # short, within a part in a million
-    assert not np.isnat(ds.milestone_date.sel(milestone="openai-broadcom-ten-gw").values)
-    reached = int(np.argmax(online.values >= 10e9 * (1 - 1e-6)))
-    assert set(ds.programme_binding.sel(programme="openai-broadcom").values[reached:]) == {
-        "complete"
-    }
+    # Sample 76 of openai-broadcom-10gw's study (seed 20261129, before Rubin Ultra became
+    # dual-die) met its 10 GW, dated within one part in a million, but read logic_wafers
+    # or hbm for eleven more months: the allocator's "complete" used an absolute 1e-6
+    # packages. g's target is 1000 packages (builders.chain): allocated all but 0.0005
+    # (a two-millionth), it is complete, as its milestones are dated; all but 0.002
+    # (two millionths), it is not.
+    allocator = World(resolve(chain(**{"programmes.g.target_packages": "1000 package"}))).allocator
+    book = allocator.books["g"]
+    book.allocated = 1000.0 - 0.0005
+    assert allocator.limit(book, 0) == "complete"
+    book.allocated = 1000.0 - 0.002
+    assert allocator.limit(book, 0) != "complete"
 
 
 # -- a tiny expansion ramp ----------------------------------------------------------------

@@ -193,13 +193,17 @@ class Procurement:
 
     def _release_beyond(self, chain: ProductChain, month: int) -> None:
         """Give the stacks ``chain``'s product has on hand beyond what its programmes
-        open when this month's packages are finished still lack back to their vendors,
-        unsold, for anyone short of them."""
+        open when packages started its shortest HBM lead time from now are finished
+        still lack (at most the room they will have then) back to their vendors, unsold,
+        for anyone short of them: stacks ordered now come no sooner, so what they will
+        have room for by then is kept (given back against this month's room only, a
+        deal's last stacks went to others months before its halls opened, and its last
+        packages waited a lead time for new ones)."""
         on_hand = chain.stacks_on_hand
         if not on_hand > 0:
             return
         pid = chain.product.id
-        finish = month + self.planner.packaging_time[pid]
+        finish = month + self.planner.packaging_time[pid] + chain.stacks_lead
         excess = on_hand - self.backlog(pid, finish) * chain.stacks_per_good
         if excess > EPSILON:
             self._unsell(month, chain, chain.release_stacks(excess))
@@ -505,8 +509,9 @@ class Procurement:
         ``arrival`` [month], for its arrears then [die]: arrears are owed until the dies
         ordered for them can be packaged, so dies already ordered for them count against
         what its programmes that owe still lack (else each month of the fab cycle would
-        order them again)."""
-        owed = self.planner.arrears_by(chain, arrival) * chain.dies_per_good
+        order them again). Dies cannot be given back, so what its programmes are owed
+        now is counted as met first by the months before then (``arrears_first``)."""
+        owed = self.planner.arrears_by(chain, arrival, arrears_first=True) * chain.dies_per_good
         ordered = self._for_arrears[chain.product.id]
         if ordered:  # of all its arrears, those not yet ordered for
             now = chain.env.now
