@@ -386,6 +386,32 @@ def test_no_product_holds_more_than_a_month_of_its_dies(name):
         assert excess <= 0, (str(product), month)
 
 
+def test_a_deal_keeps_the_stacks_its_last_packages_need():
+    # openai-broadcom-10gw's deal as it winds down, its crews setting its room: a product
+    # gives back only stacks its programmes will not have room for before new ones could
+    # come (its shortest HBM lead time), so it is never short of stacks with demand unmet
+    # within that lead time after giving some back. Giving back against the month's room
+    # alone (until 2026-12-01) it gave back 364k stacks in 2030-06 to -08, was short of
+    # stacks for its last 5,316 packages from 2030-10 while the vendors ran half full,
+    # and met its 10 GW 40 days after the joint world did.
+    from capsim.model.resolve import resolve
+
+    scenario, ds = market.run(ROOT / "scenarios" / "openai-broadcom-10gw.yaml")
+    inputs = resolve(scenario)
+    product = "openai-asic"
+    lead = min(
+        v.lead_time
+        for v in inputs.vendors.values()
+        if math.isfinite(v.qualified.get(product, (math.inf,))[0])
+    )
+    given = ds.hbm_given_back.sel(product=product).values
+    short = (ds.binding_input.sel(product=product).values == "hbm") & (
+        ds.unmet_demand.sel(product=product).values > 1.0
+    )
+    for month in np.flatnonzero(short):
+        assert given[max(0, month - math.ceil(lead)) : month].sum() == 0, month
+
+
 def test_unsold_stacks_never_wait_while_a_product_they_fit_is_short_of_hbm(central):
     # A vendor's unsold stacks of a generation, at a month's end, while a product of that
     # generation it qualifies has a lower HBM limit than every other limit the next month
