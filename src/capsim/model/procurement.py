@@ -196,9 +196,9 @@ class Procurement:
         open when packages started its shortest HBM lead time from now are finished
         still lack (at most the room they will have then) back to their vendors, unsold,
         for anyone short of them: stacks ordered now come no sooner, so what they will
-        have room for by then is kept (given back against this month's room only, a
-        deal's last stacks went to others months before its halls opened, and its last
-        packages waited a lead time for new ones)."""
+        have room for by then is kept (against this month's room alone, a deal whose
+        crews set its room would give away the stacks of packages its halls take a month
+        or two later, and wait a lead time for new ones)."""
         on_hand = chain.stacks_on_hand
         if not on_hand > 0:
             return
