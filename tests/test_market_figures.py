@@ -12,6 +12,7 @@ so).
 from __future__ import annotations
 
 import math
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,12 @@ SCENARIO = ROOT / "scenarios" / "openai-nvidia-10gw.yaml"
 market = validation_script("market_2026")
 
 
+@cache
+def _central_run(name: str):
+    """Shipped scenario ``name`` and its central run, run once for the module's tests."""
+    return market.run(ROOT / "scenarios" / f"{name}.yaml")
+
+
 def about(value: float, tolerance: float = 0.15) -> tuple[float, float]:
     """The band of a point value: +-``tolerance`` of it."""
     return value * (1 - tolerance), value * (1 + tolerance)
@@ -34,7 +41,7 @@ def about(value: float, tolerance: float = 0.15) -> tuple[float, float]:
 @pytest.fixture(scope="module")
 def central():
     """The scenario, its central run and the model's value of each figure, by key."""
-    scenario, ds = market.run(SCENARIO)
+    scenario, ds = _central_run(SCENARIO.stem)
     return scenario, ds, {row.key: row.model for row in market.figures(scenario, ds)}
 
 
@@ -359,7 +366,7 @@ def test_no_product_holds_more_than_a_month_of_its_dies(name):
     # completes are not allowed.
     from capsim.model.resolve import resolve
 
-    scenario, ds = market.run(ROOT / "scenarios" / f"{name}.yaml")
+    scenario, ds = _central_run(name)
     inputs = resolve(scenario)
     for product in ds["product"].values:
         spec = inputs.products[str(product)]
@@ -396,7 +403,7 @@ def test_a_deal_keeps_the_stacks_its_last_packages_need():
     # and met its 10 GW 40 days after the joint world did.
     from capsim.model.resolve import resolve
 
-    scenario, ds = market.run(ROOT / "scenarios" / "openai-broadcom-10gw.yaml")
+    scenario, ds = _central_run("openai-broadcom-10gw")
     inputs = resolve(scenario)
     product = "openai-asic"
     lead = min(

@@ -16,7 +16,6 @@ never bind. Central values throughout:
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import capsim
@@ -24,9 +23,6 @@ from capsim.model.resolve import resolve
 from capsim.scenario.archetypes import shipped
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
-#: The standard normal's 90th percentile: P10 and P90 of a log-normal are its median
-#: times exp(-+ this x sigma).
-Z90 = 1.2815515655446004
 MW = 1e6
 
 
@@ -48,11 +44,9 @@ def rows():
                 if written.archetype is not None:
                     fitted = shipped(written.region)[written.archetype].ramp
                     if fitted is not None:
-                        spread = math.exp(Z90 * fitted.sigma)
-                        median = fitted.median / MW
-                        z = math.log(capacity / fitted.median) / fitted.sigma
-                        rank = 50 * (1 + math.erf(z / math.sqrt(2)))  # percentile
-                        ramp = (median / spread, median, median * spread, rank)
+                        low, mid, high = fitted.ppf([0.1, 0.5, 0.9]) / MW
+                        rank = 100 * float(fitted.frozen().cdf(capacity))  # percentile
+                        ramp = (float(low), float(mid), float(high), rank)
                 yield (
                     path.stem,
                     sid,
