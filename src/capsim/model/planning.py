@@ -205,9 +205,7 @@ class Planner:
             found = self._by_programme[key] = (rates, sum(rates.values()))
         return found
 
-    def owed(
-        self, chain: ProductChain, start: int, arrears_first: bool = False
-    ) -> tuple[float, dict[str, float]]:
+    def owed(self, chain: ProductChain, start: int) -> tuple[float, dict[str, float]]:
         """What the programmes of ``chain``'s product open when packages started in month
         ``start`` are finished would want then beyond their order rates, as they stand
         now [package], and each programme's part, by id: its want then less its order
@@ -216,13 +214,11 @@ class Planner:
         past months' orders were not met (the room its sites have and have not been given, a carried
         programme's unfilled orders) or, for a programme with an end and no volume, what
         it lacks beyond the rates spread to its end. A programme that will have closed
-        by then wants nothing: inputs ordered for it would wait forever. With
-        ``arrears_first``, what each programme is owed now is met first by the months
-        before ``start`` (:meth:`_planned_before`)."""
+        by then wants nothing: inputs ordered for it would wait forever."""
         pid = chain.product.id
         if pid not in self._owing:
             return _NOTHING_OWED
-        key = (pid, start, arrears_first)
+        key = (pid, start)
         found = self._later.get(key)
         if found is None:
             finish = start + self.packaging_time[pid]
@@ -232,7 +228,7 @@ class Planner:
             if total > 0.0:
                 # the rates the plans count (none while none of the programmes is open)
                 ordered = self._rates_by(pid, finish)[0] if rate > 0 else {}
-                before = self._planned_before(chain, start, arrears_first)
+                before = self._planned_before(chain, start)
                 for gid, want in self.wants(pid, finish).items():
                     part = want - ordered.get(gid, 0.0)
                     counted = before.get(gid, 0.0)
@@ -244,27 +240,18 @@ class Planner:
             found = self._later[key] = (total if total > 0.0 else 0.0, parts)
         return found
 
-    def _planned_before(
-        self, chain: ProductChain, start: int, arrears_first: bool = False
-    ) -> dict[str, float]:
+    def _planned_before(self, chain: ProductChain, start: int) -> dict[str, float]:
         """Each programme's part of ``chain``'s product's plans of the months from the
         first whose packages are not yet started to the one before ``start`` that the
         dies and stacks it has on hand and due by then can make (each month's plan split
         in proportion to the programmes' order rates then; what its inputs cannot make
-        stays owed at ``start``) [package], by id. With ``arrears_first``, each
-        programme's part also holds what it is owed now (:meth:`owed`): the months
-        between meet a programme's arrears before anything it wants later, so the room
-        its sites have now is not counted again at ``start``."""
+        stays owed at ``start``) [package], by id."""
         pid = chain.product.id
         summed: dict[str, float] = {}
-        now = math.ceil(chain.env.now - 1e-9)
-        for between in range(now, start):
+        for between in range(math.ceil(chain.env.now - 1e-9), start):
             plan = self.plan(chain, between)
             if plan > 0:
                 self._split_plan(pid, plan, between, summed)
-        if arrears_first and start > now:
-            for gid, part in self.owed(chain, now)[1].items():
-                summed[gid] = summed.get(gid, 0.0) + part
         planned = sum(summed.values())
         if planned > 0:
             made = _makeable(chain, start - 1)
@@ -280,21 +267,20 @@ class Planner:
         lacking = self.lacking(pid)
         return sum(lack for gid, lack in lacking.items() if gid in self._owing_programmes)
 
-    def arrears_by(self, chain: ProductChain, arrival: float, arrears_first: bool = False) -> float:
+    def arrears_by(self, chain: ProductChain, arrival: float) -> float:
         """Good packages ``chain``'s product owes when goods due at ``arrival`` [month] are
         packaged (from the month's start after it) beyond its plan then [package]: what
         its programmes would want then beyond their order rate (:meth:`owed`), no more
         than the whole of its line, its fab and the HBM pool could make then beyond its
-        plan (inputs ordered beyond that would wait for slots); ``arrears_first`` as in
-        :meth:`owed`."""
+        plan (inputs ordered beyond that would wait for slots)."""
         pid = chain.product.id
         if pid not in self._owing:
             return 0.0
         start = math.ceil(arrival - 1e-9)
-        key = (pid, start, arrears_first)
+        key = (pid, start)
         found = self._owed.get(key)
         if found is None:
-            owed = self.owed(chain, start, arrears_first)[0]
+            owed = self.owed(chain, start)[0]
             room = self._whole(start)["least"][self._index[pid]] - self.plan(chain, arrival)
             found = self._owed[key] = min(owed, room) if room > 0.0 else 0.0
         return found

@@ -509,9 +509,8 @@ class Procurement:
         ``arrival`` [month], for its arrears then [die]: arrears are owed until the dies
         ordered for them can be packaged, so dies already ordered for them count against
         what its programmes that owe still lack (else each month of the fab cycle would
-        order them again). Dies cannot be given back, so what its programmes are owed
-        now is counted as met first by the months before then (``arrears_first``)."""
-        owed = self.planner.arrears_by(chain, arrival, arrears_first=True) * chain.dies_per_good
+        order them again)."""
+        owed = self.planner.arrears_by(chain, arrival) * chain.dies_per_good
         ordered = self._for_arrears[chain.product.id]
         if ordered:  # of all its arrears, those not yet ordered for
             now = chain.env.now
