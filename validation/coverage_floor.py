@@ -30,7 +30,8 @@ def line_coverage() -> dict[str, float]:
         data, report = Path(folder) / ".coverage", Path(folder) / "coverage.json"
         include = ",".join(str(ROOT / module) for module in FLOORS)
         run = [sys.executable, "-m", "coverage", "run", f"--data-file={data}"]
-        pytest = ["-m", "pytest", "-q", "-p", "no:cacheprovider", *tests]
+        # in this process (-n 0): coverage traces no pytest-xdist worker
+        pytest = ["-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider", *tests]
         _child([*run, f"--include={include}", *pytest])
         _child([sys.executable, "-m", "coverage", "json", f"--data-file={data}", "-o", str(report)])
         files = json.loads(report.read_text())["files"]
