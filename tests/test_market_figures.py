@@ -415,6 +415,30 @@ def test_a_deal_keeps_the_stacks_its_last_packages_need():
         assert given[max(peak, month - math.ceil(lead)) : month].sum() == 0, month
 
 
+@pytest.mark.parametrize(
+    ("name", "programme"),
+    [
+        ("openai-broadcom-10gw", "openai-broadcom"),
+        ("openai-all-deals", "openai-broadcom"),
+        ("openai-all-deals", "openai-amd"),
+        ("openai-all-deals", "openai-nvidia"),
+    ],
+)
+def test_a_deals_last_packages_come_the_month_after_its_99_percent(name, programme):
+    # A deal's last 1 % of packages (Broadcom's about 61k, a third of a month's output
+    # at its end) comes no later than the month after the one by which 99 % of them are
+    # allocated: its product orders the dies for its last packages whether or not stacks
+    # are due for them. Matched to the stacks due alone (until 2026-12-01), the
+    # Broadcom deal's last 6.3k packages waited for dies from 2030-12 to 2031-04 alone
+    # (2031-02 to 2031-05 joint), as stacks came late and dies a fab cycle after them.
+    _, ds = _central_run(name)
+    allocated = np.cumsum(ds.packages_allocated.sel(programme=programme).values)
+    total = allocated[-1]
+    most = int(np.argmax(allocated >= 0.99 * total))
+    every = int(np.argmax(allocated >= total * (1 - 1e-9)))
+    assert every - most <= 1, (programme, most, every)
+
+
 def test_unsold_stacks_never_wait_while_a_product_they_fit_is_short_of_hbm(central):
     # A vendor's unsold stacks of a generation, at a month's end, while a product of that
     # generation it qualifies has a lower HBM limit than every other limit the next month

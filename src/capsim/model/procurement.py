@@ -532,7 +532,8 @@ class Procurement:
         its dies (stacks are ordered first), the dies that match the stacks it has on
         hand and due by the first packaging the new dies can join and those its vendors
         hold unsold for it then (it buys them for its dies), at most what its programmes
-        open by then still lack; else its cover, as for stacks."""
+        open by then still lack, but for its last packages (:meth:`_last_packages`): its
+        plans to then, matched or not; else its cover, as for stacks."""
         product = chain.product
         dies_per_good = chain.dies_per_good
         planner = self.planner
@@ -544,9 +545,28 @@ class Procurement:
             matched = stacks / product.stacks_per_package * product.dies_per_package
             # the plans to then, each programme's part at most what it still lacks
             planned = planner.cover(chain, plan, used_from, used_from - chain.env.now)
+            if self._last_packages(chain, used_from, due):
+                return min(planned * dies_per_good, due)
             return min(matched, planned * dies_per_good, due)
         cover = planner.cover(chain, plan, arrival, delay) * dies_per_good
         return cover if cover < due else due
+
+    def _last_packages(self, chain: ProductChain, used_from: int, due: float) -> bool:
+        """Whether the dies for every package ``chain``'s product's programmes still lack
+        are within ``due`` [die] (the dies it may have on hand and on the way), and each
+        of those programmes is still open when packages started a month after
+        ``used_from`` [month], the first packaging new dies can join, are finished: its
+        last packages, whose dies it orders whether or not stacks are due for them. Dies
+        matched to the stacks due would leave its last packages a fab cycle behind stacks
+        that come late (bought unsold, or spilled from another vendor); a programme that
+        closes sooner could strand them."""
+        pid = chain.product.id
+        lacking = self.planner.lacking(pid)
+        finish = used_from + 1 + self.planner.packaging_time[pid]
+        programmes = self.inputs.programmes
+        if any(lack > 0 and programmes[gid].end <= finish for gid, lack in lacking.items()):
+            return False
+        return sum(lacking.values()) * chain.dies_per_good <= due
 
     def _buyable(self, chain: ProductChain, month: int) -> float:
         """Unsold stacks of ``chain``'s product's generation that the vendors qualifying
