@@ -540,13 +540,13 @@ class Procurement:
         due = chain.dies.position + plan * dies_per_good + owed
         if chain.stacks_lead >= delay:
             used_from = math.ceil(arrival - 1e-9)  # the first packaging they can join
-            stacks = sum([p.position_by(used_from) for p in chain.stacks.values()])
-            stacks += self._buyable(chain, used_from)  # and those it could buy unsold
-            matched = stacks / product.stacks_per_package * product.dies_per_package
             # the plans to then, each programme's part at most what it still lacks
             planned = planner.cover(chain, plan, used_from, used_from - chain.env.now)
             if self._last_packages(chain, used_from, due):
                 return min(planned * dies_per_good, due)
+            stacks = sum([p.position_by(used_from) for p in chain.stacks.values()])
+            stacks += self._buyable(chain, used_from)  # and those it could buy unsold
+            matched = stacks / product.stacks_per_package * product.dies_per_package
             return min(matched, planned * dies_per_good, due)
         cover = planner.cover(chain, plan, arrival, delay) * dies_per_good
         return cover if cover < due else due
