@@ -190,6 +190,28 @@ def test_the_split_follows_orders_that_change_over_time():
     assert granted(result, "c", "B") == pytest.approx(monthly((6, 10.0), (6, 20.0)))
 
 
+@pytest.mark.parametrize("grows", [False, True], ids=["full", "grows"])
+def test_orders_carried_get_inputs_only_for_the_slots_the_plans_leave(grows):
+    # ga's unfilled orders are carried: it is owed 300 more packages every month. While
+    # the line's 400 packages are all planned (A's 300 and B's 100 by the rule, as above)
+    # no slot is left for what ga is owed, so A orders stacks and dies for its 300 only:
+    # none wait at a month's end, and B keeps its 100. (Before, A ordered them for what
+    # it was owed too, held 1,280 stacks, and with them asked, and took, 2 of B's
+    # wafers: 320 and 80 packages.) When the line grows to 100 wafers in July, the
+    # plans take 600 + 200 of its 1000 packages and A's stacks cover the 200 left for
+    # what ga is owed (1,800 by then): 800 a month for A, still nothing waiting.
+    data = world()
+    data["programmes"]["ga"]["unfilled"] = "carried"
+    if grows:
+        data["packaging"]["c"]["capacity"] = step("40 wafer/month", "100 wafer/month", "2026-07-01")
+    result = run(data)
+    a_later, b_later = (800.0, 200.0) if grows else (300.0, 100.0)
+    assert produced(result, "pa") == pytest.approx(monthly((6, 300.0), (6, a_later)))
+    assert produced(result, "pb") == pytest.approx(monthly((6, 100.0), (6, b_later)))
+    assert result.hbm_inventory.sel(product="pa").values == pytest.approx([0.0] * MONTHS, abs=1e-6)
+    assert result.die_inventory.sel(product="pa").values == pytest.approx([0.0] * MONTHS, abs=1e-6)
+
+
 # --- (b) reservations ------------------------------------------------------------------------
 
 

@@ -308,41 +308,51 @@ def _held_beyond(ds, scenario, product, held, *, per_package, months, slack=1.0,
     return over.max() - 1e-6 * max(1.0, held.max()), int(over.argmax())
 
 
-def test_no_product_holds_more_than_three_months_of_its_hbm(central):
-    # The issue's bar: in the central run no product's HBM inventory exceeds three months
-    # of its own use. Use is the stacks its packages take in the three months that follow
-    # (inventory waits for them).
-    scenario, ds, _ = central
+#: The reason a product's window closing leaves stacks (docs/model.md, known gaps).
+WINDOW_END = (
+    "stacks on hand and on the way when a product's window closes are held at its last "
+    "packaging, then go back unsold (docs/model.md, known gaps: stacks left with a vendor "
+    "at a window's end)"
+)
+#: Every shipped scenario with a market, for stacks (B200 in korea-10k-gpus holds 2.9k
+#: stacks beyond three months' use at the end of 2026-01, B300 in asia-tour 8.8k at the
+#: end of 2027-05: each a month before its window closes, so only one month's use
+#: follows).
+HBM_WORLDS = [
+    "openai-nvidia-10gw",
+    "openai-amd-6gw",
+    "openai-broadcom-10gw",
+    "openai-all-deals",
+    "stargate-korea-memory",
+    pytest.param("korea-10k-gpus", marks=pytest.mark.xfail(strict=True, reason=WINDOW_END)),
+    pytest.param("asia-tour", marks=pytest.mark.xfail(strict=True, reason=WINDOW_END)),
+]
+#: Every shipped scenario with a market, for dies.
+DIE_WORLDS = [
+    "openai-nvidia-10gw",
+    "openai-amd-6gw",
+    "openai-broadcom-10gw",
+    "openai-all-deals",
+    "stargate-korea-memory",
+    "korea-10k-gpus",
+    "asia-tour",
+]
+
+
+@pytest.mark.parametrize("name", HBM_WORLDS)
+def test_no_product_holds_more_than_three_months_of_its_hbm(name):
+    # The issue's bar (for openai-nvidia-10gw), in every world with a market: in the
+    # central run no product's HBM inventory exceeds three months of its own use. Use is
+    # the stacks its packages take in the three months that follow (inventory waits for
+    # them). While the plans let a product order stacks for all it was owed up to its
+    # whole line, MI450 held 6.3M HBM4 stacks (10.7 months) in 2030-02 in
+    # openai-all-deals and 4.7M (5.7 months) alone, its line full with everyone's plans.
+    scenario, ds = _central_run(name)
     for product in ds["product"].values:
         per_package = scenario.products[str(product)].hbm.stacks.central
         held = ds.hbm_inventory.sel(product=product).values
         excess, month = _held_beyond(ds, scenario, product, held, per_package=per_package, months=3)
         assert excess <= 0, (str(product), month)
-
-
-#: Every shipped scenario with a market (openai-all-deals held 20k of Vera Rubin's dies
-#: beyond the bound at the end of 2030-05 until a lapsing volume came to be taken once
-#: a month, 2026-12-01).
-DIE_WORLDS = [
-    "openai-nvidia-10gw",
-    "openai-amd-6gw",
-    "openai-broadcom-10gw",
-    pytest.param(
-        "openai-all-deals",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="with the orders public forecasts give 2027-2028, CoWoS binds Vera Rubin "
-            "from 2030-06 to -10 while others' arrears take more of the line than the plans "
-            "a fab cycle ahead counted (they share it by order rates); the stacks matched to "
-            "the dies are passed on to products short of HBM, the dies cannot be, and the "
-            "ends of 2030-09 and -10 hold 1.17 and 1.14 months of the next month's dies "
-            "(52k and 23k beyond the bound; docs/model.md, known gaps)",
-        ),
-    ),
-    "stargate-korea-memory",
-    "korea-10k-gpus",
-    "asia-tour",
-]
 
 
 @pytest.mark.parametrize("name", DIE_WORLDS)
@@ -415,10 +425,49 @@ def test_a_deal_keeps_the_stacks_its_last_packages_need():
         assert given[max(peak, month - math.ceil(lead)) : month].sum() == 0, month
 
 
+def test_dies_are_not_named_binding_while_their_fab_idles_and_hbm_is_sold_out():
+    # In openai-all-deals' central run a product is named bound by its logic wafers only
+    # where its fab ran at half its capacity or more, or some vendor qualifying it had
+    # wafers of its HBM generation to spare (granted below 99 % of them). Dies follow the
+    # stacks due a fab cycle ahead; when more stacks come they are short, and the HBM
+    # vendors were what was short. Before, MI450 was named bound by TSMC's N2 wafers in
+    # 2028-03, -05 and -10, with N2 at about 10 % of its capacity and every HBM4 vendor
+    # selling all it made.
+    from capsim.model.resolve import resolve
+
+    scenario, ds = _central_run("openai-all-deals")
+    inputs = resolve(scenario)
+
+    def used(supplier: str) -> np.ndarray:
+        capacity = ds.supplier_capacity.sel(supplier=supplier).values
+        granted = ds.supplier_granted.sel(supplier=supplier).sum("designer").values
+        return np.divide(granted, capacity, out=np.ones_like(capacity), where=capacity > 0)
+
+    for product, spec in inputs.products.items():
+        vendors = [v for v, vendor in inputs.vendors.items() if product in vendor.qualified]
+        if not vendors:
+            continue
+        sold_out = np.all([used(f"{v}/{spec.hbm_generation}") >= 0.99 for v in vendors], axis=0)
+        idle = used(spec.fab) < 0.5
+        dies = ds.binding_input.sel(product=product).values == "logic_wafers"
+        months = np.flatnonzero(dies & idle & sold_out)
+        assert months.size == 0, (product, [str(t)[:7] for t in ds.time.values[months]])
+
+
 @pytest.mark.parametrize(
     ("name", "programme"),
     [
-        ("openai-broadcom-10gw", "openai-broadcom"),
+        pytest.param(
+            "openai-broadcom-10gw",
+            "openai-broadcom",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="its last 1,052 packages (0.02 %) come two months after its 99 %: in "
+                "2030-09 it gives back 315k stacks beyond the room its crews will have "
+                "within its HBM lead time, and the room then grows faster (docs/model.md, "
+                "known gaps: a deal's last packages can trickle in)",
+            ),
+        ),
         ("openai-all-deals", "openai-broadcom"),
         ("openai-all-deals", "openai-amd"),
         ("openai-all-deals", "openai-nvidia"),

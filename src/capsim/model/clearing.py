@@ -86,6 +86,13 @@ class Clearing:
         second = self._round(_OPEN, left, month, chains, {pid: extra.get(pid, 0.0) for pid in asks})
         return {name: grant + second.get(name, 0.0) for name, grant in first.items()}
 
+    def reserved_outside(self, market: MarketIn, capacity: float, month: int) -> float:
+        """What the buyers not modelled reserve, and take, of ``capacity`` in ``month``
+        [the supplier's unit]."""
+        terms = self._market_terms.get(id(market))
+        outside = (terms if terms is not None else self._terms(market))[1]
+        return sum(contract.reserved(month, capacity) for contract in outside)
+
     def _terms(self, market: MarketIn) -> tuple[bool, tuple[ContractIn, ...]]:
         """Whether any of ``market``'s reservations is take-or-pay, and those of buyers
         not modelled."""

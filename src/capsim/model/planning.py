@@ -108,16 +108,7 @@ class Planner:
         :meth:`arrears_by`), read this month [package]."""
         self._pids = list(chains)
         self._index = {pid: i for i, pid in enumerate(self._pids)}
-        self._lines = [
-            _Supplier.of_line(inputs.packaging[line_id], line_chains, self._pids)
-            for line_id, line_chains in self.by_line.items()
-            if line_chains
-        ]
-        self._fabs = [
-            _Supplier.of_fab(inputs.fabs[fab_id], fab_chains, self._pids)
-            for fab_id, fab_chains in self.by_fab.items()
-            if fab_chains
-        ]
+        self._lines, self._fabs = _suppliers(inputs, self.by_line, self.by_fab, self._pids)
         self._hbm_pool = _hbm_pool(vendors, self.months)
         self._hbm_need = _hbm_need(chains)
         self._sources: dict[str, list[tuple[str, tuple[float, float], float, Any]]] = {
@@ -154,6 +145,7 @@ class Planner:
         """The months whose plans are being made (their order rates read plans of
         earlier months only)."""
         self._stack_plans: dict[tuple, tuple] = {}
+        self._spares: dict[int, list[float]] = {}  # each month's spare(), read this month
         self._wholes: dict[int, dict[str, list[float]]] = {}
         """Each month's :meth:`_whole`: inputs only, kept for the run."""
 
@@ -167,6 +159,7 @@ class Planner:
         self._later.clear()
         self._stack_plans.clear()
         self._fresh.clear()
+        self._spares.clear()
         self._in_order_to = 0
         self._due.clear()
 
@@ -271,8 +264,9 @@ class Planner:
         """Good packages ``chain``'s product owes when goods due at ``arrival`` [month] are
         packaged (from the month's start after it) beyond its plan then [package]: what
         its programmes would want then beyond their order rate (:meth:`owed`), no more
-        than the whole of its line, its fab and the HBM pool could make then beyond its
-        plan (inputs ordered beyond that would wait for slots)."""
+        than its line, its fab and the HBM pool could still make then beyond all the
+        products' plans (:meth:`spare`): slots beyond the plans go to what is owed, and
+        inputs ordered beyond them would wait for slots."""
         pid = chain.product.id
         if pid not in self._owing:
             return 0.0
@@ -281,8 +275,38 @@ class Planner:
         found = self._owed.get(key)
         if found is None:
             owed = self.owed(chain, start)[0]
-            room = self._whole(start)["least"][self._index[pid]] - self.plan(chain, arrival)
+            room = self.spare(start)[self._index[pid]]
             found = self._owed[key] = min(owed, room) if room > 0.0 else 0.0
+        return found
+
+    def spare(self, month: int) -> list[float]:
+        """Good packages per month each product (by index) could make in ``month`` beyond
+        every product's plan then, with what its line, its fab and the HBM pool have
+        left over once the plans and the reservations of buyers not modelled are served
+        [package/month]."""
+        month = min(max(month, 0), self.months - 1)
+        found = self._spares.get(month)
+        if found is not None:
+            return found
+        plans = [plan for plan, _ in self.projection(month).values()]
+        found = [math.inf] * len(plans)
+        for supplier in (*self._lines, *self._fabs):
+            capacity = supplier.capacity[month]
+            left = capacity - self.clearing.reserved_outside(supplier.market, capacity, month)
+            for i, _, per_good in supplier.members:
+                if per_good > 0:
+                    left -= plans[i] / per_good
+            left = left if left > 0.0 else 0.0
+            for i, _, per_good in supplier.members:
+                found[i] = min(found[i], left * per_good)
+        wafers, stacks_fixed = self._hbm_pool[month]
+        if not stacks_fixed > 0:
+            for i, per_good, per_wafer in self._hbm_need:
+                wafers -= plans[i] * per_good / per_wafer[month]
+            wafers = wafers if wafers > 0.0 else 0.0
+            for i, per_good, per_wafer in self._hbm_need:
+                found[i] = min(found[i], wafers * per_wafer[month] / per_good)
+        self._spares[month] = found
         return found
 
     def plan(self, chain: ProductChain, time: float) -> float:
@@ -431,7 +455,6 @@ class Planner:
         if not stacks_fixed > 0:
             for i, per_good, per_wafer in self._hbm_need:
                 found["hbm"][i] = wafers * per_wafer[index] / per_good
-        found["least"] = list(map(min, *found.values()))
         self._wholes[month] = found
         return found
 
@@ -755,6 +778,27 @@ class _Supplier:
             for c in chains
         ]
         return cls(fab, chains, members)
+
+
+def _suppliers(
+    inputs: ModelInputs,
+    by_line: dict[str, list[ProductChain]],
+    by_fab: dict[str, list[ProductChain]],
+    pids: list[str],
+) -> tuple[list[_Supplier], list[_Supplier]]:
+    """The lines and the fabs that make any of the products (``pids``), as the plans see
+    them."""
+    lines = [
+        _Supplier.of_line(inputs.packaging[line_id], chains, pids)
+        for line_id, chains in by_line.items()
+        if chains
+    ]
+    fabs = [
+        _Supplier.of_fab(inputs.fabs[fab_id], chains, pids)
+        for fab_id, chains in by_fab.items()
+        if chains
+    ]
+    return lines, fabs
 
 
 def _short_of(share: float, asked: float) -> float:

@@ -532,8 +532,10 @@ class Procurement:
         its dies (stacks are ordered first), the dies that match the stacks it has on
         hand and due by the first packaging the new dies can join and those its vendors
         hold unsold for it then (it buys them for its dies), at most what its programmes
-        open by then still lack, but for its last packages (:meth:`_last_packages`): its
-        plans to then, matched or not; else its cover, as for stacks."""
+        open by then still lack, but for its last packages (:meth:`_last_packages`, with
+        a month of its plan now beyond those dies: a deal winding down plans little for
+        its last months): its plans to then, matched or not; else its cover, as for
+        stacks."""
         product = chain.product
         dies_per_good = chain.dies_per_good
         planner = self.planner
@@ -542,8 +544,9 @@ class Procurement:
             used_from = math.ceil(arrival - 1e-9)  # the first packaging they can join
             # the plans to then, each programme's part at most what it still lacks
             planned = planner.cover(chain, plan, used_from, used_from - chain.env.now)
-            if self._last_packages(chain, used_from, due):
-                return min(planned * dies_per_good, due)
+            last = due + planner.plan(chain, chain.env.now) * dies_per_good
+            if self._last_packages(chain, used_from, last):
+                return min(planned * dies_per_good, last)
             stacks = sum([p.position_by(used_from) for p in chain.stacks.values()])
             stacks += self._buyable(chain, used_from)  # and those it could buy unsold
             matched = stacks / product.stacks_per_package * product.dies_per_package
@@ -815,7 +818,9 @@ def _binding(limits: dict[str, float], short: dict[str, bool]) -> str:
     """The input that limits package starts: of the limits within :data:`TIE_TOLERANCE`
     of the lowest [package], demand if it is one (the product has what it wants), else
     the first of :data:`TIE_ORDER` whose supplier granted less than was asked (``short``),
-    else the first of them."""
+    else the first of them. Dies alone lowest while their fab was not short were
+    ordered short of the stacks that came (they follow the stacks due and the plans),
+    so the HBM vendors are named if they were short."""
     lowest = min(limits.values())
     bound = lowest + TIE_TOLERANCE * abs(lowest)
     first = None
@@ -827,6 +832,8 @@ def _binding(limits: dict[str, float], short: dict[str, bool]) -> str:
                 first = name
             if short.get(name):
                 return name
+    if first == "logic_wafers" and not short.get(first) and short.get("hbm"):
+        return "hbm"
     return first
 
 
