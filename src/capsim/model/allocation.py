@@ -61,7 +61,8 @@ class ProgrammeBook:
 
     def remaining(self) -> float:
         """Packages still to allocate to reach the target [package]."""
-        return max(0.0, self.spec.target_packages - self.allocated)
+        left = self.spec.target_packages - self.allocated
+        return left if left > 0.0 else 0.0  # as max(0.0, left)
 
 
 class Allocator:
@@ -272,27 +273,30 @@ class Allocator:
         room: the rest stays for later months' orders); the room that month opens and any
         room earlier months leave (none for a month whose packages would have been
         started before now)."""
-        current = self._month()
+        now = self.env.now
+        current = int(now + 1e-9)
         if month <= current:
-            return self.room(book, self.env.now)
+            return self.room(book, now)
         spec = book.spec
+        packaging_time = self.packaging_time[spec.product]
         # the first month whose orders' packages are not yet started (those before it
         # are allocated or in flight)
-        first = max(current, int(self.env.now + self.packaging_time[spec.product] + 1e-9))
+        first = max(current, int(now + packaging_time + 1e-9))
         if month < first:
             return 0.0  # its packages would have been started already
         offset = time - month
-        state = (self.env.now, book.allocated, self.in_flight[spec.id])
+        state = (now, book.allocated, self.in_flight[spec.id])
         found = self._paths.get((spec.id, offset))
         if found is None or found[0] != state:
             found = self._paths[spec.id, offset] = (state, [0.0])
         taken = found[1]  # what its rates take from the first month to each later one
-        started = offset - self.packaging_time[spec.product]  # a month's start, from its finish
+        started = offset - packaging_time  # a month's start, from its finish
+        plan = self.plan
         while len(taken) <= month - first:  # a rate reads the months before it only
             k = first + len(taken) - 1
             rate = self.own_rate(book, offset + k, k)
-            if self.plan is not None:
-                planned = self.plan(spec.product, started + k)
+            if plan is not None:
+                planned = plan(spec.product, started + k)
                 rate = planned if planned < rate else rate
             taken.append(taken[-1] + rate)
         left = self._site_room(book, month) - state[2] - taken[month - first]
@@ -306,7 +310,8 @@ class Allocator:
         ``in_flight``.
         (Starts for the wants of the month they finish in, net of stock, leave no
         warehouse of packages nobody wants when orders fall.)"""
-        wants = {book.spec.id: self.wanted(book, finish) for book in self.by_product[product]}
+        want = self._want
+        wants = {book.spec.id: want(book, finish)[0] for book in self.by_product[product]}
         self._wants[product, finish] = wants
         wanted = sum(wants.values())
         stock = self.finished[product]
@@ -368,10 +373,12 @@ class Allocator:
         """What each programme of ``product`` still lacks beyond the packages started for
         it, by id [package]: the packages still to be started for it."""
         flight = self.in_flight
-        return {
-            book.spec.id: max(0.0, book.remaining() - flight[book.spec.id])
-            for book in self.by_product[product]
-        }
+        lacking = {}
+        for book in self.by_product[product]:
+            gid = book.spec.id
+            lacks = book.remaining() - flight[gid]
+            lacking[gid] = lacks if lacks > 0.0 else 0.0  # as max(0.0, lacks)
+        return lacking
 
     def own_rate(self, book: ProgrammeBook, time: float, month: int) -> float:
         """What ``book``'s programme orders per month at model ``time`` (in ``month``),
@@ -387,19 +394,22 @@ class Allocator:
         remaining = book.remaining()
         if remaining <= EPSILON or not spec.firm or not spec.start <= time < spec.end:
             return 0.0
+        now = self.env.now
         if spec.volume is not None:
-            rate = min(remaining, spec.volume_at(month))
+            volume = spec.volume_at(month)
+            rate = volume if volume < remaining else remaining  # as min(remaining, volume)
         elif spec.end < math.inf:
             # the first finish of packages not yet started, not before it opens
-            first = max(self.env.now + self.packaging_time[spec.product], spec.start)
+            first = max(now + self.packaging_time[spec.product], spec.start)
             rate = remaining / max(1.0, spec.end - (time if time < first else first))
         else:
             rate = remaining
         if spec.sites:
-            rate = min(rate, self._room_left(book, time, month))
+            room = self._room_left(book, time, month)
+            rate = room if room < rate else rate  # as min(rate, room)
         if spec.budget < math.inf:
             rate = min(rate, self.affordable(book))
-        if time > self.env.now:  # no more than it will still lack, with what is on the way
+        if time > now:  # no more than it will still lack, with what is on the way
             left = remaining - self.in_flight[spec.id]
             if left < rate:
                 rate = left if left > EPSILON else 0.0
@@ -431,7 +441,10 @@ class Allocator:
         spec = book.spec
         if not spec.firm or spec.start > by or now >= spec.end:
             return 0.0
-        lacks = min(book.remaining(), self.room(book, by))
+        lacks = book.remaining()
+        if spec.sites:  # else no limit
+            room = self.room(book, by)
+            lacks = room if room < lacks else lacks  # as min(lacks, room)
         if spec.budget < math.inf:
             lacks = min(lacks, self.affordable(book))
         return lacks

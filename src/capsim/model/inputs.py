@@ -329,7 +329,9 @@ class ProgrammeIn:
         volumes = self._volumes
         if volumes is None:
             return INF
-        return volumes[min(max(month, 0), len(volumes) - 1)]
+        if 0 <= month < len(volumes):
+            return volumes[month]
+        return volumes[0 if month < 0 else -1]
 
     def ordered_by(self, month: int) -> float:
         """Packages it has ordered from its start to the end of ``month`` [package]: each

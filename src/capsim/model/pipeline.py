@@ -13,6 +13,7 @@ is the same float whether it is read often or seldom.
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 
 from simpy.core import Environment
@@ -71,11 +72,10 @@ class Pipeline:
     def position_by(self, time: float) -> float:
         """On hand now plus what is booked to arrive by ``time`` [month] [unit]."""
         level = self.level
-        arrivals = self._arrivals
-        index = self._next
-        while index < len(arrivals) and arrivals[index][0] <= time:
-            level += arrivals[index][1]
-            index += 1
+        for arrival, amount in itertools.islice(self._arrivals, self._next, None):
+            if not arrival <= time:
+                break
+            level += amount
         return level
 
     @property

@@ -335,7 +335,7 @@ class Planner:
         if not product.start <= start < product.end:
             return _NOT_MADE
         month = start if start < self.months else self.months - 1
-        month = max(month, 0)
+        month = month if month > 0 else 0
         found = self._fresh.get(month)
         if found is None:
             found = self.projection(month)
@@ -543,7 +543,7 @@ class Planner:
                 owed += take
                 left -= take
             at = start if start <= last else last
-            at = max(at, 0)
+            at = at if at > 0 else 0
             found = fresh.get(at)
             if found is None:
                 found = self.projection(at)
