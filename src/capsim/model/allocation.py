@@ -138,9 +138,9 @@ class Allocator:
         """Good packages per month a product plans to package at a model time [month]
         (the market's plans, what supply will give at most), given (product id, time);
         set once the market exists. None: the order rates alone take the room ahead."""
-        self._wants: dict[tuple[str, float], dict[str, float]] = {}
-        """Each product's programmes' wants in :meth:`demand` by (product, finish) for the
-        packages finished then, read since the last start [package]."""
+        self._wants: dict[str, dict[float, dict[str, float]]] = {pid: {} for pid in products}
+        """Each product's programmes' wants in :meth:`demand` by finish for the packages
+        finished then, by product, read since its last start [package]."""
         self.in_flight = dict.fromkeys(self.books, 0.0)
         """Good packages started for each programme and not yet finished: its part of
         the starts, in proportion to the wants they were started for [package]."""
@@ -205,10 +205,14 @@ class Allocator:
             remaining -= flight
             if remaining <= EPSILON:
                 return 0.0, "complete"
-        want = min(remaining, self._on_order(book, at, flight))
+        ordered = self._on_order(book, at, flight)
+        want = ordered if ordered < remaining else remaining  # as min(remaining, ordered)
         if spec.sites:  # else no limit
-            # later: the room its sites will have then, less what it has on the way
-            room = max(0.0, self.room(book, at) - flight) if at > now else self.room(book, now)
+            if at > now:  # later: the room its sites will have then, less what is on the way
+                room = self.room(book, at) - flight
+                room = room if room > 0.0 else 0.0  # as max(0.0, room)
+            else:
+                room = self.room(book, now)
             if room < want:
                 want = room
                 limit = "sites"
@@ -233,9 +237,11 @@ class Allocator:
         spec = book.spec
         month = int(at + 1e-9)
         if spec.carried:
-            return max(0.0, spec.ordered_by(month) - book.allocated - flight)
-        taken = book.this_month[1] if book.this_month[0] == month else 0.0
-        return max(0.0, spec.volume_at(month) - taken)
+            ordered = spec.ordered_by(month) - book.allocated - flight
+        else:
+            taken = book.this_month[1] if book.this_month[0] == month else 0.0
+            ordered = spec.volume_at(month) - taken
+        return ordered if ordered > 0.0 else 0.0  # as max(0.0, ordered)
 
     def room(self, book: ProgrammeBook, time: float) -> float:
         """Packages ``book``'s programme may be allocated at model ``time`` [month] beyond
@@ -312,23 +318,25 @@ class Allocator:
         warehouse of packages nobody wants when orders fall.)"""
         want = self._want
         wants = {book.spec.id: want(book, finish)[0] for book in self.by_product[product]}
-        self._wants[product, finish] = wants
+        self._wants[product][finish] = wants
         wanted = sum(wants.values())
-        stock = self.finished[product]
-        return max(0.0, min(wanted - stock, self.backlog(product, finish) - in_flight))
+        unmet = wanted - self.finished[product]
+        lacks = self.backlog(product, finish) - in_flight
+        demand = lacks if lacks < unmet else unmet  # as min(unmet, lacks)
+        return demand if demand > 0.0 else 0.0  # as max(0.0, demand)
 
     def wants_by(self, product: str, finish: float) -> dict[str, float]:
         """Each programme's want in the last :meth:`demand` for ``product``'s packages to
         be finished at model time ``finish`` [month], by id [package]."""
-        return self._wants.get((product, finish), {})
+        return self._wants[product].get(finish, {})
 
     def started(self, product: str, good: float, finish: float) -> None:
         """``good`` packages of ``product`` were started, to be finished at model time
         ``finish`` [month]: each programme's part, in proportion to its want in
         :meth:`demand` for then, is in flight for it until then."""
-        wants = self._wants.pop((product, finish), {})
-        for key in [key for key in self._wants if key[0] == product]:
-            del self._wants[key]  # wants for other times (plans') go stale with the start
+        read = self._wants[product]
+        wants = read.get(finish, {})
+        read.clear()  # wants for other times (plans') go stale with the start
         total = sum(wants.values())
         if not (good > 0.0 and total > 0.0):
             return
@@ -432,7 +440,8 @@ class Allocator:
                     book.spec, by, lambda b: self._lacking(b, now, by), self._export_total
                 )
             total += lacks
-        return max(0.0, total - self.finished[product])
+        total -= self.finished[product]
+        return total if total > 0.0 else 0.0  # as max(0.0, total)
 
     def _lacking(self, book: ProgrammeBook, now: float, by: float) -> float:
         """What ``book``'s programme, if firm and open by model time ``by`` (and not

@@ -232,7 +232,9 @@ class VendorIn:
         """Good stacks of ``generation`` a wafer started in ``month`` makes [stack/wafer]
         (before the horizon, at its first month's density; after it, at its last)."""
         densities = self._densities
-        index = min(max(int(month), 0), len(densities) - 1)
+        index = int(month)
+        if not 0 <= index < len(densities):
+            index = 0 if index < 0 else -1
         return self.stacks_per_wafer[generation] * densities[index]
 
 

@@ -38,9 +38,12 @@ def schedule(building: BuildingIn, earliest: Mapping[str, float] | None = None) 
     dates: list[PhaseDates] = []
     begin_before, end_before = building.start, building.start
     for phase, duration in building.phases:
-        begin = max(begin_before, end_before - overlaps.get(phase, 0.0))
-        begin = max(begin, earliest.get(phase, begin))
-        end = max(begin + duration, end_before)
+        begin = end_before - overlaps.get(phase, 0.0)
+        begin = begin if begin > begin_before else begin_before  # as max(begin_before, begin)
+        wait = earliest.get(phase, begin)
+        begin = wait if wait > begin else begin  # as max(begin, wait)
+        end = begin + duration
+        end = end_before if end_before > end else end  # as max(end, end_before)
         dates.append((phase, begin, end))
         begin_before, end_before = begin, end
     return dates

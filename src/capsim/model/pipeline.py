@@ -52,7 +52,7 @@ class Pipeline:
         else:
             bisect.insort_right(arrivals, (time, amount), lo=self._next, key=_time)
         self._on_the_way += amount
-        self._due = min(self._due, time)
+        self._due = time if time < self._due else self._due  # as min(self._due, time)
 
     @property
     def level(self) -> float:

@@ -276,7 +276,8 @@ class Planner:
         if found is None:
             owed = self.owed(chain, start)[0]
             room = self.spare(start)[self._index[pid]]
-            found = self._owed[key] = min(owed, room) if room > 0.0 else 0.0
+            least = room if room < owed else owed  # as min(owed, room)
+            found = self._owed[key] = least if room > 0.0 else 0.0
         return found
 
     def spare(self, month: int) -> list[float]:
@@ -319,13 +320,17 @@ class Planner:
         which read their plans, so planning them in order keeps that chain one month
         deep; a month being planned, or a later one, sets no limit (inf: unbounded
         recursion otherwise)."""
-        start = min(max(math.ceil(time - 1e-9), 0), self.months - 1)
+        start = math.ceil(time - 1e-9)
+        last = self.months - 1
+        start = 0 if start < 0 else (start if start < last else last)  # within the horizon
         if self._busy and start >= min(self._busy):
             return math.inf  # a month being planned reads no plan of its own or later
-        for month in range(max(now, self._in_order_to), start):
+        done = self._in_order_to
+        for month in range(done if done > now else now, start):
             self.projection(month)
-        self._in_order_to = max(self._in_order_to, start)
-        return self.plan(chain, time)
+        done = self._in_order_to  # as max(done, start), once planned
+        self._in_order_to = start if start > done else done
+        return self.planned(chain, time)[0]
 
     def planned(self, chain: ProductChain, time: float) -> tuple[float, str | None]:
         """The plan at ``time`` [package/month], and the input that set it (None when the
@@ -539,7 +544,8 @@ class Planner:
             if not first <= start < end:
                 continue  # a plan of 0
             if left > 0:  # owed then, as much as the month has room for
-                take = min(self.arrears_by(chain, start), left)
+                take = self.arrears_by(chain, start)
+                take = left if left < take else take  # as min(take, left)
                 owed += take
                 left -= take
             at = start if start <= last else last

@@ -854,4 +854,4 @@ def _on_hand_from(arrival: float) -> float:
     """When goods due at ``arrival`` [month] are on hand: then, or at the start for
     goods started before the horizon that arrive in its last month (month 0's packaging
     would have taken them)."""
-    return max(arrival, 0.0)
+    return 0.0 if arrival < 0.0 else arrival  # as max(arrival, 0.0)

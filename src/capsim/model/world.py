@@ -240,8 +240,8 @@ class World:
     def _backlog(self, product: str, by: float) -> float:
         """Good packages of ``product`` its programmes (open by model time ``by``) still
         lack, less those in packaging [package]."""
-        lacking = self.allocator.backlog(product, by)
-        return max(0.0, lacking - self.chains[product].in_packaging)
+        lacking = self.allocator.backlog(product, by) - self.chains[product].in_packaging
+        return lacking if lacking > 0.0 else 0.0  # as max(0.0, lacking)
 
     def _packaged(self, product: str, good: float) -> None:
         if self.trace is not None:
