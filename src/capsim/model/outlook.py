@@ -140,7 +140,7 @@ def installable_total(outlooks: Sequence[SiteOutlook]) -> Callable[[float], floa
     def total(time: float) -> float:
         values = []
         for now, installed, rate, times, floor, opened in parts:
-            count = search(times, time)
+            count = search(times, time) if times else 0  # none to come: opened by now
             ahead = time - now
             best = installed + rate * (ahead if ahead > 0.0 else 0.0)  # as max(0.0, ahead)
             if count:
