@@ -411,8 +411,9 @@ def check_packaging_capacity(result, inputs: ModelInputs) -> None:
 def check_limits(result, scenario: Scenario, inputs: ModelInputs, draw) -> None:
     """A product never starts more good packages in a month than any input allows
     (``input_limit``); the input reported as binding is the lowest limit, or tied with it
-    (within 2 %); a product buys from its fab, its line and the vendors that make its
-    generation and qualify it at some time (``product_supplier``), no others."""
+    (within 2 %), or HBM where the dies are (dies short of the stacks that came); a
+    product buys from its fab, its line and the vendors that make its generation and
+    qualify it at some time (``product_supplier``), no others."""
     suppliers = [str(u) for u in result["supplier"].values]
     windows = qualification_windows(scenario, inputs, draw)
     for pid, product in inputs.products.items():
@@ -424,7 +425,12 @@ def check_limits(result, scenario: Scenario, inputs: ModelInputs, draw) -> None:
         assert np.all(good <= lowest + tol), f"{pid} started more than an input allows"
         binding = result.binding_input.sel(product=pid).values
         chosen = np.array([limits[str(name)][m] for m, name in enumerate(binding)])
-        assert np.all(chosen <= lowest * 1.02 + tol), f"{pid}: binding input not the lowest"
+        # or HBM named where the dies alone are lowest: dies short of the stacks that came
+        # name the HBM vendors that were short (docs/model.md, the binding input)
+        stacks_came = (binding == "hbm") & (limits["logic_wafers"] <= lowest * 1.02 + tol)
+        assert np.all((chosen <= lowest * 1.02 + tol) | stacks_came), (
+            f"{pid}: binding input not the lowest"
+        )
         expected = {product.fab, product.packaging}
         expected |= {
             f"{vid}/{product.hbm_generation}"
