@@ -275,9 +275,8 @@ class Planner:
         found = self._owed.get(key)
         if found is None:
             owed = self.owed(chain, start)[0]
-            room = self.spare(start)[self._index[pid]]
-            least = room if room < owed else owed  # as min(owed, room)
-            found = self._owed[key] = least if room > 0.0 else 0.0
+            room = self.spare(start)[self._index[pid]]  # never negative, nor is owed
+            found = self._owed[key] = room if room < owed else owed  # as min(owed, room)
         return found
 
     def spare(self, month: int) -> list[float]:
