@@ -192,9 +192,11 @@ def test_the_split_follows_orders_that_change_over_time():
 
 @pytest.mark.parametrize("grows", [False, True], ids=["full", "grows"])
 def test_orders_carried_get_inputs_only_for_the_slots_the_plans_leave(grows):
-    # ga's unfilled orders are carried: it is owed 300 more packages every month. While
-    # the line's 400 packages are all planned (A's 300 and B's 100 by the rule, as above)
-    # no slot is left for what ga is owed, so A orders stacks and dies for its 300 only:
+    # ga's unfilled orders are carried: it is owed 300 more packages every month. Its
+    # order rate, 600, is already the most it orders a month, so none of what it is owed
+    # is served beside the month's orders (the next test). While the line's 400 packages
+    # are all planned (A's 300 and B's 100 by the rule, as above) no slot is left for
+    # what ga is owed, so A orders stacks and dies for its 300 only:
     # none wait at a month's end, and B keeps its 100. (Before, A ordered them for what
     # it was owed too, held 1,280 stacks, and with them asked, and took, 2 of B's
     # wafers: 320 and 80 packages.) When the line grows to 100 wafers in July, the
@@ -208,6 +210,28 @@ def test_orders_carried_get_inputs_only_for_the_slots_the_plans_leave(grows):
     a_later, b_later = (800.0, 200.0) if grows else (300.0, 100.0)
     assert produced(result, "pa") == pytest.approx(monthly((6, 300.0), (6, a_later)))
     assert produced(result, "pb") == pytest.approx(monthly((6, 100.0), (6, b_later)))
+    assert result.hbm_inventory.sel(product="pa").values == pytest.approx([0.0] * MONTHS, abs=1e-6)
+    assert result.die_inventory.sel(product="pa").values == pytest.approx([0.0] * MONTHS, abs=1e-6)
+
+
+def test_orders_carried_overdue_are_served_beside_the_months_orders():
+    # ga's unfilled orders are carried; B orders 400 packages a month, the line's whole
+    # 400. Months 0-5: A 60 wafers and B 40 asked for 40, pro rata: A 24 wafers = 240
+    # packages, B 16 = 160, and ga is owed 360 more each month: 2,160 by July. From July
+    # ga orders nothing more (its volume falls to 0), so all it lacks is overdue. Served
+    # only from what B's orders leave, it would get nothing, for good (B's 400 fill the
+    # line); served beside them within the most ga ordered a month (600 packages = 60
+    # wafers), the split stays 24 and 16: 240 and 160 a month to the end of the year
+    # (6 x 240 = 1,440 of the 2,160), and none of A's stacks or dies wait.
+    data = world()
+    data["programmes"]["ga"] |= {
+        "unfilled": "carried",
+        "volume": step("600 package/month", "0 package/month", "2026-07-01"),
+    }
+    data["programmes"]["gb"]["volume"] = "400 package/month"
+    result = run(data)
+    assert produced(result, "pa") == pytest.approx([240.0] * MONTHS)
+    assert produced(result, "pb") == pytest.approx([160.0] * MONTHS)
     assert result.hbm_inventory.sel(product="pa").values == pytest.approx([0.0] * MONTHS, abs=1e-6)
     assert result.die_inventory.sel(product="pa").values == pytest.approx([0.0] * MONTHS, abs=1e-6)
 

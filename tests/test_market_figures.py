@@ -394,9 +394,9 @@ def test_no_product_holds_more_than_a_month_of_its_dies(name):
 @pytest.mark.xfail(
     strict=True,
     reason="with AMD's CoWoS reservation the no-idle-input rule, which this test leaves "
-    "out before the peak, acts at and after it: the ASIC passes 3.4k stacks on in "
-    "2029-10 (its dies 0.2 % below its stacks) and 16.5k in 2029-12, and HBM binds it "
-    "the months after (docs/model.md, known gaps: a deal's last packages can trickle in)",
+    "out before the peak, acts at and after it: the ASIC passes 22-51k stacks a month on "
+    "in 2029-10 to 2030-05, while CoWoS or its dies bind it, and HBM binds it from "
+    "2030-06 (docs/model.md, known gaps: a deal's last packages can trickle in)",
 )
 def test_a_deal_keeps_the_stacks_its_last_packages_need():
     # The Broadcom deal in openai-all-deals as it winds down (from the month its ASIC's
@@ -465,10 +465,10 @@ def test_dies_are_not_named_binding_while_their_fab_idles_and_hbm_is_sold_out():
             "openai-broadcom",
             marks=pytest.mark.xfail(
                 strict=True,
-                reason="its last 933 packages (0.02 %) come three months after its 99 %: in "
-                "2030-10 it gives back 346k stacks beyond the room its crews will have "
-                "within its HBM lead time, and the room then grows faster (docs/model.md, "
-                "known gaps: a deal's last packages can trickle in)",
+                reason="its last 3.3k packages (0.05 %) come in 2031-02 to -04, after its "
+                "99 % in 2031-01: in 2030-08 it gives back 423k stacks beyond the room its "
+                "crews will have within its HBM lead time, and HBM binds it from 2031-01 "
+                "(docs/model.md, known gaps: a deal's last packages can trickle in)",
             ),
         ),
         ("openai-all-deals", "openai-broadcom"),

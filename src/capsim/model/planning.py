@@ -16,6 +16,8 @@ from collections.abc import Callable
 from operator import itemgetter
 from typing import Any
 
+import numpy as np
+
 from capsim.model.clearing import SHORT, Clearing
 from capsim.model.hbm import HbmVendorModel
 from capsim.model.inputs import CapacityIn, ModelInputs, ProductIn, VendorIn
@@ -95,7 +97,8 @@ class Planner:
         self._owing = {inputs.programmes[gid].product for gid in self._owing_programmes}
         """The products of those programmes."""
         self._carried = _carried(inputs, chains)
-        """Each product's programmes whose unfilled orders are carried, by id."""
+        """Each product's programmes whose unfilled orders are carried, by id, with the
+        most each has ordered a month to each month [package/month]."""
         self._due: dict[tuple[str, float, float], dict[str, float]] = {}
         """What each product's carried programmes will owe when goods ordered at a time
         arrive, by (product, that time, lead time) (see :meth:`_carried_due`), read this
@@ -164,16 +167,46 @@ class Planner:
         self._due.clear()
 
     def rates_at(self, month: int) -> dict[str, float]:
-        """Each product's order rate for the packages it starts in ``month`` (as the
-        programmes stand now): the rate when they are finished, a packaging cycle time
-        after the month's start, as they are made for the wants of then; 0 while no
-        programme of the product that lacks packages is open by then (its packaging
-        starts nothing for them)."""
+        """Each product's scheduled rate for the packages it starts in ``month`` (as the
+        programmes stand now): its order rate when they are finished, a packaging cycle
+        time after the month's start, as they are made for the wants of then (0 while no
+        programme of the product that lacks packages is open by then: its packaging
+        starts nothing for them), and its carried orders overdue then, each programme's
+        within the most it ordered a month (:meth:`catch_up`) [package/month]."""
         rates = self._rates.get(month)
         if rates is None:
-            rates = {pid: self._rate(pid, month) for pid in self._pids}
+            rates = {}
+            for pid in self._pids:
+                rate = self._rate(pid, month)
+                if self._carried[pid]:
+                    rate += self.catch_up(pid, month)[0]
+                rates[pid] = rate
             self._rates[month] = rates
         return rates
+
+    def catch_up(self, pid: str, start: int) -> tuple[float, dict[str, float]]:
+        """Of product ``pid``'s carried orders, those overdue when packages started in
+        month ``start`` are finished that each programme's most ordered in a month to
+        then leaves room for beyond its order rate [package/month], in all and each, by
+        id: its suppliers serve an overdue order as they serve the month's (pro rata to
+        what is wanted), at no more than the most its buyer ordered a month, so an order
+        placed earlier never waits behind every later one."""
+        most = self._carried[pid]
+        parts = self.owed(self.chains[pid], start)[1] if most else None
+        if not parts:
+            return _NOTHING_OWED
+        finish = start + self.packaging_time[pid]
+        ordered = self._rates_by(pid, finish)[0]
+        month = int(finish + 1e-9)
+        by: dict[str, float] = {}
+        for gid, peaks in most.items():
+            part = parts.get(gid, 0.0)
+            if part > 0.0:
+                room = peaks[min(max(month, 0), len(peaks) - 1)] - ordered.get(gid, 0.0)
+                take = part if part < room else room
+                if take > 0.0:
+                    by[gid] = take
+        return sum(by.values()), by
 
     def _rate(self, pid: str, month: int) -> float:
         """Product ``pid``'s order rate for the packages it starts in ``month`` (see
@@ -274,9 +307,10 @@ class Planner:
         key = (pid, start)
         found = self._owed.get(key)
         if found is None:
-            owed = self.owed(chain, start)[0]
-            room = self.spare(start)[self._index[pid]]  # never negative, nor is owed
-            found = self._owed[key] = room if room < owed else owed  # as min(owed, room)
+            owed = self.owed(chain, start)[0] - self.catch_up(pid, start)[0]  # plans hold that
+            room = self.spare(start)[self._index[pid]]  # never negative
+            found = min(owed, room) if owed > 0.0 else 0.0
+            self._owed[key] = found
         return found
 
     def spare(self, month: int) -> list[float]:
@@ -385,9 +419,12 @@ class Planner:
         if rates is not None:
             for i, pid in made:
                 asks[i] = rates[pid]
-        else:  # the order rates of the products made then only
+        else:  # the scheduled rates of the products made then only
+            carried = self._carried
             for i, pid in made:
                 asks[i] = self._rate(pid, month)
+                if carried[pid]:
+                    asks[i] += self.catch_up(pid, month)[0]
         cached = self._projections.get(month)
         if cached is not None and cached[0] == asks:
             self._fresh[month] = cached[1]
@@ -581,18 +618,26 @@ class Planner:
             self.demand(pid, chain.in_packaging, finish)
             wants = self.wants(pid, finish)
             due = {gid: wants.get(gid, 0.0) for gid in gids}
-            for start in _window(month, lead):
+            for start in _window(month, lead):  # less what the plans schedule to then
                 rates = self._rates_by(pid, start + ptime)[0]
+                overdue = self.catch_up(pid, start)[1]
                 for gid in gids:
-                    due[gid] -= rates.get(gid, 0.0)
+                    due[gid] -= rates.get(gid, 0.0) + overdue.get(gid, 0.0)
             found = self._due[key] = {gid: max(part, 0.0) for gid, part in due.items()}
         return found
 
     def _split_plan(self, pid: str, plan: float, start: int, parts: dict[str, float]) -> None:
         """Add to ``parts`` (by programme id) each programme's share of product ``pid``'s
         ``plan`` for the packages started in month ``start`` [package]: in proportion to
-        their order rates for those packages."""
+        their scheduled rates for those packages (order rates and overdue carried orders,
+        :meth:`catch_up`)."""
         rates, ordered = self._rates_by(pid, start + self.packaging_time[pid])
+        overdue, by = self.catch_up(pid, start)
+        if overdue > 0.0:
+            rates = dict(rates)
+            for gid, take in by.items():
+                rates[gid] = rates.get(gid, 0.0) + take
+            ordered += overdue
         for gid, rate in rates.items():
             if rate > 0:
                 parts[gid] = parts.get(gid, 0.0) + plan * rate / ordered
@@ -687,12 +732,18 @@ def _by_supplier(
     return by_line, by_fab
 
 
-def _carried(inputs: ModelInputs, chains: dict[str, ProductChain]) -> dict[str, list[str]]:
-    """Each product's programmes whose unfilled orders are carried, by id."""
-    carried: dict[str, list[str]] = {pid: [] for pid in chains}
+def _carried(
+    inputs: ModelInputs, chains: dict[str, ProductChain]
+) -> dict[str, dict[str, list[float]]]:
+    """Each product's programmes whose unfilled orders are carried, by id, with the
+    largest monthly volume each has ordered from the horizon's start to each month
+    [package/month] (``inf`` without a volume)."""
+    carried: dict[str, dict[str, list[float]]] = {pid: {} for pid in chains}
     for gid, spec in inputs.programmes.items():
         if spec.carried and spec.product in carried:
-            carried[spec.product].append(gid)
+            volume = spec.volume
+            most = [math.inf] if volume is None else np.maximum.accumulate(volume).tolist()
+            carried[spec.product][gid] = most
     return carried
 
 
