@@ -1,12 +1,14 @@
 """Plans: what each product expects to package in a month, and so what it orders.
 
-A product's plan for a month is its programmes' order rate then, at most what its line
-and its fab would give it were each shared by its market among every product's order
-rate, then again among what the other inputs let each product use (HBM counted as one
-pool of the vendors' wafers), so capacity a product cannot use goes to the products that
-can. It orders inputs to cover its plans until they arrive, and its arrears (orders of
-past months not met) that the programmes open when packages made of those inputs are
-finished would still take, never more than its programmes still lack.
+A product's plan for a month is its scheduled rate then (its programmes' order rate and
+their carried orders overdue, each up to the most it ordered in a month), at most what
+its line and its fab would give it were each shared by its market among every product's
+scheduled rate, then again among what the other inputs let each product use (HBM counted
+as one pool of the vendors' wafers), so capacity a product cannot use goes to the
+products that can. It orders inputs to cover its plans until they arrive, and its
+arrears (orders of past months not met beyond its plans) that the programmes open when
+packages made of those inputs are finished would still take, never more than its
+programmes still lack.
 """
 
 from __future__ import annotations
