@@ -27,8 +27,14 @@ from capsim.model.supply import ProductChain
 
 #: The plan of a product not made then, and what set it (its window).
 _NOT_MADE = (0.0, None)
+#: Nothing overdue, in all and each programme's (see ``Planner.catch_up``).
+_NOTHING_OVERDUE: tuple[float, dict[str, float]] = (0.0, {})
 #: What a product owes beyond its order rates when it owes nothing (see ``Planner.owed``).
-_NOTHING_OWED: tuple[float, dict[str, float]] = (0.0, {})
+_NOTHING_OWED: tuple[float, dict[str, float], tuple[float, dict[str, float]]] = (
+    0.0,
+    {},
+    _NOTHING_OVERDUE,
+)
 #: What a product's carried programmes will owe when none is carried (``Planner._carried_due``).
 _NOTHING_DUE: dict[str, float] = {}
 
@@ -101,7 +107,7 @@ class Planner:
         self._carried = _carried(inputs, chains)
         """Each product's programmes whose unfilled orders are carried, by id, with the
         most each has ordered a month to each month [package/month]."""
-        self._due: dict[tuple[str, float, float], dict[str, float]] = {}
+        self._due: dict[tuple[str, float, float], tuple[dict[str, float], dict[str, float]]] = {}
         """What each product's carried programmes will owe when goods ordered at a time
         arrive, by (product, that time, lead time) (see :meth:`_carried_due`), read this
         month."""
@@ -143,7 +149,7 @@ class Planner:
         self._weights: dict[str, dict[int, dict[str, float]]] = {pid: {} for pid in chains}
         """Each product's sourcing weights by month: inputs only, kept for the run."""
         self._projections: dict[int, tuple[list[float], dict]] = {}
-        """Each month's plans and reasons, with the order rates they were made for."""
+        """Each month's plans and reasons, with the scheduled rates they were made for."""
         self._fresh: dict[int, dict[str, tuple[float, str | None]]] = {}
         """The plans and reasons read this month."""
         self._busy: set[int] = set()
@@ -188,27 +194,14 @@ class Planner:
 
     def catch_up(self, pid: str, start: int) -> tuple[float, dict[str, float]]:
         """Of product ``pid``'s carried orders, those overdue when packages started in
-        month ``start`` are finished that each programme's most ordered in a month to
-        then leaves room for beyond its order rate [package/month], in all and each, by
-        id: its suppliers serve an overdue order as they serve the month's (pro rata to
-        what is wanted), at no more than the most its buyer ordered a month, so an order
-        placed earlier never waits behind every later one."""
-        most = self._carried[pid]
-        parts = self.owed(self.chains[pid], start)[1] if most else None
-        if not parts:
-            return _NOTHING_OWED
-        finish = start + self.packaging_time[pid]
-        ordered = self._rates_by(pid, finish)[0]
-        month = int(finish + 1e-9)
-        by: dict[str, float] = {}
-        for gid, peaks in most.items():
-            part = parts.get(gid, 0.0)
-            if part > 0.0:
-                room = peaks[min(max(month, 0), len(peaks) - 1)] - ordered.get(gid, 0.0)
-                take = part if part < room else room
-                if take > 0.0:
-                    by[gid] = take
-        return sum(by.values()), by
+        month ``start`` are finished, each programme's at most the most it ordered in a
+        month to then less its order rate then [package/month], in all and each, by id:
+        its suppliers serve an overdue order as they serve the month's (pro rata to what
+        is wanted), the two together at no more than the most its buyer ordered a month,
+        so an order placed earlier never waits behind every later one."""
+        if not self._carried[pid]:
+            return _NOTHING_OVERDUE
+        return self.owed(self.chains[pid], start)[2]
 
     def _rate(self, pid: str, month: int) -> float:
         """Product ``pid``'s order rate for the packages it starts in ``month`` (see
@@ -233,10 +226,13 @@ class Planner:
             found = self._by_programme[key] = (rates, sum(rates.values()))
         return found
 
-    def owed(self, chain: ProductChain, start: int) -> tuple[float, dict[str, float]]:
+    def owed(
+        self, chain: ProductChain, start: int
+    ) -> tuple[float, dict[str, float], tuple[float, dict[str, float]]]:
         """What the programmes of ``chain``'s product open when packages started in month
         ``start`` are finished would want then beyond their order rates, as they stand
-        now [package], and each programme's part, by id: its want then less its order
+        now [package], each programme's part, by id, and of those the overdue orders its
+        scheduled rate holds (:meth:`catch_up`): a programme's part is its want then less its order
         rate that month and its part of the plans of the months before it whose
         packages are not yet started (:meth:`_planned_before`), so what is left is what
         past months' orders were not met (the room its sites have and have not been given, a carried
@@ -253,6 +249,7 @@ class Planner:
             rate = self._rate(pid, start)
             total = self.demand(pid, chain.in_packaging, finish) - rate
             parts: dict[str, float] = {}
+            overdue = _NOTHING_OVERDUE
             if total > 0.0:
                 # the rates the plans count (none while none of the programmes is open)
                 ordered = self._rates_by(pid, finish)[0] if rate > 0 else {}
@@ -265,14 +262,33 @@ class Planner:
                         part -= counted
                     if part > 0.0:
                         parts[gid] = part
-            found = self._later[key] = (total if total > 0.0 else 0.0, parts)
+                if parts and self._carried[pid]:
+                    overdue = self._overdue(pid, parts, ordered, int(finish + 1e-9))
+            found = self._later[key] = (total if total > 0.0 else 0.0, parts, overdue)
         return found
+
+    def _overdue(
+        self, pid: str, parts: dict[str, float], ordered: dict[str, float], month: int
+    ) -> tuple[float, dict[str, float]]:
+        """Of what product ``pid``'s programmes are owed (``parts``, by id [package]), the
+        carried ones' overdue orders, each at most the most it ordered in a month to
+        ``month`` less its order rate then (``ordered``, by id [package/month]),
+        in all and each [package/month] (see :meth:`catch_up`)."""
+        by: dict[str, float] = {}
+        for gid, peaks in self._carried[pid].items():
+            part = parts.get(gid, 0.0)
+            if part > 0.0:
+                room = peaks[min(max(month, 0), len(peaks) - 1)] - ordered.get(gid, 0.0)
+                take = part if part < room else room
+                if take > 0.0:
+                    by[gid] = take
+        return sum(by.values()), by
 
     def _planned_before(self, chain: ProductChain, start: int) -> dict[str, float]:
         """Each programme's part of ``chain``'s product's plans of the months from the
         first whose packages are not yet started to the one before ``start`` that the
         dies and stacks it has on hand and due by then can make (each month's plan split
-        in proportion to the programmes' order rates then; what its inputs cannot make
+        in proportion to the programmes' scheduled rates then; what its inputs cannot make
         stays owed at ``start``) [package], by id."""
         pid = chain.product.id
         summed: dict[str, float] = {}
@@ -298,7 +314,8 @@ class Planner:
     def arrears_by(self, chain: ProductChain, arrival: float) -> float:
         """Good packages ``chain``'s product owes when goods due at ``arrival`` [month] are
         packaged (from the month's start after it) beyond its plan then [package]: what
-        its programmes would want then beyond their order rate (:meth:`owed`), no more
+        its programmes would want then beyond their scheduled rate (:meth:`owed` less
+        :meth:`catch_up`), no more
         than its line, its fab and the HBM pool could still make then beyond all the
         products' plans (:meth:`spare`): slots beyond the plans go to what is owed, and
         inputs ordered beyond them would wait for slots."""
@@ -384,12 +401,13 @@ class Planner:
     def projection(self, month: int) -> dict[str, tuple[float, str | None]]:
         """Each product's plan for ``month`` [package/month] and the input that set it.
 
-        Each line and fab is shared by its market among the products' order rates, and
+        Each line and fab is shared by its market among the products' scheduled rates
+        (:meth:`rates_at`), and
         HBM as one pool of the vendors' wafers (any generation: wafers can be set up for
         another within a plan's look-ahead) in proportion to the wafers the rates need;
         then each line and fab is shared again among what each product could use by the
         other inputs' shares, so capacity a product cannot use for want of another input
-        goes to the products that can. The plan is the least of the order rate and the
+        goes to the products that can. The plan is the least of the scheduled rate and the
         second shares; the input named is the one short of what the others let the
         product use, else the one whose first share was least."""
         found = self._fresh.get(month)
@@ -553,12 +571,14 @@ class Planner:
         """Good packages the product's inputs on hand and on the way should cover: its
         plans from this month to the ``arrival``, a ``lead`` time later (``plan`` is the
         plan then; none before the product is made), and what its programmes will owe
-        beyond their order rates (:meth:`owed`), met over those months as each has room
-        (:meth:`arrears_by`); each programme's part (of the plans in proportion to its
-        order rate then, of what is owed to what it owes) at most what it still lacks
-        beyond the packages started for it (a programme that completes within the lead
-        time takes no more); never more than they still lack (those open by the time
-        packages started at the ``arrival`` are finished)."""
+        beyond their scheduled rates (:meth:`owed`), met over those months as each has
+        room (:meth:`arrears_by`); each programme's part (of the plans in proportion to
+        its scheduled rate then, of what is owed to what it owes) at most what it still
+        lacks beyond the packages started for it (a programme that completes within the
+        lead time takes no more), a carried programme's at most what it will want by then
+        (earlier months' plans its inputs cannot make are owed, and scheduled, again
+        later); never more than they still lack (those open by the time packages started
+        at the ``arrival`` are finished)."""
         if not (plan > 0 or self.arrears_by(chain, arrival) > 0):
             return 0.0
         month = arrival - lead
@@ -569,10 +589,10 @@ class Planner:
         # beyond their order rates, as they stand now (the more: a programme with sites
         # orders all its room now, one with an end what it lacks spread to it)
         now = math.ceil(month - 1e-9)
-        left, by = max(self.owed(chain, now), self.owed(chain, now + 1), key=itemgetter(0))
+        left, by, _ = max(self.owed(chain, now), self.owed(chain, now + 1), key=itemgetter(0))
         # what those whose unfilled orders are carried will owe when the goods arrive
         # replaces their part (none when they will owe nothing then)
-        carried = self._carried_due(chain, month, lead)
+        carried, wanted = self._carried_due(chain, month, lead)
         if carried:
             left += sum(carried.values()) - sum(by.get(gid, 0.0) for gid in carried)
             by = {**by, **carried}
@@ -596,22 +616,28 @@ class Planner:
                 plans.append((plan_k, start))
                 planned += plan_k
         lacking = self.lacking(pid)
+        if wanted:  # a carried programme's part: no more than it will want by then
+            lacking = {g: min(lack, wanted.get(g, lack)) for g, lack in lacking.items()}
         if planned + owed > min(lacking.values(), default=math.inf):
             planned, owed = self._within_lacking(pid, plans, owed, by, lacking)
         return min(planned + owed, self.backlog(pid, arrival + self.packaging_time[pid]))
 
-    def _carried_due(self, chain: ProductChain, month: float, lead: float) -> dict[str, float]:
+    def _carried_due(
+        self, chain: ProductChain, month: float, lead: float
+    ) -> tuple[dict[str, float], dict[str, float]]:
         """What each programme of ``chain``'s product whose unfilled orders are carried
         will want of the packages started when inputs ordered at model time ``month``
-        arrive, a ``lead`` time later, beyond its order rates of the months to then, as
-        it stands now [package], by id: its orders then not yet filled, no more than its
-        sites will have room for then (the room they open within the lead time, which
-        the plans' order rates count only month by month); 0 for one that will owe
-        nothing beyond them."""
+        arrive, a ``lead`` time later, beyond its scheduled rates of the months to then,
+        as it stands now [package], by id: its orders then not yet filled, no more than
+        its sites will have room for then (the room they open within the lead time, which
+        the plans' rates count only month by month); 0 for one that will owe nothing
+        beyond them. And what each will want then in all [package], by id: the most the
+        plans of the months to then can be for it (earlier months' plans its inputs
+        cannot make are owed, and scheduled, again later)."""
         pid = chain.product.id
         gids = self._carried[pid]
         if not gids:
-            return _NOTHING_DUE
+            return _NOTHING_DUE, _NOTHING_DUE
         key = (pid, month, lead)
         found = self._due.get(key)
         if found is None:
@@ -625,7 +651,8 @@ class Planner:
                 overdue = self.catch_up(pid, start)[1]
                 for gid in gids:
                     due[gid] -= rates.get(gid, 0.0) + overdue.get(gid, 0.0)
-            found = self._due[key] = {gid: max(part, 0.0) for gid, part in due.items()}
+            clamped = {gid: max(part, 0.0) for gid, part in due.items()}
+            found = self._due[key] = (clamped, {gid: wants.get(gid, 0.0) for gid in gids})
         return found
 
     def _split_plan(self, pid: str, plan: float, start: int, parts: dict[str, float]) -> None:
@@ -653,7 +680,7 @@ class Planner:
         lacking: dict[str, float],
     ) -> tuple[float, float]:
         """The ``plans`` ((plan, month) [package]) and ``owed`` [package] of product
-        ``pid``, split among its programmes (the plans by their order rates in each
+        ``pid``, split among its programmes (the plans by their scheduled rates in each
         month, what is owed by ``by``, what each owes), each programme's part at most
         what it still lacks (``lacking``, by id) [package]; what is owed with nobody
         owing it stays as it is."""
@@ -738,13 +765,15 @@ def _carried(
     inputs: ModelInputs, chains: dict[str, ProductChain]
 ) -> dict[str, dict[str, list[float]]]:
     """Each product's programmes whose unfilled orders are carried, by id, with the
-    largest monthly volume each has ordered from the horizon's start to each month
+    largest monthly volume each has ordered from the month it starts in to each month
     [package/month] (``inf`` without a volume)."""
     carried: dict[str, dict[str, list[float]]] = {pid: {} for pid in chains}
     for gid, spec in inputs.programmes.items():
         if spec.carried and spec.product in carried:
-            volume = spec.volume
-            most = [math.inf] if volume is None else np.maximum.accumulate(volume).tolist()
+            most = [math.inf]
+            if spec.volume is not None:  # from the month it starts in
+                before = np.arange(len(spec.volume)) < math.floor(min(spec.start, 1e9))
+                most = np.maximum.accumulate(np.where(before, 0.0, spec.volume)).tolist()
             carried[spec.product][gid] = most
     return carried
 
