@@ -136,8 +136,9 @@ class Planner:
         }
         """Each product's vendors: (id, qualified window [month], lead time [month], the
         product's sourcing weight or the vendor's stacks of its generation by month)."""
+        # the products made in a month (their windows at mid-month), by index and id
         self._made: dict[int, list[tuple[int, str]]] = {}
-        """The products made in a month (their windows at mid-month), by index and id."""
+        self._planned: dict[tuple[str, int], dict[str, float]] = {}  # see _planned_to
         self._rates: dict[int, dict[str, float]] = {}
         self._by_programme: dict[tuple[str, float], tuple[dict[str, float], float]] = {}
         """Each programme's order rates read this month, and their sum, by product and
@@ -168,6 +169,7 @@ class Planner:
         self._open_from.clear()
         self._owed.clear()
         self._later.clear()
+        self._planned.clear()
         self._stack_plans.clear()
         self._fresh.clear()
         self._spares.clear()
@@ -290,12 +292,7 @@ class Planner:
         dies and stacks it has on hand and due by then can make (each month's plan split
         in proportion to the programmes' scheduled rates then; what its inputs cannot make
         stays owed at ``start``) [package], by id."""
-        pid = chain.product.id
-        summed: dict[str, float] = {}
-        for between in range(math.ceil(chain.env.now - 1e-9), start):
-            plan = self.plan(chain, between)
-            if plan > 0:
-                self._split_plan(pid, plan, between, summed)
+        summed = self._planned_to(chain, start)
         planned = sum(summed.values())
         if planned > 0:
             made = _makeable(chain, start - 1)
@@ -303,6 +300,24 @@ class Planner:
                 scale = made / planned
                 summed = {gid: part * scale for gid, part in summed.items()}
         return summed
+
+    def _planned_to(self, chain: ProductChain, start: int) -> dict[str, float]:
+        """Each programme's part of ``chain``'s product's plans of the months from the
+        first whose packages are not yet started to the one before ``start``, each split
+        in proportion to the programmes' scheduled rates then [package], by id: the
+        months before's, read this month, and the month before ``start``'s."""
+        if start <= math.ceil(chain.env.now - 1e-9):
+            return _NOTHING_DUE
+        pid = chain.product.id
+        key = (pid, start)
+        found = self._planned.get(key)
+        if found is None:
+            found = dict(self._planned_to(chain, start - 1))
+            plan = self.plan(chain, start - 1)
+            if plan > 0:
+                self._split_plan(pid, plan, start - 1, found)
+            self._planned[key] = found
+        return found
 
     def owing_lack(self, pid: str) -> float:
         """What the programmes of product ``pid`` that may owe beyond their order rates
