@@ -306,8 +306,8 @@ def _held_beyond(
     with fewer than ``months`` months of its window after them."""
     use = market.package_starts(ds, scenario, str(product)) * per_package
     count = len(use) - months
-    if end is not None:
-        count = min(count, end - months)
+    if end is not None and end < math.inf:
+        count = min(count, math.ceil(end) - months)
     if count <= 0:
         return -1.0, 0
     ahead = np.array([use[m + 1 : m + 1 + months].sum() for m in range(count)])
@@ -336,14 +336,12 @@ MARKET_WORLDS = [
 #: 2027-05, each a month before its window closes, so only one month's use follows.
 #: B300 in openai-all-deals holds 0-47k then, as the month its last dies come moves
 #: (not strict).
-HBM_WORLDS = [
-    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=WINDOW_END))
-    if name in ("korea-10k-gpus", "asia-tour")
-    else pytest.param(name, marks=pytest.mark.xfail(strict=False, reason=WINDOW_END))
-    if name == "openai-all-deals"
-    else name
-    for name in MARKET_WORLDS
-]
+_AT_WINDOW_END = {
+    "korea-10k-gpus": pytest.mark.xfail(strict=True, reason=WINDOW_END),
+    "asia-tour": pytest.mark.xfail(strict=True, reason=WINDOW_END),
+    "openai-all-deals": pytest.mark.xfail(strict=False, reason=WINDOW_END),
+}
+HBM_WORLDS = [pytest.param(name, marks=_AT_WINDOW_END.get(name, ())) for name in MARKET_WORLDS]
 
 
 def _check_hbm_held(name: str, *, to_window_end: bool) -> None:
@@ -357,7 +355,7 @@ def _check_hbm_held(name: str, *, to_window_end: bool) -> None:
     for product in ds["product"].values:
         per_package = scenario.products[str(product)].hbm.stacks.central
         held = ds.hbm_inventory.sel(product=product).values
-        end = None if to_window_end else math.ceil(min(inputs.products[str(product)].end, 1e9))
+        end = None if to_window_end else inputs.products[str(product)].end
         excess, month = _held_beyond(
             ds, scenario, product, held, per_package=per_package, months=3, end=end
         )

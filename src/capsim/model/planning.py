@@ -307,7 +307,7 @@ class Planner:
         in proportion to the programmes' scheduled rates then [package], by id: the
         months before's, read this month, and the month before ``start``'s."""
         if start <= math.ceil(chain.env.now - 1e-9):
-            return _NOTHING_DUE
+            return {}
         pid = chain.product.id
         key = (pid, start)
         found = self._planned.get(key)
@@ -341,7 +341,8 @@ class Planner:
         key = (pid, start)
         found = self._owed.get(key)
         if found is None:
-            owed = self.owed(chain, start)[0] - self.catch_up(pid, start)[0]  # plans hold that
+            total, _, (overdue, _) = self.owed(chain, start)
+            owed = total - overdue  # the plans hold what is overdue within the catch-up
             room = self.spare(start)[self._index[pid]]  # never negative
             found = min(owed, room) if owed > 0.0 else 0.0
             self._owed[key] = found
@@ -787,7 +788,7 @@ def _carried(
         if spec.carried and spec.product in carried:
             most = [math.inf]
             if spec.volume is not None:  # from the month it starts in
-                before = np.arange(len(spec.volume)) < math.floor(min(spec.start, 1e9))
+                before = np.arange(len(spec.volume)) < math.floor(spec.start)
                 most = np.maximum.accumulate(np.where(before, 0.0, spec.volume)).tolist()
             carried[spec.product][gid] = most
     return carried
