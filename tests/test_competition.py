@@ -236,17 +236,20 @@ def test_orders_carried_overdue_are_served_beside_the_months_orders():
     assert result.die_inventory.sel(product="pa").values == pytest.approx([0.0] * MONTHS, abs=1e-6)
 
 
-def test_stacks_are_not_ordered_twice_for_plans_the_dies_cannot_make():
+def test_plans_share_the_wafers_a_fab_started_a_cycle_time_before():
     # A alone; ga's unfilled orders are carried, 400 packages a month to June (2,400 in
     # all), then none. The fab starts 0.3125 wafers a month (200 dies) until April, then
-    # 1000, with a 3-month cycle: dies allow 200 packages a month in months 0-5 (wafers of
-    # January to March, and the pipeline filled before), while the plans read April's
-    # capacity and plan 400. HBM is plentiful with a 3-month lead time. So ga gets 200 a
-    # month to June and is owed 1,200, served within the most it ordered a month (400, the
-    # line's 400 too) from the dies of April to June: 400 in each of months 6-8, 2,400 in
-    # all, for 8 x 2,400 = 19,200 stacks. The stacks ordered for the plans the dies could
-    # not make are the ones the catch-up uses; ordering them again for the catch-up (the
-    # cover counting both) left 1,600 stacks (200 packages) unsold at the end.
+    # 1000, with a 3-month cycle: the dies packaged in months 0-5 come from wafers started
+    # at 0.3125 a month (those of January to March, and the pipeline filled before), so
+    # 200 packages a month, and a plan for a month shares the wafers started three months
+    # before it. HBM is plentiful with a 3-month lead time. So ga gets 200 a month to June
+    # and is owed 1,200, served within the most it ordered a month (400, the line's 400
+    # too) from the dies of April to June: 400 in each of months 6-8, 2,400 in all, for
+    # 8 x 2,400 = 19,200 stacks, each ordered for the month its dies come: none wait at a
+    # month's end, none go back unsold, and the dies are named as binding to June. (While
+    # the plans shared a fab's capacity of the month packaged, they planned 400 a month
+    # from April: stacks for 200 packages a month more came with no dies for them, 4,800
+    # waiting at the end of June.)
     data = world()
     del data["products"]["pb"], data["programmes"]["gb"]
     data["hbm_vendors"]["v"] |= {"lead_time": "3 month", "qualification": {"pa": "2025-01-01"}}
@@ -263,10 +266,13 @@ def test_stacks_are_not_ordered_twice_for_plans_the_dies_cannot_make():
     expected = monthly((6, 200.0), (3, 400.0), (3, 0.0))
     assert produced(result, "pa") == pytest.approx(expected, rel=2e-3, abs=1e-6)
     assert produced(result, "pa").sum() == pytest.approx(2400.0, rel=1e-3)
+    held = result.hbm_inventory.sel(product="pa").values
+    assert held == pytest.approx([0.0] * MONTHS, abs=1e-6)
     assert result.hbm_given_back.sel(product="pa").values.sum() == pytest.approx(0.0, abs=1e-6)
     unsold = result.hbm_unsold.sel(supplier="v/HBM3E").values
     assert unsold == pytest.approx([0.0] * MONTHS, abs=1e-6)
-    assert result.hbm_inventory.sel(product="pa").values[-3:] == pytest.approx([0.0] * 3, abs=1e-6)
+    binding = result.binding_input.sel(product="pa").values
+    assert list(binding[:6]) == ["logic_wafers"] * 6
 
 
 # --- (b) reservations ------------------------------------------------------------------------

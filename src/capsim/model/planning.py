@@ -360,8 +360,9 @@ class Planner:
         plans = [plan for plan, _ in self.projection(month).values()]
         found = [math.inf] * len(plans)
         for supplier in (*self._lines, *self._fabs):
-            capacity = supplier.capacity[month]
-            left = capacity - self.clearing.reserved_outside(supplier.market, capacity, month)
+            at = month - supplier.lag
+            capacity = supplier.capacity[at if at > 0 else 0]
+            left = capacity - self.clearing.reserved_outside(supplier.market, capacity, at)
             for i, _, per_good in supplier.members:
                 if per_good > 0:
                     left -= plans[i] / per_good
@@ -525,7 +526,8 @@ class Planner:
         for name, suppliers in (("cowos", self._lines), ("logic_wafers", self._fabs)):
             values = found[name]
             for supplier in suppliers:
-                capacity = supplier.capacity[index]
+                at = index - supplier.lag
+                capacity = supplier.capacity[at if at > 0 else 0]
                 for i, _, per_good in supplier.members:
                     values[i] = capacity * per_good
         wafers, stacks_fixed = self._hbm_pool[index]
@@ -541,8 +543,9 @@ class Planner:
         """What each line would give each product (by index) of the good packages per
         month it asks to have ``packaged``, and each fab of those it asks dies for
         (``diced``), in ``month``, by their markets [package/month]. A supplier asked
-        the same as in one of its last two clearings of ``month`` grants the same."""
-        index = min(max(month, 0), self.months - 1)
+        the same as in one of its last two clearings of ``month`` grants the same. A fab
+        shares what it starts a cycle time before (see :class:`_Supplier`)."""
+        last = self.months - 1
         shares = []
         for suppliers, wanted in ((self._lines, packaged), (self._fabs, diced)):
             given = [0.0] * len(wanted)
@@ -554,8 +557,10 @@ class Planner:
                 }
                 granted = supplier.recall(month, asks)
                 if granted is None:
+                    at = month - supplier.lag
+                    capacity = supplier.capacity[min(max(at, 0), last)]
                     granted = self.clearing.grants(
-                        supplier.market, supplier.capacity[index], month, supplier.chains, asks
+                        supplier.market, capacity, at, supplier.chains, asks
                     )
                     supplier.remember(month, asks, granted)
                 for i, pid, per_good in members:
@@ -835,10 +840,15 @@ def _owing(inputs: ModelInputs) -> set[str]:
 
 class _Supplier:
     """A line or fab as the plans see it: its market, capacity by month [wafer/month],
-    chains, and each product's (index, id, good packages per wafer granted)."""
+    chains, each product's (index, id, good packages per wafer granted) and ``lag``
+    [month]: the months from a start to the first packaging it serves (a fab's wafers
+    started at a month's start give dies a cycle time later, packaged from the next
+    month's start on: a plan for a month shares the wafers started that many months
+    before, by the capacity and reservations of then; 0 for a line)."""
 
-    def __init__(self, spec: CapacityIn, chains: list[ProductChain], members: list):
+    def __init__(self, spec: CapacityIn, chains: list[ProductChain], members: list, lag: int):
         self.market = spec.market
+        self.lag = lag
         self.capacity: list[float] = spec.capacity.tolist()
         self.chains = chains
         self.members: list[tuple[int, str, float]] = members
@@ -867,7 +877,7 @@ class _Supplier:
             (pids.index(c.product.id), c.product.id, unit_yield * c.product.packages_per_wafer)
             for c in chains
         ]
-        return cls(line, chains, members)
+        return cls(line, chains, members, 0)
 
     @classmethod
     def of_fab(cls, fab: CapacityIn, chains: list[ProductChain], pids: list[str]) -> _Supplier:
@@ -880,7 +890,7 @@ class _Supplier:
             )
             for c in chains
         ]
-        return cls(fab, chains, members)
+        return cls(fab, chains, members, math.ceil(fab.delay - 1e-9))
 
 
 def _suppliers(

@@ -414,12 +414,13 @@ class Procurement:
                 started.append((chain, good))
                 self.started(pid, good, month + self.planner.packaging_time[pid])
             short = chain.short
-            short["cowos"] = planned(chain, month)[1] == "cowos" or granted < asks[pid] * _KEEP
+            reason = planned(chain, month)[1]
+            short["cowos"] = reason == "cowos" or granted < asks[pid] * _KEEP
             unmet = found["demand"] * unit_yield - good
             record.package_month(
                 month,
                 pid,
-                binding=_binding(limits, short),
+                binding=_binding(limits, short, reason),
                 limits=limits,
                 unit_yield=unit_yield,
                 unmet=unmet if unmet > 0.0 else 0.0,
@@ -814,15 +815,18 @@ class Procurement:
         )
 
 
-def _binding(limits: dict[str, float], short: dict[str, bool]) -> str:
+def _binding(limits: dict[str, float], short: dict[str, bool], planned: str | None) -> str:
     """The input that limits package starts: of the limits within :data:`TIE_TOLERANCE`
     of the lowest [package], demand if it is one (the product has what it wants), else
-    the first of :data:`TIE_ORDER` whose supplier granted less than was asked (``short``),
-    else the first of them. Dies alone lowest while their fab was not short were
-    ordered short of the stacks that came (they follow the stacks due and the plans),
-    so the HBM vendors are named if they were short."""
+    the one that set the month's plan (``planned``: its inputs were ordered to that plan,
+    so they tie), else the first of :data:`TIE_ORDER` whose supplier granted less than
+    was asked (``short``), else the first of them. Dies alone lowest while their fab was
+    not short were ordered short of the stacks that came (they follow the stacks due
+    and the plans), so the HBM vendors are named if they were short."""
     lowest = min(limits.values())
     bound = lowest + TIE_TOLERANCE * abs(lowest)
+    if planned is not None and limits[planned] <= bound and not limits["demand"] <= bound:
+        return planned
     first = None
     for name in TIE_ORDER:
         if limits[name] <= bound:
