@@ -26,12 +26,21 @@ uncertainty widens each predictive spread. The build time is split into phases b
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import cache
+from pathlib import Path
+from typing import Any
 
-from capsim.scenario.distributions import LogNormal
+from capsim.scenario import fitstore, pooling, reference
+from capsim.scenario.distributions import DistributionError, LogNormal
 from capsim.scenario.pooling import Value, pooled_lognormal
-from capsim.scenario.reference import ARCHETYPES, DAYS_PER_MONTH, Campus, read_campuses
+from capsim.scenario.reference import (
+    ARCHETYPES,
+    DAYS_PER_MONTH,
+    Campus,
+    default_path,
+    read_campuses,
+)
 
 #: Shares of the build time per phase: construction start is after permits; Epoch dates
 #: first operation ~150 days after a building's roof is done (data/builds README), about
@@ -203,6 +212,43 @@ def _lognormal(values: list[Value], name: str, what: str, group: str | None) -> 
 @cache
 def shipped(region: str | None = None) -> dict[str, Archetype]:
     """The archetypes fitted to the shipped reference class (data/builds), for a campus
-    of ``region`` (None: of no stated region)."""
+    of ``region`` (None: of no stated region): as fitted before in another process
+    when the user's cache folder keeps that fit (:mod:`capsim.scenario.fitstore`)."""
+    try:
+        data = default_path()
+        sources = (data, data.with_name("campus_archetypes.csv"), *_FIT_CODE)
+        digest = fitstore.key(sources, repr(region))
+    except OSError:  # no data to key on: the fit says what is missing
+        digest = None
+    if digest is not None:
+        stored = fitstore.load("archetypes", digest)
+        try:
+            return {name: _from_stored(stored[name]) for name in ARCHETYPES}
+        except (TypeError, KeyError, ValueError, DistributionError):
+            pass  # never stored, or not as this code reads it: fit afresh
     campuses = read_campuses()
-    return {name: fit(campuses, name, region=region) for name in ARCHETYPES}
+    fitted = {name: fit(campuses, name, region=region) for name in ARCHETYPES}
+    if digest is not None:
+        fitstore.save("archetypes", digest, {name: asdict(a) for name, a in fitted.items()})
+    return fitted
+
+
+#: The source files a fit depends on (the fit itself, the pooled log-normal, reading the
+#: reference class): a change to any of them fits afresh.
+_FIT_CODE = (Path(pooling.__file__), Path(reference.__file__), Path(__file__))
+
+
+def _from_stored(stored: dict[str, Any]) -> Archetype:
+    """An :class:`Archetype` from its stored form (``dataclasses.asdict``, via JSON)."""
+    ramp = stored["ramp"]
+    return Archetype(
+        name=stored["name"],
+        region=stored["region"],
+        build_time=LogNormal(**stored["build_time"]),
+        ramp=LogNormal(**ramp) if ramp is not None else None,
+        build_campuses=tuple(stored["build_campuses"]),
+        ramp_campuses=tuple(stored["ramp_campuses"]),
+        build_basis=stored["build_basis"],
+        ramp_basis=stored["ramp_basis"],
+        build_censored=tuple(stored["build_censored"]),
+    )
