@@ -350,9 +350,9 @@ class Planner:
 
     def spare(self, month: int) -> list[float]:
         """Good packages per month each product (by index) could make in ``month`` beyond
-        every product's plan then, with what its line, its fab and the HBM pool have
-        left over once the plans and the reservations of buyers not modelled are served
-        [package/month]."""
+        every product's plan then, with what its line, its fab (the wafers it starts a
+        cycle time before) and the HBM pool have left over once the plans and the
+        reservations of buyers not modelled are served [package/month]."""
         month = min(max(month, 0), self.months - 1)
         found = self._spares.get(month)
         if found is not None:
@@ -516,8 +516,9 @@ class Planner:
 
     def _whole(self, month: int) -> dict[str, list[float]]:
         """Good packages per month each product (by index) would make in ``month`` with
-        the whole of its line (``cowos``), of its fab (``logic_wafers``) and of the HBM
-        pool (``hbm``, as :meth:`_hbm_shares` pools it) [package/month]."""
+        the whole of its line (``cowos``), of its fab's wafers started a cycle time
+        before (``logic_wafers``) and of the HBM pool (``hbm``, as :meth:`_hbm_shares`
+        pools it) [package/month]."""
         found = self._wholes.get(month)
         if found is not None:
             return found
@@ -842,9 +843,9 @@ class _Supplier:
     """A line or fab as the plans see it: its market, capacity by month [wafer/month],
     chains, each product's (index, id, good packages per wafer granted) and ``lag``
     [month]: the months from a start to the first packaging it serves (a fab's wafers
-    started at a month's start give dies a cycle time later, packaged from the next
-    month's start on: a plan for a month shares the wafers started that many months
-    before, by the capacity and reservations of then; 0 for a line)."""
+    started at a month's start give dies a cycle time later, packaged from the first
+    month start at or after they arrive: a plan for a month shares the wafers started
+    that many months before, by the capacity and reservations of then; 0 for a line)."""
 
     def __init__(self, spec: CapacityIn, chains: list[ProductChain], members: list, lag: int):
         self.market = spec.market

@@ -819,13 +819,19 @@ def _binding(limits: dict[str, float], short: dict[str, bool], planned: str | No
     """The input that limits package starts: of the limits within :data:`TIE_TOLERANCE`
     of the lowest [package], demand if it is one (the product has what it wants), else
     the one that set the month's plan (``planned``: its inputs were ordered to that plan,
-    so they tie), else the first of :data:`TIE_ORDER` whose supplier granted less than
-    was asked (``short``), else the first of them. Dies alone lowest while their fab was
+    so they tie) unless a lower one's supplier was short, else the first of
+    :data:`TIE_ORDER` whose supplier granted less than was asked (``short``), else the
+    first of them. Dies alone lowest while their fab was
     not short were ordered short of the stacks that came (they follow the stacks due
     and the plans), so the HBM vendors are named if they were short."""
     lowest = min(limits.values())
     bound = lowest + TIE_TOLERANCE * abs(lowest)
-    if planned is not None and limits[planned] <= bound and not limits["demand"] <= bound:
+    if (
+        planned is not None
+        and limits[planned] <= bound
+        and not limits["demand"] <= bound
+        and not any(short.get(name) and limits[name] < limits[planned] for name in TIE_ORDER)
+    ):
         return planned
     first = None
     for name in TIE_ORDER:
