@@ -48,6 +48,23 @@ class Correlation(Entity):
     rank: float = Field(ge=-1.0, le=1.0, strict=True, allow_inf_nan=False)
 
 
+#: The tables of named entities, in the order a scenario lists them.
+ENTITY_TABLES = (
+    "products",
+    "logic_fabs",
+    "packaging",
+    "hbm_vendors",
+    "suppliers",
+    "programmes",
+    "sites",
+    "export_rules",
+    "funding",
+    "milestones",
+    "claims",
+    "risks",
+)
+
+
 class Scenario(Entity):
     """A whole scenario, after ``extends`` and overrides are resolved."""
 

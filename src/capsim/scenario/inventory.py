@@ -6,27 +6,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from capsim.scenario.document import Scenario
+from capsim.scenario.document import ENTITY_TABLES, Scenario
 from capsim.scenario.labels import input_labels
 from capsim.scenario.params import Param
 from capsim.scenario.units import format_quantity
 from capsim.scenario.walk import iter_entity_sources, iter_params
 from capsim.seeds import load_seed_facts
-
-ENTITY_TABLES = (
-    "products",
-    "logic_fabs",
-    "packaging",
-    "hbm_vendors",
-    "suppliers",
-    "programmes",
-    "sites",
-    "export_rules",
-    "funding",
-    "milestones",
-    "claims",
-    "risks",
-)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from capsim.scenario import semantic
 from capsim.scenario.compose import apply_override, resolve_extends
 from capsim.scenario.diagnostics import problems_from_validation
-from capsim.scenario.document import Scenario
+from capsim.scenario.document import ENTITY_TABLES, Scenario
 from capsim.scenario.knowledge import as_known_at
 from capsim.scenario.problems import Location, Problem, ScenarioError, format_path
 from capsim.scenario.yamlsource import Document, read_yaml_text
@@ -64,22 +64,63 @@ def loads_scenario(text: str, name: str = "<string>") -> Scenario:
 
 
 def validate_document(document: Document) -> Scenario:
-    """Validate composed data against the schema, then across entities."""
+    """Validate composed data against the schema, then across entities; with problems
+    in the schema, the names the other entities misspell are reported beside them."""
     try:
         scenario = Scenario.model_validate(document.data)
     except ValidationError as error:
-        raise ScenarioError(problems_from_validation(error, document, Scenario)) from None
-    findings = {
-        (_as_written(document, path), message) for path, message in semantic.check(scenario)
-    }
+        problems = problems_from_validation(error, document, Scenario)
+        raise ScenarioError(problems + _unknown_names(document, error)) from None
+    findings = semantic.check(scenario)
     if findings:
-        raise ScenarioError(
-            [
-                Problem(document.where(path) or Location("<scenario>"), format_path(path), message)
-                for path, message in findings
-            ]
-        )
+        raise ScenarioError(_problems(document, findings))
     return scenario
+
+
+def _problems(document: Document, findings: Iterable[semantic.Finding]) -> list[Problem]:
+    """The ``findings`` (key path, message) located in ``document``'s files."""
+    located = {(_as_written(document, path), message) for path, message in findings}
+    return [
+        Problem(document.where(path) or Location("<scenario>"), format_path(path), message)
+        for path, message in located
+    ]
+
+
+def _unknown_names(document: Document, error: ValidationError) -> list[Problem]:
+    """Names no entity has, found among the entities the schema passed: each named
+    entity with a schema problem stands in as a copy of one of its table that passed
+    (so its name is known, and what the copy names is not reported), the rest validated
+    again and checked for unknown names only. None when a problem lies outside a named
+    entity, no entity of its table passed (its names would not be known), or the rest
+    does not validate."""
+    data = document.data
+    failed: set[tuple[str, str]] = set()
+    for detail in error.errors():
+        where = detail["loc"]
+        table = where[0] if where else None
+        if table not in ENTITY_TABLES or len(where) < 2 or not isinstance(data.get(table), dict):
+            return []
+        if where[1] not in data[table]:
+            return []
+        failed.add((table, where[1]))
+    rest = dict(data)
+    for table, name in failed:
+        passed = [entity for key, entity in data[table].items() if (table, key) not in failed]
+        if not passed:
+            return []
+        rest[table] = {**rest[table], name: passed[0]}
+    try:
+        partial = Scenario.model_validate(rest)
+    except ValidationError:
+        return []
+    return _problems(
+        document,
+        (
+            (path, message)
+            for path, message in semantic.unknown_names(partial)
+            if tuple(path[:2]) not in failed
+        ),
+    )
 
 
 def _as_written(document: Document, path: tuple) -> tuple:

@@ -31,6 +31,15 @@ def check(scenario: Scenario) -> list[Finding]:
     return findings
 
 
+#: How a finding of a name that no entity (or seed fact) has begins.
+UNKNOWN = "unknown "
+
+
+def unknown_names(scenario: Scenario) -> list[Finding]:
+    """The findings of :func:`check` that are names no entity (or seed fact) has."""
+    return [finding for finding in check(scenario) if finding[1].startswith(UNKNOWN)]
+
+
 def _closest(name: str, table: dict) -> str | None:
     """The name in ``table`` closest to the unknown ``name``, if one is close."""
     close = difflib.get_close_matches(name, list(table), n=1)
@@ -42,7 +51,7 @@ def _ref(kind: str, table: dict, name: str | None, path: KeyPath) -> Iterator[Fi
         close = _closest(name, table)
         hint = f"; did you mean {close!r}?" if close is not None else ""
         known = ", ".join(sorted(table)) or "none defined"
-        yield path, f"unknown {kind} {name!r}{hint} (known: {known})"
+        yield path, f"{UNKNOWN}{kind} {name!r}{hint} (known: {known})"
 
 
 def _references(s: Scenario) -> Iterator[Finding]:
@@ -453,7 +462,7 @@ def _seed_ids(s: Scenario, params: list) -> Iterator[Finding]:
             hint = f"; did you mean 'seed:{close[0]}'?" if close else ""
             yield (
                 (*_split(path), "source"),
-                f"unknown seed fact {source.text!r}{hint} (see: capsim seeds)",
+                f"{UNKNOWN}seed fact {source.text!r}{hint} (see: capsim seeds)",
             )
 
 
