@@ -646,6 +646,12 @@ def _with_second_product(**changes: Any) -> str:
     return dump(data)
 
 
+def negative_tdp(path: Path, text: str, pid: str) -> str:
+    """The problem of product ``pid``'s tdp of -1000 W (the only tdp in ``text``)."""
+    message = f"{POWER} that is >= 0, found '-1000 W'"
+    return at_value(path, text, "tdp: -1000 W", f"products.{pid}.tdp", message)
+
+
 def test_a_field_problem_and_a_misspelt_name_are_reported_together(tmp_path, capsys):
     # Both in one pass: the schema's problem in product q, and the name programme g
     # misspells, checked against every product (q included, though its tdp is wrong).
@@ -653,9 +659,7 @@ def test_a_field_problem_and_a_misspelt_name_are_reported_together(tmp_path, cap
     path = write(tmp_path, text)
     only(
         validate(capsys, path),
-        at_value(
-            path, text, "tdp: -1000 W", "products.q.tdp", f"{POWER} that is >= 0, found '-1000 W'"
-        ),
+        negative_tdp(path, text, "q"),
         at_value(
             path,
             text,
@@ -673,9 +677,7 @@ def test_a_name_of_an_entity_with_a_field_problem_is_not_unknown(tmp_path, capsy
     path = write(tmp_path, text)
     only(
         validate(capsys, path),
-        at_value(
-            path, text, "tdp: -1000 W", "products.p.tdp", f"{POWER} that is >= 0, found '-1000 W'"
-        ),
+        negative_tdp(path, text, "p"),
     )
 
 
@@ -686,9 +688,7 @@ def test_names_wait_for_a_table_whose_every_entity_has_a_field_problem(tmp_path,
     path = write(tmp_path, text)
     only(
         validate(capsys, path),
-        at_value(
-            path, text, "tdp: -1000 W", "products.p.tdp", f"{POWER} that is >= 0, found '-1000 W'"
-        ),
+        negative_tdp(path, text, "p"),
     )
 
 
