@@ -681,6 +681,29 @@ def test_a_name_of_an_entity_with_a_field_problem_is_not_unknown(tmp_path, capsy
     )
 
 
+def test_names_an_entity_with_a_field_problem_gives_stay_known(tmp_path, capsys):
+    # q is designer e's only product and makes FP6: with its tdp wrong, the line's share
+    # for e and a milestone of q's FP6 are still right (taken from q, not from p)
+    text = _with_second_product(
+        **{
+            "products.q.tdp": "-1000 W",
+            "products.q.designer": "e",
+            "products.q.flops": {"FP6": "4 PFLOP/s"},
+            "packaging.c.shares": {"d": 0.5, "e": 0.5},
+            "milestones.q-fp6": {
+                "quantity": "flops_online",
+                "product": "q",
+                "precision": "FP6",
+                "threshold": "1 EFLOP/s",
+            },
+        }
+    )
+    path = write(tmp_path, text)
+    only(validate(capsys, path), negative_tdp(path, text, "q"))
+    fixed = text.replace("tdp: -1000 W", "tdp: 1000 W")
+    assert cli(capsys, "validate", str(write(tmp_path, fixed, "fixed.yaml")))[0] == 0
+
+
 def test_names_wait_for_a_table_whose_every_entity_has_a_field_problem(tmp_path, capsys):
     # the chain's only product p has a wrong tdp: which products exist is not known, so
     # the misspelt name is left for the next pass rather than reported against none

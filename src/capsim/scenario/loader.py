@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -87,14 +88,15 @@ def _problems(document: Document, findings: Iterable[semantic.Finding]) -> list[
 
 
 def _unknown_names(document: Document, error: ValidationError) -> list[Problem]:
-    """Names no entity has, found among the entities the schema passed: each named
-    entity with a schema problem stands in as a copy of one of its table that passed
-    (so its name is known, and what the copy names is not reported), the rest validated
-    again and checked for unknown names only. None when a problem lies outside a named
-    entity, no entity of its table passed (its names would not be known), or the rest
-    does not validate."""
+    """Names no entity has, found among the entities the schema passed: in each named
+    entity with a schema problem, the fields with one are taken from an entity of its
+    table that passed (the whole entity, where it is not a mapping), so its own name and
+    the names its other fields give (its designer, its precisions) are still known; the
+    rest is validated again and checked for unknown names only, outside those entities.
+    None when a problem lies outside a named entity, no entity of its table passed, or
+    the rest does not validate."""
     data = document.data
-    failed: set[tuple[str, str]] = set()
+    fields: dict[tuple[str, str], set] = {}
     for detail in error.errors():
         where = detail["loc"]
         table = where[0] if where else None
@@ -102,25 +104,41 @@ def _unknown_names(document: Document, error: ValidationError) -> list[Problem]:
             return []
         if where[1] not in data[table]:
             return []
-        failed.add((table, where[1]))
+        fields.setdefault((table, where[1]), set()).add(where[2] if len(where) > 2 else None)
     rest = dict(data)
-    for table, name in failed:
-        passed = [entity for key, entity in data[table].items() if (table, key) not in failed]
+    for (table, name), wrong in fields.items():
+        passed = [e for key, e in data[table].items() if (table, key) not in fields]
         if not passed:
             return []
-        rest[table] = {**rest[table], name: passed[0]}
+        rest[table] = {**rest[table], name: _repaired(data[table][name], wrong, passed[0])}
     try:
         partial = Scenario.model_validate(rest)
     except ValidationError:
         return []
+    inside = tuple(format_path(entity) + "." for entity in fields)
     return _problems(
         document,
         (
             (path, message)
             for path, message in semantic.unknown_names(partial)
-            if tuple(path[:2]) not in failed
+            if not f"{format_path(path)}.".startswith(inside)
         ),
     )
+
+
+def _repaired(entity: Any, wrong: set, other: Any) -> Any:
+    """``entity`` (as written) with its ``wrong`` fields as ``other`` (an entity of its
+    table that passed the schema) has them, or left out where it has none; ``other``
+    itself where ``entity`` is not a mapping or is wrong as a whole (None in ``wrong``)."""
+    if None in wrong or not isinstance(entity, dict) or not isinstance(other, dict):
+        return other
+    fixed = dict(entity)
+    for key in wrong:
+        if key in other:
+            fixed[key] = other[key]
+        else:
+            fixed.pop(key, None)
+    return fixed
 
 
 def _as_written(document: Document, path: tuple) -> tuple:
