@@ -360,8 +360,7 @@ class Planner:
         plans = [plan for plan, _ in self.projection(month).values()]
         found = [math.inf] * len(plans)
         for supplier in (*self._lines, *self._fabs):
-            at = month - supplier.lag
-            capacity = supplier.capacity[at if at > 0 else 0]
+            at, capacity = supplier.started(month)
             left = capacity - self.clearing.reserved_outside(supplier.market, capacity, at)
             for i, _, per_good in supplier.members:
                 if per_good > 0:
@@ -527,8 +526,7 @@ class Planner:
         for name, suppliers in (("cowos", self._lines), ("logic_wafers", self._fabs)):
             values = found[name]
             for supplier in suppliers:
-                at = index - supplier.lag
-                capacity = supplier.capacity[at if at > 0 else 0]
+                capacity = supplier.started(index)[1]
                 for i, _, per_good in supplier.members:
                     values[i] = capacity * per_good
         wafers, stacks_fixed = self._hbm_pool[index]
@@ -546,7 +544,6 @@ class Planner:
         (``diced``), in ``month``, by their markets [package/month]. A supplier asked
         the same as in one of its last two clearings of ``month`` grants the same. A fab
         shares what it starts a cycle time before (see :class:`_Supplier`)."""
-        last = self.months - 1
         shares = []
         for suppliers, wanted in ((self._lines, packaged), (self._fabs, diced)):
             given = [0.0] * len(wanted)
@@ -558,8 +555,7 @@ class Planner:
                 }
                 granted = supplier.recall(month, asks)
                 if granted is None:
-                    at = month - supplier.lag
-                    capacity = supplier.capacity[min(max(at, 0), last)]
+                    at, capacity = supplier.started(month)
                     granted = self.clearing.grants(
                         supplier.market, capacity, at, supplier.chains, asks
                     )
@@ -856,6 +852,13 @@ class _Supplier:
         self.cleared: dict[int, list[tuple[dict[str, float], dict[str, float]]]] = {}
         """Its last two clearings of each month in plans: (asks, grants), latest first
         (grants depend on the month and the asks only)."""
+
+    def started(self, month: int) -> tuple[int, float]:
+        """The month whose starts a plan for ``month`` shares (``lag`` before it) and the
+        capacity then [wafer/month] (the first month's before the horizon, the last's
+        after it)."""
+        at = month - self.lag
+        return at, self.capacity[min(max(at, 0), len(self.capacity) - 1)]
 
     def recall(self, month: int, asks: dict[str, float]) -> dict[str, float] | None:
         """The grants of one of the last two clearings of ``month`` with these asks."""

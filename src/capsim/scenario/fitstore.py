@@ -17,6 +17,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -29,10 +30,17 @@ def key(files: Iterable[Path], *extra: str) -> str:
     for path in files:
         digest.update(Path(path).read_bytes())
         digest.update(b"\0")
-    for text in (*extra, metadata.version("numpy"), metadata.version("scipy")):
+    for text in (*extra, *_versions()):
         digest.update(text.encode())
         digest.update(b"\0")
     return digest.hexdigest()
+
+
+@cache
+def _versions() -> tuple[str, str]:
+    """The installed numpy and scipy versions (read once: each lookup scans the
+    installed distributions)."""
+    return metadata.version("numpy"), metadata.version("scipy")
 
 
 def load(name: str, digest: str) -> Any | None:
