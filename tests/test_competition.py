@@ -428,14 +428,48 @@ def test_wafers_moved_to_hbm4_make_stacks_only_after_the_conversion_time(convers
     assert granted(result, "v/HBM4", "A") == pytest.approx(
         monthly((conversion, 0.0), (MONTHS - conversion, 400.0))
     )
-    # Before then A's HBM4 orders stand unserved.
-    assert (asked(result, "v/HBM4", "A")[:conversion] > 0).all()
+    # Before then A orders no HBM4: its plans count, for the months a conversion ordered
+    # now cannot reach, on the wafers set up for HBM4 then (none).
+    assert asked(result, "v/HBM4", "A")[:conversion] == pytest.approx([0.0] * conversion)
     assert produced(result, "pa") == pytest.approx(
         monthly((conversion + 1, 0.0), (MONTHS - conversion - 1, 200.0))
     )
     assert list(result.binding_input.sel(product="pa").values[: conversion + 1]) == ["hbm"] * (
         conversion + 1
     )
+
+
+def test_plans_count_the_hbm_wafers_set_up_until_a_conversion_could_be_ready():
+    # pa (A, HBM4) orders 600 packages a month and pb (B, HBM3E) 200, on the 400-package
+    # line; the fab has a 2-month cycle, so dies are ordered to the plans two months
+    # ahead. Vendor v has 10,000 wafers, all set up for HBM3E; moving some to HBM4 takes
+    # 4 months, and stacks take a month more: pa can have no HBM4 stack before month 5.
+    # The plans count, for the stacks started before a conversion ordered now is ready,
+    # on the wafers set up then: pa is planned nothing to month 4, and pb the line's
+    # slots it can use, its 200 a month. The vendor sets up HBM4 wafers in month 0 for
+    # what pa would take were HBM not short: the whole line, 400 packages x 8 stacks /
+    # (8 x 50 % good stacks a wafer) = 800 wafers, ready in month 4. From month 5 pa can
+    # so have at most 400 packages a month, and the line is shared 400 : 200 = 266.7 :
+    # 133.3, full.
+    # (While the plans counted HBM as one pool of any generation, pa was planned 300 a
+    # month from month 0: 900 of its dies waited for HBM4 by month 2, and pb, planned 100,
+    # made 100 a month with three quarters of the line idle to month 4.)
+    data = world()
+    data["products"]["pa"] = product("A", "HBM4")
+    data["logic_fabs"]["f"]["cycle_time"] = "2 month"
+    data["hbm_vendors"]["v"] = {
+        **copy.deepcopy(WAFER_VENDOR),
+        "wafers": "10000 wafer/month",
+        "conversion_time": "4 months",
+        "qualification": {"pa": "2025-01-01", "pb": "2025-01-01"},
+    }
+    result = run(data)
+    assert result.supplier_capacity.sel(supplier="v/HBM4").values == pytest.approx(
+        monthly((4, 0.0), (8, 800.0))
+    )
+    assert produced(result, "pa") == pytest.approx(monthly((5, 0.0), (7, 400.0 * 2 / 3)))
+    assert produced(result, "pb") == pytest.approx(monthly((5, 200.0), (7, 400.0 / 3)))
+    assert result.die_inventory.sel(product="pa").values == pytest.approx([0.0] * MONTHS)
 
 
 def test_hbm4_stacks_are_wafers_times_stacks_per_wafer_times_yield():

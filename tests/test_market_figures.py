@@ -381,7 +381,21 @@ def test_no_product_holds_more_than_three_months_of_its_hbm_to_its_windows_end(n
     _check_hbm_held(name, to_window_end=True)
 
 
-@pytest.mark.parametrize("name", MARKET_WORLDS)
+#: Dies left when a product's window closes: B300 in stargate-korea-memory keeps 0.7k
+#: dies (0.35k packages) from 2027-05, matched to stacks that HBM, binding it in its last
+#: two months of demand, did not give; its buyer's unmet orders are not carried.
+_DIES_AT_WINDOW_END = {
+    "stargate-korea-memory": pytest.mark.xfail(
+        strict=True,
+        reason="dies matched to stacks that never came are left when a product's window "
+        "closes (docs/model.md, known gaps: stacks left with a vendor at a window's end)",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=_DIES_AT_WINDOW_END.get(n, ())) for n in MARKET_WORLDS]
+)
 def test_no_product_holds_more_than_a_month_of_its_dies(name):
     # Dies are ordered to match the stacks a product gets, for the first packaging they can
     # join: a month's end holds at most the dies the next month's packages take (dies due
@@ -421,14 +435,6 @@ def test_no_product_holds_more_than_a_month_of_its_dies(name):
         assert excess <= 0, (str(product), month)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="with AMD's CoWoS reservation the no-idle-input rule, which this test leaves "
-    "out before the peak, acts at and after it: the ASIC passes 14k stacks on in each of "
-    "2029-10 and -11, while CoWoS or its dies bind it, and HBM binds it in 2029-12 (and "
-    "4-35k a month more to 2030-05) (docs/model.md, known gaps: a deal's last packages "
-    "can trickle in)",
-)
 def test_a_deal_keeps_the_stacks_its_last_packages_need():
     # The Broadcom deal in openai-all-deals as it winds down (from the month its ASIC's
     # demand peaks), its crews setting its room: a product gives back only stacks its
@@ -439,7 +445,10 @@ def test_a_deal_keeps_the_stacks_its_last_packages_need():
     # Giving back against the month's room alone it gave back 475k stacks in 2030-09 to
     # -11 and was short of them from 2031-02 (10 GW on 2031-10-21, against 2031-09-22);
     # with base-world's orders of before 2026-12-01, openai-broadcom-10gw alone met its
-    # 10 GW 40 days after the joint world.
+    # 10 GW 40 days after the joint world. While the plans counted HBM as one pool of every
+    # vendor's wafers of the month packaged (to 2026-12-02), the ASIC passed 14k stacks on
+    # in each of 2029-10 and -11 while CoWoS or its dies bound it, and HBM bound it from
+    # 2029-12.
     from capsim.model.resolve import resolve
 
     scenario, ds = _central_run("openai-all-deals")
@@ -496,23 +505,13 @@ def test_dies_are_not_named_binding_while_their_fab_idles_and_hbm_is_sold_out():
             "openai-broadcom",
             marks=pytest.mark.xfail(
                 strict=True,
-                reason="its last 3.3k packages (0.05 %) come in 2031-02 to -04, after its "
-                "99 % in 2031-01: in 2030-08 it gives back 423k stacks beyond the room its "
-                "crews will have within its HBM lead time, and HBM binds it from 2031-01 "
-                "(docs/model.md, known gaps: a deal's last packages can trickle in)",
+                reason="its last 2.4k packages (0.04 %) come in 2031-02 and -03, after its "
+                "99 % in 2031-01: in 2030-07 it gives back 140k stacks beyond the room its "
+                "crews will have within its HBM lead time, and HBM binds it in 2030-12 and "
+                "2031-01 (docs/model.md, known gaps: a deal's last packages can trickle in)",
             ),
         ),
-        pytest.param(
-            "openai-all-deals",
-            "openai-broadcom",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="its last 4.1k packages (0.07 %) come in 2031-04 and -06, after its "
-                "99 % in 2031-02: HBM binds it in 2031-02 to -04, having given back 322k "
-                "stacks in 2030-11, and its sites have no room in 2031-05 (docs/model.md, "
-                "known gaps: a deal's last packages can trickle in)",
-            ),
-        ),
+        ("openai-all-deals", "openai-broadcom"),
         ("openai-all-deals", "openai-amd"),
         ("openai-all-deals", "openai-nvidia"),
     ],
@@ -524,6 +523,9 @@ def test_a_deals_last_packages_come_the_month_after_its_99_percent(name, program
     # are due for them. Matched to the stacks due alone (until 2026-12-01), the
     # Broadcom deal's last 6.3k packages waited for dies from 2030-12 to 2031-04 alone
     # (2031-02 to 2031-05 joint), as stacks came late and dies a fab cycle after them.
+    # While the plans counted HBM as one pool of every vendor's wafers of the month
+    # packaged (to 2026-12-02), its last 4.1k packages joint came in 2031-04 and -06,
+    # after its 99 % in 2031-02, HBM binding it after it had given 322k stacks back.
     _, ds = _central_run(name)
     allocated = np.cumsum(ds.packages_allocated.sel(programme=programme).values)
     total = allocated[-1]

@@ -18,6 +18,11 @@ from __future__ import annotations
 
 from capsim.model.inputs import VendorIn
 
+#: A vendor's wafers set up for each generation [wafer/month], its conversions under way
+#: ((ready [month], generation, wafers per month, the generation they leave or None)) and
+#: its last aims [wafer/month].
+Tooling = tuple[dict[str, float], list[tuple[float, str, float, str | None]], dict[str, float]]
+
 
 class HbmVendorModel:
     """One vendor's tooling, conversions and unsold stacks.
@@ -38,6 +43,10 @@ class HbmVendorModel:
         else:
             first = float(spec.wafers[0])
             self.tooled = {g: spec.tooling.get(g, 0.0) * first for g in self.generations}
+        self._first = dict(self.tooled)
+        """Its tooling before the horizon [wafer/month]."""
+        self._started: dict[int, dict[str, float]] = {}
+        """The tooling of each month run so far [wafer/month] (see :meth:`tooled_at`)."""
         self._aim = dict(self.tooled)
         """Wafers per month the vendor last aimed each generation at [wafer/month]."""
         self.converting: list[tuple[float, str, float, str | None]] = []
@@ -70,41 +79,58 @@ class HbmVendorModel:
 
     def tooled_at(self, month: int) -> dict[str, float]:
         """Wafers per month set up for each generation in ``month`` [wafer/month], after
-        the conversions ready by then and any fall in the vendor's wafers."""
+        the conversions ready by then and any change in the vendor's wafers (kept as the
+        wafers of that month's starts, see :meth:`set_up_for`)."""
+        self.tooled, self.converting = self._advanced(month)
+        self._started[month] = dict(self.tooled)
+        return self.tooled
+
+    def state(self) -> Tooling:
+        """The vendor's tooling, conversions under way and last aims now, as
+        :meth:`set_up_for` reads them (copies)."""
+        return dict(self.tooled), list(self.converting), dict(self._aim)
+
+    def set_up_for(self, month: int, state: Tooling) -> dict[str, float]:
+        """Wafers per month set up for each generation in ``month`` [wafer/month] (fixed
+        stacks per month for a vendor given as fixed stacks [stack/month]): as they were
+        for a month already started (before the horizon, as at its start), else as the
+        conversions under way in ``state`` (:meth:`state`) will leave them, new wafers
+        split as the vendor then aimed its generations: what the plans can count on for
+        the months a conversion ordered now cannot reach."""
+        found = self._started.get(month)
+        if found is not None:
+            return found
+        if month < 0 and self.spec.fixed is None:
+            return self._first
+        return self._advanced(month, state)[0]
+
+    def _advanced(
+        self, month: int, state: Tooling | None = None
+    ) -> tuple[dict[str, float], list[tuple[float, str, float, str | None]]]:
+        """The tooling in ``month`` [wafer/month] and the conversions still under way then,
+        from the vendor's present ones (or those of ``state``), which stay as they
+        are."""
         spec = self.spec
         index = min(max(month, 0), len(self._wafers) - 1)
+        present, converting, aim = state or (self.tooled, self.converting, self._aim)
         if spec.fixed is not None:
-            self.tooled = {g: float(spec.fixed[g][index]) for g in self.generations}
-            return self.tooled
-        ready = [c for c in self.converting if c[0] <= month]
+            return {g: float(spec.fixed[g][index]) for g in self.generations}, converting
+        tooled = dict(present)
+        ready = [c for c in converting if c[0] <= month]
         if ready:
-            self.converting = [c for c in self.converting if c[0] > month]
+            converting = [c for c in converting if c[0] > month]
             for _, generation, amount, leaving in ready:
                 switched = amount
                 if leaving is not None:
-                    switched = min(amount, self.tooled[leaving])
-                    self.tooled[leaving] -= switched
-                self.tooled[generation] += switched
-        over = sum(self.tooled.values()) + self._in_conversion() - self._wafers[index]
+                    switched = min(amount, tooled[leaving])
+                    tooled[leaving] -= switched
+                tooled[generation] += switched
+        over = sum(tooled.values()) + _in_conversion(converting) - self._wafers[index]
         if over > 0:
-            self._cut(over)
+            converting = _cut(tooled, converting, over)
         elif over < 0:
-            self._grow(-over)
-        return self.tooled
-
-    def _grow(self, new: float) -> None:
-        """Set up ``new`` wafers per month (the vendor's capacity grew) at once, split as
-        the vendor last aimed its generations (at first, as its tooling): a capacity
-        series is wafers being made, so growth arrives ready to make stacks."""
-        aim = self._aim
-        total = sum(aim.values())
-        if total <= 0:
-            aim = self.tooled
-            total = sum(aim.values())
-        if total <= 0:
-            return
-        for generation, weight in aim.items():
-            self.tooled[generation] += new * weight / total
+            _grow(tooled, -over, aim)
+        return tooled, converting
 
     def retool(self, month: int, wanted: dict[str, float], asked: dict[str, float]) -> None:
         """Move wafers toward what each generation is ``wanted`` to have a conversion time
@@ -129,7 +155,7 @@ class HbmVendorModel:
         staying, pending = self._staying_and_pending()
         short = {g: max(0.0, target[g] - staying[g] - pending[g]) for g in self.generations}
         if sum(short.values()) > 0:  # never without a plan: its target is all 0
-            free = max(0.0, total - sum(self.tooled.values()) - self._in_conversion())
+            free = max(0.0, total - sum(self.tooled.values()) - _in_conversion(self.converting))
             surplus = {
                 g: max(0.0, staying[g] - target[g]) for g in self.generations if not short[g]
             }
@@ -179,28 +205,51 @@ class HbmVendorModel:
                 for leaving, given in sources:
                     self.converting.append((ready, g, given * amount / needed, leaving))
 
-    def _in_conversion(self) -> float:
-        """Free wafers per month being set up for a generation [wafer/month]."""
-        return sum(amount for _, _, amount, leaving in self.converting if leaving is None)
 
-    def _cut(self, over: float) -> None:
-        """Take ``over`` wafers per month out of the free wafers being set up (latest
-        first), then out of every generation in proportion to its tooling, and as much
-        out of what is leaving it."""
-        for i in range(len(self.converting) - 1, -1, -1):
-            ready, generation, amount, leaving = self.converting[i]
-            if over <= 0:
-                break
-            if leaving is None:
-                taken = min(amount, over)
-                over -= taken
-                self.converting[i] = (ready, generation, amount - taken, None)
-        self.converting = [c for c in self.converting if c[2] > 0]
-        total = sum(self.tooled.values())
-        if over > 0 and total > 0:
-            keep = max(0.0, 1.0 - over / total)
-            self.tooled = {g: amount * keep for g, amount in self.tooled.items()}
-            self.converting = [
-                (ready, g, amount if leaving is None else amount * keep, leaving)
-                for ready, g, amount, leaving in self.converting
-            ]
+def _in_conversion(converting: list[tuple[float, str, float, str | None]]) -> float:
+    """Free wafers per month being set up for a generation in ``converting``
+    [wafer/month]."""
+    return sum(amount for _, _, amount, leaving in converting if leaving is None)
+
+
+def _cut(
+    tooled: dict[str, float], converting: list[tuple[float, str, float, str | None]], over: float
+) -> list[tuple[float, str, float, str | None]]:
+    """Take ``over`` wafers per month out of the free wafers being set up (latest first),
+    then out of every generation in ``tooled`` in proportion to its tooling (in place),
+    and as much out of what is leaving it; the conversions left."""
+    converting = list(converting)
+    for i in range(len(converting) - 1, -1, -1):
+        ready, generation, amount, leaving = converting[i]
+        if over <= 0:
+            break
+        if leaving is None:
+            taken = min(amount, over)
+            over -= taken
+            converting[i] = (ready, generation, amount - taken, None)
+    converting = [c for c in converting if c[2] > 0]
+    total = sum(tooled.values())
+    if over > 0 and total > 0:
+        keep = max(0.0, 1.0 - over / total)
+        for generation in tooled:
+            tooled[generation] *= keep
+        converting = [
+            (ready, g, amount if leaving is None else amount * keep, leaving)
+            for ready, g, amount, leaving in converting
+        ]
+    return converting
+
+
+def _grow(tooled: dict[str, float], new: float, aim: dict[str, float]) -> None:
+    """Set up ``new`` wafers per month in ``tooled`` (the vendor's capacity grew) at
+    once, split as the vendor aims its generations (``aim`` [wafer/month]; without
+    aims, as it is set up): a capacity series is wafers being made, so growth arrives
+    ready to make stacks."""
+    total = sum(aim.values())
+    if total <= 0:
+        aim = dict(tooled)
+        total = sum(aim.values())
+    if total <= 0:
+        return
+    for generation, weight in aim.items():
+        tooled[generation] += new * weight / total

@@ -3,12 +3,12 @@
 A product's plan for a month is its scheduled rate then (its programmes' order rate and
 their carried orders overdue, each up to the most it ordered in a month), at most what
 its line and its fab would give it were each shared by its market among every product's
-scheduled rate, then again among what the other inputs let each product use (HBM counted
-as one pool of the vendors' wafers), so capacity a product cannot use goes to the
-products that can. It orders inputs to cover its plans until they arrive, and its
-arrears (orders of past months not met beyond its plans) that the programmes open when
-packages made of those inputs are finished would still take, never more than its
-programmes still lack.
+scheduled rate, and what its HBM vendors would give it (:mod:`capsim.model.hbm_outlook`),
+then again among what the other inputs let each product use, so capacity a product
+cannot use goes to the products that can. It orders inputs to cover its plans until
+they arrive, and its arrears (orders of past months not met beyond its plans) that the
+programmes open when packages made of those inputs are finished would still take, never
+more than its programmes still lack.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import numpy as np
 
 from capsim.model.clearing import SHORT, Clearing
 from capsim.model.hbm import HbmVendorModel
+from capsim.model.hbm_outlook import HbmOutlook
 from capsim.model.inputs import CapacityIn, ModelInputs, ProductIn, VendorIn
 from capsim.model.supply import ProductChain
 
@@ -120,8 +121,8 @@ class Planner:
         self._pids = list(chains)
         self._index = {pid: i for i, pid in enumerate(self._pids)}
         self._lines, self._fabs = _suppliers(inputs, self.by_line, self.by_fab, self._pids)
-        self._hbm_pool = _hbm_pool(vendors, self.months)
-        self._hbm_need = _hbm_need(chains)
+        self.hbm = HbmOutlook(vendors, chains, clearing, self.sourcing, self.months)
+        """What the HBM vendors would give the plans."""
         self._sources: dict[str, list[tuple[str, tuple[float, float], float, Any]]] = {
             pid: [
                 (
@@ -149,8 +150,11 @@ class Planner:
         no less)."""
         self._weights: dict[str, dict[int, dict[str, float]]] = {pid: {} for pid in chains}
         """Each product's sourcing weights by month: inputs only, kept for the run."""
-        self._projections: dict[int, tuple[list[float], dict]] = {}
-        """Each month's plans and reasons, with the scheduled rates they were made for."""
+        self._projections: dict[int, tuple[list[float], list, dict, dict]] = {}
+        """Each month's plans and reasons, and what HBM held each product's plan below what
+        its line and fab would give it (:meth:`held_by_hbm`), with the scheduled rates and
+        HBM supply they were made for."""
+        self._held_by_hbm: dict[int, dict[str, float]] = {}  # see held_by_hbm, this month
         self._fresh: dict[int, dict[str, tuple[float, str | None]]] = {}
         """The plans and reasons read this month."""
         self._busy: set[int] = set()
@@ -158,12 +162,13 @@ class Planner:
         earlier months only)."""
         self._stack_plans: dict[tuple, tuple] = {}
         self._spares: dict[int, list[float]] = {}  # each month's spare(), read this month
-        self._wholes: dict[int, dict[str, list[float]]] = {}
-        """Each month's :meth:`_whole`: inputs only, kept for the run."""
+        self._wholes: dict[int, dict[str, list[float]]] = {}  # _whole's lines and fabs: inputs
 
-    def forget(self) -> None:
-        """Drop the cached rates and plans (programmes have moved on); a month's shares
-        are kept, to be reused while the order rates they were made for still hold."""
+    def forget(self, now: int) -> None:
+        """Drop the cached rates and plans (programmes have moved on, HBM vendors have
+        set up wafers), to plan in month ``now``; a month's shares are kept, to be reused
+        while the order rates and HBM supply they were made for still hold."""
+        self.hbm.forget(now)
         self._rates.clear()
         self._by_programme.clear()
         self._open_from.clear()
@@ -172,6 +177,7 @@ class Planner:
         self._planned.clear()
         self._stack_plans.clear()
         self._fresh.clear()
+        self._held_by_hbm.clear()
         self._spares.clear()
         self._in_order_to = 0
         self._due.clear()
@@ -331,7 +337,7 @@ class Planner:
         packaged (from the month's start after it) beyond its plan then [package]: what
         its programmes would want then beyond their scheduled rate (:meth:`owed` less
         :meth:`catch_up`), no more
-        than its line, its fab and the HBM pool could still make then beyond all the
+        than its line, its fab and its HBM could still make then beyond all the
         products' plans (:meth:`spare`): slots beyond the plans go to what is owed, and
         inputs ordered beyond them would wait for slots."""
         pid = chain.product.id
@@ -351,8 +357,9 @@ class Planner:
     def spare(self, month: int) -> list[float]:
         """Good packages per month each product (by index) could make in ``month`` beyond
         every product's plan then, with what its line, its fab (the wafers it starts a
-        cycle time before) and the HBM pool have left over once the plans and the
-        reservations of buyers not modelled are served [package/month]."""
+        cycle time before) and its HBM vendors (:meth:`HbmOutlook.room`) have left over
+        once the plans and the reservations of buyers not modelled are served
+        [package/month]."""
         month = min(max(month, 0), self.months - 1)
         found = self._spares.get(month)
         if found is not None:
@@ -368,13 +375,7 @@ class Planner:
             left = left if left > 0.0 else 0.0
             for i, _, per_good in supplier.members:
                 found[i] = min(found[i], left * per_good)
-        wafers, stacks_fixed = self._hbm_pool[month]
-        if not stacks_fixed > 0:
-            for i, per_good, per_wafer in self._hbm_need:
-                wafers -= plans[i] * per_good / per_wafer[month]
-            wafers = wafers if wafers > 0.0 else 0.0
-            for i, per_good, per_wafer in self._hbm_need:
-                found[i] = min(found[i], wafers * per_wafer[month] / per_good)
+        found = list(map(min, found, self.hbm.room(month, plans)))
         self._spares[month] = found
         return found
 
@@ -418,14 +419,13 @@ class Planner:
         """Each product's plan for ``month`` [package/month] and the input that set it.
 
         Each line and fab is shared by its market among the products' scheduled rates
-        (:meth:`rates_at`), and
-        HBM as one pool of the vendors' wafers (any generation: wafers can be set up for
-        another within a plan's look-ahead) in proportion to the wafers the rates need;
-        then each line and fab is shared again among what each product could use by the
-        other inputs' shares, so capacity a product cannot use for want of another input
-        goes to the products that can. The plan is the least of the scheduled rate and the
-        second shares; the input named is the one short of what the others let the
-        product use, else the one whose first share was least."""
+        (:meth:`rates_at`), and HBM as the vendors would share it
+        (:meth:`HbmOutlook.served`); then each supplier is shared again among what each
+        product could use by the other inputs' shares, so capacity a product cannot use
+        for want of another input goes to the products that can. The plan is the least
+        of the scheduled rate and the second shares; the input named is the one short of
+        what the others let the product use, else the one whose first share was least
+        (:func:`_reason`)."""
         found = self._fresh.get(month)
         if found is not None:
             return found
@@ -461,80 +461,92 @@ class Planner:
                 asks[i] = self._rate(pid, month)
                 if carried[pid]:
                     asks[i] += self.catch_up(pid, month)[0]
+        supply = self.hbm.starts(month)
         cached = self._projections.get(month)
-        if cached is not None and cached[0] == asks:
-            self._fresh[month] = cached[1]
-            return cached[1]
-        # a line sees no more asked than the whole of each product's fab and of the HBM
-        # pool could serve, a fab no more than its line and the pool could, the pool no
+        if cached is not None and cached[0] == asks and cached[1] == supply:
+            self._fresh[month], self._held_by_hbm[month] = cached[2], cached[3]
+            return cached[2]
+        # a line sees no more asked than the whole of each product's fab and of its HBM
+        # could serve, a fab no more than its line and its HBM could, the HBM vendors no
         # more than its line and fab could: an open-ended programme's rate (all it
-        # lacks) crowds no one's first shares
+        # lacks) crowds no one's shares
         whole = self._whole(month)
         line_asks = list(map(min, asks, whole["logic_wafers"], whole["hbm"]))
         fab_asks = list(map(min, asks, whole["cowos"], whole["hbm"]))
-        pool_asks = list(map(min, asks, whole["cowos"], whole["logic_wafers"]))
+        hbm_asks = list(map(min, asks, whole["cowos"], whole["logic_wafers"]))
         first_cowos, first_logic = self._shares(month, line_asks, fab_asks)
-        first_hbm = self._hbm_shares(month, pool_asks)
+        first_hbm = self._hbm_shares(month, hbm_asks)
         # each supplier again, among what the others' first shares let each product use
         # (a share is a limit where it is less than was asked)
         by_line = list(map(_short_of, first_cowos, line_asks))
         by_fab = list(map(_short_of, first_logic, fab_asks))
-        by_pool = list(map(_short_of, first_hbm, pool_asks))
-        other_cowos = list(map(min, asks, by_fab, by_pool))
-        other_logic = list(map(min, asks, by_line, by_pool))
+        by_hbm = list(map(_short_of, first_hbm, hbm_asks))
+        other_cowos = list(map(min, line_asks, by_fab, by_hbm))
+        other_logic = list(map(min, fab_asks, by_line, by_hbm))
         second_cowos, second_logic = self._shares(month, other_cowos, other_logic)
+        other_hbm = list(map(min, hbm_asks, by_line, by_fab))
+        second_hbm = by_hbm  # none short of more: none of less
+        if any(share < math.inf for share in by_hbm):
+            second_hbm = self._hbm_shares(month, other_hbm)
         found: dict[str, tuple[float, str | None]] = {}
-        keep = 1.0 - SHORT
+        held: dict[str, float] = {}
         for i, pid in enumerate(self._pids):
             rate = asks[i]
-            plan = min(rate, second_cowos[i], second_logic[i])
-            reason = None
-            if second_cowos[i] < other_cowos[i] * keep:
-                reason = "cowos"
-            if second_logic[i] < other_logic[i] * keep:
-                reason = "logic_wafers"
-            if reason is None and plan < rate * keep:
-                # of the suppliers that gave less than asked at first, the least share
-                first = (
+            plan = min(rate, second_cowos[i], second_logic[i], second_hbm[i])
+            reason = _reason(
+                rate,
+                plan,
+                (
+                    ("cowos", second_cowos[i], other_cowos[i]),
+                    ("logic_wafers", second_logic[i], other_logic[i]),
+                    ("hbm", second_hbm[i], other_hbm[i]),
+                ),
+                (
                     ("cowos", first_cowos[i], line_asks[i]),
                     ("logic_wafers", first_logic[i], fab_asks[i]),
-                    ("hbm", first_hbm[i], pool_asks[i]),
-                )
-                least = math.inf
-                for name, share, asked in first:
-                    if share < least and share < asked * keep:
-                        reason, least = name, share
-                if reason is None:  # none short of the asks: the least share
-                    for name, share, _ in first:
-                        if share < least:
-                            reason, least = name, share
+                    ("hbm", first_hbm[i], hbm_asks[i]),
+                ),
+            )
             found[pid] = (plan, reason)
-        self._projections[month] = (asks, found)
-        self._fresh[month] = found
+            if reason == "hbm":
+                held[pid] = max(0.0, min(rate, whole["cowos"][i], whole["logic_wafers"][i]) - plan)
+        self._projections[month] = (asks, supply, found, held)
+        self._fresh[month], self._held_by_hbm[month] = found, held
         return found
+
+    def held_by_hbm(self, chain: ProductChain, time: float) -> float:
+        """Good packages a month HBM holds ``chain``'s product's plan at ``time`` below
+        its scheduled rate, at most what the whole of its line and of its fab could make
+        [package/month]: what more it would order of HBM that can be made then were any
+        (0 unless HBM set its plan)."""
+        product = chain.product
+        start = math.ceil(time - 1e-9)
+        if not product.start <= start < product.end:
+            return 0.0
+        month = min(max(start, 0), self.months - 1)
+        held = self._held_by_hbm.get(month)
+        if held is None:
+            self.planned(chain, time)  # makes the month's projection
+            held = self._held_by_hbm[month]
+        return held.get(product.id, 0.0)
 
     def _whole(self, month: int) -> dict[str, list[float]]:
         """Good packages per month each product (by index) would make in ``month`` with
         the whole of its line (``cowos``), of its fab's wafers started a cycle time
-        before (``logic_wafers``) and of the HBM pool (``hbm``, as :meth:`_hbm_shares`
-        pools it) [package/month]."""
+        before (``logic_wafers``) and of the HBM of the vendors qualifying it (``hbm``,
+        :meth:`HbmOutlook.whole`) [package/month]."""
         found = self._wholes.get(month)
-        if found is not None:
-            return found
-        index = min(max(month, 0), self.months - 1)
-        found = {name: [math.inf] * len(self._pids) for name in ("cowos", "logic_wafers", "hbm")}
-        for name, suppliers in (("cowos", self._lines), ("logic_wafers", self._fabs)):
-            values = found[name]
-            for supplier in suppliers:
-                capacity = supplier.started(index)[1]
-                for i, _, per_good in supplier.members:
-                    values[i] = capacity * per_good
-        wafers, stacks_fixed = self._hbm_pool[index]
-        if not stacks_fixed > 0:
-            for i, per_good, per_wafer in self._hbm_need:
-                found["hbm"][i] = wafers * per_wafer[index] / per_good
-        self._wholes[month] = found
-        return found
+        if found is None:
+            index = min(max(month, 0), self.months - 1)
+            found = {name: [math.inf] * len(self._pids) for name in ("cowos", "logic_wafers")}
+            for name, suppliers in (("cowos", self._lines), ("logic_wafers", self._fabs)):
+                values = found[name]
+                for supplier in suppliers:
+                    capacity = supplier.started(index)[1]
+                    for i, _, per_good in supplier.members:
+                        values[i] = capacity * per_good
+            self._wholes[month] = found
+        return {**found, "hbm": self.hbm.whole(month)}
 
     def _shares(
         self, month: int, packaged: list[float], diced: list[float]
@@ -566,24 +578,14 @@ class Planner:
         return shares[0], shares[1]
 
     def _hbm_shares(self, month: int, wanted: list[float]) -> list[float]:
-        """Good packages per month of HBM each product (by index) would get in ``month``
-        if all the vendors' wafers (any generation: wafers can be set up for another
-        within a plan's look-ahead) were shared in proportion to the wafers its
-        ``wanted`` packages need, at the mean stacks per wafer of its vendors
-        [package/month] (unbounded for a product that takes no HBM)."""
-        index = min(max(month, 0), self.months - 1)
-        wafers, stacks_fixed = self._hbm_pool[index]
-        shares = [math.inf] * len(wanted)
-        if stacks_fixed > 0:
-            return shares  # fixed-stack vendors cannot be pooled
-        total = sum(
-            wanted[i] * per_good / per_wafer[index] for i, per_good, per_wafer in self._hbm_need
-        )
-        if total <= wafers:
-            return shares  # there is enough
-        for i, _, _ in self._hbm_need:
-            shares[i] = wanted[i] * wafers / total
-        return shares
+        """Good packages a month of HBM each product (by index) would get of ``wanted`` in
+        ``month`` (:meth:`HbmOutlook.served`) where less than it wants, else unbounded
+        [package/month]."""
+        served = self.hbm.served(month, wanted)
+        return [
+            share if share < want * (1.0 - 1e-12) else math.inf
+            for share, want in zip(served, wanted, strict=True)
+        ]
 
     def cover(self, chain: ProductChain, plan: float, arrival: float, lead: float) -> float:
         """Good packages the product's inputs on hand and on the way should cover: its
@@ -805,20 +807,6 @@ def _window(month: float, lead: float) -> range:
     return range(first, math.ceil(month + lead - 1e-9) + 1)
 
 
-def _hbm_need(chains: dict[str, ProductChain]) -> list[tuple[int, float, list[float]]]:
-    """Each product taking HBM: (its index in ``chains``, stacks per good package, its
-    vendors' mean good stacks per wafer by month)."""
-    need = []
-    for i, chain in enumerate(chains.values()):
-        generation = chain.product.hbm_generation
-        if chain.vendors and chain.stacks_per_good > 0:
-            total = 0.0
-            for vendor in chain.vendors:  # by month
-                total = total + vendor.stacks_per_wafer[generation] * vendor.density
-            need.append((i, chain.stacks_per_good, (total / len(chain.vendors)).tolist()))
-    return need
-
-
 def _owing(inputs: ModelInputs) -> set[str]:
     """The programmes that may want more than their order rates, by id: those whose
     unfilled orders are carried, those with sites (room unfilled), a budget, export caps
@@ -918,6 +906,39 @@ def _suppliers(
     return lines, fabs
 
 
+def _reason(
+    rate: float,
+    plan: float,
+    second: tuple[tuple[str, float, float], ...],
+    first: tuple[tuple[str, float, float], ...],
+) -> str | None:
+    """The input that set a product's ``plan`` [package/month] below its scheduled
+    ``rate`` [package/month], from each input's (name, share, asked) in the second round
+    and the first (CoWoS, logic wafers, HBM): the line or fab whose second share is short
+    of what was asked (the fab if both), else HBM if its second share is; else, of the
+    inputs short at first, the least share; else the least first share; None when the
+    plan is the rate."""
+    keep = 1.0 - SHORT
+    reason = None
+    for name, share, asked in second[:2]:
+        if share < asked * keep:
+            reason = name
+    name, share, asked = second[2]
+    if reason is None and share < asked * keep:
+        reason = name
+    if reason is not None or not plan < rate * keep:
+        return reason
+    least = math.inf
+    for name, share, asked in first:  # of the inputs short at first, the least share
+        if share < least and share < asked * keep:
+            reason, least = name, share
+    if reason is None:  # none short of the asks: the least share
+        for name, share, _ in first:
+            if share < least:
+                reason, least = name, share
+    return reason
+
+
 def _short_of(share: float, asked: float) -> float:
     """A supplier's ``share`` as a limit on what a product can use: the share where it is
     less than was ``asked``, else none (infinite)."""
@@ -933,19 +954,3 @@ def _source_weight(product: ProductIn, vendor: VendorIn) -> float | list[float]:
         return vendor.fixed[product.hbm_generation].tolist()
     per_wafer = vendor.stacks_per_wafer[product.hbm_generation] * vendor.density
     return (vendor.wafers * per_wafer).tolist()
-
-
-def _hbm_pool(vendors: dict[str, HbmVendorModel], months: int) -> list[tuple[float, float]]:
-    """Each month's wafers of the vendors that convert [wafer/month] and stacks of those
-    given as fixed stacks [stack/month]."""
-    pool = []
-    for index in range(months):
-        wafers = sum(float(v.spec.wafers[index]) for v in vendors.values() if v.spec.fixed is None)
-        stacks_fixed = sum(
-            float(v.spec.fixed[g][index])
-            for v in vendors.values()
-            if v.spec.fixed is not None
-            for g in v.generations
-        )
-        pool.append((wafers, stacks_fixed))
-    return pool

@@ -132,12 +132,7 @@ class Procurement:
         )
         self.by_line = self.planner.by_line
         self.by_fab = self.planner.by_fab
-        self.by_vendor: dict[str, dict[str, list[ProductChain]]] = {
-            vid: {g: [] for g in vendor.generations} for vid, vendor in vendors.items()
-        }
-        for chain in chains.values():
-            for vendor in chain.vendors:
-                self.by_vendor[vendor.id][chain.product.hbm_generation].append(chain)
+        self.by_vendor = self.planner.hbm.by_vendor
         self._hbm_names = {
             vid: {g: f"{vid}/{g}" for g in vendor.generations} for vid, vendor in vendors.items()
         }
@@ -167,7 +162,7 @@ class Procurement:
 
     def start_month(self, month: int) -> None:
         """Order and start wafers, package, then release unused stacks, for ``month``."""
-        self.planner.forget()
+        self.planner.forget(month)
         wanted = {}
         for pid, chain in self.chains.items():
             want = 0.0
@@ -221,7 +216,7 @@ class Procurement:
         capacities and order rates: each product's steady monthly need is started in each
         month before the start whose output arrives in the horizon or in the month before
         it (on hand at the start)."""
-        self.planner.forget()
+        self.planner.forget(0)
         longest = max(
             [c.fab.delay for c in self.chains.values()]
             + [v.spec.lead_time for v in self.vendors.values()],
@@ -584,7 +579,7 @@ class Procurement:
 
     def _start_stacks(self, month: int, vid: str, vendor: HbmVendorModel, steady: bool) -> None:
         spec = vendor.spec
-        orders, monthly, wanted = self._stack_orders(month, vid, vendor, steady)
+        orders, monthly, wanted, held = self._stack_orders(month, vid, vendor, steady)
         if not steady:
             selling = any(not stock <= 0 for stock in vendor.unsold.values())
             self._sell_unsold(month, vendor, vid, orders)
@@ -594,7 +589,8 @@ class Procurement:
             asked = dict(vendor.asked)  # last month's, orders passed on by others included
             for generation, ordered in orders.items():
                 per_wafer = spec.good_per_wafer(generation, month)
-                now = sum(ordered.values()) / per_wafer if per_wafer > 0 else 0.0
+                now = sum(ordered.values()) + held[generation]  # with what HBM holds back
+                now = now / per_wafer if per_wafer > 0 else 0.0
                 if now > asked.get(generation, 0.0):
                     asked[generation] = now
             vendor.retool(month, wanted, asked)
@@ -626,10 +622,14 @@ class Procurement:
 
     def _stack_orders(
         self, month: int, vid: str, vendor: HbmVendorModel, steady: bool
-    ) -> tuple[dict[str, dict[str, float]], dict[str, float], dict[str, float]]:
+    ) -> tuple[dict[str, dict[str, float]], dict[str, float], dict[str, float], dict[str, float]]:
         """What each product orders of vendor ``vid`` in ``month``, by generation, and at
-        its steady monthly need [stack]; and the wafers each generation is wanted to have
-        a conversion time ahead [wafer/month]."""
+        its steady monthly need [stack]; the wafers each generation is wanted to have a
+        conversion time ahead, for the plans then as if HBM did not limit them (the
+        vendor shares its wafers among what is wanted) [wafer/month]; and the stacks a
+        month more the products it qualifies would order of each generation for the
+        arrival were HBM not short then (:meth:`~capsim.model.planning.Planner.held_by_hbm`)
+        [stack/month]."""
         spec = vendor.spec
         arrival = month + spec.lead_time
         conversion = spec.conversion_time
@@ -637,6 +637,7 @@ class Procurement:
         orders: dict[str, dict[str, float]] = {}
         monthly: dict[str, float] = {}
         wanted = dict.fromkeys(vendor.generations, 0.0)
+        held = dict.fromkeys(vendor.generations, 0.0)
         later_month = month + conversion
         for generation, chains in self.by_vendor[vid].items():
             per_wafer_later = spec.good_per_wafer(generation, later_month)
@@ -648,6 +649,8 @@ class Procurement:
                     chain, month, arrival, conversion, steady
                 )
                 weight_later = later.get(vid, 0.0)
+                if weight_later > 0 and not steady:
+                    plan_later += self.planner.held_by_hbm(chain, arrival + conversion)
                 if weight_later > 0:
                     wanted[generation] += (
                         weight_later * plan_later * stacks_per_good / per_wafer_later
@@ -655,13 +658,15 @@ class Procurement:
                 weight = now.get(vid, 0.0)
                 need = weight * plan * stacks_per_good
                 monthly[pid] = need
+                if not steady and spec.qualifies(pid, arrival):
+                    held[generation] += self.planner.held_by_hbm(chain, arrival) * stacks_per_good
                 if not steady:  # its lack, split by its weights
                     lack = 0.0
                     if weight > 0 and cover > 0:
                         lack = self._stack_lack(chain, spec, plan, cover, arrival)
                     need = weight * lack
                 ordered[pid] = need
-        return orders, monthly, wanted
+        return orders, monthly, wanted, held
 
     def _stack_lack(
         self, chain: ProductChain, spec: VendorIn, plan: float, cover: float, arrival: float
