@@ -69,6 +69,9 @@ class _Book(NamedTuple):
     whole: list[float]
     """Good stacks a month each product (by index) could have of all of its groups and
     the pool [stack/month]."""
+    cleared: list[tuple[dict[str, float], dict[str, float]] | None]
+    """Each group's last clearing: (asks, grants) [wafer/month] (the grants depend on the
+    asks only)."""
 
 
 class HbmOutlook:
@@ -190,15 +193,20 @@ class HbmOutlook:
             short[i] = wanted[i] * chains[i].stacks_per_good
         asked = list(short)
         left = []
-        for group in book.groups:
+        for g, group in enumerate(book.groups):
             per_wafer = group.per_wafer
             asks = {
                 pid: asked[i] * weight / per_wafer if per_wafer > 0 else 0.0
                 for i, pid, weight in group.members
             }
-            granted = self.clearing.grants(
-                group.market, group.capacity, group.at, group.chains, asks, part=group.part
-            )
+            last = book.cleared[g]
+            if last is not None and last[0] == asks:
+                granted = last[1]
+            else:
+                granted = self.clearing.grants(
+                    group.market, group.capacity, group.at, group.chains, asks, part=group.part
+                )
+                book.cleared[g] = (asks, granted)
             for i, pid, _ in group.members:
                 short[i] -= min(asks[pid], granted[pid]) * per_wafer
             spare = group.capacity - sum(granted.values())
@@ -262,7 +270,7 @@ class HbmOutlook:
         for i in self._takers:
             stacks = sum(groups[g].capacity * per_wafer for g, per_wafer in sources[i])
             whole[i] = (stacks + wafers * pooled[i]) / self.chains[i].stacks_per_good
-        book = _Book(groups, wafers, pooled, sources, whole)
+        book = _Book(groups, wafers, pooled, sources, whole, [None] * len(groups))
         self._books[month] = (starts, book)
         return book
 
