@@ -404,16 +404,23 @@ class Planner:
     def planned(self, chain: ProductChain, time: float) -> tuple[float, str | None]:
         """The plan at ``time`` [package/month], and the input that set it (None when the
         order rate did)."""
-        product = chain.product
-        start = math.ceil(time - 1e-9)  # goods due during a month are packaged from the next
-        if not product.start <= start < product.end:
+        month = self._packaged_in(chain.product, time)
+        if month is None:
             return _NOT_MADE
-        month = start if start < self.months else self.months - 1
-        month = month if month > 0 else 0
         found = self._fresh.get(month)
         if found is None:
             found = self.projection(month)
-        return found[product.id]
+        return found[chain.product.id]
+
+    def _packaged_in(self, product: ProductIn, time: float) -> int | None:
+        """The month whose plan holds for goods due at ``time`` [month] (those due during
+        a month are packaged from the next), within the horizon; None outside
+        ``product``'s window."""
+        start = math.ceil(time - 1e-9)
+        if not product.start <= start < product.end:
+            return None
+        month = start if start < self.months else self.months - 1
+        return month if month > 0 else 0
 
     def projection(self, month: int) -> dict[str, tuple[float, str | None]]:
         """Each product's plan for ``month`` [package/month] and the input that set it.
@@ -519,16 +526,12 @@ class Planner:
         its scheduled rate, at most what the whole of its line and of its fab could make
         [package/month]: what more it would order of HBM that can be made then were any
         (0 unless HBM set its plan)."""
-        product = chain.product
-        start = math.ceil(time - 1e-9)
-        if not product.start <= start < product.end:
+        month = self._packaged_in(chain.product, time)
+        if month is None:
             return 0.0
-        month = min(max(start, 0), self.months - 1)
-        held = self._held_by_hbm.get(month)
-        if held is None:
-            self.planned(chain, time)  # makes the month's projection
-            held = self._held_by_hbm[month]
-        return held.get(product.id, 0.0)
+        if month not in self._held_by_hbm:
+            self.projection(month)  # made with the month's plans
+        return self._held_by_hbm[month].get(chain.product.id, 0.0)
 
     def _whole(self, month: int) -> dict[str, list[float]]:
         """Good packages per month each product (by index) would make in ``month`` with
