@@ -332,10 +332,10 @@ MARKET_WORLDS = [
     "asia-tour",
 ]
 #: The same, for stacks to a window's end: B200 in korea-10k-gpus holds 2.9k stacks
-#: beyond three months' use at the end of 2026-01, B300 in asia-tour 8.8k at the end of
-#: 2027-05, each a month before its window closes, so only one month's use follows.
-#: B300 in openai-all-deals holds 0-47k then, as the month its last dies come moves
-#: (not strict).
+#: beyond three months' use at the end of 2026-01, B300 in asia-tour 3.0k at the end of
+#: 2027-05 (8.8k until products recalled the stacks they lent, 2026-12-02), each a month
+#: before its window closes, so only one month's use follows. B300 in openai-all-deals
+#: holds 0-47k then, as the month its last dies come moves (not strict).
 _AT_WINDOW_END = {
     "korea-10k-gpus": pytest.mark.xfail(strict=True, reason=WINDOW_END),
     "asia-tour": pytest.mark.xfail(strict=True, reason=WINDOW_END),
@@ -381,9 +381,10 @@ def test_no_product_holds_more_than_three_months_of_its_hbm_to_its_windows_end(n
     _check_hbm_held(name, to_window_end=True)
 
 
-#: Dies left when a product's window closes: B300 in stargate-korea-memory keeps 0.7k
-#: dies (0.35k packages) from 2027-05, matched to stacks that HBM, binding it in its last
-#: two months of demand, did not give; its buyer's unmet orders are not carried.
+#: Dies left when a product's window closes: B300 in stargate-korea-memory keeps 114
+#: dies (57 packages) from 2027-05 (693 until products recalled the stacks they lent,
+#: 2026-12-02), matched to stacks that HBM, binding it in its last months of demand,
+#: did not give; its buyer's unmet orders are not carried.
 _DIES_AT_WINDOW_END = {
     "stargate-korea-memory": pytest.mark.xfail(
         strict=True,
@@ -500,17 +501,7 @@ def test_dies_are_not_named_binding_while_their_fab_idles_and_hbm_is_sold_out():
 @pytest.mark.parametrize(
     ("name", "programme"),
     [
-        pytest.param(
-            "openai-broadcom-10gw",
-            "openai-broadcom",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="its last 2.4k packages (0.04 %) come in 2031-02 and -03, after its "
-                "99 % in 2031-01: in 2030-07 it gives back 140k stacks beyond the room its "
-                "crews will have within its HBM lead time, and HBM binds it in 2030-12 and "
-                "2031-01 (docs/model.md, known gaps: a deal's last packages can trickle in)",
-            ),
-        ),
+        ("openai-broadcom-10gw", "openai-broadcom"),
         ("openai-all-deals", "openai-broadcom"),
         ("openai-all-deals", "openai-amd"),
         ("openai-all-deals", "openai-nvidia"),
@@ -526,6 +517,10 @@ def test_a_deals_last_packages_come_the_month_after_its_99_percent(name, program
     # While the plans counted HBM as one pool of every vendor's wafers of the month
     # packaged (to 2026-12-02), its last 4.1k packages joint came in 2031-04 and -06,
     # after its 99 % in 2031-02, HBM binding it after it had given 322k stacks back.
+    # Until a product could recall the stacks it passed on to the short that its plans
+    # took before new ones could come (2026-12-02), the deal alone passed on 140k stacks
+    # in 2030-07 and HBM bound it in 2030-12 and 2031-01: its last 2.4k packages came in
+    # 2031-02 and -03.
     _, ds = _central_run(name)
     allocated = np.cumsum(ds.packages_allocated.sel(programme=programme).values)
     total = allocated[-1]

@@ -50,6 +50,7 @@ from capsim.model.inputs import ModelInputs, ProductIn, VendorIn
 from capsim.model.market import clear
 from capsim.model.planning import Planner
 from capsim.model.record import Record
+from capsim.model.stack_loans import StackLoans
 from capsim.model.stock import EPSILON
 from capsim.model.supply import ProductChain, lots
 
@@ -154,6 +155,8 @@ class Procurement:
         stacks are sold to it) [stack]."""
         self._wanted: dict[str, float] = {}
         """Good packages each product's programmes want this month [package]."""
+        self.loans = StackLoans()
+        """Stacks each product passed on and may recall (:meth:`_lend`)."""
         self._passed: dict[str, tuple[float, list[str]]] = {}
         """Each product that passed stacks on this month (:meth:`_pass_on`): what it asked
         of its line before [wafer], and the vendors it passed them back to."""
@@ -178,6 +181,7 @@ class Procurement:
                 self._release_beyond(chain, month)
         self._order(month, steady=False)
         self._buy_unsold(month, wanted)
+        self._recall(month, wanted)
         cleared = self._pass_on(month, wanted)
         for line_id, chains in self.by_line.items():
             self._package(month, line_id, chains, wanted, cleared.get(line_id))
@@ -259,7 +263,8 @@ class Procurement:
     def _pass_on(self, month: int, wanted: dict[str, float]) -> dict[str, _LineGrant]:
         """Stacks a product has on hand beyond what it will package this month (as its
         line would grant it now) go back to their vendor, unsold, when the vendor
-        qualifies now another product short of stacks: stacks are the scarcest of the
+        qualifies now another product short of stacks (those it would package before
+        stacks ordered now could come are lent, :meth:`_lend`): stacks are the scarcest of the
         inputs it has for the packages its demand (``wanted``) allows, tied with its
         dies at most (dies are ordered for the stacks it could buy), and its line would
         grant it the slots they allow. Those that lack stacks for their dies buy them at
@@ -316,12 +321,67 @@ class Procurement:
                     back[vid] = level * spare
             if back:
                 self._unsell(month, chain, back)
+                self._lend(chain, month, back)
                 released.add(pid)
                 self._passed[pid] = (asked[pid], list(back))
         if not released:
             return cleared
         self._buy_unsold(month, wanted, frozenset(released))
         return {}
+
+    def _lend(self, chain: ProductChain, month: int, back: dict[str, float]) -> None:
+        """Of the stacks ``chain``'s product passed on in ``month`` (``back``, by vendor
+        [stack]), lend those its plans take in the months before stacks ordered now
+        could come (its shortest HBM lead time), less the stacks due to it by then: it
+        may recall them until then (:meth:`_recall`), in proportion to what each vendor
+        took back."""
+        lead = math.ceil(chain.stacks_lead - 1e-9)
+        if lead <= 1:
+            return
+        planned = sum(self.planner.plan(chain, month + k) for k in range(1, lead))
+        coming = sum(p.position_by(month + lead) - p.level for p in chain.stacks.values())
+        passed = sum(back.values())
+        lent = min(planned * chain.stacks_per_good - coming, passed)
+        if lent > 0.0:
+            for vid, stacks in back.items():
+                self.loans.lend(chain.product.id, vid, lent * stacks / passed, month + lead - 1)
+
+    def _recall(self, month: int, wanted: dict[str, float]) -> None:
+        """Each product short of stacks for the packages its demand (``wanted``, good
+        packages) and dies allow recalls the stacks it lent (:meth:`_lend`) and may
+        still recall, from the products holding that vendor's stacks of its generation,
+        in proportion to what each holds: they give them back to the vendor, which
+        sells them to it at once."""
+        for pid, chain in self.chains.items():
+            owed = self.loans.owed(pid, month)
+            if not owed or wanted[pid] <= 0:
+                continue
+            product = chain.product
+            caps = chain.caps(wanted[pid])
+            starts = min(caps["demand"], caps["logic_wafers"])
+            need = starts * product.stacks_per_package - chain.stacks_on_hand
+            for vid, claim in owed.items():
+                if need <= EPSILON:
+                    break
+                holders = [
+                    other
+                    for other in self.by_vendor[vid][product.hbm_generation]
+                    if other is not chain and other.stacks[vid].level > EPSILON
+                ]
+                held = sum([other.stacks[vid].level for other in holders])
+                taken = min(claim, need, held)
+                if not taken > EPSILON:
+                    continue
+                for other in holders:
+                    self._unsell(
+                        month,
+                        other,
+                        {vid: other.stacks[vid].take(taken * other.stacks[vid].level / held)},
+                    )
+                self.vendors[vid].unsold[product.hbm_generation] -= taken
+                chain.stacks[vid].arrive(month, taken)
+                self.loans.repaid(pid, vid, taken)
+                need -= taken
 
     def _pass_rest(self, month: int) -> None:
         """Once packaged, the products that passed stacks on this month (:meth:`_pass_on`)
