@@ -179,7 +179,12 @@ def output_variables(outputs: Outputs) -> dict[str, tuple]:
         "hbm_given_back": (
             (*time, "product"),
             outputs.given_back,
-            _attrs("stack", "flow", "HBM stacks given back to their vendors, unsold"),
+            _attrs(
+                "stack",
+                "flow",
+                "HBM stacks given back to their vendors, unsold (those recalled by a "
+                "product that lent them included)",
+            ),
         ),
     }
     for name, (key, unit, description) in _PRODUCT_STOCKS.items():

@@ -27,7 +27,9 @@ lead time are on hand for the month's packaging), then packaging:
    be sold to another product); else for its plan, as for stacks.
 4. **Unsold stacks.** A product short of stacks for the packages its demand and dies
    allow buys what vendors qualified for it hold unsold (in proportion to the
-   shortfalls, when several are short).
+   shortfalls, when several are short), then recalls the stacks it lent to others
+   short of them in the months before (:mod:`capsim.model.stack_loans`); stacks beyond
+   a product's month go back unsold when another product is short of them.
 5. **Packaging.** Each product asks its line for slots for the packages its demand, its
    dies and its stacks allow; the line grants them. Packages start.
 6. **Unused stacks** of a product with no demand left go back to their vendor, unsold,
@@ -155,8 +157,10 @@ class Procurement:
         stacks are sold to it) [stack]."""
         self._wanted: dict[str, float] = {}
         """Good packages each product's programmes want this month [package]."""
-        self.loans = StackLoans()
-        """Stacks each product passed on and may recall (:meth:`_lend`)."""
+        self._loans = StackLoans()
+        """Stacks [stack] each product passed on and may recall (:meth:`_lend`)."""
+        self._recalled: set[str] = set()
+        """The products that recalled stacks this month (:meth:`_recall`)."""
         self._passed: dict[str, tuple[float, list[str]]] = {}
         """Each product that passed stacks on this month (:meth:`_pass_on`): what it asked
         of its line before [wafer], and the vendors it passed them back to."""
@@ -332,55 +336,71 @@ class Procurement:
     def _lend(self, chain: ProductChain, month: int, back: dict[str, float]) -> None:
         """Of the stacks ``chain``'s product passed on in ``month`` (``back``, by vendor
         [stack]), lend those its plans take in the months before stacks ordered now
-        could come (its shortest HBM lead time), less the stacks due to it by then: it
-        may recall them until then (:meth:`_recall`), in proportion to what each vendor
-        took back."""
+        could come (its shortest HBM lead time), less the stacks due to it by the time
+        they come (those too, so a claim never exceeds what those months lack): it may
+        recall them until then (:meth:`_recall`), in proportion to what each vendor
+        took back. Claims of earlier months may cover the same months: a recall takes
+        no more than the month lacks. A product that recalled stacks this month lends
+        none (it would lend them again)."""
+        pid = chain.product.id
         lead = math.ceil(chain.stacks_lead - 1e-9)
-        if lead <= 1:
+        if lead <= 1 or pid in self._recalled:
             return
         planned = sum(self.planner.plan(chain, month + k) for k in range(1, lead))
-        coming = sum(p.position_by(month + lead) - p.level for p in chain.stacks.values())
+        due = sum(p.position_by(month + lead) - p.level for p in chain.stacks.values())
         passed = sum(back.values())
-        lent = min(planned * chain.stacks_per_good - coming, passed)
-        if lent > 0.0:
+        lent = min(planned * chain.stacks_per_good - due, passed)
+        if lent > EPSILON:
             for vid, stacks in back.items():
-                self.loans.lend(chain.product.id, vid, lent * stacks / passed, month + lead - 1)
+                self._loans.lend(pid, vid, lent * stacks / passed, month + lead - 1)
 
     def _recall(self, month: int, wanted: dict[str, float]) -> None:
         """Each product short of stacks for the packages its demand (``wanted``, good
         packages) and dies allow recalls the stacks it lent (:meth:`_lend`) and may
-        still recall, from the products holding that vendor's stacks of its generation,
-        in proportion to what each holds: they give them back to the vendor, which
-        sells them to it at once."""
+        still recall, from a vendor that qualifies it now, out of the stacks of its
+        generation that the products which have not recalled this month hold from that
+        vendor, in proportion to what each holds: they give them back to the vendor,
+        which sells them to it at once. A product whose window closes before stacks
+        ordered now could come keeps its stacks (it could not replace them, and the dies
+        matched to them would be left)."""
+        self._recalled.clear()
         for pid, chain in self.chains.items():
-            owed = self.loans.owed(pid, month)
+            owed = self._loans.owed(pid, month)
             if not owed or wanted[pid] <= 0:
                 continue
             product = chain.product
+            generation = product.hbm_generation
             caps = chain.caps(wanted[pid])
             starts = min(caps["demand"], caps["logic_wafers"])
             need = starts * product.stacks_per_package - chain.stacks_on_hand
             for vid, claim in owed.items():
                 if need <= EPSILON:
                     break
+                if not self.vendors[vid].spec.qualifies(pid, month):
+                    continue
                 holders = [
                     other
-                    for other in self.by_vendor[vid][product.hbm_generation]
-                    if other is not chain and other.stacks[vid].level > EPSILON
+                    for other in self.by_vendor[vid][generation]
+                    if other is not chain
+                    and other.product.id not in self._recalled
+                    and other.product.end > month + other.stacks_lead
+                    and other.stacks[vid].level > EPSILON
                 ]
                 held = sum([other.stacks[vid].level for other in holders])
-                taken = min(claim, need, held)
-                if not taken > EPSILON:
+                wanted_back = min(claim, need, held)
+                if not wanted_back > EPSILON:
                     continue
+                taken = 0.0
                 for other in holders:
-                    self._unsell(
-                        month,
-                        other,
-                        {vid: other.stacks[vid].take(taken * other.stacks[vid].level / held)},
-                    )
-                self.vendors[vid].unsold[product.hbm_generation] -= taken
+                    pipeline = other.stacks[vid]
+                    given = pipeline.take(wanted_back * pipeline.level / held)
+                    self._unsell(month, other, {vid: given})
+                    taken += given
+                unsold = self.vendors[vid].unsold
+                unsold[generation] = max(0.0, unsold[generation] - taken)
                 chain.stacks[vid].arrive(month, taken)
-                self.loans.repaid(pid, vid, taken)
+                self._loans.repaid(pid, vid, taken)
+                self._recalled.add(pid)
                 need -= taken
 
     def _pass_rest(self, month: int) -> None:

@@ -12,41 +12,54 @@ passed on the stacks of its last packages and waited a lead time for new ones.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+
+@dataclass(slots=True)
+class _Claim:
+    """Stacks [stack] lent from one vendor's, recallable up to a month [month]."""
+
+    vendor: str
+    stacks: float
+    until: int
+
 
 class StackLoans:
-    """Each product's claims on its vendors' stacks [stack], each with the last month
-    [month] it may be recalled in."""
+    """Each product's claims on its vendors' stacks."""
 
     def __init__(self) -> None:
-        self._claims: dict[str, list[list]] = {}
-        """Each product's claims: [vendor id, stacks, last month], oldest first."""
+        self._claims: dict[str, list[_Claim]] = {}
+        """Each product's claims, oldest first."""
 
     def lend(self, product: str, vendor: str, stacks: float, until: int) -> None:
         """Record that ``product`` passed ``stacks`` [stack] of ``vendor``'s on, to be
         recalled up to month ``until`` [month]."""
         if stacks > 0.0:
-            self._claims.setdefault(product, []).append([vendor, stacks, until])
+            self._claims.setdefault(product, []).append(_Claim(vendor, stacks, until))
 
     def owed(self, product: str, month: int) -> dict[str, float]:
-        """What ``product`` may recall in ``month`` [month], by vendor [stack]; claims
-        past their last month lapse."""
+        """What ``product`` may recall in ``month`` [month], by vendor [stack]. Claims
+        past their last month lapse (and are dropped)."""
         claims = self._claims.get(product)
         if not claims:
             return {}
-        claims[:] = [claim for claim in claims if claim[2] >= month]
+        claims[:] = [claim for claim in claims if claim.until >= month]
         owed: dict[str, float] = {}
-        for vendor, stacks, _ in claims:
-            owed[vendor] = owed.get(vendor, 0.0) + stacks
+        for claim in claims:
+            owed[claim.vendor] = owed.get(claim.vendor, 0.0) + claim.stacks
         return owed
 
     def repaid(self, product: str, vendor: str, stacks: float) -> None:
         """Settle ``stacks`` [stack] of ``product``'s claims on ``vendor``, oldest
         first."""
-        for claim in self._claims.get(product, ()):
+        claims = self._claims.get(product)
+        if not claims:
+            return
+        for claim in claims:
             if stacks <= 0.0:
                 break
-            if claim[0] == vendor:
-                settled = min(claim[1], stacks)
-                claim[1] -= settled
+            if claim.vendor == vendor:
+                settled = min(claim.stacks, stacks)
+                claim.stacks -= settled
                 stacks -= settled
-        self._claims[product] = [c for c in self._claims.get(product, ()) if c[1] > 1e-9]
+        claims[:] = [claim for claim in claims if claim.stacks > 1e-9]
