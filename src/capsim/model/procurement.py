@@ -387,17 +387,15 @@ class Procurement:
                     and other.stacks[vid].level > EPSILON
                 ]
                 held = sum([other.stacks[vid].level for other in holders])
-                wanted_back = min(claim, need, held)
-                if not wanted_back > EPSILON:
+                recall = min(claim, need, held)
+                if not recall > EPSILON:
                     continue
                 taken = 0.0
-                for other in holders:
+                for other in holders:  # given back and sold at once: never unsold
                     pipeline = other.stacks[vid]
-                    given = pipeline.take(wanted_back * pipeline.level / held)
-                    self._unsell(month, other, {vid: given})
+                    given = pipeline.take(recall * pipeline.level / held)
+                    self.record.give_back(month, other.product.id, given)
                     taken += given
-                unsold = self.vendors[vid].unsold
-                unsold[generation] = max(0.0, unsold[generation] - taken)
                 chain.stacks[vid].arrive(month, taken)
                 self._loans.repaid(pid, vid, taken)
                 self._recalled.add(pid)
